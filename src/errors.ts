@@ -1,0 +1,74 @@
+// The closed set of errors keepsake raises. Each has a code, a message and a hint; the exit
+// code for each is decided in one place, `exitCodeFor`, and only the entry file exits.
+
+import type { Diagnostic } from './model/types.js';
+import type { Problem } from './plan/types.js';
+
+export abstract class KeepsakeError extends Error {
+  abstract readonly code: string;
+  readonly hint: string | undefined;
+  constructor(message: string, hint?: string) {
+    super(message);
+    this.name = new.target.name;
+    this.hint = hint;
+  }
+}
+
+/** The configuration is invalid; nothing was changed. */
+export class ConfigError extends KeepsakeError {
+  readonly code = 'config-invalid';
+  readonly diagnostics: Diagnostic[];
+  constructor(diagnostics: Diagnostic[], message?: string) {
+    const errors = diagnostics.filter((d) => d.severity === 'error');
+    super(message ?? `configuration has ${errors.length} error${errors.length === 1 ? '' : 's'}`);
+    this.diagnostics = diagnostics;
+  }
+}
+
+/** The command line is wrong. */
+export class UsageError extends KeepsakeError {
+  readonly code = 'usage';
+}
+
+/** The plan found problems (data in the way, planted symlinks...); nothing was changed. */
+export class RefusedError extends KeepsakeError {
+  readonly code = 'refused';
+  readonly problems: Problem[];
+  constructor(problems: Problem[]) {
+    super(
+      `refusing to apply: ${problems.length} problem${problems.length === 1 ? '' : 's'} found, nothing was changed`,
+      'resolve each problem listed above, then run `keepsake apply` again',
+    );
+    this.problems = problems;
+  }
+}
+
+/** A path is not what keepsake verified a moment ago (a symlink was planted, a race). */
+export class UnsafePathError extends KeepsakeError {
+  readonly code = 'unsafe-path';
+  readonly path: string;
+  constructor(path: string, message: string, hint?: string) {
+    super(message, hint);
+    this.path = path;
+  }
+}
+
+/** A system call failed while acting; carries the failing operation. */
+export class SystemError extends KeepsakeError {
+  readonly code = 'system';
+  readonly syscall: string;
+  readonly errno: string;
+  readonly path: string;
+  constructor(syscall: string, errno: string, path: string, message: string, hint?: string) {
+    super(message, hint);
+    this.syscall = syscall;
+    this.errno = errno;
+    this.path = path;
+  }
+}
+
+/** Exit codes: 0 success, 1 failure or drift, 2 bad usage or invalid config. */
+export function exitCodeFor(error: unknown): number {
+  if (error instanceof ConfigError || error instanceof UsageError) return 2;
+  return 1;
+}

@@ -1,0 +1,81 @@
+// The validated, normalised model of what must persist. Every path here is absolute,
+// normalised (no trailing slash, no `.`/`..`, no doubled slashes) and expressed as seen by
+// the booted system, never prefixed with `--root`.
+
+/** Where in the configuration a value came from, for messages. */
+export interface SourceRef {
+  file: string;
+  line: number; // 1-based; 0 when unknown
+  column: number; // 1-based; 0 when unknown
+  /** Option path as written, e.g. `persistence."/persist".directories[3]`. */
+  option: string;
+}
+
+/** Owner and mode for one path; `explicit` says which parts the config named. */
+export interface Ownership {
+  uid: number;
+  gid: number;
+  mode: number; // permission bits only (07777)
+  explicit: { user: boolean; group: boolean; mode: boolean };
+}
+
+/** The user whose home an entry lives in. */
+export interface HomeRef {
+  user: string;
+  uid: number;
+  gid: number;
+  /** The home directory (target side), e.g. `/home/jane`. */
+  path: string;
+}
+
+/**
+ * How the persisted data is made to appear at the target:
+ * - `auto`: directories are bind-mounted; files are bind-mounted when the stored file exists,
+ *   and otherwise linked (or seeded, for `/etc/machine-id`).
+ * - `symlink`: the target is a symbolic link into the store.
+ */
+export type Method = 'auto' | 'symlink';
+
+export interface PersistEntry {
+  /** Stable id: `<kind>:<target>`; targets are unique across the whole config. */
+  id: string;
+  kind: 'directory' | 'file';
+  /** Where the data appears, e.g. `/var/log` or `/home/jane/.ssh`. */
+  target: string;
+  /** Where the data is kept, e.g. `/persist/var/log`. */
+  store: string;
+  /** The storage location's path, e.g. `/persist` or `/persist/home/jane` (classic layout). */
+  storeRoot: string;
+  method: Method;
+  /** For the entry itself (store side; the target follows the store). */
+  owner: Ownership;
+  /** For parent directories keepsake creates between the base and the entry. */
+  parents: Ownership;
+  /** Set when the target lives in a user's home. */
+  home?: HomeRef;
+  hideMount: boolean;
+  allowTrash: boolean;
+  source: SourceRef;
+}
+
+export interface Diagnostic {
+  severity: 'error' | 'warning';
+  /** Stable machine-readable code, e.g. `unknown-key`, `nested-same-store`. */
+  code: string;
+  message: string;
+  hint?: string;
+  source?: SourceRef;
+}
+
+export interface Model {
+  /** Absolute path of the configuration file. */
+  configFile: string;
+  entries: PersistEntry[];
+  /** Every distinct storage location path, sorted. */
+  stores: string[];
+  warnings: Diagnostic[];
+  /** `enableDebugging` anywhere, or `--verbose`. */
+  verbose: boolean;
+  /** `enableWarnings` (default true): print warnings. */
+  showWarnings: boolean;
+}

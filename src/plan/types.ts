@@ -1,0 +1,98 @@
+// The plan: one plain, versioned, JSON-serialisable value. The planner computes it without
+// touching the system; `plan --json` prints it; the executor carries it out in order.
+// Paths are as seen by the booted system; `root` is prefixed only when acting.
+
+import type { Diagnostic } from '../model/types.js';
+import type { ContentSummary } from '../observe/types.js';
+
+export const PLAN_VERSION = 1;
+
+/** Which side of an entry a path belongs to. */
+export type Side = 'store' | 'target';
+
+interface ActionBase {
+  /** The entry this action serves (`<kind>:<target>`), absent for shared parents. */
+  entry?: string;
+  /** Why, in a few words a person can follow. */
+  reason: string;
+}
+
+export type Action =
+  | (ActionBase & { kind: 'mkdir'; side: Side; path: string; uid: number; gid: number; mode: number })
+  | (ActionBase & {
+      kind: 'create-file';
+      side: Side;
+      path: string;
+      uid: number;
+      gid: number;
+      mode: number;
+      /** Initial content; empty for a placeholder that a bind mount will cover. */
+      content: string;
+    })
+  | (ActionBase & { kind: 'chown'; path: string; uid: number; gid: number; was: { uid: number; gid: number } })
+  | (ActionBase & { kind: 'chmod'; path: string; mode: number; was: number })
+  | (ActionBase & {
+      kind: 'bind';
+      entryKind: 'directory' | 'file';
+      source: string;
+      target: string;
+      /** `slave`: stop mounts made under the target from propagating back into the store. */
+      propagation?: 'slave';
+    })
+  | (ActionBase & { kind: 'symlink'; path: string; to: string; uid: number; gid: number })
+  | (ActionBase & { kind: 'utab'; target: string; source: string; options: string[] });
+
+export type ActionKind = Action['kind'];
+
+/** How an entry is (or will be) made to appear. */
+export type Mechanism = 'bind' | 'symlink' | 'seed-and-bind' | 'covered';
+
+/** What the live system shows for an entry right now. */
+export type LiveState =
+  | 'mounted' // the right source is bind-mounted at the target
+  | 'linked' // the target is a link to the store
+  | 'covered' // inside a parent entry's bind of the same store: nothing of its own
+  | 'missing' // nothing at the target yet, or an empty placeholder
+  | 'wrong-source' // something else is mounted at the target
+  | 'shadowed' // the right mount is there but another mount lies on top of it
+  | 'occupied'; // the target holds data of its own
+
+export interface EntryPlan {
+  id: string;
+  kind: 'directory' | 'file';
+  target: string;
+  store: string;
+  mechanism: Mechanism;
+  live: LiveState;
+  /** `ok`: nothing to do; `pending`: actions planned; `refused`: see problems. */
+  state: 'ok' | 'pending' | 'refused';
+}
+
+export type ProblemCode =
+  | 'target-has-data'
+  | 'symlink-in-path'
+  | 'wrong-type'
+  | 'foreign-mount'
+  | 'foreign-symlink'
+  | 'shadowed'
+  | 'store-not-persistent';
+
+/** Something that stops the plan from being applied. */
+export interface Problem {
+  code: ProblemCode;
+  entry: string;
+  path: string;
+  message: string;
+  hint: string;
+  contents?: ContentSummary;
+}
+
+export interface Plan {
+  version: typeof PLAN_VERSION;
+  root: string;
+  configFile: string;
+  entries: EntryPlan[];
+  actions: Action[];
+  problems: Problem[];
+  warnings: Diagnostic[];
+}
