@@ -40,7 +40,14 @@ export type Action =
       propagation?: 'slave';
     })
   | (ActionBase & { kind: 'symlink'; path: string; to: string; uid: number; gid: number })
-  | (ActionBase & { kind: 'utab'; target: string; source: string; options: string[] });
+  | (ActionBase & {
+      kind: 'utab';
+      target: string;
+      source: string;
+      /** The store path inside its file system, as mountinfo's `root` field shows it. */
+      fsRoot: string;
+      options: string[];
+    });
 
 export type ActionKind = Action['kind'];
 

@@ -1,0 +1,10 @@
+{
+  "targets": [
+    {
+      "target_name": "keepsake_mount",
+      "sources": ["native/keepsake_mount.c"],
+      "defines": ["NAPI_VERSION=8"],
+      "cflags": ["-Wall", "-Wextra", "-Werror=implicit-function-declaration"]
+    }
+  ]
+}

@@ -1,0 +1,130 @@
+// The executor: carries out a checked plan, in order, and undoes its own work if a step
+// fails, so a failed apply leaves the file tree and the mount table as they were.
+// Only plans without problems reach this point (see apply.ts).
+
+import { KeepsakeError } from '../errors.js';
+import { hostPath } from '../plan/paths.js';
+import type { Action, Plan } from '../plan/types.js';
+import type { SystemOps } from '../system/system.js';
+
+export type ActionStatus = 'done' | 'failed' | 'undone' | 'undo-failed' | 'not-run';
+
+export interface ActionOutcome {
+  index: number;
+  action: Action;
+  status: ActionStatus;
+  error?: { code: string; message: string; hint?: string };
+}
+
+export interface ExecuteResult {
+  ok: boolean;
+  outcomes: ActionOutcome[];
+}
+
+export type ExecuteEvent = { type: 'action'; outcome: ActionOutcome };
+
+export function executePlan(
+  plan: Plan,
+  sys: SystemOps,
+  onEvent: (e: ExecuteEvent) => void = () => {},
+): ExecuteResult {
+  const host = (p: string) => hostPath(plan.root, p);
+  const outcomes: ActionOutcome[] = plan.actions.map((action, index) => ({
+    index,
+    action,
+    status: 'not-run',
+  }));
+  const emit = (o: ActionOutcome) => onEvent({ type: 'action', outcome: o });
+  let failedAt = -1;
+  for (let i = 0; i < plan.actions.length; i++) {
+    const action = plan.actions[i]!;
+    const outcome = outcomes[i]!;
+    try {
+      if (action.kind === 'utab') {
+        // All utab lines go in one rewrite of the file; the planner puts them last.
+        const batch = plan.actions.slice(i).filter((a) => a.kind === 'utab');
+        sys.addUtab(host('/run/mount/utab'), batch.map(utabLine));
+        for (let j = i; j < plan.actions.length; j++) {
+          outcomes[j]!.status = 'done';
+          emit(outcomes[j]!);
+        }
+        break;
+      }
+      run(sys, host, action);
+      outcome.status = 'done';
+      emit(outcome);
+    } catch (e) {
+      outcome.status = 'failed';
+      outcome.error = describe(e);
+      emit(outcome);
+      failedAt = i;
+      break;
+    }
+  }
+  if (failedAt < 0) return { ok: true, outcomes };
+  // Undo in reverse order: children before parents, mounts before their mount points.
+  for (let i = failedAt - 1; i >= 0; i--) {
+    const outcome = outcomes[i]!;
+    try {
+      undo(sys, host, outcome.action);
+      outcome.status = 'undone';
+    } catch (e) {
+      outcome.status = 'undo-failed';
+      outcome.error = describe(e);
+    }
+    emit(outcome);
+  }
+  return { ok: false, outcomes };
+}
+
+function run(sys: SystemOps, host: (p: string) => string, a: Action) {
+  switch (a.kind) {
+    case 'mkdir':
+      return sys.mkdir(host(a.path), a.uid, a.gid, a.mode);
+    case 'create-file':
+      return sys.createFile(host(a.path), a.content, a.uid, a.gid, a.mode);
+    case 'chown':
+      return sys.chown(host(a.path), a.uid, a.gid);
+    case 'chmod':
+      return sys.chmod(host(a.path), a.mode);
+    case 'symlink':
+      return sys.symlink(host(a.path), a.to, a.uid, a.gid);
+    case 'bind':
+      sys.bind(host(a.source), host(a.target), a.entryKind);
+      if (a.propagation) sys.setPropagation(host(a.target), a.propagation);
+      return;
+    case 'utab':
+      return;
+  }
+}
+
+function undo(sys: SystemOps, host: (p: string) => string, a: Action) {
+  switch (a.kind) {
+    case 'mkdir':
+      return sys.removeDir(host(a.path));
+    case 'create-file':
+    case 'symlink':
+      return sys.removeFile(host(a.path));
+    case 'chown':
+      return sys.chown(host(a.path), a.was.uid, a.was.gid);
+    case 'chmod':
+      return sys.chmod(host(a.path), a.was);
+    case 'bind':
+      return sys.unmount(host(a.target));
+    case 'utab':
+      return;
+  }
+}
+
+/** libmount's utab fields for a bind mount with userspace-only options. */
+function utabLine(a: Extract<Action, { kind: 'utab' }>): Record<string, string> {
+  return { SRC: a.source, TARGET: a.target, ROOT: a.fsRoot, OPTS: a.options.join(',') };
+}
+
+function describe(e: unknown): { code: string; message: string; hint?: string } {
+  if (e instanceof KeepsakeError) {
+    return { code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) };
+  }
+  const err = e as NodeJS.ErrnoException;
+  return { code: err.code ?? 'error', message: err.message ?? String(e) };
+}

@@ -1,0 +1,67 @@
+// The stages, composed: config → model → observed state → plan → execute → record.
+
+import * as fs from 'node:fs';
+import { loadConfig } from '../config/index.js';
+import { RefusedError, UsageError } from '../errors.js';
+import type { Model } from '../model/types.js';
+import { observe } from '../observe/observe.js';
+import { buildPlan } from '../plan/build.js';
+import { hostPath } from '../plan/paths.js';
+import type { Plan } from '../plan/types.js';
+import type { SystemOps } from '../system/system.js';
+import { VERSION } from '../version.js';
+import { type ExecuteEvent, type ExecuteResult, executePlan } from './execute.js';
+import { buildRecord, RECORD_DIR, RECORD_FILE } from './record.js';
+
+export interface PlanRequest {
+  configFile: string;
+  root: string;
+  verbose?: boolean;
+}
+
+/** `--root` as a real directory path, so that verified paths compare exactly. */
+export function resolveRoot(root: string): string {
+  let real: string;
+  try {
+    real = fs.realpathSync(root);
+  } catch {
+    throw new UsageError(`--root ${root}: no such directory`, 'give the directory where the root file system is mounted');
+  }
+  if (!fs.statSync(real).isDirectory()) throw new UsageError(`--root ${root}: not a directory`);
+  return real;
+}
+
+export function preparePlan(req: PlanRequest): { model: Model; plan: Plan } {
+  const root = resolveRoot(req.root);
+  const model = loadConfig(req.configFile, { root, ...(req.verbose ? { verbose: true } : {}) });
+  const plan = buildPlan(model, observe(model, root));
+  return { model, plan };
+}
+
+export interface ApplyResult extends ExecuteResult {
+  /** Store roots whose record was written. */
+  recorded: string[];
+}
+
+/** Carry out a plan that has no problems, then record it in every store. */
+export function applyPlan(
+  model: Model,
+  plan: Plan,
+  sys: SystemOps,
+  onEvent: (e: ExecuteEvent) => void,
+  now: Date,
+): ApplyResult {
+  if (plan.problems.length > 0) throw new RefusedError(plan.problems);
+  const result = executePlan(plan, sys, onEvent);
+  const recorded: string[] = [];
+  if (!result.ok) return { ...result, recorded };
+  for (const store of model.stores) {
+    const dir = hostPath(plan.root, `${store}/${RECORD_DIR}`);
+    // A no-op apply leaves an existing record alone, so re-applying writes nothing.
+    if (plan.actions.length === 0 && fs.existsSync(`${dir}/${RECORD_FILE}`)) continue;
+    const record = buildRecord(model, plan, store, now, VERSION);
+    sys.writeRecord(dir, RECORD_FILE, `${JSON.stringify(record, null, 2)}\n`);
+    recorded.push(store);
+  }
+  return { ...result, recorded };
+}

@@ -1,0 +1,39 @@
+// The record of what was applied, kept in each store. It is what the next apply compares
+// against to notice removed or changed entries.
+
+import type { Model } from '../model/types.js';
+import type { Plan } from '../plan/types.js';
+
+export const RECORD_DIR = '.keepsake';
+export const RECORD_FILE = 'last-apply.json';
+export const RECORD_VERSION = 1;
+
+export interface ApplyRecord {
+  version: typeof RECORD_VERSION;
+  keepsake: string;
+  appliedAt: string; // ISO 8601
+  configFile: string;
+  root: string;
+  /** The entries kept in this store. */
+  entries: Model['entries'];
+  /** The actions carried out by this apply (all stores). */
+  actions: Plan['actions'];
+}
+
+export function buildRecord(
+  model: Model,
+  plan: Plan,
+  store: string,
+  appliedAt: Date,
+  keepsake: string,
+): ApplyRecord {
+  return {
+    version: RECORD_VERSION,
+    keepsake,
+    appliedAt: appliedAt.toISOString(),
+    configFile: model.configFile,
+    root: plan.root,
+    entries: model.entries.filter((e) => e.storeRoot === store),
+    actions: plan.actions,
+  };
+}

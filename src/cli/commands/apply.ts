@@ -1,0 +1,47 @@
+import { applyPlan, preparePlan } from '../../apply/pipeline.js';
+import type { ExecuteEvent } from '../../apply/execute.js';
+import { describeAction, describeProblem } from '../../plan/format.js';
+import { loadMountBackend } from '../../system/mount-backend.js';
+import { loadBinding } from '../../system/binding.js';
+import { createLiveSystem, createRecordingSystem } from '../../system/system.js';
+import type { CommonOptions } from '../main.js';
+import type { Output } from '../output.js';
+
+export function run(opts: CommonOptions & { dryRun?: boolean }, out: Output): number {
+  const { model, plan } = preparePlan({ configFile: opts.config, root: opts.root, verbose: opts.verbose });
+  if (!out.json && model.showWarnings) out.warnings(plan.warnings);
+  if (plan.problems.length > 0 && !out.json) {
+    for (const p of plan.problems) for (const l of describeProblem(p)) out.error(l);
+  }
+  let sys = createRecordingSystem() as ReturnType<typeof createLiveSystem>;
+  if (!opts.dryRun) {
+    const { backend, notice } = loadMountBackend();
+    if (notice) out.error(out.paint('yellow', `keepsake: ${notice}`));
+    const loaded = loadBinding();
+    sys = createLiveSystem(backend, loaded.binding ? (fd) => loaded.binding!.flock(fd, 2) : null);
+  }
+  const prefix = opts.dryRun ? 'would ' : '';
+  const onEvent = ({ outcome }: ExecuteEvent) => {
+    if (out.json) {
+      out.value({ event: 'action', index: outcome.index, status: outcome.status, action: outcome.action, ...(outcome.error ? { error: outcome.error } : {}) });
+      return;
+    }
+    const mark = outcome.status === 'done' ? out.paint('green', prefix ? '·' : '✓') : out.paint('red', outcome.status);
+    out.line(`${mark} ${prefix}${describeAction(outcome.action)}`);
+    if (outcome.error) out.line(out.paint('red', `    ${outcome.error.message}${outcome.error.hint ? `\n    hint: ${outcome.error.hint}` : ''}`));
+  };
+  const result = applyPlan(model, plan, sys, onEvent, new Date());
+  const summary = {
+    event: 'result',
+    ok: result.ok,
+    dryRun: !!opts.dryRun,
+    actions: plan.actions.length,
+    entries: plan.entries.length,
+    recorded: result.recorded,
+  };
+  if (out.json) out.value(summary);
+  else if (!result.ok) out.line(out.paint('red', 'apply failed; the steps already taken were undone (see above)'));
+  else if (plan.actions.length === 0) out.line(`nothing to do: all ${plan.entries.length} entries in place`);
+  else out.line(out.paint('green', `${prefix ? 'dry run: ' : ''}${plan.actions.length} actions for ${plan.entries.length} entries`));
+  return result.ok ? 0 : 1;
+}

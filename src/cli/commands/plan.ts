@@ -1,0 +1,24 @@
+import { preparePlan } from '../../apply/pipeline.js';
+import { describeAction, describeProblem } from '../../plan/format.js';
+import type { CommonOptions } from '../main.js';
+import type { Output } from '../output.js';
+
+export function run(opts: CommonOptions, out: Output): number {
+  const { model, plan } = preparePlan({ configFile: opts.config, root: opts.root, verbose: opts.verbose });
+  if (out.json) {
+    out.value(plan);
+    return plan.problems.length > 0 ? 1 : 0;
+  }
+  if (model.showWarnings) out.warnings(plan.warnings);
+  const pending = plan.entries.filter((e) => e.state === 'pending').length;
+  out.line(
+    `${plan.entries.length} entries: ${plan.entries.length - pending} in place, ${pending} to apply; ${plan.actions.length} actions`,
+  );
+  for (const a of plan.actions) out.line(`  ${describeAction(a)}`);
+  if (plan.problems.length > 0) {
+    out.line(out.paint('red', `${plan.problems.length} problems: apply would refuse and change nothing`));
+    for (const p of plan.problems) for (const l of describeProblem(p)) out.line(`  ${l}`);
+    return 1;
+  }
+  return 0;
+}

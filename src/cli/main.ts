@@ -1,0 +1,89 @@
+// The command line: options and help live here; each command's work is loaded on demand.
+
+import { Command, CommanderError, Option } from 'commander';
+import { exitCodeFor } from '../errors.js';
+import { VERSION } from '../version.js';
+import { createOutput, type Output } from './output.js';
+
+export const DEFAULT_CONFIG = '/etc/keepsake/config.yaml';
+
+export interface CommonOptions {
+  config: string;
+  root: string;
+  json: boolean;
+  verbose: boolean;
+  color: boolean;
+}
+
+type Runner = (opts: CommonOptions & Record<string, unknown>, out: Output) => Promise<number> | number;
+
+export async function main(argv: string[]): Promise<number> {
+  let code = 0;
+  const program = new Command('keepsake')
+    .description('Declare what survives a reboot on an impermanent Linux system, and make it so.')
+    .version(VERSION)
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)');
+
+  const command = (name: string, description: string, load: () => Promise<{ run: Runner }>) => {
+    const cmd = program
+      .command(name)
+      .description(description)
+      .addOption(
+        new Option('-c, --config <file>', 'configuration file (.yaml, .yml, .toml or .json)')
+          .env('KEEPSAKE_CONFIG')
+          .default(DEFAULT_CONFIG),
+      )
+      .option('-r, --root <dir>', 'where the root file system is mounted (e.g. /sysroot)', '/')
+      .option('--json', 'print JSON for scripts', false)
+      .option('-v, --verbose', 'say more', false)
+      .option('--no-color', 'never colour the output');
+    cmd.action(async (opts: CommonOptions & Record<string, unknown>) => {
+      const out = createOutput({ json: opts.json, ...(opts.color ? {} : { color: false }) });
+      try {
+        code = await (await load()).run(opts, out);
+      } catch (e) {
+        out.failure(e);
+        code = exitCodeFor(e);
+      }
+    });
+    return cmd;
+  };
+
+  command('apply', 'make the live system match the configuration', () => import('./commands/apply.js')).option(
+    '-n, --dry-run',
+    'show what would be done, change nothing',
+    false,
+  );
+  command('plan', 'show what apply would do, and what it would refuse (apply --dry-run)', () =>
+    import('./commands/plan.js'),
+  );
+  command('status', 'compare the declared state with the live system (exit 1 on drift)', () =>
+    import('./commands/status.js'),
+  );
+  command('check', 'validate the configuration only', () => import('./commands/check.js'));
+  program
+    .command('demo')
+    .description('show keepsake at work in a throw-away namespace: apply, write, reboot, compare')
+    .option('--keep', 'keep the temporary directory and print its path', false)
+    .action(async (opts: { keep: boolean }) => {
+      const out = createOutput({ json: false });
+      try {
+        code = await (await import('../demo/demo.js')).runDemo(opts, out);
+      } catch (e) {
+        out.failure(e);
+        code = exitCodeFor(e);
+      }
+    });
+
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      return 2;
+    }
+    throw e;
+  }
+  return code;
+}

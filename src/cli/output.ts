@@ -1,0 +1,73 @@
+// The one module that writes to the terminal. Commands hand it values; it decides between
+// human text (coloured only on a TTY and never with NO_COLOR) and JSON.
+
+import { formatDiagnostic } from '../config/index.js';
+import { ConfigError, KeepsakeError, RefusedError } from '../errors.js';
+import type { Diagnostic } from '../model/types.js';
+import { describeProblem } from '../plan/format.js';
+
+type Style = 'red' | 'green' | 'yellow' | 'dim' | 'bold' | 'cyan';
+const CODES: Record<Style, [number, number]> = {
+  red: [31, 39],
+  green: [32, 39],
+  yellow: [33, 39],
+  cyan: [36, 39],
+  dim: [2, 22],
+  bold: [1, 22],
+};
+
+export interface Output {
+  readonly json: boolean;
+  line(text?: string): void;
+  /** One JSON value on its own line (JSON mode). */
+  value(v: unknown): void;
+  error(text: string): void;
+  paint(style: Style, text: string): string;
+  warnings(ds: Diagnostic[]): void;
+  failure(e: unknown): void;
+}
+
+export function createOutput(opts: { json: boolean; color?: boolean }): Output {
+  const color =
+    opts.color ?? (process.stdout.isTTY === true && !process.env.NO_COLOR && process.env.TERM !== 'dumb');
+  const paint = (style: Style, text: string) => {
+    if (!color) return text;
+    const [on, off] = CODES[style];
+    return `\x1b[${on}m${text}\x1b[${off}m`;
+  };
+  const out: Output = {
+    json: opts.json,
+    line: (text = '') => process.stdout.write(`${text}\n`),
+    value: (v) => process.stdout.write(`${JSON.stringify(v)}\n`),
+    error: (text) => process.stderr.write(`${text}\n`),
+    paint,
+    warnings(ds) {
+      for (const d of ds) out.error(paint('yellow', formatDiagnostic(d)));
+    },
+    failure(e) {
+      if (out.json) {
+        out.value(errorValue(e));
+        return;
+      }
+      if (e instanceof ConfigError) {
+        for (const d of e.diagnostics) {
+          out.error(paint(d.severity === 'error' ? 'red' : 'yellow', formatDiagnostic(d)));
+        }
+      } else if (e instanceof RefusedError) {
+        for (const p of e.problems) for (const l of describeProblem(p)) out.error(l);
+      }
+      const msg = e instanceof Error ? e.message : String(e);
+      out.error(paint('red', `keepsake: ${msg}`));
+      if (e instanceof KeepsakeError && e.hint) out.error(`  hint: ${e.hint}`);
+      if (!(e instanceof KeepsakeError) && e instanceof Error && e.stack) out.error(paint('dim', e.stack));
+    },
+  };
+  return out;
+}
+
+function errorValue(e: unknown) {
+  if (e instanceof ConfigError) return { error: e.code, message: e.message, diagnostics: e.diagnostics };
+  if (e instanceof RefusedError) return { error: e.code, message: e.message, problems: e.problems };
+  if (e instanceof KeepsakeError) return { error: e.code, message: e.message, hint: e.hint };
+  return { error: 'internal', message: e instanceof Error ? e.message : String(e) };
+}

@@ -1,0 +1,143 @@
+// Paths as real configurations write them: trailing slashes, doubled slashes, `./` prefixes,
+// names with spaces. Normalised here into one canonical form, or rejected with a fix.
+
+import { posix } from 'node:path';
+
+export type PathResult =
+  | { ok: true; path: string; warnings: string[] }
+  | { ok: false; message: string; hint: string };
+
+/** Split a cleaned-up path into components, dropping empty and `.` components. */
+function components(path: string): string[] {
+  return path.split('/').filter((c) => c !== '' && c !== '.');
+}
+
+function common(raw: string): { value: string; warnings: string[] } | PathResult {
+  const warnings: string[] = [];
+  const value = raw.trim();
+  if (value !== raw && value !== '') {
+    warnings.push(
+      `${JSON.stringify(raw)} has leading or trailing whitespace; it is read as ${JSON.stringify(value)}`,
+    );
+  }
+  if (value === '') {
+    return {
+      ok: false,
+      message: raw === '' ? 'the path is empty' : `${JSON.stringify(raw)} is blank`,
+      hint: 'write a path, or remove the entry',
+    };
+  }
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters
+  if (/[\u0000-\u001f\u007f]/.test(value)) {
+    return {
+      ok: false,
+      message: `${JSON.stringify(raw)} contains a control character (such as a newline or tab)`,
+      hint: 'remove the control character from the path',
+    };
+  }
+  return { value, warnings };
+}
+
+function dotDot(raw: string, suggestion: string | undefined): PathResult {
+  return {
+    ok: false,
+    message: `${JSON.stringify(raw)} contains a ".." component; paths must not climb out of their base`,
+    hint:
+      suggestion === undefined
+        ? 'write the path without ".." components'
+        : `write the path without "..": ${JSON.stringify(suggestion)}`,
+  };
+}
+
+/** An absolute system path (a target, a storage path, a home). */
+export function normaliseAbsolute(raw: string): PathResult {
+  const c = common(raw);
+  if ('ok' in c) return c;
+  const { value, warnings } = c;
+  if (!value.startsWith('/')) {
+    const fixed = normaliseAbsolute(`/${value.replace(/^(\.\/)+/, '')}`);
+    return {
+      ok: false,
+      message: `${JSON.stringify(value)} is a relative path; system paths must be absolute`,
+      hint: fixed.ok
+        ? `write ${JSON.stringify(fixed.path)} (start it with "/"); paths inside a home belong under users.<name>`
+        : 'start the path with "/"',
+    };
+  }
+  const parts = components(value);
+  if (parts.includes('..')) {
+    const resolved = posix.normalize(value).replace(/\/+$/, '');
+    return dotDot(value, resolved === '' || resolved === '/' ? undefined : resolved);
+  }
+  if (parts.length === 0) {
+    return {
+      ok: false,
+      message: `${JSON.stringify(value)} is the root directory itself, which cannot be persisted this way`,
+      hint: 'list the directories under / that should persist instead',
+    };
+  }
+  return { ok: true, path: `/${parts.join('/')}`, warnings };
+}
+
+/**
+ * A path relative to a home directory. `home`, when known, helps suggest a fix for an absolute
+ * path written where a relative one belongs.
+ */
+export function normaliseRelative(raw: string, home?: string): PathResult {
+  const c = common(raw);
+  if ('ok' in c) return c;
+  const { value, warnings } = c;
+  if (value.startsWith('/')) {
+    const abs = normaliseAbsolute(value);
+    let hint = 'write it relative to the home directory, e.g. ".ssh", or declare it as a system path';
+    if (abs.ok && home !== undefined && isInside(abs.path, home)) {
+      hint = `write ${JSON.stringify(abs.path.slice(home.length + 1))} (relative to ${home})`;
+    }
+    return {
+      ok: false,
+      message: `${JSON.stringify(value)} is an absolute path, but entries of a user are relative to their home directory`,
+      hint,
+    };
+  }
+  if (value === '~' || value.startsWith('~/')) {
+    const rest = value.replace(/^~\/*/, '');
+    return {
+      ok: false,
+      message: `${JSON.stringify(value)} starts with "~", which is not expanded; entries of a user are already relative to their home`,
+      hint: rest === '' ? 'remove the entry' : `write ${JSON.stringify(rest)}`,
+    };
+  }
+  const parts = components(value);
+  if (parts.includes('..')) {
+    const resolved = posix.normalize(value).replace(/\/+$/, '');
+    const ok = resolved !== '' && resolved !== '.' && !resolved.startsWith('..');
+    return dotDot(value, ok ? resolved : undefined);
+  }
+  if (parts.length === 0) {
+    return {
+      ok: false,
+      message: `${JSON.stringify(value)} names the home directory itself`,
+      hint: 'to persist a whole home, declare it as a system directory, e.g. "/home/jane"',
+    };
+  }
+  return { ok: true, path: parts.join('/'), warnings };
+}
+
+/** Join normalised path pieces (`/persist` + `/var/log`, `/home/jane` + `.ssh`). */
+export function joinPath(...parts: string[]): string {
+  const joined = parts.flatMap((p) => p.split('/')).filter((c) => c !== '');
+  return `/${joined.join('/')}`;
+}
+
+/** Whether `child` lies strictly inside `parent` (both normalised and absolute). */
+export function isInside(child: string, parent: string): boolean {
+  if (parent === '/') return child !== '/';
+  return child.startsWith(`${parent}/`);
+}
+
+/** `child` relative to `parent`, when it is inside it (or equal: ""). */
+export function relativeTo(child: string, parent: string): string | undefined {
+  if (child === parent) return '';
+  if (!isInside(child, parent)) return undefined;
+  return parent === '/' ? child.slice(1) : child.slice(parent.length + 1);
+}

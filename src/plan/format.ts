@@ -1,0 +1,44 @@
+// Plain-text descriptions of plans, actions and problems, for people. Pure: returns strings.
+
+import type { ContentSummary } from '../observe/types.js';
+import type { Action, EntryPlan, Problem } from './types.js';
+
+const octal = (mode: number) => mode.toString(8).padStart(4, '0');
+const owner = (uid: number, gid: number) => `${uid}:${gid}`;
+
+export function describeAction(a: Action): string {
+  switch (a.kind) {
+    case 'mkdir':
+      return `mkdir   ${a.path}  (${owner(a.uid, a.gid)} ${octal(a.mode)}; ${a.reason})`;
+    case 'create-file':
+      return `create  ${a.path}  (${owner(a.uid, a.gid)} ${octal(a.mode)}; ${a.reason})`;
+    case 'chown':
+      return `chown   ${a.path}  ${owner(a.was.uid, a.was.gid)} → ${owner(a.uid, a.gid)}  (${a.reason})`;
+    case 'chmod':
+      return `chmod   ${a.path}  ${octal(a.was)} → ${octal(a.mode)}  (${a.reason})`;
+    case 'bind':
+      return `bind    ${a.source} → ${a.target}${a.propagation ? `  (then make it a ${a.propagation})` : ''}`;
+    case 'symlink':
+      return `link    ${a.path} → ${a.to}`;
+    case 'utab':
+      return `utab    ${a.target}  ${a.options.join(',')}`;
+  }
+}
+
+export function describeContents(c: ContentSummary): string {
+  const more = c.truncated ? '+' : '';
+  const sample = c.sample.length > 0 ? `; e.g. ${c.sample.join(', ')}` : '';
+  return `${c.files}${more} files, ${c.directories}${more} directories, ${c.bytes}${more} bytes${sample}`;
+}
+
+export function describeProblem(p: Problem): string[] {
+  const lines = [`${p.entry}: ${p.message}`];
+  if (p.contents) lines.push(`  contents: ${describeContents(p.contents)}`);
+  lines.push(`  fix: ${p.hint}`);
+  return lines;
+}
+
+export function describeEntryState(e: EntryPlan): string {
+  const how = e.mechanism === 'covered' ? 'inside its parent entry' : `${e.live}`;
+  return `${e.state.padEnd(8)} ${how.padEnd(13)} ${e.target}  ← ${e.store}`;
+}

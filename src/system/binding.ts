@@ -1,0 +1,87 @@
+// Loads the optional native addon built by scripts/build-addon.mjs. Its absence is normal
+// (no compiler at install time); any other load failure is reported, not hidden.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The raw addon: each function makes exactly one syscall and throws a BindingError. */
+export interface MountBinding {
+  mount(
+    source: string | null,
+    target: string,
+    fstype: string | null,
+    flags: number,
+    data: string | null,
+  ): void;
+  umount2(target: string, flags: number): void;
+  flock(fd: number, operation: number): void;
+}
+
+/** What the addon throws: shaped like Node's system errors; `errno` is the positive C value. */
+export interface BindingError extends Error {
+  code: string;
+  errno: number;
+  syscall: string;
+  /** The target path (absent for flock). */
+  path?: string;
+  /** The mount source, when one was given. */
+  source?: string;
+  /** The descriptor, for flock. */
+  fd?: number;
+}
+
+export type LoadedBinding = { binding: MountBinding } | { binding: null; reason: string };
+
+export const ADDON_RELATIVE_PATH = 'build/Release/keepsake_mount.node';
+
+/**
+ * The directory holding keepsake's package.json, found by walking up from this module, so the
+ * same code works compiled (dist/src/system) and bundled (dist/keepsake.mjs).
+ */
+export function findPackageRoot(start = path.dirname(fileURLToPath(import.meta.url))): string | null {
+  for (let dir = start; ; dir = path.dirname(dir)) {
+    const manifest = path.join(dir, 'package.json');
+    if (existsSync(manifest)) {
+      try {
+        if (JSON.parse(readFileSync(manifest, 'utf8')).name === 'keepsake') return dir;
+      } catch {
+        // An unreadable or foreign package.json: keep walking.
+      }
+    }
+    if (path.dirname(dir) === dir) return null;
+  }
+}
+
+let cached: LoadedBinding | undefined;
+
+export function loadBinding(): LoadedBinding {
+  cached ??= load();
+  return cached;
+}
+
+function load(): LoadedBinding {
+  const root = findPackageRoot();
+  if (!root) return { binding: null, reason: "keepsake's package.json was not found" };
+  const file = path.join(root, ADDON_RELATIVE_PATH);
+  const require = createRequire(import.meta.url);
+  let exported: unknown;
+  try {
+    exported = require(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'MODULE_NOT_FOUND' || code === 'ENOENT') {
+      return { binding: null, reason: `${ADDON_RELATIVE_PATH} is not built` };
+    }
+    return { binding: null, reason: `failed to load ${file}: ${(error as Error).message}` };
+  }
+  const candidate = exported as Partial<MountBinding> | null;
+  const missing = (['mount', 'umount2', 'flock'] as const).filter(
+    (name) => typeof candidate?.[name] !== 'function',
+  );
+  if (missing.length > 0) {
+    return { binding: null, reason: `failed to load ${file}: missing ${missing.join(', ')}` };
+  }
+  return { binding: candidate as MountBinding };
+}

@@ -1,0 +1,286 @@
+// File operations for a root process acting on trees other users may control. Each path is
+// opened with O_PATH|O_NOFOLLOW and accepted only if the kernel's view of the descriptor
+// (/proc/self/fd/N) is exactly the path asked for, so no component can be a symlink. Work is
+// then done through the descriptor (or its parent's), never by re-resolving the path.
+
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { getSystemErrorMap } from 'node:util';
+import { KeepsakeError, SystemError, UnsafePathError } from '../errors.js';
+
+const O_PATH = 0o10000000;
+const { O_NOFOLLOW, O_DIRECTORY, O_CREAT, O_EXCL, O_WRONLY, O_RDONLY } = fs.constants;
+
+let errnoMessages: Map<string, string> | undefined;
+
+/** `ENOENT` -> `no such file or directory`. */
+export function describeErrno(code: string): string {
+  errnoMessages ??= new Map([...getSystemErrorMap().values()].map(([name, text]) => [name, text]));
+  return errnoMessages.get(code) ?? 'unknown error';
+}
+
+const FS_HINTS: Record<string, string> = {
+  EACCES: 'keepsake needs to run as root',
+  EPERM: 'keepsake needs to run as root',
+  EEXIST: 'something already exists at this path; move it aside first',
+  ENOSPC: 'the file system is full',
+  EROFS: 'the file system is mounted read-only',
+  ENOENT: 'a parent directory does not exist',
+};
+
+/** Turns an fs error into a SystemError naming the real path (never the /proc alias). */
+export function toSystemError(error: unknown, syscall: string, target: string, action: string) {
+  if (error instanceof KeepsakeError) return error;
+  const e = error as NodeJS.ErrnoException;
+  if (typeof e?.code !== 'string') return error;
+  return new SystemError(
+    e.syscall ?? syscall,
+    e.code,
+    target,
+    `cannot ${action} '${target}': ${describeErrno(e.code)} (${e.code})`,
+    FS_HINTS[e.code],
+  );
+}
+
+function refuse(target: string, link?: string): UnsafePathError {
+  const where = link && link !== target ? ` (at '${link}')` : '';
+  return new UnsafePathError(
+    target,
+    `a symbolic link was found in '${target}'${where}; keepsake refuses to follow it`,
+    'keepsake acts as root on paths others may control; replace the link with a real directory or file, or remove it',
+  );
+}
+
+/** First path prefix that is a symlink, for error messages only. */
+function findSymlink(target: string): string | undefined {
+  let prefix = '';
+  for (const part of target.split('/').slice(1)) {
+    prefix += `/${part}`;
+    try {
+      if (fs.lstatSync(prefix).isSymbolicLink()) return prefix;
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+function checkAbsolute(target: string): void {
+  const normal = path.posix.normalize(target);
+  if (!path.posix.isAbsolute(target) || normal !== target || /.\/$/.test(target)) {
+    throw new UnsafePathError(target, `'${target}' is not an absolute, normalized path`);
+  }
+}
+
+type Expect = 'directory' | 'file' | 'any';
+
+/** Opens `openPath` (a real path or a /proc parent alias) and checks it is exactly `target`. */
+function openVerified(openPath: string, target: string, expect: Expect) {
+  let fd: number;
+  try {
+    fd = fs.openSync(openPath, O_PATH | O_NOFOLLOW | (expect === 'directory' ? O_DIRECTORY : 0));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const link = code === 'ENOTDIR' || code === 'ELOOP' || code === 'ENOENT';
+    if (link && findSymlink(target)) throw refuse(target, findSymlink(target));
+    throw toSystemError(error, 'open', target, 'open');
+  }
+  try {
+    let real: string;
+    try {
+      real = fs.readlinkSync(`/proc/self/fd/${fd}`);
+    } catch (error) {
+      throw toSystemError(error, 'readlink', target, 'verify');
+    }
+    if (real !== target) throw refuse(target, findSymlink(target));
+    const st = fs.fstatSync(fd);
+    if (st.isSymbolicLink()) throw refuse(target, target);
+    if (expect === 'file' && !st.isFile()) {
+      const code = st.isDirectory() ? 'EISDIR' : 'EINVAL';
+      throw new SystemError('open', code, target, `'${target}' is not a regular file`);
+    }
+    return { fd, st };
+  } catch (error) {
+    fs.closeSync(fd);
+    throw error;
+  }
+}
+
+/**
+ * Runs `fn` with a /proc/self/fd alias of `target` once no component of it is a symlink. The
+ * alias stays valid (and pinned to the same object) until `fn` returns.
+ */
+export function withVerifiedPath<T>(
+  target: string,
+  expect: Expect,
+  fn: (procPath: string, st: fs.Stats) => T,
+): T {
+  checkAbsolute(target);
+  const { fd, st } = openVerified(target, target, expect);
+  try {
+    return fn(`/proc/self/fd/${fd}`, st);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Runs `fn` with the verified parent's alias and the final name. */
+function withVerifiedParent<T>(target: string, fn: (parent: string, name: string) => T): T {
+  checkAbsolute(target);
+  if (target === '/') throw new UnsafePathError(target, "'/' has no parent directory");
+  return withVerifiedPath(path.posix.dirname(target), 'directory', (parent) =>
+    fn(parent, path.posix.basename(target)),
+  );
+}
+
+/** Verifies the entry just created in a verified parent and acts on it through its fd. */
+function withCreated<T>(parent: string, target: string, expect: Expect, fn: (p: string) => T): T {
+  const { fd } = openVerified(`${parent}/${path.posix.basename(target)}`, target, expect);
+  try {
+    return fn(`/proc/self/fd/${fd}`);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+export function mkdirSafe(target: string, uid: number, gid: number, mode: number): void {
+  withVerifiedParent(target, (parent, name) => {
+    try {
+      // Private until owner and mode are final.
+      fs.mkdirSync(`${parent}/${name}`, 0o700);
+    } catch (error) {
+      throw toSystemError(error, 'mkdir', target, 'create directory');
+    }
+    withCreated(parent, target, 'directory', (proc) => {
+      try {
+        fs.chownSync(proc, uid, gid);
+        fs.chmodSync(proc, mode); // after chown, which may clear set-id bits; umask-proof
+      } catch (error) {
+        throw toSystemError(error, 'chown', target, 'set owner and mode of');
+      }
+    });
+  });
+}
+
+/** Creates a new file (never an existing one) in a verified parent; written under O_EXCL. */
+function writeNew(parent: string, name: string, target: string, content: string, set: (fd: number) => void) {
+  const entry = `${parent}/${name}`;
+  let fd: number;
+  try {
+    fd = fs.openSync(entry, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
+  } catch (error) {
+    throw toSystemError(error, 'open', target, 'create file');
+  }
+  try {
+    fs.writeFileSync(fd, content);
+    set(fd);
+    fs.fsyncSync(fd);
+  } catch (error) {
+    fs.closeSync(fd);
+    fs.rmSync(entry, { force: true });
+    throw toSystemError(error, 'write', target, 'write');
+  }
+  fs.closeSync(fd);
+}
+
+export function createFileSafe(
+  target: string,
+  content: string,
+  uid: number,
+  gid: number,
+  mode: number,
+): void {
+  withVerifiedParent(target, (parent, name) =>
+    writeNew(parent, name, target, content, (fd) => {
+      fs.fchownSync(fd, uid, gid);
+      fs.fchmodSync(fd, mode);
+    }),
+  );
+}
+
+export function symlinkSafe(target: string, to: string, uid: number, gid: number): void {
+  withVerifiedParent(target, (parent, name) => {
+    const entry = `${parent}/${name}`;
+    try {
+      fs.symlinkSync(to, entry);
+    } catch (error) {
+      throw toSystemError(error, 'symlink', target, 'create symbolic link');
+    }
+    let fd: number;
+    try {
+      fd = fs.openSync(entry, O_PATH | O_NOFOLLOW);
+    } catch (error) {
+      throw toSystemError(error, 'open', target, 'open');
+    }
+    try {
+      if (!fs.fstatSync(fd).isSymbolicLink()) {
+        throw new UnsafePathError(target, `'${target}' was replaced while keepsake created it`);
+      }
+      // chown through an O_PATH descriptor of a symlink changes the link itself.
+      fs.chownSync(`/proc/self/fd/${fd}`, uid, gid);
+    } catch (error) {
+      throw toSystemError(error, 'lchown', target, 'set owner of');
+    } finally {
+      fs.closeSync(fd);
+    }
+  });
+}
+
+export function chownSafe(target: string, uid: number, gid: number): void {
+  withVerifiedPath(target, 'any', (proc) => {
+    try {
+      fs.chownSync(proc, uid, gid);
+    } catch (error) {
+      throw toSystemError(error, 'chown', target, 'set owner of');
+    }
+  });
+}
+
+export function chmodSafe(target: string, mode: number): void {
+  withVerifiedPath(target, 'any', (proc) => {
+    try {
+      fs.chmodSync(proc, mode);
+    } catch (error) {
+      throw toSystemError(error, 'chmod', target, 'set mode of');
+    }
+  });
+}
+
+/** Replaces `target` with a new root-owned file: temp file, fsync, rename, fsync directory. */
+export function writeFileAtomicSafe(target: string, content: string, mode: number): void {
+  withVerifiedParent(target, (parent, name) => {
+    const existing = lstatOrNull(`${parent}/${name}`);
+    if (existing?.isSymbolicLink()) throw refuse(target, target);
+    const temp = `.${name.slice(0, 200)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    writeNew(parent, temp, path.posix.join(path.posix.dirname(target), temp), content, (fd) =>
+      fs.fchmodSync(fd, mode),
+    );
+    try {
+      fs.renameSync(`${parent}/${temp}`, `${parent}/${name}`);
+    } catch (error) {
+      fs.rmSync(`${parent}/${temp}`, { force: true });
+      throw toSystemError(error, 'rename', target, 'replace');
+    }
+    // O_PATH descriptors cannot be fsynced: open the same directory for reading.
+    let dirFd: number | undefined;
+    try {
+      dirFd = fs.openSync(parent, O_RDONLY | O_DIRECTORY);
+      fs.fsyncSync(dirFd);
+    } catch (error) {
+      throw toSystemError(error, 'fsync', path.posix.dirname(target), 'sync directory');
+    } finally {
+      if (dirFd !== undefined) fs.closeSync(dirFd);
+    }
+  });
+}
+
+/** lstat, with a missing path (or a non-directory parent) as null. */
+export function lstatOrNull(target: string): fs.Stats | null {
+  try {
+    return fs.lstatSync(target, { throwIfNoEntry: false }) ?? null;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOTDIR') return null;
+    throw toSystemError(error, 'lstat', target, 'inspect');
+  }
+}
