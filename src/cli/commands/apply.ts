@@ -1,6 +1,6 @@
 import { applyPlan, preparePlan } from '../../apply/pipeline.js';
 import type { ExecuteEvent } from '../../apply/execute.js';
-import { describeAction, describeProblem } from '../../plan/format.js';
+import { describeAction } from '../../plan/format.js';
 import { loadMountBackend } from '../../system/mount-backend.js';
 import { loadBinding } from '../../system/binding.js';
 import { createLiveSystem, createRecordingSystem } from '../../system/system.js';
@@ -10,9 +10,6 @@ import type { Output } from '../output.js';
 export function run(opts: CommonOptions & { dryRun?: boolean }, out: Output): number {
   const { model, plan } = preparePlan({ configFile: opts.config, root: opts.root, verbose: opts.verbose });
   if (!out.json && model.showWarnings) out.warnings(plan.warnings);
-  if (plan.problems.length > 0 && !out.json) {
-    for (const p of plan.problems) for (const l of describeProblem(p)) out.error(l);
-  }
   let sys = createRecordingSystem() as ReturnType<typeof createLiveSystem>;
   if (!opts.dryRun) {
     const { backend, notice } = loadMountBackend();

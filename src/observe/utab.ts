@@ -1,0 +1,125 @@
+// libmount's utab (/run/mount/utab): userspace-only mount options such as x-gvfs-hide, which
+// file managers read. One line per mount, `KEY=value` pairs separated by spaces, values
+// escaped like mountinfo. Written as libmount does: under flock on utab.lock, via rename.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { lstatOrNull, mkdirSafe, toSystemError, writeFileAtomicSafe } from '../system/safe-fs.js';
+import { unescapeMountPath } from './mountinfo.js';
+import type { UtabEntry } from './types.js';
+
+/** libmount's field order; other keys follow in the order given. */
+const ORDER = ['ID', 'SRC', 'TARGET', 'ROOT', 'BINDSRC', 'ATTRS', 'OPTS'];
+
+export function parseUtab(text: string): UtabEntry[] {
+  const entries: UtabEntry[] = [];
+  for (const line of text.split('\n')) {
+    const trimmed = line.trim();
+    if (trimmed === '' || trimmed.startsWith('#')) continue;
+    const fields: Record<string, string> = {};
+    for (const token of trimmed.split(/[ \t]+/)) {
+      const eq = token.indexOf('=');
+      if (eq > 0) fields[token.slice(0, eq)] = unescapeMountPath(token.slice(eq + 1));
+    }
+    if (Object.keys(fields).length > 0) entries.push({ fields });
+  }
+  return entries;
+}
+
+/** Escapes space, tab, newline and backslash as `\ooo`, like libmount's mangle(). */
+function mangle(value: string): string {
+  return value.replace(/[ \t\n\\]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`);
+}
+
+export function formatUtabLine(fields: Record<string, string>): string {
+  const keys = [
+    ...ORDER.filter((k) => k in fields),
+    ...Object.keys(fields).filter((k) => !ORDER.includes(k)),
+  ];
+  return keys.map((k) => `${k}=${mangle(fields[k]!)}`).join(' ');
+}
+
+/** Entries of the utab at `utabPath`; a missing file is an empty table. */
+export function readUtab(utabPath: string): UtabEntry[] {
+  try {
+    return parseUtab(fs.readFileSync(utabPath, 'utf8'));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw toSystemError(error, 'open', utabPath, 'read');
+  }
+}
+
+/**
+ * Holds libmount's exclusive lock (`utab.lock` beside the file) while `fn` runs, so
+ * concurrent mount(8) calls do not lose our lines or we theirs.
+ */
+function withUtabLock<T>(dir: string, lock: ((fd: number) => void) | null, fn: () => T): T {
+  if (!lock) return fn();
+  const lockPath = path.join(dir, 'utab.lock');
+  let fd: number;
+  try {
+    const { O_RDWR, O_CREAT, O_NOFOLLOW } = fs.constants;
+    fd = fs.openSync(lockPath, O_RDWR | O_CREAT | O_NOFOLLOW, 0o644);
+  } catch (error) {
+    throw toSystemError(error, 'open', lockPath, 'open lock file');
+  }
+  try {
+    lock(fd);
+    return fn();
+  } finally {
+    fs.closeSync(fd); // releases the flock
+  }
+}
+
+function rewrite(
+  utabPath: string,
+  lock: ((fd: number) => void) | null,
+  change: (entries: UtabEntry[]) => UtabEntry[] | null,
+): number {
+  const dir = path.dirname(utabPath);
+  if (!lstatOrNull(dir)) mkdirSafe(dir, 0, 0, 0o755);
+  return withUtabLock(dir, lock, () => {
+    const before = readUtab(utabPath);
+    const after = change(before);
+    if (!after) return 0;
+    const text = after.map((e) => `${formatUtabLine(e.fields)}\n`).join('');
+    writeFileAtomicSafe(utabPath, text, 0o644);
+    return Math.abs(after.length - before.length);
+  });
+}
+
+/**
+ * Appends `lines` to the utab, skipping any whose TARGET is already listed with the same OPTS.
+ * Returns how many were added. `lock` takes an exclusive flock on the fd it is given.
+ */
+export function addUtabEntries(
+  utabPath: string,
+  lines: Array<Record<string, string>>,
+  lock: ((fd: number) => void) | null,
+): number {
+  return rewrite(utabPath, lock, (entries) => {
+    const seen = new Set(entries.map((e) => `${e.fields.TARGET}\0${e.fields.OPTS ?? ''}`));
+    const added: UtabEntry[] = [];
+    for (const fields of lines) {
+      const key = `${fields.TARGET}\0${fields.OPTS ?? ''}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      added.push({ fields: { ...fields } });
+    }
+    return added.length > 0 ? [...entries, ...added] : null;
+  });
+}
+
+/** Drops every entry for the given targets (after unmounting them). Returns how many went. */
+export function removeUtabEntries(
+  utabPath: string,
+  targets: readonly string[],
+  lock: ((fd: number) => void) | null,
+): number {
+  if (!lstatOrNull(utabPath)) return 0;
+  const drop = new Set(targets);
+  return rewrite(utabPath, lock, (entries) => {
+    const kept = entries.filter((e) => !drop.has(e.fields.TARGET ?? ''));
+    return kept.length === entries.length ? null : kept;
+  });
+}
