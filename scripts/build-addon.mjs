@@ -48,13 +48,20 @@ function findNodeGyp() {
 // The last compiler or gyp error line is the most useful one-line reason.
 function lastErrorLine(text) {
   const lines = text.split('\n').map((l) => l.trim());
-  const errors = lines.filter((l) => /error/i.test(l) && !/^gyp ERR! (cwd|node -v|node-gyp -v|command|System|not ok)/.test(l));
-  return (errors.find((l) => /error:/.test(l)) ?? errors[0] ?? lines.filter(Boolean).pop() ?? '')
-    .slice(0, 200);
+  const errors = lines.filter(
+    (l) => /error/i.test(l) && !/^gyp ERR! (cwd|node -v|node-gyp -v|command|System|not ok)/.test(l),
+  );
+  return (
+    errors.find((l) => /error:/.test(l)) ??
+    errors[0] ??
+    lines.filter(Boolean).pop() ??
+    ''
+  ).slice(0, 200);
 }
 
 if (process.platform !== 'linux') fail(`unsupported platform ${process.platform}`);
-for (const input of inputs) if (!existsSync(input)) fail(`${path.relative(root, input)} is missing`);
+for (const input of inputs)
+  if (!existsSync(input)) fail(`${path.relative(root, input)} is missing`);
 
 const built = mtime(output);
 if (!force && built > 0 && inputs.every((input) => mtime(input) < built)) process.exit(0);
@@ -77,4 +84,5 @@ if (result.error) fail(`cannot run node-gyp: ${result.error.message}`, log);
 if (result.status !== 0) {
   fail(`node-gyp exited with ${result.status ?? result.signal}: ${lastErrorLine(log)}`, log);
 }
-if (!existsSync(output)) fail(`node-gyp succeeded but ${path.relative(root, output)} is missing`, log);
+if (!existsSync(output))
+  fail(`node-gyp succeeded but ${path.relative(root, output)} is missing`, log);

@@ -63,7 +63,12 @@ export class Accounts {
   private readonly usersByName = new Map<string, UserAccount>();
   private readonly groupsByName = new Map<string, GroupAccount>();
 
-  constructor(users: UserAccount[], groups: GroupAccount[], passwdFile = '/etc/passwd', groupFile = '/etc/group') {
+  constructor(
+    users: UserAccount[],
+    groups: GroupAccount[],
+    passwdFile = '/etc/passwd',
+    groupFile = '/etc/group',
+  ) {
     this.users = users;
     this.groups = groups;
     this.passwdFile = passwdFile;

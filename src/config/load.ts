@@ -13,9 +13,9 @@ import {
   isScalar,
   isSeq,
   LineCounter,
-  type Node as YamlNode,
   parseDocument,
   type Document as YamlDocument,
+  type Node as YamlNode,
 } from 'yaml';
 import { ConfigError } from '../errors.js';
 import type { Diagnostic } from '../model/types.js';
@@ -151,6 +151,19 @@ function parseYamlText(text: string, file: string, format: 'yaml' | 'json'): Loa
     return { line: p.line, column: p.col };
   };
   const label = format === 'json' ? 'JSON' : 'YAML';
+  // For JSON, the strict grammar's first violation is more precise than what YAML makes of it.
+  const problem = format === 'json' ? checkStrictJson(text) : undefined;
+  if (problem !== undefined) {
+    throw new ConfigError([
+      {
+        severity: 'error',
+        code: 'json-syntax',
+        message: `JSON syntax error: ${problem.message}`,
+        hint: syntaxHint('json'),
+        source: { file, ...at(problem.offset), option: '' },
+      },
+    ]);
+  }
   const errors: Diagnostic[] = doc.errors.map((e) => ({
     severity: 'error',
     code: `${format}-syntax`,
@@ -158,18 +171,6 @@ function parseYamlText(text: string, file: string, format: 'yaml' | 'json'): Loa
     hint: syntaxHint(format),
     source: { file, ...at(e.pos[0]), option: '' },
   }));
-  if (errors.length === 0 && format === 'json') {
-    const problem = checkStrictJson(text);
-    if (problem !== undefined) {
-      errors.push({
-        severity: 'error',
-        code: 'json-syntax',
-        message: `JSON syntax error: ${problem.message}`,
-        hint: syntaxHint('json'),
-        source: { file, ...at(problem.offset), option: '' },
-      });
-    }
-  }
   if (errors.length > 0) throw new ConfigError(errors);
   const warnings: Diagnostic[] = doc.warnings.map((w) => ({
     severity: 'warning',
@@ -272,8 +273,7 @@ export function checkStrictJson(text: string): { offset: number; message: string
   const fail = (message: string): never => {
     throw { offset: i, message };
   };
-  const describe = () =>
-    i >= text.length ? 'end of file' : `${JSON.stringify(text[i])}`.replace(/^"|"$/g, '`');
+  const describe = () => (i >= text.length ? 'end of file' : `\`${text[i]}\``);
   const str = () => {
     i++; // opening quote
     while (i < text.length) {
@@ -289,7 +289,8 @@ export function checkStrictJson(text: string): { offset: number; message: string
         else fail('invalid escape sequence in a string');
         continue;
       }
-      if (c.charCodeAt(0) < 0x20) fail('a string must not contain a raw control character or newline');
+      if (c.charCodeAt(0) < 0x20)
+        fail('a string must not contain a raw control character or newline');
       i++;
     }
     fail('unterminated string');
@@ -350,7 +351,10 @@ export function checkStrictJson(text: string): { offset: number; message: string
         fail(`expected "," or "]" after an array element, found ${describe()}`);
       }
     }
-    if (c === '"') return str();
+    if (c === '"') {
+      str();
+      return;
+    }
     const rest = text.slice(i);
     const m = /^(?:true|false|null|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?)/.exec(rest);
     if (m && !/^[\w.]/.test(rest.slice(m[0].length))) {
@@ -359,7 +363,9 @@ export function checkStrictJson(text: string): { offset: number; message: string
     }
     if (c === '/' || c === '#') fail('comments are not allowed in JSON');
     if (c === "'") fail('strings must use double quotes in JSON');
-    fail(`unexpected ${describe()}; expected a value (string, number, true, false, null, object or array)`);
+    fail(
+      `unexpected ${describe()}; expected a value (string, number, true, false, null, object or array)`,
+    );
   };
   try {
     value(0);

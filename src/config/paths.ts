@@ -5,7 +5,17 @@ import { posix } from 'node:path';
 
 export type PathResult =
   | { ok: true; path: string; warnings: string[] }
-  | { ok: false; message: string; hint: string };
+  | { ok: false; code: PathErrorCode; message: string; hint: string };
+
+export type PathErrorCode =
+  | 'empty-path'
+  | 'control-character'
+  | 'relative-path'
+  | 'dot-dot'
+  | 'root-path'
+  | 'absolute-home-path'
+  | 'tilde-path'
+  | 'home-itself';
 
 /** Split a cleaned-up path into components, dropping empty and `.` components. */
 function components(path: string): string[] {
@@ -23,6 +33,7 @@ function common(raw: string): { value: string; warnings: string[] } | PathResult
   if (value === '') {
     return {
       ok: false,
+      code: 'empty-path',
       message: raw === '' ? 'the path is empty' : `${JSON.stringify(raw)} is blank`,
       hint: 'write a path, or remove the entry',
     };
@@ -31,6 +42,7 @@ function common(raw: string): { value: string; warnings: string[] } | PathResult
   if (/[\u0000-\u001f\u007f]/.test(value)) {
     return {
       ok: false,
+      code: 'control-character',
       message: `${JSON.stringify(raw)} contains a control character (such as a newline or tab)`,
       hint: 'remove the control character from the path',
     };
@@ -41,6 +53,7 @@ function common(raw: string): { value: string; warnings: string[] } | PathResult
 function dotDot(raw: string, suggestion: string | undefined): PathResult {
   return {
     ok: false,
+    code: 'dot-dot',
     message: `${JSON.stringify(raw)} contains a ".." component; paths must not climb out of their base`,
     hint:
       suggestion === undefined
@@ -58,6 +71,7 @@ export function normaliseAbsolute(raw: string): PathResult {
     const fixed = normaliseAbsolute(`/${value.replace(/^(\.\/)+/, '')}`);
     return {
       ok: false,
+      code: 'relative-path',
       message: `${JSON.stringify(value)} is a relative path; system paths must be absolute`,
       hint: fixed.ok
         ? `write ${JSON.stringify(fixed.path)} (start it with "/"); paths inside a home belong under users.<name>`
@@ -72,6 +86,7 @@ export function normaliseAbsolute(raw: string): PathResult {
   if (parts.length === 0) {
     return {
       ok: false,
+      code: 'root-path',
       message: `${JSON.stringify(value)} is the root directory itself, which cannot be persisted this way`,
       hint: 'list the directories under / that should persist instead',
     };
@@ -89,12 +104,14 @@ export function normaliseRelative(raw: string, home?: string): PathResult {
   const { value, warnings } = c;
   if (value.startsWith('/')) {
     const abs = normaliseAbsolute(value);
-    let hint = 'write it relative to the home directory, e.g. ".ssh", or declare it as a system path';
+    let hint =
+      'write it relative to the home directory, e.g. ".ssh", or declare it as a system path';
     if (abs.ok && home !== undefined && isInside(abs.path, home)) {
       hint = `write ${JSON.stringify(abs.path.slice(home.length + 1))} (relative to ${home})`;
     }
     return {
       ok: false,
+      code: 'absolute-home-path',
       message: `${JSON.stringify(value)} is an absolute path, but entries of a user are relative to their home directory`,
       hint,
     };
@@ -103,6 +120,7 @@ export function normaliseRelative(raw: string, home?: string): PathResult {
     const rest = value.replace(/^~\/*/, '');
     return {
       ok: false,
+      code: 'tilde-path',
       message: `${JSON.stringify(value)} starts with "~", which is not expanded; entries of a user are already relative to their home`,
       hint: rest === '' ? 'remove the entry' : `write ${JSON.stringify(rest)}`,
     };
@@ -116,6 +134,7 @@ export function normaliseRelative(raw: string, home?: string): PathResult {
   if (parts.length === 0) {
     return {
       ok: false,
+      code: 'home-itself',
       message: `${JSON.stringify(value)} names the home directory itself`,
       hint: 'to persist a whole home, declare it as a system directory, e.g. "/home/jane"',
     };

@@ -13,6 +13,7 @@ import { SystemError } from '../errors.js';
 import { describeAction } from '../plan/format.js';
 import { loadMountBackend } from '../system/mount-backend.js';
 import { createLiveSystem } from '../system/system.js';
+import { resolveInRoot } from './in-root.js';
 import { DEMO_CONFIG, DEMO_WRITES, demoAccounts } from './scenario.js';
 
 const STAGE = 'KEEPSAKE_DEMO_STAGE';
@@ -83,8 +84,9 @@ function runBoot(boot: number, dir: string, out: Output): number {
   if (boot === 1) {
     out.line('  writing files as programs would:');
     for (const w of DEMO_WRITES) {
-      fs.mkdirSync(path.dirname(root + w.path), { recursive: true });
-      fs.writeFileSync(root + w.path, w.content);
+      const at = resolveInRoot(root, w.path);
+      fs.mkdirSync(path.dirname(at), { recursive: true });
+      fs.writeFileSync(at, w.content);
       out.line(`    ${w.path.padEnd(36)} ${out.paint('dim', w.persisted ? '(declared)' : '(not declared)')}`);
     }
     out.line('  power off: the namespace and its tmpfs root are gone');
@@ -93,7 +95,7 @@ function runBoot(boot: number, dir: string, out: Output): number {
   out.line('  after the reboot:');
   let wrong = 0;
   for (const w of DEMO_WRITES) {
-    const now = readOrNull(root + w.path);
+    const now = readOrNull(resolveInRoot(root, w.path));
     const survived = now === w.content;
     if (survived !== w.persisted) wrong++;
     const verdict = survived ? out.paint('green', 'survived') : out.paint('cyan', 'wiped   ');

@@ -1,73 +1,96 @@
-// Pure questions about a parsed mount table: what is visible at a path, what is stacked there,
-// and which file system and in-file-system path a path resolves to.
+// Pure questions about a parsed mount table: what is visible at a path, what is stacked
+// there, and which file system and in-file-system path a path resolves to.
 
 import type { MountInfo } from './types.js';
 
-interface Table {
-  /** Visible mounts by mount point. */
-  visible: Map<string, MountInfo>;
-  /** Every mount at a point, bottom first, ending with the visible one when there is one. */
-  stacks: Map<string, MountInfo[]>;
+interface Index {
+  length: number;
+  /** Visible mount at each mount point. */
+  top: Map<string, MountInfo>;
 }
 
-const tables = new WeakMap<readonly MountInfo[], Table>();
+const indexes = new WeakMap<readonly MountInfo[], Index>();
 
-function tableOf(mounts: readonly MountInfo[]): Table {
-  let t = tables.get(mounts);
-  if (t) return t;
-  const byId = new Map(mounts.map((m) => [m.id, m]));
-  const children = new Map<number, MountInfo[]>();
+/**
+ * A mount is visible when nothing is stacked on it (no mount at the same point has it as
+ * parent) and its parent is visible too: overmounting `/a` hides an earlier `/a/b`.
+ */
+function indexOf(mounts: readonly MountInfo[]): Index {
+  const cached = indexes.get(mounts);
+  if (cached && cached.length === mounts.length) return cached;
+  const byId = new Map<number, MountInfo>();
+  const covered = new Set<number>();
+  for (const m of mounts) byId.set(m.id, m);
   for (const m of mounts) {
-    if (m.parentId === m.id || !byId.has(m.parentId)) continue;
-    const list = children.get(m.parentId);
-    if (list) list.push(m);
-    else children.set(m.parentId, [m]);
+    const parent = byId.get(m.parentId);
+    if (parent && parent !== m && parent.mountPoint === m.mountPoint) covered.add(parent.id);
   }
-  const visible = new Map<string, MountInfo>();
-  const stacks = new Map<string, MountInfo[]>();
-  // A mount covered by another at the same point hides everything mounted below it.
-  const walk = (m: MountInfo, stack: MountInfo[]) => {
-    const kids = children.get(m.id) ?? [];
-    const over = kids.filter((k) => k.mountPoint === m.mountPoint).at(-1);
-    if (over) return walk(over, [...stack, m]);
-    visible.set(m.mountPoint, m);
-    stacks.set(m.mountPoint, [...stack, m]);
-    for (const k of kids) walk(k, []);
+  // Attached: the stack this mount belongs to sits on a visible mount.
+  const memo = new Map<number, boolean>();
+  const attached = (m: MountInfo): boolean => {
+    const known = memo.get(m.id);
+    if (known !== undefined) return known;
+    memo.set(m.id, false); // guards against a malformed parent cycle
+    const parent = byId.get(m.parentId);
+    let result = true;
+    if (parent && parent !== m) {
+      result = parent.mountPoint === m.mountPoint ? attached(parent) : visible(parent);
+    }
+    memo.set(m.id, result);
+    return result;
   };
-  for (const m of mounts) if (!byId.has(m.parentId) || m.parentId === m.id) walk(m, []);
-  t = { visible, stacks };
-  tables.set(mounts, t);
-  return t;
+  const visible = (m: MountInfo): boolean => !covered.has(m.id) && attached(m);
+  const top = new Map<string, MountInfo>();
+  for (const m of mounts) if (visible(m)) top.set(m.mountPoint, m); // later wins
+  const index = { length: mounts.length, top };
+  indexes.set(mounts, index);
+  return index;
 }
 
-/** Mounts at exactly `path`, bottom first; the last one is what a program sees. */
-export function stackAt(mounts: readonly MountInfo[], path: string): MountInfo[] {
-  return tableOf(mounts).stacks.get(path) ?? [];
+function trimSlash(p: string): string {
+  return p.length > 1 && p.endsWith('/') ? p.replace(/\/+$/, '') || '/' : p;
 }
 
-/** The visible mount at exactly `path`. */
+/** The visible mount whose mount point is exactly `path`, if any. */
 export function topMountAt(mounts: readonly MountInfo[], path: string): MountInfo | undefined {
-  return tableOf(mounts).visible.get(path);
+  return indexOf(mounts).top.get(trimSlash(path));
 }
 
-/** The visible mount that holds `path`: the one with the longest mount point above it. */
+/** The visible mount holding `path`: the longest mount point that is a whole-component prefix. */
 export function mountContaining(mounts: readonly MountInfo[], path: string): MountInfo | undefined {
-  const { visible } = tableOf(mounts);
-  for (let p = path; ; p = p.slice(0, Math.max(1, p.lastIndexOf('/')))) {
-    const m = visible.get(p);
+  const { top } = indexOf(mounts);
+  let p = trimSlash(path);
+  for (;;) {
+    const m = top.get(p);
     if (m) return m;
-    if (p === '/') return undefined;
+    if (p === '/' || p === '') return undefined;
+    const slash = p.lastIndexOf('/');
+    p = slash <= 0 ? '/' : p.slice(0, slash);
   }
 }
 
-/** The file system (`major:minor`) and the path inside it that `path` resolves to. */
+/** The device of `path` and its path inside that file system (what a bind of it would show). */
 export function sourceOf(
   mounts: readonly MountInfo[],
   path: string,
 ): { device: string; root: string } | undefined {
-  const m = mountContaining(mounts, path);
+  const p = trimSlash(path);
+  const m = mountContaining(mounts, p);
   if (!m) return undefined;
-  const rest = m.mountPoint === '/' ? path : path.slice(m.mountPoint.length);
-  const root = m.root === '/' ? rest || '/' : m.root + rest;
-  return { device: m.device, root: root || '/' };
+  const rest = m.mountPoint === '/' ? p : p.slice(m.mountPoint.length);
+  if (rest === '' || rest === '/') return { device: m.device, root: m.root };
+  return { device: m.device, root: m.root === '/' ? rest : `${m.root}${rest}` };
+}
+
+/** Mounts at exactly `path`, bottom first; the last one is what programs see. */
+export function stackAt(mounts: readonly MountInfo[], path: string): MountInfo[] {
+  const top = topMountAt(mounts, path);
+  if (!top) return [];
+  const byId = new Map(mounts.map((m) => [m.id, m]));
+  const stack = [top];
+  for (let m = byId.get(top.parentId); m && m.mountPoint === top.mountPoint; m = byId.get(m.parentId)) {
+    if (stack.includes(m)) break;
+    stack.unshift(m);
+  }
+  return stack;
 }

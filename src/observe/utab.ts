@@ -4,7 +4,13 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { lstatOrNull, mkdirSafe, toSystemError, writeFileAtomicSafe } from '../system/safe-fs.js';
+import {
+  lstatOrNull,
+  mkdirSafe,
+  toSystemError,
+  withVerifiedPath,
+  writeFileAtomicSafe,
+} from '../system/safe-fs.js';
 import { unescapeMountPath } from './mountinfo.js';
 import type { UtabEntry } from './types.js';
 
@@ -41,11 +47,19 @@ export function formatUtabLine(fields: Record<string, string>): string {
 
 /** Entries of the utab at `utabPath`; a missing file is an empty table. */
 export function readUtab(utabPath: string): UtabEntry[] {
+  return readAt(utabPath, utabPath);
+}
+
+function readAt(openPath: string, utabPath: string): UtabEntry[] {
+  let fd: number | undefined;
   try {
-    return parseUtab(fs.readFileSync(utabPath, 'utf8'));
+    fd = fs.openSync(openPath, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+    return parseUtab(fs.readFileSync(fd, 'utf8'));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw toSystemError(error, 'open', utabPath, 'read');
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
   }
 }
 
@@ -59,7 +73,9 @@ function withUtabLock<T>(dir: string, lock: ((fd: number) => void) | null, fn: (
   let fd: number;
   try {
     const { O_RDWR, O_CREAT, O_NOFOLLOW } = fs.constants;
-    fd = fs.openSync(lockPath, O_RDWR | O_CREAT | O_NOFOLLOW, 0o644);
+    fd = withVerifiedPath(dir, 'directory', (proc) =>
+      fs.openSync(`${proc}/utab.lock`, O_RDWR | O_CREAT | O_NOFOLLOW, 0o644),
+    );
   } catch (error) {
     throw toSystemError(error, 'open', lockPath, 'open lock file');
   }
@@ -79,7 +95,10 @@ function rewrite(
   const dir = path.dirname(utabPath);
   if (!lstatOrNull(dir)) mkdirSafe(dir, 0, 0, 0o755);
   return withUtabLock(dir, lock, () => {
-    const before = readUtab(utabPath);
+    const name = path.basename(utabPath);
+    const before = withVerifiedPath(dir, 'directory', (proc) =>
+      readAt(`${proc}/${name}`, utabPath),
+    );
     const after = change(before);
     if (!after) return 0;
     const text = after.map((e) => `${formatUtabLine(e.fields)}\n`).join('');

@@ -37,20 +37,28 @@ export type LoadedBinding = { binding: MountBinding } | { binding: null; reason:
 export const ADDON_RELATIVE_PATH = 'build/Release/keepsake_mount.node';
 
 /**
- * The directory holding keepsake's package.json, found by walking up from this module, so the
- * same code works compiled (dist/src/system) and bundled (dist/keepsake.mjs).
+ * keepsake's own directory, found by walking up from this module so the same code works
+ * compiled (dist/src/system) and bundled (dist/keepsake.mjs). The compiler may copy
+ * package.json into dist/, so the directory that also holds binding.gyp is preferred.
  */
-export function findPackageRoot(start = path.dirname(fileURLToPath(import.meta.url))): string | null {
+export function findPackageRoot(
+  start = path.dirname(fileURLToPath(import.meta.url)),
+): string | null {
+  let first: string | null = null;
   for (let dir = start; ; dir = path.dirname(dir)) {
-    const manifest = path.join(dir, 'package.json');
-    if (existsSync(manifest)) {
-      try {
-        if (JSON.parse(readFileSync(manifest, 'utf8')).name === 'keepsake') return dir;
-      } catch {
-        // An unreadable or foreign package.json: keep walking.
-      }
+    if (isKeepsakeManifest(path.join(dir, 'package.json'))) {
+      if (existsSync(path.join(dir, 'binding.gyp'))) return dir;
+      first ??= dir;
     }
-    if (path.dirname(dir) === dir) return null;
+    if (path.dirname(dir) === dir) return first;
+  }
+}
+
+function isKeepsakeManifest(file: string): boolean {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')).name === 'keepsake';
+  } catch {
+    return false; // missing, unreadable or not JSON: not ours
   }
 }
 

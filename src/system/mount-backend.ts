@@ -115,6 +115,14 @@ function forChild(p: string): string {
   return p.startsWith('/proc/self/fd/') ? `/proc/${process.pid}/fd/${p.slice(14)}` : p;
 }
 
+function isSymlink(p: string): boolean {
+  try {
+    return fs.lstatSync(p).isSymbolicLink();
+  } catch {
+    return false; // let umount(8) report a missing or unreachable target
+  }
+}
+
 /** mount(8) prints no errno: recover the likely one from its (English) message. */
 function guessErrno(stderr: string): string {
   const s = stderr.toLowerCase();
@@ -141,7 +149,11 @@ export function createExecBackend(): MountBackend {
       throw fail(op, args, 'spawn', code, `cannot run ${command}(8): ${result.error.message}`);
     }
     if (result.status !== 0) {
-      const stderr = result.stderr.trim() || `${command} exited with ${result.status ?? result.signal}`;
+      const stderr =
+        result.stderr
+          .split('\n')
+          .filter((line) => line.trim() !== '' && !line.includes('dmesg(1)'))
+          .join('; ') || `${command} exited with ${result.status ?? result.signal}`;
       throw fail(op, args, command, guessErrno(stderr), stderr);
     }
   };
@@ -153,8 +165,8 @@ export function createExecBackend(): MountBackend {
       run('propagation', [target, type], 'mount', [`--make-${type}`, forChild(target)]),
     unmount: (target, options) => {
       // umount(8) has no "no follow" switch: refuse a symlink target as the native path does.
-      if (!target.startsWith('/proc/self/fd/') && fs.lstatSync(target, { throwIfNoEntry: false })?.isSymbolicLink()) {
-        throw fail('unmount', [target], 'umount2', 'EINVAL', `${describeErrno('EINVAL')} (EINVAL)`);
+      if (!target.startsWith('/proc/self/fd/') && isSymlink(target)) {
+        throw fail('unmount', [target], 'umount2', 'EINVAL', 'the target is a symbolic link');
       }
       run('unmount', [target], 'umount', [...(options?.detach ? ['-l'] : []), forChild(target)]);
     },
@@ -169,7 +181,8 @@ export function createRecordingBackend(): MountBackend & {
     name: 'recording',
     calls,
     bind: (source, target) => void calls.push({ op: 'bind', args: [source, target] }),
-    setPropagation: (target, type) => void calls.push({ op: 'setPropagation', args: [target, type] }),
+    setPropagation: (target, type) =>
+      void calls.push({ op: 'setPropagation', args: [target, type] }),
     unmount: (target, options) =>
       void calls.push({ op: 'unmount', args: options?.detach ? [target, 'detach'] : [target] }),
   };

@@ -52,6 +52,20 @@ function refuse(target: string, link?: string): UnsafePathError {
   );
 }
 
+/** A create that hit an existing entry: name a planted symlink as such. */
+function createError(
+  error: unknown,
+  entry: string,
+  target: string,
+  syscall: string,
+  action: string,
+) {
+  if ((error as NodeJS.ErrnoException).code === 'EEXIST' && lstatOrNull(entry)?.isSymbolicLink()) {
+    return refuse(target, target);
+  }
+  return toSystemError(error, syscall, target, action);
+}
+
 /** First path prefix that is a symlink, for error messages only. */
 function findSymlink(target: string): string | undefined {
   let prefix = '';
@@ -150,7 +164,7 @@ export function mkdirSafe(target: string, uid: number, gid: number, mode: number
       // Private until owner and mode are final.
       fs.mkdirSync(`${parent}/${name}`, 0o700);
     } catch (error) {
-      throw toSystemError(error, 'mkdir', target, 'create directory');
+      throw createError(error, `${parent}/${name}`, target, 'mkdir', 'create directory');
     }
     withCreated(parent, target, 'directory', (proc) => {
       try {
@@ -164,13 +178,19 @@ export function mkdirSafe(target: string, uid: number, gid: number, mode: number
 }
 
 /** Creates a new file (never an existing one) in a verified parent; written under O_EXCL. */
-function writeNew(parent: string, name: string, target: string, content: string, set: (fd: number) => void) {
+function writeNew(
+  parent: string,
+  name: string,
+  target: string,
+  content: string,
+  set: (fd: number) => void,
+) {
   const entry = `${parent}/${name}`;
   let fd: number;
   try {
     fd = fs.openSync(entry, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
   } catch (error) {
-    throw toSystemError(error, 'open', target, 'create file');
+    throw createError(error, entry, target, 'open', 'create file');
   }
   try {
     fs.writeFileSync(fd, content);
@@ -205,7 +225,7 @@ export function symlinkSafe(target: string, to: string, uid: number, gid: number
     try {
       fs.symlinkSync(to, entry);
     } catch (error) {
-      throw toSystemError(error, 'symlink', target, 'create symbolic link');
+      throw createError(error, entry, target, 'symlink', 'create symbolic link');
     }
     let fd: number;
     try {

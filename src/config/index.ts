@@ -1,0 +1,87 @@
+// Loading and validating the configuration: the file → the Model, or a ConfigError that lists
+// every problem found, each with its file, line and column.
+
+import { resolve } from 'node:path';
+import { ConfigError } from '../errors.js';
+import type { Diagnostic, Model } from '../model/types.js';
+import { Accounts } from './accounts.js';
+import { type ConfigFormat, type LoadedConfig, loadFile, parseText } from './load.js';
+import { normalise } from './normalize.js';
+
+export type { GroupAccount, UserAccount } from './accounts.js';
+export { Accounts, parseGroup, parsePasswd } from './accounts.js';
+export type { ConfigFormat, Position, RawNode } from './load.js';
+export { formatOf, loadFile, parseText } from './load.js';
+export { formatMode, MODE_FORMS, parseMode } from './mode.js';
+export { optionPath } from './normalize.js';
+export { isInside, joinPath, normaliseAbsolute, normaliseRelative } from './paths.js';
+export { RULES } from './rules.js';
+export type { OptionSpec, SectionId, SectionSpec, ValueType } from './schema.js';
+export { METHODS, SCHEMA, section } from './schema.js';
+
+export interface LoadOptions {
+  /** Where the system being set up is mounted; users and groups come from its /etc. */
+  root: string;
+  /** `--verbose`. */
+  verbose?: boolean;
+}
+
+export interface Validation {
+  /** Absent when the configuration has errors. */
+  model: Model | undefined;
+  /** Every error and warning, in file order. */
+  diagnostics: Diagnostic[];
+}
+
+function run(loaded: LoadedConfig, file: string, options: LoadOptions): Validation {
+  const accounts = Accounts.load(options.root);
+  const normaliseOptions = { configFile: resolve(file), verbose: options.verbose === true };
+  return normalise(loaded, accounts, normaliseOptions);
+}
+
+function orThrow(v: Validation): Model {
+  if (v.model === undefined) throw new ConfigError(v.diagnostics);
+  return v.model;
+}
+
+/** Validate a configuration file without throwing: the model when valid, and every problem. */
+export function validateConfig(file: string, options: LoadOptions): Validation {
+  let loaded: LoadedConfig;
+  try {
+    loaded = loadFile(file);
+  } catch (error) {
+    if (error instanceof ConfigError) return { model: undefined, diagnostics: error.diagnostics };
+    throw error;
+  }
+  return run(loaded, file, options);
+}
+
+/**
+ * Load, validate and normalise a configuration file. Throws ConfigError listing every
+ * problem (errors and warnings) when the configuration has errors.
+ */
+export function loadConfig(file: string, options: LoadOptions): Model {
+  return orThrow(validateConfig(file, options));
+}
+
+/** As loadConfig, for configuration text that is not in a file (`file` names it in messages). */
+export function loadConfigText(
+  text: string,
+  file: string,
+  options: LoadOptions & { format?: ConfigFormat },
+): Model {
+  return orThrow(run(parseText(text, file, options.format), file, options));
+}
+
+/** `FILE:LINE:COL: error: <message>` and, when there is one, `  hint: <hint>` below it. */
+export function formatDiagnostic(d: Diagnostic): string {
+  const s = d.source;
+  const where =
+    s === undefined || s.file === ''
+      ? 'keepsake'
+      : s.line > 0
+        ? `${s.file}:${s.line}:${s.column}`
+        : s.file;
+  const head = `${where}: ${d.severity}: ${d.message}`;
+  return d.hint === undefined ? head : `${head}\n  hint: ${d.hint}`;
+}

@@ -1,0 +1,218 @@
+// Rules that look at several entries at once. Each is a small function that returns the
+// problems it finds; none throws, so one run reports every problem in the file.
+
+import type { Diagnostic } from '../model/types.js';
+import type { Accounts } from './accounts.js';
+import { type AccountRef, type Draft, where } from './draft.js';
+import { formatMode } from './mode.js';
+import { isInside, joinPath, relativeTo } from './paths.js';
+import { closest } from './suggest.js';
+
+export interface RuleContext {
+  drafts: readonly Draft[];
+  accounts: Accounts;
+  /** Every storage location path in use. */
+  stores: readonly string[];
+}
+
+export type Rule = (ctx: RuleContext) => Diagnostic[];
+
+function error(code: string, d: Draft | AccountRef, message: string, hint: string): Diagnostic {
+  return {
+    severity: 'error',
+    code,
+    message: `${d.source.option}: ${message}`,
+    hint,
+    source: d.source,
+  };
+}
+
+function warning(code: string, d: Draft, message: string, hint: string): Diagnostic {
+  return { ...error(code, d, message, hint), severity: 'warning' };
+}
+
+/** The same target declared twice, wherever the two declarations are. */
+export function duplicateTargets(ctx: RuleContext): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const first = new Map<string, Draft>();
+  for (const d of ctx.drafts) {
+    const earlier = first.get(d.target);
+    if (earlier === undefined) {
+      first.set(d.target, d);
+      continue;
+    }
+    const kinds =
+      earlier.kind === d.kind ? '' : ` (as a ${earlier.kind} there, as a ${d.kind} here)`;
+    out.push(
+      error(
+        'duplicate-target',
+        d,
+        `${JSON.stringify(d.target)} is already declared at ${where(earlier.source)}${kinds}`,
+        'keep only one of the two declarations; a path can be persisted from one place only',
+      ),
+    );
+  }
+  return out;
+}
+
+/** User and group names that `<root>/etc/passwd` and `<root>/etc/group` do not know. */
+export function unknownAccounts(ctx: RuleContext): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const d of ctx.drafts) {
+    for (const ref of [d.owner.user, d.owner.group, d.parents.user, d.parents.group]) {
+      if (ref === undefined) continue;
+      const { accounts } = ctx;
+      const known = ref.of === 'user' ? accounts.uidOf(ref.value) : accounts.gidOf(ref.value);
+      if (known !== undefined) continue;
+      const file = ref.of === 'user' ? accounts.passwdFile : accounts.groupFile;
+      const names = ref.of === 'user' ? accounts.userNames() : accounts.groupNames();
+      const guess = typeof ref.value === 'string' ? closest(ref.value, names) : undefined;
+      out.push(
+        error(
+          `unknown-${ref.of}`,
+          ref,
+          typeof ref.value === 'number'
+            ? `${ref.value} is not a valid ${ref.of === 'user' ? 'uid' : 'gid'}`
+            : `${ref.of} ${JSON.stringify(ref.value)} does not exist in ${file}`,
+          guess !== undefined
+            ? `did you mean ${JSON.stringify(guess)}? Otherwise create the ${ref.of}, or give a numeric ${ref.of === 'user' ? 'uid' : 'gid'}`
+            : `create the ${ref.of} in ${file} first, or give a numeric ${ref.of === 'user' ? 'uid' : 'gid'}`,
+        ),
+      );
+    }
+  }
+  return out;
+}
+
+/** Whether `inner` is already reachable through `outer`'s store (the same data, twice). */
+function sameStore(outer: Draft, inner: Draft): boolean {
+  const rel = relativeTo(inner.target, outer.target);
+  return rel !== undefined && rel !== '' && inner.store === joinPath(outer.store, rel);
+}
+
+/**
+ * Entries inside a directory entry. From the same store they are redundant (a warning); from
+ * another store they are fine (mounted parent first), except through a symbolic link, or
+ * inside a file.
+ */
+export function nestedEntries(ctx: RuleContext): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const byTarget = new Map<string, Draft>();
+  for (const d of ctx.drafts) if (!byTarget.has(d.target)) byTarget.set(d.target, d);
+  for (const d of ctx.drafts) {
+    let nearest = true;
+    for (let p = parentOf(d.target); p !== undefined; p = parentOf(p)) {
+      const outer = byTarget.get(p);
+      if (outer === undefined) continue;
+      if (outer.kind === 'file') {
+        out.push(
+          error(
+            'inside-file',
+            d,
+            `${JSON.stringify(d.target)} lies inside ${JSON.stringify(outer.target)}, which is declared as a file at ${where(outer.source)}`,
+            'a file cannot contain other paths: declare the outer path as a directory, or remove one of the entries',
+          ),
+        );
+        break;
+      }
+      const same = sameStore(outer, d);
+      if (outer.method === 'symlink' && !same) {
+        out.push(
+          error(
+            'inside-symlink',
+            d,
+            `${JSON.stringify(d.target)} lies inside ${JSON.stringify(outer.target)}, which ${where(outer.source)} makes a symbolic link into ${outer.store}; keepsake does not mount or link through symbolic links`,
+            `store it in the same place as its parent (remove it: it is already inside ${outer.store}), or give ${JSON.stringify(outer.target)} method: auto`,
+          ),
+        );
+        break;
+      }
+      if (nearest && same) {
+        out.push(
+          warning(
+            'nested-same-store',
+            d,
+            `${JSON.stringify(d.target)} is redundant: it lies inside ${JSON.stringify(outer.target)} (${where(outer.source)}), which is persisted from the same store`,
+            `remove it; its data is already kept at ${d.store} through the parent entry`,
+          ),
+        );
+      }
+      nearest = false;
+    }
+  }
+  return out;
+}
+
+function parentOf(path: string): string | undefined {
+  if (path === '/') return undefined;
+  const i = path.lastIndexOf('/');
+  return i <= 0 ? '/' : path.slice(0, i);
+}
+
+/** A target inside a store, or over one, would mount the store onto itself or hide it. */
+export function targetsAndStores(ctx: RuleContext): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const d of ctx.drafts) {
+    for (const store of ctx.stores) {
+      if (d.target === store || isInside(d.target, store)) {
+        out.push(
+          error(
+            'target-in-store',
+            d,
+            `${JSON.stringify(d.target)} lies inside the storage location ${store}; a store cannot be persisted into itself`,
+            'declare the path as it appears on the booted system, not its copy in the store',
+          ),
+        );
+        break;
+      }
+      if (isInside(store, d.target)) {
+        out.push(
+          error(
+            'store-under-target',
+            d,
+            `${JSON.stringify(d.target)} contains the storage location ${store}; persisting it would hide the store behind a mount`,
+            `persist the directories under ${JSON.stringify(d.target)} that need it, or move the store elsewhere`,
+          ),
+        );
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+/** A directory mode without search permission for its owner locks the owner out. */
+export function unsearchableDirectories(ctx: RuleContext): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const d of ctx.drafts) {
+    const checks: Array<[string, number | undefined]> = [
+      ['mode', d.kind === 'directory' ? d.owner.mode : undefined],
+      ['parentDirectory.mode', d.parents.mode],
+    ];
+    for (const [what, mode] of checks) {
+      if (mode === undefined || (mode & 0o100) !== 0) continue;
+      out.push(
+        warning(
+          'mode-not-searchable',
+          d,
+          `${what} ${formatMode(mode)} gives the owner no search (x) permission on a directory, so the owner cannot open it`,
+          `add x for the owner, e.g. "${formatMode(mode | 0o100)}"`,
+        ),
+      );
+    }
+  }
+  return out;
+}
+
+/** Every cross-field rule, in the order their problems are reported. */
+export const RULES: ReadonlyArray<Rule> = [
+  duplicateTargets,
+  unknownAccounts,
+  nestedEntries,
+  targetsAndStores,
+  unsearchableDirectories,
+];
+
+export function runRules(ctx: RuleContext): Diagnostic[] {
+  return RULES.flatMap((rule) => rule(ctx));
+}

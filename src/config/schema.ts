@@ -1,0 +1,426 @@
+// Every option keepsake accepts, in one table: where it may appear, its type, what it means
+// and its default. Validation reads it to check keys and types; the option reference in the
+// README is generated from it.
+
+export type SectionId =
+  | 'root'
+  | 'location'
+  | 'locationUser'
+  | 'user'
+  | 'homeLocation'
+  | 'directory'
+  | 'file'
+  | 'homeDirectory'
+  | 'homeFile'
+  | 'parentDirectory';
+
+export type ValueType =
+  | { kind: 'boolean' }
+  | { kind: 'path' }
+  | { kind: 'mode' }
+  | { kind: 'account'; of: 'user' | 'group' }
+  | { kind: 'enum'; values: readonly string[] }
+  /** A list whose items are a path or an entry map of the given section. */
+  | { kind: 'entries'; entry: SectionId }
+  | { kind: 'section'; section: SectionId }
+  /** A map from free-form keys (a location, a user name) to a section. */
+  | { kind: 'mapOf'; key: string; section: SectionId };
+
+export interface OptionSpec {
+  name: string;
+  type: ValueType;
+  /** The type as the reference shows it. */
+  typeLabel: string;
+  description: string;
+  /** The default as the reference shows it; absent when the option is required or has none. */
+  default?: string;
+  /** For entries: the option that holds the path (`directory`, `file`). */
+  required?: boolean;
+}
+
+export interface SectionSpec {
+  id: SectionId;
+  /** Where the section sits, as the reference writes it, e.g. `persistence.<location>`. */
+  path: string;
+  title: string;
+  /** What a value of this section is called in messages ("a storage location"). */
+  noun: string;
+  description: string;
+  options: readonly OptionSpec[];
+}
+
+const boolean = { kind: 'boolean' } as const;
+const path = { kind: 'path' } as const;
+const mode = { kind: 'mode' } as const;
+const user = { kind: 'account', of: 'user' } as const;
+const group = { kind: 'account', of: 'group' } as const;
+
+/** The methods each kind of entry accepts; the first is the default. */
+export const METHODS = {
+  system: ['auto', 'symlink'],
+  home: ['bindfs', 'symlink', 'auto'],
+} as const;
+
+const locationOptions: OptionSpec[] = [
+  {
+    name: 'enable',
+    type: boolean,
+    typeLabel: 'boolean',
+    default: 'true',
+    description: 'When false, the location and every entry in it are ignored.',
+  },
+  {
+    name: 'persistentStoragePath',
+    type: path,
+    typeLabel: 'absolute path',
+    default: 'the location key',
+    description:
+      'Where the data is stored. Needed when the location key is a name (e.g. `system`) rather than a path.',
+  },
+  {
+    name: 'hideMounts',
+    type: boolean,
+    typeLabel: 'boolean',
+    default: 'false',
+    description:
+      'Mark the bind mounts `x-gvfs-hide` so that file managers do not list them (recorded in `/run/mount/utab`).',
+  },
+  {
+    name: 'allowTrash',
+    type: boolean,
+    typeLabel: 'boolean',
+    default: 'false',
+    description:
+      'Mark the bind mounts `x-gvfs-trash` so that file managers may move files to the trash inside them.',
+  },
+  {
+    name: 'enableWarnings',
+    type: boolean,
+    typeLabel: 'boolean',
+    default: 'true',
+    description: 'When false, keepsake does not print configuration warnings.',
+  },
+  {
+    name: 'enableDebugging',
+    type: boolean,
+    typeLabel: 'boolean',
+    default: 'false',
+    description: 'Verbose output, as with `--verbose`.',
+  },
+];
+
+function entrySection(
+  id: SectionId,
+  kind: 'directory' | 'file',
+  home: boolean,
+  sectionPath: string,
+): SectionSpec {
+  const methods = home ? METHODS.home : METHODS.system;
+  const methodDescription = home
+    ? kind === 'directory'
+      ? '`bindfs` (or `auto`): bind-mount the stored directory onto the target (a kernel bind mount; no FUSE). `symlink`: make the target a symbolic link into the store.'
+      : '`auto` (also `bindfs`): bind-mount the stored file when it exists, otherwise link to it. `symlink`: always a symbolic link.'
+    : kind === 'directory'
+      ? '`auto`: bind-mount the stored directory onto the target. `symlink`: make the target a symbolic link into the store.'
+      : '`auto`: bind-mount the stored file when it exists, otherwise link to it (`/etc/machine-id` is seeded instead). `symlink`: always a symbolic link.';
+  const ownerDefault = home ? 'the user' : '`root`; in `users.<user>`: the user';
+  const groupDefault = home
+    ? "the user's primary group"
+    : "`root`; in `users.<user>`: the user's primary group";
+  const modeDefault =
+    kind === 'directory' ? '`0755`' : '`0644` (applied only when keepsake creates the file)';
+  return {
+    id,
+    path: sectionPath,
+    title: `${kind === 'directory' ? 'Directory' : 'File'} entry${home ? ' (Home Manager layout)' : ''}`,
+    noun: `a ${kind} entry`,
+    description: `A ${kind} to persist, written either as a plain path or as a map with the options below.`,
+    options: [
+      {
+        name: kind,
+        type: path,
+        typeLabel: home ? 'path relative to the home' : 'path',
+        required: true,
+        description: kind === 'directory' ? 'The directory to persist.' : 'The file to persist.',
+      },
+      {
+        name: 'user',
+        type: user,
+        typeLabel: 'user name or uid',
+        default: ownerDefault,
+        description: `Owner of the ${kind} when keepsake creates it in the store.`,
+      },
+      {
+        name: 'group',
+        type: group,
+        typeLabel: 'group name or gid',
+        default: groupDefault,
+        description: `Group of the ${kind} when keepsake creates it in the store.`,
+      },
+      {
+        name: 'mode',
+        type: mode,
+        typeLabel: 'octal or symbolic mode',
+        default: modeDefault,
+        description: `Permissions of the ${kind} when keepsake creates it, e.g. \`"0700"\` or \`"u=rwx,g=rx,o="\`.`,
+      },
+      {
+        name: 'method',
+        type: { kind: 'enum', values: methods },
+        typeLabel: methods.map((m) => `\`${m}\``).join(' or '),
+        default: `\`${methods[0]}\``,
+        description: methodDescription,
+      },
+      {
+        name: 'persistentStoragePath',
+        type: path,
+        typeLabel: 'absolute path',
+        default: "the location's storage path",
+        description: 'Store this entry in another location than the one it is declared in.',
+      },
+      {
+        name: 'hideMount',
+        type: boolean,
+        typeLabel: 'boolean',
+        default: "the location's `hideMounts`",
+        description: 'Hide this bind mount from file managers.',
+      },
+      {
+        name: 'allowTrash',
+        type: boolean,
+        typeLabel: 'boolean',
+        default: "the location's `allowTrash`",
+        description: 'Allow file managers to use a trash directory inside this bind mount.',
+      },
+      {
+        name: 'parentDirectory',
+        type: { kind: 'section', section: 'parentDirectory' },
+        typeLabel: 'map',
+        default: home
+          ? 'the user, 0755'
+          : '`root`, `root`, 0755; in `users.<user>`: the user, 0755',
+        description:
+          'Owner, group and mode of the parent directories keepsake creates on the way to the entry.',
+      },
+    ],
+  };
+}
+
+export const SCHEMA: readonly SectionSpec[] = [
+  {
+    id: 'root',
+    path: '',
+    title: 'Top level',
+    noun: 'a configuration',
+    description: 'The configuration file holds a map with these keys.',
+    options: [
+      {
+        name: 'persistence',
+        type: { kind: 'mapOf', key: '<location>', section: 'location' },
+        typeLabel: 'map of storage locations',
+        default: '{}',
+        description:
+          "What persists, keyed by storage location; the same shape as NixOS impermanence's `environment.persistence`.",
+      },
+      {
+        name: 'users',
+        type: { kind: 'mapOf', key: '<user>', section: 'user' },
+        typeLabel: 'map of users',
+        default: '{}',
+        description:
+          "Per-user settings: the home directory, and persistence in Home Manager's classic layout.",
+      },
+    ],
+  },
+  {
+    id: 'location',
+    path: 'persistence.<location>',
+    title: 'Storage location',
+    noun: 'a storage location',
+    description:
+      'A storage location. Its key is the path of the store (e.g. `/persist`), or a name when `persistentStoragePath` is set. Entries are stored at `<store><path>`.',
+    options: [
+      ...locationOptions,
+      {
+        name: 'directories',
+        type: { kind: 'entries', entry: 'directory' },
+        typeLabel: 'list of paths or directory entries',
+        default: '[]',
+        description: 'Absolute directories to persist.',
+      },
+      {
+        name: 'files',
+        type: { kind: 'entries', entry: 'file' },
+        typeLabel: 'list of paths or file entries',
+        default: '[]',
+        description: 'Absolute files to persist.',
+      },
+      {
+        name: 'users',
+        type: { kind: 'mapOf', key: '<user>', section: 'locationUser' },
+        typeLabel: 'map of users',
+        default: '{}',
+        description:
+          "Per-user entries, relative to the user's home and stored at `<store><home>/<entry>`.",
+      },
+    ],
+  },
+  {
+    id: 'locationUser',
+    path: 'persistence.<location>.users.<user>',
+    title: 'User entries in a storage location',
+    noun: "a user's entries",
+    description:
+      "Entries in a user's home. They are owned by the user and the user's primary group unless they say otherwise.",
+    options: [
+      {
+        name: 'directories',
+        type: { kind: 'entries', entry: 'directory' },
+        typeLabel: 'list of paths or directory entries',
+        default: '[]',
+        description: 'Directories relative to the home, e.g. `.ssh` or `Downloads`.',
+      },
+      {
+        name: 'files',
+        type: { kind: 'entries', entry: 'file' },
+        typeLabel: 'list of paths or file entries',
+        default: '[]',
+        description: 'Files relative to the home, e.g. `.bash_history`.',
+      },
+      {
+        name: 'home',
+        type: path,
+        typeLabel: 'absolute path',
+        default: '`users.<user>.home`, else the home in `<root>/etc/passwd`',
+        description: "The user's home directory.",
+      },
+    ],
+  },
+  {
+    id: 'user',
+    path: 'users.<user>',
+    title: 'User',
+    noun: 'a user',
+    description: 'Settings for one user, who must exist in `<root>/etc/passwd`.',
+    options: [
+      {
+        name: 'home',
+        type: path,
+        typeLabel: 'absolute path',
+        default: 'the home in `<root>/etc/passwd`',
+        description: "The user's home directory.",
+      },
+      {
+        name: 'persistence',
+        type: { kind: 'mapOf', key: '<storage-dir>', section: 'homeLocation' },
+        typeLabel: 'map of storage directories',
+        default: '{}',
+        description:
+          "Home Manager's `home.persistence` in its classic layout: the key is this user's own storage directory, and an entry `E` is stored at `<key>/E` and appears at `<home>/E`.",
+      },
+    ],
+  },
+  {
+    id: 'homeLocation',
+    path: 'users.<user>.persistence.<storage-dir>',
+    title: 'Home storage directory (Home Manager classic layout)',
+    noun: 'a home storage directory',
+    description:
+      "A user's own storage directory. Its key is the path, or a name when `persistentStoragePath` is set.",
+    options: [
+      ...locationOptions,
+      {
+        name: 'directories',
+        type: { kind: 'entries', entry: 'homeDirectory' },
+        typeLabel: 'list of paths or directory entries',
+        default: '[]',
+        description: 'Directories relative to the home.',
+      },
+      {
+        name: 'files',
+        type: { kind: 'entries', entry: 'homeFile' },
+        typeLabel: 'list of paths or file entries',
+        default: '[]',
+        description: 'Files relative to the home.',
+      },
+      {
+        name: 'removePrefixDirectory',
+        type: boolean,
+        typeLabel: 'boolean',
+        default: 'false',
+        description:
+          'Drop the first component of each entry on the home side: `gpg/.gnupg` is stored at `<key>/gpg/.gnupg` and appears at `~/.gnupg`.',
+      },
+      {
+        name: 'allowOther',
+        type: boolean,
+        typeLabel: 'boolean',
+        default: 'false',
+        description:
+          "Accepted for compatibility and ignored: it is a bindfs (FUSE) setting, and keepsake's kernel bind mounts are visible to every user the permissions allow.",
+      },
+    ],
+  },
+  entrySection(
+    'directory',
+    'directory',
+    false,
+    'persistence.<location>.directories[]  ·  persistence.<location>.users.<user>.directories[]',
+  ),
+  entrySection(
+    'file',
+    'file',
+    false,
+    'persistence.<location>.files[]  ·  persistence.<location>.users.<user>.files[]',
+  ),
+  entrySection(
+    'homeDirectory',
+    'directory',
+    true,
+    'users.<user>.persistence.<storage-dir>.directories[]',
+  ),
+  entrySection('homeFile', 'file', true, 'users.<user>.persistence.<storage-dir>.files[]'),
+  {
+    id: 'parentDirectory',
+    path: '<entry>.parentDirectory',
+    title: 'Parent directories',
+    noun: 'a parentDirectory map',
+    description:
+      'Owner and mode of the parent directories keepsake creates on the way to an entry, in the store and at the target. Existing directories are left alone.',
+    options: [
+      {
+        name: 'user',
+        type: user,
+        typeLabel: 'user name or uid',
+        default: '`root` (the user, in a home)',
+        description: 'Owner of created parent directories.',
+      },
+      {
+        name: 'group',
+        type: group,
+        typeLabel: 'group name or gid',
+        default: "`root` (the user's primary group, in a home)",
+        description: 'Group of created parent directories.',
+      },
+      {
+        name: 'mode',
+        type: mode,
+        typeLabel: 'octal or symbolic mode',
+        default: '`0755`',
+        description: 'Permissions of created parent directories.',
+      },
+    ],
+  },
+];
+
+const BY_ID = new Map(SCHEMA.map((s) => [s.id, s]));
+
+export function section(id: SectionId): SectionSpec {
+  const spec = BY_ID.get(id);
+  if (spec === undefined) throw new Error(`no schema section ${id}`);
+  return spec;
+}
+
+export function option(id: SectionId, name: string): OptionSpec | undefined {
+  return section(id).options.find((o) => o.name === name);
+}

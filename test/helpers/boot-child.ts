@@ -1,0 +1,91 @@
+// Runs inside a private mount namespace (see boot.ts): one boot of a test system.
+// Mounts a fresh tmpfs as the root, mounts each persistent "disk" at its store path, then
+// carries out the steps and prints one JSON line with their results.
+
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { resolveInRoot } from '../../src/demo/in-root.js';
+import type { BootSpec, StepResult } from './boot.js';
+
+function sh(cmd: string, args: string[]) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}`);
+}
+
+function inspect(p: string) {
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(p);
+  } catch {
+    return { type: 'missing' };
+  }
+  const type = st.isSymbolicLink() ? 'symlink' : st.isDirectory() ? 'directory' : st.isFile() ? 'file' : 'other';
+  return {
+    type,
+    uid: st.uid,
+    gid: st.gid,
+    mode: (st.mode & 0o7777).toString(8).padStart(4, '0'),
+    ...(type === 'symlink' ? { link: fs.readlinkSync(p) } : {}),
+    ...(type === 'file' ? { content: fs.readFileSync(p, 'utf8') } : {}),
+    ...(type === 'directory' ? { names: fs.readdirSync(p).sort() } : {}),
+  };
+}
+
+const spec = JSON.parse(fs.readFileSync(process.argv[2]!, 'utf8')) as BootSpec;
+const root = spec.root;
+sh('mount', ['-n', '-t', 'tmpfs', '-o', 'mode=0755', 'tmpfs', root]);
+for (const d of ['etc', 'run', 'tmp']) fs.mkdirSync(`${root}/${d}`, { recursive: true });
+fs.writeFileSync(`${root}/etc/passwd`, spec.passwd);
+fs.writeFileSync(`${root}/etc/group`, spec.group);
+for (const [store, disk] of Object.entries(spec.disks)) {
+  fs.mkdirSync(root + store, { recursive: true });
+  sh('mount', ['-n', '--bind', disk, root + store]);
+}
+const results: StepResult[] = [];
+for (const step of spec.steps) {
+  const at = (p: string) => root + p;
+  switch (step.do) {
+    case 'apply': {
+      const args = [spec.cli, step.command ?? 'apply', '--root', root, '--config', spec.config, ...(step.args ?? [])];
+      const r = spawnSync(process.execPath, args, { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+      results.push({ do: 'apply', status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr });
+      break;
+    }
+    case 'write':
+      {
+        const real = resolveInRoot(root, step.path);
+        fs.mkdirSync(path.dirname(real), { recursive: true });
+        fs.writeFileSync(real, step.content);
+        if (step.uid !== undefined) fs.chownSync(real, step.uid, step.uid);
+      }
+      results.push({ do: 'write' });
+      break;
+    case 'mkdir':
+      fs.mkdirSync(at(step.path), { recursive: true, mode: 0o755 });
+      results.push({ do: 'mkdir' });
+      break;
+    case 'symlink':
+      fs.mkdirSync(path.dirname(at(step.path)), { recursive: true });
+      fs.symlinkSync(step.to, at(step.path));
+      results.push({ do: 'symlink' });
+      break;
+    case 'inspect': {
+      const out: Record<string, ReturnType<typeof inspect>> = {};
+      for (const p of step.paths) out[p] = inspect(at(p));
+      results.push({ do: 'inspect', paths: out });
+      break;
+    }
+    case 'mounts': {
+      const lines = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n');
+      const points = lines
+        .map((l) => l.split(' ')[4] ?? '')
+        .filter((p) => p.startsWith(`${root}/`))
+        .map((p) => p.slice(root.length).replace(/\\040/g, ' '));
+      const utab = fs.existsSync(`${root}/run/mount/utab`) ? fs.readFileSync(`${root}/run/mount/utab`, 'utf8') : '';
+      results.push({ do: 'mounts', points, utab });
+      break;
+    }
+  }
+}
+process.stdout.write(`${JSON.stringify(results)}\n`);
