@@ -1,0 +1,161 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { buildPlan, MACHINE_ID_SEED } from '../../src/plan/build.js';
+import type { Action } from '../../src/plan/types.js';
+import { baseMounts, dir, entry, file, link, model, mount, observed, owner } from '../helpers/builders.js';
+
+const kinds = (actions: Action[]) => actions.map((a) => `${a.kind} ${'path' in a ? a.path : 'target' in a ? a.target : ''}`);
+
+describe('planning a directory', () => {
+  it('creates store, then target, parents first, then binds', () => {
+    const m = model([entry('directory', '/var/lib/app')]);
+    const plan = buildPlan(m, observed(m, { '/persist': dir() }));
+    assert.deepEqual(kinds(plan.actions), [
+      'mkdir /persist/var',
+      'mkdir /persist/var/lib',
+      'mkdir /persist/var/lib/app',
+      'mkdir /var',
+      'mkdir /var/lib',
+      'mkdir /var/lib/app',
+      'bind /var/lib/app',
+    ]);
+    assert.equal(plan.entries[0]!.state, 'pending');
+    assert.equal(plan.problems.length, 0);
+  });
+
+  it('gives the target the store owner and mode, and created homes 0700 to the user', () => {
+    const e = entry('directory', '/home/jane/.ssh', {
+      owner: owner(1000, 1000, 0o700),
+      parents: owner(1000, 1000, 0o755),
+      home: { user: 'jane', uid: 1000, gid: 1000, path: '/home/jane' },
+    });
+    const m = model([e]);
+    const plan = buildPlan(m, observed(m, { '/persist': dir(), '/home': dir() }));
+    const mk = Object.fromEntries(
+      plan.actions.filter((a) => a.kind === 'mkdir').map((a) => [a.path, [a.uid, a.mode.toString(8)]]),
+    );
+    assert.deepEqual(mk['/persist/home'], [0, '755']);
+    assert.deepEqual(mk['/persist/home/jane'], [1000, '700']);
+    assert.deepEqual(mk['/home/jane'], [1000, '700']);
+    assert.deepEqual(mk['/home/jane/.ssh'], [1000, '700']);
+  });
+
+  it('plans nothing when the right store is already mounted', () => {
+    const m = model([entry('directory', '/var/log')]);
+    const mounts = [...baseMounts(), mount('/var/log', '8:2', '/var/log')];
+    const plan = buildPlan(m, observed(m, { '/persist': dir(), '/persist/var': dir(), '/persist/var/log': dir(), '/var': dir(), '/var/log': dir() }, { mounts }));
+    assert.deepEqual(plan.actions, []);
+    assert.deepEqual([plan.entries[0]!.state, plan.entries[0]!.live], ['ok', 'mounted']);
+  });
+
+  it('refuses a target where something else is mounted', () => {
+    const m = model([entry('directory', '/var/log')]);
+    const mounts = [...baseMounts(), mount('/var/log', '0:55', '/', { fsType: 'tmpfs', source: 'tmpfs' })];
+    const plan = buildPlan(m, observed(m, { '/persist': dir(), '/var': dir(), '/var/log': dir() }, { mounts }));
+    assert.equal(plan.problems[0]!.code, 'foreign-mount');
+    assert.deepEqual(plan.actions, []);
+  });
+
+  it('refuses to hide a non-empty directory, and says what is there', () => {
+    const m = model([entry('directory', '/srv')]);
+    const o = observed(m, { '/persist': dir(), '/srv': dir({ empty: false }) });
+    o.contents['/srv'] = { files: 3, directories: 1, bytes: 42, sample: ['a'], truncated: false };
+    const plan = buildPlan(m, o);
+    assert.equal(plan.problems[0]!.code, 'target-has-data');
+    assert.match(plan.problems[0]!.message, /3 files and 1 directories \(42 bytes\)/);
+    assert.equal(plan.entries[0]!.state, 'refused');
+    assert.deepEqual(plan.actions, []);
+  });
+
+  it('refuses a symlink anywhere in the store path', () => {
+    const m = model([entry('directory', '/var/lib/app')]);
+    const plan = buildPlan(m, observed(m, { '/persist': dir(), '/persist/var': link('/etc') }));
+    assert.equal(plan.problems[0]!.code, 'symlink-in-path');
+    assert.equal(plan.problems[0]!.path, '/persist/var');
+  });
+
+  it('changes owner and mode of an existing store only where the config names them', () => {
+    const implicit = entry('directory', '/a', { owner: owner(5, 5, 0o700) });
+    const named = entry('directory', '/b', { owner: owner(5, 5, 0o700, { user: true, group: false, mode: true }) });
+    const m = model([implicit, named]);
+    const plan = buildPlan(m, observed(m, { '/persist': dir(), '/persist/a': dir(), '/persist/b': dir(), '/a': dir(), '/b': dir() }));
+    assert.deepEqual(kinds(plan.actions), ['bind /a', 'chown /persist/b', 'chmod /persist/b', 'bind /b']);
+  });
+
+  it('needs no mount for a nested entry from the same store, and slaves a parent of another store', () => {
+    const parent = entry('directory', '/data');
+    const same = entry('directory', '/data/same');
+    const other = entry('directory', '/data/other', { storeRoot: '/state' });
+    const m = model([other, same, parent]);
+    const plan = buildPlan(m, observed(m, { '/persist': dir(), '/state': dir() }));
+    const binds = plan.actions.filter((a) => a.kind === 'bind');
+    assert.deepEqual(binds.map((b) => [b.target, b.propagation]), [['/data', 'slave'], ['/data/other', undefined]]);
+    assert.equal(plan.entries.find((e) => e.id === same.id)!.mechanism, 'covered');
+    // the nested mount point is created once, where the parent bind shows it: in its store
+    assert.ok(kinds(plan.actions).includes('mkdir /persist/data/other'));
+    assert.ok(kinds(plan.actions).indexOf('bind /data') < kinds(plan.actions).indexOf('mkdir /persist/data/other'));
+  });
+
+  it('refuses a store that lies on the tmpfs root', () => {
+    const m = model([entry('directory', '/var/log')]);
+    const mounts = [{ ...mount('/', '0:20', '/', { fsType: 'tmpfs' }), id: 1, parentId: 0 }];
+    const plan = buildPlan(m, observed(m, { '/persist': dir() }, { mounts }));
+    assert.equal(plan.problems[0]!.code, 'store-not-persistent');
+    assert.deepEqual(plan.actions, []);
+  });
+});
+
+describe('planning a file', () => {
+  it('binds a stored file onto an empty placeholder', () => {
+    const m = model([entry('file', '/etc/ssh/key')]);
+    const plan = buildPlan(m, observed(m, { '/persist': dir(), '/persist/etc': dir(), '/persist/etc/ssh': dir(), '/persist/etc/ssh/key': file(10, { mode: 0o600 }), '/etc': dir() }));
+    assert.deepEqual(kinds(plan.actions), ['mkdir /etc/ssh', 'create-file /etc/ssh/key', 'bind /etc/ssh/key']);
+    const placeholder = plan.actions[1]!;
+    assert.ok(placeholder.kind === 'create-file' && placeholder.mode === 0o600 && placeholder.content === '');
+  });
+
+  it('links into the store when the stored file does not exist yet', () => {
+    const m = model([entry('file', '/root/.bash_history')]);
+    const plan = buildPlan(m, observed(m, { '/persist': dir(), '/root': dir() }));
+    assert.deepEqual(kinds(plan.actions), ['mkdir /persist/root', 'symlink /root/.bash_history']);
+    assert.equal(plan.entries[0]!.mechanism, 'symlink');
+  });
+
+  it('seeds /etc/machine-id so systemd commits its id into the store', () => {
+    const m = model([entry('file', '/etc/machine-id')]);
+    const plan = buildPlan(m, observed(m, { '/persist': dir(), '/etc': dir() }));
+    const seed = plan.actions.find((a) => a.kind === 'create-file' && a.side === 'store');
+    assert.ok(seed?.kind === 'create-file' && seed.content === MACHINE_ID_SEED);
+    assert.equal(plan.entries[0]!.mechanism, 'seed-and-bind');
+  });
+
+  it('refuses a non-empty file at the target', () => {
+    const m = model([entry('file', '/etc/hostid')]);
+    const plan = buildPlan(m, observed(m, { '/persist': dir(), '/etc': dir(), '/etc/hostid': file(4) }));
+    assert.equal(plan.problems[0]!.code, 'target-has-data');
+  });
+
+  it('accepts a link to the store that is already there', () => {
+    const m = model([entry('file', '/root/.lesshst')]);
+    const plan = buildPlan(m, observed(m, { '/persist': dir(), '/root': dir(), '/root/.lesshst': link('/persist/root/.lesshst') }));
+    assert.deepEqual(plan.actions, []);
+    assert.equal(plan.entries[0]!.live, 'linked');
+  });
+});
+
+describe('plans are data', () => {
+  it('round-trips through JSON', () => {
+    const m = model([entry('directory', '/var/log', { hideMount: true }), entry('file', '/etc/machine-id')]);
+    const plan = buildPlan(m, observed(m, { '/persist': dir() }));
+    assert.deepEqual(JSON.parse(JSON.stringify(plan)), plan);
+    assert.ok(plan.actions.some((a) => a.kind === 'utab'));
+  });
+
+  it('works under a --root prefix with system paths in actions', () => {
+    const m = model([entry('directory', '/var/log')]);
+    const mounts = [{ ...mount('/', '8:1'), id: 1, parentId: 0 }, mount('/sysroot', '8:3'), mount('/sysroot/persist', '8:2')];
+    const plan = buildPlan(m, observed(m, { '/persist': dir() }, { root: '/sysroot', mounts }));
+    assert.deepEqual(kinds(plan.actions).at(-1), 'bind /var/log');
+    assert.equal(plan.root, '/sysroot');
+  });
+});
