@@ -23,10 +23,16 @@ export interface ExecuteResult {
 
 export type ExecuteEvent = { type: 'action'; outcome: ActionOutcome };
 
+export interface ExecuteOptions {
+  /** Fault injection for tests: fail when reaching this action index. */
+  failAt?: number;
+}
+
 export function executePlan(
   plan: Plan,
   sys: SystemOps,
   onEvent: (e: ExecuteEvent) => void = () => {},
+  options: ExecuteOptions = {},
 ): ExecuteResult {
   const host = (p: string) => hostPath(plan.root, p);
   const outcomes: ActionOutcome[] = plan.actions.map((action, index) => ({
@@ -40,6 +46,7 @@ export function executePlan(
     const action = plan.actions[i]!;
     const outcome = outcomes[i]!;
     try {
+      if (i === options.failAt) throw new Error(`injected failure before action ${i}`);
       if (action.kind === 'utab') {
         // All utab lines go in one rewrite of the file; the planner puts them last.
         const batch = plan.actions.slice(i).filter((a) => a.kind === 'utab');

@@ -10,7 +10,7 @@ import { hostPath } from '../plan/paths.js';
 import type { Plan } from '../plan/types.js';
 import type { SystemOps } from '../system/system.js';
 import { VERSION } from '../version.js';
-import { type ExecuteEvent, type ExecuteResult, executePlan } from './execute.js';
+import { type ExecuteEvent, type ExecuteOptions, type ExecuteResult, executePlan } from './execute.js';
 import { buildRecord, RECORD_DIR, RECORD_FILE } from './record.js';
 
 export interface PlanRequest {
@@ -50,9 +50,10 @@ export function applyPlan(
   sys: SystemOps,
   onEvent: (e: ExecuteEvent) => void,
   now: Date,
+  options: ExecuteOptions = {},
 ): ApplyResult {
   if (plan.problems.length > 0) throw new RefusedError(plan.problems);
-  const result = executePlan(plan, sys, onEvent);
+  const result = executePlan(plan, sys, onEvent, options);
   const recorded: string[] = [];
   if (!result.ok) return { ...result, recorded };
   for (const store of model.stores) {

@@ -194,7 +194,9 @@ export function createRecordingBackend(): MountBackend & {
  */
 export function loadMountBackend(): { backend: MountBackend; notice?: string } {
   const forced = process.env.KEEPSAKE_MOUNT_BACKEND ?? '';
-  if (forced === 'exec') return { backend: createExecBackend() };
+  if (forced === 'exec') {
+    return { backend: createExecBackend(), notice: 'using mount(8), as KEEPSAKE_MOUNT_BACKEND=exec asks' };
+  }
   if (forced !== '' && forced !== 'native') {
     throw new UsageError(`KEEPSAKE_MOUNT_BACKEND must be 'native' or 'exec', not '${forced}'`);
   }
@@ -206,7 +208,7 @@ export function loadMountBackend(): { backend: MountBackend; notice?: string } {
       'ENOENT',
       'build/Release/keepsake_mount.node',
       `the native mount backend is unavailable: ${loaded.reason}`,
-      'build it with `npm run build:addon`, or unset KEEPSAKE_MOUNT_BACKEND to use mount(8)',
+      'build it with `node scripts/build-addon.mjs --strict`, or unset KEEPSAKE_MOUNT_BACKEND to use mount(8)',
     );
   }
   return {

@@ -48,7 +48,7 @@ for (const step of spec.steps) {
   switch (step.do) {
     case 'apply': {
       const args = [spec.cli, step.command ?? 'apply', '--root', root, '--config', spec.config, ...(step.args ?? [])];
-      const r = spawnSync(process.execPath, args, { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+      const r = spawnSync(process.execPath, args, { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ...step.env } });
       results.push({ do: 'apply', status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr });
       break;
     }

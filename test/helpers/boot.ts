@@ -13,7 +13,7 @@ export const REPO = path.resolve(here, '../../..');
 export const CLI = path.join(REPO, 'bin/keepsake.js');
 
 export type Step =
-  | { do: 'apply'; command?: string; args?: string[] }
+  | { do: 'apply'; command?: string; args?: string[]; env?: Record<string, string> }
   | { do: 'write'; path: string; content: string; uid?: number }
   | { do: 'mkdir'; path: string }
   | { do: 'symlink'; path: string; to: string }

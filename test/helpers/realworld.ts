@@ -85,7 +85,13 @@ function convert(data: Obj, file: string): Obj {
   if (data.homeManagerApi === '2025') {
     const out: Obj = {};
     for (const [key, raw] of Object.entries(persistence)) {
-      const { directories, files, users, allowOther: _ignored, ...options } = mergeOther(raw as Obj);
+      const {
+        directories,
+        files,
+        users,
+        allowOther: _ignored,
+        ...options
+      } = mergeOther(raw as Obj);
       if (isObj(users) && Object.keys(users).length > 0) {
         throw new Error(`${file}: a Home Manager location with users`);
       }

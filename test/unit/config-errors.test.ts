@@ -33,7 +33,13 @@ function diagnose(text: string, ext = 'yaml'): Diagnostic[] {
 function errors(text: string, ext = 'yaml') {
   return diagnose(text, ext)
     .filter((d) => d.severity === 'error')
-    .map((d) => ({ code: d.code, line: d.source?.line, column: d.source?.column, message: d.message, hint: d.hint }));
+    .map((d) => ({
+      code: d.code,
+      line: d.source?.line,
+      column: d.source?.column,
+      message: d.message,
+      hint: d.hint,
+    }));
 }
 
 /** The single error of a configuration. */
@@ -54,7 +60,10 @@ describe('unknown keys', () => {
       'persistence."/persist".hidemounts: unknown option "hidemounts"; did you mean `hideMounts`?',
     );
     assert.deepEqual([e.line, e.column], [3, 5]);
-    assert.match(e.hint!, /^rename it to `hideMounts` \(valid options here: enable, persistentStoragePath, hideMounts/);
+    assert.match(
+      e.hint!,
+      /^rename it to `hideMounts` \(valid options here: enable, persistentStoragePath, hideMounts/,
+    );
   });
 
   test('an entry option with a typo', () => {
@@ -112,7 +121,10 @@ describe('types and values', () => {
 
   test('a single path where a list belongs', () => {
     const e = only(loc('    directories: /var/log\n'));
-    assert.equal(e.message, 'persistence."/persist".directories: expected a list of paths or entries, got "/var/log"');
+    assert.equal(
+      e.message,
+      'persistence."/persist".directories: expected a list of paths or entries, got "/var/log"',
+    );
     assert.equal(e.hint, 'write it as a list: directories: [ "/var/log" ]');
   });
 
@@ -142,15 +154,23 @@ describe('types and values', () => {
   });
 
   test('a bad parentDirectory mode', () => {
-    const e = only(loc('    files:\n      - { file: /etc/x, parentDirectory: { mode: "u=rwq" } }\n'));
+    const e = only(
+      loc('    files:\n      - { file: /etc/x, parentDirectory: { mode: "u=rwq" } }\n'),
+    );
     assert.equal(e.code, 'invalid-mode');
-    assert.match(e.message, /^persistence."\/persist".files\[0\].parentDirectory.mode: "u=rwq" is not a valid mode/);
+    assert.match(
+      e.message,
+      /^persistence."\/persist".files\[0\].parentDirectory.mode: "u=rwq" is not a valid mode/,
+    );
   });
 
   test('an entry that is neither a path nor a map', () => {
     const e = only(loc('    directories:\n      - 42\n'));
     assert.equal(e.code, 'invalid-entry');
-    assert.equal(e.message, 'persistence."/persist".directories[0]: expected a path or an entry map, got 42');
+    assert.equal(
+      e.message,
+      'persistence."/persist".directories[0]: expected a path or an entry map, got 42',
+    );
   });
 
   test('a file entry under directories', () => {
@@ -172,9 +192,24 @@ describe('types and values', () => {
 
 describe('paths', () => {
   const cases: Array<[string, string, string, RegExp]> = [
-    ['var/log', 'relative-path', '"var/log" is a relative path; system paths must be absolute', /^write "\/var\/log"/],
-    ['/var/../etc', 'dot-dot', '"/var/../etc" contains a ".." component; paths must not climb out of their base', /"\/etc"/],
-    ['/', 'root-path', '"/" is the root directory itself, which cannot be persisted this way', /directories under \//],
+    [
+      'var/log',
+      'relative-path',
+      '"var/log" is a relative path; system paths must be absolute',
+      /^write "\/var\/log"/,
+    ],
+    [
+      '/var/../etc',
+      'dot-dot',
+      '"/var/../etc" contains a ".." component; paths must not climb out of their base',
+      /"\/etc"/,
+    ],
+    [
+      '/',
+      'root-path',
+      '"/" is the root directory itself, which cannot be persisted this way',
+      /directories under \//,
+    ],
     ['""', 'empty-path', 'the path is empty', /write a path/],
   ];
   for (const [path, code, message, hint] of cases) {
@@ -196,9 +231,24 @@ describe('paths', () => {
       '"/home/jane/.ssh" is an absolute path, but entries of a user are relative to their home directory',
       'write ".ssh" (relative to /home/jane)',
     ],
-    ['~/.ssh', 'tilde-path', '"~/.ssh" starts with "~", which is not expanded; entries of a user are already relative to their home', 'write ".ssh"'],
-    ['../jane2/x', 'dot-dot', '"../jane2/x" contains a ".." component; paths must not climb out of their base', 'write the path without ".." components'],
-    ['./', 'home-itself', '"./" names the home directory itself', 'to persist a whole home, declare it as a system directory, e.g. "/home/jane"'],
+    [
+      '~/.ssh',
+      'tilde-path',
+      '"~/.ssh" starts with "~", which is not expanded; entries of a user are already relative to their home',
+      'write ".ssh"',
+    ],
+    [
+      '../jane2/x',
+      'dot-dot',
+      '"../jane2/x" contains a ".." component; paths must not climb out of their base',
+      'write the path without ".." components',
+    ],
+    [
+      './',
+      'home-itself',
+      '"./" names the home directory itself',
+      'to persist a whole home, declare it as a system directory, e.g. "/home/jane"',
+    ],
   ];
   for (const [entry, code, message, hint] of homeCases) {
     test(`home path ${entry}: ${code}`, () => {
@@ -261,7 +311,10 @@ describe('duplicates', () => {
     const e = only(
       'persistence:\n  /persist:\n    directories: [/var/log]\n  /state:\n    directories: [/var/log]\n',
     );
-    assert.match(e.message, /^persistence."\/state".directories\[0\]: "\/var\/log" is already declared at persistence."\/persist".directories\[0\]/);
+    assert.match(
+      e.message,
+      /^persistence."\/state".directories\[0\]: "\/var\/log" is already declared at persistence."\/persist".directories\[0\]/,
+    );
   });
 
   test("between a system entry and a user's home", () => {
@@ -287,23 +340,38 @@ describe('users and groups', () => {
   test('an unknown user on an entry', () => {
     const e = only(loc('    directories:\n      - { directory: /var/lib/x, user: colrod }\n'));
     assert.equal(e.code, 'unknown-user');
-    assert.match(e.message, /^persistence."\/persist".directories\[0\].user: user "colrod" does not exist in .*\/etc\/passwd$/);
+    assert.match(
+      e.message,
+      /^persistence."\/persist".directories\[0\].user: user "colrod" does not exist in .*\/etc\/passwd$/,
+    );
     assert.match(e.hint!, /^did you mean "colord"\?/);
     assert.deepEqual([e.line, e.column], [4, 40]);
   });
 
   test('an unknown group on parentDirectory', () => {
-    const e = only(loc('    files:\n      - { file: /etc/x, parentDirectory: { group: nogroup } }\n'));
+    const e = only(
+      loc('    files:\n      - { file: /etc/x, parentDirectory: { group: nogroup } }\n'),
+    );
     assert.equal(e.code, 'unknown-group');
-    assert.match(e.message, /^persistence."\/persist".files\[0\].parentDirectory.group: group "nogroup" does not exist in .*\/etc\/group$/);
+    assert.match(
+      e.message,
+      /^persistence."\/persist".files\[0\].parentDirectory.group: group "nogroup" does not exist in .*\/etc\/group$/,
+    );
   });
 
   test('numeric ids need no account', () => {
-    assert.deepEqual(errors(loc('    directories:\n      - { directory: /var/lib/x, user: 4242, group: "4243" }\n')), []);
+    assert.deepEqual(
+      errors(
+        loc('    directories:\n      - { directory: /var/lib/x, user: 4242, group: "4243" }\n'),
+      ),
+      [],
+    );
   });
 
   test('an unknown user block', () => {
-    const e = only('persistence:\n  /persist:\n    users:\n      jnae:\n        directories: [.ssh]\n');
+    const e = only(
+      'persistence:\n  /persist:\n    users:\n      jnae:\n        directories: [.ssh]\n',
+    );
     assert.equal(e.code, 'unknown-user');
     assert.match(e.message, /^persistence."\/persist".users.jnae: user "jnae" does not exist in /);
     assert.match(e.hint!, /did you mean "jane"/);
@@ -311,7 +379,9 @@ describe('users and groups', () => {
   });
 
   test('an unknown user in the classic layout', () => {
-    const e = only('users:\n  bob:\n    persistence:\n      /persist/bob:\n        directories: [.ssh]\n');
+    const e = only(
+      'users:\n  bob:\n    persistence:\n      /persist/bob:\n        directories: [.ssh]\n',
+    );
     assert.equal(e.code, 'unknown-user');
     assert.match(e.message, /^users.bob: user "bob" does not exist in /);
   });
@@ -430,9 +500,15 @@ describe('formatDiagnostic', () => {
     const d: Diagnostic = {
       severity: 'error',
       code: 'unknown-key',
-      message: 'persistence."/persist".hidemounts: unknown option "hidemounts"; did you mean `hideMounts`?',
+      message:
+        'persistence."/persist".hidemounts: unknown option "hidemounts"; did you mean `hideMounts`?',
       hint: 'rename it to `hideMounts`',
-      source: { file: 'keepsake.yaml', line: 3, column: 5, option: 'persistence."/persist".hidemounts' },
+      source: {
+        file: 'keepsake.yaml',
+        line: 3,
+        column: 5,
+        option: 'persistence."/persist".hidemounts',
+      },
     };
     assert.equal(
       formatDiagnostic(d),

@@ -29,7 +29,12 @@ function write(name: string, text: string): { file: string; root: string } {
   return { file, root };
 }
 
-function syntaxError(fn: () => unknown): { message: string; line: number; column: number; code: string } {
+function syntaxError(fn: () => unknown): {
+  message: string;
+  line: number;
+  column: number;
+  code: string;
+} {
   try {
     fn();
   } catch (e) {
@@ -182,9 +187,18 @@ files = [ ".bash_history", { file = ".x", mode = 644 } ]
     const root = loaded.root;
     const loc = at(root, 'persistence', '/persist');
     assert.deepEqual(loc.pos, { line: 2, column: 1 });
-    assert.deepEqual(at(root, 'persistence', '/persist', 'hideMounts').pos, { line: 3, column: 14 });
-    assert.deepEqual(at(root, 'persistence', '/persist', 'directories', 0).pos, { line: 5, column: 1 });
-    assert.deepEqual(at(root, 'persistence', '/persist', 'directories', 1).pos, { line: 9, column: 1 });
+    assert.deepEqual(at(root, 'persistence', '/persist', 'hideMounts').pos, {
+      line: 3,
+      column: 14,
+    });
+    assert.deepEqual(at(root, 'persistence', '/persist', 'directories', 0).pos, {
+      line: 5,
+      column: 1,
+    });
+    assert.deepEqual(at(root, 'persistence', '/persist', 'directories', 1).pos, {
+      line: 9,
+      column: 1,
+    });
     const mode = at(root, 'persistence', '/persist', 'directories', 0, 'mode');
     assert.deepEqual(mode.pos, { line: 7, column: 8 });
     assert.equal(mode.kind === 'scalar' && mode.text, '0o700');
@@ -225,7 +239,10 @@ describe('syntax errors name the line and column', () => {
       parseText('persistence:\n  /persist:\n    directories: [a, b\n  files: []\n', 'x.yaml'),
     );
     assert.equal(e.code, 'yaml-syntax');
-    assert.match(e.message, /^YAML syntax error: .*must be sufficiently indented and end with a \]/);
+    assert.match(
+      e.message,
+      /^YAML syntax error: .*must be sufficiently indented and end with a \]/,
+    );
     assert.deepEqual([e.line, e.column], [4, 3]);
   });
 
@@ -236,7 +253,9 @@ describe('syntax errors name the line and column', () => {
   });
 
   test('JSON: a trailing comma', () => {
-    const e = syntaxError(() => parseText('{\n  "persistence": {\n    "/p": {},\n  }\n}\n', 'x.json'));
+    const e = syntaxError(() =>
+      parseText('{\n  "persistence": {\n    "/p": {},\n  }\n}\n', 'x.json'),
+    );
     assert.equal(e.code, 'json-syntax');
     assert.equal(e.message, 'JSON syntax error: trailing comma before "}"');
     assert.deepEqual([e.line, e.column], [4, 3]);
@@ -244,7 +263,10 @@ describe('syntax errors name the line and column', () => {
 
   test('JSON: a missing comma', () => {
     const e = syntaxError(() => parseText('{\n  "a": 1\n  "b": 2\n}\n', 'x.json'));
-    assert.equal(e.message, 'JSON syntax error: expected "," or "}" after a property value, found `"`');
+    assert.equal(
+      e.message,
+      'JSON syntax error: expected "," or "}" after a property value, found `"`',
+    );
     assert.deepEqual([e.line, e.column], [3, 3]);
   });
 

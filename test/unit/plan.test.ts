@@ -2,9 +2,20 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildPlan, MACHINE_ID_SEED } from '../../src/plan/build.js';
 import type { Action } from '../../src/plan/types.js';
-import { baseMounts, dir, entry, file, link, model, mount, observed, owner } from '../helpers/builders.js';
+import {
+  baseMounts,
+  dir,
+  entry,
+  file,
+  link,
+  model,
+  mount,
+  observed,
+  owner,
+} from '../helpers/builders.js';
 
-const kinds = (actions: Action[]) => actions.map((a) => `${a.kind} ${'path' in a ? a.path : 'target' in a ? a.target : ''}`);
+const kinds = (actions: Action[]) =>
+  actions.map((a) => `${a.kind} ${'path' in a ? a.path : 'target' in a ? a.target : ''}`);
 
 describe('planning a directory', () => {
   it('creates store, then target, parents first, then binds', () => {
@@ -32,7 +43,9 @@ describe('planning a directory', () => {
     const m = model([e]);
     const plan = buildPlan(m, observed(m, { '/persist': dir(), '/home': dir() }));
     const mk = Object.fromEntries(
-      plan.actions.filter((a) => a.kind === 'mkdir').map((a) => [a.path, [a.uid, a.mode.toString(8)]]),
+      plan.actions
+        .filter((a) => a.kind === 'mkdir')
+        .map((a) => [a.path, [a.uid, a.mode.toString(8)]]),
     );
     assert.deepEqual(mk['/persist/home'], [0, '755']);
     assert.deepEqual(mk['/persist/home/jane'], [1000, '700']);
@@ -43,15 +56,34 @@ describe('planning a directory', () => {
   it('plans nothing when the right store is already mounted', () => {
     const m = model([entry('directory', '/var/log')]);
     const mounts = [...baseMounts(), mount('/var/log', '8:2', '/var/log')];
-    const plan = buildPlan(m, observed(m, { '/persist': dir(), '/persist/var': dir(), '/persist/var/log': dir(), '/var': dir(), '/var/log': dir() }, { mounts }));
+    const plan = buildPlan(
+      m,
+      observed(
+        m,
+        {
+          '/persist': dir(),
+          '/persist/var': dir(),
+          '/persist/var/log': dir(),
+          '/var': dir(),
+          '/var/log': dir(),
+        },
+        { mounts },
+      ),
+    );
     assert.deepEqual(plan.actions, []);
     assert.deepEqual([plan.entries[0]!.state, plan.entries[0]!.live], ['ok', 'mounted']);
   });
 
   it('refuses a target where something else is mounted', () => {
     const m = model([entry('directory', '/var/log')]);
-    const mounts = [...baseMounts(), mount('/var/log', '0:55', '/', { fsType: 'tmpfs', source: 'tmpfs' })];
-    const plan = buildPlan(m, observed(m, { '/persist': dir(), '/var': dir(), '/var/log': dir() }, { mounts }));
+    const mounts = [
+      ...baseMounts(),
+      mount('/var/log', '0:55', '/', { fsType: 'tmpfs', source: 'tmpfs' }),
+    ];
+    const plan = buildPlan(
+      m,
+      observed(m, { '/persist': dir(), '/var': dir(), '/var/log': dir() }, { mounts }),
+    );
     assert.equal(plan.problems[0]!.code, 'foreign-mount');
     assert.deepEqual(plan.actions, []);
   });
@@ -76,10 +108,26 @@ describe('planning a directory', () => {
 
   it('changes owner and mode of an existing store only where the config names them', () => {
     const implicit = entry('directory', '/a', { owner: owner(5, 5, 0o700) });
-    const named = entry('directory', '/b', { owner: owner(5, 5, 0o700, { user: true, group: false, mode: true }) });
+    const named = entry('directory', '/b', {
+      owner: owner(5, 5, 0o700, { user: true, group: false, mode: true }),
+    });
     const m = model([implicit, named]);
-    const plan = buildPlan(m, observed(m, { '/persist': dir(), '/persist/a': dir(), '/persist/b': dir(), '/a': dir(), '/b': dir() }));
-    assert.deepEqual(kinds(plan.actions), ['bind /a', 'chown /persist/b', 'chmod /persist/b', 'bind /b']);
+    const plan = buildPlan(
+      m,
+      observed(m, {
+        '/persist': dir(),
+        '/persist/a': dir(),
+        '/persist/b': dir(),
+        '/a': dir(),
+        '/b': dir(),
+      }),
+    );
+    assert.deepEqual(kinds(plan.actions), [
+      'bind /a',
+      'chown /persist/b',
+      'chmod /persist/b',
+      'bind /b',
+    ]);
   });
 
   it('needs no mount for a nested entry from the same store, and slaves a parent of another store', () => {
@@ -89,11 +137,20 @@ describe('planning a directory', () => {
     const m = model([other, same, parent]);
     const plan = buildPlan(m, observed(m, { '/persist': dir(), '/state': dir() }));
     const binds = plan.actions.filter((a) => a.kind === 'bind');
-    assert.deepEqual(binds.map((b) => [b.target, b.propagation]), [['/data', 'slave'], ['/data/other', undefined]]);
+    assert.deepEqual(
+      binds.map((b) => [b.target, b.propagation]),
+      [
+        ['/data', 'slave'],
+        ['/data/other', undefined],
+      ],
+    );
     assert.equal(plan.entries.find((e) => e.id === same.id)!.mechanism, 'covered');
     // the nested mount point is created once, where the parent bind shows it: in its store
     assert.ok(kinds(plan.actions).includes('mkdir /persist/data/other'));
-    assert.ok(kinds(plan.actions).indexOf('bind /data') < kinds(plan.actions).indexOf('mkdir /persist/data/other'));
+    assert.ok(
+      kinds(plan.actions).indexOf('bind /data') <
+        kinds(plan.actions).indexOf('mkdir /persist/data/other'),
+    );
   });
 
   it('refuses a store that lies on the tmpfs root', () => {
@@ -108,10 +165,27 @@ describe('planning a directory', () => {
 describe('planning a file', () => {
   it('binds a stored file onto an empty placeholder', () => {
     const m = model([entry('file', '/etc/ssh/key')]);
-    const plan = buildPlan(m, observed(m, { '/persist': dir(), '/persist/etc': dir(), '/persist/etc/ssh': dir(), '/persist/etc/ssh/key': file(10, { mode: 0o600 }), '/etc': dir() }));
-    assert.deepEqual(kinds(plan.actions), ['mkdir /etc/ssh', 'create-file /etc/ssh/key', 'bind /etc/ssh/key']);
+    const plan = buildPlan(
+      m,
+      observed(m, {
+        '/persist': dir(),
+        '/persist/etc': dir(),
+        '/persist/etc/ssh': dir(),
+        '/persist/etc/ssh/key': file(10, { mode: 0o600 }),
+        '/etc': dir(),
+      }),
+    );
+    assert.deepEqual(kinds(plan.actions), [
+      'mkdir /etc/ssh',
+      'create-file /etc/ssh/key',
+      'bind /etc/ssh/key',
+    ]);
     const placeholder = plan.actions[1]!;
-    assert.ok(placeholder.kind === 'create-file' && placeholder.mode === 0o600 && placeholder.content === '');
+    assert.ok(
+      placeholder.kind === 'create-file' &&
+        placeholder.mode === 0o600 &&
+        placeholder.content === '',
+    );
   });
 
   it('links into the store when the stored file does not exist yet', () => {
@@ -131,13 +205,23 @@ describe('planning a file', () => {
 
   it('refuses a non-empty file at the target', () => {
     const m = model([entry('file', '/etc/hostid')]);
-    const plan = buildPlan(m, observed(m, { '/persist': dir(), '/etc': dir(), '/etc/hostid': file(4) }));
+    const plan = buildPlan(
+      m,
+      observed(m, { '/persist': dir(), '/etc': dir(), '/etc/hostid': file(4) }),
+    );
     assert.equal(plan.problems[0]!.code, 'target-has-data');
   });
 
   it('accepts a link to the store that is already there', () => {
     const m = model([entry('file', '/root/.lesshst')]);
-    const plan = buildPlan(m, observed(m, { '/persist': dir(), '/root': dir(), '/root/.lesshst': link('/persist/root/.lesshst') }));
+    const plan = buildPlan(
+      m,
+      observed(m, {
+        '/persist': dir(),
+        '/root': dir(),
+        '/root/.lesshst': link('/persist/root/.lesshst'),
+      }),
+    );
     assert.deepEqual(plan.actions, []);
     assert.equal(plan.entries[0]!.live, 'linked');
   });
@@ -145,7 +229,10 @@ describe('planning a file', () => {
 
 describe('plans are data', () => {
   it('round-trips through JSON', () => {
-    const m = model([entry('directory', '/var/log', { hideMount: true }), entry('file', '/etc/machine-id')]);
+    const m = model([
+      entry('directory', '/var/log', { hideMount: true }),
+      entry('file', '/etc/machine-id'),
+    ]);
     const plan = buildPlan(m, observed(m, { '/persist': dir() }));
     assert.deepEqual(JSON.parse(JSON.stringify(plan)), plan);
     assert.ok(plan.actions.some((a) => a.kind === 'utab'));
@@ -153,7 +240,11 @@ describe('plans are data', () => {
 
   it('works under a --root prefix with system paths in actions', () => {
     const m = model([entry('directory', '/var/log')]);
-    const mounts = [{ ...mount('/', '8:1'), id: 1, parentId: 0 }, mount('/sysroot', '8:3'), mount('/sysroot/persist', '8:2')];
+    const mounts = [
+      { ...mount('/', '8:1'), id: 1, parentId: 0 },
+      mount('/sysroot', '8:3'),
+      mount('/sysroot/persist', '8:2'),
+    ];
     const plan = buildPlan(m, observed(m, { '/persist': dir() }, { root: '/sysroot', mounts }));
     assert.deepEqual(kinds(plan.actions).at(-1), 'bind /var/log');
     assert.equal(plan.root, '/sysroot');

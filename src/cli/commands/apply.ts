@@ -27,7 +27,9 @@ export function run(opts: CommonOptions & { dryRun?: boolean }, out: Output): nu
     out.line(`${mark} ${prefix}${describeAction(outcome.action)}`);
     if (outcome.error) out.line(out.paint('red', `    ${outcome.error.message}${outcome.error.hint ? `\n    hint: ${outcome.error.hint}` : ''}`));
   };
-  const result = applyPlan(model, plan, sys, onEvent, new Date());
+  // Hidden, for fault-injection tests: fail when reaching action N.
+  const failAt = process.env.KEEPSAKE_FAIL_AT_ACTION;
+  const result = applyPlan(model, plan, sys, onEvent, new Date(), failAt ? { failAt: Number(failAt) } : {});
   const summary = {
     event: 'result',
     ok: result.ok,

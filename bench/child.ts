@@ -1,0 +1,227 @@
+// One measurement, run inside a private mount namespace started by the benchmark's parent
+// (`unshare -m --propagation private`): it mounts a fresh tmpfs as the root and another as the
+// store, writes the accounts and the stored files, measures, checks the result, and prints one
+// JSON line. Everything it mounts disappears with its namespace.
+
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { applyPlan, preparePlan } from '../src/apply/pipeline.js';
+import { loadMountBackend } from '../src/system/mount-backend.js';
+import { createLiveSystem } from '../src/system/system.js';
+import type { BenchEntry } from './layout.js';
+import type {
+  BaselineResult,
+  ChildResult,
+  ChildSpec,
+  CliResult,
+  InProcessResult,
+  Verified,
+} from './spec.js';
+
+function run(cmd: string, args: string[]) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.error?.message ?? r.stderr}`);
+}
+
+/** mkdir -p that gives every directory it creates the owner and mode. */
+function mkdirp(dir: string, uid: number, gid: number, mode = 0o755) {
+  const first = fs.mkdirSync(dir, { recursive: true, mode });
+  if (first === undefined) return;
+  for (let d = dir; d.length >= first.length; d = path.dirname(d)) {
+    fs.chmodSync(d, mode);
+    if (uid !== 0 || gid !== 0) fs.chownSync(d, uid, gid);
+  }
+}
+
+/** Home entries' parents in the home belong to the user; everything above it to root. */
+function mkdirOwned(dir: string, e: BenchEntry, at: (p: string) => string, home: string) {
+  if (e.home && !fs.existsSync(at(home))) mkdirp(at(home), e.uid, e.gid);
+  mkdirp(dir, e.home ? e.uid : 0, e.home ? e.gid : 0);
+}
+
+function setUp(spec: ChildSpec): (p: string) => string {
+  const root = spec.root;
+  run('mount', ['-n', '-t', 'tmpfs', '-o', 'mode=0755', 'bench-root', root]);
+  fs.mkdirSync(`${root}/etc`);
+  fs.writeFileSync(`${root}/etc/passwd`, spec.passwd);
+  fs.writeFileSync(`${root}/etc/group`, spec.group);
+  fs.mkdirSync(root + spec.store, { recursive: true });
+  run('mount', ['-n', '-t', 'tmpfs', '-o', 'mode=0755', 'bench-store', root + spec.store]);
+  const at = (p: string) => root + p;
+  // The stored copies of the files exist, so that every file entry is a bind mount.
+  const home = spec.entries.find((e) => e.home)?.target.split('/').slice(0, 3).join('/') ?? '';
+  for (const e of spec.entries) {
+    if (e.kind !== 'file') continue;
+    mkdirOwned(at(path.dirname(e.store)), e, (p) => at(spec.store + p), home);
+    fs.writeFileSync(at(e.store), `kept: ${e.target}\n`, { mode: 0o644 });
+    if (e.home) fs.chownSync(at(e.store), e.uid, e.gid);
+  }
+  return at;
+}
+
+/** What the apply left: bind mounts under the root (the store's own mount aside), and links. */
+function verify(spec: ChildSpec, at: (p: string) => string): Verified {
+  const prefix = `${spec.root}/`;
+  const store = at(spec.store);
+  let mounts = 0;
+  for (const line of fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+    const point = line.split(' ')[4];
+    if (point?.startsWith(prefix) && point !== store) mounts++;
+  }
+  let symlinks = 0;
+  for (const e of spec.entries) {
+    if (e.kind === 'symlink' && fs.lstatSync(at(e.target)).isSymbolicLink()) symlinks++;
+    if (e.kind === 'file' && fs.readFileSync(at(e.target), 'utf8') !== `kept: ${e.target}\n`) {
+      throw new Error(`${e.target} does not show its stored content`);
+    }
+  }
+  return { mounts, symlinks };
+}
+
+/**
+ * What impermanence's scripts and per-entry units amount to: the directories created
+ * in-process, then one `mount --bind` process per bind entry. Links are made with symlink(2)
+ * in-process (no process each), so only bind entries count as spawns.
+ */
+function baseline(spec: ChildSpec, at: (p: string) => string): BaselineResult {
+  const home = spec.entries.find((e) => e.home)?.target.split('/').slice(0, 3).join('/') ?? '';
+  let spawnMs = 0;
+  let spawns = 0;
+  let links = 0;
+  const t0 = performance.now();
+  for (const e of spec.entries) {
+    const storeAt = (p: string) => at(spec.store + p);
+    if (e.kind === 'file') {
+      mkdirOwned(at(path.dirname(e.target)), e, at, home);
+      fs.closeSync(fs.openSync(at(e.target), 'a', 0o644));
+      if (e.home) fs.chownSync(at(e.target), e.uid, e.gid);
+    } else {
+      mkdirOwned(at(e.store), e, storeAt, home);
+      if (e.kind === 'directory') mkdirOwned(at(e.target), e, at, home);
+      else mkdirOwned(at(path.dirname(e.target)), e, at, home);
+    }
+    if (e.kind === 'symlink') {
+      fs.symlinkSync(e.store, at(e.target));
+      if (e.home) fs.lchownSync(at(e.target), e.uid, e.gid);
+      links++;
+      continue;
+    }
+    const s0 = performance.now();
+    const r = spawnSync('mount', ['--bind', '-n', at(e.store), at(e.target)], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    spawnMs += performance.now() - s0;
+    spawns++;
+    if (r.status !== 0) throw new Error(`mount --bind ${e.store} ${e.target}: ${r.stderr}`);
+  }
+  const totalMs = performance.now() - t0;
+  return { mode: 'baseline', totalMs, spawnMs, spawns, links, verified: verify(spec, at) };
+}
+
+async function inProcess(spec: ChildSpec, at: (p: string) => string): Promise<InProcessResult> {
+  const { backend, notice } = loadMountBackend();
+  const sys = createLiveSystem(backend, null);
+  const profiler = spec.mode === 'profile' ? new Session() : null;
+  if (profiler) {
+    profiler.connect();
+    await profiler.post('Profiler.enable');
+    await profiler.post('Profiler.setSamplingInterval', { interval: 100 });
+  }
+  const once = async (label: string) => {
+    if (profiler) await profiler.post('Profiler.start');
+    const t0 = performance.now();
+    const { model, plan } = preparePlan({ configFile: spec.configFile, root: spec.root });
+    const t1 = performance.now();
+    const result = applyPlan(model, plan, sys, () => {}, new Date());
+    const t2 = performance.now();
+    if (profiler) {
+      const { profile } = await profiler.post('Profiler.stop');
+      fs.writeFileSync(`${spec.profileFile}.${label}.cpuprofile`, JSON.stringify(profile));
+    }
+    if (plan.problems.length > 0) throw new Error(`the plan has problems: ${JSON.stringify(plan.problems)}`);
+    if (!result.ok) {
+      const failed = result.outcomes.find((o) => o.status === 'failed');
+      throw new Error(`apply failed: ${JSON.stringify(failed)}`);
+    }
+    const kinds: Record<string, number> = {};
+    for (const a of plan.actions) kinds[a.kind] = (kinds[a.kind] ?? 0) + 1;
+    return { prepare: t1 - t0, apply: t2 - t1, actions: plan.actions.length, entries: plan.entries.length, kinds };
+  };
+  const first = await once('first');
+  const noop = await once('noop');
+  if (noop.actions !== 0) throw new Error(`the re-apply planned ${noop.actions} actions, not 0: ${JSON.stringify(noop.kinds)}`);
+  return {
+    mode: spec.mode === 'profile' ? 'profile' : 'in-process',
+    backend: backend.name,
+    ...(notice ? { notice } : {}),
+    firstMs: first.prepare + first.apply,
+    firstPrepareMs: first.prepare,
+    firstApplyMs: first.apply,
+    firstActions: first.actions,
+    actionKinds: first.kinds,
+    entries: first.entries,
+    noopMs: noop.prepare + noop.apply,
+    noopPrepareMs: noop.prepare,
+    noopApplyMs: noop.apply,
+    noopActions: noop.actions,
+    verified: verify(spec, at),
+  };
+}
+
+function timed(args: string[]): { ms: number; stdout: string } {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, args, {
+    encoding: 'utf8',
+    maxBuffer: 256 << 20,
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  const ms = performance.now() - t0;
+  if (r.status !== 0) throw new Error(`node ${args.join(' ')} exited ${r.status}: ${r.error?.message ?? r.stderr}`);
+  return { ms, stdout: r.stdout };
+}
+
+/** The last line of `apply --json`: the summary. */
+function actionsOf(stdout: string): number {
+  const summary = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as { ok?: boolean; actions?: number };
+  if (summary.ok !== true || typeof summary.actions !== 'number') throw new Error(`unexpected output: ${stdout.slice(-500)}`);
+  return summary.actions;
+}
+
+function cli(spec: ChildSpec, at: (p: string) => string): CliResult {
+  const startupMs: number[] = [];
+  const half = Math.ceil(spec.startupRuns / 2);
+  for (let i = 0; i < half; i++) startupMs.push(timed(['-e', '0']).ms);
+  const apply = ['apply', '--root', spec.root, '--config', spec.configFile, '--json'];
+  const first = timed([spec.cli, ...apply]);
+  const noop = timed([spec.cli, ...apply]);
+  for (let i = half; i < spec.startupRuns; i++) startupMs.push(timed(['-e', '0']).ms);
+  const noopActions = actionsOf(noop.stdout);
+  if (noopActions !== 0) throw new Error(`the re-apply by the CLI planned ${noopActions} actions, not 0`);
+  return {
+    mode: 'cli',
+    startupMs,
+    firstMs: first.ms,
+    firstActions: actionsOf(first.stdout),
+    noopMs: noop.ms,
+    noopActions,
+    verified: verify(spec, at),
+  };
+}
+
+const spec = JSON.parse(fs.readFileSync(process.argv[2]!, 'utf8')) as ChildSpec;
+const at = setUp(spec);
+let result: ChildResult;
+switch (spec.mode) {
+  case 'baseline':
+    result = baseline(spec, at);
+    break;
+  case 'cli':
+    result = cli(spec, at);
+    break;
+  default:
+    result = await inProcess(spec, at);
+}
+process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -1,0 +1,66 @@
+// What the benchmark's parent hands to a measurement child, and what the child reports back.
+
+import type { BenchEntry } from './layout.js';
+
+export type Mode = 'baseline' | 'in-process' | 'cli' | 'profile';
+
+export interface ChildSpec {
+  mode: Mode;
+  /** Host directory mounted over by a fresh tmpfs (the root) in the child's namespace. */
+  root: string;
+  configFile: string;
+  passwd: string;
+  group: string;
+  store: string;
+  entries: BenchEntry[];
+  /** Path of keepsake's CLI script. */
+  cli: string;
+  /** How many `node -e 0` to time around the CLI runs. */
+  startupRuns: number;
+  /** For mode `profile`: where to write the .cpuprofile. */
+  profileFile?: string;
+}
+
+export interface Verified {
+  /** Mount points under the root other than the store itself. */
+  mounts: number;
+  symlinks: number;
+}
+
+export interface BaselineResult {
+  mode: 'baseline';
+  totalMs: number;
+  spawnMs: number;
+  spawns: number;
+  links: number;
+  verified: Verified;
+}
+
+export interface InProcessResult {
+  mode: 'in-process' | 'profile';
+  backend: string;
+  notice?: string;
+  firstMs: number;
+  firstPrepareMs: number;
+  firstApplyMs: number;
+  firstActions: number;
+  actionKinds: Record<string, number>;
+  entries: number;
+  noopMs: number;
+  noopPrepareMs: number;
+  noopApplyMs: number;
+  noopActions: number;
+  verified: Verified;
+}
+
+export interface CliResult {
+  mode: 'cli';
+  startupMs: number[];
+  firstMs: number;
+  firstActions: number;
+  noopMs: number;
+  noopActions: number;
+  verified: Verified;
+}
+
+export type ChildResult = BaselineResult | InProcessResult | CliResult;
