@@ -38,7 +38,10 @@ function mkdirp(dir: string, uid: number, gid: number, mode = 0o755) {
 
 /** Home entries' parents in the home belong to the user; everything above it to root. */
 function mkdirOwned(dir: string, e: BenchEntry, at: (p: string) => string, home: string) {
-  if (e.home && !fs.existsSync(at(home))) mkdirp(at(home), e.uid, e.gid);
+  if (e.home && !fs.existsSync(at(home))) {
+    mkdirp(path.dirname(at(home)), 0, 0);
+    mkdirp(at(home), e.uid, e.gid);
+  }
   mkdirp(dir, e.home ? e.uid : 0, e.home ? e.gid : 0);
 }
 
@@ -171,16 +174,28 @@ async function inProcess(spec: ChildSpec, at: (p: string) => string): Promise<In
   };
 }
 
-function timed(args: string[]): { ms: number; stdout: string } {
+/**
+ * Wall time of one node process. Its stdout goes to a file: the CLI ends with process.exit(),
+ * which can drop what is still queued for a pipe, and the first apply prints a line per action.
+ */
+function timed(args: string[], outFile: string): { ms: number; stdout: string } {
+  const out = fs.openSync(outFile, 'w');
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, args, {
-    encoding: 'utf8',
-    maxBuffer: 256 << 20,
-    env: { ...process.env, NO_COLOR: '1' },
-  });
+  let r: ReturnType<typeof spawnSync>;
+  try {
+    r = spawnSync(process.execPath, args, {
+      encoding: 'utf8',
+      stdio: ['ignore', out, 'pipe'],
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+  } finally {
+    fs.closeSync(out);
+  }
   const ms = performance.now() - t0;
-  if (r.status !== 0) throw new Error(`node ${args.join(' ')} exited ${r.status}: ${r.error?.message ?? r.stderr}`);
-  return { ms, stdout: r.stdout };
+  if (r.status !== 0) {
+    throw new Error(`node ${args.join(' ')} exited ${r.status}: ${r.error?.message ?? r.stderr}`);
+  }
+  return { ms, stdout: fs.readFileSync(outFile, 'utf8') };
 }
 
 /** The last line of `apply --json`: the summary. */
@@ -191,13 +206,15 @@ function actionsOf(stdout: string): number {
 }
 
 function cli(spec: ChildSpec, at: (p: string) => string): CliResult {
+  // Next to the root mount point, outside the measured root.
+  const outFile = `${spec.root}.out`;
   const startupMs: number[] = [];
   const half = Math.ceil(spec.startupRuns / 2);
-  for (let i = 0; i < half; i++) startupMs.push(timed(['-e', '0']).ms);
+  for (let i = 0; i < half; i++) startupMs.push(timed(['-e', '0'], outFile).ms);
   const apply = ['apply', '--root', spec.root, '--config', spec.configFile, '--json'];
-  const first = timed([spec.cli, ...apply]);
-  const noop = timed([spec.cli, ...apply]);
-  for (let i = half; i < spec.startupRuns; i++) startupMs.push(timed(['-e', '0']).ms);
+  const first = timed([spec.cli, ...apply], outFile);
+  const noop = timed([spec.cli, ...apply], outFile);
+  for (let i = half; i < spec.startupRuns; i++) startupMs.push(timed(['-e', '0'], outFile).ms);
   const noopActions = actionsOf(noop.stdout);
   if (noopActions !== 0) throw new Error(`the re-apply by the CLI planned ${noopActions} actions, not 0`);
   return {

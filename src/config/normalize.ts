@@ -181,7 +181,7 @@ function unknownKey(r: Reporter, spec: SectionSpec, entry: RawEntry, segments: r
       at,
       entry.keyPos,
       `option \`${entry.key}\` is not accepted in ${spec.noun}; it belongs in ${elsewhere
-        .map((s) => s.path.split('  ·  ')[0])
+        .map((s) => (s.path === '' ? 'the top level' : s.path.split('  ·  ')[0]))
         .join(' or ')}`,
       `move it there or remove it (${valid})`,
     );
@@ -189,6 +189,11 @@ function unknownKey(r: Reporter, spec: SectionSpec, entry: RawEntry, segments: r
   }
   r.error('unknown-key', at, entry.keyPos, `unknown option ${JSON.stringify(entry.key)}`, valid);
 }
+
+const PATH_EXAMPLES: Record<string, string> = {
+  home: '"/home/jane"',
+  persistentStoragePath: '"/persist"',
+};
 
 function checkType(r: Reporter, opt: OptionSpec, node: RawNode, at: Segment[]): boolean {
   const t = opt.type;
@@ -214,7 +219,7 @@ function checkType(r: Reporter, opt: OptionSpec, node: RawNode, at: Segment[]): 
         at,
         node.pos,
         `expected a path (a string), got ${got}`,
-        `e.g. ${opt.name}: "/persist"`,
+        `e.g. ${opt.name}: ${PATH_EXAMPLES[opt.name] ?? '"/var/lib/example"'}`,
       );
       return false;
     case 'mode':
@@ -428,7 +433,11 @@ function readEntries(
     const raw = pathNode.value as string;
     const result = relative ? normaliseRelative(raw, home) : normaliseAbsolute(raw);
     if (!result.ok) {
-      r.error(result.code, pathAt, pathNode.pos, result.message, result.hint);
+      const hint =
+        result.code === 'relative-path'
+          ? `${result.hint}; paths inside a home belong under persistence.<location>.users.<user>`
+          : result.hint;
+      r.error(result.code, pathAt, pathNode.pos, result.message, hint);
       // Keep checking the rest of the entry.
     } else {
       for (const w of result.warnings) {

@@ -74,7 +74,7 @@ export function normaliseAbsolute(raw: string): PathResult {
       code: 'relative-path',
       message: `${JSON.stringify(value)} is a relative path; system paths must be absolute`,
       hint: fixed.ok
-        ? `write ${JSON.stringify(fixed.path)} (start it with "/"); paths inside a home belong under users.<name>`
+        ? `write ${JSON.stringify(fixed.path)} (start it with "/")`
         : 'start the path with "/"',
     };
   }

@@ -132,7 +132,7 @@ export function nestedEntries(ctx: RuleContext): Diagnostic[] {
           warning(
             'nested-same-store',
             d,
-            `${JSON.stringify(d.target)} is redundant: it lies inside ${JSON.stringify(outer.target)} (${where(outer.source)}), which is persisted from the same store`,
+            `${JSON.stringify(d.target)} is redundant: it lies inside ${JSON.stringify(outer.target)}, which is persisted from the same store by ${where(outer.source)}`,
             `remove it; its data is already kept at ${d.store} through the parent entry`,
           ),
         );

@@ -72,7 +72,10 @@ for (const step of spec.steps) {
       break;
     case 'inspect': {
       const out: Record<string, ReturnType<typeof inspect>> = {};
-      for (const p of step.paths) out[p] = inspect(at(p));
+      // Parents are resolved as in a chroot at the root; the last component is not followed.
+      for (const p of step.paths) {
+        out[p] = inspect(p === '/' ? root : `${resolveInRoot(root, path.dirname(p))}/${path.basename(p)}`);
+      }
       results.push({ do: 'inspect', paths: out });
       break;
     }

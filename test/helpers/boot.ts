@@ -55,6 +55,8 @@ export interface TestSystemOptions {
   stores: string[];
   users?: Array<{ name: string; uid: number; gid?: number; home?: string }>;
   groups?: Array<{ name: string; gid: number }>;
+  /** Ready-made /etc/passwd and /etc/group, instead of users and groups. */
+  accounts?: { passwd: string; group: string };
 }
 
 /** Can this process make private mount namespaces? (root, or user namespaces allowed) */
@@ -99,7 +101,8 @@ export class TestSystem {
       ...(opts.groups ?? []),
     ];
     const seen = new Set<string>();
-    this.group = groups
+    if (opts.accounts) this.passwd = opts.accounts.passwd;
+    this.group = opts.accounts?.group ?? groups
       .filter((g) => !seen.has(g.name) && seen.add(g.name))
       .map((g) => `${g.name}:x:${g.gid}:\n`)
       .join('');

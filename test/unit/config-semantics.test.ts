@@ -389,7 +389,7 @@ describe('nested entries', () => {
     assert.equal(w.severity, 'warning');
     assert.match(
       w.message,
-      /^persistence."\/persist".directories\[1\]: "\/var\/lib\/private\/scrutiny" is redundant: it lies inside "\/var\/lib\/private" \(persistence."\/persist".directories\[0\] .*\), which is persisted from the same store$/,
+      /^persistence."\/persist".directories\[1\]: "\/var\/lib\/private\/scrutiny" is redundant: it lies inside "\/var\/lib\/private", which is persisted from the same store by persistence."\/persist".directories\[0\] \(.*keepsake.yaml:3:19\)$/,
     );
     assert.deepEqual([w.source?.line, w.source?.column], [3, 37]);
   });

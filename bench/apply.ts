@@ -1,0 +1,354 @@
+// `npm run bench`: keepsake's apply of 1000 directories, 200 files and 100 symlinks into an
+// empty tmpfs root, against a baseline in the same run that makes the same layout with one
+// `mount --bind` process per bind entry (what per-entry scripts and units cost), and a no-op
+// re-apply. Every measurement runs in a fresh private mount namespace (see child.ts); nothing
+// is mounted in this process's namespace.
+
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { DEFAULT_COUNTS, makeLayout, STORE } from './layout.js';
+import { type FunctionTime, type ProfileSummary, summarizeProfile } from './profile.js';
+import type {
+  BaselineResult,
+  ChildResult,
+  ChildSpec,
+  CliResult,
+  InProcessResult,
+  Mode,
+} from './spec.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const REPO = path.resolve(here, '../..');
+const CLI = path.join(REPO, 'bin/keepsake.js');
+const CHILD = path.join(here, 'child.js');
+
+/** The targets the benchmark checks. */
+const TARGET_RATIO = 100;
+const TARGET_NOOP_MS = 50;
+
+const USAGE = `usage: node dist/bench/apply.js [options]
+
+  --runs N            measurements of each kind; the median is reported
+                      (default 3, or KEEPSAKE_BENCH_RUNS)
+  --backend NAME      auto (default: what keepsake loads), native or exec (mount(8))
+  --json              print the results as JSON
+  --profile DIR       also profile one in-process apply and no-op re-apply (V8 CPU profiles
+                      written to DIR) and list the top functions
+  --no-baseline       skip the mount(8) baseline (no ratios)
+  -h, --help
+
+Exits 1 when a target is missed: in-process work at least ${TARGET_RATIO}x faster than the
+baseline, and a no-op re-apply under ${TARGET_NOOP_MS} ms beyond Node's start-up (node -e 0).`;
+
+function options() {
+  const { values } = parseArgs({
+    options: {
+      runs: { type: 'string' },
+      backend: { type: 'string', default: 'auto' },
+      json: { type: 'boolean', default: false },
+      profile: { type: 'string' },
+      'no-baseline': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  const runs = Number(values.runs ?? process.env.KEEPSAKE_BENCH_RUNS ?? 3);
+  if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a positive integer`);
+  const backend = values.backend ?? 'auto';
+  if (!['auto', 'native', 'exec'].includes(backend)) {
+    throw new Error(`--backend must be auto, native or exec, not '${backend}'`);
+  }
+  return {
+    runs,
+    backend,
+    json: values.json ?? false,
+    profile: values.profile,
+    baseline: !values['no-baseline'],
+  };
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+function namespaceProblem(): string | null {
+  const r = spawnSync('unshare', ['-m', '--propagation', 'private', 'true'], { encoding: 'utf8' });
+  if (r.status === 0) return null;
+  return `cannot create a private mount namespace (unshare -m): ${(r.error?.message ?? r.stderr).trim()}`;
+}
+
+function main(): number {
+  const opts = options();
+  const problem = namespaceProblem();
+  if (problem) {
+    process.stderr.write(`bench: ${problem}\nrun it as root (or where user namespaces allow it)\n`);
+    return 2;
+  }
+  const layout = makeLayout(DEFAULT_COUNTS);
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'keepsake-bench-'));
+  try {
+    return measure(opts, layout, work);
+  } finally {
+    // Only directories of this namespace: every mount was made (and died) in a child's.
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+function measure(
+  opts: ReturnType<typeof options>,
+  layout: ReturnType<typeof makeLayout>,
+  work: string,
+): number {
+  const root = path.join(work, 'root');
+  fs.mkdirSync(root);
+  const configFile = path.join(work, 'keepsake.yaml');
+  fs.writeFileSync(configFile, layout.config);
+  const env = { ...process.env };
+  if (opts.backend === 'auto') delete env.KEEPSAKE_MOUNT_BACKEND;
+  else env.KEEPSAKE_MOUNT_BACKEND = opts.backend;
+  const progress = (s: string) => process.stderr.write(s);
+
+  const child = <T extends ChildResult>(mode: Mode, extra: Partial<ChildSpec> = {}): T => {
+    const spec: ChildSpec = {
+      mode,
+      root,
+      configFile,
+      passwd: layout.passwd,
+      group: layout.group,
+      store: STORE,
+      entries: layout.entries,
+      cli: CLI,
+      startupRuns: 6,
+      ...extra,
+    };
+    const specFile = path.join(work, `${mode}.json`);
+    fs.writeFileSync(specFile, JSON.stringify(spec));
+    const r = spawnSync(
+      'unshare',
+      ['-m', '--propagation', 'private', process.execPath, CHILD, specFile],
+      { encoding: 'utf8', env, timeout: 600_000, maxBuffer: 64 << 20 },
+    );
+    const line = r.stdout?.trim().split('\n').at(-1) ?? '';
+    if (r.status !== 0 || line === '') {
+      throw new Error(
+        `the ${mode} measurement failed (status ${r.status ?? r.signal}): ${r.error?.message ?? ''}${r.stderr}`,
+      );
+    }
+    const result = JSON.parse(line) as T;
+    const links = layout.entries.filter((e) => e.kind === 'symlink').length;
+    if (result.verified.mounts !== layout.binds || result.verified.symlinks !== links) {
+      throw new Error(
+        `the ${mode} measurement left ${result.verified.mounts} mounts and ${result.verified.symlinks} links, not ${layout.binds} and ${links}`,
+      );
+    }
+    return result;
+  };
+
+  const baselines: BaselineResult[] = [];
+  const inProcess: InProcessResult[] = [];
+  const clis: CliResult[] = [];
+  for (let i = 1; i <= opts.runs; i++) {
+    progress(`run ${i}/${opts.runs}:`);
+    if (opts.baseline) {
+      const b = child<BaselineResult>('baseline');
+      baselines.push(b);
+      progress(` baseline ${(b.totalMs / 1000).toFixed(1)} s,`);
+    }
+    const p = child<InProcessResult>('in-process');
+    inProcess.push(p);
+    progress(` in-process ${p.firstMs.toFixed(1)} ms,`);
+    const c = child<CliResult>('cli');
+    clis.push(c);
+    progress(` CLI ${c.firstMs.toFixed(0)} ms\n`);
+  }
+  const cliActions = clis[0]!.firstActions;
+  if (cliActions !== inProcess[0]!.firstActions) {
+    throw new Error(
+      `the CLI planned ${cliActions} actions, the in-process apply ${inProcess[0]!.firstActions}`,
+    );
+  }
+
+  let profile: { first: ProfileSummary; noop: ProfileSummary; dir: string } | undefined;
+  if (opts.profile) {
+    const dir = path.resolve(opts.profile);
+    fs.mkdirSync(dir, { recursive: true });
+    const base = path.join(dir, 'apply');
+    progress('profiling one in-process apply and re-apply\n');
+    child<InProcessResult>('profile', { profileFile: base });
+    profile = {
+      dir,
+      first: summarizeProfile(`${base}.first.cpuprofile`, REPO),
+      noop: summarizeProfile(`${base}.noop.cpuprofile`, REPO),
+    };
+  }
+
+  const startup = clis.map((c) => median(c.startupMs));
+  const m = {
+    baselineMs: opts.baseline ? median(baselines.map((b) => b.totalMs)) : null,
+    baselineSpawnMs: opts.baseline ? median(baselines.map((b) => b.spawnMs)) : null,
+    inProcessMs: median(inProcess.map((p) => p.firstMs)),
+    inProcessPrepareMs: median(inProcess.map((p) => p.firstPrepareMs)),
+    inProcessApplyMs: median(inProcess.map((p) => p.firstApplyMs)),
+    cliMs: median(clis.map((c) => c.firstMs)),
+    startupMs: median(startup),
+    cliBeyondStartupMs: median(clis.map((c, i) => c.firstMs - startup[i]!)),
+    noopInProcessMs: median(inProcess.map((p) => p.noopMs)),
+    noopInProcessPrepareMs: median(inProcess.map((p) => p.noopPrepareMs)),
+    noopCliMs: median(clis.map((c) => c.noopMs)),
+    noopBeyondStartupMs: median(clis.map((c, i) => c.noopMs - startup[i]!)),
+  };
+  const ratioWork = m.baselineMs === null ? null : m.baselineMs / m.inProcessMs;
+  const ratioProcess = m.baselineMs === null ? null : m.baselineMs / m.cliMs;
+  const pass = {
+    ratio: ratioWork === null ? null : ratioWork >= TARGET_RATIO,
+    noop: m.noopBeyondStartupMs < TARGET_NOOP_MS,
+  };
+  const first = inProcess[0]!;
+  const links = layout.entries.filter((e) => e.kind === 'symlink').length;
+  const report = {
+    layout: {
+      ...DEFAULT_COUNTS,
+      bindMounts: layout.binds,
+      entries: first.entries,
+      actions: first.firstActions,
+      actionKinds: first.actionKinds,
+    },
+    backend: first.backend,
+    ...(first.notice ? { backendNotice: first.notice } : {}),
+    node: process.version,
+    cpus: os.cpus().length,
+    runs: opts.runs,
+    medians: m,
+    ratios: { inProcessWork: ratioWork, wholeProcess: ratioProcess },
+    targets: { ratio: TARGET_RATIO, noopBeyondStartupMs: TARGET_NOOP_MS },
+    pass,
+    raw: { baseline: baselines, inProcess, cli: clis },
+    ...(profile ? { profile } : {}),
+  };
+
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  } else {
+    printTable(report, links, { baselines, inProcess, clis, startup }, profile);
+  }
+  return pass.ratio === false || !pass.noop ? 1 : 0;
+}
+
+type Report = {
+  layout: { bindMounts: number; actions: number; actionKinds: Record<string, number> };
+  backend: string;
+  backendNotice?: string;
+  node: string;
+  cpus: number;
+  runs: number;
+  medians: Record<string, number | null>;
+  ratios: { inProcessWork: number | null; wholeProcess: number | null };
+  pass: { ratio: boolean | null; noop: boolean };
+};
+
+function printTable(
+  r: Report,
+  links: number,
+  raw: {
+    baselines: BaselineResult[];
+    inProcess: InProcessResult[];
+    clis: CliResult[];
+    startup: number[];
+  },
+  profile?: { first: ProfileSummary; noop: ProfileSummary; dir: string },
+) {
+  const out: string[] = [];
+  const ms = (x: number | null | undefined) =>
+    x === null || x === undefined ? '-' : x >= 100 ? x.toFixed(0) : x.toFixed(1);
+  const all = (xs: number[]) => (xs.length > 1 ? `[${xs.map(ms).join(', ')}]` : '');
+  const row = (name: string, value: number | null | undefined, runs: number[] = [], note = '') =>
+    out.push(
+      `  ${name.padEnd(44)}${`${ms(value)} ms`.padStart(12)}  ${all(runs).padEnd(26)}${note}`,
+    );
+  const m = r.medians;
+  const d = DEFAULT_COUNTS;
+  const kinds = Object.entries(r.layout.actionKinds)
+    .map(([k, n]) => `${n} ${k}`)
+    .join(', ');
+  out.push(
+    `keepsake apply: ${d.directories} directories + ${d.files} files + ${d.symlinks} symlinks into an empty tmpfs root`,
+    `  ${r.layout.bindMounts} bind mounts; keepsake plans ${r.layout.actions} actions (${kinds})`,
+    `  mount backend: ${r.backend}${r.backendNotice ? ` (${r.backendNotice})` : ''}; node ${r.node}, ${r.cpus} CPUs; median of ${r.runs} run${r.runs > 1 ? 's' : ''}, each in a fresh namespace`,
+    '',
+  );
+  if (raw.baselines.length > 0) {
+    row(
+      'baseline: one mount(8) process per bind',
+      m.baselineMs,
+      raw.baselines.map((b) => b.totalMs),
+    );
+    row('  of which waiting for mount(8)', m.baselineSpawnMs);
+    out.push(
+      `    (${raw.baselines[0]!.spawns} mount --bind processes; the ${links} links are made in-process with symlink(2), not counted as processes)`,
+    );
+  }
+  row(
+    'keepsake first apply, in-process work',
+    m.inProcessMs,
+    raw.inProcess.map((p) => p.firstMs),
+  );
+  row('  config + observe + plan (preparePlan)', m.inProcessPrepareMs);
+  row('  execute + record (applyPlan)', m.inProcessApplyMs);
+  row('keepsake first apply, CLI process', m.cliMs, raw.clis.map((c) => c.firstMs));
+  row('node -e 0 (start-up)', m.startupMs, raw.startup);
+  row('  CLI first apply beyond start-up', m.cliBeyondStartupMs);
+  row(
+    'no-op re-apply, in-process work',
+    m.noopInProcessMs,
+    raw.inProcess.map((p) => p.noopMs),
+    '0 actions',
+  );
+  row('no-op re-apply, CLI process', m.noopCliMs, raw.clis.map((c) => c.noopMs), '0 actions');
+  row(
+    '  no-op CLI beyond start-up',
+    m.noopBeyondStartupMs,
+    raw.clis.map((c, i) => c.noopMs - raw.startup[i]!),
+  );
+  out.push('');
+  const verdict = (ok: boolean | null) => (ok === null ? 'n/a' : ok ? 'PASS' : 'FAIL');
+  const x = (v: number | null) => (v === null ? '-' : `${v.toFixed(0)}x`);
+  out.push(
+    `  ratio baseline / keepsake in-process work   ${x(r.ratios.inProcessWork).padStart(8)}   target >= ${TARGET_RATIO}x   ${verdict(r.pass.ratio)}`,
+    `  ratio baseline / keepsake CLI process       ${x(r.ratios.wholeProcess).padStart(8)}`,
+    `  no-op re-apply beyond node start-up         ${`${ms(m.noopBeyondStartupMs)} ms`.padStart(8)}   target < ${TARGET_NOOP_MS} ms   ${verdict(r.pass.noop)}`,
+  );
+  if (profile) {
+    const list = (title: string, xs: FunctionTime[]) => {
+      out.push('', `  ${title}`);
+      for (const f of xs) {
+        out.push(`    ${ms(f.ms).padStart(8)} ms  ${f.name.slice(0, 40).padEnd(40)} ${f.where}`);
+      }
+    };
+    for (const [label, p] of [
+      ['first apply', profile.first],
+      ['no-op re-apply', profile.noop],
+    ] as const) {
+      out.push('', `profile of one ${label} (${ms(p.totalMs)} ms sampled, profiler on):`);
+      list('self time', p.self.slice(0, 12));
+      list("total time, keepsake's functions", p.inclusive.slice(0, 12));
+    }
+    out.push('', `  profiles: ${profile.dir}/apply.{first,noop}.cpuprofile`);
+  }
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
+try {
+  process.exitCode = main();
+} catch (error) {
+  process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 2;
+}
