@@ -303,7 +303,11 @@ function printTable(
   );
   row('  config + observe + plan (preparePlan)', m.inProcessPrepareMs);
   row('  execute + record (applyPlan)', m.inProcessApplyMs);
-  row('keepsake first apply, CLI process', m.cliMs, raw.clis.map((c) => c.firstMs));
+  row(
+    'keepsake first apply, CLI process',
+    m.cliMs,
+    raw.clis.map((c) => c.firstMs),
+  );
   row('node -e 0 (start-up)', m.startupMs, raw.startup);
   row('  CLI first apply beyond start-up', m.cliBeyondStartupMs);
   row(
@@ -312,7 +316,12 @@ function printTable(
     raw.inProcess.map((p) => p.noopMs),
     '0 actions',
   );
-  row('no-op re-apply, CLI process', m.noopCliMs, raw.clis.map((c) => c.noopMs), '0 actions');
+  row(
+    'no-op re-apply, CLI process',
+    m.noopCliMs,
+    raw.clis.map((c) => c.noopMs),
+    '0 actions',
+  );
   row(
     '  no-op CLI beyond start-up',
     m.noopBeyondStartupMs,

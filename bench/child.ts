@@ -55,7 +55,12 @@ function setUp(spec: ChildSpec): (p: string) => string {
   run('mount', ['-n', '-t', 'tmpfs', '-o', 'mode=0755', 'bench-store', root + spec.store]);
   const at = (p: string) => root + p;
   // The stored copies of the files exist, so that every file entry is a bind mount.
-  const home = spec.entries.find((e) => e.home)?.target.split('/').slice(0, 3).join('/') ?? '';
+  const home =
+    spec.entries
+      .find((e) => e.home)
+      ?.target.split('/')
+      .slice(0, 3)
+      .join('/') ?? '';
   for (const e of spec.entries) {
     if (e.kind !== 'file') continue;
     mkdirOwned(at(path.dirname(e.store)), e, (p) => at(spec.store + p), home);
@@ -90,7 +95,12 @@ function verify(spec: ChildSpec, at: (p: string) => string): Verified {
  * in-process (no process each), so only bind entries count as spawns.
  */
 function baseline(spec: ChildSpec, at: (p: string) => string): BaselineResult {
-  const home = spec.entries.find((e) => e.home)?.target.split('/').slice(0, 3).join('/') ?? '';
+  const home =
+    spec.entries
+      .find((e) => e.home)
+      ?.target.split('/')
+      .slice(0, 3)
+      .join('/') ?? '';
   let spawnMs = 0;
   let spawns = 0;
   let links = 0;
@@ -144,18 +154,28 @@ async function inProcess(spec: ChildSpec, at: (p: string) => string): Promise<In
       const { profile } = await profiler.post('Profiler.stop');
       fs.writeFileSync(`${spec.profileFile}.${label}.cpuprofile`, JSON.stringify(profile));
     }
-    if (plan.problems.length > 0) throw new Error(`the plan has problems: ${JSON.stringify(plan.problems)}`);
+    if (plan.problems.length > 0)
+      throw new Error(`the plan has problems: ${JSON.stringify(plan.problems)}`);
     if (!result.ok) {
       const failed = result.outcomes.find((o) => o.status === 'failed');
       throw new Error(`apply failed: ${JSON.stringify(failed)}`);
     }
     const kinds: Record<string, number> = {};
     for (const a of plan.actions) kinds[a.kind] = (kinds[a.kind] ?? 0) + 1;
-    return { prepare: t1 - t0, apply: t2 - t1, actions: plan.actions.length, entries: plan.entries.length, kinds };
+    return {
+      prepare: t1 - t0,
+      apply: t2 - t1,
+      actions: plan.actions.length,
+      entries: plan.entries.length,
+      kinds,
+    };
   };
   const first = await once('first');
   const noop = await once('noop');
-  if (noop.actions !== 0) throw new Error(`the re-apply planned ${noop.actions} actions, not 0: ${JSON.stringify(noop.kinds)}`);
+  if (noop.actions !== 0)
+    throw new Error(
+      `the re-apply planned ${noop.actions} actions, not 0: ${JSON.stringify(noop.kinds)}`,
+    );
   return {
     mode: spec.mode === 'profile' ? 'profile' : 'in-process',
     backend: backend.name,
@@ -200,8 +220,12 @@ function timed(args: string[], outFile: string): { ms: number; stdout: string } 
 
 /** The last line of `apply --json`: the summary. */
 function actionsOf(stdout: string): number {
-  const summary = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as { ok?: boolean; actions?: number };
-  if (summary.ok !== true || typeof summary.actions !== 'number') throw new Error(`unexpected output: ${stdout.slice(-500)}`);
+  const summary = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as {
+    ok?: boolean;
+    actions?: number;
+  };
+  if (summary.ok !== true || typeof summary.actions !== 'number')
+    throw new Error(`unexpected output: ${stdout.slice(-500)}`);
   return summary.actions;
 }
 
@@ -216,7 +240,8 @@ function cli(spec: ChildSpec, at: (p: string) => string): CliResult {
   const noop = timed([spec.cli, ...apply], outFile);
   for (let i = half; i < spec.startupRuns; i++) startupMs.push(timed(['-e', '0'], outFile).ms);
   const noopActions = actionsOf(noop.stdout);
-  if (noopActions !== 0) throw new Error(`the re-apply by the CLI planned ${noopActions} actions, not 0`);
+  if (noopActions !== 0)
+    throw new Error(`the re-apply by the CLI planned ${noopActions} actions, not 0`);
   return {
     mode: 'cli',
     startupMs,

@@ -65,10 +65,13 @@ function homeDirectory(i: number): string {
 }
 
 function systemFile(i: number): string {
-  return i % 2 === 0 ? `/etc/bench/g${pad(i % 9, 2)}/f${pad(i)}.conf` : `/var/lib/bench-state/s${pad(i)}`;
+  return i % 2 === 0
+    ? `/etc/bench/g${pad(i % 9, 2)}/f${pad(i)}.conf`
+    : `/var/lib/bench-state/s${pad(i)}`;
 }
 
-const homeFile = (i: number) => (i % 2 === 0 ? `.bench/rc${pad(i)}` : `.local/state/bench/h${pad(i)}`);
+const homeFile = (i: number) =>
+  i % 2 === 0 ? `.bench/rc${pad(i)}` : `.local/state/bench/h${pad(i)}`;
 const systemLink = (i: number) => `/srv/links/l${pad(i)}`;
 const homeLink = (i: number) => `.cache/link${pad(i)}`;
 

@@ -12,7 +12,11 @@ await build({
   minify: false,
   sourcemap: false,
   legalComments: 'none',
-  banner: { js: "import { createRequire as __ksRequire } from 'node:module'; const require = __ksRequire(import.meta.url);" },
-  footer: { js: 'if (process.env.KEEPSAKE_BUNDLE_MAIN !== "0") process.exit(await main(process.argv));' },
+  banner: {
+    js: "import { createRequire as __ksRequire } from 'node:module'; const require = __ksRequire(import.meta.url);",
+  },
+  footer: {
+    js: 'if (process.env.KEEPSAKE_BUNDLE_MAIN !== "0") process.exit(await main(process.argv));',
+  },
   logLevel: 'warning',
 });

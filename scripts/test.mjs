@@ -31,8 +31,15 @@ const tap = path.join(tmpdir(), `keepsake-tests-${process.pid}.tap`);
 console.log(`\n== tests (${tests.length} files)`);
 const r = spawnSync(
   process.execPath,
-  ['--test', '--test-concurrency=2', '--test-reporter=spec', '--test-reporter-destination=stdout',
-    '--test-reporter=tap', `--test-reporter-destination=${tap}`, ...tests],
+  [
+    '--test',
+    '--test-concurrency=2',
+    '--test-reporter=spec',
+    '--test-reporter-destination=stdout',
+    '--test-reporter=tap',
+    `--test-reporter-destination=${tap}`,
+    ...tests,
+  ],
   { stdio: 'inherit' },
 );
 const report = readFileSync(tap, 'utf8');

@@ -10,7 +10,12 @@ import { hostPath } from '../plan/paths.js';
 import type { Plan } from '../plan/types.js';
 import type { SystemOps } from '../system/system.js';
 import { VERSION } from '../version.js';
-import { type ExecuteEvent, type ExecuteOptions, type ExecuteResult, executePlan } from './execute.js';
+import {
+  type ExecuteEvent,
+  type ExecuteOptions,
+  type ExecuteResult,
+  executePlan,
+} from './execute.js';
 import { buildRecord, RECORD_DIR, RECORD_FILE } from './record.js';
 
 export interface PlanRequest {
@@ -25,7 +30,10 @@ export function resolveRoot(root: string): string {
   try {
     real = fs.realpathSync(root);
   } catch {
-    throw new UsageError(`--root ${root}: no such directory`, 'give the directory where the root file system is mounted');
+    throw new UsageError(
+      `--root ${root}: no such directory`,
+      'give the directory where the root file system is mounted',
+    );
   }
   if (!fs.statSync(real).isDirectory()) throw new UsageError(`--root ${root}: not a directory`);
   return real;

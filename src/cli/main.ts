@@ -15,7 +15,10 @@ export interface CommonOptions {
   color: boolean;
 }
 
-type Runner = (opts: CommonOptions & Record<string, unknown>, out: Output) => Promise<number> | number;
+type Runner = (
+  opts: CommonOptions & Record<string, unknown>,
+  out: Output,
+) => Promise<number> | number;
 
 export async function main(argv: string[]): Promise<number> {
   let code = 0;
@@ -50,16 +53,20 @@ export async function main(argv: string[]): Promise<number> {
     return cmd;
   };
 
-  command('apply', 'make the live system match the configuration', () => import('./commands/apply.js')).option(
-    '-n, --dry-run',
-    'show what would be done, change nothing',
-    false,
+  command(
+    'apply',
+    'make the live system match the configuration',
+    () => import('./commands/apply.js'),
+  ).option('-n, --dry-run', 'show what would be done, change nothing', false);
+  command(
+    'plan',
+    'show what apply would do, and what it would refuse (apply --dry-run)',
+    () => import('./commands/plan.js'),
   );
-  command('plan', 'show what apply would do, and what it would refuse (apply --dry-run)', () =>
-    import('./commands/plan.js'),
-  );
-  command('status', 'compare the declared state with the live system (exit 1 on drift)', () =>
-    import('./commands/status.js'),
+  command(
+    'status',
+    'compare the declared state with the live system (exit 1 on drift)',
+    () => import('./commands/status.js'),
   );
   command('check', 'validate the configuration only', () => import('./commands/check.js'));
   program
@@ -80,7 +87,12 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
   } catch (e) {
     if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      if (
+        e.code === 'commander.helpDisplayed' ||
+        e.code === 'commander.version' ||
+        e.code === 'commander.help'
+      )
+        return 0;
       return 2;
     }
     throw e;

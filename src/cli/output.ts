@@ -29,7 +29,8 @@ export interface Output {
 
 export function createOutput(opts: { json: boolean; color?: boolean }): Output {
   const color =
-    opts.color ?? (process.stdout.isTTY === true && !process.env.NO_COLOR && process.env.TERM !== 'dumb');
+    opts.color ??
+    (process.stdout.isTTY === true && !process.env.NO_COLOR && process.env.TERM !== 'dumb');
   const paint = (style: Style, text: string) => {
     if (!color) return text;
     const [on, off] = CODES[style];
@@ -59,14 +60,16 @@ export function createOutput(opts: { json: boolean; color?: boolean }): Output {
       const msg = e instanceof Error ? e.message : String(e);
       out.error(paint('red', `keepsake: ${msg}`));
       if (e instanceof KeepsakeError && e.hint) out.error(`  hint: ${e.hint}`);
-      if (!(e instanceof KeepsakeError) && e instanceof Error && e.stack) out.error(paint('dim', e.stack));
+      if (!(e instanceof KeepsakeError) && e instanceof Error && e.stack)
+        out.error(paint('dim', e.stack));
     },
   };
   return out;
 }
 
 function errorValue(e: unknown) {
-  if (e instanceof ConfigError) return { error: e.code, message: e.message, diagnostics: e.diagnostics };
+  if (e instanceof ConfigError)
+    return { error: e.code, message: e.message, diagnostics: e.diagnostics };
   if (e instanceof RefusedError) return { error: e.code, message: e.message, problems: e.problems };
   if (e instanceof KeepsakeError) return { error: e.code, message: e.message, hint: e.hint };
   return { error: 'internal', message: e instanceof Error ? e.message : String(e) };

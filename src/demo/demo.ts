@@ -34,7 +34,12 @@ export async function runDemo(opts: { keep: boolean }, out: Output): Promise<num
     for (const l of DEMO_CONFIG.trimEnd().split('\n')) out.line(out.paint('dim', `    ${l}`));
     for (const boot of [1, 2]) {
       out.line();
-      out.line(out.paint('bold', `── boot ${boot} ${boot === 1 ? '(first boot: the store is empty)' : '(reboot: a fresh tmpfs root, the same store)'}`));
+      out.line(
+        out.paint(
+          'bold',
+          `── boot ${boot} ${boot === 1 ? '(first boot: the store is empty)' : '(reboot: a fresh tmpfs root, the same store)'}`,
+        ),
+      );
       const code = bootInNamespace(boot, dir);
       if (code !== 0) return code;
     }
@@ -48,12 +53,37 @@ export async function runDemo(opts: { keep: boolean }, out: Output): Promise<num
 /** Run one boot in a new private mount namespace (a user namespace too when not root). */
 function bootInNamespace(boot: number, dir: string): number {
   const asRoot = process.getuid?.() === 0;
-  const args = [...(asRoot ? [] : ['--map-root-user']), '--mount', '--propagation', 'private', process.execPath, process.argv[1]!, 'demo'];
-  const r = spawnSync('unshare', args, { stdio: 'inherit', env: { ...process.env, [STAGE]: String(boot), [DIR]: dir } });
-  if (r.error) throw new SystemError('spawn', (r.error as NodeJS.ErrnoException).code ?? 'error', 'unshare', `cannot run unshare: ${r.error.message}`, 'install util-linux');
+  const args = [
+    ...(asRoot ? [] : ['--map-root-user']),
+    '--mount',
+    '--propagation',
+    'private',
+    process.execPath,
+    process.argv[1]!,
+    'demo',
+  ];
+  const r = spawnSync('unshare', args, {
+    stdio: 'inherit',
+    env: { ...process.env, [STAGE]: String(boot), [DIR]: dir },
+  });
+  if (r.error)
+    throw new SystemError(
+      'spawn',
+      (r.error as NodeJS.ErrnoException).code ?? 'error',
+      'unshare',
+      `cannot run unshare: ${r.error.message}`,
+      'install util-linux',
+    );
   if (r.status !== 0) {
-    throw new SystemError('unshare', String(r.status), dir, `boot ${boot} failed in its namespace (exit ${r.status})`,
-      asRoot ? undefined : 'unprivileged user namespaces may be disabled here (kernel.unprivileged_userns_clone); run the demo as root');
+    throw new SystemError(
+      'unshare',
+      String(r.status),
+      dir,
+      `boot ${boot} failed in its namespace (exit ${r.status})`,
+      asRoot
+        ? undefined
+        : 'unprivileged user namespaces may be disabled here (kernel.unprivileged_userns_clone); run the demo as root',
+    );
   }
   return 0;
 }
@@ -62,7 +92,13 @@ function runBoot(boot: number, dir: string, out: Output): number {
   const root = `${dir}/root`;
   const mount = (args: string[]) => {
     const r = spawnSync('mount', ['-n', ...args], { encoding: 'utf8' });
-    if (r.status !== 0) throw new SystemError('mount', String(r.status), args.at(-1)!, `mount ${args.join(' ')}: ${r.stderr.trim()}`);
+    if (r.status !== 0)
+      throw new SystemError(
+        'mount',
+        String(r.status),
+        args.at(-1)!,
+        `mount ${args.join(' ')}: ${r.stderr.trim()}`,
+      );
   };
   // The boot: a fresh tmpfs root with the persistent store mounted at /persist.
   mount(['-t', 'tmpfs', '-o', 'mode=0755', 'tmpfs', root]);
@@ -75,9 +111,17 @@ function runBoot(boot: number, dir: string, out: Output): number {
   const { model, plan } = preparePlan({ configFile: `${dir}/keepsake.yaml`, root });
   const { backend, notice } = loadMountBackend();
   if (notice) out.line(out.paint('yellow', notice));
-  const result = applyPlan(model, plan, createLiveSystem(backend, null), ({ outcome }) => {
-    out.line(`  ${outcome.status === 'done' ? out.paint('green', '✓') : out.paint('red', '✗')} ${describeAction(outcome.action)}`);
-  }, new Date());
+  const result = applyPlan(
+    model,
+    plan,
+    createLiveSystem(backend, null),
+    ({ outcome }) => {
+      out.line(
+        `  ${outcome.status === 'done' ? out.paint('green', '✓') : out.paint('red', '✗')} ${describeAction(outcome.action)}`,
+      );
+    },
+    new Date(),
+  );
   if (!result.ok) return 1;
   out.line(`  keepsake apply: ${plan.actions.length} actions for ${plan.entries.length} entries`);
 
@@ -87,7 +131,9 @@ function runBoot(boot: number, dir: string, out: Output): number {
       const at = resolveInRoot(root, w.path);
       fs.mkdirSync(path.dirname(at), { recursive: true });
       fs.writeFileSync(at, w.content);
-      out.line(`    ${w.path.padEnd(36)} ${out.paint('dim', w.persisted ? '(declared)' : '(not declared)')}`);
+      out.line(
+        `    ${w.path.padEnd(36)} ${out.paint('dim', w.persisted ? '(declared)' : '(not declared)')}`,
+      );
     }
     out.line('  power off: the namespace and its tmpfs root are gone');
     return 0;
@@ -99,11 +145,17 @@ function runBoot(boot: number, dir: string, out: Output): number {
     const survived = now === w.content;
     if (survived !== w.persisted) wrong++;
     const verdict = survived ? out.paint('green', 'survived') : out.paint('cyan', 'wiped   ');
-    out.line(`    ${verdict}  ${w.path.padEnd(36)} ${out.paint('dim', w.persisted ? 'declared' : 'not declared')}`);
+    out.line(
+      `    ${verdict}  ${w.path.padEnd(36)} ${out.paint('dim', w.persisted ? 'declared' : 'not declared')}`,
+    );
   }
   const again = preparePlan({ configFile: `${dir}/keepsake.yaml`, root });
   out.line(`  a second apply now plans ${again.plan.actions.length} actions (idempotent)`);
-  out.line(wrong === 0 ? out.paint('green', 'declared files survived, everything else was wiped') : out.paint('red', `${wrong} files did not behave as declared`));
+  out.line(
+    wrong === 0
+      ? out.paint('green', 'declared files survived, everything else was wiped')
+      : out.paint('red', `${wrong} files did not behave as declared`),
+  );
   return wrong === 0 ? 0 : 1;
 }
 

@@ -88,7 +88,11 @@ export function stackAt(mounts: readonly MountInfo[], path: string): MountInfo[]
   if (!top) return [];
   const byId = new Map(mounts.map((m) => [m.id, m]));
   const stack = [top];
-  for (let m = byId.get(top.parentId); m && m.mountPoint === top.mountPoint; m = byId.get(m.parentId)) {
+  for (
+    let m = byId.get(top.parentId);
+    m && m.mountPoint === top.mountPoint;
+    m = byId.get(m.parentId)
+  ) {
     if (stack.includes(m)) break;
     stack.unshift(m);
   }

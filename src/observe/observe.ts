@@ -5,8 +5,8 @@ import * as fs from 'node:fs';
 import type { Model } from '../model/types.js';
 import { hostPath } from '../plan/paths.js';
 import { pathsToObserve } from '../plan/view.js';
-import { readMountInfo } from './mountinfo.js';
 import { topMountAt } from './mount-table.js';
+import { readMountInfo } from './mountinfo.js';
 import type { ContentSummary, Observed, PathState } from './types.js';
 import { readUtab } from './utab.js';
 
@@ -62,7 +62,8 @@ function lstatState(path: string, wantEmpty: boolean): PathState {
   };
   if (st.isSymbolicLink()) return { type: 'symlink', ...base, linkTarget: fs.readlinkSync(path) };
   if (st.isFile()) return { type: 'file', ...base };
-  if (st.isDirectory()) return { type: 'directory', ...base, ...(wantEmpty ? { empty: isEmptyDir(path) } : {}) };
+  if (st.isDirectory())
+    return { type: 'directory', ...base, ...(wantEmpty ? { empty: isEmptyDir(path) } : {}) };
   return { type: 'other', ...base };
 }
 

@@ -7,10 +7,10 @@
 //      will already be there when its own actions run.
 
 import type { Model, PersistEntry } from '../model/types.js';
-import type { MountInfo, Observed, PathState } from '../observe/types.js';
 import { mountContaining, sourceOf, stackAt } from '../observe/mount-table.js';
-import { ancestorsOf, hostPath, parentOf } from './paths.js';
+import type { MountInfo, Observed, PathState } from '../observe/types.js';
 import { type Owner, ownerForCreatedDir } from './owners.js';
+import { ancestorsOf, hostPath, parentOf } from './paths.js';
 import { buildTopology, type Topology } from './topology.js';
 import {
   type Action,
@@ -85,7 +85,8 @@ function planEntry(ctx: Ctx, entry: PersistEntry, unsafeStores: Set<string>): En
     return result('covered', 'covered');
   }
   if (entry.kind === 'directory') {
-    const [mechanism, live] = entry.method === 'symlink' ? planDirLink(ctx, entry) : planDirBind(ctx, entry);
+    const [mechanism, live] =
+      entry.method === 'symlink' ? planDirLink(ctx, entry) : planDirBind(ctx, entry);
     if (ctx.problems.length === before.problems) {
       ctx.view.addRedirect({ entry, from: entry.target, to: entry.store });
     }
@@ -159,8 +160,14 @@ function planFile(ctx: Ctx, entry: PersistEntry): [Mechanism, LiveState] {
   const target = view.stat(entry.target);
   const store = view.stat(entry.store);
   if (store.type !== 'file' && store.type !== 'missing') {
-    problem(ctx, entry, 'wrong-type', entry.store, `the stored copy ${entry.store} is a ${store.type}, not a file`,
-      `move ${entry.store} aside; keepsake keeps files there`);
+    problem(
+      ctx,
+      entry,
+      'wrong-type',
+      entry.store,
+      `the stored copy ${entry.store} is a ${store.type}, not a file`,
+      `move ${entry.store} aside; keepsake keeps files there`,
+    );
     return ['bind', 'missing'];
   }
   if (target.type === 'symlink' && target.linkTarget === entry.store) return ['symlink', 'linked'];
@@ -202,14 +209,31 @@ function planFile(ctx: Ctx, entry: PersistEntry): [Mechanism, LiveState] {
       : target.type === 'file'
         ? { uid: target.uid, gid: target.gid, mode: target.mode }
         : { uid: entry.owner.uid, gid: entry.owner.gid, mode: entry.owner.mode };
-    createFile(ctx, entry, entry.store, 'store', storeOwner, isMachineId ? MACHINE_ID_SEED : '',
-      isMachineId ? 'seed: systemd commits the id it generates on first boot' : `keep ${entry.target}`);
+    createFile(
+      ctx,
+      entry,
+      entry.store,
+      'store',
+      storeOwner,
+      isMachineId ? MACHINE_ID_SEED : '',
+      isMachineId
+        ? 'seed: systemd commits the id it generates on first boot'
+        : `keep ${entry.target}`,
+    );
   } else {
     fixOwnership(ctx, entry, entry.store, store);
   }
   if (target.type === 'missing') {
     if (!ensureParents(ctx, entry, entry.target, 'target')) return ['bind', 'missing'];
-    createFile(ctx, entry, entry.target, 'target', storeOwner, '', 'mount point (empty placeholder)');
+    createFile(
+      ctx,
+      entry,
+      entry.target,
+      'target',
+      storeOwner,
+      '',
+      'mount point (empty placeholder)',
+    );
   }
   ctx.actions.push({
     kind: 'bind',
@@ -237,12 +261,20 @@ function ensureStoreDir(ctx: Ctx, entry: PersistEntry): Owner | undefined {
     };
   }
   if (st.type !== 'missing') {
-    problem(ctx, entry, 'wrong-type', entry.store, `the stored copy ${entry.store} is a ${st.type}, not a directory`,
-      `move ${entry.store} aside; keepsake keeps the directory there`);
+    problem(
+      ctx,
+      entry,
+      'wrong-type',
+      entry.store,
+      `the stored copy ${entry.store} is a ${st.type}, not a directory`,
+      `move ${entry.store} aside; keepsake keeps the directory there`,
+    );
     return undefined;
   }
   const owner = { uid: entry.owner.uid, gid: entry.owner.gid, mode: entry.owner.mode };
-  return ensureDir(ctx, entry, entry.store, 'store', owner, `store for ${entry.target}`) ? owner : undefined;
+  return ensureDir(ctx, entry, entry.store, 'store', owner, `store for ${entry.target}`)
+    ? owner
+    : undefined;
 }
 
 function ensureStoreParent(ctx: Ctx, entry: PersistEntry): boolean {
@@ -250,12 +282,25 @@ function ensureStoreParent(ctx: Ctx, entry: PersistEntry): boolean {
 }
 
 /** Create `path` (and missing parents) unless it exists; false when something is in the way. */
-function ensureDir(ctx: Ctx, entry: PersistEntry, path: string, side: Side, owner: Owner, reason: string): boolean {
+function ensureDir(
+  ctx: Ctx,
+  entry: PersistEntry,
+  path: string,
+  side: Side,
+  owner: Owner,
+  reason: string,
+): boolean {
   const st = ctx.view.stat(path);
   if (st.type === 'directory') return true;
   if (st.type !== 'missing') {
-    problem(ctx, entry, 'wrong-type', path, `${path} is a ${st.type}, but a directory is needed there`,
-      `move ${path} aside`);
+    problem(
+      ctx,
+      entry,
+      'wrong-type',
+      path,
+      `${path} is a ${st.type}, but a directory is needed there`,
+      `move ${path} aside`,
+    );
     return false;
   }
   if (!ensureParents(ctx, entry, path, side)) return false;
@@ -274,8 +319,24 @@ function ensureParents(ctx: Ctx, entry: PersistEntry, path: string, side: Side):
   return ensureDir(ctx, entry, parent, side, owner, `parent of ${path}`);
 }
 
-function createFile(ctx: Ctx, entry: PersistEntry, path: string, side: Side, owner: Owner, content: string, reason: string) {
-  ctx.actions.push({ kind: 'create-file', entry: entry.id, side, path: ctx.view.canonical(path), ...owner, content, reason });
+function createFile(
+  ctx: Ctx,
+  entry: PersistEntry,
+  path: string,
+  side: Side,
+  owner: Owner,
+  content: string,
+  reason: string,
+) {
+  ctx.actions.push({
+    kind: 'create-file',
+    entry: entry.id,
+    side,
+    path: ctx.view.canonical(path),
+    ...owner,
+    content,
+    reason,
+  });
   ctx.view.plan(path, { ...planned('file', owner), size: content.length });
 }
 
@@ -283,8 +344,18 @@ function link(ctx: Ctx, entry: PersistEntry) {
   if (!ensureParents(ctx, entry, entry.target, 'target')) return;
   const owner = entry.home ? { uid: entry.home.uid, gid: entry.home.gid } : { uid: 0, gid: 0 };
   const at = ctx.view.canonical(entry.target);
-  ctx.actions.push({ kind: 'symlink', entry: entry.id, path: at, to: entry.store, ...owner, reason: `persist ${entry.target}` });
-  ctx.view.plan(entry.target, { ...planned('symlink', { ...owner, mode: 0o777 }), linkTarget: entry.store });
+  ctx.actions.push({
+    kind: 'symlink',
+    entry: entry.id,
+    path: at,
+    to: entry.store,
+    ...owner,
+    reason: `persist ${entry.target}`,
+  });
+  ctx.view.plan(entry.target, {
+    ...planned('symlink', { ...owner, mode: 0o777 }),
+    linkTarget: entry.store,
+  });
 }
 
 /** Apply owner and mode the config names explicitly, and only those, only when they differ. */
@@ -294,15 +365,39 @@ function fixOwnership(ctx: Ctx, entry: PersistEntry, path: string, st: PathState
   const gid = o.explicit.group ? o.gid : st.gid;
   const at = ctx.view.canonical(path);
   if (uid !== st.uid || gid !== st.gid) {
-    ctx.actions.push({ kind: 'chown', entry: entry.id, path: at, uid, gid, was: { uid: st.uid, gid: st.gid }, reason: 'owner named in the config' });
+    ctx.actions.push({
+      kind: 'chown',
+      entry: entry.id,
+      path: at,
+      uid,
+      gid,
+      was: { uid: st.uid, gid: st.gid },
+      reason: 'owner named in the config',
+    });
   }
   if (o.explicit.mode && o.mode !== st.mode) {
-    ctx.actions.push({ kind: 'chmod', entry: entry.id, path: at, mode: o.mode, was: st.mode, reason: 'mode named in the config' });
+    ctx.actions.push({
+      kind: 'chmod',
+      entry: entry.id,
+      path: at,
+      mode: o.mode,
+      was: st.mode,
+      reason: 'mode named in the config',
+    });
   }
 }
 
 function planned(type: 'directory' | 'file' | 'symlink', owner: Owner): PathState {
-  return { type, uid: owner.uid, gid: owner.gid, mode: owner.mode, size: 0, dev: 0, ino: 0, empty: true };
+  return {
+    type,
+    uid: owner.uid,
+    gid: owner.gid,
+    mode: owner.mode,
+    size: 0,
+    dev: 0,
+    ino: 0,
+    empty: true,
+  };
 }
 
 // ---- checks ------------------------------------------------------------------------------
@@ -311,9 +406,14 @@ function planned(type: 'directory' | 'file' | 'symlink', owner: Owner): PathStat
 function pathIsSafe(ctx: Ctx, entry: PersistEntry, path: string): boolean {
   for (const a of ancestorsOf(path)) {
     if (ctx.view.stat(a).type === 'symlink') {
-      problem(ctx, entry, 'symlink-in-path', a,
+      problem(
+        ctx,
+        entry,
+        'symlink-in-path',
+        a,
         `${a} is a symbolic link; keepsake does not follow links in the path of ${path}`,
-        `replace the link with the directory it points to, or declare the real path (as systemd requires canonical mount points)`);
+        `replace the link with the directory it points to, or declare the real path (as systemd requires canonical mount points)`,
+      );
       return false;
     }
   }
@@ -336,39 +436,90 @@ function refuseMount(ctx: Ctx, entry: PersistEntry, state: MountState) {
   const top = stackAt(ctx.mounts, hostPath(ctx.root, entry.target)).at(-1);
   const what = top ? `${top.source} (${top.fsType}, ${top.root})` : 'another file system';
   if (state === 'shadowed') {
-    problem(ctx, entry, 'shadowed', entry.target, `${entry.target} is mounted from the store, but ${what} is mounted on top of it`,
-      `unmount the upper mount: umount ${entry.target}`);
+    problem(
+      ctx,
+      entry,
+      'shadowed',
+      entry.target,
+      `${entry.target} is mounted from the store, but ${what} is mounted on top of it`,
+      `unmount the upper mount: umount ${entry.target}`,
+    );
   } else {
-    problem(ctx, entry, 'foreign-mount', entry.target, `${what} is already mounted at ${entry.target}, not ${entry.store}`,
-      `unmount it first (umount ${entry.target}) or remove the entry from the config`);
+    problem(
+      ctx,
+      entry,
+      'foreign-mount',
+      entry.target,
+      `${what} is already mounted at ${entry.target}, not ${entry.store}`,
+      `unmount it first (umount ${entry.target}) or remove the entry from the config`,
+    );
   }
 }
 
 function refuseData(ctx: Ctx, entry: PersistEntry, st: PathState) {
   const contents = ctx.view.observed.contents[hostPath(ctx.root, ctx.view.canonical(entry.target))];
-  const what = st.type === 'file'
-    ? `a file of ${st.size} bytes`
-    : contents
-      ? `${contents.files} files and ${contents.directories} directories (${contents.bytes} bytes${contents.truncated ? ' or more' : ''})`
-      : 'a non-empty directory';
-  problem(ctx, entry, 'target-has-data', entry.target,
+  const what =
+    st.type === 'file'
+      ? `a file of ${st.size} bytes`
+      : contents
+        ? `${contents.files} files and ${contents.directories} directories (${contents.bytes} bytes${contents.truncated ? ' or more' : ''})`
+        : 'a non-empty directory';
+  problem(
+    ctx,
+    entry,
+    'target-has-data',
+    entry.target,
     `${entry.target} already holds ${what}; ${entry.method === 'symlink' ? 'linking' : 'mounting'} over it would hide or replace it`,
-    `move its content into ${entry.store} (or aside), then apply again`, contents);
+    `move its content into ${entry.store} (or aside), then apply again`,
+    contents,
+  );
 }
 
 function refuseType(ctx: Ctx, entry: PersistEntry, st: PathState) {
   if (st.type === 'symlink') {
-    problem(ctx, entry, 'foreign-symlink', entry.target, `${entry.target} is a symbolic link to ${st.linkTarget ?? '?'}, not to ${entry.store}`,
-      `remove the link (keepsake leaves links it did not make alone), then apply again`);
+    problem(
+      ctx,
+      entry,
+      'foreign-symlink',
+      entry.target,
+      `${entry.target} is a symbolic link to ${st.linkTarget ?? '?'}, not to ${entry.store}`,
+      `remove the link (keepsake leaves links it did not make alone), then apply again`,
+    );
     return;
   }
-  const want = entry.kind === 'directory' && entry.method !== 'symlink' ? 'a directory' : entry.method === 'symlink' ? 'nothing (a link goes there)' : 'a file';
-  problem(ctx, entry, 'wrong-type', entry.target, `${entry.target} is a ${st.type}, but ${want} is expected there`,
-    `move ${entry.target} aside, then apply again`);
+  const want =
+    entry.kind === 'directory' && entry.method !== 'symlink'
+      ? 'a directory'
+      : entry.method === 'symlink'
+        ? 'nothing (a link goes there)'
+        : 'a file';
+  problem(
+    ctx,
+    entry,
+    'wrong-type',
+    entry.target,
+    `${entry.target} is a ${st.type}, but ${want} is expected there`,
+    `move ${entry.target} aside, then apply again`,
+  );
 }
 
-function problem(ctx: Ctx, entry: PersistEntry, code: ProblemCode, path: string, message: string, hint: string, contents?: Problem['contents']) {
-  ctx.problems.push({ code, entry: entry.id, path, message, hint, ...(contents ? { contents } : {}) });
+function problem(
+  ctx: Ctx,
+  entry: PersistEntry,
+  code: ProblemCode,
+  path: string,
+  message: string,
+  hint: string,
+  contents?: Problem['contents'],
+) {
+  ctx.problems.push({
+    code,
+    entry: entry.id,
+    path,
+    message,
+    hint,
+    ...(contents ? { contents } : {}),
+  });
 }
 
 /** A store on the same tmpfs as the root would be wiped with it: refuse rather than lose data. */
@@ -400,11 +551,24 @@ function planUtab(ctx: Ctx, entries: EntryPlan[]) {
   const present = new Set(ctx.view.observed.utab.map((u) => u.fields.TARGET));
   for (const ep of entries) {
     const e = byId.get(ep.id);
-    if (!e || ep.state === 'refused' || ep.mechanism === 'symlink' || ep.mechanism === 'covered') continue;
-    if (ep.live !== 'mounted' && !ctx.actions.some((a) => a.kind === 'bind' && a.entry === e.id)) continue;
-    const options = [...(e.hideMount ? ['x-gvfs-hide'] : []), ...(e.allowTrash ? ['x-gvfs-trash'] : [])];
+    if (!e || ep.state === 'refused' || ep.mechanism === 'symlink' || ep.mechanism === 'covered')
+      continue;
+    if (ep.live !== 'mounted' && !ctx.actions.some((a) => a.kind === 'bind' && a.entry === e.id))
+      continue;
+    const options = [
+      ...(e.hideMount ? ['x-gvfs-hide'] : []),
+      ...(e.allowTrash ? ['x-gvfs-trash'] : []),
+    ];
     if (options.length === 0 || present.has(e.target)) continue;
     const fsRoot = sourceOf(ctx.mounts, hostPath(ctx.root, e.store))?.root ?? e.store;
-    ctx.actions.push({ kind: 'utab', entry: e.id, target: e.target, source: e.store, fsRoot, options, reason: 'file managers read these options from utab' });
+    ctx.actions.push({
+      kind: 'utab',
+      entry: e.id,
+      target: e.target,
+      source: e.store,
+      fsRoot,
+      options,
+      reason: 'file managers read these options from utab',
+    });
   }
 }

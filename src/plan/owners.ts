@@ -4,8 +4,8 @@
 // else is root's, 0755. Existing directories are never touched by these rules.
 
 import type { PersistEntry } from '../model/types.js';
-import type { Side } from './types.js';
 import { isWithin, parentOf } from './paths.js';
+import type { Side } from './types.js';
 
 export interface Owner {
   uid: number;
@@ -19,7 +19,9 @@ const ROOT_DIR: Owner = { uid: 0, gid: 0, mode: 0o755 };
 export function storeHomeOf(entry: PersistEntry): string | undefined {
   if (!entry.home) return undefined;
   const rel = entry.target.slice(entry.home.path.length); // e.g. `/.ssh`
-  return entry.store.endsWith(rel) ? entry.store.slice(0, entry.store.length - rel.length) : undefined;
+  return entry.store.endsWith(rel)
+    ? entry.store.slice(0, entry.store.length - rel.length)
+    : undefined;
 }
 
 export function ownerForCreatedDir(entry: PersistEntry, path: string, side: Side): Owner {

@@ -18,7 +18,14 @@ interface ActionBase {
 }
 
 export type Action =
-  | (ActionBase & { kind: 'mkdir'; side: Side; path: string; uid: number; gid: number; mode: number })
+  | (ActionBase & {
+      kind: 'mkdir';
+      side: Side;
+      path: string;
+      uid: number;
+      gid: number;
+      mode: number;
+    })
   | (ActionBase & {
       kind: 'create-file';
       side: Side;
@@ -29,7 +36,13 @@ export type Action =
       /** Initial content; empty for a placeholder that a bind mount will cover. */
       content: string;
     })
-  | (ActionBase & { kind: 'chown'; path: string; uid: number; gid: number; was: { uid: number; gid: number } })
+  | (ActionBase & {
+      kind: 'chown';
+      path: string;
+      uid: number;
+      gid: number;
+      was: { uid: number; gid: number };
+    })
   | (ActionBase & { kind: 'chmod'; path: string; mode: number; was: number })
   | (ActionBase & {
       kind: 'bind';

@@ -6,7 +6,15 @@ import type { Observed, PathState } from '../observe/types.js';
 import { hostPath } from './paths.js';
 import { canonicalPath, type Redirect } from './topology.js';
 
-export const MISSING: PathState = { type: 'missing', uid: 0, gid: 0, mode: 0, size: 0, dev: 0, ino: 0 };
+export const MISSING: PathState = {
+  type: 'missing',
+  uid: 0,
+  gid: 0,
+  mode: 0,
+  size: 0,
+  dev: 0,
+  ino: 0,
+};
 
 export class UnobservedPathError extends Error {}
 

@@ -195,7 +195,10 @@ export function createRecordingBackend(): MountBackend & {
 export function loadMountBackend(): { backend: MountBackend; notice?: string } {
   const forced = process.env.KEEPSAKE_MOUNT_BACKEND ?? '';
   if (forced === 'exec') {
-    return { backend: createExecBackend(), notice: 'using mount(8), as KEEPSAKE_MOUNT_BACKEND=exec asks' };
+    return {
+      backend: createExecBackend(),
+      notice: 'using mount(8), as KEEPSAKE_MOUNT_BACKEND=exec asks',
+    };
   }
   if (forced !== '' && forced !== 'native') {
     throw new UsageError(`KEEPSAKE_MOUNT_BACKEND must be 'native' or 'exec', not '${forced}'`);

@@ -3,6 +3,7 @@
 // recording one only writes down what it would have done (dry runs, tests of the executor).
 
 import * as fs from 'node:fs';
+import { addUtabEntries } from '../observe/utab.js';
 import type { MountBackend } from './mount-backend.js';
 import {
   chmodSafe,
@@ -14,7 +15,6 @@ import {
   withVerifiedPath,
   writeFileAtomicSafe,
 } from './safe-fs.js';
-import { addUtabEntries } from '../observe/utab.js';
 
 export interface SystemOps {
   readonly live: boolean;
@@ -35,10 +35,15 @@ export interface SystemOps {
   writeRecord(dir: string, name: string, content: string): void;
 }
 
-export function createLiveSystem(backend: MountBackend, lock: ((fd: number) => void) | null): SystemOps {
+export function createLiveSystem(
+  backend: MountBackend,
+  lock: ((fd: number) => void) | null,
+): SystemOps {
   const inParent = (path: string, fn: (at: string) => void) => {
     const i = path.lastIndexOf('/');
-    withVerifiedPath(path.slice(0, i) || '/', 'directory', (dir) => fn(`${dir}/${path.slice(i + 1)}`));
+    withVerifiedPath(path.slice(0, i) || '/', 'directory', (dir) =>
+      fn(`${dir}/${path.slice(i + 1)}`),
+    );
   };
   return {
     live: true,

@@ -20,7 +20,13 @@ function inspect(p: string) {
   } catch {
     return { type: 'missing' };
   }
-  const type = st.isSymbolicLink() ? 'symlink' : st.isDirectory() ? 'directory' : st.isFile() ? 'file' : 'other';
+  const type = st.isSymbolicLink()
+    ? 'symlink'
+    : st.isDirectory()
+      ? 'directory'
+      : st.isFile()
+        ? 'file'
+        : 'other';
   return {
     type,
     uid: st.uid,
@@ -47,8 +53,19 @@ for (const step of spec.steps) {
   const at = (p: string) => root + p;
   switch (step.do) {
     case 'apply': {
-      const args = [spec.cli, step.command ?? 'apply', '--root', root, '--config', spec.config, ...(step.args ?? [])];
-      const r = spawnSync(process.execPath, args, { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ...step.env } });
+      const args = [
+        spec.cli,
+        step.command ?? 'apply',
+        '--root',
+        root,
+        '--config',
+        spec.config,
+        ...(step.args ?? []),
+      ];
+      const r = spawnSync(process.execPath, args, {
+        encoding: 'utf8',
+        env: { ...process.env, NO_COLOR: '1', ...step.env },
+      });
       results.push({ do: 'apply', status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr });
       break;
     }
@@ -74,7 +91,9 @@ for (const step of spec.steps) {
       const out: Record<string, ReturnType<typeof inspect>> = {};
       // Parents are resolved as in a chroot at the root; the last component is not followed.
       for (const p of step.paths) {
-        out[p] = inspect(p === '/' ? root : `${resolveInRoot(root, path.dirname(p))}/${path.basename(p)}`);
+        out[p] = inspect(
+          p === '/' ? root : `${resolveInRoot(root, path.dirname(p))}/${path.basename(p)}`,
+        );
       }
       results.push({ do: 'inspect', paths: out });
       break;
@@ -85,7 +104,9 @@ for (const step of spec.steps) {
         .map((l) => l.split(' ')[4] ?? '')
         .filter((p) => p.startsWith(`${root}/`))
         .map((p) => p.slice(root.length).replace(/\\040/g, ' '));
-      const utab = fs.existsSync(`${root}/run/mount/utab`) ? fs.readFileSync(`${root}/run/mount/utab`, 'utf8') : '';
+      const utab = fs.existsSync(`${root}/run/mount/utab`)
+        ? fs.readFileSync(`${root}/run/mount/utab`, 'utf8')
+        : '';
       results.push({ do: 'mounts', points, utab });
       break;
     }

@@ -63,14 +63,17 @@ export interface TestSystemOptions {
 export function namespacesAvailable(): { ok: boolean; reason: string } {
   const r = spawnSync('unshare', ['-m', '--propagation', 'private', 'true'], { encoding: 'utf8' });
   if (r.error) return { ok: false, reason: `unshare not runnable: ${r.error.message}` };
-  return r.status === 0 ? { ok: true, reason: '' } : { ok: false, reason: `unshare -m failed: ${r.stderr.trim()}` };
+  return r.status === 0
+    ? { ok: true, reason: '' }
+    : { ok: false, reason: `unshare -m failed: ${r.stderr.trim()}` };
 }
 
 /** node:test `skip` option value: skip locally with a reason, never under CI. */
 export function requireNamespaces(): false | string {
   const { ok, reason } = namespacesAvailable();
   if (ok) return false;
-  if (process.env.CI === 'true') throw new Error(`CI=true but this test tier cannot run: ${reason}`);
+  if (process.env.CI === 'true')
+    throw new Error(`CI=true but this test tier cannot run: ${reason}`);
   return reason;
 }
 
@@ -93,7 +96,9 @@ export class TestSystem {
     });
     const users = [{ name: 'root', uid: 0, gid: 0, home: '/root' }, ...(opts.users ?? [])];
     this.passwd = users
-      .map((u) => `${u.name}:x:${u.uid}:${u.gid ?? u.uid}::${u.home ?? `/home/${u.name}`}:/bin/sh\n`)
+      .map(
+        (u) => `${u.name}:x:${u.uid}:${u.gid ?? u.uid}::${u.home ?? `/home/${u.name}`}:/bin/sh\n`,
+      )
       .join('');
     const groups = [
       { name: 'root', gid: 0 },
@@ -102,10 +107,12 @@ export class TestSystem {
     ];
     const seen = new Set<string>();
     if (opts.accounts) this.passwd = opts.accounts.passwd;
-    this.group = opts.accounts?.group ?? groups
-      .filter((g) => !seen.has(g.name) && seen.add(g.name))
-      .map((g) => `${g.name}:x:${g.gid}:\n`)
-      .join('');
+    this.group =
+      opts.accounts?.group ??
+      groups
+        .filter((g) => !seen.has(g.name) && seen.add(g.name))
+        .map((g) => `${g.name}:x:${g.gid}:\n`)
+        .join('');
   }
 
   setConfig(text: string) {
@@ -126,10 +133,14 @@ export class TestSystem {
     const specFile = `${this.dir}/boot.json`;
     fs.writeFileSync(specFile, JSON.stringify(spec));
     const child = path.join(here, 'boot-child.js');
-    const r = spawnSync('unshare', ['-m', '--propagation', 'private', process.execPath, child, specFile], {
-      encoding: 'utf8',
-      maxBuffer: 64 << 20,
-    });
+    const r = spawnSync(
+      'unshare',
+      ['-m', '--propagation', 'private', process.execPath, child, specFile],
+      {
+        encoding: 'utf8',
+        maxBuffer: 64 << 20,
+      },
+    );
     if (r.status !== 0) throw new Error(`boot failed (${r.status}): ${r.stderr}`);
     return JSON.parse(r.stdout) as StepResult[];
   }

@@ -45,30 +45,63 @@ export function model(entries: PersistEntry[]): Model {
 }
 
 export const dir = (over: Partial<PathState> = {}): PathState => ({
-  type: 'directory', uid: 0, gid: 0, mode: 0o755, size: 4096, dev: 1, ino: 1, empty: true, ...over,
+  type: 'directory',
+  uid: 0,
+  gid: 0,
+  mode: 0o755,
+  size: 4096,
+  dev: 1,
+  ino: 1,
+  empty: true,
+  ...over,
 });
 export const file = (size = 0, over: Partial<PathState> = {}): PathState => ({
-  type: 'file', uid: 0, gid: 0, mode: 0o644, size, dev: 1, ino: 2, ...over,
+  type: 'file',
+  uid: 0,
+  gid: 0,
+  mode: 0o644,
+  size,
+  dev: 1,
+  ino: 2,
+  ...over,
 });
 export const link = (to: string): PathState => ({
-  type: 'symlink', uid: 0, gid: 0, mode: 0o777, size: to.length, dev: 1, ino: 3, linkTarget: to,
+  type: 'symlink',
+  uid: 0,
+  gid: 0,
+  mode: 0o777,
+  size: to.length,
+  dev: 1,
+  ino: 3,
+  linkTarget: to,
 });
 const missing: PathState = { type: 'missing', uid: 0, gid: 0, mode: 0, size: 0, dev: 0, ino: 0 };
 
 let nextId = 100;
-export function mount(mountPoint: string, device: string, root = '/', over: Partial<MountInfo> = {}): MountInfo {
+export function mount(
+  mountPoint: string,
+  device: string,
+  root = '/',
+  over: Partial<MountInfo> = {},
+): MountInfo {
   return {
-    id: nextId++, parentId: 1, device, root, mountPoint, options: 'rw', propagation: [],
-    fsType: 'ext4', source: '/dev/vdb', superOptions: 'rw', ...over,
+    id: nextId++,
+    parentId: 1,
+    device,
+    root,
+    mountPoint,
+    options: 'rw',
+    propagation: [],
+    fsType: 'ext4',
+    source: '/dev/vdb',
+    superOptions: 'rw',
+    ...over,
   };
 }
 
 /** The usual machine: `/` on one disk, `/persist` on another. */
 export function baseMounts(): MountInfo[] {
-  return [
-    { ...mount('/', '8:1'), id: 1, parentId: 0 },
-    mount('/persist', '8:2'),
-  ];
+  return [{ ...mount('/', '8:1'), id: 1, parentId: 0 }, mount('/persist', '8:2')];
 }
 
 /** An observed system: every path the planner may ask about is missing unless given. */

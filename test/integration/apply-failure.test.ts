@@ -8,7 +8,9 @@ import { requireNamespaces, TestSystem } from '../helpers/boot.js';
 
 const skip = requireNamespaces();
 const systems: TestSystem[] = [];
-after(() => systems.forEach((s) => s.cleanup()));
+after(() => {
+  for (const s of systems) s.cleanup();
+});
 
 const CONFIG = `persistence:
   /persist:
@@ -27,7 +29,9 @@ describe('a failing apply', { skip }, () => {
       const s = new TestSystem({ config: CONFIG, stores: ['/persist'] });
       systems.push(s);
       fs.mkdirSync(s.disk('/persist', '/etc/ssh'), { recursive: true });
-      fs.writeFileSync(s.disk('/persist', '/etc/ssh/ssh_host_ed25519_key'), 'KEY\n', { mode: 0o600 });
+      fs.writeFileSync(s.disk('/persist', '/etc/ssh/ssh_host_ed25519_key'), 'KEY\n', {
+        mode: 0o600,
+      });
       fs.mkdirSync(s.disk('/persist', '/srv/data'), { recursive: true, mode: 0o755 });
       fs.chmodSync(s.disk('/persist', '/srv/data'), 0o755);
       const diskBefore = listTree(s.disks['/persist']!);
@@ -37,7 +41,10 @@ describe('a failing apply', { skip }, () => {
         { do: 'mounts' },
       ]);
       assert.ok(failed?.do === 'apply' && failed.status === 1, JSON.stringify(failed));
-      const events = failed.stdout.trim().split('\n').map((l) => JSON.parse(l) as { status?: string });
+      const events = failed.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { status?: string });
       assert.equal(events.filter((e) => e.status === 'failed').length, 1);
       assert.equal(events.filter((e) => e.status === 'undo-failed').length, 0);
       assert.equal(events.filter((e) => e.status === 'undone').length, failAt);
@@ -64,14 +71,20 @@ describe('the mount(8) fallback', { skip }, () => {
       { do: 'apply', env },
       { do: 'write', path: '/srv/data/db', content: 'rows\n' },
     ]);
-    assert.ok(first?.do === 'apply' && first.status === 0, first?.do === 'apply' ? first.stderr : '');
+    assert.ok(
+      first?.do === 'apply' && first.status === 0,
+      first?.do === 'apply' ? first.stderr : '',
+    );
     assert.match(first.stderr, /mount\(8\)|fall/i);
     const [again, noop, st] = s.boot([
       { do: 'apply', env },
       { do: 'apply', env, args: ['--json'] },
       { do: 'inspect', paths: ['/srv/data/db'] },
     ]);
-    assert.ok(again?.do === 'apply' && again.status === 0, again?.do === 'apply' ? again.stderr : '');
+    assert.ok(
+      again?.do === 'apply' && again.status === 0,
+      again?.do === 'apply' ? again.stderr : '',
+    );
     assert.ok(noop?.do === 'apply');
     assert.equal(JSON.parse(noop.stdout.trim().split('\n').at(-1)!).actions, 0);
     assert.ok(st?.do === 'inspect');

@@ -8,7 +8,9 @@ import { type Inspected, requireNamespaces, type StepResult, TestSystem } from '
 
 const skip = requireNamespaces();
 const systems: TestSystem[] = [];
-after(() => systems.forEach((s) => s.cleanup()));
+after(() => {
+  for (const s of systems) s.cleanup();
+});
 
 function system(opts: ConstructorParameters<typeof TestSystem>[0]) {
   const s = new TestSystem(opts);
@@ -57,9 +59,23 @@ describe('apply in a booted namespace', { skip }, () => {
       { do: 'apply', args: ['--json'] },
       {
         do: 'inspect',
-        paths: ['/var/log', '/persist/var/log', '/persist/var/lib/colord', '/var/lib/colord', '/etc/machine-id',
-          '/persist/etc/machine-id', '/etc/nix', '/persist/etc/nix', '/etc/nix/id_rsa', '/home/jane', '/persist/home/jane',
-          '/home/jane/.gnupg', '/persist/home/jane/.gnupg', '/home/jane/.bash_history', '/home/jane/VirtualBox VMs'],
+        paths: [
+          '/var/log',
+          '/persist/var/log',
+          '/persist/var/lib/colord',
+          '/var/lib/colord',
+          '/etc/machine-id',
+          '/persist/etc/machine-id',
+          '/etc/nix',
+          '/persist/etc/nix',
+          '/etc/nix/id_rsa',
+          '/home/jane',
+          '/persist/home/jane',
+          '/home/jane/.gnupg',
+          '/persist/home/jane/.gnupg',
+          '/home/jane/.bash_history',
+          '/home/jane/VirtualBox VMs',
+        ],
       },
       { do: 'write', path: '/var/log/syslog', content: 'kept\n' },
       { do: 'write', path: '/home/jane/.bash_history', content: 'ls\n' },
@@ -71,7 +87,10 @@ describe('apply in a booted namespace', { skip }, () => {
     assert.ok(summary(a.stdout).actions > 10);
     const p = inspected(firstState);
     assert.equal(p['/persist/var/log']!.mode, '0755');
-    assert.deepEqual([p['/persist/var/lib/colord']!.uid, p['/persist/var/lib/colord']!.mode], [990, '0750']);
+    assert.deepEqual(
+      [p['/persist/var/lib/colord']!.uid, p['/persist/var/lib/colord']!.mode],
+      [990, '0750'],
+    );
     // the target follows the store's owner and mode
     assert.deepEqual([p['/var/lib/colord']!.uid, p['/var/lib/colord']!.mode], [990, '0750']);
     // machine-id is seeded so systemd commits the id on first boot, and bind-mounted
@@ -86,14 +105,25 @@ describe('apply in a booted namespace', { skip }, () => {
     // homes: the user's, 0700, on both sides; entries inside them the user's
     assert.deepEqual([p['/home/jane']!.uid, p['/home/jane']!.mode], [1000, '0700']);
     assert.deepEqual([p['/persist/home/jane']!.uid, p['/persist/home/jane']!.mode], [1000, '0700']);
-    assert.deepEqual([p['/persist/home/jane/.gnupg']!.uid, p['/persist/home/jane/.gnupg']!.mode], [1000, '0700']);
+    assert.deepEqual(
+      [p['/persist/home/jane/.gnupg']!.uid, p['/persist/home/jane/.gnupg']!.mode],
+      [1000, '0700'],
+    );
     assert.equal(p['/home/jane/VirtualBox VMs']!.type, 'directory');
     // idempotent: the second apply plans nothing
     assert.equal(summary(applied(again).stdout).actions, 0);
 
     const [reboot, state, mounts] = s.boot([
       { do: 'apply', args: ['--json'] },
-      { do: 'inspect', paths: ['/var/log/syslog', '/home/jane/.bash_history', '/var/tmp/scratch', '/persist/home/jane/.bash_history'] },
+      {
+        do: 'inspect',
+        paths: [
+          '/var/log/syslog',
+          '/home/jane/.bash_history',
+          '/var/tmp/scratch',
+          '/persist/home/jane/.bash_history',
+        ],
+      },
       { do: 'mounts' },
     ]);
     assert.equal(applied(reboot).status, 0, applied(reboot).stderr);
@@ -113,7 +143,8 @@ describe('apply in a booted namespace', { skip }, () => {
 
   it('never rewrites owner or mode the config does not name, and fixes those it names', () => {
     const s = system({
-      config: 'persistence:\n  /persist:\n    directories: [/srv/a, { directory: /srv/b, mode: "0700" }]\n',
+      config:
+        'persistence:\n  /persist:\n    directories: [/srv/a, { directory: /srv/b, mode: "0700" }]\n',
       stores: ['/persist'],
     });
     fs.mkdirSync(s.disk('/persist', '/srv/a'), { recursive: true, mode: 0o750 });
@@ -153,12 +184,18 @@ describe('apply in a booted namespace', { skip }, () => {
     assert.ok(fs.existsSync(s.disk('/state', '/data/inner/x')));
     assert.ok(m?.do === 'mounts');
     assert.ok(m.points.indexOf('/data') < m.points.indexOf('/data/inner'));
-    assert.ok(!m.points.includes('/var/lib/private/scrutiny'), 'same-store nested entry needs no mount');
+    assert.ok(
+      !m.points.includes('/var/lib/private/scrutiny'),
+      'same-store nested entry needs no mount',
+    );
     assert.ok(fs.statSync(s.disk('/persist', '/var/lib/private/scrutiny')).isDirectory());
   });
 
   it('refuses to hide existing data, reports it, and changes nothing', () => {
-    const s = system({ config: 'persistence:\n  /persist:\n    directories: [/var/log, /srv/www]\n', stores: ['/persist'] });
+    const s = system({
+      config: 'persistence:\n  /persist:\n    directories: [/var/log, /srv/www]\n',
+      stores: ['/persist'],
+    });
     const [, r, m, st] = s.boot([
       { do: 'write', path: '/srv/www/index.html', content: 'hello world\n' },
       { do: 'apply' },
@@ -170,12 +207,20 @@ describe('apply in a booted namespace', { skip }, () => {
     assert.match(a.stderr, /\/srv\/www already holds 1 files and 0 directories \(12 bytes\)/);
     assert.match(a.stderr, /index\.html/);
     assert.ok(m?.do === 'mounts');
-    assert.deepEqual(m.points.filter((p) => p !== '/persist'), []);
+    assert.deepEqual(
+      m.points.filter((p) => p !== '/persist'),
+      [],
+    );
     assert.equal(inspected(st)['/persist/var']!.type, 'missing');
   });
 
   it('refuses a symlink planted in a store path or a target path', () => {
-    const s = system({ config: 'persistence:\n  /persist:\n    directories: [/var/lib/app]\n    users:\n      jane:\n        directories: [.ssh]\n', stores: ['/persist'], users: [JANE] });
+    const s = system({
+      config:
+        'persistence:\n  /persist:\n    directories: [/var/lib/app]\n    users:\n      jane:\n        directories: [.ssh]\n',
+      stores: ['/persist'],
+      users: [JANE],
+    });
     fs.mkdirSync(s.disk('/persist', '/var'), { recursive: true });
     fs.symlinkSync('/etc', s.disk('/persist', '/var/lib'));
     const [r, , r2, m] = s.boot([
@@ -188,11 +233,17 @@ describe('apply in a booted namespace', { skip }, () => {
     assert.match(applied(r).stderr, /\/persist\/var\/lib is a symbolic link/);
     assert.match(applied(r2).stderr, /\/home\/jane is a symbolic link/);
     assert.ok(m?.do === 'mounts');
-    assert.deepEqual(m.points.filter((p) => p !== '/persist'), []);
+    assert.deepEqual(
+      m.points.filter((p) => p !== '/persist'),
+      [],
+    );
   });
 
   it('status reports drift with exit 1 and agreement with exit 0', () => {
-    const s = system({ config: 'persistence:\n  /persist:\n    directories: [/var/log]\n', stores: ['/persist'] });
+    const s = system({
+      config: 'persistence:\n  /persist:\n    directories: [/var/log]\n',
+      stores: ['/persist'],
+    });
     const [before, , afterApply] = s.boot([
       { do: 'apply', command: 'status' },
       { do: 'apply' },

@@ -13,7 +13,9 @@ import { accountFiles, loadRealworld } from '../helpers/realworld.js';
 
 const skip = requireNamespaces();
 const systems: TestSystem[] = [];
-after(() => systems.forEach((s) => s.cleanup()));
+after(() => {
+  for (const s of systems) s.cleanup();
+});
 
 describe('real-world configurations', { skip }, () => {
   const cases = loadRealworld();
@@ -44,7 +46,10 @@ describe('real-world configurations', { skip }, () => {
         ...writes,
         { do: 'write', path: '/not-declared/x', content: 'x' },
       ]);
-      assert.ok(first?.do === 'apply' && first.status === 0, first?.do === 'apply' ? first.stderr : '');
+      assert.ok(
+        first?.do === 'apply' && first.status === 0,
+        first?.do === 'apply' ? first.stderr : '',
+      );
 
       const paths = writes.map((w) => (w.do === 'write' ? w.path : ''));
       const [again, noop, seen] = s.boot([
@@ -52,7 +57,10 @@ describe('real-world configurations', { skip }, () => {
         { do: 'apply', args: ['--json'] },
         { do: 'inspect', paths: [...paths, '/not-declared/x'] },
       ]);
-      assert.ok(again?.do === 'apply' && again.status === 0, again?.do === 'apply' ? again.stderr : '');
+      assert.ok(
+        again?.do === 'apply' && again.status === 0,
+        again?.do === 'apply' ? again.stderr : '',
+      );
       assert.ok(noop?.do === 'apply');
       assert.equal(JSON.parse(noop.stdout.trim().split('\n').at(-1)!).actions, 0);
       assert.ok(seen?.do === 'inspect');
@@ -60,7 +68,8 @@ describe('real-world configurations', { skip }, () => {
         if (w.do !== 'write') continue;
         const got: Inspected = seen.paths[w.path]!;
         // a file entry linked into the store reads through the link
-        const content = got.type === 'symlink' ? readStored(s, model.stores, got.link!) : got.content;
+        const content =
+          got.type === 'symlink' ? readStored(s, model.stores, got.link!) : got.content;
         assert.equal(content, w.content, `${w.path} did not survive`);
       }
       assert.equal(seen.paths['/not-declared/x']!.type, 'missing');

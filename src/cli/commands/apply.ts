@@ -1,14 +1,18 @@
-import { applyPlan, preparePlan } from '../../apply/pipeline.js';
 import type { ExecuteEvent } from '../../apply/execute.js';
+import { applyPlan, preparePlan } from '../../apply/pipeline.js';
 import { describeAction } from '../../plan/format.js';
-import { loadMountBackend } from '../../system/mount-backend.js';
 import { loadBinding } from '../../system/binding.js';
+import { loadMountBackend } from '../../system/mount-backend.js';
 import { createLiveSystem, createRecordingSystem } from '../../system/system.js';
 import type { CommonOptions } from '../main.js';
 import type { Output } from '../output.js';
 
 export function run(opts: CommonOptions & { dryRun?: boolean }, out: Output): number {
-  const { model, plan } = preparePlan({ configFile: opts.config, root: opts.root, verbose: opts.verbose });
+  const { model, plan } = preparePlan({
+    configFile: opts.config,
+    root: opts.root,
+    verbose: opts.verbose,
+  });
   if (!out.json && model.showWarnings) out.warnings(plan.warnings);
   let sys = createRecordingSystem() as ReturnType<typeof createLiveSystem>;
   if (!opts.dryRun) {
@@ -20,16 +24,38 @@ export function run(opts: CommonOptions & { dryRun?: boolean }, out: Output): nu
   const prefix = opts.dryRun ? 'would ' : '';
   const onEvent = ({ outcome }: ExecuteEvent) => {
     if (out.json) {
-      out.value({ event: 'action', index: outcome.index, status: outcome.status, action: outcome.action, ...(outcome.error ? { error: outcome.error } : {}) });
+      out.value({
+        event: 'action',
+        index: outcome.index,
+        status: outcome.status,
+        action: outcome.action,
+        ...(outcome.error ? { error: outcome.error } : {}),
+      });
       return;
     }
-    const mark = outcome.status === 'done' ? out.paint('green', prefix ? '·' : '✓') : out.paint('red', outcome.status);
+    const mark =
+      outcome.status === 'done'
+        ? out.paint('green', prefix ? '·' : '✓')
+        : out.paint('red', outcome.status);
     out.line(`${mark} ${prefix}${describeAction(outcome.action)}`);
-    if (outcome.error) out.line(out.paint('red', `    ${outcome.error.message}${outcome.error.hint ? `\n    hint: ${outcome.error.hint}` : ''}`));
+    if (outcome.error)
+      out.line(
+        out.paint(
+          'red',
+          `    ${outcome.error.message}${outcome.error.hint ? `\n    hint: ${outcome.error.hint}` : ''}`,
+        ),
+      );
   };
   // Hidden, for fault-injection tests: fail when reaching action N.
   const failAt = process.env.KEEPSAKE_FAIL_AT_ACTION;
-  const result = applyPlan(model, plan, sys, onEvent, new Date(), failAt ? { failAt: Number(failAt) } : {});
+  const result = applyPlan(
+    model,
+    plan,
+    sys,
+    onEvent,
+    new Date(),
+    failAt ? { failAt: Number(failAt) } : {},
+  );
   const summary = {
     event: 'result',
     ok: result.ok,
@@ -39,8 +65,16 @@ export function run(opts: CommonOptions & { dryRun?: boolean }, out: Output): nu
     recorded: result.recorded,
   };
   if (out.json) out.value(summary);
-  else if (!result.ok) out.line(out.paint('red', 'apply failed; the steps already taken were undone (see above)'));
-  else if (plan.actions.length === 0) out.line(`nothing to do: all ${plan.entries.length} entries in place`);
-  else out.line(out.paint('green', `${prefix ? 'dry run: ' : ''}${plan.actions.length} actions for ${plan.entries.length} entries`));
+  else if (!result.ok)
+    out.line(out.paint('red', 'apply failed; the steps already taken were undone (see above)'));
+  else if (plan.actions.length === 0)
+    out.line(`nothing to do: all ${plan.entries.length} entries in place`);
+  else
+    out.line(
+      out.paint(
+        'green',
+        `${prefix ? 'dry run: ' : ''}${plan.actions.length} actions for ${plan.entries.length} entries`,
+      ),
+    );
   return result.ok ? 0 : 1;
 }

@@ -4,7 +4,11 @@ import type { CommonOptions } from '../main.js';
 import type { Output } from '../output.js';
 
 export function run(opts: CommonOptions, out: Output): number {
-  const { model, plan } = preparePlan({ configFile: opts.config, root: opts.root, verbose: opts.verbose });
+  const { model, plan } = preparePlan({
+    configFile: opts.config,
+    root: opts.root,
+    verbose: opts.verbose,
+  });
   if (out.json) {
     out.value(plan);
     return plan.problems.length > 0 ? 1 : 0;
@@ -16,7 +20,9 @@ export function run(opts: CommonOptions, out: Output): number {
   );
   for (const a of plan.actions) out.line(`  ${describeAction(a)}`);
   if (plan.problems.length > 0) {
-    out.line(out.paint('red', `${plan.problems.length} problems: apply would refuse and change nothing`));
+    out.line(
+      out.paint('red', `${plan.problems.length} problems: apply would refuse and change nothing`),
+    );
     for (const p of plan.problems) for (const l of describeProblem(p)) out.line(`  ${l}`);
     return 1;
   }
