@@ -176,6 +176,23 @@ async function inProcess(spec: ChildSpec, at: (p: string) => string): Promise<In
     throw new Error(
       `the re-apply planned ${noop.actions} actions, not 0: ${JSON.stringify(noop.kinds)}`,
     );
+  if (profiler) {
+    // The same no-op as a fresh CLI process sees it: cold code, module loading included.
+    const name = `${path.basename(spec.profileFile!)}.cli-noop.cpuprofile`;
+    const prof = [
+      '--cpu-prof',
+      '--cpu-prof-interval',
+      '100',
+      '--cpu-prof-dir',
+      path.dirname(spec.profileFile!),
+      '--cpu-prof-name',
+      name,
+    ];
+    timed(
+      [...prof, spec.cli, 'apply', '--root', spec.root, '--config', spec.configFile, '--json'],
+      `${spec.root}.out`,
+    );
+  }
   return {
     mode: spec.mode === 'profile' ? 'profile' : 'in-process',
     backend: backend.name,

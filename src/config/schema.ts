@@ -148,21 +148,21 @@ function entrySection(
         type: user,
         typeLabel: 'user name or uid',
         default: ownerDefault,
-        description: `Owner of the ${kind} when keepsake creates it in the store.`,
+        description: `Owner of the stored ${kind}: set when keepsake creates it; when written here, also corrected on an existing one that differs.`,
       },
       {
         name: 'group',
         type: group,
         typeLabel: 'group name or gid',
         default: groupDefault,
-        description: `Group of the ${kind} when keepsake creates it in the store.`,
+        description: `Group of the stored ${kind}: set when keepsake creates it; when written here, also corrected on an existing one that differs.`,
       },
       {
         name: 'mode',
         type: mode,
         typeLabel: 'octal or symbolic mode',
         default: modeDefault,
-        description: `Permissions of the ${kind} when keepsake creates it, e.g. \`"0700"\` or \`"u=rwx,g=rx,o="\`.`,
+        description: `Permissions of the stored ${kind}, e.g. \`"0700"\` or \`"u=rwx,g=rx,o="\`: set when keepsake creates it; when written here, also corrected on an existing one that differs. A created target takes the store's owner and mode.`,
       },
       {
         name: 'method',
@@ -386,7 +386,7 @@ export const SCHEMA: readonly SectionSpec[] = [
     title: 'Parent directories',
     noun: 'a parentDirectory map',
     description:
-      'Owner and mode of the parent directories keepsake creates on the way to an entry, in the store and at the target. Existing directories are left alone.',
+      "Owner and mode of the entry's immediate parent directory when keepsake creates it, in the store and at the target. Other missing ancestors get root's 0755 (the user's 0755 inside a home, 0700 for the home itself). Existing directories are left alone.",
     options: [
       {
         name: 'user',
