@@ -18,6 +18,8 @@ import { DEMO_CONFIG, DEMO_WRITES, demoAccounts } from './scenario.js';
 
 const STAGE = 'KEEPSAKE_DEMO_STAGE';
 const DIR = 'KEEPSAKE_DEMO_DIR';
+/** Set when the boot runs in a user namespace where only uid 0 is mapped. */
+const MAPPED = 'KEEPSAKE_DEMO_USERNS';
 
 export async function runDemo(opts: { keep: boolean }, out: Output): Promise<number> {
   const stage = process.env[STAGE];
@@ -64,7 +66,7 @@ function bootInNamespace(boot: number, dir: string): number {
   ];
   const r = spawnSync('unshare', args, {
     stdio: 'inherit',
-    env: { ...process.env, [STAGE]: String(boot), [DIR]: dir },
+    env: { ...process.env, [STAGE]: String(boot), [DIR]: dir, [MAPPED]: asRoot ? '' : '1' },
   });
   if (r.error)
     throw new SystemError(
@@ -102,7 +104,7 @@ function runBoot(boot: number, dir: string, out: Output): number {
   };
   // The boot: a fresh tmpfs root with the persistent store mounted at /persist.
   mount(['-t', 'tmpfs', '-o', 'mode=0755', 'tmpfs', root]);
-  const accounts = demoAccounts(process.getuid?.() === 0);
+  const accounts = demoAccounts(process.env[MAPPED] !== '1');
   for (const d of ['etc', 'persist', 'home', 'tmp', 'run']) fs.mkdirSync(`${root}/${d}`);
   fs.writeFileSync(`${root}/etc/passwd`, accounts.passwd);
   fs.writeFileSync(`${root}/etc/group`, accounts.group);
@@ -117,7 +119,7 @@ function runBoot(boot: number, dir: string, out: Output): number {
     createLiveSystem(backend, null),
     ({ outcome }) => {
       out.line(
-        `  ${outcome.status === 'done' ? out.paint('green', '✓') : out.paint('red', '✗')} ${describeAction(outcome.action)}`,
+        `  ${outcome.status === 'done' ? out.paint('green', '✓') : out.paint('red', outcome.status)} ${describeAction(outcome.action)}${outcome.error ? `: ${outcome.error.message}` : ''}`,
       );
     },
     new Date(),
