@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { DEFAULT_COUNTS, makeLayout, STORE } from './layout.js';
+import { DEFAULT_COUNTS, makeLayout, STORE, USER } from './layout.js';
 import { type FunctionTime, type ProfileSummary, summarizeProfile } from './profile.js';
 import type {
   BaselineResult,
@@ -40,6 +40,7 @@ const USAGE = `usage: node dist/bench/apply.js [options]
                       re-apply by the CLI (V8 CPU profiles written to DIR), and list the
                       top functions
   --no-baseline       skip the mount(8) baseline (no ratios)
+  --cli FILE          the CLI script to time (default bin/keepsake.js; e.g. dist/keepsake.mjs)
   -h, --help
 
 Exits 1 when a target is missed: in-process work at least ${TARGET_RATIO}x faster than the
@@ -53,6 +54,7 @@ function options() {
       json: { type: 'boolean', default: false },
       profile: { type: 'string' },
       'no-baseline': { type: 'boolean', default: false },
+      cli: { type: 'string', default: CLI },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -72,6 +74,7 @@ function options() {
     json: values.json ?? false,
     profile: values.profile,
     baseline: !values['no-baseline'],
+    cli: path.resolve(values.cli ?? CLI),
   };
 }
 
@@ -126,8 +129,9 @@ function measure(
       passwd: layout.passwd,
       group: layout.group,
       store: STORE,
+      home: USER.home,
       entries: layout.entries,
-      cli: CLI,
+      cli: opts.cli,
       startupRuns: 6,
       ...extra,
     };
@@ -227,6 +231,7 @@ function measure(
     backend: first.backend,
     ...(first.notice ? { backendNotice: first.notice } : {}),
     node: process.version,
+    cli: path.relative(REPO, opts.cli) || opts.cli,
     cpus: os.cpus().length,
     runs: opts.runs,
     medians: m,
@@ -257,6 +262,7 @@ type Report = {
   backend: string;
   backendNotice?: string;
   node: string;
+  cli: string;
   cpus: number;
   runs: number;
   medians: Record<string, number | null>;
@@ -291,7 +297,7 @@ function printTable(
   out.push(
     `keepsake apply: ${d.directories} directories + ${d.files} files + ${d.symlinks} symlinks into an empty tmpfs root`,
     `  ${r.layout.bindMounts} bind mounts; keepsake plans ${r.layout.actions} actions (${kinds})`,
-    `  mount backend: ${r.backend}${r.backendNotice ? ` (${r.backendNotice})` : ''}; node ${r.node}, ${r.cpus} CPUs; median of ${r.runs} run${r.runs > 1 ? 's' : ''}, each in a fresh namespace`,
+    `  CLI: node ${r.cli}; mount backend: ${r.backend}${r.backendNotice ? ` (${r.backendNotice})` : ''}; node ${r.node}, ${r.cpus} CPUs; median of ${r.runs} run${r.runs > 1 ? 's' : ''}, each in a fresh namespace`,
     '',
   );
   if (raw.baselines.length > 0) {

@@ -55,12 +55,7 @@ function setUp(spec: ChildSpec): (p: string) => string {
   run('mount', ['-n', '-t', 'tmpfs', '-o', 'mode=0755', 'bench-store', root + spec.store]);
   const at = (p: string) => root + p;
   // The stored copies of the files exist, so that every file entry is a bind mount.
-  const home =
-    spec.entries
-      .find((e) => e.home)
-      ?.target.split('/')
-      .slice(0, 3)
-      .join('/') ?? '';
+  const home = spec.home;
   for (const e of spec.entries) {
     if (e.kind !== 'file') continue;
     mkdirOwned(at(path.dirname(e.store)), e, (p) => at(spec.store + p), home);
@@ -95,12 +90,7 @@ function verify(spec: ChildSpec, at: (p: string) => string): Verified {
  * in-process (no process each), so only bind entries count as spawns.
  */
 function baseline(spec: ChildSpec, at: (p: string) => string): BaselineResult {
-  const home =
-    spec.entries
-      .find((e) => e.home)
-      ?.target.split('/')
-      .slice(0, 3)
-      .join('/') ?? '';
+  const home = spec.home;
   let spawnMs = 0;
   let spawns = 0;
   let links = 0;

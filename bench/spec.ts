@@ -12,6 +12,8 @@ export interface ChildSpec {
   passwd: string;
   group: string;
   store: string;
+  /** The user's home, which holds every home entry. */
+  home: string;
   entries: BenchEntry[];
   /** Path of keepsake's CLI script. */
   cli: string;

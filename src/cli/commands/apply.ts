@@ -1,6 +1,6 @@
 import type { ExecuteEvent } from '../../apply/execute.js';
 import { applyPlan, preparePlan } from '../../apply/pipeline.js';
-import { describeAction } from '../../plan/format.js';
+import { describeAction, describeEntryState } from '../../plan/format.js';
 import { loadBinding } from '../../system/binding.js';
 import { loadMountBackend } from '../../system/mount-backend.js';
 import { createLiveSystem, createRecordingSystem } from '../../system/system.js';
@@ -14,10 +14,21 @@ export function run(opts: CommonOptions & { dryRun?: boolean }, out: Output): nu
     verbose: opts.verbose,
   });
   if (!out.json && model.showWarnings) out.warnings(plan.warnings);
+  const verbose = (opts.verbose || model.verbose) && !out.json;
+  if (verbose) {
+    out.line(
+      out.paint(
+        'dim',
+        `${plan.entries.length} entries in ${model.stores.join(', ')}, root ${plan.root}:`,
+      ),
+    );
+    for (const e of plan.entries) out.line(out.paint('dim', `  ${describeEntryState(e)}`));
+  }
   let sys = createRecordingSystem() as ReturnType<typeof createLiveSystem>;
   if (!opts.dryRun) {
     const { backend, notice } = loadMountBackend();
     if (notice) out.error(out.paint('yellow', `keepsake: ${notice}`));
+    if (verbose) out.line(out.paint('dim', `mount backend: ${backend.name}`));
     const loaded = loadBinding();
     sys = createLiveSystem(backend, loaded.binding ? (fd) => loaded.binding!.flock(fd, 2) : null);
   }
