@@ -49,6 +49,7 @@ function setUp(spec: ChildSpec): (p: string) => string {
   const root = spec.root;
   run('mount', ['-n', '-t', 'tmpfs', '-o', 'mode=0755', 'bench-root', root]);
   fs.mkdirSync(`${root}/etc`);
+  fs.mkdirSync(`${root}/run`); // a booted root has its /run, where keepsake caches the model
   fs.writeFileSync(`${root}/etc/passwd`, spec.passwd);
   fs.writeFileSync(`${root}/etc/group`, spec.group);
   fs.mkdirSync(root + spec.store, { recursive: true });
@@ -136,7 +137,12 @@ async function inProcess(spec: ChildSpec, at: (p: string) => string): Promise<In
   const once = async (label: string) => {
     if (profiler) await profiler.post('Profiler.start');
     const t0 = performance.now();
-    const { model, plan } = preparePlan({ configFile: spec.configFile, root: spec.root });
+    // As `keepsake apply` does: the validated model is cached for the next run.
+    const { model, plan } = await preparePlan({
+      configFile: spec.configFile,
+      root: spec.root,
+      cacheModel: true,
+    });
     const t1 = performance.now();
     const result = applyPlan(model, plan, sys, () => {}, new Date());
     const t2 = performance.now();

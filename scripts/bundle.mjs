@@ -1,22 +1,22 @@
-// The boot bundle: one file with keepsake's CLI and its dependencies, for early boot where
-// module resolution over node_modules is slow. The native addon stays a separate file.
+// The bundle: keepsake's CLI and its dependencies in a few files under dist/bundle, for fast
+// start-up (and early boot, where resolving modules over node_modules costs most). Code that
+// only some runs need (the config parsers, each command) lands in chunks loaded on demand.
+// The native addon stays a separate file, found from the package root.
 import { build } from 'esbuild';
 
 await build({
-  entryPoints: ['src/cli/main.ts'],
-  outfile: 'dist/keepsake.mjs',
+  entryPoints: { keepsake: 'src/cli/main.ts' },
+  outdir: 'dist/bundle',
   bundle: true,
+  splitting: true,
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  minify: false,
+  minify: true,
   sourcemap: false,
   legalComments: 'none',
   banner: {
     js: "import { createRequire as __ksRequire } from 'node:module'; const require = __ksRequire(import.meta.url);",
-  },
-  footer: {
-    js: 'if (process.env.KEEPSAKE_BUNDLE_MAIN !== "0") process.exit(await main(process.argv));',
   },
   logLevel: 'warning',
 });

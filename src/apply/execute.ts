@@ -34,6 +34,15 @@ export function executePlan(
   onEvent: (e: ExecuteEvent) => void = () => {},
   options: ExecuteOptions = {},
 ): ExecuteResult {
+  return sys.batch(() => executeBatch(plan, sys, onEvent, options));
+}
+
+function executeBatch(
+  plan: Plan,
+  sys: SystemOps,
+  onEvent: (e: ExecuteEvent) => void,
+  options: ExecuteOptions,
+): ExecuteResult {
   const host = (p: string) => hostPath(plan.root, p);
   const outcomes: ActionOutcome[] = plan.actions.map((action, index) => ({
     index,

@@ -1,7 +1,6 @@
 // The stages, composed: config → model → observed state → plan → execute → record.
 
 import * as fs from 'node:fs';
-import { loadConfig } from '../config/index.js';
 import { RefusedError, UsageError } from '../errors.js';
 import type { Model } from '../model/types.js';
 import { observe } from '../observe/observe.js';
@@ -16,12 +15,15 @@ import {
   type ExecuteResult,
   executePlan,
 } from './execute.js';
+import { loadModel } from './model-cache.js';
 import { buildRecord, RECORD_DIR, RECORD_FILE } from './record.js';
 
 export interface PlanRequest {
   configFile: string;
   root: string;
   verbose?: boolean;
+  /** Keep the validated model in <root>/run/keepsake for the next run (apply does). */
+  cacheModel?: boolean;
 }
 
 /** `--root` as a real directory path, so that verified paths compare exactly. */
@@ -39,10 +41,14 @@ export function resolveRoot(root: string): string {
   return real;
 }
 
-export function preparePlan(req: PlanRequest): { model: Model; plan: Plan } {
+export async function preparePlan(req: PlanRequest): Promise<{ model: Model; plan: Plan }> {
   const root = resolveRoot(req.root);
-  const model = loadConfig(req.configFile, { root, ...(req.verbose ? { verbose: true } : {}) });
-  const plan = buildPlan(model, observe(model, root));
+  const model = await loadModel(req.configFile, {
+    root,
+    verbose: req.verbose === true,
+    store: req.cacheModel === true,
+  });
+  const plan = buildPlan(model, observe(root));
   return { model, plan };
 }
 
@@ -69,7 +75,7 @@ export function applyPlan(
     // A no-op apply leaves an existing record alone, so re-applying writes nothing.
     if (plan.actions.length === 0 && fs.existsSync(`${dir}/${RECORD_FILE}`)) continue;
     const record = buildRecord(model, plan, store, now, VERSION);
-    sys.writeRecord(dir, RECORD_FILE, `${JSON.stringify(record, null, 2)}\n`);
+    sys.writeRecord(dir, RECORD_FILE, `${JSON.stringify(record)}\n`);
     recorded.push(store);
   }
   return { ...result, recorded };

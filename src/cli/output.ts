@@ -1,7 +1,7 @@
 // The one module that writes to the terminal. Commands hand it values; it decides between
 // human text (coloured only on a TTY and never with NO_COLOR) and JSON.
 
-import { formatDiagnostic } from '../config/index.js';
+import { formatDiagnostic } from '../config/diagnostic.js';
 import { ConfigError, KeepsakeError, RefusedError } from '../errors.js';
 import type { Diagnostic } from '../model/types.js';
 import { describeProblem } from '../plan/format.js';

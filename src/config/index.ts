@@ -10,6 +10,7 @@ import { normalise } from './normalize.js';
 
 export type { GroupAccount, UserAccount } from './accounts.js';
 export { Accounts, parseGroup, parsePasswd } from './accounts.js';
+export { formatDiagnostic } from './diagnostic.js';
 export type { ConfigFormat, Position, RawNode } from './load.js';
 export { formatOf, loadFile, parseText } from './load.js';
 export { formatMode, MODE_FORMS, parseMode } from './mode.js';
@@ -71,17 +72,4 @@ export function loadConfigText(
   options: LoadOptions & { format?: ConfigFormat },
 ): Model {
   return orThrow(run(parseText(text, file, options.format), file, options));
-}
-
-/** `FILE:LINE:COL: error: <message>` and, when there is one, `  hint: <hint>` below it. */
-export function formatDiagnostic(d: Diagnostic): string {
-  const s = d.source;
-  const where =
-    s === undefined || s.file === ''
-      ? 'keepsake'
-      : s.line > 0
-        ? `${s.file}:${s.line}:${s.column}`
-        : s.file;
-  const head = `${where}: ${d.severity}: ${d.message}`;
-  return d.hint === undefined ? head : `${head}\n  hint: ${d.hint}`;
 }

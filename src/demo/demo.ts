@@ -90,7 +90,7 @@ function bootInNamespace(boot: number, dir: string): number {
   return 0;
 }
 
-function runBoot(boot: number, dir: string, out: Output): number {
+async function runBoot(boot: number, dir: string, out: Output): Promise<number> {
   const root = `${dir}/root`;
   const mount = (args: string[]) => {
     const r = spawnSync('mount', ['-n', ...args], { encoding: 'utf8' });
@@ -110,7 +110,7 @@ function runBoot(boot: number, dir: string, out: Output): number {
   fs.writeFileSync(`${root}/etc/group`, accounts.group);
   mount(['--bind', `${dir}/persist`, `${root}/persist`]);
 
-  const { model, plan } = preparePlan({ configFile: `${dir}/keepsake.yaml`, root });
+  const { model, plan } = await preparePlan({ configFile: `${dir}/keepsake.yaml`, root });
   const { backend, notice } = loadMountBackend();
   if (notice) out.line(out.paint('yellow', notice));
   const result = applyPlan(
@@ -151,7 +151,7 @@ function runBoot(boot: number, dir: string, out: Output): number {
       `    ${verdict}  ${w.path.padEnd(36)} ${out.paint('dim', w.persisted ? 'declared' : 'not declared')}`,
     );
   }
-  const again = preparePlan({ configFile: `${dir}/keepsake.yaml`, root });
+  const again = await preparePlan({ configFile: `${dir}/keepsake.yaml`, root });
   out.line(`  a second apply now plans ${again.plan.actions.length} actions (idempotent)`);
   out.line(
     wrong === 0

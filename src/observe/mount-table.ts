@@ -7,6 +7,7 @@ interface Index {
   length: number;
   /** Visible mount at each mount point. */
   top: Map<string, MountInfo>;
+  byId: Map<number, MountInfo>;
 }
 
 const indexes = new WeakMap<readonly MountInfo[], Index>();
@@ -42,7 +43,7 @@ function indexOf(mounts: readonly MountInfo[]): Index {
   const visible = (m: MountInfo): boolean => !covered.has(m.id) && attached(m);
   const top = new Map<string, MountInfo>();
   for (const m of mounts) if (visible(m)) top.set(m.mountPoint, m); // later wins
-  const index = { length: mounts.length, top };
+  const index = { length: mounts.length, top, byId };
   indexes.set(mounts, index);
   return index;
 }
@@ -86,7 +87,7 @@ export function sourceOf(
 export function stackAt(mounts: readonly MountInfo[], path: string): MountInfo[] {
   const top = topMountAt(mounts, path);
   if (!top) return [];
-  const byId = new Map(mounts.map((m) => [m.id, m]));
+  const { byId } = indexOf(mounts);
   const stack = [top];
   for (
     let m = byId.get(top.parentId);

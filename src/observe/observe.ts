@@ -1,11 +1,9 @@
-// The observer: looks at the live system once, without changing it, and returns plain data
-// for the planner. It never follows a symlink (lstat only) and never spawns a process.
+// The observer: looks at the live system, without changing it, and answers the planner's
+// questions. It reads the mount table once, lstats paths only when the planner asks (each at
+// most once), never follows a symlink and never spawns a process.
 
 import * as fs from 'node:fs';
-import type { Model } from '../model/types.js';
 import { hostPath } from '../plan/paths.js';
-import { pathsToObserve } from '../plan/view.js';
-import { topMountAt } from './mount-table.js';
 import { readMountInfo } from './mountinfo.js';
 import type { ContentSummary, Observed, PathState } from './types.js';
 import { readUtab } from './utab.js';
@@ -14,44 +12,45 @@ const MISSING: PathState = { type: 'missing', uid: 0, gid: 0, mode: 0, size: 0, 
 /** A refusal message needs an idea of how much is in the way, not an exact census. */
 const SUMMARY_LIMIT = 20_000;
 
-export function observe(model: Model, root: string): Observed {
-  const mounts = readMountInfo();
-  const paths: Record<string, PathState> = {};
-  const contents: Record<string, ContentSummary> = {};
-  const targets = targetPaths(model);
-  for (const p of pathsToObserve(model.entries)) {
-    const host = hostPath(root, p);
-    const st = lstatState(host, targets.has(p));
-    paths[host] = st;
-    if (st.empty === false && targets.has(p) && !topMountAt(mounts, host)) {
-      contents[host] = summarise(host);
-    }
-  }
-  return { root, paths, contents, mounts, utab: readUtab(hostPath(root, '/run/mount/utab')) };
+export function observe(root: string): Observed {
+  const stats = new Map<string, PathState>();
+  const empties = new Map<string, boolean>();
+  return {
+    root,
+    mounts: readMountInfo(),
+    utab: readUtab(hostPath(root, '/run/mount/utab')),
+    stat(path) {
+      let st = stats.get(path);
+      if (!st) {
+        // Below a known non-directory nothing can exist: no need to ask the kernel.
+        const parent = path.slice(0, Math.max(1, path.lastIndexOf('/')));
+        const up = parent !== path ? stats.get(parent) : undefined;
+        st = up && up.type !== 'directory' ? MISSING : lstatState(path);
+        stats.set(path, st);
+      }
+      return st;
+    },
+    isEmpty(path) {
+      let empty = empties.get(path);
+      if (empty === undefined) {
+        empty = isEmptyDir(path);
+        empties.set(path, empty);
+      }
+      return empty;
+    },
+    contents: (path) => summarise(path),
+  };
 }
 
-/** Targets, also as seen through each enclosing directory entry's store. */
-function targetPaths(model: Model): Set<string> {
-  const out = new Set<string>();
-  const dirs = model.entries.filter((e) => e.kind === 'directory');
-  for (const e of model.entries) {
-    out.add(e.target);
-    for (const d of dirs) {
-      if (e.target.startsWith(`${d.target}/`)) out.add(d.store + e.target.slice(d.target.length));
-    }
-  }
-  return out;
-}
-
-function lstatState(path: string, wantEmpty: boolean): PathState {
-  let st: fs.Stats;
+function lstatState(path: string): PathState {
+  let st: fs.Stats | undefined;
   try {
-    st = fs.lstatSync(path);
+    st = fs.lstatSync(path, { throwIfNoEntry: false });
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return MISSING;
+    if ((e as NodeJS.ErrnoException).code === 'ENOTDIR') return MISSING;
     throw e;
   }
+  if (!st) return MISSING;
   const base = {
     uid: st.uid,
     gid: st.gid,
@@ -62,8 +61,7 @@ function lstatState(path: string, wantEmpty: boolean): PathState {
   };
   if (st.isSymbolicLink()) return { type: 'symlink', ...base, linkTarget: fs.readlinkSync(path) };
   if (st.isFile()) return { type: 'file', ...base };
-  if (st.isDirectory())
-    return { type: 'directory', ...base, ...(wantEmpty ? { empty: isEmptyDir(path) } : {}) };
+  if (st.isDirectory()) return { type: 'directory', ...base };
   return { type: 'other', ...base };
 }
 

@@ -13,7 +13,7 @@ export interface PathState {
   ino: number;
   /** For symlinks: the link's text. */
   linkTarget?: string;
-  /** For directories: whether it holds any entry. */
+  /** For directories, when already known (planned ones are empty); else ask `isEmpty`. */
   empty?: boolean;
 }
 
@@ -50,13 +50,20 @@ export interface ContentSummary {
   truncated: boolean;
 }
 
+/**
+ * The live system as the planner sees it. Looking is lazy and memoised: a no-op apply lstats
+ * only what it must. Every path is a host path (with the `--root` prefix); nothing here ever
+ * follows a symlink or changes anything.
+ */
 export interface Observed {
   /** The `--root` directory (a real path), `/` on a live system. */
   root: string;
-  /** lstat of every path the planner may ask about; absent key = not observed. */
-  paths: Record<string, PathState>;
-  /** Summaries of non-empty data at targets that would be hidden or replaced. */
-  contents: Record<string, ContentSummary>;
   mounts: MountInfo[];
   utab: UtabEntry[];
+  /** lstat of a host path. */
+  stat(path: string): PathState;
+  /** Whether a directory holds any entry. */
+  isEmpty(path: string): boolean;
+  /** What lies in a non-empty directory, for refusal messages. */
+  contents(path: string): ContentSummary | undefined;
 }

@@ -37,6 +37,8 @@ interface Ctx {
   mounts: MountInfo[];
   actions: Action[];
   problems: Problem[];
+  /** Paths already found not to be symlinks (they stay so while planning). */
+  safe: Set<string>;
 }
 
 export function buildPlan(model: Model, observed: Observed): Plan {
@@ -48,6 +50,7 @@ export function buildPlan(model: Model, observed: Observed): Plan {
     mounts: observed.mounts,
     actions: [],
     problems: [],
+    safe: new Set(),
   };
   const entries: EntryPlan[] = [];
   const unsafeStores = checkStoresPersistent(ctx);
@@ -77,6 +80,22 @@ function planEntry(ctx: Ctx, entry: PersistEntry, unsafeStores: Set<string>): En
     return { ...base, mechanism, live, state };
   };
   if (unsafeStores.has(entry.storeRoot)) return result('bind', 'missing');
+  // A bind already in place needs no path checks of its own: no action will walk its paths
+  // (an owner fix on the store is still verified when it is carried out). This keeps a no-op
+  // apply from looking at thousands of paths.
+  const inPlace =
+    entry.method === 'auto' &&
+    !ctx.topo.covered.has(entry.id) &&
+    mountStateOf(ctx, entry) === 'mounted';
+  if (inPlace) {
+    const { explicit } = entry.owner;
+    if (explicit.user || explicit.group || explicit.mode) {
+      fixOwnership(ctx, entry, entry.store, ctx.view.stat(entry.store));
+    }
+    if (entry.kind === 'directory')
+      ctx.view.addRedirect({ entry, from: entry.target, to: entry.store });
+    return result('bind', 'mounted');
+  }
   if (!pathIsSafe(ctx, entry, entry.store) || !pathIsSafe(ctx, entry, entry.target)) {
     return result('bind', 'missing');
   }
@@ -109,7 +128,7 @@ function planDirBind(ctx: Ctx, entry: PersistEntry): [Mechanism, LiveState] {
     return ['bind', mount === 'shadowed' ? 'shadowed' : 'wrong-source'];
   }
   const target = ctx.view.stat(entry.target);
-  if (target.type === 'directory' && target.empty === false) {
+  if (target.type === 'directory' && !ctx.view.isEmpty(entry.target)) {
     refuseData(ctx, entry, target);
     return ['bind', 'occupied'];
   }
@@ -140,7 +159,7 @@ function planDirLink(ctx: Ctx, entry: PersistEntry): [Mechanism, LiveState] {
     ensureStoreDir(ctx, entry);
     return ['symlink', 'linked'];
   }
-  if (target.type === 'directory' && target.empty === false) {
+  if (target.type === 'directory' && !ctx.view.isEmpty(entry.target)) {
     refuseData(ctx, entry, target);
     return ['symlink', 'occupied'];
   }
@@ -405,7 +424,9 @@ function planned(type: 'directory' | 'file' | 'symlink', owner: Owner): PathStat
 /** No component of the path (as it really lives, links that keepsake made followed) may be a symlink. */
 function pathIsSafe(ctx: Ctx, entry: PersistEntry, path: string): boolean {
   for (const a of ancestorsOf(path)) {
-    if (ctx.view.stat(a).type === 'symlink') {
+    if (ctx.safe.has(a)) continue;
+    if (ctx.view.stat(a).type !== 'symlink') ctx.safe.add(a);
+    else {
       problem(
         ctx,
         entry,
@@ -457,7 +478,7 @@ function refuseMount(ctx: Ctx, entry: PersistEntry, state: MountState) {
 }
 
 function refuseData(ctx: Ctx, entry: PersistEntry, st: PathState) {
-  const contents = ctx.view.observed.contents[hostPath(ctx.root, ctx.view.canonical(entry.target))];
+  const contents = st.type === 'directory' ? ctx.view.contents(entry.target) : undefined;
   const what =
     st.type === 'file'
       ? `a file of ${st.size} bytes`
@@ -549,12 +570,14 @@ function checkStoresPersistent(ctx: Ctx): Set<string> {
 function planUtab(ctx: Ctx, entries: EntryPlan[]) {
   const byId = new Map(ctx.model.entries.map((e) => [e.id, e]));
   const present = new Set(ctx.view.observed.utab.map((u) => u.fields.TARGET));
+  const bound = new Set(
+    ctx.actions.flatMap((a) => (a.kind === 'bind' && a.entry ? [a.entry] : [])),
+  );
   for (const ep of entries) {
     const e = byId.get(ep.id);
     if (!e || ep.state === 'refused' || ep.mechanism === 'symlink' || ep.mechanism === 'covered')
       continue;
-    if (ep.live !== 'mounted' && !ctx.actions.some((a) => a.kind === 'bind' && a.entry === e.id))
-      continue;
+    if (ep.live !== 'mounted' && !bound.has(e.id)) continue;
     const options = [
       ...(e.hideMount ? ['x-gvfs-hide'] : []),
       ...(e.allowTrash ? ['x-gvfs-trash'] : []),

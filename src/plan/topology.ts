@@ -2,7 +2,7 @@
 // entries are redundant, and where a path really lives once redirections are followed.
 
 import type { PersistEntry } from '../model/types.js';
-import { depthOf, isWithin, rebase } from './paths.js';
+import { depthOf, parentOf, rebase } from './paths.js';
 
 /** A directory entry whose target shows the content of its store path. */
 export interface Redirect {
@@ -26,17 +26,12 @@ export function buildTopology(entries: readonly PersistEntry[]): Topology {
   const ordered = [...entries].sort(
     (a, b) => depthOf(a.target) - depthOf(b.target) || (a.target < b.target ? -1 : 1),
   );
-  const dirs = ordered.filter((e) => e.kind === 'directory');
+  const dirs = directoryIndex(entries);
   const enclosing = new Map<string, PersistEntry>();
   const covered = new Set<string>();
   const hostsForeign = new Set<string>();
   for (const entry of ordered) {
-    let parent: PersistEntry | undefined;
-    for (const d of dirs) {
-      if (d !== entry && d.target !== entry.target && isWithin(entry.target, d.target)) {
-        if (!parent || depthOf(d.target) > depthOf(parent.target)) parent = d;
-      }
-    }
+    const parent = enclosingDirs(dirs, entry.target)[0];
     if (!parent) continue;
     enclosing.set(entry.id, parent);
     const sameStore = rebase(entry.target, parent.target, parent.store) === entry.store;
@@ -46,17 +41,41 @@ export function buildTopology(entries: readonly PersistEntry[]): Topology {
   return { ordered, enclosing, covered, hostsForeign };
 }
 
-/** The deepest redirect whose `from` encloses `path` (strictly below or at it). */
-export function redirectFor(redirects: readonly Redirect[], path: string): Redirect | undefined {
-  let best: Redirect | undefined;
-  for (const r of redirects) {
-    if (isWithin(path, r.from) && (!best || r.from.length > best.from.length)) best = r;
+/** Directory entries by target, for walking up from a path instead of scanning all entries. */
+export function directoryIndex<E extends { kind: string; target: string }>(
+  entries: readonly E[],
+): Map<string, E> {
+  const out = new Map<string, E>();
+  for (const e of entries) if (e.kind === 'directory') out.set(e.target, e);
+  return out;
+}
+
+/** Directory entries whose targets lie strictly above `path`, nearest first. */
+export function enclosingDirs<E>(dirs: ReadonlyMap<string, E>, path: string): E[] {
+  const out: E[] = [];
+  for (let p = path; p !== '/'; ) {
+    p = parentOf(p);
+    const d = dirs.get(p);
+    if (d) out.push(d);
   }
-  return best;
+  return out;
+}
+
+/** The deepest redirect whose `from` is `path` or lies above it. */
+export function redirectFor(
+  redirects: ReadonlyMap<string, Redirect>,
+  path: string,
+): Redirect | undefined {
+  for (let p = path; ; p = parentOf(p)) {
+    const r = redirects.get(p);
+    if (r) return r;
+    if (p === '/') return undefined;
+  }
 }
 
 /** Follow redirects until the path no longer lies in a redirected directory. */
-export function canonicalPath(redirects: readonly Redirect[], path: string): string {
+export function canonicalPath(redirects: ReadonlyMap<string, Redirect>, path: string): string {
+  if (redirects.size === 0) return path;
   let p = path;
   for (let guard = 0; guard < 64; guard++) {
     const r = redirectFor(redirects, p);

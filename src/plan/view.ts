@@ -2,26 +2,17 @@
 // planned so far will have created, seen through the entries that redirect a directory
 // (a bind mount or a link shows the store's content at the target).
 
-import type { Observed, PathState } from '../observe/types.js';
+import type { ContentSummary, Observed, PathState } from '../observe/types.js';
 import { hostPath } from './paths.js';
 import { canonicalPath, type Redirect } from './topology.js';
-
-export const MISSING: PathState = {
-  type: 'missing',
-  uid: 0,
-  gid: 0,
-  mode: 0,
-  size: 0,
-  dev: 0,
-  ino: 0,
-};
-
-export class UnobservedPathError extends Error {}
 
 export interface View {
   readonly observed: Observed;
   /** State of a system path, following redirects and planned creations. */
   stat(path: string): PathState;
+  /** Whether a directory (as `stat` sees it) holds any entry. */
+  isEmpty(path: string): boolean;
+  contents(path: string): ContentSummary | undefined;
   /** Where a path really lives: redirects followed. Planned creations are keyed by it. */
   canonical(path: string): string;
   /** Path to act on when mounting onto `path`: links followed, binds not (a mount must land
@@ -34,8 +25,8 @@ export interface View {
 
 export function createView(observed: Observed): View {
   const planned = new Map<string, PathState>();
-  const redirects: Redirect[] = [];
-  const linkRedirects: Redirect[] = [];
+  const redirects = new Map<string, Redirect>();
+  const linkRedirects = new Map<string, Redirect>();
   const canonical = (path: string) => canonicalPath(redirects, path);
   return {
     observed,
@@ -45,39 +36,22 @@ export function createView(observed: Observed): View {
       const c = canonical(path);
       const p = planned.get(c);
       if (p) return p;
-      const s = observed.paths[hostPath(observed.root, c)];
-      if (!s) throw new UnobservedPathError(`internal: ${c} was not observed`);
-      return s;
+      return observed.stat(hostPath(observed.root, c));
+    },
+    isEmpty(path) {
+      const c = canonical(path);
+      const known = planned.get(c)?.empty;
+      return known ?? observed.isEmpty(hostPath(observed.root, c));
+    },
+    contents(path) {
+      return observed.contents(hostPath(observed.root, canonical(path)));
     },
     plan(path, state) {
       planned.set(canonical(path), state);
     },
     addRedirect(r) {
-      redirects.push(r);
-      if (r.entry.method === 'symlink') linkRedirects.push(r);
+      redirects.set(r.from, r);
+      if (r.entry.method === 'symlink') linkRedirects.set(r.from, r);
     },
   };
-}
-
-/** Every system path the planner may look at, so the observer can lstat them up front. */
-export function pathsToObserve(
-  entries: readonly { kind: string; target: string; store: string; storeRoot: string }[],
-): string[] {
-  const out = new Set<string>(['/']);
-  const addWithAncestors = (p: string) => {
-    for (let q = p; !out.has(q); q = q.slice(0, Math.max(1, q.lastIndexOf('/')))) out.add(q);
-  };
-  const dirs = entries.filter((e) => e.kind === 'directory');
-  for (const e of entries) {
-    addWithAncestors(e.target);
-    addWithAncestors(e.store);
-    addWithAncestors(e.storeRoot);
-    // The same target as seen through any enclosing directory entry's store.
-    for (const d of dirs) {
-      if (d !== e && e.target.startsWith(`${d.target}/`)) {
-        addWithAncestors(d.store + e.target.slice(d.target.length));
-      }
-    }
-  }
-  return [...out];
 }

@@ -101,13 +101,17 @@ function openVerified(openPath: string, target: string, expect: Expect) {
     throw toSystemError(error, 'open', target, 'open');
   }
   try {
-    let real: string;
-    try {
-      real = fs.readlinkSync(`/proc/self/fd/${fd}`);
-    } catch (error) {
-      throw toSystemError(error, 'readlink', target, 'verify');
+    // Opened through a verified parent's descriptor with O_NOFOLLOW, the path is exact by
+    // construction; otherwise ask the kernel where the descriptor really points.
+    if (!openPath.startsWith('/proc/self/fd/')) {
+      let real: string;
+      try {
+        real = fs.readlinkSync(`/proc/self/fd/${fd}`);
+      } catch (error) {
+        throw toSystemError(error, 'readlink', target, 'verify');
+      }
+      if (real !== target) throw refuse(target, findSymlink(target));
     }
-    if (real !== target) throw refuse(target, findSymlink(target));
     const st = fs.fstatSync(fd);
     if (st.isSymbolicLink()) throw refuse(target, target);
     if (expect === 'file' && !st.isFile()) {
@@ -122,6 +126,79 @@ function openVerified(openPath: string, target: string, expect: Expect) {
 }
 
 /**
+ * Verified directories kept open for the length of one batch of operations (an apply), so a
+ * chain of mkdirs and binds verifies each directory once. A descriptor stays pinned to the
+ * directory that was verified; entries are dropped when that directory changes meaning: a
+ * mount on it, an unmount, its removal, or a new owner or mode.
+ */
+interface Verified {
+  fd: number;
+  st: fs.Stats;
+  /** When it was verified; a later `forgetVerified` of it or an ancestor makes it stale. */
+  generation: number;
+}
+
+let verifiedDirs: Map<string, Verified> | null = null;
+/** Paths forgotten, with the generation at which they were; checked on lookup, O(depth). */
+let forgotten = new Map<string, number>();
+let generation = 0;
+
+export function withVerifiedDirCache<T>(fn: () => T): T {
+  if (verifiedDirs) return fn();
+  verifiedDirs = new Map();
+  try {
+    return fn();
+  } finally {
+    for (const { fd } of verifiedDirs.values()) fs.closeSync(fd);
+    verifiedDirs = null;
+    forgotten = new Map();
+  }
+}
+
+/** Forget `target` and everything below it (it was mounted on, unmounted or removed). */
+export function forgetVerified(target: string): void {
+  if (!verifiedDirs) return;
+  forgotten.set(target, ++generation);
+  drop(target);
+}
+
+function drop(target: string) {
+  const v = verifiedDirs?.get(target);
+  if (v) {
+    fs.closeSync(v.fd);
+    verifiedDirs!.delete(target);
+  }
+}
+
+/** A cached, still valid verification of `target`. */
+function lookup(target: string): Verified | undefined {
+  const v = verifiedDirs?.get(target);
+  if (!v) return undefined;
+  for (let p = target; ; p = path.posix.dirname(p)) {
+    if ((forgotten.get(p) ?? 0) > v.generation) {
+      drop(target);
+      return undefined;
+    }
+    if (p === '/') return v;
+  }
+}
+
+/** A verified descriptor for `target`: from the cache, through a cached parent, or opened. */
+function acquire(target: string, expect: Expect): { fd: number; st: fs.Stats; owned: boolean } {
+  const cached = expect === 'file' ? undefined : lookup(target);
+  if (cached) return { fd: cached.fd, st: cached.st, owned: false };
+  const parent = target === '/' ? undefined : lookup(path.posix.dirname(target));
+  const openPath = parent ? `/proc/self/fd/${parent.fd}/${path.posix.basename(target)}` : target;
+  const opened = openVerified(openPath, target, expect);
+  if (verifiedDirs && opened.st.isDirectory() && expect !== 'file') {
+    drop(target);
+    verifiedDirs.set(target, { ...opened, generation });
+    return { ...opened, owned: false };
+  }
+  return { ...opened, owned: true };
+}
+
+/**
  * Runs `fn` with a /proc/self/fd alias of `target` once no component of it is a symlink. The
  * alias stays valid (and pinned to the same object) until `fn` returns.
  */
@@ -131,20 +208,47 @@ export function withVerifiedPath<T>(
   fn: (procPath: string, st: fs.Stats) => T,
 ): T {
   checkAbsolute(target);
-  const { fd, st } = openVerified(target, target, expect);
+  const { fd, st, owned } = acquire(target, expect);
   try {
     return fn(`/proc/self/fd/${fd}`, st);
   } finally {
-    fs.closeSync(fd);
+    if (owned) fs.closeSync(fd);
   }
 }
 
 /** Runs `fn` with the verified parent's alias and the final name. */
-function withVerifiedParent<T>(target: string, fn: (parent: string, name: string) => T): T {
+function withVerifiedParent<T>(
+  target: string,
+  fn: (parent: string, name: string, parentStat: fs.Stats) => T,
+): T {
   checkAbsolute(target);
   if (target === '/') throw new UnsafePathError(target, "'/' has no parent directory");
-  return withVerifiedPath(path.posix.dirname(target), 'directory', (parent) =>
-    fn(parent, path.posix.basename(target)),
+  return withVerifiedPath(path.posix.dirname(target), 'directory', (parent, st) =>
+    fn(parent, path.posix.basename(target), st),
+  );
+}
+
+const S_ISGID = 0o2000;
+
+/**
+ * True when mkdir alone yields exactly `uid:gid mode`: we own it already, the umask keeps the
+ * mode, and the parent has no set-group-id bit to pass on. Saves a verify, chown and chmod
+ * for the common root-owned 0755 directory.
+ */
+let umaskCache: number | undefined;
+const euid = process.geteuid?.();
+const egid = process.getegid?.();
+
+function mkdirIsExact(uid: number, gid: number, mode: number, parentStat: fs.Stats): boolean {
+  // Reading the umask means setting it twice: do it once per process.
+  umaskCache ??= process.umask();
+  const umask = umaskCache;
+  return (
+    uid === euid &&
+    gid === egid &&
+    (mode & ~0o777) === 0 &&
+    (mode & umask) === 0 &&
+    (parentStat.mode & S_ISGID) === 0
   );
 }
 
@@ -159,13 +263,15 @@ function withCreated<T>(parent: string, target: string, expect: Expect, fn: (p: 
 }
 
 export function mkdirSafe(target: string, uid: number, gid: number, mode: number): void {
-  withVerifiedParent(target, (parent, name) => {
+  withVerifiedParent(target, (parent, name, parentStat) => {
+    const exact = mkdirIsExact(uid, gid, mode, parentStat);
     try {
-      // Private until owner and mode are final.
-      fs.mkdirSync(`${parent}/${name}`, 0o700);
+      // Otherwise private until owner and mode are final.
+      fs.mkdirSync(`${parent}/${name}`, exact ? mode : 0o700);
     } catch (error) {
       throw createError(error, `${parent}/${name}`, target, 'mkdir', 'create directory');
     }
+    if (exact) return;
     withCreated(parent, target, 'directory', (proc) => {
       try {
         fs.chownSync(proc, uid, gid);
@@ -255,6 +361,7 @@ export function chownSafe(target: string, uid: number, gid: number): void {
       throw toSystemError(error, 'chown', target, 'set owner of');
     }
   });
+  forgetVerified(target); // its cached stat is stale now
 }
 
 export function chmodSafe(target: string, mode: number): void {
@@ -265,6 +372,7 @@ export function chmodSafe(target: string, mode: number): void {
       throw toSystemError(error, 'chmod', target, 'set mode of');
     }
   });
+  forgetVerified(target); // its cached stat is stale now
 }
 
 /** Replaces `target` with a new root-owned file: temp file, fsync, rename, fsync directory. */

@@ -9,9 +9,11 @@ import {
   chmodSafe,
   chownSafe,
   createFileSafe,
+  forgetVerified,
   lstatOrNull,
   mkdirSafe,
   symlinkSafe,
+  withVerifiedDirCache,
   withVerifiedPath,
   writeFileAtomicSafe,
 } from './safe-fs.js';
@@ -33,6 +35,8 @@ export interface SystemOps {
   unmount(target: string): void;
   /** Write `dir/name` atomically, creating `dir` (root, 0700) when missing. */
   writeRecord(dir: string, name: string, content: string): void;
+  /** Run a batch of operations that may share verified directory descriptors. */
+  batch<T>(fn: () => T): T;
 }
 
 export function createLiveSystem(
@@ -56,12 +60,20 @@ export function createLiveSystem(
       withVerifiedPath(source, kind, (src) =>
         withVerifiedPath(target, kind, (tgt) => backend.bind(src, tgt)),
       );
+      forgetVerified(target); // the path now shows the mounted tree, not the directory below
     },
     setPropagation: (target, type) => backend.setPropagation(target, type),
     addUtab: (utabPath, lines) => addUtabEntries(utabPath, lines, lock),
-    removeDir: (path) => inParent(path, (at) => fs.rmdirSync(at)),
+    removeDir: (path) => {
+      forgetVerified(path);
+      inParent(path, (at) => fs.rmdirSync(at));
+    },
     removeFile: (path) => inParent(path, (at) => fs.unlinkSync(at)),
-    unmount: (target) => backend.unmount(target, { detach: true }),
+    unmount: (target) => {
+      forgetVerified(target);
+      backend.unmount(target, { detach: true });
+    },
+    batch: withVerifiedDirCache,
     writeRecord(dir, name, content) {
       if (!lstatOrNull(dir)) mkdirSafe(dir, 0, 0, 0o700);
       writeFileAtomicSafe(`${dir}/${name}`, content, 0o644);
@@ -70,7 +82,7 @@ export function createLiveSystem(
 }
 
 export interface RecordedCall {
-  op: keyof Omit<SystemOps, 'live'>;
+  op: keyof Omit<SystemOps, 'live' | 'batch'>;
   args: unknown[];
 }
 
@@ -97,5 +109,6 @@ export function createRecordingSystem(): SystemOps & { calls: RecordedCall[] } {
     removeFile: rec('removeFile'),
     unmount: rec('unmount'),
     writeRecord: rec('writeRecord'),
+    batch: (fn) => fn(),
   };
 }

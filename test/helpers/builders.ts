@@ -1,9 +1,8 @@
 // In-memory builders for planner tests: entries, observed states and mount tables, no root.
 
 import type { Model, Ownership, PersistEntry } from '../../src/model/types.js';
-import type { MountInfo, Observed, PathState } from '../../src/observe/types.js';
+import type { ContentSummary, MountInfo, Observed, PathState } from '../../src/observe/types.js';
 import { hostPath } from '../../src/plan/paths.js';
-import { pathsToObserve } from '../../src/plan/view.js';
 
 const implicit = { user: false, group: false, mode: false };
 
@@ -104,16 +103,21 @@ export function baseMounts(): MountInfo[] {
   return [{ ...mount('/', '8:1'), id: 1, parentId: 0 }, mount('/persist', '8:2')];
 }
 
-/** An observed system: every path the planner may ask about is missing unless given. */
+/** An observed system: paths not given are missing; directories are empty unless marked. */
 export function observed(
-  m: Model,
+  _m: Model,
   paths: Record<string, PathState>,
-  opts: { mounts?: MountInfo[]; root?: string } = {},
+  opts: { mounts?: MountInfo[]; root?: string; contents?: Record<string, ContentSummary> } = {},
 ): Observed {
   const root = opts.root ?? '/';
-  const all: Record<string, PathState> = {};
-  for (const p of pathsToObserve(m.entries)) all[hostPath(root, p)] = missing;
-  all[root] = dir();
+  const all: Record<string, PathState> = { [root]: dir() };
   for (const [p, s] of Object.entries(paths)) all[hostPath(root, p)] = s;
-  return { root, paths: all, contents: {}, mounts: opts.mounts ?? baseMounts(), utab: [] };
+  return {
+    root,
+    mounts: opts.mounts ?? baseMounts(),
+    utab: [],
+    stat: (p) => all[p] ?? missing,
+    isEmpty: (p) => all[p]?.empty !== false,
+    contents: (p) => opts.contents?.[p],
+  };
 }

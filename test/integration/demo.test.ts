@@ -10,7 +10,10 @@ const skip = requireNamespaces();
 describe('keepsake demo', { skip }, () => {
   it('boots twice, keeps what is declared, wipes the rest and cleans up after itself', () => {
     const before = readdirSync(tmpdir()).filter((n) => n.startsWith('keepsake-demo-'));
-    const r = spawnSync(process.execPath, [CLI, 'demo'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    const r = spawnSync(process.execPath, [CLI, 'demo'], {
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /survived {2}\/var\/lib\/postgresql\/base\.dat/);
     assert.match(r.stdout, /wiped {5}\/home\/jane\/Downloads\/cat\.gif/);

@@ -90,8 +90,15 @@ describe('planning a directory', () => {
 
   it('refuses to hide a non-empty directory, and says what is there', () => {
     const m = model([entry('directory', '/srv')]);
-    const o = observed(m, { '/persist': dir(), '/srv': dir({ empty: false }) });
-    o.contents['/srv'] = { files: 3, directories: 1, bytes: 42, sample: ['a'], truncated: false };
+    const o = observed(
+      m,
+      { '/persist': dir(), '/srv': dir({ empty: false }) },
+      {
+        contents: {
+          '/srv': { files: 3, directories: 1, bytes: 42, sample: ['a'], truncated: false },
+        },
+      },
+    );
     const plan = buildPlan(m, o);
     assert.equal(plan.problems[0]!.code, 'target-has-data');
     assert.match(plan.problems[0]!.message, /3 files and 1 directories \(42 bytes\)/);

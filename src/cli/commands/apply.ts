@@ -7,11 +7,15 @@ import { createLiveSystem, createRecordingSystem } from '../../system/system.js'
 import type { CommonOptions } from '../main.js';
 import type { Output } from '../output.js';
 
-export function run(opts: CommonOptions & { dryRun?: boolean }, out: Output): number {
-  const { model, plan } = preparePlan({
+export async function run(
+  opts: CommonOptions & { dryRun?: boolean },
+  out: Output,
+): Promise<number> {
+  const { model, plan } = await preparePlan({
     configFile: opts.config,
     root: opts.root,
     verbose: opts.verbose,
+    cacheModel: !opts.dryRun,
   });
   if (!out.json && model.showWarnings) out.warnings(plan.warnings);
   const verbose = (opts.verbose || model.verbose) && !out.json;

@@ -3,8 +3,8 @@ import { describeAction, describeProblem } from '../../plan/format.js';
 import type { CommonOptions } from '../main.js';
 import type { Output } from '../output.js';
 
-export function run(opts: CommonOptions, out: Output): number {
-  const { model, plan } = preparePlan({
+export async function run(opts: CommonOptions, out: Output): Promise<number> {
+  const { model, plan } = await preparePlan({
     configFile: opts.config,
     root: opts.root,
     verbose: opts.verbose,

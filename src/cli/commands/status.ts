@@ -4,8 +4,12 @@ import type { CommonOptions } from '../main.js';
 import type { Output } from '../output.js';
 
 /** Declared against live: exit 0 when every entry is in place, 1 when anything drifted. */
-export function run(opts: CommonOptions, out: Output): number {
-  const { plan } = preparePlan({ configFile: opts.config, root: opts.root, verbose: opts.verbose });
+export async function run(opts: CommonOptions, out: Output): Promise<number> {
+  const { plan } = await preparePlan({
+    configFile: opts.config,
+    root: opts.root,
+    verbose: opts.verbose,
+  });
   const drift = plan.entries.filter((e) => e.state !== 'ok');
   if (out.json) {
     out.value({ ok: drift.length === 0, entries: plan.entries, problems: plan.problems });
