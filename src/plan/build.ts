@@ -10,6 +10,7 @@ import type { Model, PersistEntry } from '../model/types.js';
 import { mountContaining, sourceOf, stackAt } from '../observe/mount-table.js';
 import type { MountInfo, Observed, PathState } from '../observe/types.js';
 import { type Owner, ownerForCreatedDir } from './owners.js';
+import { describeContents } from './format.js';
 import { ancestorsOf, hostPath, parentOf } from './paths.js';
 import { buildTopology, type Topology } from './topology.js';
 import {
@@ -483,7 +484,7 @@ function refuseData(ctx: Ctx, entry: PersistEntry, st: PathState) {
     st.type === 'file'
       ? `a file of ${st.size} bytes`
       : contents
-        ? `${contents.files} files and ${contents.directories} directories (${contents.bytes} bytes${contents.truncated ? ' or more' : ''})`
+        ? describeContents(contents).replace(/; e\.g\..*$/, '')
         : 'a non-empty directory';
   problem(
     ctx,

@@ -25,10 +25,15 @@ export function describeAction(a: Action): string {
   }
 }
 
+/** `1 file`, `3 files`; `count(2, 'directory', 'directories')`. */
+export function count(n: number, noun: string, plural = `${noun}s`): string {
+  return `${n} ${n === 1 ? noun : plural}`;
+}
+
 export function describeContents(c: ContentSummary): string {
-  const more = c.truncated ? '+' : '';
+  const more = c.truncated ? ' or more' : '';
   const sample = c.sample.length > 0 ? `; e.g. ${c.sample.join(', ')}` : '';
-  return `${c.files}${more} files, ${c.directories}${more} directories, ${c.bytes}${more} bytes${sample}`;
+  return `${count(c.files, 'file')}, ${count(c.directories, 'directory', 'directories')}, ${count(c.bytes, 'byte')}${more}${sample}`;
 }
 
 export function describeProblem(p: Problem): string[] {

@@ -204,7 +204,7 @@ describe('apply in a booted namespace', { skip }, () => {
     ]);
     const a = applied(r);
     assert.equal(a.status, 1);
-    assert.match(a.stderr, /\/srv\/www already holds 1 files and 0 directories \(12 bytes\)/);
+    assert.match(a.stderr, /\/srv\/www already holds 1 file, 0 directories, 12 bytes;/);
     assert.match(a.stderr, /index\.html/);
     assert.ok(m?.do === 'mounts');
     assert.deepEqual(

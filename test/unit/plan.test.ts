@@ -101,7 +101,7 @@ describe('planning a directory', () => {
     );
     const plan = buildPlan(m, o);
     assert.equal(plan.problems[0]!.code, 'target-has-data');
-    assert.match(plan.problems[0]!.message, /3 files and 1 directories \(42 bytes\)/);
+    assert.match(plan.problems[0]!.message, /3 files, 1 directory, 42 bytes;/);
     assert.equal(plan.entries[0]!.state, 'refused');
     assert.deepEqual(plan.actions, []);
   });

@@ -1,5 +1,5 @@
 import { preparePlan } from '../../apply/pipeline.js';
-import { describeAction, describeProblem } from '../../plan/format.js';
+import { count, describeAction, describeProblem } from '../../plan/format.js';
 import type { CommonOptions } from '../main.js';
 import type { Output } from '../output.js';
 
@@ -14,14 +14,15 @@ export async function run(opts: CommonOptions, out: Output): Promise<number> {
     return plan.problems.length > 0 ? 1 : 0;
   }
   if (model.showWarnings) out.warnings(plan.warnings);
-  const pending = plan.entries.filter((e) => e.state === 'pending').length;
+  const by = (state: string) => plan.entries.filter((e) => e.state === state).length;
+  const [ok, pending, refused] = [by('ok'), by('pending'), by('refused')];
   out.line(
-    `${plan.entries.length} entries: ${plan.entries.length - pending} in place, ${pending} to apply; ${plan.actions.length} actions`,
+    `${plan.entries.length} entries: ${ok} in place, ${pending} to apply, ${refused} refused; ${plan.actions.length} actions`,
   );
   for (const a of plan.actions) out.line(`  ${describeAction(a)}`);
   if (plan.problems.length > 0) {
     out.line(
-      out.paint('red', `${plan.problems.length} problems: apply would refuse and change nothing`),
+      out.paint('red', `${count(plan.problems.length, 'problem')}: apply would refuse and change nothing`),
     );
     for (const p of plan.problems) for (const l of describeProblem(p)) out.line(`  ${l}`);
     return 1;
