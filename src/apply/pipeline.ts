@@ -7,6 +7,7 @@ import { observe } from '../observe/observe.js';
 import { buildPlan } from '../plan/build.js';
 import { hostPath } from '../plan/paths.js';
 import type { Plan } from '../plan/types.js';
+import { lstatOrNull } from '../system/safe-fs.js';
 import type { SystemOps } from '../system/system.js';
 import { VERSION } from '../version.js';
 import {
@@ -55,6 +56,8 @@ export async function preparePlan(req: PlanRequest): Promise<{ model: Model; pla
 export interface ApplyResult extends ExecuteResult {
   /** Store roots whose record was written. */
   recorded: string[];
+  /** Store roots whose record directory is not root's alone: no record written there. */
+  skipped: string[];
 }
 
 /** Carry out a plan that has no problems, then record it in every store. */
@@ -69,14 +72,22 @@ export function applyPlan(
   if (plan.problems.length > 0) throw new RefusedError(plan.problems);
   const result = executePlan(plan, sys, onEvent, options);
   const recorded: string[] = [];
-  if (!result.ok) return { ...result, recorded };
+  const skipped: string[] = [];
+  if (!result.ok) return { ...result, recorded, skipped };
   for (const store of model.stores) {
     const dir = hostPath(plan.root, `${store}/${RECORD_DIR}`);
+    const st = lstatOrNull(dir);
+    // A record is only worth trusting where nobody but root can write it; a user-owned store
+    // (Home Manager's classic layout) may hold a directory of the user's own making there.
+    if (st && (!st.isDirectory() || st.uid !== 0 || (st.mode & 0o022) !== 0)) {
+      skipped.push(store);
+      continue;
+    }
     // A no-op apply leaves an existing record alone, so re-applying writes nothing.
-    if (plan.actions.length === 0 && fs.existsSync(`${dir}/${RECORD_FILE}`)) continue;
+    if (plan.actions.length === 0 && st && lstatOrNull(`${dir}/${RECORD_FILE}`)) continue;
     const record = buildRecord(model, plan, store, now, VERSION);
     sys.writeRecord(dir, RECORD_FILE, `${JSON.stringify(record)}\n`);
     recorded.push(store);
   }
-  return { ...result, recorded };
+  return { ...result, recorded, skipped };
 }

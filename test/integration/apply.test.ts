@@ -239,6 +239,27 @@ describe('apply in a booted namespace', { skip }, () => {
     );
   });
 
+  it('keeps its record only where root alone can write it', () => {
+    const s = system({
+      config:
+        'users:\n  jane:\n    persistence:\n      /persist/jane:\n        directories: [.ssh]\npersistence:\n  /persist:\n    directories: [/var/log]\n',
+      stores: ['/persist', '/persist/jane'],
+      users: [JANE],
+    });
+    fs.mkdirSync(s.disk('/persist/jane', '/.keepsake'));
+    fs.chownSync(s.disk('/persist/jane', '/.keepsake'), 1000, 1000);
+    const [r] = s.boot([{ do: 'apply', args: ['--json'] }]);
+    const a = applied(r);
+    assert.equal(a.status, 0, a.stderr);
+    const result = JSON.parse(a.stdout.trim().split('\n').at(-1)!) as {
+      recorded: string[];
+      notRecorded: string[];
+    };
+    assert.deepEqual(result.recorded, ['/persist']);
+    assert.deepEqual(result.notRecorded, ['/persist/jane']);
+    assert.deepEqual(fs.readdirSync(s.disk('/persist/jane', '/.keepsake')), []);
+  });
+
   it('status reports drift with exit 1 and agreement with exit 0', () => {
     const s = system({
       config: 'persistence:\n  /persist:\n    directories: [/var/log]\n',

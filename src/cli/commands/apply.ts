@@ -78,7 +78,17 @@ export async function run(
     actions: plan.actions.length,
     entries: plan.entries.length,
     recorded: result.recorded,
+    ...(result.skipped.length > 0 ? { notRecorded: result.skipped } : {}),
   };
+  for (const store of result.skipped) {
+    if (!out.json)
+      out.error(
+        out.paint(
+          'yellow',
+          `keepsake: no record written in ${store}/.keepsake: it is not owned by root alone`,
+        ),
+      );
+  }
   if (out.json) out.value(summary);
   else if (!result.ok)
     out.line(out.paint('red', 'apply failed; the steps already taken were undone (see above)'));

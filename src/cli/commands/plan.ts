@@ -22,7 +22,10 @@ export async function run(opts: CommonOptions, out: Output): Promise<number> {
   for (const a of plan.actions) out.line(`  ${describeAction(a)}`);
   if (plan.problems.length > 0) {
     out.line(
-      out.paint('red', `${count(plan.problems.length, 'problem')}: apply would refuse and change nothing`),
+      out.paint(
+        'red',
+        `${count(plan.problems.length, 'problem')}: apply would refuse and change nothing`,
+      ),
     );
     for (const p of plan.problems) for (const l of describeProblem(p)) out.line(`  ${l}`);
     return 1;
