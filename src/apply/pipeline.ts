@@ -70,6 +70,12 @@ export function applyPlan(
   options: ExecuteOptions = {},
 ): ApplyResult {
   if (plan.problems.length > 0) throw new RefusedError(plan.problems);
+  if (sys.live && plan.actions.length > 0 && process.geteuid?.() !== 0) {
+    throw new UsageError(
+      'keepsake apply changes mounts and owners: it must run as root',
+      'run it as root, or inside a user and mount namespace (unshare --map-root-user --mount); `keepsake plan` shows the steps without root',
+    );
+  }
   const result = executePlan(plan, sys, onEvent, options);
   const recorded: string[] = [];
   const skipped: string[] = [];

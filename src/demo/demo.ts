@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { applyPlan, preparePlan } from '../apply/pipeline.js';
 import type { Output } from '../cli/output.js';
 import { SystemError } from '../errors.js';
-import { describeAction } from '../plan/format.js';
+import { count, describeAction } from '../plan/format.js';
 import { loadMountBackend } from '../system/mount-backend.js';
 import { createLiveSystem } from '../system/system.js';
 import { resolveInRoot } from './in-root.js';
@@ -125,7 +125,9 @@ async function runBoot(boot: number, dir: string, out: Output): Promise<number> 
     new Date(),
   );
   if (!result.ok) return 1;
-  out.line(`  keepsake apply: ${plan.actions.length} actions for ${plan.entries.length} entries`);
+  out.line(
+    `  keepsake apply: ${count(plan.actions.length, 'action')} for ${count(plan.entries.length, 'entry', 'entries')}`,
+  );
 
   if (boot === 1) {
     out.line('  writing files as programs would:');

@@ -9,8 +9,8 @@
 import type { Model, PersistEntry } from '../model/types.js';
 import { mountContaining, sourceOf, stackAt } from '../observe/mount-table.js';
 import type { MountInfo, Observed, PathState } from '../observe/types.js';
-import { type Owner, ownerForCreatedDir } from './owners.js';
 import { describeContents } from './format.js';
+import { type Owner, ownerForCreatedDir } from './owners.js';
 import { ancestorsOf, hostPath, parentOf } from './paths.js';
 import { buildTopology, type Topology } from './topology.js';
 import {

@@ -272,14 +272,20 @@ export function mkdirSafe(target: string, uid: number, gid: number, mode: number
       throw createError(error, `${parent}/${name}`, target, 'mkdir', 'create directory');
     }
     if (exact) return;
-    withCreated(parent, target, 'directory', (proc) => {
-      try {
-        fs.chownSync(proc, uid, gid);
-        fs.chmodSync(proc, mode); // after chown, which may clear set-id bits; umask-proof
-      } catch (error) {
-        throw toSystemError(error, 'chown', target, 'set owner and mode of');
-      }
-    });
+    try {
+      withCreated(parent, target, 'directory', (proc) => {
+        try {
+          fs.chownSync(proc, uid, gid);
+          fs.chmodSync(proc, mode); // after chown, which may clear set-id bits; umask-proof
+        } catch (error) {
+          throw toSystemError(error, 'chown', target, 'set owner and mode of');
+        }
+      });
+    } catch (error) {
+      // Leave nothing half-made behind: the directory is new and still empty.
+      fs.rmdirSync(`${parent}/${name}`);
+      throw error;
+    }
   });
 }
 
@@ -346,6 +352,7 @@ export function symlinkSafe(target: string, to: string, uid: number, gid: number
       // chown through an O_PATH descriptor of a symlink changes the link itself.
       fs.chownSync(`/proc/self/fd/${fd}`, uid, gid);
     } catch (error) {
+      if (!(error instanceof UnsafePathError)) fs.unlinkSync(entry); // the link is ours
       throw toSystemError(error, 'lchown', target, 'set owner of');
     } finally {
       fs.closeSync(fd);

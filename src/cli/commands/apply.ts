@@ -1,6 +1,6 @@
 import type { ExecuteEvent } from '../../apply/execute.js';
 import { applyPlan, preparePlan } from '../../apply/pipeline.js';
-import { describeAction, describeEntryState } from '../../plan/format.js';
+import { count, describeAction, describeEntryState } from '../../plan/format.js';
 import { loadBinding } from '../../system/binding.js';
 import { loadMountBackend } from '../../system/mount-backend.js';
 import { createLiveSystem, createRecordingSystem } from '../../system/system.js';
@@ -23,7 +23,7 @@ export async function run(
     out.line(
       out.paint(
         'dim',
-        `${plan.entries.length} entries in ${model.stores.join(', ')}, root ${plan.root}:`,
+        `${count(plan.entries.length, 'entry', 'entries')} in ${model.stores.join(', ')}, root ${plan.root}:`,
       ),
     );
     for (const e of plan.entries) out.line(out.paint('dim', `  ${describeEntryState(e)}`));
@@ -98,7 +98,7 @@ export async function run(
     out.line(
       out.paint(
         'green',
-        `${prefix ? 'dry run: ' : ''}${plan.actions.length} actions for ${plan.entries.length} entries`,
+        `${prefix ? 'dry run: ' : ''}${count(plan.actions.length, 'action')} for ${count(plan.entries.length, 'entry', 'entries')}`,
       ),
     );
   return result.ok ? 0 : 1;

@@ -1,5 +1,6 @@
 import { resolveRoot } from '../../apply/pipeline.js';
 import { loadConfig } from '../../config/index.js';
+import { count } from '../../plan/format.js';
 import type { CommonOptions } from '../main.js';
 import type { Output } from '../output.js';
 
@@ -16,7 +17,7 @@ export function run(opts: CommonOptions, out: Output): number {
   }
   if (model.showWarnings) out.warnings(model.warnings);
   out.line(
-    `${opts.config}: valid; ${model.entries.length} entries in ${model.stores.length} stores (${model.stores.join(', ')})`,
+    `${opts.config}: valid; ${count(model.entries.length, 'entry', 'entries')} in ${count(model.stores.length, 'store')} (${model.stores.join(', ')})`,
   );
   return 0;
 }

@@ -17,7 +17,7 @@ export async function run(opts: CommonOptions, out: Output): Promise<number> {
   const by = (state: string) => plan.entries.filter((e) => e.state === state).length;
   const [ok, pending, refused] = [by('ok'), by('pending'), by('refused')];
   out.line(
-    `${plan.entries.length} entries: ${ok} in place, ${pending} to apply, ${refused} refused; ${plan.actions.length} actions`,
+    `${count(plan.entries.length, 'entry', 'entries')}: ${ok} in place, ${pending} to apply, ${refused} refused; ${count(plan.actions.length, 'action')}`,
   );
   for (const a of plan.actions) out.line(`  ${describeAction(a)}`);
   if (plan.problems.length > 0) {

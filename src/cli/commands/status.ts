@@ -1,5 +1,5 @@
 import { preparePlan } from '../../apply/pipeline.js';
-import { describeEntryState, describeProblem } from '../../plan/format.js';
+import { count, describeEntryState, describeProblem } from '../../plan/format.js';
 import type { CommonOptions } from '../main.js';
 import type { Output } from '../output.js';
 
@@ -23,7 +23,7 @@ export async function run(opts: CommonOptions, out: Output): Promise<number> {
   out.line(
     drift.length === 0
       ? out.paint('green', `all ${plan.entries.length} entries in place`)
-      : `${drift.length} of ${plan.entries.length} entries not in place (run keepsake plan)`,
+      : `${drift.length} of ${count(plan.entries.length, 'entry', 'entries')} not in place (run keepsake plan)`,
   );
   return drift.length === 0 ? 0 : 1;
 }
