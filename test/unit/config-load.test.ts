@@ -6,13 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { loadConfig } from '../../src/config/index.js';
-import {
-  checkStrictJson,
-  loadFile,
-  parseText,
-  type RawNode,
-  scanTomlPositions,
-} from '../../src/config/load.js';
+import { loadFile, parseText } from '../../src/config/load.js';
+import type { RawNode } from '../../src/config/raw.js';
+import { checkStrictJson } from '../../src/config/strict-json.js';
+import { scanTomlPositions } from '../../src/config/toml-positions.js';
 import { ConfigError } from '../../src/errors.js';
 import { writeAccounts } from '../helpers/realworld.js';
 

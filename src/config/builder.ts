@@ -1,0 +1,117 @@
+// What the sections of the configuration build together: the drafts of every entry, the homes
+// `users.<name>.home` sets, and the settings that any enabled location switches on.
+
+import type { HomeRef, Method, SourceRef } from '../model/types.js';
+import type { Accounts } from './accounts.js';
+import type { AccountRef, Draft, OwnerDraft } from './draft.js';
+import type { EntryInput } from './entries.js';
+import type { LocationInfo } from './location-header.js';
+import { normaliseAbsolute } from './paths.js';
+import type { Position, Segment } from './raw.js';
+import { optionPath, type Reporter } from './reporter.js';
+import { closest } from './suggest.js';
+
+/** Where an entry goes: the path it appears at, and the path of its copy in the store. */
+export type Placement = (input: EntryInput, storeRoot: string) => { target: string; store: string };
+
+function ownerDraft(
+  named: { user?: AccountRef; group?: AccountRef; mode?: number },
+  defaults: OwnerDraft['defaults'],
+): OwnerDraft {
+  const owner: OwnerDraft = { defaults };
+  if (named.user) owner.user = named.user;
+  if (named.group) owner.group = named.group;
+  if (named.mode !== undefined) owner.mode = named.mode;
+  return owner;
+}
+
+export class Builder {
+  readonly drafts: Draft[] = [];
+  verbose = false;
+  showWarnings = true;
+  /** `users.<name>.home`, by user. */
+  readonly homes = new Map<string, { path: string; source: SourceRef }>();
+
+  constructor(
+    readonly r: Reporter,
+    readonly accounts: Accounts,
+  ) {}
+
+  noteLocation(loc: LocationInfo) {
+    if (loc.enableDebugging === true) this.verbose = true;
+    if (loc.enableWarnings === false) this.showWarnings = false;
+  }
+
+  /** The home of a user, from (in order) the block's own `home`, `users.<name>.home`, passwd. */
+  resolveHome(
+    user: string,
+    at: readonly Segment[],
+    pos: Position,
+    explicit?: string,
+  ): HomeRef | undefined {
+    const { accounts } = this;
+    const account = accounts.user(user);
+    if (account === undefined) {
+      const guess = closest(user, accounts.userNames());
+      this.r.error(
+        'unknown-user',
+        at,
+        pos,
+        `user ${JSON.stringify(user)} does not exist in ${accounts.passwdFile}`,
+        guess !== undefined
+          ? `did you mean ${JSON.stringify(guess)}? Otherwise create the user first`
+          : `create the user in ${accounts.passwdFile} first (keepsake reads users and homes from it)`,
+      );
+      return undefined;
+    }
+    const configured = explicit ?? this.homes.get(user)?.path;
+    let path = configured;
+    if (path === undefined) {
+      const fromPasswd = account.home === '' ? undefined : normaliseAbsolute(account.home);
+      if (fromPasswd === undefined || !fromPasswd.ok) {
+        this.r.error(
+          'no-home',
+          at,
+          pos,
+          `user ${JSON.stringify(user)} has no usable home directory in ${accounts.passwdFile} (${JSON.stringify(account.home)})`,
+          `set users.${optionPath([user])}.home to the home directory`,
+        );
+        return undefined;
+      }
+      path = fromPasswd.path;
+    }
+    return { user: account.name, uid: account.uid, gid: account.gid, path };
+  }
+
+  /**
+   * Draft the entries of a location: owned by `home`'s user when they are in a home (by root
+   * otherwise), stored under their own persistentStoragePath or else the location's.
+   */
+  addEntries(
+    inputs: readonly EntryInput[],
+    loc: LocationInfo,
+    home: HomeRef | undefined,
+    place: Placement,
+  ) {
+    const ids = home === undefined ? { uid: 0, gid: 0 } : { uid: home.uid, gid: home.gid };
+    for (const input of inputs) {
+      const storeRoot = input.storagePath ?? loc.storePath;
+      const { target, store } = place(input, storeRoot);
+      const mode = input.kind === 'directory' ? 0o755 : 0o644;
+      const method: Method = input.method === 'symlink' ? 'symlink' : 'auto';
+      this.drafts.push({
+        kind: input.kind,
+        target,
+        store,
+        storeRoot,
+        ...(home === undefined ? {} : { home }),
+        method,
+        owner: ownerDraft(input, { ...ids, mode }),
+        parents: ownerDraft(input.parents, { ...ids, mode: 0o755 }),
+        hideMount: input.hideMount ?? loc.hideMounts,
+        allowTrash: input.allowTrash ?? loc.allowTrash,
+        source: input.source,
+      });
+    }
+  }
+}

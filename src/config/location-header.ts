@@ -1,0 +1,71 @@
+// The options of a storage location, under `persistence` or a user's Home Manager
+// `persistence`: where its store is, whether it is enabled, and the defaults its entries take.
+
+import type { Position, RawNode, Segment } from './raw.js';
+import { optionPath, type Reporter } from './reporter.js';
+import { section as sectionSpec } from './schema.js';
+import { bool, type Fields, readSection, str } from './sections.js';
+import { absolutePath } from './values.js';
+
+export interface LocationInfo {
+  storePath: string;
+  enabled: boolean;
+  hideMounts: boolean;
+  allowTrash: boolean;
+  enableWarnings?: boolean;
+  enableDebugging?: boolean;
+  fields: Fields;
+}
+
+/** Options of a storage location that are also what someone forgets the location key for. */
+export function readLocationHeader(
+  r: Reporter,
+  key: string,
+  keyPos: Position,
+  node: RawNode,
+  id: 'location' | 'homeLocation',
+  at: readonly Segment[],
+): LocationInfo | undefined {
+  const spec = sectionSpec(id);
+  if (spec.options.some((o) => o.name === key)) {
+    const parent = optionPath(at.slice(0, -1));
+    r.error(
+      'missing-location',
+      at,
+      keyPos,
+      `\`${key}\` is an option of a storage location, but it is written where a location belongs`,
+      `nest it under a location: ${parent}."/persist".${key}`,
+    );
+    return undefined;
+  }
+  const fields = readSection(r, node, id, at);
+  if (fields === undefined) return undefined;
+  const psp = str(fields, 'persistentStoragePath');
+  let storePath: string | undefined;
+  if (psp !== undefined) {
+    storePath = absolutePath(r, psp.value, [...at, 'persistentStoragePath'], psp.node.pos);
+  } else if (key.trim().startsWith('/')) {
+    storePath = absolutePath(r, key, at, keyPos);
+  } else {
+    r.error(
+      'location-not-path',
+      at,
+      keyPos,
+      `the location ${JSON.stringify(key)} is a name, not a path, and has no persistentStoragePath`,
+      `set persistentStoragePath (e.g. persistentStoragePath: "/persist"), or use the store's path as the key`,
+    );
+  }
+  if (storePath === undefined) return undefined;
+  const info: LocationInfo = {
+    storePath,
+    enabled: bool(fields, 'enable') ?? true,
+    hideMounts: bool(fields, 'hideMounts') ?? false,
+    allowTrash: bool(fields, 'allowTrash') ?? false,
+    fields,
+  };
+  const warnings = bool(fields, 'enableWarnings');
+  if (warnings !== undefined) info.enableWarnings = warnings;
+  const debugging = bool(fields, 'enableDebugging');
+  if (debugging !== undefined) info.enableDebugging = debugging;
+  return info;
+}
