@@ -1,0 +1,154 @@
+// The checks that make the planner refuse: planted symlinks, foreign or shadowing mounts,
+// data in the way, wrong types, and stores that would not survive a reboot.
+
+import type { PersistEntry } from '../model/types.js';
+import { mountContaining, sourceOf, stackAt } from '../observe/mount-table.js';
+import type { MountInfo, PathState } from '../observe/types.js';
+import type { Ctx } from './context.js';
+import { describeContents } from './format.js';
+import { ancestorsOf, hostPath } from './paths.js';
+import type { Problem, ProblemCode } from './types.js';
+
+/** No component of the path (as it really lives, links that keepsake made followed) may be a symlink. */
+export function pathIsSafe(ctx: Ctx, entry: PersistEntry, path: string): boolean {
+  for (const a of ancestorsOf(path)) {
+    if (ctx.safe.has(a)) continue;
+    if (ctx.view.stat(a).type !== 'symlink') ctx.safe.add(a);
+    else {
+      problem(
+        ctx,
+        entry,
+        'symlink-in-path',
+        a,
+        `${a} is a symbolic link; keepsake does not follow links in the path of ${path}`,
+        `replace the link with the directory it points to, or declare the real path (as systemd requires canonical mount points)`,
+      );
+      return false;
+    }
+  }
+  return true;
+}
+
+export type MountState = 'none' | 'mounted' | 'shadowed' | 'foreign';
+
+export function mountStateOf(ctx: Ctx, entry: PersistEntry): MountState {
+  const point = hostPath(ctx.root, ctx.view.mountPoint(entry.target));
+  const stack = stackAt(ctx.mounts, point);
+  if (stack.length === 0) return 'none';
+  const src = sourceOf(ctx.mounts, hostPath(ctx.root, entry.store));
+  const matches = (m: MountInfo) => !!src && m.device === src.device && m.root === src.root;
+  if (matches(stack[stack.length - 1]!)) return 'mounted';
+  return stack.some(matches) ? 'shadowed' : 'foreign';
+}
+
+export function refuseMount(ctx: Ctx, entry: PersistEntry, state: MountState) {
+  const top = stackAt(ctx.mounts, hostPath(ctx.root, entry.target)).at(-1);
+  const what = top ? `${top.source} (${top.fsType}, ${top.root})` : 'another file system';
+  if (state === 'shadowed') {
+    problem(
+      ctx,
+      entry,
+      'shadowed',
+      entry.target,
+      `${entry.target} is mounted from the store, but ${what} is mounted on top of it`,
+      `unmount the upper mount: umount ${entry.target}`,
+    );
+  } else {
+    problem(
+      ctx,
+      entry,
+      'foreign-mount',
+      entry.target,
+      `${what} is already mounted at ${entry.target}, not ${entry.store}`,
+      `unmount it first (umount ${entry.target}) or remove the entry from the config`,
+    );
+  }
+}
+
+export function refuseData(ctx: Ctx, entry: PersistEntry, st: PathState) {
+  const contents = st.type === 'directory' ? ctx.view.contents(entry.target) : undefined;
+  const what =
+    st.type === 'file'
+      ? `a file of ${st.size} bytes`
+      : contents
+        ? describeContents(contents).replace(/; e\.g\..*$/, '')
+        : 'a non-empty directory';
+  problem(
+    ctx,
+    entry,
+    'target-has-data',
+    entry.target,
+    `${entry.target} already holds ${what}; ${entry.method === 'symlink' ? 'linking' : 'mounting'} over it would hide or replace it`,
+    `move its content into ${entry.store} (or aside), then apply again`,
+    contents,
+  );
+}
+
+export function refuseType(ctx: Ctx, entry: PersistEntry, st: PathState) {
+  if (st.type === 'symlink') {
+    problem(
+      ctx,
+      entry,
+      'foreign-symlink',
+      entry.target,
+      `${entry.target} is a symbolic link to ${st.linkTarget ?? '?'}, not to ${entry.store}`,
+      `remove the link (keepsake leaves links it did not make alone), then apply again`,
+    );
+    return;
+  }
+  const want =
+    entry.kind === 'directory' && entry.method !== 'symlink'
+      ? 'a directory'
+      : entry.method === 'symlink'
+        ? 'nothing (a link goes there)'
+        : 'a file';
+  problem(
+    ctx,
+    entry,
+    'wrong-type',
+    entry.target,
+    `${entry.target} is a ${st.type}, but ${want} is expected there`,
+    `move ${entry.target} aside, then apply again`,
+  );
+}
+
+export function problem(
+  ctx: Ctx,
+  entry: PersistEntry,
+  code: ProblemCode,
+  path: string,
+  message: string,
+  hint: string,
+  contents?: Problem['contents'],
+) {
+  ctx.problems.push({
+    code,
+    entry: entry.id,
+    path,
+    message,
+    hint,
+    ...(contents ? { contents } : {}),
+  });
+}
+
+/** A store on the same tmpfs as the root would be wiped with it: refuse rather than lose data. */
+export function checkStoresPersistent(ctx: Ctx): Set<string> {
+  const bad = new Set<string>();
+  const rootMount = mountContaining(ctx.mounts, ctx.root);
+  if (!rootMount || (rootMount.fsType !== 'tmpfs' && rootMount.fsType !== 'ramfs')) return bad;
+  for (const store of ctx.model.stores) {
+    const m = mountContaining(ctx.mounts, hostPath(ctx.root, store));
+    if (m && m.id === rootMount.id) {
+      bad.add(store);
+      const first = ctx.model.entries.find((e) => e.storeRoot === store);
+      ctx.problems.push({
+        code: 'store-not-persistent',
+        entry: first?.id ?? store,
+        path: store,
+        message: `${store} is on the same ${rootMount.fsType} as the root: data kept there is lost at the next boot`,
+        hint: `mount the persistent file system at ${store} before running keepsake (in a unit: RequiresMountsFor=${store})`,
+      });
+    }
+  }
+  return bad;
+}

@@ -1,0 +1,20 @@
+// What the planner carries from entry to entry while it builds a plan.
+
+import type { Model } from '../model/types.js';
+import type { MountInfo } from '../observe/types.js';
+import type { Topology } from './topology.js';
+import type { Action, Problem } from './types.js';
+import type { View } from './view.js';
+
+/** The planner's working state: the inputs, the view of the tree, and what it has decided. */
+export interface Ctx {
+  model: Model;
+  root: string;
+  view: View;
+  topo: Topology;
+  mounts: MountInfo[];
+  actions: Action[];
+  problems: Problem[];
+  /** Paths already found not to be symlinks (they stay so while planning). */
+  safe: Set<string>;
+}

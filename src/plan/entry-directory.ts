@@ -1,0 +1,62 @@
+// Planning a directory entry: a bind mount of the store (the default), or a link into it.
+
+import type { PersistEntry } from '../model/types.js';
+import { mountStateOf, refuseData, refuseMount, refuseType } from './checks.js';
+import type { Ctx } from './context.js';
+import { ensureDir, ensureStoreDir, link } from './steps.js';
+import type { LiveState, Mechanism } from './types.js';
+
+export function planDirBind(ctx: Ctx, entry: PersistEntry): [Mechanism, LiveState] {
+  const mount = mountStateOf(ctx, entry);
+  if (mount === 'mounted') {
+    ensureStoreDir(ctx, entry);
+    return ['bind', 'mounted'];
+  }
+  if (mount !== 'none') {
+    refuseMount(ctx, entry, mount);
+    return ['bind', mount === 'shadowed' ? 'shadowed' : 'wrong-source'];
+  }
+  const target = ctx.view.stat(entry.target);
+  if (target.type === 'directory' && !ctx.view.isEmpty(entry.target)) {
+    refuseData(ctx, entry, target);
+    return ['bind', 'occupied'];
+  }
+  if (target.type !== 'directory' && target.type !== 'missing') {
+    refuseType(ctx, entry, target);
+    return ['bind', target.type === 'symlink' ? 'wrong-source' : 'occupied'];
+  }
+  const store = ensureStoreDir(ctx, entry);
+  if (!store) return ['bind', 'missing'];
+  if (target.type === 'missing') {
+    ensureDir(ctx, entry, entry.target, 'target', store, `mount point for ${entry.target}`);
+  }
+  ctx.actions.push({
+    kind: 'bind',
+    entry: entry.id,
+    entryKind: 'directory',
+    source: entry.store,
+    target: ctx.view.mountPoint(entry.target),
+    reason: `persist ${entry.target}`,
+    ...(ctx.topo.hostsForeign.has(entry.id) ? { propagation: 'slave' as const } : {}),
+  });
+  return ['bind', 'missing'];
+}
+
+export function planDirLink(ctx: Ctx, entry: PersistEntry): [Mechanism, LiveState] {
+  const target = ctx.view.stat(entry.target);
+  if (target.type === 'symlink' && target.linkTarget === entry.store) {
+    ensureStoreDir(ctx, entry);
+    return ['symlink', 'linked'];
+  }
+  if (target.type === 'directory' && !ctx.view.isEmpty(entry.target)) {
+    refuseData(ctx, entry, target);
+    return ['symlink', 'occupied'];
+  }
+  if (target.type !== 'missing') {
+    refuseType(ctx, entry, target);
+    return ['symlink', target.type === 'symlink' ? 'wrong-source' : 'occupied'];
+  }
+  if (!ensureStoreDir(ctx, entry)) return ['symlink', 'missing'];
+  link(ctx, entry);
+  return ['symlink', 'missing'];
+}

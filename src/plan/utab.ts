@@ -1,0 +1,35 @@
+// Userspace mount options (x-gvfs-hide, x-gvfs-trash) for libmount's utab.
+
+import { sourceOf } from '../observe/mount-table.js';
+import type { Ctx } from './context.js';
+import { hostPath } from './paths.js';
+import type { EntryPlan } from './types.js';
+
+export function planUtab(ctx: Ctx, entries: EntryPlan[]) {
+  const byId = new Map(ctx.model.entries.map((e) => [e.id, e]));
+  const present = new Set(ctx.view.observed.utab.map((u) => u.fields.TARGET));
+  const bound = new Set(
+    ctx.actions.flatMap((a) => (a.kind === 'bind' && a.entry ? [a.entry] : [])),
+  );
+  for (const ep of entries) {
+    const e = byId.get(ep.id);
+    if (!e || ep.state === 'refused' || ep.mechanism === 'symlink' || ep.mechanism === 'covered')
+      continue;
+    if (ep.live !== 'mounted' && !bound.has(e.id)) continue;
+    const options = [
+      ...(e.hideMount ? ['x-gvfs-hide'] : []),
+      ...(e.allowTrash ? ['x-gvfs-trash'] : []),
+    ];
+    if (options.length === 0 || present.has(e.target)) continue;
+    const fsRoot = sourceOf(ctx.mounts, hostPath(ctx.root, e.store))?.root ?? e.store;
+    ctx.actions.push({
+      kind: 'utab',
+      entry: e.id,
+      target: e.target,
+      source: e.store,
+      fsRoot,
+      options,
+      reason: 'file managers read these options from utab',
+    });
+  }
+}
