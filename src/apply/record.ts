@@ -16,7 +16,8 @@ export interface ApplyRecord {
   root: string;
   /** The entries kept in this store. */
   entries: Model['entries'];
-  /** The actions carried out by this apply (all stores). */
+  /** The actions this apply carried out for those entries: what keepsake itself created
+   *  (directories, placeholders, links) is what it may later remove. */
   actions: Plan['actions'];
 }
 
@@ -27,13 +28,15 @@ export function buildRecord(
   appliedAt: Date,
   keepsake: string,
 ): ApplyRecord {
+  const entries = model.entries.filter((e) => e.storeRoot === store);
+  const ids = new Set(entries.map((e) => e.id));
   return {
     version: RECORD_VERSION,
     keepsake,
     appliedAt: appliedAt.toISOString(),
     configFile: model.configFile,
     root: plan.root,
-    entries: model.entries.filter((e) => e.storeRoot === store),
-    actions: plan.actions,
+    entries,
+    actions: plan.actions.filter((a) => a.entry !== undefined && ids.has(a.entry)),
   };
 }
