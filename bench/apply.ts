@@ -40,7 +40,7 @@ const USAGE = `usage: node dist/bench/apply.js [options]
                       re-apply by the CLI (V8 CPU profiles written to DIR), and list the
                       top functions
   --no-baseline       skip the mount(8) baseline (no ratios)
-  --cli FILE          the CLI script to time (default bin/keepsake.js; e.g. dist/keepsake.mjs)
+  --cli FILE          the CLI script to time (default bin/keepsake.js)
   -h, --help
 
 Exits 1 when a target is missed: in-process work at least ${TARGET_RATIO}x faster than the

@@ -38,7 +38,7 @@ export const ADDON_RELATIVE_PATH = 'build/Release/keepsake_mount.node';
 
 /**
  * keepsake's own directory, found by walking up from this module so the same code works
- * compiled (dist/src/system) and bundled (dist/keepsake.mjs). The compiler may copy
+ * compiled (dist/src/system) and bundled (dist/bundle). The compiler may copy
  * package.json into dist/, so the directory that also holds binding.gyp is preferred.
  */
 export function findPackageRoot(
