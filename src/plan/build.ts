@@ -56,12 +56,20 @@ export function buildPlan(model: Model, observed: Observed): Plan {
 }
 
 function planEntry(ctx: Ctx, entry: PersistEntry, unsafeStores: Set<string>): EntryPlan {
-  const before = { actions: ctx.actions.length, problems: ctx.problems.length };
+  const before = {
+    actions: ctx.actions.length,
+    problems: ctx.problems.length,
+    view: ctx.view.checkpoint(),
+  };
   const base = { id: entry.id, kind: entry.kind, target: entry.target, store: entry.store };
   const result = (mechanism: Mechanism, live: LiveState): EntryPlan => {
     const refused = ctx.problems.length > before.problems;
-    // Rule 1: a refused entry contributes no actions.
-    if (refused) ctx.actions.length = before.actions;
+    // Rule 1: a refused entry contributes no actions, and later entries must not count on
+    // the directories it would have created.
+    if (refused) {
+      ctx.actions.length = before.actions;
+      ctx.view.rollback(before.view);
+    }
     const state = refused ? 'refused' : ctx.actions.length > before.actions ? 'pending' : 'ok';
     return { ...base, mechanism, live, state };
   };

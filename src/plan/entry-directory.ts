@@ -27,8 +27,11 @@ export function planDirBind(ctx: Ctx, entry: PersistEntry): [Mechanism, LiveStat
   }
   const store = ensureStoreDir(ctx, entry);
   if (!store) return ['bind', 'missing'];
-  if (target.type === 'missing') {
-    ensureDir(ctx, entry, entry.target, 'target', store, `mount point for ${entry.target}`);
+  if (
+    target.type === 'missing' &&
+    !ensureDir(ctx, entry, entry.target, 'target', store, `mount point for ${entry.target}`)
+  ) {
+    return ['bind', 'missing'];
   }
   ctx.actions.push({
     kind: 'bind',

@@ -20,11 +20,15 @@ export interface View {
   mountPoint(path: string): string;
   /** Record a path the plan will create. */
   plan(path: string, state: PathState): void;
+  /** A mark to roll planned paths back to, when an entry turns out to be refused. */
+  checkpoint(): number;
+  rollback(mark: number): void;
   addRedirect(r: Redirect): void;
 }
 
 export function createView(observed: Observed): View {
   const planned = new Map<string, PathState>();
+  const log: string[] = []; // planned paths in order, for rollback
   const redirects = new Map<string, Redirect>();
   const linkRedirects = new Map<string, Redirect>();
   const canonical = (path: string) => canonicalPath(redirects, path);
@@ -47,7 +51,13 @@ export function createView(observed: Observed): View {
       return observed.contents(hostPath(observed.root, canonical(path)));
     },
     plan(path, state) {
-      planned.set(canonical(path), state);
+      const c = canonical(path);
+      if (!planned.has(c)) log.push(c);
+      planned.set(c, state);
+    },
+    checkpoint: () => log.length,
+    rollback(mark) {
+      for (const c of log.splice(mark)) planned.delete(c);
     },
     addRedirect(r) {
       redirects.set(r.from, r);

@@ -160,6 +160,24 @@ describe('planning a directory', () => {
     );
   });
 
+  it('does not let a refused entry leave planned directories behind for later ones', () => {
+    const a = entry('directory', '/data/x/a');
+    const b = entry('directory', '/data/y');
+    const m = model([a, b]);
+    // /data/x is a file at the target: `a` is refused after its store side was planned
+    const plan = buildPlan(
+      m,
+      observed(m, { '/persist': dir(), '/data': dir(), '/data/x': file(3) }),
+    );
+    assert.equal(plan.entries.find((e) => e.id === a.id)!.state, 'refused');
+    assert.deepEqual(kinds(plan.actions), [
+      'mkdir /persist/data',
+      'mkdir /persist/data/y',
+      'mkdir /data/y',
+      'bind /data/y',
+    ]);
+  });
+
   it('refuses a store that lies on the tmpfs root', () => {
     const m = model([entry('directory', '/var/log')]);
     const mounts = [{ ...mount('/', '0:20', '/', { fsType: 'tmpfs' }), id: 1, parentId: 0 }];
