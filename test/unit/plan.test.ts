@@ -162,7 +162,7 @@ describe('planning a directory', () => {
 
   it('does not let a refused entry leave planned directories behind for later ones', () => {
     const a = entry('directory', '/data/x/a');
-    const b = entry('directory', '/data/y');
+    const b = entry('directory', '/data/y/z/w'); // deeper, so planned after `a`
     const m = model([a, b]);
     // /data/x is a file at the target: `a` is refused after its store side was planned
     const plan = buildPlan(
@@ -173,8 +173,12 @@ describe('planning a directory', () => {
     assert.deepEqual(kinds(plan.actions), [
       'mkdir /persist/data',
       'mkdir /persist/data/y',
+      'mkdir /persist/data/y/z',
+      'mkdir /persist/data/y/z/w',
       'mkdir /data/y',
-      'bind /data/y',
+      'mkdir /data/y/z',
+      'mkdir /data/y/z/w',
+      'bind /data/y/z/w',
     ]);
   });
 
