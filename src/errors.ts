@@ -72,3 +72,16 @@ export function exitCodeFor(error: unknown): number {
   if (error instanceof ConfigError || error instanceof UsageError) return 2;
   return 1;
 }
+
+/** Another keepsake is working on the same root. */
+export class LockedError extends KeepsakeError {
+  readonly code = 'locked';
+  readonly holder: string;
+  constructor(root: string, holder: string) {
+    super(
+      `another keepsake is working on ${root}: ${holder}`,
+      'wait for it to finish, then run this again',
+    );
+    this.holder = holder;
+  }
+}

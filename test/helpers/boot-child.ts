@@ -2,7 +2,7 @@
 // Mounts a fresh tmpfs as the root, mounts each persistent "disk" at its store path, then
 // carries out the steps and prints one JSON line with their results.
 
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { resolveInRoot } from '../../src/demo/in-root.js';
@@ -96,6 +96,30 @@ for (const step of spec.steps) {
         );
       }
       results.push({ do: 'inspect', paths: out });
+      break;
+    }
+    case 'apply-twice-at-once': {
+      const args = [spec.cli, 'apply', '--root', root, '--config', spec.config];
+      const env = { ...process.env, NO_COLOR: '1' };
+      const firstEnv = { ...env, KEEPSAKE_TEST_HOLD_LOCK_MS: String(step.holdMs) };
+      const first = spawn(process.execPath, args, {
+        env: firstEnv,
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let firstErr = '';
+      first.stderr.on('data', (d) => {
+        firstErr += d;
+      });
+      const firstDone = new Promise<number>((resolve) =>
+        first.on('close', (c) => resolve(c ?? -1)),
+      );
+      await new Promise((r) => setTimeout(r, Math.min(500, step.holdMs / 3)));
+      const second = spawnSync(process.execPath, args, { encoding: 'utf8', env });
+      results.push({
+        do: 'apply-twice-at-once',
+        first: { status: await firstDone, stderr: firstErr },
+        second: { status: second.status ?? -1, stderr: second.stderr },
+      });
       break;
     }
     case 'mounts': {

@@ -18,13 +18,20 @@ export type Step =
   | { do: 'mkdir'; path: string }
   | { do: 'symlink'; path: string; to: string }
   | { do: 'inspect'; paths: string[] }
-  | { do: 'mounts' };
+  | { do: 'mounts' }
+  /** Two applies at once: the first holds the lock for `holdMs`, the second starts later. */
+  | { do: 'apply-twice-at-once'; holdMs: number };
 
 export type StepResult =
   | { do: 'apply'; status: number; stdout: string; stderr: string }
   | { do: 'inspect'; paths: Record<string, Inspected> }
   | { do: 'mounts'; points: string[]; utab: string }
-  | { do: 'write' | 'mkdir' | 'symlink' };
+  | { do: 'write' | 'mkdir' | 'symlink' }
+  | {
+      do: 'apply-twice-at-once';
+      first: { status: number; stderr: string };
+      second: { status: number; stderr: string };
+    };
 
 export interface Inspected {
   type: string;

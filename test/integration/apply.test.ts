@@ -260,6 +260,21 @@ describe('apply in a booted namespace', { skip }, () => {
     assert.deepEqual(fs.readdirSync(s.disk('/persist/jane', '/.keepsake')), []);
   });
 
+  it('lets only one keepsake act on a root at a time, and names the holder', () => {
+    const s = system({
+      config: 'persistence:\n  /persist:\n    directories: [/var/log]\n',
+      stores: ['/persist'],
+    });
+    const [r] = s.boot([{ do: 'apply-twice-at-once', holdMs: 1500 }]);
+    assert.ok(r?.do === 'apply-twice-at-once');
+    assert.equal(r.first.status, 0, r.first.stderr);
+    assert.equal(r.second.status, 1);
+    assert.match(
+      r.second.stderr,
+      /another keepsake is working on .*: pid \d+ \(keepsake apply, since 20/,
+    );
+  });
+
   it('status reports drift with exit 1 and agreement with exit 0', () => {
     const s = system({
       config: 'persistence:\n  /persist:\n    directories: [/var/log]\n',

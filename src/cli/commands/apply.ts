@@ -1,5 +1,6 @@
 import type { ExecuteEvent } from '../../apply/execute.js';
-import { applyPlan, preparePlan } from '../../apply/pipeline.js';
+import { acquireLock } from '../../apply/lock.js';
+import { applyPlan, preparePlan, resolveRoot } from '../../apply/pipeline.js';
 import { count, describeAction, describeEntryState } from '../../plan/format.js';
 import { loadBinding } from '../../system/binding.js';
 import { loadMountBackend } from '../../system/mount-backend.js';
@@ -11,6 +12,20 @@ export async function run(
   opts: CommonOptions & { dryRun?: boolean },
   out: Output,
 ): Promise<number> {
+  if (opts.dryRun) return applyOnce(opts, out);
+  // Observing, planning and acting all happen under the lock: a plan is only true while no
+  // other keepsake changes the same root.
+  const lock = acquireLock(resolveRoot(opts.root), loadBinding().binding, 'apply');
+  try {
+    const pause = Number(process.env.KEEPSAKE_TEST_HOLD_LOCK_MS ?? 0); // hidden, for tests
+    if (pause > 0) await new Promise((r) => setTimeout(r, pause));
+    return await applyOnce(opts, out);
+  } finally {
+    lock.release();
+  }
+}
+
+async function applyOnce(opts: CommonOptions & { dryRun?: boolean }, out: Output): Promise<number> {
   const { model, plan } = await preparePlan({
     configFile: opts.config,
     root: opts.root,
