@@ -132,9 +132,16 @@ function undo(sys: SystemOps, host: (p: string) => string, a: Action) {
   }
 }
 
-/** libmount's utab fields for a bind mount with userspace-only options. */
+/** libmount's utab line for a bind mount with userspace-only options, as `mount(8)` writes
+ *  it: `SRC=/dev/vdb TARGET=/var/log ROOT=/var/log BINDSRC=/persist/var/log OPTS=x-gvfs-hide`. */
 function utabLine(a: Extract<Action, { kind: 'utab' }>): Record<string, string> {
-  return { SRC: a.source, TARGET: a.target, ROOT: a.fsRoot, OPTS: a.options.join(',') };
+  return {
+    SRC: a.device,
+    TARGET: a.target,
+    ROOT: a.fsRoot,
+    BINDSRC: a.source,
+    OPTS: a.options.join(','),
+  };
 }
 
 function describe(e: unknown): { code: string; message: string; hint?: string } {

@@ -56,7 +56,10 @@ export type Action =
   | (ActionBase & {
       kind: 'utab';
       target: string;
+      /** The store path that is bound (utab's BINDSRC). */
       source: string;
+      /** The store's file system as mountinfo names it, e.g. `/dev/vdb` (utab's SRC). */
+      device: string;
       /** The store path inside its file system, as mountinfo's `root` field shows it. */
       fsRoot: string;
       options: string[];

@@ -1,6 +1,6 @@
 // Userspace mount options (x-gvfs-hide, x-gvfs-trash) for libmount's utab.
 
-import { sourceOf } from '../observe/mount-table.js';
+import { mountContaining, sourceOf } from '../observe/mount-table.js';
 import type { Ctx } from './context.js';
 import { hostPath } from './paths.js';
 import type { EntryPlan } from './types.js';
@@ -21,12 +21,14 @@ export function planUtab(ctx: Ctx, entries: EntryPlan[]) {
       ...(e.allowTrash ? ['x-gvfs-trash'] : []),
     ];
     if (options.length === 0 || present.has(e.target)) continue;
-    const fsRoot = sourceOf(ctx.mounts, hostPath(ctx.root, e.store))?.root ?? e.store;
+    const store = hostPath(ctx.root, e.store);
+    const fsRoot = sourceOf(ctx.mounts, store)?.root ?? e.store;
     ctx.actions.push({
       kind: 'utab',
       entry: e.id,
       target: e.target,
       source: e.store,
+      device: mountContaining(ctx.mounts, store)?.source ?? 'none',
       fsRoot,
       options,
       reason: 'file managers read these options from utab',

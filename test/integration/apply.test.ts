@@ -137,7 +137,11 @@ describe('apply in a booted namespace', { skip }, () => {
     assert.ok(mounts.points.includes('/home/jane/.bash_history'));
     assert.ok(mounts.points.includes('/home/jane/VirtualBox VMs'));
     // hideMounts: recorded for file managers in utab under --root's /run
-    assert.match(mounts.utab, /TARGET=\/var\/log .*OPTS=x-gvfs-hide/);
+    // as mount(8) writes it: the file system, the mount point, the path inside, the bind source
+    assert.match(
+      mounts.utab,
+      /^SRC=\/\S+ TARGET=\/var\/log ROOT=\/\S*\/var\/log BINDSRC=\/persist\/var\/log OPTS=x-gvfs-hide$/m,
+    );
     assert.ok(fs.existsSync(s.disk('/persist', '/.keepsake/last-apply.json')));
   });
 
