@@ -138,13 +138,14 @@ async function inProcess(spec: ChildSpec, at: (p: string) => string): Promise<In
     if (profiler) await profiler.post('Profiler.start');
     const t0 = performance.now();
     // As `keepsake apply` does: the validated model is cached for the next run.
-    const { model, plan } = await preparePlan({
+    const prepared = await preparePlan({
       configFile: spec.configFile,
       root: spec.root,
       cacheModel: true,
     });
+    const { model, plan } = prepared;
     const t1 = performance.now();
-    const result = applyPlan(model, plan, sys, () => {}, new Date());
+    const result = applyPlan(prepared, sys, () => {}, new Date());
     const t2 = performance.now();
     if (profiler) {
       const { profile } = await profiler.post('Profiler.stop');

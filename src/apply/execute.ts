@@ -51,20 +51,17 @@ function executeBatch(
   }));
   const emit = (o: ActionOutcome) => onEvent({ type: 'action', outcome: o });
   let failedAt = -1;
+  // utab lines are written last, in one rewrite of the file: nothing needs them earlier,
+  // and a failure before them leaves the file untouched.
+  const utab: number[] = [];
   for (let i = 0; i < plan.actions.length; i++) {
     const action = plan.actions[i]!;
     const outcome = outcomes[i]!;
     try {
       if (i === options.failAt) throw new Error(`injected failure before action ${i}`);
       if (action.kind === 'utab') {
-        // All utab lines go in one rewrite of the file; the planner puts them last.
-        const batch = plan.actions.slice(i).filter((a) => a.kind === 'utab');
-        sys.addUtab(host('/run/mount/utab'), batch.map(utabLine));
-        for (let j = i; j < plan.actions.length; j++) {
-          outcomes[j]!.status = 'done';
-          emit(outcomes[j]!);
-        }
-        break;
+        utab.push(i);
+        continue;
       }
       run(sys, host, action);
       outcome.status = 'done';
@@ -77,10 +74,30 @@ function executeBatch(
       break;
     }
   }
+  if (failedAt < 0 && utab.length > 0) {
+    const lines = utab.map((i) => plan.actions[i]!) as Extract<Action, { kind: 'utab' }>[];
+    try {
+      sys.updateUtab(
+        host('/run/mount/utab'),
+        lines.filter((a) => !a.remove).map(utabLine),
+        lines.filter((a) => a.remove).map((a) => a.target),
+      );
+      for (const i of utab) {
+        outcomes[i]!.status = 'done';
+        emit(outcomes[i]!);
+      }
+    } catch (e) {
+      outcomes[utab[0]!]!.status = 'failed';
+      outcomes[utab[0]!]!.error = describe(e);
+      emit(outcomes[utab[0]!]!);
+      failedAt = plan.actions.length;
+    }
+  }
   if (failedAt < 0) return { ok: true, outcomes };
   // Undo in reverse order: children before parents, mounts before their mount points.
   for (let i = failedAt - 1; i >= 0; i--) {
     const outcome = outcomes[i]!;
+    if (outcome.status !== 'done' || outcome.action.kind === 'utab') continue;
     try {
       undo(sys, host, outcome.action);
       outcome.status = 'undone';
@@ -109,6 +126,12 @@ function run(sys: SystemOps, host: (p: string) => string, a: Action) {
       sys.bind(host(a.source), host(a.target), a.entryKind);
       if (a.propagation) sys.setPropagation(host(a.target), a.propagation);
       return;
+    case 'unmount':
+      return sys.unmount(host(a.target));
+    case 'unlink':
+      return sys.removeLink(host(a.path), a.to);
+    case 'remove':
+      return sys.removeIfEmpty(host(a.path), a.type);
     case 'utab':
       return;
   }
@@ -127,6 +150,14 @@ function undo(sys: SystemOps, host: (p: string) => string, a: Action) {
       return sys.chmod(host(a.path), a.was);
     case 'bind':
       return sys.unmount(host(a.target));
+    case 'unmount':
+      return sys.bind(host(a.source), host(a.target), a.entryKind);
+    case 'unlink':
+      return sys.symlink(host(a.path), a.to, a.uid, a.gid);
+    case 'remove':
+      return a.type === 'directory'
+        ? sys.mkdir(host(a.path), a.uid, a.gid, a.mode)
+        : sys.createFile(host(a.path), '', a.uid, a.gid, a.mode);
     case 'utab':
       return;
   }

@@ -2,6 +2,16 @@
 
 import * as fs from 'node:fs';
 import { RefusedError, UsageError } from '../errors.js';
+import { buildGeneration } from '../generations/build.js';
+import {
+  generationDir,
+  generationFile,
+  latestNumber,
+  readApplied,
+  readGeneration,
+  sameSetup,
+} from '../generations/store.js';
+import type { Generation } from '../generations/types.js';
 import type { Model } from '../model/types.js';
 import { observe } from '../observe/observe.js';
 import { buildPlan } from '../plan/build.js';
@@ -17,7 +27,6 @@ import {
   executePlan,
 } from './execute.js';
 import { loadModel } from './model-cache.js';
-import { buildRecord, RECORD_DIR, RECORD_FILE } from './record.js';
 
 export interface PlanRequest {
   configFile: string;
@@ -25,6 +34,8 @@ export interface PlanRequest {
   verbose?: boolean;
   /** Keep the validated model in <root>/run/keepsake for the next run (apply does). */
   cacheModel?: boolean;
+  /** Plan this model instead of the configuration file's (rollback). */
+  model?: Model;
 }
 
 /** `--root` as a real directory path, so that verified paths compare exactly. */
@@ -42,33 +53,48 @@ export function resolveRoot(root: string): string {
   return real;
 }
 
-export async function preparePlan(req: PlanRequest): Promise<{ model: Model; plan: Plan }> {
+/** What an apply needs: the model, the plan, and the generation live before it. */
+export interface Prepared {
+  model: Model;
+  plan: Plan;
+  previous?: Generation;
+}
+
+export async function preparePlan(req: PlanRequest): Promise<Prepared> {
   const root = resolveRoot(req.root);
-  const model = await loadModel(req.configFile, {
-    root,
-    verbose: req.verbose === true,
-    store: req.cacheModel === true,
-  });
-  const plan = buildPlan(model, observe(root));
-  return { model, plan };
+  const model =
+    req.model ??
+    (await loadModel(req.configFile, {
+      root,
+      verbose: req.verbose === true,
+      store: req.cacheModel === true,
+    }));
+  const previous = readApplied(root);
+  const plan = buildPlan(model, observe(root), previous);
+  return { model, plan, ...(previous ? { previous } : {}) };
 }
 
 export interface ApplyResult extends ExecuteResult {
-  /** Store roots whose record was written. */
+  /** The generation now live. */
+  generation?: number;
+  /** Stores where a new generation was written. */
   recorded: string[];
-  /** Store roots whose record directory is not root's alone: no record written there. */
+  /** Stores whose `.keepsake` directory is not root's alone: no generation written there. */
   skipped: string[];
 }
 
-/** Carry out a plan that has no problems, then record it in every store. */
+/**
+ * Carry out a plan that has no problems, then record the generation: in `<root>/run` as what
+ * is live, and in every store as history when the setup changed.
+ */
 export function applyPlan(
-  model: Model,
-  plan: Plan,
+  prepared: Prepared,
   sys: SystemOps,
   onEvent: (e: ExecuteEvent) => void,
   now: Date,
-  options: ExecuteOptions = {},
+  options: ExecuteOptions & { rollbackOf?: number } = {},
 ): ApplyResult {
+  const { model, plan, previous } = prepared;
   if (plan.problems.length > 0) throw new RefusedError(plan.problems);
   if (sys.live && plan.actions.length > 0 && process.geteuid?.() !== 0) {
     throw new UsageError(
@@ -80,20 +106,36 @@ export function applyPlan(
   const recorded: string[] = [];
   const skipped: string[] = [];
   if (!result.ok) return { ...result, recorded, skipped };
+  const latest = latestNumber(plan.root, model.stores);
+  const latestGen = latest > 0 ? readGeneration(plan.root, model.stores, latest) : undefined;
+  const changed =
+    !latestGen || !sameSetup(latestGen.model, model) || options.rollbackOf !== undefined;
+  const number = changed ? latest + 1 : latest;
+  const generation = buildGeneration(
+    model,
+    plan,
+    previous,
+    number,
+    now,
+    VERSION,
+    options.rollbackOf,
+  );
+  const json = `${JSON.stringify(generation)}\n`;
+  if (plan.actions.length > 0 || !previous || previous.number !== number || changed) {
+    sys.writeRecord(hostPath(plan.root, '/run/keepsake'), 'applied.json', json);
+  }
+  if (!changed) return { ...result, generation: number, recorded, skipped };
   for (const store of model.stores) {
-    const dir = hostPath(plan.root, `${store}/${RECORD_DIR}`);
+    const dir = hostPath(plan.root, `${store}/.keepsake`);
     const st = lstatOrNull(dir);
-    // A record is only worth trusting where nobody but root can write it; a user-owned store
-    // (Home Manager's classic layout) may hold a directory of the user's own making there.
+    // Only where nobody but root can write: a user-owned store (Home Manager's classic
+    // layout) may hold a directory of the user's own making there.
     if (st && (!st.isDirectory() || st.uid !== 0 || (st.mode & 0o022) !== 0)) {
       skipped.push(store);
       continue;
     }
-    // A no-op apply leaves an existing record alone, so re-applying writes nothing.
-    if (plan.actions.length === 0 && st && lstatOrNull(`${dir}/${RECORD_FILE}`)) continue;
-    const record = buildRecord(model, plan, store, now, VERSION);
-    sys.writeRecord(dir, RECORD_FILE, `${JSON.stringify(record)}\n`);
+    sys.writeRecord(generationDir(plan.root, store), generationFile(number), json);
     recorded.push(store);
   }
-  return { ...result, recorded, skipped };
+  return { ...result, generation: number, recorded, skipped };
 }

@@ -110,12 +110,12 @@ async function runBoot(boot: number, dir: string, out: Output): Promise<number> 
   fs.writeFileSync(`${root}/etc/group`, accounts.group);
   mount(['--bind', `${dir}/persist`, `${root}/persist`]);
 
-  const { model, plan } = await preparePlan({ configFile: `${dir}/keepsake.yaml`, root });
+  const prepared = await preparePlan({ configFile: `${dir}/keepsake.yaml`, root });
+  const { model, plan } = prepared;
   const { backend, notice } = loadMountBackend();
   if (notice) out.line(out.paint('yellow', notice));
   const result = applyPlan(
-    model,
-    plan,
+    prepared,
     createLiveSystem(backend, null),
     ({ outcome }) => {
       out.line(

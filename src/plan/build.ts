@@ -7,6 +7,7 @@
 //      will already be there when its own actions run.
 // Each kind of entry is planned in its own module; checks.ts holds what makes the planner refuse.
 
+import type { Generation } from '../generations/types.js';
 import type { Model, PersistEntry } from '../model/types.js';
 import type { Observed } from '../observe/types.js';
 import { checkStoresPersistent, mountStateOf, pathIsSafe } from './checks.js';
@@ -15,6 +16,7 @@ import { planDirBind, planDirLink } from './entry-directory.js';
 import { planFile } from './entry-file.js';
 import { ensureStoreDir, fixOwnership } from './steps.js';
 import { buildTopology } from './topology.js';
+import { planTransitions } from './transitions.js';
 import {
   type EntryPlan,
   type LiveState,
@@ -27,7 +29,11 @@ import { createView } from './view.js';
 
 export { MACHINE_ID_SEED } from './entry-file.js';
 
-export function buildPlan(model: Model, observed: Observed): Plan {
+/**
+ * `previous` is the generation live on this system (what the last apply set up), so that
+ * what the configuration dropped or changed is taken down first.
+ */
+export function buildPlan(model: Model, observed: Observed, previous?: Generation): Plan {
   const ctx: Ctx = {
     model,
     root: observed.root,
@@ -37,8 +43,12 @@ export function buildPlan(model: Model, observed: Observed): Plan {
     actions: [],
     problems: [],
     safe: new Set(),
+    unmounted: new Set(),
+    utabDropped: new Set(),
   };
   const entries: EntryPlan[] = [];
+  // Stale items go before new ones: transitions are planned (and run) first.
+  const released = planTransitions(ctx, previous);
   const unsafeStores = checkStoresPersistent(ctx);
   for (const entry of ctx.topo.ordered) {
     entries.push(planEntry(ctx, entry, unsafeStores));
@@ -48,7 +58,9 @@ export function buildPlan(model: Model, observed: Observed): Plan {
     version: PLAN_VERSION,
     root: observed.root,
     configFile: model.configFile,
+    ...(previous ? { previousGeneration: previous.number } : {}),
     entries,
+    released,
     actions: ctx.actions,
     problems: ctx.problems,
     warnings: model.warnings,

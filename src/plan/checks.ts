@@ -33,7 +33,8 @@ export type MountState = 'none' | 'mounted' | 'shadowed' | 'foreign';
 
 export function mountStateOf(ctx: Ctx, entry: PersistEntry): MountState {
   const point = hostPath(ctx.root, ctx.view.mountPoint(entry.target));
-  const stack = stackAt(ctx.mounts, point);
+  const all = stackAt(ctx.mounts, point);
+  const stack = ctx.unmounted.has(point) ? all.slice(0, -1) : all;
   if (stack.length === 0) return 'none';
   const src = sourceOf(ctx.mounts, hostPath(ctx.root, entry.store));
   const matches = (m: MountInfo) => !!src && m.device === src.device && m.root === src.root;

@@ -17,4 +17,8 @@ export interface Ctx {
   problems: Problem[];
   /** Paths already found not to be symlinks (they stay so while planning). */
   safe: Set<string>;
+  /** Host paths whose top mount the plan takes down (transitions run first). */
+  unmounted: Set<string>;
+  /** utab targets the plan drops. */
+  utabDropped: Set<string>;
 }

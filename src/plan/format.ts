@@ -1,7 +1,7 @@
 // Plain-text descriptions of plans, actions and problems, for people. Pure: returns strings.
 
 import type { ContentSummary } from '../observe/types.js';
-import type { Action, EntryPlan, Problem } from './types.js';
+import type { Action, EntryPlan, Problem, Released } from './types.js';
 
 const octal = (mode: number) => mode.toString(8).padStart(4, '0');
 const owner = (uid: number, gid: number) => `${uid}:${gid}`;
@@ -21,7 +21,15 @@ export function describeAction(a: Action): string {
     case 'symlink':
       return `link    ${a.path} → ${a.to}`;
     case 'utab':
-      return `utab    ${a.target}  ${a.options.join(',')}`;
+      return a.remove
+        ? `utab    ${a.target}  (drop its line)`
+        : `utab    ${a.target}  ${a.options.join(',')}`;
+    case 'unmount':
+      return `unmount ${a.target}  (${a.reason}; ${a.source} keeps its data)`;
+    case 'unlink':
+      return `unlink  ${a.path} → ${a.to}  (${a.reason})`;
+    case 'remove':
+      return `remove  ${a.path}  (if still empty: ${a.reason})`;
   }
 }
 
@@ -46,4 +54,17 @@ export function describeProblem(p: Problem): string[] {
 export function describeEntryState(e: EntryPlan): string {
   const how = e.mechanism === 'covered' ? 'inside its parent entry' : `${e.live}`;
   return `${e.state.padEnd(8)} ${how.padEnd(13)} ${e.target}  ← ${e.store}`;
+}
+
+/** Entries the configuration dropped: what happened to them, and where their data stays. */
+export function describeReleased(released: readonly Released[]): string[] {
+  const out: string[] = [];
+  for (const r of released) {
+    const what =
+      r.outcome === 'taken-down' ? 'taken down' : r.outcome === 'left' ? 'left alone' : 'not live';
+    out.push(
+      `released ${r.target} (${what}${r.note ? `: ${r.note}` : ''}); its data stays in ${r.store}`,
+    );
+  }
+  return out;
 }

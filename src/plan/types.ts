@@ -53,8 +53,36 @@ export type Action =
       propagation?: 'slave';
     })
   | (ActionBase & { kind: 'symlink'; path: string; to: string; uid: number; gid: number })
+  // Transitions away from what an earlier generation set up: keepsake only takes down what
+  // its own records show it made, and the stored data always stays.
+  | (ActionBase & {
+      kind: 'unmount';
+      target: string;
+      /** What is mounted there now, so the step can be undone. */
+      source: string;
+      entryKind: 'directory' | 'file';
+    })
+  | (ActionBase & {
+      kind: 'unlink';
+      path: string;
+      /** The link's text, and its owner, so the step can be undone. */
+      to: string;
+      uid: number;
+      gid: number;
+    })
+  | (ActionBase & {
+      kind: 'remove';
+      /** A mount point keepsake created: removed only if still empty, otherwise kept. */
+      path: string;
+      type: 'directory' | 'file';
+      uid: number;
+      gid: number;
+      mode: number;
+    })
   | (ActionBase & {
       kind: 'utab';
+      /** Drop the line for `target` instead of adding one. */
+      remove?: true;
       target: string;
       /** The store path that is bound (utab's BINDSRC). */
       source: string;
@@ -110,11 +138,26 @@ export interface Problem {
   contents?: ContentSummary;
 }
 
+/** An entry of the previous generation that the configuration no longer has. */
+export interface Released {
+  id: string;
+  target: string;
+  /** Its data, which stays where it is (see `keepsake orphans`). */
+  store: string;
+  /** `taken-down`: keepsake unmounts or unlinks it; `left`: not keepsake's to take down. */
+  outcome: 'taken-down' | 'left' | 'gone';
+  note?: string;
+}
+
 export interface Plan {
   version: typeof PLAN_VERSION;
   root: string;
   configFile: string;
+  /** The generation this plan moves away from, if any. */
+  previousGeneration?: number;
   entries: EntryPlan[];
+  /** Entries dropped (or replaced) since the previous generation. */
+  released: Released[];
   actions: Action[];
   problems: Problem[];
   warnings: Diagnostic[];

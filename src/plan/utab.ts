@@ -7,7 +7,9 @@ import type { EntryPlan } from './types.js';
 
 export function planUtab(ctx: Ctx, entries: EntryPlan[]) {
   const byId = new Map(ctx.model.entries.map((e) => [e.id, e]));
-  const present = new Set(ctx.view.observed.utab.map((u) => u.fields.TARGET));
+  const present = new Set(
+    ctx.view.observed.utab.map((u) => u.fields.TARGET).filter((t) => t && !ctx.utabDropped.has(t)),
+  );
   const bound = new Set(
     ctx.actions.flatMap((a) => (a.kind === 'bind' && a.entry ? [a.entry] : [])),
   );

@@ -3,7 +3,8 @@
 // recording one only writes down what it would have done (dry runs, tests of the executor).
 
 import * as fs from 'node:fs';
-import { addUtabEntries } from '../observe/utab.js';
+import { UnsafePathError } from '../errors.js';
+import { addUtabEntries, removeUtabEntries } from '../observe/utab.js';
 import type { MountBackend } from './mount-backend.js';
 import {
   chmodSafe,
@@ -28,12 +29,17 @@ export interface SystemOps {
   /** Bind `source` onto `target`; both are checked to be exactly those paths, links refused. */
   bind(source: string, target: string, kind: 'directory' | 'file'): void;
   setPropagation(target: string, type: 'slave'): void;
-  addUtab(utabPath: string, lines: Record<string, string>[]): void;
+  /** Add lines to libmount's utab and drop the lines of `remove` targets, under its lock. */
+  updateUtab(utabPath: string, add: Record<string, string>[], remove: string[]): void;
+  /** Remove a symlink, only if it still reads `to`. */
+  removeLink(path: string, to: string): void;
+  /** Remove a mount point keepsake made, only if it is still empty; otherwise keep it. */
+  removeIfEmpty(path: string, type: 'directory' | 'file'): void;
   /** Undo helpers: remove what keepsake itself created moments ago. */
   removeDir(path: string): void;
   removeFile(path: string): void;
   unmount(target: string): void;
-  /** Write `dir/name` atomically, creating `dir` (root, 0700) when missing. */
+  /** Write `dir/name` atomically, creating `dir` and missing parents (root, 0700). */
   writeRecord(dir: string, name: string, content: string): void;
   /** Run a batch of operations that may share verified directory descriptors. */
   batch<T>(fn: () => T): T;
@@ -63,7 +69,37 @@ export function createLiveSystem(
       forgetVerified(target); // the path now shows the mounted tree, not the directory below
     },
     setPropagation: (target, type) => backend.setPropagation(target, type),
-    addUtab: (utabPath, lines) => addUtabEntries(utabPath, lines, lock),
+    updateUtab(utabPath, add, remove) {
+      if (remove.length > 0) removeUtabEntries(utabPath, remove, lock);
+      if (add.length > 0) addUtabEntries(utabPath, add, lock);
+    },
+    removeLink: (path, to) =>
+      inParent(path, (at) => {
+        const st = fs.lstatSync(at);
+        if (!st.isSymbolicLink() || fs.readlinkSync(at) !== to) {
+          throw new UnsafePathError(
+            path,
+            `${path} is no longer keepsake's link to ${to}; left alone`,
+          );
+        }
+        fs.unlinkSync(at);
+      }),
+    removeIfEmpty: (path, type) =>
+      inParent(path, (at) => {
+        forgetVerified(path);
+        const st = fs.lstatSync(at, { throwIfNoEntry: false });
+        if (!st) return;
+        if (type === 'directory' && st.isDirectory()) {
+          try {
+            fs.rmdirSync(at);
+          } catch (e) {
+            // Something was put there in the meantime: it stays.
+            if ((e as NodeJS.ErrnoException).code !== 'ENOTEMPTY') throw e;
+          }
+        } else if (type === 'file' && st.isFile() && st.size === 0) {
+          fs.unlinkSync(at);
+        }
+      }),
     removeDir: (path) => {
       forgetVerified(path);
       inParent(path, (at) => fs.rmdirSync(at));
@@ -75,7 +111,9 @@ export function createLiveSystem(
     },
     batch: withVerifiedDirCache,
     writeRecord(dir, name, content) {
-      if (!lstatOrNull(dir)) mkdirSafe(dir, 0, 0, 0o700);
+      const missing: string[] = [];
+      for (let d = dir; !lstatOrNull(d); d = d.slice(0, d.lastIndexOf('/'))) missing.unshift(d);
+      for (const d of missing) mkdirSafe(d, 0, 0, 0o700);
       writeFileAtomicSafe(`${dir}/${name}`, content, 0o644);
     },
   };
@@ -104,7 +142,9 @@ export function createRecordingSystem(): SystemOps & { calls: RecordedCall[] } {
     symlink: rec('symlink'),
     bind: rec('bind'),
     setPropagation: rec('setPropagation'),
-    addUtab: rec('addUtab'),
+    updateUtab: rec('updateUtab'),
+    removeLink: rec('removeLink'),
+    removeIfEmpty: rec('removeIfEmpty'),
     removeDir: rec('removeDir'),
     removeFile: rec('removeFile'),
     unmount: rec('unmount'),

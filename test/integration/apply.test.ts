@@ -142,7 +142,7 @@ describe('apply in a booted namespace', { skip }, () => {
       mounts.utab,
       /^SRC=\/\S+ TARGET=\/var\/log ROOT=\/\S*\/var\/log BINDSRC=\/persist\/var\/log OPTS=x-gvfs-hide$/m,
     );
-    assert.ok(fs.existsSync(s.disk('/persist', '/.keepsake/last-apply.json')));
+    assert.ok(fs.existsSync(s.disk('/persist', '/.keepsake/generations/000001.json')));
   });
 
   it('never rewrites owner or mode the config does not name, and fixes those it names', () => {

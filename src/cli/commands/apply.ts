@@ -1,7 +1,7 @@
 import type { ExecuteEvent } from '../../apply/execute.js';
 import { acquireLock } from '../../apply/lock.js';
 import { applyPlan, preparePlan, resolveRoot } from '../../apply/pipeline.js';
-import { count, describeAction, describeEntryState } from '../../plan/format.js';
+import { count, describeAction, describeEntryState, describeReleased } from '../../plan/format.js';
 import { loadBinding } from '../../system/binding.js';
 import { loadMountBackend } from '../../system/mount-backend.js';
 import { createLiveSystem, createRecordingSystem } from '../../system/system.js';
@@ -26,12 +26,13 @@ export async function run(
 }
 
 async function applyOnce(opts: CommonOptions & { dryRun?: boolean }, out: Output): Promise<number> {
-  const { model, plan } = await preparePlan({
+  const prepared = await preparePlan({
     configFile: opts.config,
     root: opts.root,
     verbose: opts.verbose,
     cacheModel: !opts.dryRun,
   });
+  const { model, plan } = prepared;
   if (!out.json && model.showWarnings) out.warnings(plan.warnings);
   const verbose = (opts.verbose || model.verbose) && !out.json;
   if (verbose) {
@@ -79,8 +80,7 @@ async function applyOnce(opts: CommonOptions & { dryRun?: boolean }, out: Output
   // Hidden, for fault-injection tests: fail when reaching action N.
   const failAt = process.env.KEEPSAKE_FAIL_AT_ACTION;
   const result = applyPlan(
-    model,
-    plan,
+    prepared,
     sys,
     onEvent,
     new Date(),
@@ -92,6 +92,8 @@ async function applyOnce(opts: CommonOptions & { dryRun?: boolean }, out: Output
     dryRun: !!opts.dryRun,
     actions: plan.actions.length,
     entries: plan.entries.length,
+    ...(result.generation !== undefined ? { generation: result.generation } : {}),
+    released: plan.released,
     recorded: result.recorded,
     ...(result.skipped.length > 0 ? { notRecorded: result.skipped } : {}),
   };
@@ -100,10 +102,11 @@ async function applyOnce(opts: CommonOptions & { dryRun?: boolean }, out: Output
       out.error(
         out.paint(
           'yellow',
-          `keepsake: no record written in ${store}/.keepsake: it is not owned by root alone`,
+          `keepsake: no generation written in ${store}/.keepsake: it is not owned by root alone`,
         ),
       );
   }
+  if (!out.json && result.ok) for (const line of describeReleased(plan.released)) out.line(line);
   if (out.json) out.value(summary);
   else if (!result.ok)
     out.line(out.paint('red', 'apply failed; the steps already taken were undone (see above)'));

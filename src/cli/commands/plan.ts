@@ -1,5 +1,5 @@
 import { preparePlan } from '../../apply/pipeline.js';
-import { count, describeAction, describeProblem } from '../../plan/format.js';
+import { count, describeAction, describeProblem, describeReleased } from '../../plan/format.js';
 import type { CommonOptions } from '../main.js';
 import type { Output } from '../output.js';
 
@@ -20,6 +20,7 @@ export async function run(opts: CommonOptions, out: Output): Promise<number> {
     `${count(plan.entries.length, 'entry', 'entries')}: ${ok} in place, ${pending} to apply, ${refused} refused; ${count(plan.actions.length, 'action')}`,
   );
   for (const a of plan.actions) out.line(`  ${describeAction(a)}`);
+  for (const line of describeReleased(plan.released)) out.line(`  ${line}`);
   if (plan.problems.length > 0) {
     out.line(
       out.paint(

@@ -1,0 +1,48 @@
+// Building the generation an apply leaves behind. Pure.
+
+import type { Model } from '../model/types.js';
+import type { Action, Plan } from '../plan/types.js';
+import { GENERATION_VERSION, type Generation } from './types.js';
+
+/** Actions that set something up (as opposed to taking it down or noting it in utab). */
+const SETS_UP = new Set<Action['kind']>([
+  'mkdir',
+  'create-file',
+  'chown',
+  'chmod',
+  'bind',
+  'symlink',
+]);
+
+/**
+ * The generation after `plan` ran. Its actions are everything keepsake has set up for the
+ * entries it now holds: what earlier applies of this boot did for entries that stayed the
+ * same, plus what this one did; that is what a later apply may take down.
+ */
+export function buildGeneration(
+  model: Model,
+  plan: Plan,
+  previous: Generation | undefined,
+  number: number,
+  appliedAt: Date,
+  keepsake: string,
+  rollbackOf?: number,
+): Generation {
+  const ids = new Set(model.entries.map((e) => e.id));
+  const released = new Set(plan.released.map((r) => r.id));
+  const kept = (a: Action) => a.entry !== undefined && ids.has(a.entry) && !released.has(a.entry);
+  return {
+    version: GENERATION_VERSION,
+    number,
+    keepsake,
+    appliedAt: appliedAt.toISOString(),
+    configFile: model.configFile,
+    root: plan.root,
+    model,
+    actions: [
+      ...(previous?.actions ?? []).filter(kept),
+      ...plan.actions.filter((a) => SETS_UP.has(a.kind) && kept(a)),
+    ],
+    ...(rollbackOf ? { rollbackOf } : {}),
+  };
+}

@@ -1,0 +1,99 @@
+// Reading and writing generations. History lives in each store only root can write
+// (`<store>/.keepsake/generations/NNNNNN.json`); what this boot has applied lives in
+// `<root>/run/keepsake/applied.json`, which vanishes with the boot exactly as the mounts do,
+// so the next apply knows what is live and may be taken down.
+
+import * as fs from 'node:fs';
+import type { Model } from '../model/types.js';
+import { hostPath } from '../plan/paths.js';
+import { lstatOrNull } from '../system/safe-fs.js';
+import { GENERATION_VERSION, type Generation, type GenerationSummary } from './types.js';
+
+export const APPLIED = '/run/keepsake/applied.json';
+const DIR = '.keepsake/generations';
+
+/** Only files and directories that root alone can write are believed. */
+function trusted(path: string, dir: boolean): boolean {
+  const st = lstatOrNull(path);
+  return !!st && (dir ? st.isDirectory() : st.isFile()) && st.uid === 0 && (st.mode & 0o022) === 0;
+}
+
+function readJson(path: string): Generation | undefined {
+  if (!trusted(path, false)) return undefined;
+  try {
+    const g = JSON.parse(fs.readFileSync(path, 'utf8')) as Generation;
+    return g.version === GENERATION_VERSION ? g : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function generationDir(root: string, store: string): string {
+  return hostPath(root, `${store}/${DIR}`);
+}
+
+export function generationFile(number: number): string {
+  return `${String(number).padStart(6, '0')}.json`;
+}
+
+/** Generation numbers found in each store. */
+function numbersIn(root: string, stores: readonly string[]): Map<number, string[]> {
+  const out = new Map<number, string[]>();
+  for (const store of stores) {
+    const dir = generationDir(root, store);
+    if (!trusted(hostPath(root, `${store}/.keepsake`), true) || !trusted(dir, true)) continue;
+    for (const name of fs.readdirSync(dir)) {
+      const m = /^(\d{6,})\.json$/.exec(name);
+      if (!m) continue;
+      const n = Number(m[1]);
+      out.set(n, [...(out.get(n) ?? []), store]);
+    }
+  }
+  return out;
+}
+
+export function readGeneration(
+  root: string,
+  stores: readonly string[],
+  number: number,
+): Generation | undefined {
+  for (const store of numbersIn(root, stores).get(number) ?? []) {
+    const g = readJson(`${generationDir(root, store)}/${generationFile(number)}`);
+    if (g) return g;
+  }
+  return undefined;
+}
+
+export function latestNumber(root: string, stores: readonly string[]): number {
+  return Math.max(0, ...numbersIn(root, stores).keys());
+}
+
+export function listGenerations(root: string, stores: readonly string[]): GenerationSummary[] {
+  const out: GenerationSummary[] = [];
+  for (const [number, holders] of [...numbersIn(root, stores)].sort((a, b) => a[0] - b[0])) {
+    const g = readGeneration(root, holders, number);
+    if (!g) continue;
+    out.push({
+      number,
+      appliedAt: g.appliedAt,
+      keepsake: g.keepsake,
+      configFile: g.configFile,
+      entries: g.model.entries.length,
+      actions: g.actions.length,
+      ...(g.rollbackOf ? { rollbackOf: g.rollbackOf } : {}),
+      stores: holders,
+    });
+  }
+  return out;
+}
+
+/** What the last apply of this boot set up, if anything. */
+export function readApplied(root: string): Generation | undefined {
+  return readJson(hostPath(root, APPLIED));
+}
+
+/** The parts of a model that decide what is set up (not where in the file it was written). */
+export function sameSetup(a: Model, b: Model): boolean {
+  const shape = (m: Model) => JSON.stringify(m.entries.map(({ source: _s, ...rest }) => rest));
+  return shape(a) === shape(b);
+}

@@ -1,0 +1,36 @@
+// A generation: what one successful apply set up, kept in every store that only root can
+// write, under `<store>/.keepsake/generations/`. The next apply plans against the newest one
+// (to take down what the configuration dropped); `rollback` re-applies an older one.
+
+import type { Model } from '../model/types.js';
+import type { Action } from '../plan/types.js';
+
+export const GENERATION_VERSION = 1;
+
+export interface Generation {
+  version: typeof GENERATION_VERSION;
+  number: number;
+  keepsake: string;
+  appliedAt: string; // ISO 8601
+  configFile: string;
+  root: string;
+  /** The normalised configuration that was applied. */
+  model: Model;
+  /** What that apply did; what keepsake created is what it may later take down. */
+  actions: Action[];
+  /** Set when this generation re-applied an older one. */
+  rollbackOf?: number;
+}
+
+/** The facts `keepsake generations` lists. */
+export interface GenerationSummary {
+  number: number;
+  appliedAt: string;
+  keepsake: string;
+  configFile: string;
+  entries: number;
+  actions: number;
+  rollbackOf?: number;
+  /** Stores holding a copy. */
+  stores: string[];
+}

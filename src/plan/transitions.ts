@@ -1,0 +1,144 @@
+// Moving away from the previous generation: entries the configuration dropped, or whose
+// store, method or kind changed, are taken down before anything new is set up. Invariants:
+// only what the previous generation's own actions show keepsake made is taken down (a
+// foreign mount or link is left alone, with a note); the stored data always stays; deeper
+// targets go first, so a child is unmounted before its parent.
+
+import type { Generation } from '../generations/types.js';
+import type { PersistEntry } from '../model/types.js';
+import type { PathState } from '../observe/types.js';
+import { mountStateOf } from './checks.js';
+import type { Ctx } from './context.js';
+import { depthOf, hostPath } from './paths.js';
+import { buildTopology } from './topology.js';
+import type { Action, Released } from './types.js';
+
+const EMPTY_DIR: PathState = {
+  type: 'directory',
+  uid: 0,
+  gid: 0,
+  mode: 0o755,
+  size: 0,
+  dev: 0,
+  ino: 0,
+  empty: true,
+};
+const EMPTY_FILE: PathState = {
+  type: 'file',
+  uid: 0,
+  gid: 0,
+  mode: 0o644,
+  size: 0,
+  dev: 0,
+  ino: 0,
+};
+const GONE: PathState = { type: 'missing', uid: 0, gid: 0, mode: 0, size: 0, dev: 0, ino: 0 };
+
+/** Same target, but set up differently: it must be taken down and set up again. */
+function changed(old: PersistEntry, now: PersistEntry): boolean {
+  return old.kind !== now.kind || old.store !== now.store || old.method !== now.method;
+}
+
+export function planTransitions(ctx: Ctx, previous: Generation | undefined): Released[] {
+  if (!previous) return [];
+  const current = new Map(ctx.model.entries.map((e) => [e.target, e]));
+  const covered = buildTopology(previous.model.entries).covered;
+  const created = new Map<string, Extract<Action, { kind: 'mkdir' | 'create-file' }>>();
+  for (const a of previous.actions) {
+    if ((a.kind === 'mkdir' || a.kind === 'create-file') && a.side === 'target')
+      created.set(a.path, a);
+  }
+  const utab = new Set(ctx.view.observed.utab.map((u) => u.fields.TARGET));
+  const leaving = previous.model.entries
+    .filter((old) => {
+      const now = current.get(old.target);
+      return !now || changed(old, now);
+    })
+    .sort((a, b) => depthOf(b.target) - depthOf(a.target));
+
+  const released: Released[] = [];
+  for (const old of leaving) {
+    const now = current.get(old.target);
+    const base = { id: old.id, target: old.target, store: old.store };
+    if (covered.has(old.id)) {
+      released.push({ ...base, outcome: 'gone', note: 'it had no mount of its own' });
+      continue;
+    }
+    const state = old.method === 'auto' ? mountStateOf(ctx, old) : 'none';
+    const here = ctx.view.stat(old.target);
+    if (state === 'mounted') {
+      const point = ctx.view.mountPoint(old.target);
+      ctx.actions.push({
+        kind: 'unmount',
+        entry: old.id,
+        target: point,
+        source: old.store,
+        entryKind: old.kind,
+        reason: now
+          ? `${old.target} is now kept in ${now.store}`
+          : `${old.target} is no longer declared`,
+      });
+      ctx.unmounted.add(hostPath(ctx.root, point));
+      if (utab.has(old.target)) dropUtab(ctx, old);
+      const made = created.get(ctx.view.canonical(old.target));
+      // Below a keepsake mount lies what keepsake mounted onto: an empty directory or file.
+      if (!now && made) {
+        ctx.actions.push({
+          kind: 'remove',
+          entry: old.id,
+          path: made.path,
+          type: old.kind,
+          uid: made.uid,
+          gid: made.gid,
+          mode: made.mode,
+          reason: 'keepsake made this mount point',
+        });
+        ctx.view.plan(old.target, GONE);
+      } else {
+        ctx.view.plan(old.target, old.kind === 'directory' ? EMPTY_DIR : EMPTY_FILE);
+      }
+      released.push({ ...base, outcome: 'taken-down' });
+    } else if (here.type === 'symlink' && here.linkTarget === old.store) {
+      ctx.actions.push({
+        kind: 'unlink',
+        entry: old.id,
+        path: ctx.view.canonical(old.target),
+        to: old.store,
+        uid: here.uid,
+        gid: here.gid,
+        reason: now
+          ? `${old.target} is now kept differently`
+          : `${old.target} is no longer declared`,
+      });
+      ctx.view.plan(old.target, GONE);
+      released.push({ ...base, outcome: 'taken-down' });
+    } else if (state === 'none' && here.type === 'missing') {
+      released.push({ ...base, outcome: 'gone', note: 'nothing of it is live' });
+    } else {
+      released.push({
+        ...base,
+        outcome: 'left',
+        note:
+          state === 'none'
+            ? `${old.target} is not keepsake's link or mount any more; left alone`
+            : `something else is mounted at ${old.target}; left alone`,
+      });
+    }
+  }
+  return released;
+}
+
+function dropUtab(ctx: Ctx, old: PersistEntry) {
+  ctx.utabDropped.add(old.target);
+  ctx.actions.push({
+    kind: 'utab',
+    remove: true,
+    entry: old.id,
+    target: old.target,
+    source: old.store,
+    device: '',
+    fsRoot: '',
+    options: [],
+    reason: 'its mount is gone',
+  });
+}
