@@ -143,7 +143,7 @@ async function inProcess(spec: ChildSpec, at: (p: string) => string): Promise<In
       root: spec.root,
       cacheModel: true,
     });
-    const { model, plan } = prepared;
+    const { plan } = prepared;
     const t1 = performance.now();
     const result = applyPlan(prepared, sys, () => {}, new Date());
     const t2 = performance.now();

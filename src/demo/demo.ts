@@ -111,7 +111,7 @@ async function runBoot(boot: number, dir: string, out: Output): Promise<number> 
   mount(['--bind', `${dir}/persist`, `${root}/persist`]);
 
   const prepared = await preparePlan({ configFile: `${dir}/keepsake.yaml`, root });
-  const { model, plan } = prepared;
+  const { plan } = prepared;
   const { backend, notice } = loadMountBackend();
   if (notice) out.line(out.paint('yellow', notice));
   const result = applyPlan(

@@ -82,7 +82,9 @@ export function planTransitions(ctx: Ctx, previous: Generation | undefined): Rel
       if (utab.has(old.target)) dropUtab(ctx, old);
       const made = created.get(ctx.view.canonical(old.target));
       // Below a keepsake mount lies what keepsake mounted onto: an empty directory or file.
-      if (!now && made) {
+      // It goes when nothing is mounted there again (a link, or nothing, takes its place).
+      const reused = now && now.kind === old.kind && now.method === 'auto';
+      if (!reused && made) {
         ctx.actions.push({
           kind: 'remove',
           entry: old.id,

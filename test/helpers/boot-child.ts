@@ -78,6 +78,14 @@ for (const step of spec.steps) {
       }
       results.push({ do: 'write' });
       break;
+    case 'remove':
+      fs.rmSync(at(step.path), { recursive: true, force: true });
+      results.push({ do: 'remove' });
+      break;
+    case 'set-config':
+      fs.writeFileSync(spec.config, step.text);
+      results.push({ do: 'set-config' });
+      break;
     case 'mkdir':
       fs.mkdirSync(at(step.path), { recursive: true, mode: 0o755 });
       results.push({ do: 'mkdir' });

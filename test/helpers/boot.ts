@@ -19,6 +19,10 @@ export type Step =
   | { do: 'symlink'; path: string; to: string }
   | { do: 'inspect'; paths: string[] }
   | { do: 'mounts' }
+  /** Replace the configuration file (a change of configuration on the running system). */
+  | { do: 'set-config'; text: string }
+  /** Remove a path (a link itself, not what it points to). */
+  | { do: 'remove'; path: string }
   /** Two applies at once: the first holds the lock for `holdMs`, the second starts later. */
   | { do: 'apply-twice-at-once'; holdMs: number };
 
@@ -26,7 +30,7 @@ export type StepResult =
   | { do: 'apply'; status: number; stdout: string; stderr: string }
   | { do: 'inspect'; paths: Record<string, Inspected> }
   | { do: 'mounts'; points: string[]; utab: string }
-  | { do: 'write' | 'mkdir' | 'symlink' }
+  | { do: 'write' | 'mkdir' | 'symlink' | 'set-config' | 'remove' }
   | {
       do: 'apply-twice-at-once';
       first: { status: number; stderr: string };

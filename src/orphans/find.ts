@@ -1,0 +1,175 @@
+// Which store data no entry refers to. Pure: a function of the model and a listing of the
+// stores (scan.ts). A path is referenced when it lies within some entry's store path, or is an
+// ancestor of one (or of another storage location); the orphans are the top-most paths that
+// are not. A store's own records (`<store>/.keepsake`) are never orphans.
+
+import type { Model } from '../model/types.js';
+import { isWithin } from '../plan/paths.js';
+import type {
+  Blocker,
+  BlockerCode,
+  ListedNode,
+  Orphan,
+  StoreListing,
+  StoreScan,
+  TreeTotals,
+} from './types.js';
+
+/** keepsake's own directory in each store. */
+export const RECORDS_DIR = '.keepsake';
+
+export function childPath(dir: string, name: string): string {
+  return dir === '/' ? `/${name}` : `${dir}/${name}`;
+}
+
+const octal = (mode: number) => mode.toString(8).padStart(4, '0');
+
+/**
+ * Root deletes only inside directories root alone controls: in a tree a user can change, a
+ * planted link or a swapped directory could turn a deletion against data the user cannot
+ * otherwise touch. Returns the blocker for a directory that fails that test.
+ */
+export function controlBlocker(
+  dir: string,
+  uid: number,
+  mode: number,
+  code: Extract<BlockerCode, 'store-not-root' | 'parent-not-root'>,
+): Blocker | undefined {
+  const what = code === 'store-not-root' ? `the store ${dir}` : `its parent ${dir}`;
+  if (uid !== 0) {
+    return {
+      code,
+      path: dir,
+      message: `${what} belongs to uid ${uid}, and root does not delete inside a tree a user controls; delete it as that user`,
+    };
+  }
+  if ((mode & 0o022) !== 0) {
+    return {
+      code,
+      path: dir,
+      message: `${what} can be written by its group or others (mode ${octal(mode)}), and root does not delete inside a tree others control`,
+    };
+  }
+  return undefined;
+}
+
+interface References {
+  /** Entries' store paths: everything within one is referenced as a whole. */
+  entries: string[];
+  /** Entries' store paths and storage locations: their ancestors are referenced. */
+  anchors: string[];
+  /** Storage locations: each is scanned on its own, never as part of another. */
+  roots: Set<string>;
+}
+
+function referencesOf(model: Model, listing: StoreListing): References {
+  const entries = [...new Set(model.entries.map((e) => e.store))];
+  const roots = new Set([...model.stores, ...listing.stores.map((s) => s.store)]);
+  return { entries, anchors: [...new Set([...entries, ...roots])], roots };
+}
+
+const isAncestorOfAny = (path: string, paths: readonly string[]) =>
+  paths.some((p) => isWithin(p, path));
+
+function emptyTotals(): TreeTotals {
+  return { files: 0, directories: 0, bytes: 0, newestMs: 0, mounts: [], errors: [] };
+}
+
+/** Totals of a node and everything listed below it. */
+function totalsOf(node: ListedNode, path: string, into: TreeTotals): void {
+  into.newestMs = Math.max(into.newestMs, node.mtimeMs);
+  if (node.kind !== 'directory') {
+    into.files++;
+    into.bytes += node.size;
+    return;
+  }
+  into.directories++;
+  if (node.mount) {
+    into.mounts.push(path);
+    return;
+  }
+  if (node.below) {
+    into.files += node.below.files;
+    into.directories += node.below.directories;
+    into.bytes += node.below.bytes;
+    into.newestMs = Math.max(into.newestMs, node.below.newestMs);
+    into.mounts.push(...node.below.mounts);
+    into.errors.push(...node.below.errors);
+  }
+  for (const child of node.children ?? []) totalsOf(child, childPath(path, child.name), into);
+}
+
+function orphanOf(store: string, node: ListedNode, path: string, inherited: Blocker[]): Orphan {
+  const t = emptyTotals();
+  totalsOf(node, path, t);
+  const blockers = [...inherited];
+  for (const m of t.mounts) {
+    blockers.push(
+      m === path
+        ? {
+            code: 'mount-point',
+            path: m,
+            message: `a file system is mounted at ${m}; prune never crosses a mount: unmount it first`,
+          }
+        : {
+            code: 'holds-mount',
+            path: m,
+            message: `a file system is mounted inside it at ${m}; prune never crosses a mount: unmount it first`,
+          },
+    );
+  }
+  if (t.errors.length > 0) {
+    blockers.push({
+      code: 'unreadable',
+      path,
+      message: `parts of it could not be read (${t.errors.slice(0, 3).join('; ')})`,
+    });
+  }
+  return {
+    store,
+    path,
+    kind: node.kind,
+    files: t.files,
+    directories: t.directories,
+    bytes: t.bytes,
+    newest: new Date(t.newestMs).toISOString(),
+    prunable: blockers.length === 0,
+    ...(blockers.length > 0 ? { reason: blockers.map((b) => b.message).join('; ') } : {}),
+    blockers,
+    mounts: t.mounts,
+  };
+}
+
+function orphansOfStore(scan: StoreScan, refs: References): Orphan[] {
+  const root = scan.node;
+  if (scan.state !== 'ok' || !root) return [];
+  const storeBlocker = controlBlocker(scan.store, root.uid, root.mode, 'store-not-root');
+  const found: Orphan[] = [];
+  const visit = (dir: ListedNode, dirPath: string, inherited: Blocker[]) => {
+    for (const child of dir.children ?? []) {
+      if (dirPath === scan.store && child.name === RECORDS_DIR) continue;
+      const path = childPath(dirPath, child.name);
+      if (refs.roots.has(path)) continue; // another storage location, scanned on its own
+      if (refs.entries.some((s) => isWithin(path, s))) continue; // an entry's data, whole
+      if (isAncestorOfAny(path, refs.anchors)) {
+        // Referenced as a way to an entry: what else it holds may be orphaned.
+        if (child.kind !== 'directory' || !child.children) continue;
+        const parent = controlBlocker(path, child.uid, child.mode, 'parent-not-root');
+        visit(child, path, inherited.length > 0 || !parent ? inherited : [parent]);
+        continue;
+      }
+      found.push(orphanOf(scan.store, child, path, inherited));
+    }
+  };
+  visit(root, scan.store, storeBlocker ? [storeBlocker] : []);
+  return found.sort((a, b) => b.bytes - a.bytes || (a.path < b.path ? -1 : 1));
+}
+
+/**
+ * The top-most unreferenced paths in every scanned store: grouped by store (in listing
+ * order), largest first.
+ */
+export function findOrphans(model: Model, listing: StoreListing): Orphan[] {
+  const refs = referencesOf(model, listing);
+  return listing.stores.flatMap((scan) => orphansOfStore(scan, refs));
+}

@@ -1,0 +1,219 @@
+// `keepsake prune`: which paths to delete, checked in full before anything is deleted, then
+// the deletion. Paths given on the command line are system paths (as in the configuration);
+// each must be an orphan or lie inside one, and every one is checked before the first
+// deletion. The caller holds the lock.
+
+import * as fs from 'node:fs';
+import path from 'node:path';
+import type { Model } from '../model/types.js';
+import { readMountInfo } from '../observe/mountinfo.js';
+import type { MountInfo } from '../observe/types.js';
+import { hostPath, isWithin, parentOf } from '../plan/paths.js';
+import { childPath, controlBlocker, findOrphans, RECORDS_DIR } from './find.js';
+import { inspectTree, type Removal, removeTreeSafe } from './remove.js';
+import { scanStores } from './scan.js';
+import type { NodeKind, Orphan, StoreListing } from './types.js';
+
+export interface PruneTarget {
+  store: string;
+  /** System path to delete. */
+  path: string;
+  /** The orphan it is or lies in. */
+  orphan: string;
+  kind: NodeKind;
+  files: number;
+  directories: number;
+  bytes: number;
+}
+
+export interface Refusal {
+  path: string;
+  reason: string;
+}
+
+export interface PrunePlan {
+  orphans: Orphan[];
+  /** What will be deleted: empty when anything was refused. */
+  targets: PruneTarget[];
+  refused: Refusal[];
+  /** Orphans left alone because they are not prunable (when no path was given). */
+  kept: Orphan[];
+}
+
+export interface PruneResult {
+  deleted: Array<Omit<Removal, 'kept'> & { store: string }>;
+  /** Parts left in place, with the reason. */
+  kept: Refusal[];
+}
+
+function normalise(arg: string): string | undefined {
+  if (!arg.startsWith('/')) return undefined;
+  const p = path.posix.normalize(arg);
+  return p.length > 1 ? p.replace(/\/+$/, '') : p;
+}
+
+/** Why a path that is no orphan may not be pruned. */
+function notOrphan(model: Model, listing: StoreListing, root: string, p: string): string {
+  const store = [...model.stores].sort((a, b) => b.length - a.length).find((s) => isWithin(p, s));
+  if (!store) return `it is not inside any store (${model.stores.join(', ')})`;
+  if (p === store) return 'it is a store itself';
+  if (isWithin(p, childPath(store, RECORDS_DIR))) return "it holds keepsake's own records";
+  const holder = model.entries.find((e) => isWithin(p, e.store));
+  if (holder) {
+    const where = holder.store === p ? '' : ` (in ${holder.store})`;
+    return `it is the data of the ${holder.kind} entry ${holder.target}${where}`;
+  }
+  const inner = model.entries.filter((e) => isWithin(e.store, p));
+  const first = inner[0];
+  if (first) {
+    const more = inner.length > 1 ? ` and ${inner.length - 1} more` : '';
+    return `it holds the data of the ${first.kind} entry ${first.target}${more}`;
+  }
+  if (!lstatQuiet(hostPath(root, p))) return 'it does not exist';
+  for (const scan of listing.stores) {
+    if (scan.store === store && scan.state !== 'ok') return `its store is ${scan.state}`;
+    for (const s of scan.skipped) {
+      if (isWithin(p, s.path)) return `it lies in ${s.path}, which was not scanned: ${s.reason}`;
+    }
+  }
+  return 'it is not orphaned store data (keepsake orphans lists what is)';
+}
+
+function lstatQuiet(p: string): fs.Stats | undefined {
+  try {
+    return fs.lstatSync(p, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
+}
+
+/** A path strictly inside an orphan: nothing in the way, and root's alone to delete. */
+function insideOrphan(root: string, o: Orphan, p: string): string | undefined {
+  for (const b of o.blockers) {
+    if (b.code === 'store-not-root' || b.code === 'parent-not-root') return b.message;
+    if (b.code === 'mount-point' || b.code === 'holds-mount') {
+      if (isWithin(p, b.path)) return `it lies on another file system, mounted at ${b.path}`;
+      if (isWithin(b.path, p)) return `a file system is mounted inside it at ${b.path}`;
+    }
+  }
+  // Every directory from the orphan down to its parent: real, and root's alone.
+  const dirs: string[] = [];
+  for (let d = parentOf(p); isWithin(d, o.path); d = parentOf(d)) dirs.unshift(d);
+  for (const d of dirs) {
+    const st = lstatQuiet(hostPath(root, d));
+    if (!st) return 'it does not exist';
+    if (st.isSymbolicLink()) return `${d} is a symbolic link, which prune never follows`;
+    if (!st.isDirectory()) return 'it does not exist';
+    const blocker = controlBlocker(d, st.uid, st.mode & 0o7777, 'parent-not-root');
+    if (blocker) return blocker.message;
+  }
+  if (!lstatQuiet(hostPath(root, p))) return 'it does not exist';
+  return undefined;
+}
+
+/** Drops duplicates and paths inside another chosen path. */
+function topMost<T extends { path: string }>(items: T[]): T[] {
+  const sorted = [...items].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const out: T[] = [];
+  for (const item of sorted) if (!out.some((o) => isWithin(item.path, o.path))) out.push(item);
+  return out;
+}
+
+/**
+ * Decides what `keepsake prune [PATH...]` deletes: with no path, every prunable orphan. Scans,
+ * finds orphans and checks every target in full (through verified descriptors, for mounts
+ * and unreadable parts); any refusal leaves `targets` empty.
+ */
+export function planPrune(
+  model: Model,
+  root: string,
+  args: readonly string[],
+  mounts: readonly MountInfo[] = readMountInfo(),
+): PrunePlan {
+  const listing = scanStores(model, root, mounts);
+  const orphans = findOrphans(model, listing);
+  const refused: Refusal[] = [];
+  let chosen: Array<{ path: string; orphan: Orphan }> = [];
+  let kept: Orphan[] = [];
+  if (args.length === 0) {
+    chosen = orphans.filter((o) => o.prunable).map((o) => ({ path: o.path, orphan: o }));
+    kept = orphans.filter((o) => !o.prunable);
+  } else {
+    for (const arg of args) {
+      const p = normalise(arg);
+      if (p === undefined) {
+        refused.push({
+          path: arg,
+          reason:
+            'not an absolute path (give the path as the system sees it, e.g. /persist/var/lib/old)',
+        });
+        continue;
+      }
+      const orphan = orphans.find((o) => isWithin(p, o.path));
+      if (!orphan) {
+        refused.push({ path: p, reason: notOrphan(model, listing, root, p) });
+        continue;
+      }
+      const reason = p === orphan.path ? orphan.reason : insideOrphan(root, orphan, p);
+      if (reason) refused.push({ path: p, reason });
+      else chosen.push({ path: p, orphan });
+    }
+  }
+  const targets: PruneTarget[] = [];
+  for (const { path: p, orphan } of topMost(chosen)) {
+    try {
+      const check = inspectTree(hostPath(root, p), mounts);
+      const mount = check.mounts[0];
+      const problem = check.problems[0];
+      if (mount !== undefined) {
+        refused.push({
+          path: p,
+          reason: `a file system is mounted ${mount === check.path ? 'there' : `inside it at ${systemPath(root, mount)}`}; prune never crosses a mount`,
+        });
+      } else if (problem) {
+        refused.push({ path: p, reason: `${systemPath(root, problem.path)}: ${problem.reason}` });
+      } else {
+        targets.push({
+          store: orphan.store,
+          path: p,
+          orphan: orphan.path,
+          kind: check.kind,
+          files: check.files,
+          directories: check.directories,
+          bytes: check.bytes,
+        });
+      }
+    } catch (error) {
+      refused.push({ path: p, reason: error instanceof Error ? error.message : String(error) });
+    }
+  }
+  return { orphans, targets: refused.length > 0 ? [] : targets, refused, kept };
+}
+
+/** `--root`'s prefix taken off a host path, for messages. */
+export function systemPath(root: string, host: string): string {
+  if (root === '/') return host;
+  return host === root ? '/' : host.startsWith(`${root}/`) ? host.slice(root.length) : host;
+}
+
+/** Deletes the planned targets, one after the other; a target that fails is reported. */
+export function carryOutPrune(
+  plan: PrunePlan,
+  root: string,
+  mounts: readonly MountInfo[] = readMountInfo(),
+): PruneResult {
+  const result: PruneResult = { deleted: [], kept: [] };
+  for (const t of plan.targets) {
+    try {
+      const { kept, ...removed } = removeTreeSafe(hostPath(root, t.path), { mounts });
+      result.deleted.push({ ...removed, path: t.path, store: t.store });
+      for (const k of kept) result.kept.push({ path: systemPath(root, k.path), reason: k.reason });
+    } catch (error) {
+      result.kept.push({
+        path: t.path,
+        reason: error instanceof Error ? error.message : String(error),
+      });
+    }
+  }
+  return result;
+}

@@ -1,0 +1,228 @@
+// Deleting a tree as root without ever following a symbolic link or leaving the file system.
+// Every directory is opened through a verified descriptor (safe-fs `withVerifiedPath`), must
+// sit on the same mount as the tree's parent (st_dev, the descriptor's mnt_id, and the mount
+// table), and its entries are removed through `/proc/self/fd/<dirfd>/<name>`: unlink and
+// rmdir never follow the last component, so a link planted anywhere is removed as a link.
+// The whole tree is checked before the first deletion; a mount inside it is a refusal.
+
+import * as fs from 'node:fs';
+import { KeepsakeError, UsageError } from '../errors.js';
+import { topMountAt } from '../observe/mount-table.js';
+import { readMountInfo } from '../observe/mountinfo.js';
+import type { MountInfo } from '../observe/types.js';
+import { baseName, parentOf } from '../plan/paths.js';
+import { describeErrno, withVerifiedPath } from '../system/safe-fs.js';
+import { childPath } from './find.js';
+import { kindOf } from './scan.js';
+import type { NodeKind } from './types.js';
+
+/** Store data that prune will not delete; nothing was deleted. */
+export class PruneRefusedError extends KeepsakeError {
+  readonly code = 'prune-refused';
+  readonly path: string;
+  constructor(path: string, message: string, hint?: string) {
+    super(message, hint);
+    this.path = path;
+  }
+}
+
+export interface TreeCounts {
+  /** Everything that is not a directory (files, links, others). */
+  files: number;
+  directories: number;
+  /** lstat sizes of everything that is not a directory. */
+  bytes: number;
+}
+
+export interface TreeCheck extends TreeCounts {
+  path: string;
+  kind: NodeKind;
+  /** Mount points found at or inside it (never entered). */
+  mounts: string[];
+  /** What could not be walked, and why. */
+  problems: Array<{ path: string; reason: string }>;
+}
+
+export interface Removal extends TreeCounts {
+  path: string;
+  kind: NodeKind;
+  /** What was left in place (a mount that appeared, an error), and why. */
+  kept: Array<{ path: string; reason: string }>;
+}
+
+interface Walk extends TreeCounts {
+  remove: boolean;
+  mounts: readonly MountInfo[];
+  dev: number;
+  mountId: number | undefined;
+  mountsFound: string[];
+  problems: Array<{ path: string; reason: string }>;
+}
+
+/** The mount id of the object behind a `/proc/self/fd/N` alias (from fdinfo). */
+function mountIdOf(procPath: string): number | undefined {
+  const fd = procPath.slice(procPath.lastIndexOf('/') + 1);
+  try {
+    const m = /^mnt_id:\s*(\d+)$/m.exec(fs.readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function reasonOf(error: unknown): string {
+  if (error instanceof KeepsakeError) return error.message;
+  const code = (error as NodeJS.ErrnoException).code;
+  return code ? `${describeErrno(code)} (${code})` : String(error);
+}
+
+/** Walks the directory `dir` (and, when removing, empties it); true when all of it went. */
+function walkDir(dir: string, w: Walk): boolean {
+  return withVerifiedPath(dir, 'directory', (proc, st) => {
+    const mountId = w.mountId === undefined ? undefined : mountIdOf(proc);
+    if (st.dev !== w.dev || mountId !== w.mountId || topMountAt(w.mounts, dir)) {
+      w.mountsFound.push(dir);
+      return false;
+    }
+    let names: string[];
+    try {
+      names = fs.readdirSync(proc);
+    } catch (error) {
+      w.problems.push({ path: dir, reason: `cannot be listed: ${reasonOf(error)}` });
+      return false;
+    }
+    let all = true;
+    for (const name of names) if (!walkEntry(proc, dir, name, w)) all = false;
+    return all;
+  });
+}
+
+/** One entry of a verified directory; true when it is gone (or, checking, fully walkable). */
+function walkEntry(parentProc: string, parent: string, name: string, w: Walk): boolean {
+  const path = childPath(parent, name);
+  const alias = `${parentProc}/${name}`;
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(alias);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return true; // already gone
+    w.problems.push({ path, reason: reasonOf(error) });
+    return false;
+  }
+  if (st.isDirectory()) {
+    let emptied: boolean;
+    try {
+      emptied = walkDir(path, w);
+    } catch (error) {
+      w.problems.push({ path, reason: reasonOf(error) });
+      return false;
+    }
+    if (!emptied) return false;
+    if (w.remove) {
+      try {
+        fs.rmdirSync(alias);
+      } catch (error) {
+        w.problems.push({ path, reason: `cannot remove the directory: ${reasonOf(error)}` });
+        return false;
+      }
+    }
+    w.directories++;
+    return true;
+  }
+  if (w.remove) {
+    try {
+      fs.unlinkSync(alias); // removes a link itself, never what it points to
+    } catch (error) {
+      w.problems.push({ path, reason: `cannot remove: ${reasonOf(error)}` });
+      return false;
+    }
+  }
+  w.files++;
+  w.bytes += st.size;
+  return true;
+}
+
+function walkTree(target: string, remove: boolean, mounts: readonly MountInfo[]) {
+  if (target === '/' || parentOf(target) === target) {
+    throw new UsageError(`refusing to delete '${target}'`);
+  }
+  return withVerifiedPath(parentOf(target), 'directory', (parentProc, parentSt) => {
+    const w: Walk = {
+      remove,
+      mounts,
+      dev: parentSt.dev,
+      mountId: mountIdOf(parentProc),
+      files: 0,
+      directories: 0,
+      bytes: 0,
+      mountsFound: [],
+      problems: [],
+    };
+    const st = fs.lstatSync(`${parentProc}/${baseName(target)}`, { throwIfNoEntry: false });
+    if (!st) {
+      throw new PruneRefusedError(target, `'${target}' does not exist`);
+    }
+    walkEntry(parentProc, parentOf(target), baseName(target), w);
+    return { w, kind: kindOf(st) };
+  });
+}
+
+/** Everything `removeTreeSafe` would delete, checked and counted; changes nothing. */
+export function inspectTree(
+  target: string,
+  mounts: readonly MountInfo[] = readMountInfo(),
+): TreeCheck {
+  const { w, kind } = walkTree(target, false, mounts);
+  return {
+    path: target,
+    kind,
+    files: w.files,
+    directories: w.directories,
+    bytes: w.bytes,
+    mounts: w.mountsFound,
+    problems: w.problems,
+  };
+}
+
+/**
+ * Deletes `target` (a file, link or directory tree) without following links or crossing
+ * mounts. Refuses, deleting nothing, when the check finds a mount or a part it cannot walk.
+ * Should something change between the check and the deletion (a mount appears), that part
+ * is left in place and reported in `kept`.
+ */
+export function removeTreeSafe(
+  target: string,
+  opts: { mounts?: readonly MountInfo[] } = {},
+): Removal {
+  const mounts = opts.mounts ?? readMountInfo();
+  const check = inspectTree(target, mounts);
+  const mount = check.mounts[0];
+  if (mount !== undefined) {
+    throw new PruneRefusedError(
+      target,
+      mount === target
+        ? `refusing to delete '${target}': a file system is mounted there`
+        : `refusing to delete '${target}': a file system is mounted inside it at '${mount}'`,
+      'prune never crosses a mount point; unmount it first',
+    );
+  }
+  const problem = check.problems[0];
+  if (problem) {
+    throw new PruneRefusedError(
+      target,
+      `refusing to delete '${target}': '${problem.path}' ${problem.reason}`,
+    );
+  }
+  const { w, kind } = walkTree(target, true, mounts);
+  return {
+    path: target,
+    kind,
+    files: w.files,
+    directories: w.directories,
+    bytes: w.bytes,
+    kept: [
+      ...w.mountsFound.map((path) => ({ path, reason: 'a file system is mounted there' })),
+      ...w.problems,
+    ],
+  };
+}

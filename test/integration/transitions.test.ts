@@ -1,0 +1,164 @@
+// Config changes on a running system: what the configuration dropped or changed is taken
+// down (only what keepsake made), the stored data stays, and generations record each setup.
+
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import { after, describe, it } from 'node:test';
+import { requireNamespaces, type StepResult, TestSystem } from '../helpers/boot.js';
+
+const skip = requireNamespaces();
+const systems: TestSystem[] = [];
+after(() => {
+  for (const s of systems) s.cleanup();
+});
+
+const BEFORE = `persistence:
+  /persist:
+    hideMounts: true
+    directories: [/var/log, /srv/old, /srv/moving, /srv/flip]
+    files: [/etc/old.conf]
+`;
+const AFTER = `persistence:
+  /persist:
+    hideMounts: true
+    directories: [/var/log, { directory: /srv/flip, method: symlink }]
+  /state:
+    directories: [/srv/moving]
+`;
+
+type Applied = Extract<StepResult, { do: 'apply' }>;
+const applied = (r: StepResult | undefined): Applied => {
+  assert.ok(r?.do === 'apply');
+  return r;
+};
+const summary = (r: Applied) =>
+  JSON.parse(r.stdout.trim().split('\n').at(-1)!) as {
+    ok: boolean;
+    actions: number;
+    generation: number;
+    released: Array<{ target: string; outcome: string; store: string }>;
+  };
+
+function system() {
+  const s = new TestSystem({ config: BEFORE, stores: ['/persist', '/state'] });
+  systems.push(s);
+  fs.mkdirSync(s.disk('/persist', '/srv/old'), { recursive: true });
+  fs.writeFileSync(s.disk('/persist', '/srv/old/keep.txt'), 'old data');
+  fs.mkdirSync(s.disk('/state', '/srv/moving'), { recursive: true });
+  fs.writeFileSync(s.disk('/state', '/srv/moving/new.txt'), 'state copy');
+  return s;
+}
+
+describe('config changes between applies', { skip }, () => {
+  it('takes down dropped entries, moves changed ones, keeps every byte in the stores', () => {
+    const s = system();
+    const [first, , , , second, third, state, mounts] = s.boot([
+      { do: 'apply', args: ['--json'] },
+      { do: 'write', path: '/srv/moving/persist.txt', content: 'persist copy' },
+      { do: 'write', path: '/etc/old.conf', content: 'conf' },
+      { do: 'set-config', text: AFTER },
+      { do: 'apply', args: ['--json'] },
+      { do: 'apply', args: ['--json'] },
+      {
+        do: 'inspect',
+        paths: [
+          '/srv/old',
+          '/srv/moving/new.txt',
+          '/srv/moving/persist.txt',
+          '/srv/flip',
+          '/etc/old.conf',
+        ],
+      },
+      { do: 'mounts' },
+    ]);
+    assert.equal(applied(first).status, 0, applied(first).stderr);
+    assert.equal(summary(applied(first)).generation, 1);
+    const change = applied(second);
+    assert.equal(change.status, 0, change.stderr + change.stdout);
+    const sum = summary(change);
+    assert.equal(sum.generation, 2);
+    const released = Object.fromEntries(sum.released.map((r) => [r.target, r.outcome]));
+    assert.deepEqual(released, {
+      '/srv/old': 'taken-down',
+      '/srv/moving': 'taken-down',
+      '/srv/flip': 'taken-down',
+      '/etc/old.conf': 'taken-down',
+    });
+    // the next apply is a no-op and stays on the same generation
+    assert.deepEqual([summary(applied(third)).actions, summary(applied(third)).generation], [0, 2]);
+    assert.ok(state?.do === 'inspect');
+    const p = state.paths;
+    assert.equal(p['/srv/old']!.type, 'missing', 'the mount point keepsake made is gone');
+    assert.equal(p['/srv/moving/new.txt']!.content, 'state copy', 'now from the new store');
+    assert.equal(p['/srv/moving/persist.txt']!.type, 'missing');
+    assert.equal(p['/srv/flip']!.link, '/persist/srv/flip');
+    assert.equal(p['/etc/old.conf']!.type, 'missing', 'the link keepsake made is gone');
+    assert.ok(mounts?.do === 'mounts');
+    assert.ok(!mounts.points.includes('/srv/old'));
+    assert.doesNotMatch(mounts.utab, /TARGET=\/srv\/old /);
+    assert.doesNotMatch(mounts.utab, /TARGET=\/srv\/moving /, '/state does not hide its mounts');
+    // nothing was lost: every byte is still in a store
+    assert.equal(fs.readFileSync(s.disk('/persist', '/srv/old/keep.txt'), 'utf8'), 'old data');
+    assert.equal(
+      fs.readFileSync(s.disk('/persist', '/srv/moving/persist.txt'), 'utf8'),
+      'persist copy',
+    );
+    assert.equal(fs.readFileSync(s.disk('/persist', '/etc/old.conf'), 'utf8'), 'conf');
+    assert.deepEqual(fs.readdirSync(s.disk('/persist', '/.keepsake/generations')), [
+      '000001.json',
+      '000002.json',
+    ]);
+    assert.deepEqual(fs.readdirSync(s.disk('/state', '/.keepsake/generations')), ['000002.json']);
+
+    // a reboot with the same configuration is the same generation
+    const [rebooted] = s.boot([{ do: 'apply', args: ['--json'] }]);
+    assert.equal(applied(rebooted).status, 0, applied(rebooted).stderr);
+    assert.equal(summary(applied(rebooted)).generation, 2);
+    assert.deepEqual(summary(applied(rebooted)).released, []);
+  });
+
+  it('leaves alone what it did not make', () => {
+    const s = system();
+    const [first, , , , second, state] = s.boot([
+      { do: 'apply' },
+      // a program replaced keepsake's link with a file of its own
+      { do: 'remove', path: '/etc/old.conf' },
+      { do: 'write', path: '/etc/old.conf', content: 'mine' },
+      { do: 'set-config', text: BEFORE.replace('    files: [/etc/old.conf]\n', '') },
+      { do: 'apply', args: ['--json'] },
+      { do: 'inspect', paths: ['/etc/old.conf'] },
+    ]);
+    assert.equal(applied(first).status, 0, applied(first).stderr);
+    const change = applied(second);
+    assert.equal(change.status, 0, change.stdout);
+    assert.deepEqual(
+      summary(change).released.map((r) => [r.target, r.outcome]),
+      [['/etc/old.conf', 'left']],
+    );
+    assert.ok(state?.do === 'inspect');
+    assert.equal(state.paths['/etc/old.conf']!.content, 'mine');
+  });
+
+  it('undoes a transition that fails half-way: the old setup is back', () => {
+    const s = system();
+    const [first, before, , failed, after] = s.boot([
+      { do: 'apply' },
+      { do: 'mounts' },
+      { do: 'set-config', text: AFTER },
+      { do: 'apply', args: ['--json'], env: { KEEPSAKE_FAIL_AT_ACTION: '6' } },
+      { do: 'mounts' },
+    ]);
+    assert.equal(applied(first).status, 0, applied(first).stderr);
+    const f = applied(failed);
+    assert.equal(f.status, 1);
+    const events = f.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { status?: string });
+    assert.ok(events.some((e) => e.status === 'undone'));
+    assert.ok(!events.some((e) => e.status === 'undo-failed'));
+    assert.ok(before?.do === 'mounts' && after?.do === 'mounts');
+    assert.deepEqual([...after.points].sort(), [...before.points].sort());
+    assert.equal(after.utab, before.utab);
+  });
+});
