@@ -16,7 +16,7 @@ export interface CommonOptions {
 }
 
 type Runner = (
-  opts: CommonOptions & Record<string, unknown>,
+  opts: CommonOptions & { args: string[] } & Record<string, unknown>,
   out: Output,
 ) => Promise<number> | number;
 
@@ -28,10 +28,15 @@ export async function main(argv: string[]): Promise<number> {
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
 
-  const command = (name: string, description: string, load: () => Promise<{ run: Runner }>) => {
-    const cmd = program
-      .command(name)
-      .description(description)
+  const command = (
+    name: string,
+    description: string,
+    load: () => Promise<{ run: Runner }>,
+    args: string[] = [],
+  ) => {
+    const cmd = program.command(name).description(description);
+    for (const a of args) cmd.argument(a);
+    cmd
       .addOption(
         new Option('-c, --config <file>', 'configuration file (.yaml, .yml, .toml or .json)')
           .env('KEEPSAKE_CONFIG')
@@ -41,10 +46,15 @@ export async function main(argv: string[]): Promise<number> {
       .option('--json', 'print JSON for scripts', false)
       .option('-v, --verbose', 'say more', false)
       .option('--no-color', 'never colour the output');
-    cmd.action(async (opts: CommonOptions & Record<string, unknown>) => {
+    // commander passes the positional arguments first, then the options, then the command.
+    cmd.action(async (...got: unknown[]) => {
+      const opts = got[args.length] as CommonOptions & Record<string, unknown>;
+      const positional = got
+        .slice(0, args.length)
+        .filter((x): x is string => typeof x === 'string');
       const out = createOutput({ json: opts.json, ...(opts.color ? {} : { color: false }) });
       try {
-        code = await (await load()).run(opts, out);
+        code = await (await load()).run({ ...opts, args: positional }, out);
       } catch (e) {
         out.failure(e);
         code = exitCodeFor(e);
@@ -69,6 +79,23 @@ export async function main(argv: string[]): Promise<number> {
     () => import('./commands/status.js'),
   );
   command('check', 'validate the configuration only', () => import('./commands/check.js'));
+  command(
+    'generations',
+    'list the generations recorded in the stores',
+    () => import('./commands/generations.js'),
+  );
+  command(
+    'diff-generations',
+    'show what changed between two generations',
+    () => import('./commands/diff-generations.js'),
+    ['<from>', '<to>'],
+  );
+  command(
+    'rollback',
+    "re-apply an older generation's setup (default: the one before the live one)",
+    () => import('./commands/rollback.js'),
+    ['[generation]'],
+  ).option('-n, --dry-run', 'show what would be done, change nothing', false);
   program
     .command('demo')
     .description('show keepsake at work in a throw-away namespace: apply, write, reboot, compare')

@@ -161,4 +161,45 @@ describe('config changes between applies', { skip }, () => {
     assert.deepEqual([...after.points].sort(), [...before.points].sort());
     assert.equal(after.utab, before.utab);
   });
+
+  it('lists generations, diffs them, and rolls back to an earlier one', () => {
+    const s = system();
+    const [, , , list, diff, rollback, mounts, state] = s.boot([
+      { do: 'apply' },
+      { do: 'set-config', text: AFTER },
+      { do: 'apply' },
+      { do: 'apply', command: 'generations', args: ['--json'] },
+      { do: 'apply', command: 'diff-generations', args: ['1', '2', '--json'] },
+      { do: 'apply', command: 'rollback', args: ['--json'] },
+      { do: 'mounts' },
+      { do: 'inspect', paths: ['/srv/old/keep.txt', '/srv/flip'] },
+    ]);
+    const l = JSON.parse(applied(list).stdout) as {
+      live: number;
+      generations: Array<{ number: number }>;
+    };
+    assert.deepEqual([l.live, l.generations.map((g) => g.number)], [2, [1, 2]]);
+    const d = JSON.parse(applied(diff).stdout) as {
+      removed: Array<{ target: string }>;
+      changed: Array<{ target: string; changes: string[] }>;
+    };
+    assert.deepEqual(d.removed.map((e) => e.target).sort(), ['/etc/old.conf', '/srv/old']);
+    assert.deepEqual(d.changed.map((c) => [c.target, c.changes]).sort(), [
+      ['/srv/flip', ['method: auto → symlink']],
+      [
+        '/srv/moving',
+        ['store: /persist/srv/moving → /state/srv/moving', 'hideMount: true → false'],
+      ],
+    ]);
+    const r = applied(rollback);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    const result = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { generation: number };
+    assert.equal(result.generation, 3);
+    assert.ok(mounts?.do === 'mounts');
+    for (const p of ['/srv/old', '/srv/moving', '/srv/flip'])
+      assert.ok(mounts.points.includes(p), p);
+    assert.ok(state?.do === 'inspect');
+    assert.equal(state.paths['/srv/old/keep.txt']!.content, 'old data');
+    assert.equal(state.paths['/srv/flip']!.type, 'directory');
+  });
 });

@@ -1,6 +1,7 @@
 import type { ExecuteEvent } from '../../apply/execute.js';
 import { acquireLock } from '../../apply/lock.js';
 import { applyPlan, preparePlan, resolveRoot } from '../../apply/pipeline.js';
+import type { Model } from '../../model/types.js';
 import { count, describeAction, describeEntryState, describeReleased } from '../../plan/format.js';
 import { loadBinding } from '../../system/binding.js';
 import { loadMountBackend } from '../../system/mount-backend.js';
@@ -8,29 +9,41 @@ import { createLiveSystem, createRecordingSystem } from '../../system/system.js'
 import type { CommonOptions } from '../main.js';
 import type { Output } from '../output.js';
 
+/** What rollback changes about an apply: the model comes from an older generation. */
+export interface ApplySource {
+  model?: Model;
+  rollbackOf?: number;
+}
+
 export async function run(
   opts: CommonOptions & { dryRun?: boolean },
   out: Output,
+  source: ApplySource = {},
 ): Promise<number> {
-  if (opts.dryRun) return applyOnce(opts, out);
+  if (opts.dryRun) return applyOnce(opts, out, source);
   // Observing, planning and acting all happen under the lock: a plan is only true while no
   // other keepsake changes the same root.
   const lock = acquireLock(resolveRoot(opts.root), loadBinding().binding, 'apply');
   try {
     const pause = Number(process.env.KEEPSAKE_TEST_HOLD_LOCK_MS ?? 0); // hidden, for tests
     if (pause > 0) await new Promise((r) => setTimeout(r, pause));
-    return await applyOnce(opts, out);
+    return await applyOnce(opts, out, source);
   } finally {
     lock.release();
   }
 }
 
-async function applyOnce(opts: CommonOptions & { dryRun?: boolean }, out: Output): Promise<number> {
+async function applyOnce(
+  opts: CommonOptions & { dryRun?: boolean },
+  out: Output,
+  source: ApplySource,
+): Promise<number> {
   const prepared = await preparePlan({
     configFile: opts.config,
     root: opts.root,
     verbose: opts.verbose,
     cacheModel: !opts.dryRun,
+    ...(source.model ? { model: source.model } : {}),
   });
   const { model, plan } = prepared;
   if (!out.json && model.showWarnings) out.warnings(plan.warnings);
@@ -79,13 +92,10 @@ async function applyOnce(opts: CommonOptions & { dryRun?: boolean }, out: Output
   };
   // Hidden, for fault-injection tests: fail when reaching action N.
   const failAt = process.env.KEEPSAKE_FAIL_AT_ACTION;
-  const result = applyPlan(
-    prepared,
-    sys,
-    onEvent,
-    new Date(),
-    failAt ? { failAt: Number(failAt) } : {},
-  );
+  const result = applyPlan(prepared, sys, onEvent, new Date(), {
+    ...(failAt ? { failAt: Number(failAt) } : {}),
+    ...(source.rollbackOf ? { rollbackOf: source.rollbackOf } : {}),
+  });
   const summary = {
     event: 'result',
     ok: result.ok,

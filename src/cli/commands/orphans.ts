@@ -1,0 +1,53 @@
+import { loadModel } from '../../apply/model-cache.js';
+import { resolveRoot } from '../../apply/pipeline.js';
+import { findOrphans } from '../../orphans/find.js';
+import { byStore, describeOrphan, formatBytes } from '../../orphans/format.js';
+import { scanStores } from '../../orphans/scan.js';
+import { count } from '../../plan/format.js';
+import type { CommonOptions } from '../main.js';
+import type { Output } from '../output.js';
+
+const STATE: Record<string, string> = {
+  missing: 'does not exist',
+  symlink: 'is a symbolic link, which keepsake does not follow',
+  'not-directory': 'is not a directory',
+};
+
+/** Store data no entry refers to, by store, largest first. Read-only; exit 0. */
+export async function run(opts: CommonOptions, out: Output): Promise<number> {
+  const root = resolveRoot(opts.root);
+  const model = await loadModel(opts.config, { root, verbose: opts.verbose, store: false });
+  const listing = scanStores(model, root);
+  const orphans = findOrphans(model, listing);
+  if (out.json) {
+    out.value(orphans);
+    return 0;
+  }
+  for (const scan of listing.stores) {
+    const state = STATE[scan.state];
+    if (state) out.line(out.paint('dim', `${scan.store} ${state}: nothing to scan`));
+    for (const s of scan.skipped) {
+      out.line(out.paint('dim', `${s.path} not scanned: ${s.reason}`));
+    }
+  }
+  if (orphans.length === 0) {
+    out.line(out.paint('green', `no orphaned data in ${model.stores.join(', ')}`));
+    return 0;
+  }
+  for (const [store, list] of byStore(orphans)) {
+    const bytes = list.reduce((n, o) => n + o.bytes, 0);
+    out.line(out.paint('bold', `${store}: ${count(list.length, 'orphan')}, ${formatBytes(bytes)}`));
+    for (const o of list) {
+      out.line(`  ${describeOrphan(o)}`);
+      if (!o.prunable) out.line(out.paint('yellow', `      not prunable: ${o.reason}`));
+    }
+  }
+  const prunable = orphans.filter((o) => o.prunable);
+  const bytes = prunable.reduce((n, o) => n + o.bytes, 0);
+  out.line(
+    prunable.length === 0
+      ? 'none of them can be pruned by keepsake (see the reasons above)'
+      : `to delete them: keepsake prune PATH... --yes (without PATH: all ${count(prunable.length, 'prunable orphan')}, ${formatBytes(bytes)})`,
+  );
+  return 0;
+}
