@@ -110,6 +110,7 @@ export class Builder {
         parents: ownerDraft(input.parents, { ...ids, mode: 0o755 }),
         hideMount: input.hideMount ?? loc.hideMounts,
         allowTrash: input.allowTrash ?? loc.allowTrash,
+        adopt: input.adopt ?? loc.adopt,
         source: input.source,
       });
     }

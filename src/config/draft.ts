@@ -30,6 +30,7 @@ export interface Draft {
   home?: HomeRef;
   hideMount: boolean;
   allowTrash: boolean;
+  adopt: boolean;
   source: SourceRef;
 }
 

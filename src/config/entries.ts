@@ -24,6 +24,7 @@ export interface EntryInput {
   storagePath?: string;
   hideMount?: boolean;
   allowTrash?: boolean;
+  adopt?: boolean;
   parents: { user?: AccountRef; group?: AccountRef; mode?: number };
 }
 
@@ -126,6 +127,8 @@ function readEntries(
       if (hideMount !== undefined) input.hideMount = hideMount;
       const allowTrash = bool(fields, 'allowTrash');
       if (allowTrash !== undefined) input.allowTrash = allowTrash;
+      const adopt = bool(fields, 'adopt');
+      if (adopt !== undefined) input.adopt = adopt;
       const parentNode = fields.get('parentDirectory');
       if (parentNode !== undefined) {
         const pAt = [...at, 'parentDirectory'];

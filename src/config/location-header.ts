@@ -12,6 +12,8 @@ export interface LocationInfo {
   enabled: boolean;
   hideMounts: boolean;
   allowTrash: boolean;
+  /** Move data found at targets into the store instead of refusing (see `adopt`). */
+  adopt: boolean;
   enableWarnings?: boolean;
   enableDebugging?: boolean;
   fields: Fields;
@@ -61,6 +63,7 @@ export function readLocationHeader(
     enabled: bool(fields, 'enable') ?? true,
     hideMounts: bool(fields, 'hideMounts') ?? false,
     allowTrash: bool(fields, 'allowTrash') ?? false,
+    adopt: bool(fields, 'adopt') ?? false,
     fields,
   };
   const warnings = bool(fields, 'enableWarnings');

@@ -52,6 +52,7 @@ function toEntry(d: Draft, accounts: Accounts): PersistEntry {
     parents: resolveOwnership(d.parents, accounts),
     hideMount: d.hideMount,
     allowTrash: d.allowTrash,
+    adopt: d.adopt,
     source: d.source,
   };
   if (d.home !== undefined) entry.home = { ...d.home };

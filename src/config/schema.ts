@@ -94,6 +94,14 @@ const locationOptions: OptionSpec[] = [
       'Mark the bind mounts `x-gvfs-trash` so that file managers may move files to the trash inside them.',
   },
   {
+    name: 'adopt',
+    type: boolean,
+    typeLabel: 'boolean',
+    default: 'false',
+    description:
+      'Data found at a target is moved into the store (or, when the store already holds data, set aside in `<store>/.keepsake/backup/`) instead of stopping the apply; as `apply --adopt` does for one run.',
+  },
+  {
     name: 'enableWarnings',
     type: boolean,
     typeLabel: 'boolean',
@@ -191,6 +199,13 @@ function entrySection(
         typeLabel: 'boolean',
         default: "the location's `allowTrash`",
         description: 'Allow file managers to use a trash directory inside this bind mount.',
+      },
+      {
+        name: 'adopt',
+        type: boolean,
+        typeLabel: 'boolean',
+        default: "the location's `adopt`",
+        description: 'Move data found at this target into the store instead of refusing.',
       },
       {
         name: 'parentDirectory',

@@ -55,6 +55,8 @@ export interface PersistEntry {
   home?: HomeRef;
   hideMount: boolean;
   allowTrash: boolean;
+  /** Data found at the target is moved into the store instead of being refused. */
+  adopt: boolean;
   source: SourceRef;
 }
 

@@ -27,6 +27,7 @@ export function entry(
     parents: owner(),
     hideMount: false,
     allowTrash: false,
+    adopt: false,
     source: { file: 'test.yaml', line: 1, column: 1, option: 'test' },
     ...opts,
   };
