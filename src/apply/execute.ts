@@ -126,6 +126,8 @@ function run(sys: SystemOps, host: (p: string) => string, a: Action) {
       sys.bind(host(a.source), host(a.target), a.entryKind);
       if (a.propagation) sys.setPropagation(host(a.target), a.propagation);
       return;
+    case 'adopt':
+      return sys.moveData(host(a.from), host(a.to), a.type, a.how === 'backup');
     case 'unmount':
       return sys.unmount(host(a.target));
     case 'unlink':
@@ -150,6 +152,9 @@ function undo(sys: SystemOps, host: (p: string) => string, a: Action) {
       return sys.chmod(host(a.path), a.was);
     case 'bind':
       return sys.unmount(host(a.target));
+    case 'adopt':
+      // Back where it was found; the directory it leaves in the store stays, empty.
+      return sys.moveData(host(a.to), host(a.from), a.type, false);
     case 'unmount':
       return sys.bind(host(a.source), host(a.target), a.entryKind);
     case 'unlink':

@@ -36,6 +36,8 @@ export interface PlanRequest {
   cacheModel?: boolean;
   /** Plan this model instead of the configuration file's (rollback). */
   model?: Model;
+  /** `--adopt`: move data found at targets into the store instead of refusing. */
+  adopt?: boolean;
 }
 
 /** `--root` as a real directory path, so that verified paths compare exactly. */
@@ -70,7 +72,9 @@ export async function preparePlan(req: PlanRequest): Promise<Prepared> {
       store: req.cacheModel === true,
     }));
   const previous = readApplied(root);
-  const plan = buildPlan(model, observe(root), previous);
+  // Backups of adopted data are named for the time of this run.
+  const backupTag = new Date().toISOString().replace(/[:.]/g, '-');
+  const plan = buildPlan(model, observe(root), previous, { adopt: req.adopt === true, backupTag });
   return { model, plan, ...(previous ? { previous } : {}) };
 }
 

@@ -51,6 +51,7 @@ export async function main(argv: string[]): Promise<number> {
       const opts = got[args.length] as CommonOptions & Record<string, unknown>;
       const positional = got
         .slice(0, args.length)
+        .flatMap((x) => (Array.isArray(x) ? x : [x]))
         .filter((x): x is string => typeof x === 'string');
       const out = createOutput({ json: opts.json, ...(opts.color ? {} : { color: false }) });
       try {
@@ -67,18 +68,31 @@ export async function main(argv: string[]): Promise<number> {
     'apply',
     'make the live system match the configuration',
     () => import('./commands/apply.js'),
-  ).option('-n, --dry-run', 'show what would be done, change nothing', false);
+  )
+    .option('-n, --dry-run', 'show what would be done, change nothing', false)
+    .option('--adopt', 'move data found at targets into the store instead of refusing', false);
   command(
     'plan',
     'show what apply would do, and what it would refuse (apply --dry-run)',
     () => import('./commands/plan.js'),
-  );
+  ).option('--adopt', 'plan as apply --adopt would', false);
   command(
     'status',
     'compare the declared state with the live system (exit 1 on drift)',
     () => import('./commands/status.js'),
   );
   command('check', 'validate the configuration only', () => import('./commands/check.js'));
+  command(
+    'orphans',
+    'list store data that no entry of the configuration refers to, with sizes',
+    () => import('./commands/orphans.js'),
+  );
+  command(
+    'prune',
+    'delete orphaned store data (asks first, or --yes); never follows links or crosses mounts',
+    () => import('./commands/prune.js'),
+    ['[path...]'],
+  ).option('-y, --yes', 'delete without asking', false);
   command(
     'generations',
     'list the generations recorded in the stores',

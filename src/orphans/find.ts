@@ -35,7 +35,7 @@ export function controlBlocker(
   mode: number,
   code: Extract<BlockerCode, 'store-not-root' | 'parent-not-root'>,
 ): Blocker | undefined {
-  const what = code === 'store-not-root' ? `the store ${dir}` : `its parent ${dir}`;
+  const what = code === 'store-not-root' ? `the store ${dir}` : `it lies in ${dir}, which`;
   if (uid !== 0) {
     return {
       code,

@@ -33,7 +33,19 @@ export { MACHINE_ID_SEED } from './entry-file.js';
  * `previous` is the generation live on this system (what the last apply set up), so that
  * what the configuration dropped or changed is taken down first.
  */
-export function buildPlan(model: Model, observed: Observed, previous?: Generation): Plan {
+export interface PlanOptions {
+  /** Move data found at targets into the store instead of refusing (`--adopt`). */
+  adopt?: boolean;
+  /** Names backups of data set aside; the caller passes the time, the planner has no clock. */
+  backupTag?: string;
+}
+
+export function buildPlan(
+  model: Model,
+  observed: Observed,
+  previous?: Generation,
+  options: PlanOptions = {},
+): Plan {
   const ctx: Ctx = {
     model,
     root: observed.root,
@@ -45,6 +57,9 @@ export function buildPlan(model: Model, observed: Observed, previous?: Generatio
     safe: new Set(),
     unmounted: new Set(),
     utabDropped: new Set(),
+    adoptAll: options.adopt === true,
+    backupTag: options.backupTag ?? 'backup',
+    adopted: [],
   };
   const entries: EntryPlan[] = [];
   // Stale items go before new ones: transitions are planned (and run) first.
@@ -61,6 +76,7 @@ export function buildPlan(model: Model, observed: Observed, previous?: Generatio
     ...(previous ? { previousGeneration: previous.number } : {}),
     entries,
     released,
+    adopted: ctx.adopted,
     actions: ctx.actions,
     problems: ctx.problems,
     warnings: model.warnings,

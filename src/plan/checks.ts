@@ -80,7 +80,7 @@ export function refuseData(ctx: Ctx, entry: PersistEntry, st: PathState) {
     'target-has-data',
     entry.target,
     `${entry.target} already holds ${what}; ${entry.method === 'symlink' ? 'linking' : 'mounting'} over it would hide or replace it`,
-    `move its content into ${entry.store} (or aside), then apply again`,
+    `run keepsake apply --adopt (or set adopt: true) to move it into ${entry.store}, set aside in a backup there if the store already holds data; or move it yourself, then apply again`,
     contents,
   );
 }

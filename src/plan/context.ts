@@ -3,7 +3,7 @@
 import type { Model } from '../model/types.js';
 import type { MountInfo } from '../observe/types.js';
 import type { Topology } from './topology.js';
-import type { Action, Problem } from './types.js';
+import type { Action, Adoption, Problem } from './types.js';
 import type { View } from './view.js';
 
 /** The planner's working state: the inputs, the view of the tree, and what it has decided. */
@@ -21,4 +21,9 @@ export interface Ctx {
   unmounted: Set<string>;
   /** utab targets the plan drops. */
   utabDropped: Set<string>;
+  /** `--adopt`: move data in the way into the store for every entry. */
+  adoptAll: boolean;
+  /** Names this run's backups: `<store>/.keepsake/backup/<tag>/<path>`. */
+  backupTag: string;
+  adopted: Adoption[];
 }

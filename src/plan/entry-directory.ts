@@ -1,6 +1,7 @@
 // Planning a directory entry: a bind mount of the store (the default), or a link into it.
 
 import type { PersistEntry } from '../model/types.js';
+import { planAdoption, wantsAdoption } from './adopt.js';
 import { mountStateOf, refuseData, refuseMount, refuseType } from './checks.js';
 import type { Ctx } from './context.js';
 import { ensureDir, ensureStoreDir, link } from './steps.js';
@@ -18,8 +19,12 @@ export function planDirBind(ctx: Ctx, entry: PersistEntry): [Mechanism, LiveStat
   }
   const target = ctx.view.stat(entry.target);
   if (target.type === 'directory' && !ctx.view.isEmpty(entry.target)) {
-    refuseData(ctx, entry, target);
-    return ['bind', 'occupied'];
+    if (!wantsAdoption(ctx, entry)) {
+      refuseData(ctx, entry, target);
+      return ['bind', 'occupied'];
+    }
+    // With the data moved, the target is an empty directory: plan the rest as usual.
+    return planAdoption(ctx, entry, 'directory') ? planDirBind(ctx, entry) : ['bind', 'occupied'];
   }
   if (target.type !== 'directory' && target.type !== 'missing') {
     refuseType(ctx, entry, target);
@@ -52,7 +57,19 @@ export function planDirLink(ctx: Ctx, entry: PersistEntry): [Mechanism, LiveStat
     return ['symlink', 'linked'];
   }
   if (target.type === 'directory' && !ctx.view.isEmpty(entry.target)) {
-    refuseData(ctx, entry, target);
+    if (!wantsAdoption(ctx, entry)) {
+      refuseData(ctx, entry, target);
+      return ['symlink', 'occupied'];
+    }
+    if (!planAdoption(ctx, entry, 'directory')) return ['symlink', 'occupied'];
+    // the emptied directory still stands where the link goes
+    ctx.problems.push({
+      code: 'wrong-type',
+      entry: entry.id,
+      path: entry.target,
+      message: `${entry.target} would be an empty directory after adoption, where a link goes`,
+      hint: 'adopt it with the default method (a bind mount), or move it into the store by hand',
+    });
     return ['symlink', 'occupied'];
   }
   if (target.type !== 'missing') {

@@ -2,6 +2,7 @@
 // does not yet, and seed /etc/machine-id so systemd commits its id into the store.
 
 import type { PersistEntry } from '../model/types.js';
+import { planAdoption, wantsAdoption } from './adopt.js';
 import { mountStateOf, problem, refuseData, refuseMount, refuseType } from './checks.js';
 import type { Ctx } from './context.js';
 import type { Owner } from './owners.js';
@@ -44,8 +45,12 @@ export function planFile(ctx: Ctx, entry: PersistEntry): [Mechanism, LiveState] 
     return ['bind', mount === 'shadowed' ? 'shadowed' : 'wrong-source'];
   }
   if (target.type === 'file' && target.size > 0) {
-    refuseData(ctx, entry, target);
-    return ['bind', 'occupied'];
+    if (!wantsAdoption(ctx, entry)) {
+      refuseData(ctx, entry, target);
+      return ['bind', 'occupied'];
+    }
+    // With the file moved, nothing is at the target: plan the rest as usual.
+    return planAdoption(ctx, entry, 'file') ? planFile(ctx, entry) : ['bind', 'occupied'];
   }
   if (target.type !== 'file' && target.type !== 'missing') {
     refuseType(ctx, entry, target);

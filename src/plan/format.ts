@@ -28,6 +28,8 @@ export function describeAction(a: Action): string {
       return `unmount ${a.target}  (${a.reason}; ${a.source} keeps its data)`;
     case 'unlink':
       return `unlink  ${a.path} → ${a.to}  (${a.reason})`;
+    case 'adopt':
+      return `adopt   ${a.from} → ${a.to}  (${a.files} files, ${a.bytes} bytes; ${a.how === 'backup' ? 'set aside: ' : ''}${a.reason})`;
     case 'remove':
       return `remove  ${a.path}  (if still empty: ${a.reason})`;
   }

@@ -71,6 +71,16 @@ export type Action =
       gid: number;
     })
   | (ActionBase & {
+      /** Move data that is in the way into the store, or set it aside in a backup there. */
+      kind: 'adopt';
+      from: string;
+      to: string;
+      type: 'directory' | 'file';
+      how: 'into-store' | 'backup';
+      files: number;
+      bytes: number;
+    })
+  | (ActionBase & {
       kind: 'remove';
       /** A mount point keepsake created: removed only if still empty, otherwise kept. */
       path: string;
@@ -149,6 +159,16 @@ export interface Released {
   note?: string;
 }
 
+/** Data found at a target that the plan moves (`adopt: true` or `--adopt`). */
+export interface Adoption {
+  entry: string;
+  from: string;
+  to: string;
+  how: 'into-store' | 'backup';
+  files: number;
+  bytes: number;
+}
+
 export interface Plan {
   version: typeof PLAN_VERSION;
   root: string;
@@ -158,6 +178,7 @@ export interface Plan {
   entries: EntryPlan[];
   /** Entries dropped (or replaced) since the previous generation. */
   released: Released[];
+  adopted: Adoption[];
   actions: Action[];
   problems: Problem[];
   warnings: Diagnostic[];

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import { UnsafePathError } from '../errors.js';
 import { addUtabEntries, removeUtabEntries } from '../observe/utab.js';
 import type { MountBackend } from './mount-backend.js';
+import { moveData } from './move.js';
 import {
   chmodSafe,
   chownSafe,
@@ -31,6 +32,8 @@ export interface SystemOps {
   setPropagation(target: string, type: 'slave'): void;
   /** Add lines to libmount's utab and drop the lines of `remove` targets, under its lock. */
   updateUtab(utabPath: string, add: Record<string, string>[], remove: string[]): void;
+  /** Move data in the way (see move.ts); `backup` creates the backup's parents (root, 0700). */
+  moveData(from: string, to: string, type: 'directory' | 'file', backup: boolean): void;
   /** Remove a symlink, only if it still reads `to`. */
   removeLink(path: string, to: string): void;
   /** Remove a mount point keepsake made, only if it is still empty; otherwise keep it. */
@@ -73,6 +76,10 @@ export function createLiveSystem(
       if (remove.length > 0) removeUtabEntries(utabPath, remove, lock);
       if (add.length > 0) addUtabEntries(utabPath, add, lock);
     },
+    moveData(from, to, type, backup) {
+      if (backup) ensureDirs(to.slice(0, to.lastIndexOf('/')));
+      moveData(from, to, type);
+    },
     removeLink: (path, to) =>
       inParent(path, (at) => {
         const st = fs.lstatSync(at);
@@ -111,12 +118,17 @@ export function createLiveSystem(
     },
     batch: withVerifiedDirCache,
     writeRecord(dir, name, content) {
-      const missing: string[] = [];
-      for (let d = dir; !lstatOrNull(d); d = d.slice(0, d.lastIndexOf('/'))) missing.unshift(d);
-      for (const d of missing) mkdirSafe(d, 0, 0, 0o700);
+      ensureDirs(dir);
       writeFileAtomicSafe(`${dir}/${name}`, content, 0o644);
     },
   };
+}
+
+/** Create `dir` and its missing parents, root's and private: keepsake's own bookkeeping. */
+function ensureDirs(dir: string) {
+  const missing: string[] = [];
+  for (let d = dir; !lstatOrNull(d); d = d.slice(0, d.lastIndexOf('/'))) missing.unshift(d);
+  for (const d of missing) mkdirSafe(d, 0, 0, 0o700);
 }
 
 export interface RecordedCall {
@@ -144,6 +156,7 @@ export function createRecordingSystem(): SystemOps & { calls: RecordedCall[] } {
     setPropagation: rec('setPropagation'),
     updateUtab: rec('updateUtab'),
     removeLink: rec('removeLink'),
+    moveData: rec('moveData'),
     removeIfEmpty: rec('removeIfEmpty'),
     removeDir: rec('removeDir'),
     removeFile: rec('removeFile'),

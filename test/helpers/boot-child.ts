@@ -40,7 +40,8 @@ function inspect(p: string) {
 
 const spec = JSON.parse(fs.readFileSync(process.argv[2]!, 'utf8')) as BootSpec;
 const root = spec.root;
-sh('mount', ['-n', '-t', 'tmpfs', '-o', 'mode=0755', 'tmpfs', root]);
+if (spec.rootDisk) sh('mount', ['-n', '--bind', spec.rootDisk, root]);
+else sh('mount', ['-n', '-t', 'tmpfs', '-o', 'mode=0755', 'tmpfs', root]);
 for (const d of ['etc', 'run', 'tmp']) fs.mkdirSync(`${root}/${d}`, { recursive: true });
 fs.writeFileSync(`${root}/etc/passwd`, spec.passwd);
 fs.writeFileSync(`${root}/etc/group`, spec.group);

@@ -55,6 +55,8 @@ export interface BootSpec {
   group: string;
   /** store path (as in the config) → host directory holding its data */
   disks: Record<string, string>;
+  /** Host directory to bind as the root, instead of a fresh tmpfs. */
+  rootDisk?: string;
   steps: Step[];
 }
 
@@ -68,6 +70,8 @@ export interface TestSystemOptions {
   groups?: Array<{ name: string; gid: number }>;
   /** Ready-made /etc/passwd and /etc/group, instead of users and groups. */
   accounts?: { passwd: string; group: string };
+  /** The root on a persistent directory of the disk's file system instead of a tmpfs. */
+  rootOnDisk?: boolean;
 }
 
 /** Can this process make private mount namespaces? (root, or user namespaces allowed) */
@@ -92,6 +96,7 @@ export class TestSystem {
   readonly dir: string;
   readonly configFile: string;
   readonly disks: Record<string, string> = {};
+  private rootDisk: string | undefined;
   private passwd: string;
   private group: string;
 
@@ -99,6 +104,10 @@ export class TestSystem {
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keepsake-test-'));
     fs.mkdirSync(`${this.dir}/root`);
     this.configFile = `${this.dir}/${opts.configName ?? 'keepsake.yaml'}`;
+    if (opts.rootOnDisk) {
+      this.rootDisk = `${this.dir}/rootdisk`;
+      fs.mkdirSync(this.rootDisk);
+    }
     fs.writeFileSync(this.configFile, opts.config);
     opts.stores.forEach((store, i) => {
       const disk = `${this.dir}/disk${i}`;
@@ -139,6 +148,7 @@ export class TestSystem {
       passwd: this.passwd,
       group: this.group,
       disks: this.disks,
+      ...(this.rootDisk ? { rootDisk: this.rootDisk } : {}),
       steps,
     };
     const specFile = `${this.dir}/boot.json`;

@@ -215,6 +215,7 @@ describe('findOrphans', () => {
       old.blockers.map((b) => [b.code, b.path]),
       [['parent-not-root', '/persist/home/jane']],
     );
+    assert.match(old.reason ?? '', /it lies in \/persist\/home\/jane, which belongs to uid 1000/);
   });
 
   it('may prune an orphan owned by a user when its parents are root’s', () => {

@@ -16,7 +16,7 @@ export interface ApplySource {
 }
 
 export async function run(
-  opts: CommonOptions & { dryRun?: boolean },
+  opts: CommonOptions & { dryRun?: boolean; adopt?: boolean },
   out: Output,
   source: ApplySource = {},
 ): Promise<number> {
@@ -34,7 +34,7 @@ export async function run(
 }
 
 async function applyOnce(
-  opts: CommonOptions & { dryRun?: boolean },
+  opts: CommonOptions & { dryRun?: boolean; adopt?: boolean },
   out: Output,
   source: ApplySource,
 ): Promise<number> {
@@ -43,6 +43,7 @@ async function applyOnce(
     root: opts.root,
     verbose: opts.verbose,
     cacheModel: !opts.dryRun,
+    adopt: opts.adopt === true,
     ...(source.model ? { model: source.model } : {}),
   });
   const { model, plan } = prepared;
@@ -104,6 +105,7 @@ async function applyOnce(
     entries: plan.entries.length,
     ...(result.generation !== undefined ? { generation: result.generation } : {}),
     released: plan.released,
+    adopted: plan.adopted,
     recorded: result.recorded,
     ...(result.skipped.length > 0 ? { notRecorded: result.skipped } : {}),
   };
@@ -116,7 +118,20 @@ async function applyOnce(
         ),
       );
   }
-  if (!out.json && result.ok) for (const line of describeReleased(plan.released)) out.line(line);
+  if (!out.json && result.ok) {
+    for (const line of describeReleased(plan.released)) out.line(line);
+    for (const a of plan.adopted) {
+      const what = `${count(a.files, 'file')}, ${count(a.bytes, 'byte')}`;
+      out.line(
+        a.how === 'backup'
+          ? out.paint(
+              'yellow',
+              `set aside ${a.from} in ${a.to} (${what}): the store already held data there`,
+            )
+          : `adopted ${a.from} into ${a.to} (${what})`,
+      );
+    }
+  }
   if (out.json) out.value(summary);
   else if (!result.ok)
     out.line(out.paint('red', 'apply failed; the steps already taken were undone (see above)'));

@@ -47,7 +47,7 @@ export async function run(opts: CommonOptions, out: Output): Promise<number> {
   out.line(
     prunable.length === 0
       ? 'none of them can be pruned by keepsake (see the reasons above)'
-      : `to delete them: keepsake prune PATH... --yes (without PATH: all ${count(prunable.length, 'prunable orphan')}, ${formatBytes(bytes)})`,
+      : `to delete them: keepsake prune PATH... --yes (with no PATH: the ${count(prunable.length, 'prunable orphan')}, ${formatBytes(bytes)})`,
   );
   return 0;
 }

@@ -3,10 +3,11 @@ import { count, describeAction, describeProblem, describeReleased } from '../../
 import type { CommonOptions } from '../main.js';
 import type { Output } from '../output.js';
 
-export async function run(opts: CommonOptions, out: Output): Promise<number> {
+export async function run(opts: CommonOptions & { adopt?: boolean }, out: Output): Promise<number> {
   const { model, plan } = await preparePlan({
     configFile: opts.config,
     root: opts.root,
+    adopt: opts.adopt === true,
     verbose: opts.verbose,
   });
   if (out.json) {
