@@ -1,8 +1,14 @@
-// `npm run bench`: keepsake's apply of 1000 directories, 200 files and 100 symlinks into an
-// empty tmpfs root, against a baseline in the same run that makes the same layout with one
-// `mount --bind` process per bind entry (what per-entry scripts and units cost), and a no-op
-// re-apply. Every measurement runs in a fresh private mount namespace (see child.ts); nothing
-// is mounted in this process's namespace.
+// `npm run bench`, in three parts (each can run alone with --only):
+// - apply: keepsake's apply of 1000 directories, 200 files and 100 symlinks into an empty
+//   tmpfs root, against a baseline in the same run that makes the same layout with one
+//   `mount --bind` process per bind entry (what per-entry scripts and units cost), and a no-op
+//   re-apply;
+// - transition: from one configuration to another that differs in 10% of 1000 entries
+//   (transition.ts);
+// - add: adopting a directory of 10,000 small files into the store, on one file system and
+//   across two (adopt.ts).
+// Every measurement runs in a fresh private mount namespace (see child.ts); nothing is
+// mounted in this process's namespace.
 
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -10,7 +16,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { runAdd } from './adopt.js';
 import { DEFAULT_COUNTS, makeLayout, STORE, USER } from './layout.js';
+import type { PartContext, PartResult } from './parent.js';
+import { median } from './proc.js';
 import { type FunctionTime, type ProfileSummary, summarizeProfile } from './profile.js';
 import type {
   BaselineResult,
@@ -20,6 +29,7 @@ import type {
   InProcessResult,
   Mode,
 } from './spec.js';
+import { runTransition } from './transition.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(here, '../..');
@@ -30,25 +40,33 @@ const CHILD = path.join(here, 'child.js');
 const TARGET_RATIO = 100;
 const TARGET_NOOP_MS = 50;
 
+const PARTS = ['apply', 'transition', 'add'] as const;
+type Part = (typeof PARTS)[number];
+
 const USAGE = `usage: node dist/bench/apply.js [options]
 
+  --only PART[,PART]  run only these parts: apply (first apply and no-op re-apply of 1300
+                      entries), transition (A to B, 10% of 1000 entries changed), add
+                      (adopting a directory of 10,000 files); default: all three
   --runs N            measurements of each kind; the median is reported
                       (default 3, or KEEPSAKE_BENCH_RUNS)
   --backend NAME      auto (default: what keepsake loads), native or exec (mount(8))
-  --json              print the results as JSON
+  --json              print the results as JSON, one key per part
   --profile DIR       also profile one apply and no-op re-apply in-process and one no-op
                       re-apply by the CLI (V8 CPU profiles written to DIR), and list the
                       top functions
-  --no-baseline       skip the mount(8) baseline (no ratios)
+  --no-baseline       skip the baselines (no ratios)
   --cli FILE          the CLI script to time (default bin/keepsake.js)
   -h, --help
 
-Exits 1 when a target is missed: in-process work at least ${TARGET_RATIO}x faster than the
-baseline, and a no-op re-apply doing under ${TARGET_NOOP_MS} ms of work once Node runs (in-process).`;
+Exits 1 when a target of the apply part is missed: in-process work at least ${TARGET_RATIO}x
+faster than the baseline, and a no-op re-apply doing under ${TARGET_NOOP_MS} ms of work once
+Node runs (in-process); 2 when a measurement fails or its result is wrong.`;
 
 function options() {
   const { values } = parseArgs({
     options: {
+      only: { type: 'string' },
       runs: { type: 'string' },
       backend: { type: 'string', default: 'auto' },
       json: { type: 'boolean', default: false },
@@ -68,7 +86,14 @@ function options() {
   if (!['auto', 'native', 'exec'].includes(backend)) {
     throw new Error(`--backend must be auto, native or exec, not '${backend}'`);
   }
+  const only = (values.only ?? PARTS.join(',')).split(',').map((x) => x.trim());
+  for (const p of only) {
+    if (!(PARTS as readonly string[]).includes(p)) {
+      throw new Error(`--only takes ${PARTS.join(', ')} (comma-separated), not '${p}'`);
+    }
+  }
   return {
+    parts: PARTS.filter((p) => only.includes(p)),
     runs,
     backend,
     json: values.json ?? false,
@@ -77,12 +102,6 @@ function options() {
     cli: path.resolve(values.cli ?? CLI),
   };
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 function namespaceProblem(): string | null {
   const r = spawnSync('unshare', ['-m', '--propagation', 'private', 'true'], { encoding: 'utf8' });
@@ -97,28 +116,51 @@ function main(): number {
     process.stderr.write(`bench: ${problem}\nrun it as root (or where user namespaces allow it)\n`);
     return 2;
   }
-  const layout = makeLayout(DEFAULT_COUNTS);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'keepsake-bench-'));
+  const env = { ...process.env };
+  if (opts.backend === 'auto') delete env.KEEPSAKE_MOUNT_BACKEND;
+  else env.KEEPSAKE_MOUNT_BACKEND = opts.backend;
+  const run: Record<Part, (ctx: PartContext) => PartResult> = {
+    apply: (ctx) => measure(opts, makeLayout(DEFAULT_COUNTS), ctx.work, env),
+    transition: runTransition,
+    add: runAdd,
+  };
+  const reports: Record<string, unknown> = {};
+  let code = 0;
   try {
-    return measure(opts, layout, work);
+    for (const part of opts.parts) {
+      const dir = path.join(work, part);
+      fs.mkdirSync(dir);
+      const r = run[part]({
+        runs: opts.runs,
+        baseline: opts.baseline,
+        cli: opts.cli,
+        env,
+        work: dir,
+        progress: (s: string) => process.stderr.write(s),
+      });
+      reports[part] = r.report;
+      code = Math.max(code, r.code);
+      if (!opts.json) process.stdout.write(`${part === opts.parts[0] ? '' : '\n'}${r.text}\n`);
+    }
   } finally {
     // Only directories of this namespace: every mount was made (and died) in a child's.
     fs.rmSync(work, { recursive: true, force: true });
   }
+  if (opts.json) process.stdout.write(`${JSON.stringify(reports, null, 2)}\n`);
+  return code;
 }
 
 function measure(
   opts: ReturnType<typeof options>,
   layout: ReturnType<typeof makeLayout>,
   work: string,
-): number {
+  env: NodeJS.ProcessEnv,
+): PartResult {
   const root = path.join(work, 'root');
   fs.mkdirSync(root);
   const configFile = path.join(work, 'keepsake.yaml');
   fs.writeFileSync(configFile, layout.config);
-  const env = { ...process.env };
-  if (opts.backend === 'auto') delete env.KEEPSAKE_MOUNT_BACKEND;
-  else env.KEEPSAKE_MOUNT_BACKEND = opts.backend;
   const progress = (s: string) => process.stderr.write(s);
 
   const child = <T extends ChildResult>(mode: Mode, extra: Partial<ChildSpec> = {}): T => {
@@ -162,7 +204,7 @@ function measure(
   const inProcess: InProcessResult[] = [];
   const clis: CliResult[] = [];
   for (let i = 1; i <= opts.runs; i++) {
-    progress(`run ${i}/${opts.runs}:`);
+    progress(`apply run ${i}/${opts.runs}:`);
     if (opts.baseline) {
       const b = child<BaselineResult>('baseline');
       baselines.push(b);
@@ -243,12 +285,11 @@ function measure(
     ...(profile ? { profile } : {}),
   };
 
-  if (opts.json) {
-    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-  } else {
-    printTable(report, links, { baselines, inProcess, clis, startup }, profile);
-  }
-  return pass.ratio === false || !pass.noop ? 1 : 0;
+  return {
+    report,
+    text: printTable(report, links, { baselines, inProcess, clis, startup }, profile),
+    code: pass.ratio === false || !pass.noop ? 1 : 0,
+  };
 }
 
 type Profiles = {
@@ -281,7 +322,7 @@ function printTable(
     startup: number[];
   },
   profile?: Profiles,
-) {
+): string {
   const out: string[] = [];
   const ms = (x: number | null | undefined) =>
     x === null || x === undefined ? '-' : x >= 100 ? x.toFixed(0) : x.toFixed(1);
@@ -370,7 +411,7 @@ function printTable(
     }
     out.push('', `  profiles: ${profile.dir}/apply.{first,noop,cli-noop}.cpuprofile`);
   }
-  process.stdout.write(`${out.join('\n')}\n`);
+  return out.join('\n');
 }
 
 try {

@@ -11,7 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { applyPlan, preparePlan } from '../src/apply/pipeline.js';
 import { loadMountBackend } from '../src/system/mount-backend.js';
 import { createLiveSystem } from '../src/system/system.js';
-import type { BenchEntry } from './layout.js';
+import { actionsOf, mkdirOwned, run, timed } from './proc.js';
 import type {
   BaselineResult,
   ChildResult,
@@ -20,30 +20,6 @@ import type {
   InProcessResult,
   Verified,
 } from './spec.js';
-
-function run(cmd: string, args: string[]) {
-  const r = spawnSync(cmd, args, { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.error?.message ?? r.stderr}`);
-}
-
-/** mkdir -p that gives every directory it creates the owner and mode. */
-function mkdirp(dir: string, uid: number, gid: number, mode = 0o755) {
-  const first = fs.mkdirSync(dir, { recursive: true, mode });
-  if (first === undefined) return;
-  for (let d = dir; d.length >= first.length; d = path.dirname(d)) {
-    fs.chmodSync(d, mode);
-    if (uid !== 0 || gid !== 0) fs.chownSync(d, uid, gid);
-  }
-}
-
-/** Home entries' parents in the home belong to the user; everything above it to root. */
-function mkdirOwned(dir: string, e: BenchEntry, at: (p: string) => string, home: string) {
-  if (e.home && !fs.existsSync(at(home))) {
-    mkdirp(path.dirname(at(home)), 0, 0);
-    mkdirp(at(home), e.uid, e.gid);
-  }
-  mkdirp(dir, e.home ? e.uid : 0, e.home ? e.gid : 0);
-}
 
 function setUp(spec: ChildSpec): (p: string) => string {
   const root = spec.root;
@@ -206,41 +182,6 @@ async function inProcess(spec: ChildSpec, at: (p: string) => string): Promise<In
     noopActions: noop.actions,
     verified: verify(spec, at),
   };
-}
-
-/**
- * Wall time of one node process. Its stdout goes to a file: the CLI ends with process.exit(),
- * which can drop what is still queued for a pipe, and the first apply prints a line per action.
- */
-function timed(args: string[], outFile: string): { ms: number; stdout: string } {
-  const out = fs.openSync(outFile, 'w');
-  const t0 = performance.now();
-  let r: ReturnType<typeof spawnSync>;
-  try {
-    r = spawnSync(process.execPath, args, {
-      encoding: 'utf8',
-      stdio: ['ignore', out, 'pipe'],
-      env: { ...process.env, NO_COLOR: '1' },
-    });
-  } finally {
-    fs.closeSync(out);
-  }
-  const ms = performance.now() - t0;
-  if (r.status !== 0) {
-    throw new Error(`node ${args.join(' ')} exited ${r.status}: ${r.error?.message ?? r.stderr}`);
-  }
-  return { ms, stdout: fs.readFileSync(outFile, 'utf8') };
-}
-
-/** The last line of `apply --json`: the summary. */
-function actionsOf(stdout: string): number {
-  const summary = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as {
-    ok?: boolean;
-    actions?: number;
-  };
-  if (summary.ok !== true || typeof summary.actions !== 'number')
-    throw new Error(`unexpected output: ${stdout.slice(-500)}`);
-  return summary.actions;
 }
 
 function cli(spec: ChildSpec, at: (p: string) => string): CliResult {

@@ -26,6 +26,8 @@ export type ExecuteEvent = { type: 'action'; outcome: ActionOutcome };
 export interface ExecuteOptions {
   /** Fault injection for tests: fail when reaching this action index. */
   failAt?: number;
+  /** Crash injection for tests: SIGKILL this process once this action is done. */
+  killAfter?: number;
 }
 
 export function executePlan(
@@ -66,6 +68,7 @@ function executeBatch(
       run(sys, host, action);
       outcome.status = 'done';
       emit(outcome);
+      if (i === options.killAfter) process.kill(process.pid, 'SIGKILL');
     } catch (e) {
       outcome.status = 'failed';
       outcome.error = describe(e);
@@ -85,6 +88,10 @@ function executeBatch(
       for (const i of utab) {
         outcomes[i]!.status = 'done';
         emit(outcomes[i]!);
+      }
+      // The utab lines are one step: a crash test that stops at any of them stops here.
+      if (options.killAfter !== undefined && utab.includes(options.killAfter)) {
+        process.kill(process.pid, 'SIGKILL');
       }
     } catch (e) {
       outcomes[utab[0]!]!.status = 'failed';

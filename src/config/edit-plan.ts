@@ -45,7 +45,9 @@ function describeValue(v: unknown): string {
 /** The request, checked and with its path normalised. */
 function checkRequest(req: AddRequest): { value: string; location: string; user?: string } {
   if (req.kind !== 'directory' && req.kind !== 'file') {
-    throw new Error(`cannot add an entry of kind ${JSON.stringify(req.kind)}: expected directory or file`);
+    throw new Error(
+      `cannot add an entry of kind ${JSON.stringify(req.kind)}: expected directory or file`,
+    );
   }
   // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters
   const control = /[\u0000-\u001f\u007f]/;
@@ -60,8 +62,7 @@ function checkRequest(req: AddRequest): { value: string; location: string; user?
   if (req.user !== undefined && (req.user.trim() === '' || control.test(req.user))) {
     throw new Error(`cannot add an entry: ${JSON.stringify(req.user)} is not a user name`);
   }
-  const p =
-    req.user === undefined ? normaliseAbsolute(req.path) : normaliseRelative(req.path);
+  const p = req.user === undefined ? normaliseAbsolute(req.path) : normaliseRelative(req.path);
   if (!p.ok) throw new Error(`cannot add ${JSON.stringify(req.path)}: ${p.message} (${p.hint})`);
   return req.user === undefined
     ? { value: p.path, location: req.location }
@@ -163,8 +164,7 @@ export function sameData(a: unknown, b: unknown): boolean {
     if (!isObject(a) || !isObject(b)) return false;
     const ka = Object.keys(a);
     return (
-      ka.length === Object.keys(b).length &&
-      ka.every((k) => has(b, k) && sameData(a[k], b[k]))
+      ka.length === Object.keys(b).length && ka.every((k) => has(b, k) && sameData(a[k], b[k]))
     );
   }
   return Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b));

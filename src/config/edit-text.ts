@@ -9,11 +9,15 @@ export interface Edit {
   insert: string;
 }
 
-/** Apply non-overlapping edits; offsets refer to the original text. */
+/**
+ * Apply non-overlapping edits; offsets refer to the original text, and insertions at the same
+ * offset come out in the order given.
+ */
 export function applyEdits(text: string, edits: readonly Edit[]): string {
-  const sorted = [...edits].sort((a, b) => b.at - a.at);
+  const sorted = edits.map((e, i) => ({ e, i })).sort((a, b) => b.e.at - a.e.at || b.i - a.i);
   let out = text;
-  for (const e of sorted) out = out.slice(0, e.at) + e.insert + out.slice(e.at + (e.remove ?? 0));
+  for (const { e } of sorted)
+    out = out.slice(0, e.at) + e.insert + out.slice(e.at + (e.remove ?? 0));
   return out;
 }
 
@@ -72,6 +76,8 @@ export interface ListStyle {
   unit: string;
   /** What starts a comment between elements (`#`), if the format has comments. */
   comment?: string;
+  /** Between elements on one line, when the list does not show it (`, `). */
+  sep: string;
   /** Spaces inside the brackets when an empty list gets its first element (`{ a: 1 }`). */
   pad: string;
   /** Lay out an empty `[]` one element per line (pretty-printed JSON). */
@@ -140,7 +146,7 @@ export function insertIntoList(
   const multiline = text.slice(item.end, next).includes('\n') && lineStart(text, item.start) > open;
   if (!multiline) {
     if (comma >= 0) return [{ at: comma + 1, insert: ` ${render('', false)},` }];
-    let sep = ', ';
+    let sep = style.sep;
     if (k > 0) {
       const between = text.slice(items[k - 1]!.end, item.start);
       if (/^[ \t]*,[ \t]*$/.test(between)) sep = between;
@@ -151,7 +157,7 @@ export function insertIntoList(
   if (comma >= 0) {
     const end = lineEnd(text, comma);
     if (end > next) return [{ at: comma + 1, insert: ` ${render('', false)},` }];
-    return [{ at: end, insert: style.eol + ind + render(ind, true) + ',' }];
+    return [{ at: end, insert: `${style.eol}${ind}${render(ind, true)},` }];
   }
   return [
     { at: item.end, insert: ',' },

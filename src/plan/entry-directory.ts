@@ -61,18 +61,26 @@ export function planDirLink(ctx: Ctx, entry: PersistEntry): [Mechanism, LiveStat
       refuseData(ctx, entry, target);
       return ['symlink', 'occupied'];
     }
-    if (!planAdoption(ctx, entry, 'directory')) return ['symlink', 'occupied'];
-    // the emptied directory still stands where the link goes
-    ctx.problems.push({
-      code: 'wrong-type',
-      entry: entry.id,
-      path: entry.target,
-      message: `${entry.target} would be an empty directory after adoption, where a link goes`,
-      hint: 'adopt it with the default method (a bind mount), or move it into the store by hand',
-    });
-    return ['symlink', 'occupied'];
+    // With the data moved, an empty directory remains: plan the rest as usual.
+    return planAdoption(ctx, entry, 'directory')
+      ? planDirLink(ctx, entry)
+      : ['symlink', 'occupied'];
   }
-  if (target.type !== 'missing') {
+  if (target.type === 'directory') {
+    // An empty directory where the link goes: removing it loses nothing (and at run time
+    // rmdir refuses if something appeared in it meanwhile).
+    ctx.actions.push({
+      kind: 'remove',
+      entry: entry.id,
+      path: ctx.view.canonical(entry.target),
+      type: 'directory',
+      uid: target.uid,
+      gid: target.gid,
+      mode: target.mode,
+      reason: 'an empty directory stands where the link goes',
+    });
+    ctx.view.plan(entry.target, GONE);
+  } else if (target.type !== 'missing') {
     refuseType(ctx, entry, target);
     return ['symlink', target.type === 'symlink' ? 'wrong-source' : 'occupied'];
   }
@@ -80,3 +88,5 @@ export function planDirLink(ctx: Ctx, entry: PersistEntry): [Mechanism, LiveStat
   link(ctx, entry);
   return ['symlink', 'missing'];
 }
+
+const GONE = { type: 'missing', uid: 0, gid: 0, mode: 0, size: 0, dev: 0, ino: 0 } as const;

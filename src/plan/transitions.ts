@@ -65,6 +65,8 @@ export function planTransitions(ctx: Ctx, previous: Generation | undefined): Rel
       continue;
     }
     const state = old.method === 'auto' ? mountStateOf(ctx, old) : 'none';
+    // keepsake wrote this line for the old entry; an interrupted run may have left it behind.
+    if (utab.has(old.target) && (old.hideMount || old.allowTrash)) dropUtab(ctx, old);
     const here = ctx.view.stat(old.target);
     if (state === 'mounted') {
       const point = ctx.view.mountPoint(old.target);
@@ -79,7 +81,6 @@ export function planTransitions(ctx: Ctx, previous: Generation | undefined): Rel
           : `${old.target} is no longer declared`,
       });
       ctx.unmounted.add(hostPath(ctx.root, point));
-      if (utab.has(old.target)) dropUtab(ctx, old);
       const made = created.get(ctx.view.canonical(old.target));
       // Below a keepsake mount lies what keepsake mounted onto: an empty directory or file.
       // It goes when nothing is mounted there again (a link, or nothing, takes its place).
@@ -116,6 +117,21 @@ export function planTransitions(ctx: Ctx, previous: Generation | undefined): Rel
       released.push({ ...base, outcome: 'taken-down' });
     } else if (state === 'none' && here.type === 'missing') {
       released.push({ ...base, outcome: 'gone', note: 'nothing of it is live' });
+    } else if (state === 'none' && leftover(ctx, old, here, created, now)) {
+      // An interrupted run took the mount down but not yet the mount point it had made.
+      const made = created.get(ctx.view.canonical(old.target))!;
+      ctx.actions.push({
+        kind: 'remove',
+        entry: old.id,
+        path: made.path,
+        type: old.kind,
+        uid: made.uid,
+        gid: made.gid,
+        mode: made.mode,
+        reason: 'keepsake made this mount point',
+      });
+      ctx.view.plan(old.target, GONE);
+      released.push({ ...base, outcome: 'taken-down' });
     } else {
       released.push({
         ...base,
@@ -128,6 +144,20 @@ export function planTransitions(ctx: Ctx, previous: Generation | undefined): Rel
     }
   }
   return released;
+}
+
+/** keepsake's own, still empty mount point, with nothing to mount there any more. */
+function leftover(
+  ctx: Ctx,
+  old: PersistEntry,
+  here: PathState,
+  created: Map<string, { path: string }>,
+  now: PersistEntry | undefined,
+): boolean {
+  if (now && now.kind === old.kind && now.method === 'auto') return false;
+  if (!created.has(ctx.view.canonical(old.target))) return false;
+  if (old.kind === 'directory') return here.type === 'directory' && ctx.view.isEmpty(old.target);
+  return here.type === 'file' && here.size === 0;
 }
 
 function dropUtab(ctx: Ctx, old: PersistEntry) {

@@ -93,8 +93,10 @@ async function applyOnce(
   };
   // Hidden, for fault-injection tests: fail when reaching action N.
   const failAt = process.env.KEEPSAKE_FAIL_AT_ACTION;
+  const killAfter = process.env.KEEPSAKE_KILL_AFTER_ACTION; // hidden, for crash tests
   const result = applyPlan(prepared, sys, onEvent, new Date(), {
     ...(failAt ? { failAt: Number(failAt) } : {}),
+    ...(killAfter ? { killAfter: Number(killAfter) } : {}),
     ...(source.rollbackOf ? { rollbackOf: source.rollbackOf } : {}),
   });
   const summary = {

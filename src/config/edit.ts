@@ -1,0 +1,176 @@
+// Adding an entry to a configuration file in place: the path is appended to
+// `persistence.<location>.directories` (or `files`, or a user's lists), creating what is
+// missing, and nothing else in the file changes: comments, blank lines, key order, quoting and
+// list style all stay as they were. Every result is parsed again and checked to hold exactly
+// the original data plus the new entry.
+
+import { randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  fchmodSync,
+  fchownSync,
+  fstatSync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { parse as parseToml } from 'smol-toml';
+import { parseDocument } from 'yaml';
+import { type AddRequest, expectedData, planAdd, sameData } from './edit-plan.js';
+import { editTomlText } from './edit-toml.js';
+import { editYamlText } from './edit-yaml.js';
+import { formatOf } from './load.js';
+import { checkStrictJson } from './strict-json.js';
+
+export type { AddRequest, EditPlan } from './edit-plan.js';
+
+type Format = 'yaml' | 'toml' | 'json';
+
+/** The data the text holds, as the loader reads it; throws on syntax errors. */
+function parseData(text: string, format: Format): unknown {
+  if (format === 'toml') {
+    try {
+      return parseToml(text);
+    } catch (error) {
+      throw new Error(`the configuration does not parse: ${firstLine(error)}`);
+    }
+  }
+  if (format === 'json') {
+    if (text.trim() === '') return null;
+    const problem = checkStrictJson(text);
+    if (problem !== undefined) {
+      throw new Error(`the configuration does not parse: ${problem.message}`);
+    }
+  }
+  const doc = parseDocument(text, { uniqueKeys: true, strict: true });
+  if (doc.errors.length > 0) {
+    throw new Error(`the configuration does not parse: ${firstLine(doc.errors[0])}`);
+  }
+  return doc.toJS();
+}
+
+function firstLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.replace(/^Invalid TOML document: /, '').split('\n')[0] ?? message;
+}
+
+/**
+ * `text` with `req.path` appended to `persistence.<location>.directories` (or `files`, or
+ * `persistence.<location>.users.<user>.…`), creating the levels that are missing, in the style
+ * the file already uses; the text unchanged when the entry is already listed. Throws an Error
+ * when the file does not parse, when its shape makes the edit impossible (e.g. `persistence`
+ * is a list), or when the request is invalid (e.g. a relative system path).
+ */
+export function addEntryToConfigText(text: string, format: Format, req: AddRequest): string {
+  // A byte order mark is not content; it is kept.
+  const bom = text.startsWith('\uFEFF') ? '\uFEFF' : '';
+  const src = text.slice(bom.length);
+  const data = parseData(src, format);
+  const plan = planAdd(data, req);
+  if (plan.duplicate) return text;
+  const accept = (candidate: string, item: unknown): boolean => {
+    let after: unknown;
+    try {
+      after = parseData(candidate, format);
+    } catch {
+      return false;
+    }
+    return sameData(after, expectedData(data, plan, item));
+  };
+  if (format === 'toml') return bom + editTomlText(src, plan, accept);
+  const edited = editYamlText(src, format, plan);
+  if (!accept(edited, plan.value)) {
+    throw new Error(
+      `cannot add ${JSON.stringify(plan.value)} to the configuration: the edit would not read back as intended`,
+    );
+  }
+  return bom + edited;
+}
+
+/**
+ * Add an entry to a configuration file (format by extension), writing it atomically (a
+ * temporary file in the same directory, renamed over it, with the original's mode and owner)
+ * when it changes. A symbolic link is followed: the file it points to is replaced.
+ */
+export function addEntryToConfigFile(
+  file: string,
+  req: AddRequest,
+): { before: string; after: string } {
+  const format = formatOf(file);
+  if (format === undefined) {
+    throw new Error(
+      `${file}: cannot tell the configuration format; expected .yaml, .yml, .toml or .json`,
+    );
+  }
+  const fail = (what: string, error: unknown): never => {
+    throw new Error(`${file}: ${what}${error instanceof Error ? error.message : String(error)}`);
+  };
+  let before = '';
+  try {
+    before = readFileSync(file, 'utf8');
+  } catch (error) {
+    fail('cannot read the configuration file: ', error);
+  }
+  let after = before;
+  try {
+    after = addEntryToConfigText(before, format, req);
+  } catch (error) {
+    fail('', error);
+  }
+  if (after !== before) {
+    try {
+      writeAtomically(realpathSync(file), after);
+    } catch (error) {
+      fail('cannot write the configuration file: ', error);
+    }
+  }
+  return { before, after };
+}
+
+/**
+ * Replace `target` with `text`: written to a temporary file beside it (owner and mode set to
+ * the original's before anything else can open it), synced, then renamed over it.
+ */
+function writeAtomically(target: string, text: string): void {
+  const st = statSync(target);
+  const temp = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
+  const fd = openSync(temp, 'wx', 0o600);
+  let done = false;
+  try {
+    try {
+      const own = fstatSync(fd);
+      if (own.uid !== st.uid || own.gid !== st.gid) fchownSync(fd, st.uid, st.gid);
+      fchmodSync(fd, st.mode & 0o7777);
+      writeFileSync(fd, text);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, target);
+    done = true;
+  } finally {
+    if (!done) {
+      try {
+        unlinkSync(temp);
+      } catch {
+        // already gone
+      }
+    }
+  }
+  try {
+    const dir = openSync(dirname(target), 'r');
+    try {
+      fsyncSync(dir);
+    } finally {
+      closeSync(dir);
+    }
+  } catch {
+    // not every file system syncs directories
+  }
+}
