@@ -83,6 +83,18 @@ export async function main(argv: string[]): Promise<number> {
   );
   command('check', 'validate the configuration only', () => import('./commands/check.js'));
   command(
+    'add',
+    'persist a live path: declare it, move its data into the store, bind or link it back',
+    () => import('./commands/add.js'),
+    ['<path>'],
+  )
+    .option(
+      '-s, --store <location>',
+      "the storage location (default: the configuration's only one)",
+    )
+    .option('-u, --user <name>', "declare it in this user's home, relative to it")
+    .option('-n, --dry-run', 'show the steps and the lines added to the configuration', false);
+  command(
     'orphans',
     'list store data that no entry of the configuration refers to, with sizes',
     () => import('./commands/orphans.js'),

@@ -235,7 +235,12 @@ class YamlEditor {
       const pair = map.items.find((p) => isScalar(p.key) && String(p.key.value) === seg);
       if (pair === undefined) return this.apply(this.insertMember(map, segs.slice(i)));
       const v = pair.value;
-      if (v === null || v === undefined || (isScalar(v) && v.value === null)) {
+      if (
+        v === null ||
+        v === undefined ||
+        (isScalar(v) && v.value === null) ||
+        (!map.flow && this.isEmptyFlowMap(v))
+      ) {
         return this.apply(this.fillEmpty(map, pair, segs.slice(i + 1)));
       }
       if (i === segs.length - 1) {
@@ -246,6 +251,12 @@ class YamlEditor {
       map = v;
     }
     throw new Error('unreachable');
+  }
+
+  /** `{}` as a plain placeholder (no anchor, tag or comment), which a block map may replace. */
+  private isEmptyFlowMap(v: unknown): boolean {
+    if (!isMap(v) || !v.flow || v.items.length > 0 || v.anchor || v.tag || !v.range) return false;
+    return /^\{[ \t]*\}$/.test(this.text.slice(v.range[0], v.range[1]));
   }
 
   private shapeError(i: number, what: string): Error {
@@ -355,10 +366,14 @@ class YamlEditor {
     return [{ at: anchor, insert: this.eol + lines.join(this.eol) }];
   }
 
-  /** A key with no value (`directories:`, `/persist: ~`, `"users": null`) gets one. */
+  /**
+   * A key with no value (`directories:`, `/persist: ~`, `"users": null`) gets one; in a block
+   * map, so does a key whose value is `{}`.
+   */
   private fillEmpty(parent: YAMLMap, pair: Pair, rest: string[]): Edit[] {
     const v = pair.value;
-    const explicit = isScalar(v) && v.source !== '' && v.source !== undefined;
+    const explicit =
+      (isScalar(v) && v.source !== '' && v.source !== undefined) || this.isEmptyFlowMap(v);
     if (parent.flow) {
       if (!explicit) {
         throw new Error(

@@ -79,6 +79,14 @@ for (const step of spec.steps) {
       }
       results.push({ do: 'write' });
       break;
+    case 'sh': {
+      const r = spawnSync('sh', ['-c', step.cmd], {
+        encoding: 'utf8',
+        env: { ...process.env, ROOT: root },
+      });
+      results.push({ do: 'sh', status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr });
+      break;
+    }
     case 'remove':
       fs.rmSync(at(step.path), { recursive: true, force: true });
       results.push({ do: 'remove' });

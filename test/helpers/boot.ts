@@ -21,6 +21,8 @@ export type Step =
   | { do: 'mounts' }
   /** Replace the configuration file (a change of configuration on the running system). */
   | { do: 'set-config'; text: string }
+  /** A shell command, with $ROOT set to the root's host path; its output is the result. */
+  | { do: 'sh'; cmd: string }
   /** Remove a path (a link itself, not what it points to). */
   | { do: 'remove'; path: string }
   /** Two applies at once: the first holds the lock for `holdMs`, the second starts later. */
@@ -31,6 +33,7 @@ export type StepResult =
   | { do: 'inspect'; paths: Record<string, Inspected> }
   | { do: 'mounts'; points: string[]; utab: string }
   | { do: 'write' | 'mkdir' | 'symlink' | 'set-config' | 'remove' }
+  | { do: 'sh'; status: number; stdout: string; stderr: string }
   | {
       do: 'apply-twice-at-once';
       first: { status: number; stderr: string };

@@ -159,4 +159,55 @@ describe('killed after any step', { skip }, () => {
       assert.deepEqual(endState(r), want, `step ${k}: same end state`);
     }
   });
+
+  it('an add converges after a kill at every step, and the data is never lost', () => {
+    const config = 'persistence:\n  /persist:\n    directories: [/var/log]\n';
+    const setup: Step[] = [
+      { do: 'apply' },
+      { do: 'write', path: '/var/lib/app/a', content: 'first' },
+      { do: 'write', path: '/var/lib/app/sub/b', content: 'second' },
+    ];
+    const look: Step = { do: 'inspect', paths: ['/var/lib/app/a', '/var/lib/app/sub/b'] };
+    const plainSystem = new TestSystem({ config, stores: ['/persist'] });
+    systems.push(plainSystem);
+    const reference = plainSystem.boot([
+      ...setup,
+      { do: 'apply', command: 'add', args: ['/var/lib/app', '--json'] },
+      { do: 'mounts' },
+      look,
+    ]);
+    const events = applied(reference[setup.length]).stdout.trim().split('\n');
+    const steps = events.filter((l) => l.includes('"event":"action"')).length;
+    assert.ok(steps >= 3, `a realistic add (${steps} steps)`);
+    const want = endState(reference);
+    for (let k = 0; k < steps; k++) {
+      const s = new TestSystem({ config, stores: ['/persist'] });
+      systems.push(s);
+      const r = s.boot([
+        ...setup,
+        {
+          do: 'apply',
+          command: 'add',
+          args: ['/var/lib/app'],
+          env: { KEEPSAKE_KILL_AFTER_ACTION: String(k) },
+        },
+        { do: 'apply', command: 'add', args: ['/var/lib/app'] },
+        { do: 'apply', args: ['--json'] },
+        { do: 'mounts' },
+        look,
+      ]);
+      const [killed, rerun, noop] = r.slice(setup.length) as StepResult[];
+      assert.equal(applied(killed).status, -1, `step ${k}: killed`);
+      assert.equal(
+        applied(rerun).status,
+        0,
+        `step ${k}: ${applied(rerun).stdout}${applied(rerun).stderr}`,
+      );
+      assert.equal(actionsOf(applied(noop)), 0, `step ${k}: converged`);
+      assert.deepEqual(endState(r), want, `step ${k}: same end state`);
+      const kept = hashes(s);
+      for (const t of ['first', 'second'])
+        assert.ok(kept.has(sha(t)), `step ${k}: "${t}" is in the store`);
+    }
+  });
 });

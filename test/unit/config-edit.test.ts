@@ -42,6 +42,10 @@ function insertedOnly(small: string, big: string): boolean {
   return i === small.length;
 }
 
+/** Whether an edit may replace a `~`, `null` or (YAML block) `{}` placeholder, not only insert. */
+const replacesPlaceholder = (text: string, format: Format) =>
+  /~|null/.test(text) || (format === 'yaml' && text.includes('{}'));
+
 /** The result parses, loads, and its model holds the new entry where the request put it. */
 function assertAdded(text: string, format: Format, req: AddRequest): void {
   const file = `/etc/keepsake/config.${format}`;
@@ -66,9 +70,7 @@ function check(
 ): void {
   const out = addEntryToConfigText(before, format, req);
   assert.equal(out, expected);
-  if (!before.includes('~') && !before.includes('null')) {
-    assert.ok(insertedOnly(before, out), 'only insertions');
-  }
+  if (!replacesPlaceholder(before, format)) assert.ok(insertedOnly(before, out), 'only insertions');
   if (options.load !== false) assertAdded(out, format, req);
   else parseText(out, `config.${format}`, format);
   assert.equal(addEntryToConfigText(out, format, req), out, 'adding it again changes nothing');
@@ -273,6 +275,28 @@ users:
     );
   });
 
+  test('an empty `{}` in a block map becomes a block map', () => {
+    check(
+      'persistence:\n  /persist: {}   # to do\n',
+      'yaml',
+      dir('/srv'),
+      'persistence:\n  /persist:   # to do\n    directories:\n      - /srv\n',
+    );
+    check(
+      'persistence:\n  /persist:\n    directories: [/var/log]\n    users: {}\n',
+      'yaml',
+      file('.bash_history', '/persist', 'jane'),
+      'persistence:\n  /persist:\n    directories: [/var/log]\n    users:\n      jane:\n        files:\n          - .bash_history\n',
+    );
+    // With an anchor it is left alone, and extended in flow style.
+    check(
+      'persistence:\n  /persist: &p {}\n',
+      'yaml',
+      dir('/srv'),
+      'persistence:\n  /persist: &p { directories: [/srv] }\n',
+    );
+  });
+
   test('flow maps are extended in flow style', () => {
     check(
       'persistence: { /persist: { directories: [/var/log] } }\n',
@@ -287,10 +311,10 @@ users:
       'persistence: { /persist: { directories: [/var/log] }, /data: { directories: [/srv] } }\n',
     );
     check(
-      'persistence:\n  /persist: {}\n',
+      'persistence:\n  /persist: { hideMounts: true }\n',
       'yaml',
       dir('/srv'),
-      'persistence:\n  /persist: { directories: [/srv] }\n',
+      'persistence:\n  /persist: { hideMounts: true, directories: [/srv] }\n',
     );
     check(
       'persistence:\n  /persist:\n    directories: []\n',
@@ -855,7 +879,10 @@ describe('addEntryToConfigFile', () => {
     const before = statSync(f);
     addEntryToConfigFile(f, dir('/srv'));
     const st = statSync(f);
-    assert.equal(readFileSync(f, 'utf8'), 'persistence: { /persist: { directories: [/srv] } }\n');
+    assert.equal(
+      readFileSync(f, 'utf8'),
+      'persistence:\n  /persist:\n    directories:\n      - /srv\n',
+    );
     assert.deepEqual([st.uid, st.gid, st.mode & 0o7777], [before.uid, before.gid, 0o604]);
     if (asRoot) assert.deepEqual([st.uid, st.gid], [4321, 4322]);
   });
@@ -875,13 +902,15 @@ describe('real-world configurations', () => {
       writeAccounts(caseRoot, c.users, c.groups);
       const requests: AddRequest[] = [];
       const persistence = (c.config.persistence ?? {}) as Record<string, { users?: object }>;
-      for (const [location, loc] of Object.entries(persistence)) {
-        requests.push(dir('/keepsake-added/dir', location), file('/keepsake-added/file', location));
+      // Targets must be unique across locations: each location gets its own.
+      Object.entries(persistence).forEach(([location, loc], i) => {
+        requests.push(dir(`/keepsake-added/${i}/dir`, location));
+        requests.push(file(`/keepsake-added/${i}/file`, location));
         for (const user of Object.keys(loc.users ?? {})) {
-          requests.push(dir('.keepsake-added', location, user));
-          requests.push(file('.keepsake-added-file', location, user));
+          requests.push(dir(`.keepsake-added/${i}`, location, user));
+          requests.push(file(`.keepsake-added-${i}`, location, user));
         }
-      }
+      });
       requests.push(dir('/keepsake-added/elsewhere', '/keepsake-new-store'));
       for (const format of ['yaml', 'toml', 'json'] as const) {
         const original = serialise(c.config, format);
@@ -891,7 +920,9 @@ describe('real-world configurations', () => {
         for (const req of requests) {
           const next = addEntryToConfigText(text, format, req);
           assert.notEqual(next, text, `${format}: ${JSON.stringify(req)}`);
-          assert.ok(insertedOnly(text, next), `${format}: only insertions`);
+          if (!replacesPlaceholder(text, format)) {
+            assert.ok(insertedOnly(text, next), `${format}: only insertions`);
+          }
           text = next;
         }
         const model = loadConfigText(text, name, { root: caseRoot, format });

@@ -1,0 +1,105 @@
+// `keepsake add PATH`: take a live path that is not persisted yet, declare it in the
+// configuration file (comments and layout kept), move its data into the store and bind or
+// link it back in place. Order, for crash safety: every check first (the edited
+// configuration must validate and the plan must have no problems), then the configuration
+// file is written, then the apply runs. Killed in between, running `add` again converges:
+// the entry is declared already, and adoption picks up wherever the data is.
+
+import * as fs from 'node:fs';
+import { type AddRequest, addEntryToConfigText } from '../config/edit.js';
+import { Accounts, loadConfigText } from '../config/index.js';
+import { formatOf } from '../config/load.js';
+import { UsageError } from '../errors.js';
+import { readApplied } from '../generations/store.js';
+import type { Model } from '../model/types.js';
+import { observe } from '../observe/observe.js';
+import { buildPlan } from '../plan/build.js';
+import { hostPath, isWithin } from '../plan/paths.js';
+import type { Prepared } from './pipeline.js';
+
+export interface AddOptions {
+  configFile: string;
+  root: string;
+  path: string;
+  /** The storage location's key; default: the configuration's only location. */
+  store?: string;
+  /** Declare it in this user's home (home-relative). */
+  user?: string;
+}
+
+export interface AddPlan extends Prepared {
+  request: AddRequest;
+  /** The configuration file as it will be written; the same text when already declared. */
+  before: string;
+  after: string;
+}
+
+/** Everything `add` will do, checked; changes nothing. */
+export function planAdd(opts: AddOptions, current: Model): AddPlan {
+  const path = normalise(opts.path);
+  const st = fs.lstatSync(hostPath(opts.root, path), { throwIfNoEntry: false });
+  const declared = current.entries.find((e) => e.target === path);
+  if (!st && !declared)
+    throw new UsageError(`${path} does not exist`, 'add takes a path that is there now');
+  if (st && !st.isDirectory() && !st.isFile()) {
+    throw new UsageError(
+      `${path} is neither a directory nor a regular file`,
+      'only directories and files can be persisted',
+    );
+  }
+  const kind = declared?.kind ?? (st?.isDirectory() ? 'directory' : 'file');
+  const location = opts.store ?? onlyLocation(current);
+  let entryPath = path;
+  if (opts.user) {
+    const account = Accounts.load(opts.root).user(opts.user);
+    if (!account) throw new UsageError(`user ${opts.user} is not in ${opts.root}/etc/passwd`);
+    if (!isWithin(path, account.home) || path === account.home) {
+      throw new UsageError(`${path} is not inside ${opts.user}'s home ${account.home}`);
+    }
+    entryPath = path.slice(account.home.length + 1);
+  }
+  const request: AddRequest = {
+    kind,
+    location,
+    path: entryPath,
+    ...(opts.user ? { user: opts.user } : {}),
+  };
+  const format = formatOf(opts.configFile);
+  if (!format)
+    throw new UsageError(`${opts.configFile}: keepsake edits .yaml, .yml, .toml and .json files`);
+  const before = fs.readFileSync(opts.configFile, 'utf8');
+  const after = declared ? before : addEntryToConfigText(before, format, request);
+  // The edited file must validate exactly as apply would read it.
+  const model = loadConfigText(after, opts.configFile, { root: opts.root, format });
+  const entry = model.entries.find((e) => e.target === path);
+  if (!entry) throw new UsageError(`${path} did not end up declared; is ${location} enabled?`);
+  // Only the new entry adopts what is at its target.
+  const planned: Model = {
+    ...model,
+    entries: model.entries.map((e) => (e === entry ? { ...e, adopt: true } : e)),
+  };
+  const previous = readApplied(opts.root);
+  const plan = buildPlan(planned, observe(opts.root), previous, {
+    backupTag: new Date().toISOString().replace(/[:.]/g, '-'),
+  });
+  return { model: planned, plan, ...(previous ? { previous } : {}), request, before, after };
+}
+
+function normalise(p: string): string {
+  const n = p.replace(/\/+$/, '').replace(/\/{2,}/g, '/') || '/';
+  if (!n.startsWith('/') || n.split('/').some((c) => c === '..' || c === '.')) {
+    throw new UsageError(`${p}: give an absolute path without . or .. components`);
+  }
+  return n;
+}
+
+function onlyLocation(model: Model): string {
+  const stores = model.stores;
+  if (stores.length === 1) return stores[0]!;
+  throw new UsageError(
+    stores.length === 0
+      ? 'the configuration has no storage location yet'
+      : `the configuration has ${stores.length} storage locations (${stores.join(', ')})`,
+    'name one with --store, e.g. --store /persist',
+  );
+}

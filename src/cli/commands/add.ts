@@ -1,0 +1,127 @@
+import { planAdd } from '../../apply/add.js';
+import { acquireLock } from '../../apply/lock.js';
+import { applyPlan, resolveRoot } from '../../apply/pipeline.js';
+import { addEntryToConfigFile } from '../../config/edit.js';
+import { loadConfig } from '../../config/index.js';
+import { RefusedError, UsageError } from '../../errors.js';
+import { count, describeAction } from '../../plan/format.js';
+import { loadBinding } from '../../system/binding.js';
+import { loadMountBackend } from '../../system/mount-backend.js';
+import { createLiveSystem } from '../../system/system.js';
+import type { CommonOptions } from '../main.js';
+import type { Output } from '../output.js';
+
+export async function run(
+  opts: CommonOptions & { args: string[]; store?: string; user?: string; dryRun?: boolean },
+  out: Output,
+): Promise<number> {
+  const root = resolveRoot(opts.root);
+  const path = opts.args[0];
+  if (!path) throw new UsageError('keepsake add needs a path');
+  const lock = opts.dryRun ? undefined : acquireLock(root, loadBinding().binding, 'add');
+  try {
+    const current = loadConfig(opts.config, { root, verbose: opts.verbose });
+    const added = planAdd(
+      {
+        configFile: opts.config,
+        root,
+        path,
+        ...(opts.store ? { store: opts.store } : {}),
+        ...(opts.user ? { user: opts.user } : {}),
+      },
+      current,
+    );
+    const { plan, request } = added;
+    if (plan.problems.length > 0) throw new RefusedError(plan.problems);
+    const inserted = newLines(added.before, added.after);
+    const where = `persistence."${request.location}"${request.user ? `.users.${request.user}` : ''}.${request.kind === 'directory' ? 'directories' : 'files'}`;
+    if (opts.dryRun) {
+      if (out.json) {
+        out.value({ dryRun: true, request, configLines: inserted, plan });
+        return 0;
+      }
+      out.line(
+        inserted.length > 0
+          ? `would add to ${opts.config} (${where}):`
+          : `${path} is declared already`,
+      );
+      for (const l of inserted) out.line(out.paint('green', `  + ${l}`));
+      for (const a of plan.actions) out.line(`  would ${describeAction(a)}`);
+      return 0;
+    }
+    // Declared first: if anything below is interrupted, `add` again picks up from here.
+    if (added.after !== added.before) {
+      const written = addEntryToConfigFile(opts.config, request);
+      if (written.after !== added.after) {
+        throw new UsageError(
+          `${opts.config} changed while keepsake was adding to it`,
+          'run keepsake add again',
+        );
+      }
+    }
+    const { backend, notice } = loadMountBackend();
+    if (notice && !out.json) out.error(out.paint('yellow', `keepsake: ${notice}`));
+    const sys = createLiveSystem(
+      backend,
+      loadBinding().binding ? (fd) => loadBinding().binding!.flock(fd, 2) : null,
+    );
+    const result = applyPlan(
+      added,
+      sys,
+      ({ outcome }) => {
+        if (out.json)
+          out.value({
+            event: 'action',
+            index: outcome.index,
+            status: outcome.status,
+            action: outcome.action,
+          });
+        else
+          out.line(
+            `${outcome.status === 'done' ? out.paint('green', '✓') : out.paint('red', outcome.status)} ${describeAction(outcome.action)}`,
+          );
+      },
+      new Date(),
+      killAfterFromEnv(),
+    );
+    const moved = plan.adopted[0];
+    if (out.json) {
+      out.value({
+        event: 'result',
+        ok: result.ok,
+        request,
+        configLines: inserted,
+        adopted: plan.adopted,
+        generation: result.generation,
+      });
+    } else if (result.ok) {
+      out.line(`${path} is persisted: declared in ${opts.config} (${where})`);
+      if (moved)
+        out.line(
+          `moved ${count(moved.files, 'file')} (${count(moved.bytes, 'byte')}) into ${moved.to}`,
+        );
+    } else {
+      out.line(
+        out.paint(
+          'red',
+          `the configuration now declares ${path}, but applying it failed (see above); run keepsake add ${path} again`,
+        ),
+      );
+    }
+    return result.ok ? 0 : 1;
+  } finally {
+    lock?.release();
+  }
+}
+
+/** Hidden, for crash tests: SIGKILL after action N (as apply's KEEPSAKE_KILL_AFTER_ACTION). */
+function killAfterFromEnv(): { killAfter?: number } {
+  const k = process.env.KEEPSAKE_KILL_AFTER_ACTION;
+  return k ? { killAfter: Number(k) } : {};
+}
+
+/** The lines the edit inserted, for showing. */
+function newLines(before: string, after: string): string[] {
+  const old = new Set(before.split('\n'));
+  return after.split('\n').filter((l) => !old.has(l));
+}
