@@ -15,7 +15,10 @@ import {
 } from '../helpers/builders.js';
 
 const kinds = (actions: Action[]) =>
-  actions.map((a) => `${a.kind} ${'path' in a ? a.path : 'target' in a ? a.target : ''}`);
+  actions.map(
+    (a) =>
+      `${a.kind} ${'path' in a ? a.path : 'target' in a ? a.target : 'from' in a ? a.from : ''}`,
+  );
 
 describe('planning a directory', () => {
   it('creates store, then target, parents first, then binds', () => {
@@ -277,5 +280,67 @@ describe('plans are data', () => {
     const plan = buildPlan(m, observed(m, { '/persist': dir() }, { root: '/sysroot', mounts }));
     assert.deepEqual(kinds(plan.actions).at(-1), 'bind /var/log');
     assert.equal(plan.root, '/sysroot');
+  });
+});
+
+describe('adoption', () => {
+  const adoptions = (m: ReturnType<typeof model>, paths: Parameters<typeof observed>[1]) => {
+    const plan = buildPlan(
+      m,
+      observed(m, paths, {
+        contents: {
+          '/srv': { files: 2, directories: 0, bytes: 9, sample: ['a'], truncated: false },
+        },
+      }),
+      undefined,
+      {
+        adopt: true,
+        backupTag: 'T',
+      },
+    );
+    return plan;
+  };
+
+  it('moves data into a store that is missing or empty, and sets it aside beside a full one', () => {
+    const m = model([entry('directory', '/srv')]);
+    const full = { '/persist': dir(), '/srv': dir({ empty: false }) };
+    const missing = adoptions(m, full);
+    assert.deepEqual(
+      missing.adopted.map((a) => [a.to, a.how, a.files]),
+      [['/persist/srv', 'into-store', 2]],
+    );
+    const empty = adoptions(m, { ...full, '/persist/srv': dir({ empty: true }) });
+    assert.deepEqual(
+      empty.adopted.map((a) => [a.to, a.how]),
+      [['/persist/srv', 'into-store']],
+    );
+    const both = adoptions(m, { ...full, '/persist/srv': dir({ empty: false }) });
+    assert.deepEqual(
+      both.adopted.map((a) => [a.to, a.how]),
+      [['/persist/.keepsake/backup/T/srv', 'backup']],
+    );
+    // and then the usual bind, onto the emptied directory
+    assert.deepEqual(kinds(both.actions), ['adopt /srv', 'bind /srv']);
+  });
+
+  it('adopts only where asked, and a file too', () => {
+    const m = model([entry('directory', '/srv'), entry('file', '/etc/hostid', { adopt: true })]);
+    const plan = buildPlan(
+      m,
+      observed(m, {
+        '/persist': dir(),
+        '/srv': dir({ empty: false }),
+        '/etc': dir(),
+        '/etc/hostid': file(4),
+      }),
+    );
+    assert.deepEqual(
+      plan.problems.map((p) => [p.entry, p.code]),
+      [['directory:/srv', 'target-has-data']],
+    );
+    assert.deepEqual(
+      plan.adopted.map((a) => [a.from, a.to, a.how]),
+      [['/etc/hostid', '/persist/etc/hostid', 'into-store']],
+    );
   });
 });
