@@ -54,12 +54,15 @@ function checkRequest(req: AddRequest): { value: string; location: string; user?
   if (typeof req.location !== 'string' || req.location.trim() === '') {
     throw new Error('cannot add an entry: the storage location is empty');
   }
-  if (control.test(req.location)) {
+  if (control.test(req.location) || req.location.trim() !== req.location) {
     throw new Error(
-      `cannot add an entry: the storage location ${JSON.stringify(req.location)} contains a control character`,
+      `cannot add an entry: the storage location ${JSON.stringify(req.location)} contains a control character or surrounding spaces`,
     );
   }
-  if (req.user !== undefined && (req.user.trim() === '' || control.test(req.user))) {
+  if (
+    req.user !== undefined &&
+    (req.user === '' || /[\s:/]/.test(req.user) || control.test(req.user))
+  ) {
     throw new Error(`cannot add an entry: ${JSON.stringify(req.user)} is not a user name`);
   }
   const p = req.user === undefined ? normaliseAbsolute(req.path) : normaliseRelative(req.path);

@@ -459,6 +459,10 @@ users:
       /absolute path/,
     );
     assert.throws(() => addEntryToConfigText('', 'yaml', dir('/var/log', '')), /location is empty/);
+    assert.throws(
+      () => addEntryToConfigText('', 'yaml', dir('x', '/persist', 'ja ne')),
+      /"ja ne" is not a user name/,
+    );
   });
 });
 
