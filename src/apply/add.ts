@@ -27,7 +27,7 @@ export interface AddOptions {
   user?: string;
 }
 
-export interface AddPlan extends Prepared {
+export interface PreparedAdd extends Prepared {
   request: AddRequest;
   /** The configuration file as it will be written; the same text when already declared. */
   before: string;
@@ -35,7 +35,7 @@ export interface AddPlan extends Prepared {
 }
 
 /** Everything `add` will do, checked; changes nothing. */
-export function planAdd(opts: AddOptions, current: Model): AddPlan {
+export function prepareAdd(opts: AddOptions, current: Model): PreparedAdd {
   const path = normalise(opts.path);
   const st = fs.lstatSync(hostPath(opts.root, path), { throwIfNoEntry: false });
   const declared = current.entries.find((e) => e.target === path);

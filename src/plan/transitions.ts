@@ -86,17 +86,7 @@ export function planTransitions(ctx: Ctx, previous: Generation | undefined): Rel
       // It goes when nothing is mounted there again (a link, or nothing, takes its place).
       const reused = now && now.kind === old.kind && now.method === 'auto';
       if (!reused && made) {
-        ctx.actions.push({
-          kind: 'remove',
-          entry: old.id,
-          path: made.path,
-          type: old.kind,
-          uid: made.uid,
-          gid: made.gid,
-          mode: made.mode,
-          reason: 'keepsake made this mount point',
-        });
-        ctx.view.plan(old.target, GONE);
+        removeMountPoint(ctx, old, made);
       } else {
         ctx.view.plan(old.target, old.kind === 'directory' ? EMPTY_DIR : EMPTY_FILE);
       }
@@ -119,18 +109,7 @@ export function planTransitions(ctx: Ctx, previous: Generation | undefined): Rel
       released.push({ ...base, outcome: 'gone', note: 'nothing of it is live' });
     } else if (state === 'none' && leftover(ctx, old, here, created, now)) {
       // An interrupted run took the mount down but not yet the mount point it had made.
-      const made = created.get(ctx.view.canonical(old.target))!;
-      ctx.actions.push({
-        kind: 'remove',
-        entry: old.id,
-        path: made.path,
-        type: old.kind,
-        uid: made.uid,
-        gid: made.gid,
-        mode: made.mode,
-        reason: 'keepsake made this mount point',
-      });
-      ctx.view.plan(old.target, GONE);
+      removeMountPoint(ctx, old, created.get(ctx.view.canonical(old.target))!);
       released.push({ ...base, outcome: 'taken-down' });
     } else {
       released.push({
@@ -144,6 +123,25 @@ export function planTransitions(ctx: Ctx, previous: Generation | undefined): Rel
     }
   }
   return released;
+}
+
+/** Remove the mount point keepsake made for `old` (at run time: only if still empty). */
+function removeMountPoint(
+  ctx: Ctx,
+  old: PersistEntry,
+  made: { path: string; uid: number; gid: number; mode: number },
+) {
+  ctx.actions.push({
+    kind: 'remove',
+    entry: old.id,
+    path: made.path,
+    type: old.kind,
+    uid: made.uid,
+    gid: made.gid,
+    mode: made.mode,
+    reason: 'keepsake made this mount point',
+  });
+  ctx.view.plan(old.target, GONE);
 }
 
 /** keepsake's own, still empty mount point, with nothing to mount there any more. */

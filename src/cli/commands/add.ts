@@ -1,4 +1,4 @@
-import { planAdd } from '../../apply/add.js';
+import { prepareAdd } from '../../apply/add.js';
 import { acquireLock } from '../../apply/lock.js';
 import { applyPlan, resolveRoot } from '../../apply/pipeline.js';
 import { addEntryToConfigFile } from '../../config/edit.js';
@@ -21,7 +21,7 @@ export async function run(
   const lock = opts.dryRun ? undefined : acquireLock(root, loadBinding().binding, 'add');
   try {
     const current = loadConfig(opts.config, { root, verbose: opts.verbose });
-    const added = planAdd(
+    const added = prepareAdd(
       {
         configFile: opts.config,
         root,
