@@ -91,7 +91,13 @@ export function runAdd(ctx: PartContext): PartResult {
           passwd: layout.passwd,
           group: layout.group,
         };
-        const r = runChild<AdoptResult>(CHILD, spec, path.join(ctx.work, `${k}.json`), ctx.env, `add (${k})`);
+        const r = runChild<AdoptResult>(
+          CHILD,
+          spec,
+          path.join(ctx.work, `${k}.json`),
+          ctx.env,
+          `add (${k})`,
+        );
         results[k].push(r);
         const parts = r.measurements.map((m) => `${m.method} ${m.ms.toFixed(0)} ms`).join(', ');
         ctx.progress(` ${k}: ${parts};`);
@@ -147,7 +153,6 @@ export function runAdd(ctx: PartContext): PartResult {
     tree: { ...TREE, bytes, target: TARGET, store: STORE },
     runs: ctx.runs,
     startupMs,
-    makeTreeMs: median(all.flatMap((r) => r.makeMs)),
     same,
     across,
     raw: results,
@@ -161,14 +166,16 @@ export function runAdd(ctx: PartContext): PartResult {
   t.text(
     `keepsake add: a directory of ${TREE.files} small files (${TREE.directories} directories, ${(bytes / 1e6).toFixed(1)} MB) at ${TARGET} moved into ${STORE} and mounted back`,
     `  measured: ${cmd} (${why}); ${command === 'add' ? 'apply --adopt' : 'add'} moves data with the same code`,
-    `  keepsake's times are whole CLI processes (node -e 0 takes ${ms(startupMs)} ms); median of ${ctx.runs} run${ctx.runs > 1 ? 's' : ''}; the tree is made afresh before each measurement`,
+    `  keepsake's times are whole CLI processes (node -e 0 takes ${ms(startupMs)} ms); median of ${ctx.runs} run${ctx.runs > 1 ? 's' : ''}, each in a fresh namespace`,
+    '  across file systems the tree is made afresh before each measurement; on one file system (a disk) it is made once',
+    '  and renamed back from the store after each, then checked; everything written is flushed before each measurement',
   );
   const block = (s: NonNullable<ReturnType<typeof summary>>, k: FsKind) => {
     const how = s.keepsakeMoved.join('/');
     t.text(
       '',
       k === 'same'
-        ? `  same file system: the root a bind of a directory on ${s.rootFsType} (under ${s.diskDirectory}), ${STORE} a directory inside it`
+        ? `  same file system: the root a bind of a directory on ${s.rootFsType} (under ${s.diskDirectory}), ${STORE} a directory inside it\n    (not a tmpfs: keepsake refuses a store on the root's own tmpfs, store-not-persistent)`
         : `  across file systems: the root on ${s.rootFsType}, ${STORE} on another ${s.storeFsType} mount`,
     );
     t.row(
@@ -189,21 +196,29 @@ export function runAdd(ctx: PartContext): PartResult {
       );
     }
     if (s.ratios.keepsakeOverMv !== null) {
-      t.text(`  ratio keepsake / mv                          ${ratio(s.ratios.keepsakeOverMv).padStart(8)}`);
+      t.text(
+        `  ratio keepsake / mv                          ${ratio(s.ratios.keepsakeOverMv).padStart(8)}`,
+      );
     }
   };
   if (same) block(same, 'same');
-  else t.text('', '  same file system: skipped, no directory off a tmpfs found (keepsake refuses a store on the root\'s tmpfs)');
+  else
+    t.text(
+      '',
+      "  same file system: skipped, no directory off a tmpfs found (keepsake refuses a store on the root's tmpfs)",
+    );
   if (across) block(across, 'across');
+  const slower = across?.ratios.keepsakeOverCpRm ?? null;
   t.text(
     '',
-    '  Across file systems keepsake is expected to be slower than cp -a + rm -rf, and is: it copies with cp -a,',
-    '  flushes the copy, reads every file on both sides again to compare type, owner, mode, size and SHA-256,',
-    '  and only then removes the original; the baseline trusts cp and removes at once.',
-    `  On one file system keepsake renames; its time is that of a CLI apply (start-up, plan, a bind mount) plus`,
-    '  walks of the tree to count what it moves; mv is a single rename(2).',
+    `  Across file systems keepsake is expected to be slower than cp -a + rm -rf${slower === null ? '' : slower > 1 ? `, and is here (${ratio(slower)})` : `, but was not here (${ratio(slower)})`}: it copies`,
+    '  with cp -a, flushes the copy, reads every file on both sides again to compare type, owner, mode, size and',
+    '  SHA-256, and only then removes the original; the baseline trusts cp and removes at once.',
+    '  On one file system keepsake renames the entries of the directory; beyond start-up its time is planning (which',
+    '  walks the tree to count what it moves), the move, and a bind mount; mv is a single rename(2).',
     `  checked after every run: all ${TREE.files} files in the store, ${TREE.sample} sampled ones with the SHA-256 of what they held;`,
-    `  nothing left at ${TARGET} (keepsake: ${TARGET} a mount showing the same files, and empty beneath it)`,
+    `  nothing left at ${TARGET}; keepsake's: ${TARGET} a mount showing the same files, empty beneath it, and the next`,
+    '  apply plans 0 actions',
   );
   return { report, text: t.lines.join('\n'), code: 0 };
 }

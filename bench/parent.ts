@@ -3,7 +3,6 @@
 
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 
 export interface PartContext {
   runs: number;
@@ -49,8 +48,6 @@ export function runChild<T>(
   }
   return JSON.parse(line) as T;
 }
-
-export const here = (url: string) => path.dirname(new URL(url).pathname);
 
 export const ms = (x: number | null | undefined) =>
   x === null || x === undefined ? '-' : x >= 100 ? x.toFixed(0) : x.toFixed(1);

@@ -98,7 +98,9 @@ export interface MountLine {
   fsType: string;
 }
 
-const unescape = (s: string) => s.replace(/\\([0-7]{3})/g, (_, o) => String.fromCharCode(+`0${o}`));
+/** mountinfo writes space, tab, newline and backslash in paths as octal escapes. */
+const unescapeOctal = (s: string) =>
+  s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8)));
 
 export function mountTable(): MountLine[] {
   const lines: MountLine[] = [];
@@ -108,8 +110,8 @@ export function mountTable(): MountLine[] {
     const dash = f.indexOf('-');
     lines.push({
       dev: f[2]!,
-      fsRoot: unescape(f[3]!),
-      point: unescape(f[4]!),
+      fsRoot: unescapeOctal(f[3]!),
+      point: unescapeOctal(f[4]!),
       fsType: f[dash + 1] ?? '',
     });
   }

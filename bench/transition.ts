@@ -77,7 +77,7 @@ export function runTransition(ctx: PartContext): PartResult {
       applyAActions: first.applyAActions,
       actions: first.actions,
       actionKinds: first.actionKinds,
-      followingActions: 0,
+      followingActions: clis[0]!.followingActions,
     },
     backend: first.backend,
     runs: ctx.runs,
@@ -132,10 +132,14 @@ export function runTransition(ctx: PartContext): PartResult {
     m.applyACliMs,
     clis.map((c) => c.applyAMs),
   );
+  t.text('');
+  if (baselines.length > 0) {
+    t.text(
+      `  ratio baseline / keepsake in-process work   ${ratio(report.ratios.inProcessWork).padStart(8)}`,
+      `  ratio baseline / keepsake CLI process       ${ratio(report.ratios.wholeProcess).padStart(8)}`,
+    );
+  }
   t.text(
-    '',
-    `  ratio baseline / keepsake in-process work   ${ratio(report.ratios.inProcessWork).padStart(8)}`,
-    `  ratio baseline / keepsake CLI process       ${ratio(report.ratios.wholeProcess).padStart(8)}`,
     `  checked after every run: ${verified.binds} bind entries each mounted once from its own store, ${verified.links} links to the store,`,
     `  none of the ${d.removed.length} removed entries mounted or linked, no other mount under the root; keepsake's runs: the next apply plans 0 actions`,
   );

@@ -57,12 +57,9 @@ export function moveData(from: string, to: string, type: 'directory' | 'file'): 
   ) {
     return { how: 'rename', ...totals };
   }
-  for (const name of names) {
-    const source = type === 'directory' ? `${from}/${name}` : from;
-    const dest = type === 'directory' ? `${to}/${name}` : to;
-    copy(source, dest);
-    verifySame(source, dest, totals);
-  }
+  // One cp for the whole tree: with -T an existing (empty) directory is filled, not nested.
+  copy(from, to);
+  verifySame(from, to, totals);
   syncAll(type === 'directory' ? to : parentOf(to));
   // Only now that every byte is verified in the store does the original go.
   for (const name of names) removeTreeSafe(type === 'directory' ? `${from}/${name}` : from);
