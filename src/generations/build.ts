@@ -43,6 +43,7 @@ export function buildGeneration(
       ...(previous?.actions ?? []).filter(kept),
       ...plan.actions.filter((a) => SETS_UP.has(a.kind) && kept(a)),
     ],
+    plan,
     ...(rollbackOf ? { rollbackOf } : {}),
   };
 }

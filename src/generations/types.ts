@@ -3,7 +3,7 @@
 // (to take down what the configuration dropped); `rollback` re-applies an older one.
 
 import type { Model } from '../model/types.js';
-import type { Action } from '../plan/types.js';
+import type { Action, Plan } from '../plan/types.js';
 
 export const GENERATION_VERSION = 1;
 
@@ -16,8 +16,11 @@ export interface Generation {
   root: string;
   /** The normalised configuration that was applied. */
   model: Model;
-  /** What that apply did; what keepsake created is what it may later take down. */
+  /** What keepsake has set up for these entries; what it created is what it may later take
+   *  down (earlier applies of the boot included). */
   actions: Action[];
+  /** The plan of the apply that made this generation. */
+  plan: Plan;
   /** Set when this generation re-applied an older one. */
   rollbackOf?: number;
 }

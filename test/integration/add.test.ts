@@ -48,7 +48,7 @@ describe('keepsake add', { skip }, () => {
         cmd: `chmod 0700 "$ROOT/var/lib/app/db" && ${XATTR} "$ROOT/var/lib/app/db/rows"`,
       },
       { do: 'write', path: '/home/jane/.bash_history', content: 'ls\n', uid: 1000 },
-      { do: 'sh', cmd: 'true' },
+      { do: 'write', path: '/home/jane/Projects/keepsake/notes.md', content: 'notes', uid: 1000 },
       { do: 'apply', command: 'add', args: ['/var/lib/app', '--dry-run'] },
       { do: 'apply', command: 'add', args: ['/var/lib/app'] },
       { do: 'apply', command: 'add', args: ['/home/jane/.bash_history', '--user', 'jane'] },
@@ -68,6 +68,25 @@ describe('keepsake add', { skip }, () => {
     assert.match(a.stdout, /moved 1 file \(4 bytes\) into \/persist\/var\/lib\/app/);
     assert.equal(ran(addFile).status, 0, ran(addFile).stdout + ran(addFile).stderr);
     assert.equal(ran(second).status, 0, 'adding again is a no-op');
+    // a file in a system path, a directory in a home
+    const [sysFile, homeDir, both] = s
+      .boot([
+        { do: 'write', path: '/etc/app.conf', content: 'key=1' },
+        { do: 'apply', command: 'add', args: ['/etc/app.conf'] },
+        { do: 'write', path: '/home/jane/Projects/keepsake/notes.md', content: 'notes', uid: 1000 },
+        { do: 'apply', command: 'add', args: ['/home/jane/Projects', '--user', 'jane'] },
+        { do: 'inspect', paths: ['/etc/app.conf', '/home/jane/Projects/keepsake/notes.md'] },
+      ])
+      .filter((r) => r.do === 'apply' || r.do === 'inspect');
+    assert.equal(ran(sysFile).status, 0, ran(sysFile).stdout + ran(sysFile).stderr);
+    assert.equal(ran(homeDir).status, 0, ran(homeDir).stdout + ran(homeDir).stderr);
+    assert.ok(both?.do === 'inspect');
+    assert.equal(both.paths['/etc/app.conf']!.content, 'key=1');
+    assert.equal(both.paths['/home/jane/Projects/keepsake/notes.md']!.content, 'notes');
+    assert.equal(
+      fs.statSync(s.disk('/persist', '/home/jane/Projects/keepsake/notes.md')).uid,
+      1000,
+    );
     assert.ok(seen?.do === 'inspect');
     assert.equal(seen.paths['/var/lib/app/db/rows']!.content, 'rows');
     assert.deepEqual(

@@ -202,4 +202,56 @@ describe('config changes between applies', { skip }, () => {
     assert.equal(state.paths['/srv/old/keep.txt']!.content, 'old data');
     assert.equal(state.paths['/srv/flip']!.type, 'directory');
   });
+
+  it('handles each entry kind: a bound file dropped, entries added, a link turned into a bind', () => {
+    const s = new TestSystem({
+      config: `persistence:
+  /persist:
+    directories: [{ directory: /srv/cache, method: symlink }]
+    files: [/etc/bound.conf]
+`,
+      stores: ['/persist'],
+    });
+    systems.push(s);
+    fs.mkdirSync(s.disk('/persist', '/etc'), { recursive: true });
+    fs.writeFileSync(s.disk('/persist', '/etc/bound.conf'), 'bound');
+    const [first, before, , second, after, seen] = s.boot([
+      { do: 'apply' },
+      { do: 'inspect', paths: ['/etc/bound.conf', '/srv/cache'] },
+      {
+        do: 'set-config',
+        text: `persistence:
+  /persist:
+    directories: [/srv/cache, /srv/new]
+    files: [/etc/new.conf]
+`,
+      },
+      { do: 'apply', args: ['--json'] },
+      { do: 'mounts' },
+      { do: 'inspect', paths: ['/etc/bound.conf', '/srv/cache', '/srv/new', '/etc/new.conf'] },
+    ]);
+    assert.equal(applied(first).status, 0, applied(first).stderr);
+    assert.ok(before?.do === 'inspect');
+    assert.equal(before.paths['/etc/bound.conf']!.content, 'bound');
+    assert.equal(before.paths['/srv/cache']!.link, '/persist/srv/cache');
+    const change = applied(second);
+    assert.equal(change.status, 0, change.stdout);
+    assert.deepEqual(
+      summary(change)
+        .released.map((r) => [r.target, r.outcome])
+        .sort(),
+      [
+        ['/etc/bound.conf', 'taken-down'],
+        ['/srv/cache', 'taken-down'],
+      ],
+    );
+    assert.ok(after?.do === 'mounts' && seen?.do === 'inspect');
+    assert.ok(!after.points.includes('/etc/bound.conf'), 'the file is unmounted');
+    assert.equal(seen.paths['/etc/bound.conf']!.type, 'missing', 'and its placeholder is gone');
+    assert.ok(after.points.includes('/srv/cache'), 'the link became a bind');
+    assert.equal(seen.paths['/srv/cache']!.type, 'directory');
+    assert.ok(after.points.includes('/srv/new'));
+    assert.equal(seen.paths['/etc/new.conf']!.link, '/persist/etc/new.conf');
+    assert.equal(fs.readFileSync(s.disk('/persist', '/etc/bound.conf'), 'utf8'), 'bound');
+  });
 });
