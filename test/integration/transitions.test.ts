@@ -52,11 +52,12 @@ function system() {
 describe('config changes between applies', { skip }, () => {
   it('takes down dropped entries, moves changed ones, keeps every byte in the stores', () => {
     const s = system();
-    const [first, , , , second, third, state, mounts] = s.boot([
+    const [first, , , , drifted, second, third, state, mounts] = s.boot([
       { do: 'apply', args: ['--json'] },
       { do: 'write', path: '/srv/moving/persist.txt', content: 'persist copy' },
       { do: 'write', path: '/etc/old.conf', content: 'conf' },
       { do: 'set-config', text: AFTER },
+      { do: 'apply', command: 'status' },
       { do: 'apply', args: ['--json'] },
       { do: 'apply', args: ['--json'] },
       {
@@ -73,6 +74,12 @@ describe('config changes between applies', { skip }, () => {
     ]);
     assert.equal(applied(first).status, 0, applied(first).stderr);
     assert.equal(summary(applied(first)).generation, 1);
+    // before the apply, status names what is still set up but no longer declared
+    assert.equal(applied(drifted).status, 1);
+    assert.match(
+      applied(drifted).stdout,
+      /stale {4}\/srv\/old .*its data stays in \/persist\/srv\/old/,
+    );
     const change = applied(second);
     assert.equal(change.status, 0, change.stderr + change.stdout);
     const sum = summary(change);

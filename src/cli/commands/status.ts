@@ -1,9 +1,12 @@
 import { preparePlan } from '../../apply/pipeline.js';
-import { count, describeEntryState, describeProblem } from '../../plan/format.js';
+import { count, describeEntryState, describeProblem, describeReleased } from '../../plan/format.js';
 import type { CommonOptions } from '../main.js';
 import type { Output } from '../output.js';
 
-/** Declared against live: exit 0 when every entry is in place, 1 when anything drifted. */
+/**
+ * Declared against live: exit 0 when every entry is in place and nothing the configuration
+ * dropped is still set up, 1 otherwise.
+ */
 export async function run(opts: CommonOptions, out: Output): Promise<number> {
   const { plan } = await preparePlan({
     configFile: opts.config,
@@ -11,19 +14,25 @@ export async function run(opts: CommonOptions, out: Output): Promise<number> {
     verbose: opts.verbose,
   });
   const drift = plan.entries.filter((e) => e.state !== 'ok');
+  const stale = plan.released.filter((r) => r.outcome === 'taken-down');
+  const ok = drift.length === 0 && stale.length === 0;
   if (out.json) {
-    out.value({ ok: drift.length === 0, entries: plan.entries, problems: plan.problems });
-    return drift.length === 0 ? 0 : 1;
+    out.value({ ok, entries: plan.entries, stale, problems: plan.problems });
+    return ok ? 0 : 1;
   }
   for (const e of plan.entries) {
     const text = describeEntryState(e);
     out.line(e.state === 'ok' ? text : out.paint(e.state === 'refused' ? 'red' : 'yellow', text));
   }
+  // Still set up, but no longer declared: the next apply takes these down.
+  for (const line of describeReleased(stale))
+    out.line(out.paint('yellow', line.replace(/^released/, 'stale   ')));
   for (const p of plan.problems) for (const l of describeProblem(p)) out.line(out.paint('red', l));
   out.line(
-    drift.length === 0
-      ? out.paint('green', `all ${plan.entries.length} entries in place`)
-      : `${drift.length} of ${count(plan.entries.length, 'entry', 'entries')} not in place (run keepsake plan)`,
+    ok
+      ? out.paint('green', `all ${count(plan.entries.length, 'entry', 'entries')} in place`)
+      : `${drift.length} of ${count(plan.entries.length, 'entry', 'entries')} not in place` +
+          `${stale.length > 0 ? `, ${stale.length} no longer declared but still set up` : ''} (run keepsake plan)`,
   );
-  return drift.length === 0 ? 0 : 1;
+  return ok ? 0 : 1;
 }
