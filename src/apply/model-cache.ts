@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { resolve } from 'node:path';
+import { knownSetup, setupOf } from '../generations/store.js';
 import type { Model } from '../model/types.js';
 import { hostPath } from '../plan/paths.js';
 import { lstatOrNull, mkdirSafe, writeFileAtomicSafe } from '../system/safe-fs.js';
@@ -17,6 +18,8 @@ const CACHE_FILE = 'model.json';
 interface CacheFile {
   key: string;
   model: Model;
+  /** setupOf(model), so a cache hit needs no hashing. */
+  setup: string;
 }
 
 function readOr(path: string, fallback: string): string {
@@ -48,7 +51,9 @@ function readCache(path: string, key: string): Model | undefined {
   if (!st?.isFile() || st.uid !== 0 || (st.mode & 0o022) !== 0) return undefined;
   try {
     const cached = JSON.parse(fs.readFileSync(path, 'utf8')) as CacheFile;
-    return cached.key === key ? cached.model : undefined;
+    if (cached.key !== key) return undefined;
+    if (cached.setup) knownSetup(cached.model, cached.setup);
+    return cached.model;
   } catch {
     return undefined;
   }
@@ -75,7 +80,7 @@ export async function loadModel(
       if (!lstatOrNull(dir)) mkdirSafe(dir, 0, 0, 0o700);
       writeFileAtomicSafe(
         `${dir}/${CACHE_FILE}`,
-        JSON.stringify({ key, model } satisfies CacheFile),
+        JSON.stringify({ key, model, setup: setupOf(model) } satisfies CacheFile),
         0o600,
       );
     } catch {

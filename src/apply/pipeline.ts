@@ -9,7 +9,9 @@ import {
   latestNumber,
   readApplied,
   readGeneration,
+  readLiveSummary,
   sameSetup,
+  setupOf,
 } from '../generations/store.js';
 import type { Generation } from '../generations/types.js';
 import type { Model } from '../model/types.js';
@@ -59,7 +61,10 @@ export function resolveRoot(root: string): string {
 export interface Prepared {
   model: Model;
   plan: Plan;
+  /** The live generation, when the plan had to move away from it (read lazily otherwise). */
   previous?: Generation;
+  /** The live generation's number, when its setup is the one planned. */
+  liveUnchanged?: number;
 }
 
 export async function preparePlan(req: PlanRequest): Promise<Prepared> {
@@ -71,11 +76,35 @@ export async function preparePlan(req: PlanRequest): Promise<Prepared> {
       verbose: req.verbose === true,
       store: req.cacheModel === true,
     }));
-  const previous = readApplied(root);
+  // The live generation matters only when its setup differs from this one (something to take
+  // down); the small summary beside it says whether, without reading the whole record.
+  const summary = readLiveSummary(root);
+  const unchanged = summary !== undefined && summary.setup === setupOf(model);
+  const previous = unchanged ? undefined : readApplied(root);
   // Backups of adopted data are named for the time of this run.
   const backupTag = new Date().toISOString().replace(/[:.]/g, '-');
   const plan = buildPlan(model, observe(root), previous, { adopt: req.adopt === true, backupTag });
-  return { model, plan, ...(previous ? { previous } : {}) };
+  return {
+    model,
+    plan,
+    ...(previous ? { previous } : {}),
+    ...(unchanged ? { liveUnchanged: summary.number } : {}),
+  };
+}
+
+/** What the next apply of this boot needs of a generation: not the plan, and of the actions
+ *  only those that made something it may take down. */
+function live(g: Generation): Generation {
+  const made = g.actions.filter(
+    (a) =>
+      ((a.kind === 'mkdir' || a.kind === 'create-file') && a.side === 'target') ||
+      a.kind === 'symlink',
+  );
+  return {
+    ...g,
+    actions: made,
+    plan: { ...g.plan, entries: [], actions: [], released: [], adopted: [] },
+  };
 }
 
 export interface ApplyResult extends ExecuteResult {
@@ -98,7 +127,7 @@ export function applyPlan(
   now: Date,
   options: ExecuteOptions & { rollbackOf?: number } = {},
 ): ApplyResult {
-  const { model, plan, previous } = prepared;
+  const { model, plan } = prepared;
   if (plan.problems.length > 0) throw new RefusedError(plan.problems);
   if (sys.live && plan.actions.length > 0 && process.geteuid?.() !== 0) {
     throw new UsageError(
@@ -110,6 +139,16 @@ export function applyPlan(
   const recorded: string[] = [];
   const skipped: string[] = [];
   if (!result.ok) return { ...result, recorded, skipped };
+  // A re-apply of the live setup that did nothing has nothing to record.
+  if (
+    plan.actions.length === 0 &&
+    prepared.liveUnchanged !== undefined &&
+    options.rollbackOf === undefined
+  ) {
+    return { ...result, generation: prepared.liveUnchanged, recorded, skipped };
+  }
+  // What earlier applies of this boot set up is carried into the new record.
+  const previous = prepared.previous ?? readApplied(plan.root);
   const latest = latestNumber(plan.root, model.stores);
   const latestGen = latest > 0 ? readGeneration(plan.root, model.stores, latest) : undefined;
   const changed =
@@ -125,9 +164,10 @@ export function applyPlan(
     options.rollbackOf,
   );
   const json = `${JSON.stringify(generation)}\n`;
-  if (plan.actions.length > 0 || !previous || previous.number !== number || changed) {
-    sys.writeRecord(hostPath(plan.root, '/run/keepsake'), 'applied.json', json);
-  }
+  const run = hostPath(plan.root, '/run/keepsake');
+  sys.writeRecord(run, 'applied.json', `${JSON.stringify(live(generation))}\n`);
+  // Written after the record it sums up: a crash in between only costs a full read next time.
+  sys.writeRecord(run, 'applied.json.sum', `${number} ${setupOf(model)}\n`);
   if (!changed) return { ...result, generation: number, recorded, skipped };
   for (const store of model.stores) {
     const dir = hostPath(plan.root, `${store}/.keepsake`);

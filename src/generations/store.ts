@@ -3,6 +3,7 @@
 // `<root>/run/keepsake/applied.json`, which vanishes with the boot exactly as the mounts do,
 // so the next apply knows what is live and may be taken down.
 
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import type { Model } from '../model/types.js';
 import { hostPath } from '../plan/paths.js';
@@ -92,8 +93,32 @@ export function readApplied(root: string): Generation | undefined {
   return readJson(hostPath(root, APPLIED));
 }
 
-/** The parts of a model that decide what is set up (not where in the file it was written). */
+const setups = new WeakMap<Model, string>();
+
+/** A digest of what a model sets up (not where in the file it was written). */
+export function setupOf(model: Model): string {
+  let h = setups.get(model);
+  if (!h) {
+    const shape = JSON.stringify(model.entries.map(({ source: _s, ...rest }) => rest));
+    h = createHash('sha256').update(shape).digest('hex');
+    setups.set(model, h);
+  }
+  return h;
+}
+
+/** Prime the digest of a model read back from a cache that stored it. */
+export function knownSetup(model: Model, setup: string): void {
+  setups.set(model, setup);
+}
+
 export function sameSetup(a: Model, b: Model): boolean {
-  const shape = (m: Model) => JSON.stringify(m.entries.map(({ source: _s, ...rest }) => rest));
-  return shape(a) === shape(b);
+  return setupOf(a) === setupOf(b);
+}
+
+/** The small summary beside applied.json: which generation is live, and its setup digest. */
+export function readLiveSummary(root: string): { number: number; setup: string } | undefined {
+  const path = hostPath(root, `${APPLIED}.sum`);
+  if (!trusted(path, false)) return undefined;
+  const [n, setup] = fs.readFileSync(path, 'utf8').trim().split(' ');
+  return n && setup ? { number: Number(n), setup } : undefined;
 }
