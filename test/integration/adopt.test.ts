@@ -63,8 +63,9 @@ describe('adopting data in the way', { skip }, () => {
   for (const rootOnDisk of [false, true]) {
     it(`moves it into an empty store, backs it up beside a full one (${rootOnDisk ? 'same file system: renames' : 'across file systems: copies'})`, () => {
       const { s, store } = system({ rootOnDisk });
-      const [, , , , , r, seen] = s.boot([
+      const [, , , , , inode, r, seen] = s.boot([
         ...IN_THE_WAY,
+        { do: 'sh', cmd: 'stat -c %i "$ROOT/srv/www/index.html"' },
         { do: 'apply', args: ['--adopt', '--json'] },
         {
           do: 'inspect',
@@ -96,6 +97,10 @@ describe('adopting data in the way', { skip }, () => {
       assert.equal(seen.paths['/etc/hostid']!.content, 'abcd');
       assert.equal(seen.paths['/etc/token']!.content, 'store token');
       assert.equal(fs.readFileSync(store('/srv/www/img/logo.png'), 'utf8'), 'PNG');
+      // one file system: renamed, the same inode; across: copied
+      assert.ok(inode?.do === 'sh');
+      const moved = String(fs.statSync(store('/srv/www/index.html')).ino) === inode.stdout.trim();
+      assert.equal(moved, rootOnDisk);
       const backups = fs.readdirSync(store('/.keepsake/backup'));
       assert.equal(backups.length, 1);
       const backup = store(`/.keepsake/backup/${backups[0]}`);

@@ -262,6 +262,15 @@ describe('locations', () => {
     assert.deepEqual(m.stores, ['/persistent/system']);
   });
 
+  test('adopt: true on a location applies to its entries; an entry may say otherwise', () => {
+    const m = load(
+      'persistence:\n  /persist:\n    adopt: true\n    directories:\n      - /var/log\n      - { directory: /srv, adopt: false }\n  /state:\n    directories: [/var/lib/x]\n',
+    );
+    assert.equal(entry(m, 'directory:/var/log').adopt, true);
+    assert.equal(entry(m, 'directory:/srv').adopt, false);
+    assert.equal(entry(m, 'directory:/var/lib/x').adopt, false);
+  });
+
   test('an entry-level persistentStoragePath overrides the location', () => {
     const m = load(
       'persistence:\n  /persist:\n    directories:\n      - /var/log\n      - { directory: /var/cache/big, persistentStoragePath: /scratch }\n',
