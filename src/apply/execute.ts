@@ -136,7 +136,7 @@ function run(sys: SystemOps, host: (p: string) => string, a: Action) {
     case 'adopt':
       return sys.moveData(host(a.from), host(a.to), a.type, a.how === 'backup');
     case 'unmount':
-      return sys.unmount(host(a.target));
+      return sys.unmount(host(a.target), false);
     case 'unlink':
       return sys.removeLink(host(a.path), a.to);
     case 'remove':
@@ -158,7 +158,7 @@ function undo(sys: SystemOps, host: (p: string) => string, a: Action) {
     case 'chmod':
       return sys.chmod(host(a.path), a.was);
     case 'bind':
-      return sys.unmount(host(a.target));
+      return sys.unmount(host(a.target), true);
     case 'adopt':
       // Back where it was found; the directory it leaves in the store stays, empty.
       return sys.moveData(host(a.to), host(a.from), a.type, false);

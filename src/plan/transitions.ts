@@ -70,6 +70,12 @@ export function planTransitions(ctx: Ctx, previous: Generation | undefined): Rel
     const here = ctx.view.stat(old.target);
     if (state === 'mounted') {
       const point = ctx.view.mountPoint(old.target);
+      // Mounts inside it go first (a plain unmount would fail; a lazy one would take them
+      // along unseen): keepsake's own are mounted again afterwards, anything else stops us.
+      if (!takeDownInside(ctx, old, hostPath(ctx.root, point), current)) {
+        released.push({ ...base, outcome: 'left', note: 'something else is mounted inside it' });
+        continue;
+      }
       ctx.actions.push({
         kind: 'unmount',
         entry: old.id,
@@ -123,6 +129,46 @@ export function planTransitions(ctx: Ctx, previous: Generation | undefined): Rel
     }
   }
   return released;
+}
+
+/** Unmount what is mounted below `point`, deepest first; false (with a problem) if foreign. */
+function takeDownInside(
+  ctx: Ctx,
+  old: PersistEntry,
+  point: string,
+  current: Map<string, PersistEntry>,
+): boolean {
+  const byPoint = new Map(
+    [...current.values()].map((e) => [hostPath(ctx.root, ctx.view.mountPoint(e.target)), e]),
+  );
+  const inside = ctx.mounts
+    .map((m) => m.mountPoint)
+    .filter((p) => p.startsWith(`${point}/`) && !ctx.unmounted.has(p))
+    .sort((a, b) => b.length - a.length);
+  for (const p of new Set(inside)) {
+    const e = byPoint.get(p);
+    if (!e || e.method !== 'auto' || mountStateOf(ctx, e) !== 'mounted') {
+      ctx.problems.push({
+        code: 'foreign-mount',
+        entry: old.id,
+        path: p.slice(ctx.root === '/' ? 0 : ctx.root.length),
+        message: `${old.target} cannot be taken down: something keepsake did not mount is mounted inside it at ${p}`,
+        hint: `unmount it first (umount ${p}), then apply again`,
+      });
+      return false;
+    }
+    ctx.actions.push({
+      kind: 'unmount',
+      entry: e.id,
+      target: ctx.view.mountPoint(e.target),
+      source: e.store,
+      entryKind: e.kind,
+      reason: `its parent ${old.target} is taken down; it is mounted again after`,
+    });
+    ctx.unmounted.add(p);
+    ctx.view.plan(e.target, e.kind === 'directory' ? EMPTY_DIR : EMPTY_FILE);
+  }
+  return true;
 }
 
 /** Remove the mount point keepsake made for `old` (at run time: only if still empty). */

@@ -41,7 +41,8 @@ export interface SystemOps {
   /** Undo helpers: remove what keepsake itself created moments ago. */
   removeDir(path: string): void;
   removeFile(path: string): void;
-  unmount(target: string): void;
+  /** Unmount; `detach` only to undo (a plain unmount fails while anything is mounted inside). */
+  unmount(target: string, detach: boolean): void;
   /** Write `dir/name` atomically, creating `dir` and missing parents (root, 0700). */
   writeRecord(dir: string, name: string, content: string): void;
   /** Run a batch of operations that may share verified directory descriptors. */
@@ -71,7 +72,8 @@ export function createLiveSystem(
       );
       forgetVerified(target); // the path now shows the mounted tree, not the directory below
     },
-    setPropagation: (target, type) => backend.setPropagation(target, type),
+    setPropagation: (target, type) =>
+      withVerifiedPath(target, 'any', (at) => backend.setPropagation(at, type)),
     updateUtab(utabPath, add, remove) {
       if (remove.length > 0) removeUtabEntries(utabPath, remove, lock);
       if (add.length > 0) addUtabEntries(utabPath, add, lock);
@@ -112,9 +114,18 @@ export function createLiveSystem(
       inParent(path, (at) => fs.rmdirSync(at));
     },
     removeFile: (path) => inParent(path, (at) => fs.unlinkSync(at)),
-    unmount: (target) => {
+    unmount: (target, detach) => {
       forgetVerified(target);
-      backend.unmount(target, { detach: true });
+      // Through the verified parent: a descriptor on the mount itself would keep it busy.
+      inParent(target, (at) => {
+        if (fs.lstatSync(at).isSymbolicLink()) {
+          throw new UnsafePathError(
+            target,
+            `${target} is a symbolic link now; keepsake does not follow it`,
+          );
+        }
+        backend.unmount(at, { detach });
+      });
     },
     batch: withVerifiedDirCache,
     writeRecord(dir, name, content) {

@@ -261,4 +261,42 @@ describe('config changes between applies', { skip }, () => {
     assert.equal(seen.paths['/etc/new.conf']!.link, '/persist/etc/new.conf');
     assert.equal(fs.readFileSync(s.disk('/persist', '/etc/bound.conf'), 'utf8'), 'bound');
   });
+
+  it('moves a parent to another store and mounts its nested entries again inside it', () => {
+    const s = new TestSystem({
+      config:
+        'persistence:\n  /persist:\n    directories: [/data]\n  /other:\n    directories: [/data/inner]\n',
+      stores: ['/persist', '/state', '/other'],
+    });
+    systems.push(s);
+    fs.mkdirSync(s.disk('/other', '/data/inner'), { recursive: true });
+    fs.writeFileSync(s.disk('/other', '/data/inner/kept'), 'inner data');
+    const [first, , second, m, seen] = s.boot([
+      { do: 'apply' },
+      {
+        do: 'set-config',
+        text: 'persistence:\n  /state:\n    directories: [/data]\n  /other:\n    directories: [/data/inner]\n',
+      },
+      { do: 'apply', args: ['--json'] },
+      { do: 'mounts' },
+      { do: 'inspect', paths: ['/data/inner/kept'] },
+    ]);
+    assert.equal(applied(first).status, 0, applied(first).stderr);
+    assert.equal(applied(second).status, 0, applied(second).stdout);
+    assert.ok(m?.do === 'mounts' && seen?.do === 'inspect');
+    assert.equal(seen.paths['/data/inner/kept']!.content, 'inner data');
+    assert.equal(m.points.filter((p) => p === '/data').length, 1);
+    assert.equal(m.points.filter((p) => p === '/data/inner').length, 1);
+    assert.ok(
+      m.points.indexOf('/data') < m.points.indexOf('/data/inner'),
+      'the child again on top',
+    );
+    const events = applied(second)
+      .stdout.trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    assert.ok(
+      events.some((e) => e.action?.kind === 'unmount' && e.action.target === '/data/inner'),
+    );
+  });
 });
