@@ -147,7 +147,7 @@ function takeDownInside(
     .sort((a, b) => b.length - a.length);
   for (const p of new Set(inside)) {
     const e = byPoint.get(p);
-    if (!e || e.method !== 'auto' || mountStateOf(ctx, e) !== 'mounted') {
+    if (e?.method !== 'auto' || mountStateOf(ctx, e) !== 'mounted') {
       ctx.problems.push({
         code: 'foreign-mount',
         entry: old.id,

@@ -299,4 +299,34 @@ describe('config changes between applies', { skip }, () => {
       events.some((e) => e.action?.kind === 'unmount' && e.action.target === '/data/inner'),
     );
   });
+
+  it('does not call data orphaned, or prune it, while its entry is still live', () => {
+    const s = new TestSystem({
+      config: 'persistence:\n  /persist:\n    directories: [/var/log, /srv/keep]\n',
+      stores: ['/persist'],
+    });
+    systems.push(s);
+    const [first, , , before, pruneEarly, , after] = s.boot([
+      { do: 'apply' },
+      { do: 'write', path: '/srv/keep/data', content: 'still mounted' },
+      { do: 'set-config', text: 'persistence:\n  /persist:\n    directories: [/var/log]\n' },
+      { do: 'apply', command: 'orphans', args: ['--json'] },
+      { do: 'apply', command: 'prune', args: ['/persist/srv/keep', '--yes'] },
+      { do: 'apply' },
+      { do: 'apply', command: 'orphans', args: ['--json'] },
+    ]);
+    assert.equal(applied(first).status, 0, applied(first).stderr);
+    const paths = (r: StepResult | undefined) =>
+      (JSON.parse(applied(r).stdout) as Array<{ path: string }>).map((o) => o.path);
+    assert.ok(
+      !paths(before).some((p) => p.startsWith('/persist/srv')),
+      'live data is not orphaned',
+    );
+    assert.notEqual(applied(pruneEarly).status, 0);
+    assert.equal(fs.readFileSync(s.disk('/persist', '/srv/keep/data'), 'utf8'), 'still mounted');
+    assert.ok(
+      paths(after).some((p) => p.startsWith('/persist/srv')),
+      'after the apply it is',
+    );
+  });
 });

@@ -4,6 +4,7 @@ import { loadModel } from '../../apply/model-cache.js';
 import { resolveRoot } from '../../apply/pipeline.js';
 import { readMountInfo } from '../../observe/mountinfo.js';
 import { describeCounts, formatBytes, sizeColumn } from '../../orphans/format.js';
+import { withLiveEntries } from '../../orphans/live.js';
 import { carryOutPrune, type PrunePlan, planPrune } from '../../orphans/prune.js';
 import { count } from '../../plan/format.js';
 import { loadBinding } from '../../system/binding.js';
@@ -59,7 +60,8 @@ export async function run(opts: PruneOptions, out: Output): Promise<number> {
 }
 
 async function prune(opts: PruneOptions, root: string, out: Output): Promise<number> {
-  const model = await loadModel(opts.config, { root, verbose: opts.verbose, store: false });
+  const declared = await loadModel(opts.config, { root, verbose: opts.verbose, store: false });
+  const model = withLiveEntries(declared, root);
   const mounts = readMountInfo();
   const plan = planPrune(model, root, opts.args ?? [], mounts);
 
