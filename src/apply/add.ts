@@ -73,16 +73,13 @@ export function prepareAdd(opts: AddOptions, current: Model): PreparedAdd {
   const model = loadConfigText(after, opts.configFile, { root: opts.root, format });
   const entry = model.entries.find((e) => e.target === path);
   if (!entry) throw new UsageError(`${path} did not end up declared; is ${location} enabled?`);
-  // Only the new entry adopts what is at its target.
-  const planned: Model = {
-    ...model,
-    entries: model.entries.map((e) => (e === entry ? { ...e, adopt: true } : e)),
-  };
   const previous = readApplied(opts.root);
-  const plan = buildPlan(planned, observe(opts.root), previous, {
+  // Only the new entry adopts what is at its target; the model stays as the file says.
+  const plan = buildPlan(model, observe(opts.root), previous, {
+    adoptTargets: [path],
     backupTag: new Date().toISOString().replace(/[:.]/g, '-'),
   });
-  return { model: planned, plan, ...(previous ? { previous } : {}), request, before, after };
+  return { model, plan, ...(previous ? { previous } : {}), request, before, after };
 }
 
 function normalise(p: string): string {

@@ -172,9 +172,12 @@ export function applyPlan(
   for (const store of model.stores) {
     const dir = hostPath(plan.root, `${store}/.keepsake`);
     const st = lstatOrNull(dir);
+    const top = lstatOrNull(hostPath(plan.root, store));
+    const rootOnly = (s: typeof st) =>
+      !!s && s.isDirectory() && s.uid === 0 && (s.mode & 0o022) === 0;
     // Only where nobody but root can write: a user-owned store (Home Manager's classic
     // layout) may hold a directory of the user's own making there.
-    if (st && (!st.isDirectory() || st.uid !== 0 || (st.mode & 0o022) !== 0)) {
+    if (!rootOnly(top) || (st && !rootOnly(st))) {
       skipped.push(store);
       continue;
     }

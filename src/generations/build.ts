@@ -30,7 +30,9 @@ export function buildGeneration(
 ): Generation {
   const ids = new Set(model.entries.map((e) => e.id));
   const released = new Set(plan.released.map((r) => r.id));
-  const kept = (a: Action) => a.entry !== undefined && ids.has(a.entry) && !released.has(a.entry);
+  const declared = (a: Action) => a.entry !== undefined && ids.has(a.entry);
+  // Earlier set-up of an entry released here (dropped, or set up anew) no longer stands.
+  const kept = (a: Action) => declared(a) && !released.has(a.entry!);
   return {
     version: GENERATION_VERSION,
     number,
@@ -41,7 +43,7 @@ export function buildGeneration(
     model,
     actions: [
       ...(previous?.actions ?? []).filter(kept),
-      ...plan.actions.filter((a) => SETS_UP.has(a.kind) && kept(a)),
+      ...plan.actions.filter((a) => SETS_UP.has(a.kind) && declared(a)),
     ],
     plan,
     ...(rollbackOf ? { rollbackOf } : {}),

@@ -10,7 +10,7 @@ import { ensureParents } from './steps.js';
 const GONE: PathState = { type: 'missing', uid: 0, gid: 0, mode: 0, size: 0, dev: 0, ino: 0 };
 
 export function wantsAdoption(ctx: Ctx, entry: PersistEntry): boolean {
-  return ctx.adoptAll || entry.adopt;
+  return ctx.adoptAll || entry.adopt || ctx.adoptTargets.has(entry.target);
 }
 
 /** Plan the move of what lies at the target; false when it cannot be planned. */

@@ -36,6 +36,8 @@ export { MACHINE_ID_SEED } from './entry-file.js';
 export interface PlanOptions {
   /** Move data found at targets into the store instead of refusing (`--adopt`). */
   adopt?: boolean;
+  /** Adopt for these targets only (`keepsake add`). */
+  adoptTargets?: readonly string[];
   /** Names backups of data set aside; the caller passes the time, the planner has no clock. */
   backupTag?: string;
 }
@@ -58,6 +60,7 @@ export function buildPlan(
     unmounted: new Set(),
     utabDropped: new Set(),
     adoptAll: options.adopt === true,
+    adoptTargets: new Set(options.adoptTargets ?? []),
     backupTag: options.backupTag ?? 'backup',
     adopted: [],
   };

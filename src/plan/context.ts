@@ -23,6 +23,7 @@ export interface Ctx {
   utabDropped: Set<string>;
   /** `--adopt`: move data in the way into the store for every entry. */
   adoptAll: boolean;
+  adoptTargets: Set<string>;
   /** Names this run's backups: `<store>/.keepsake/backup/<tag>/<path>`. */
   backupTag: string;
   adopted: Adoption[];

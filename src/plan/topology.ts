@@ -35,7 +35,8 @@ export function buildTopology(entries: readonly PersistEntry[]): Topology {
     if (!parent) continue;
     enclosing.set(entry.id, parent);
     const sameStore = rebase(entry.target, parent.target, parent.store) === entry.store;
-    if (sameStore && parent.method === 'auto') covered.add(entry.id);
+    // Inside a bind or a link of the same store, the entry's data is already there.
+    if (sameStore) covered.add(entry.id);
     else if (parent.method === 'auto') hostsForeign.add(parent.id);
   }
   return { ordered, enclosing, covered, hostsForeign };

@@ -8,7 +8,13 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { SystemError } from '../errors.js';
 import { removeTreeSafe } from '../orphans/remove.js';
-import { lstatOrNull, mkdirSafe, withVerifiedPath } from './safe-fs.js';
+import {
+  forgetVerified,
+  lstatOrNull,
+  mkdirSafe,
+  withoutVerifiedDirCache,
+  withVerifiedPath,
+} from './safe-fs.js';
 
 export interface MoveReport {
   how: 'rename' | 'copy';
@@ -20,79 +26,71 @@ const parentOf = (p: string) => p.slice(0, p.lastIndexOf('/')) || '/';
 const nameOf = (p: string) => p.slice(p.lastIndexOf('/') + 1);
 
 /**
- * Move a directory's content into `to` (created with the source's owner and mode when
- * missing; it must be empty otherwise), leaving `from` an empty directory; or move a file to
- * `to` (which must not exist), leaving nothing at `from`.
+ * Move a directory's content to `to` (missing, or an empty directory), leaving `from` an empty
+ * directory with its owner and mode; or move a file to `to` (which must not exist), leaving
+ * nothing at `from`. Each way, the data appears at `to` in one rename: a kill at any point
+ * leaves it whole at `from`, whole at `to`, or both.
  */
 export function moveData(from: string, to: string, type: 'directory' | 'file'): MoveReport {
   const src = withVerifiedPath(from, type, (_p, st) => st);
-  const destParent = type === 'directory' ? to : parentOf(to);
-  if (type === 'directory' && !lstatOrNull(to)) mkdirSafe(to, src.uid, src.gid, src.mode & 0o7777);
-  const names = type === 'directory' ? fs.readdirSync(from) : [nameOf(from)];
-  if (type === 'directory' && fs.readdirSync(to).length > 0) {
-    throw new SystemError(
-      'adopt',
-      'ENOTEMPTY',
-      to,
-      `'${to}' is not empty; keepsake does not merge into it`,
-    );
-  }
-  if (type === 'file' && lstatOrNull(to)) {
+  const existing = lstatOrNull(to);
+  if (existing && (type === 'file' || !existing.isDirectory() || fs.readdirSync(to).length > 0)) {
     throw new SystemError(
       'adopt',
       'EEXIST',
       to,
-      `'${to}' already exists; keepsake does not overwrite it`,
+      `'${to}' already holds data; keepsake does not merge into it`,
     );
   }
   const totals = { files: 0, bytes: 0 };
-  if (
-    renameAll(
-      type === 'directory' ? from : parentOf(from),
-      destParent,
-      names,
-      type === 'directory' ? undefined : nameOf(to),
-      totals,
-    )
-  ) {
+  count(from, totals);
+  // One file system: one rename moves the whole tree (and replaces an empty directory).
+  if (renameInto(from, to)) {
+    if (type === 'directory') mkdirSafe(from, src.uid, src.gid, src.mode & 0o7777);
     return { how: 'rename', ...totals };
   }
-  // One cp for the whole tree: with -T an existing (empty) directory is filled, not nested.
-  copy(from, to);
-  verifySame(from, to, totals);
-  syncAll(type === 'directory' ? to : parentOf(to));
+  // Across file systems: one cp beside `to`, verified and flushed, then renamed into place.
+  const partial = `${parentOf(to)}/.${nameOf(to)}.keepsake-partial`;
+  if (lstatOrNull(partial)) withoutVerifiedDirCache(() => removeTreeSafe(partial));
+  copy(from, partial);
+  verifySame(from, partial, { files: 0, bytes: 0 });
+  syncAll(parentOf(to));
+  if (!renameInto(partial, to)) {
+    throw new SystemError('rename', 'EXDEV', to, `cannot rename '${partial}' to '${to}'`);
+  }
   // Only now that every byte is verified in the store does the original go.
-  for (const name of names) removeTreeSafe(type === 'directory' ? `${from}/${name}` : from);
+  const names = type === 'directory' ? fs.readdirSync(from) : [nameOf(from)];
+  withoutVerifiedDirCache(() => {
+    for (const name of names) {
+      const gone = removeTreeSafe(type === 'directory' ? `${from}/${name}` : from);
+      if (gone.kept.length > 0) {
+        throw new SystemError(
+          'adopt',
+          'EBUSY',
+          from,
+          `could not remove all of '${from}' after copying it: ${gone.kept.map((k) => `${k.path} (${k.reason})`).join(', ')}`,
+          'the copy in the store is complete; remove what is left by hand, then apply again',
+        );
+      }
+    }
+  });
   return { how: 'copy', ...totals };
 }
 
-/**
- * Rename each name from one verified directory into another: all, or none when they are on
- * different mounts (EXDEV, known at the first rename, the same for every name).
- */
-function renameAll(
-  fromDir: string,
-  toDir: string,
-  names: string[],
-  renameTo: string | undefined,
-  totals: { files: number; bytes: number },
-): boolean {
-  return withVerifiedPath(fromDir, 'directory', (a) =>
-    withVerifiedPath(toDir, 'directory', (b) => {
-      for (const name of names) {
-        count(`${a}/${name}`, totals);
-        try {
-          fs.renameSync(`${a}/${name}`, `${b}/${renameTo ?? name}`);
-        } catch (e) {
-          if ((e as NodeJS.ErrnoException).code === 'EXDEV') {
-            totals.files = 0;
-            totals.bytes = 0;
-            return false;
-          }
-          throw e;
-        }
+/** rename(2) through verified parents; false when the two are on different mounts. */
+function renameInto(from: string, to: string): boolean {
+  return withVerifiedPath(parentOf(from), 'directory', (a) =>
+    withVerifiedPath(parentOf(to), 'directory', (b) => {
+      try {
+        fs.renameSync(`${a}/${nameOf(from)}`, `${b}/${nameOf(to)}`);
+        // Descriptors kept for either path now point at the moved tree: drop them.
+        forgetVerified(from);
+        forgetVerified(to);
+        return true;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EXDEV') return false;
+        throw e;
       }
-      return true;
     }),
   );
 }

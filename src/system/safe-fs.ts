@@ -155,6 +155,17 @@ export function withVerifiedDirCache<T>(fn: () => T): T {
   }
 }
 
+/** Run `fn` with no shared descriptors: a large walk must not keep every directory open. */
+export function withoutVerifiedDirCache<T>(fn: () => T): T {
+  const saved = verifiedDirs;
+  verifiedDirs = null;
+  try {
+    return fn();
+  } finally {
+    verifiedDirs = saved;
+  }
+}
+
 /** Forget `target` and everything below it (it was mounted on, unmounted or removed). */
 export function forgetVerified(target: string): void {
   if (!verifiedDirs) return;
