@@ -7,9 +7,12 @@ import type { EntryPlan } from './types.js';
 
 export function planUtab(ctx: Ctx, entries: EntryPlan[]) {
   const byId = new Map(ctx.model.entries.map((e) => [e.id, e]));
-  const present = new Set(
-    ctx.view.observed.utab.map((u) => u.fields.TARGET).filter((t) => t && !ctx.utabDropped.has(t)),
-  );
+  // The options each target's line has now (a line the plan already drops does not count).
+  const present = new Map<string, string>();
+  for (const u of ctx.view.observed.utab) {
+    const t = u.fields.TARGET;
+    if (t && !ctx.utabDropped.has(t)) present.set(t, u.fields.OPTS ?? '');
+  }
   const bound = new Set(
     ctx.actions.flatMap((a) => (a.kind === 'bind' && a.entry ? [a.entry] : [])),
   );
@@ -22,7 +25,24 @@ export function planUtab(ctx: Ctx, entries: EntryPlan[]) {
       ...(e.hideMount ? ['x-gvfs-hide'] : []),
       ...(e.allowTrash ? ['x-gvfs-trash'] : []),
     ];
-    if (options.length === 0 || present.has(e.target)) continue;
+    const now = present.get(e.target);
+    if (now === options.join(',') || (now === undefined && options.length === 0)) continue;
+    // The entry's options changed (hideMounts turned off, allowTrash on...): replace its line.
+    if (now !== undefined && /x-gvfs-/.test(now)) {
+      ctx.utabDropped.add(e.target);
+      ctx.actions.push({
+        kind: 'utab',
+        remove: true,
+        entry: e.id,
+        target: e.target,
+        source: e.store,
+        device: '',
+        fsRoot: '',
+        options: [],
+        reason: 'its options changed',
+      });
+    }
+    if (options.length === 0) continue;
     const store = hostPath(ctx.root, e.store);
     const fsRoot = sourceOf(ctx.mounts, store)?.root ?? e.store;
     ctx.actions.push({

@@ -52,7 +52,11 @@ export function moveData(from: string, to: string, type: 'directory' | 'file'): 
   // Across file systems: one cp beside `to`, verified and flushed, then renamed into place.
   const partial = `${parentOf(to)}/.${nameOf(to)}.keepsake-partial`;
   if (lstatOrNull(partial)) withoutVerifiedDirCache(() => removeTreeSafe(partial));
-  copy(from, partial);
+  // cp starts from the verified descriptor (-H follows that one link only; -a then copies
+  // links inside as links), so nothing swapped into the path can redirect it.
+  withVerifiedPath(from, type, (at) =>
+    copy(at.replace('/proc/self/', `/proc/${process.pid}/`), partial),
+  );
   verifySame(from, partial, { files: 0, bytes: 0 });
   syncAll(parentOf(to));
   if (!renameInto(partial, to)) {
@@ -96,7 +100,7 @@ function renameInto(from: string, to: string): boolean {
 }
 
 function copy(from: string, to: string) {
-  const r = spawnSync('cp', ['-a', '--no-target-directory', '--', from, to], { encoding: 'utf8' });
+  const r = spawnSync('cp', ['-aH', '--no-target-directory', '--', from, to], { encoding: 'utf8' });
   if (r.status !== 0) {
     throw new SystemError(
       'cp',

@@ -143,7 +143,6 @@ describe('killed after any step', { skip }, () => {
     const want = endState(reference);
     for (let k = 0; k < steps; k++) {
       const s = system();
-      plain.setConfig(FIRST);
       const r = s.boot([
         ...change,
         { do: 'apply', env: { KEEPSAKE_KILL_AFTER_ACTION: String(k) } },

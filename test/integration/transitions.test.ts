@@ -329,4 +329,30 @@ describe('config changes between applies', { skip }, () => {
       'after the apply it is',
     );
   });
+
+  it('rewrites the utab line when hideMounts or allowTrash change', () => {
+    const s = new TestSystem({
+      config: 'persistence:\n  /persist:\n    hideMounts: true\n    directories: [/var/log]\n',
+      stores: ['/persist'],
+    });
+    systems.push(s);
+    const [, m1, , , m2, , , m3] = s.boot([
+      { do: 'apply' },
+      { do: 'mounts' },
+      { do: 'set-config', text: 'persistence:\n  /persist:\n    directories: [/var/log]\n' },
+      { do: 'apply' },
+      { do: 'mounts' },
+      {
+        do: 'set-config',
+        text: 'persistence:\n  /persist:\n    allowTrash: true\n    directories: [/var/log]\n',
+      },
+      { do: 'apply' },
+      { do: 'mounts' },
+    ]);
+    assert.ok(m1?.do === 'mounts' && m2?.do === 'mounts' && m3?.do === 'mounts');
+    assert.match(m1.utab, /TARGET=\/var\/log .*OPTS=x-gvfs-hide$/m);
+    assert.doesNotMatch(m2.utab, /TARGET=\/var\/log /);
+    assert.match(m3.utab, /TARGET=\/var\/log .*OPTS=x-gvfs-trash$/m);
+    assert.equal(m3.utab.trim().split('\n').length, 1);
+  });
 });

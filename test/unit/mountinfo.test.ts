@@ -50,16 +50,15 @@ describe('parseMountInfo', () => {
     assert.equal(parseMountInfo('garbage\n1 2 3\n').length, 0);
   });
 
-  it('parses 1000 lines in a few milliseconds', () => {
+  it('parses a large table (its speed is measured by npm run bench, not here)', () => {
     const lines = Array.from(
       { length: 1000 },
       (_, i) =>
         `${i + 100} 22 253:2 /d${i} /home/u${i}/.cache rw,relatime shared:7 - ext4 /dev/vdb rw`,
     ).join('\n');
-    parseMountInfo(lines); // warm up
-    const start = performance.now();
-    assert.equal(parseMountInfo(lines).length, 1000);
-    assert.ok(performance.now() - start < 50);
+    const parsed = parseMountInfo(lines);
+    assert.equal(parsed.length, 1000);
+    assert.equal(parsed[999]?.mountPoint, '/home/u999/.cache');
   });
 
   it('reads this process table', () => {

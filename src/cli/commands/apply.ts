@@ -136,7 +136,14 @@ async function applyOnce(
   }
   if (out.json) out.value(summary);
   else if (!result.ok)
-    out.line(out.paint('red', 'apply failed; the steps already taken were undone (see above)'));
+    out.line(
+      out.paint(
+        'red',
+        result.outcomes.some((o) => o.status === 'undo-failed')
+          ? 'apply failed, and some steps could not be undone (marked undo-failed above)'
+          : 'apply failed; the steps already taken were undone (see above)',
+      ),
+    );
   else if (plan.actions.length === 0)
     out.line(`nothing to do: all ${plan.entries.length} entries in place`);
   else

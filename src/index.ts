@@ -1,0 +1,12 @@
+// keepsake as a library: the stages the CLI composes, and the types they exchange.
+
+export { applyPlan, type Prepared, preparePlan, resolveRoot } from './apply/pipeline.js';
+export { formatDiagnostic, loadConfig, loadConfigText, validateConfig } from './config/index.js';
+export * from './errors.js';
+export type { Generation } from './generations/types.js';
+export type { Diagnostic, Model, PersistEntry } from './model/types.js';
+export { observe } from './observe/observe.js';
+export type { Observed } from './observe/types.js';
+export { buildPlan, type PlanOptions } from './plan/build.js';
+export type { Action, Plan } from './plan/types.js';
+export { createLiveSystem, createRecordingSystem, type SystemOps } from './system/system.js';
