@@ -2,7 +2,7 @@
 // fails, so a failed apply leaves the file tree and the mount table as they were.
 // Only plans without problems reach this point (see apply.ts).
 
-import { KeepsakeError } from '../errors.js';
+import { KeepsakeError, SystemError } from '../errors.js';
 import { hostPath } from '../plan/paths.js';
 import type { Action, Plan } from '../plan/types.js';
 import type { SystemOps } from '../system/system.js';
@@ -167,9 +167,15 @@ function undo(sys: SystemOps, host: (p: string) => string, a: Action) {
     case 'unlink':
       return sys.symlink(host(a.path), a.to, a.uid, a.gid);
     case 'remove':
-      return a.type === 'directory'
-        ? sys.mkdir(host(a.path), a.uid, a.gid, a.mode)
-        : sys.createFile(host(a.path), '', a.uid, a.gid, a.mode);
+      // The removal keeps what was not empty: then there is nothing to put back.
+      try {
+        return a.type === 'directory'
+          ? sys.mkdir(host(a.path), a.uid, a.gid, a.mode)
+          : sys.createFile(host(a.path), '', a.uid, a.gid, a.mode);
+      } catch (e) {
+        if (e instanceof SystemError && e.errno === 'EEXIST') return;
+        throw e;
+      }
     case 'utab':
       return;
   }
