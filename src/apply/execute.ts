@@ -135,6 +135,8 @@ function run(sys: SystemOps, host: (p: string) => string, a: Action) {
       return;
     case 'adopt':
       return sys.moveData(host(a.from), host(a.to), a.type, a.how === 'backup');
+    case 'propagation':
+      return sys.setPropagation(host(a.target), a.type);
     case 'unmount':
       return sys.unmount(host(a.target), false);
     case 'unlink':
@@ -176,6 +178,7 @@ function undo(sys: SystemOps, host: (p: string) => string, a: Action) {
         if (e instanceof SystemError && e.errno === 'EEXIST') return;
         throw e;
       }
+    case 'propagation':
     case 'utab':
       return;
   }

@@ -9,11 +9,13 @@
 
 import type { Generation } from '../generations/types.js';
 import type { Model, PersistEntry } from '../model/types.js';
+import { topMountAt } from '../observe/mount-table.js';
 import type { Observed } from '../observe/types.js';
 import { checkStoresPersistent, mountStateOf, pathIsSafe } from './checks.js';
 import type { Ctx } from './context.js';
 import { planDirBind, planDirLink } from './entry-directory.js';
 import { planFile } from './entry-file.js';
+import { hostPath } from './paths.js';
 import { ensureStoreDir, fixOwnership } from './steps.js';
 import { buildTopology } from './topology.js';
 import { planTransitions } from './transitions.js';
@@ -117,8 +119,22 @@ function planEntry(ctx: Ctx, entry: PersistEntry, unsafeStores: Set<string>): En
     if (explicit.user || explicit.group || explicit.mode) {
       fixOwnership(ctx, entry, entry.store, ctx.view.stat(entry.store));
     }
-    if (entry.kind === 'directory')
+    if (entry.kind === 'directory') {
       ctx.view.addRedirect({ entry, from: entry.target, to: entry.store });
+      // A parent that now holds another store's entry must not pass mounts back to its store.
+      const top = topMountAt(ctx.mounts, hostPath(ctx.root, ctx.view.mountPoint(entry.target)));
+      const shared = top?.propagation.some((p) => p.startsWith('shared:'));
+      const slave = top?.propagation.some((p) => p.startsWith('master:'));
+      if (ctx.topo.hostsForeign.has(entry.id) && shared && !slave) {
+        ctx.actions.push({
+          kind: 'propagation',
+          entry: entry.id,
+          target: ctx.view.mountPoint(entry.target),
+          type: 'slave',
+          reason: 'another store is mounted inside it',
+        });
+      }
+    }
     return result('bind', 'mounted');
   }
   if (!pathIsSafe(ctx, entry, entry.store) || !pathIsSafe(ctx, entry, entry.target)) {

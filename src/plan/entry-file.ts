@@ -30,6 +30,10 @@ export function planFile(ctx: Ctx, entry: PersistEntry): [Mechanism, LiveState] 
   }
   if (target.type === 'symlink' && target.linkTarget === entry.store) return ['symlink', 'linked'];
   if (entry.method === 'symlink') {
+    if (target.type === 'file' && wantsAdoption(ctx, entry)) {
+      // With the file moved into the store (or set aside), the link takes its place.
+      return planAdoption(ctx, entry, 'file') ? planFile(ctx, entry) : ['symlink', 'occupied'];
+    }
     if (target.type !== 'missing') {
       refuseType(ctx, entry, target);
       return ['symlink', 'occupied'];

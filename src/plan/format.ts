@@ -18,6 +18,8 @@ export function describeAction(a: Action): string {
       return `chmod   ${a.path}  ${octal(a.was)} → ${octal(a.mode)}  (${a.reason})`;
     case 'bind':
       return `bind    ${a.source} → ${a.target}${a.propagation ? `  (then make it a ${a.propagation})` : ''}`;
+    case 'propagation':
+      return `slave   ${a.target}  (${a.reason})`;
     case 'symlink':
       return `link    ${a.path} → ${a.to}`;
     case 'utab':

@@ -53,6 +53,8 @@ export type Action =
       propagation?: 'slave';
     })
   | (ActionBase & { kind: 'symlink'; path: string; to: string; uid: number; gid: number })
+  /** Make an existing bind a mount slave (a parent that now holds another store's entry). */
+  | (ActionBase & { kind: 'propagation'; target: string; type: 'slave' })
   // Transitions away from what an earlier generation set up: keepsake only takes down what
   // its own records show it made, and the stored data always stays.
   | (ActionBase & {

@@ -344,3 +344,42 @@ describe('adoption', () => {
     );
   });
 });
+
+describe('adoption with links', () => {
+  it('moves a file in the way of a link into the store, then links', () => {
+    const m = model([entry('file', '/root/.history', { method: 'symlink', adopt: true })]);
+    const plan = buildPlan(
+      m,
+      observed(m, { '/persist': dir(), '/root': dir(), '/root/.history': file(10) }),
+    );
+    assert.deepEqual(plan.problems, []);
+    assert.deepEqual(kinds(plan.actions), [
+      'mkdir /persist/root',
+      'adopt /root/.history',
+      'symlink /root/.history',
+    ]);
+  });
+});
+
+describe('propagation of an existing parent', () => {
+  it('makes a shared parent bind a slave once another store is nested in it, and only then', () => {
+    const parent = entry('directory', '/data');
+    const child = entry('directory', '/data/inner', { storeRoot: '/state' });
+    const m = model([parent, child]);
+    const paths = { '/persist': dir(), '/persist/data': dir(), '/state': dir(), '/data': dir() };
+    const mounts = (prop: string[]) => [
+      ...baseMounts(),
+      mount('/state', '8:3'),
+      mount('/data', '8:2', '/data', { propagation: prop }),
+    ];
+    const shared = buildPlan(m, observed(m, paths, { mounts: mounts(['shared:5']) }));
+    assert.ok(kinds(shared.actions).includes('propagation /data'));
+    const slave = buildPlan(m, observed(m, paths, { mounts: mounts(['shared:7', 'master:5']) }));
+    assert.ok(!kinds(slave.actions).includes('propagation /data'));
+    const alone = buildPlan(
+      model([parent]),
+      observed(model([parent]), paths, { mounts: mounts(['shared:5']) }),
+    );
+    assert.deepEqual(alone.actions, []);
+  });
+});
