@@ -15,7 +15,7 @@ import type { Model } from '../model/types.js';
 import { observe } from '../observe/observe.js';
 import { buildPlan } from '../plan/build.js';
 import { hostPath, isWithin } from '../plan/paths.js';
-import type { Prepared } from './pipeline.js';
+import { backupTagFor, type Prepared } from './pipeline.js';
 
 export interface AddOptions {
   configFile: string;
@@ -77,7 +77,7 @@ export function prepareAdd(opts: AddOptions, current: Model): PreparedAdd {
   // Only the new entry adopts what is at its target; the model stays as the file says.
   const plan = buildPlan(model, observe(opts.root), previous, {
     adoptTargets: [path],
-    backupTag: new Date().toISOString().replace(/[:.]/g, '-'),
+    backupTag: backupTagFor(new Date()),
   });
   return { model, plan, ...(previous ? { previous } : {}), request, before, after };
 }

@@ -57,6 +57,11 @@ export function resolveRoot(root: string): string {
   return real;
 }
 
+/** Names a run's backups of adopted data by its time, e.g. `2026-11-25T03-49-50-054Z`. */
+export function backupTagFor(now: Date): string {
+  return now.toISOString().replace(/[:.]/g, '-');
+}
+
 /** What an apply needs: the model, the plan, and the generation live before it. */
 export interface Prepared {
   model: Model;
@@ -82,7 +87,7 @@ export async function preparePlan(req: PlanRequest): Promise<Prepared> {
   const unchanged = summary !== undefined && summary.setup === setupOf(model);
   const previous = unchanged ? undefined : readApplied(root);
   // Backups of adopted data are named for the time of this run.
-  const backupTag = new Date().toISOString().replace(/[:.]/g, '-');
+  const backupTag = backupTagFor(new Date());
   const plan = buildPlan(model, observe(root), previous, { adopt: req.adopt === true, backupTag });
   return {
     model,

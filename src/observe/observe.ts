@@ -5,10 +5,9 @@
 import * as fs from 'node:fs';
 import { hostPath } from '../plan/paths.js';
 import { readMountInfo } from './mountinfo.js';
-import type { ContentSummary, Observed, PathState } from './types.js';
+import { type ContentSummary, MISSING, type Observed, type PathState } from './types.js';
 import { readUtab } from './utab.js';
 
-const MISSING: PathState = { type: 'missing', uid: 0, gid: 0, mode: 0, size: 0, dev: 0, ino: 0 };
 /** A refusal message needs an idea of how much is in the way, not an exact census. */
 const SUMMARY_LIMIT = 20_000;
 

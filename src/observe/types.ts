@@ -67,3 +67,14 @@ export interface Observed {
   /** What lies in a non-empty directory, for refusal messages. */
   contents(path: string): ContentSummary | undefined;
 }
+
+/** The state of a path that does not exist. */
+export const MISSING: PathState = {
+  type: 'missing',
+  uid: 0,
+  gid: 0,
+  mode: 0,
+  size: 0,
+  dev: 0,
+  ino: 0,
+};

@@ -3,11 +3,9 @@
 // store's copy wins). Nothing is deleted; the plan says what goes where, and how much.
 
 import type { PersistEntry } from '../model/types.js';
-import type { PathState } from '../observe/types.js';
+import { MISSING } from '../observe/types.js';
 import type { Ctx } from './context.js';
 import { ensureParents } from './steps.js';
-
-const GONE: PathState = { type: 'missing', uid: 0, gid: 0, mode: 0, size: 0, dev: 0, ino: 0 };
 
 export function wantsAdoption(ctx: Ctx, entry: PersistEntry): boolean {
   return ctx.adoptAll || entry.adopt || ctx.adoptTargets.has(entry.target);
@@ -48,7 +46,7 @@ export function planAdoption(ctx: Ctx, entry: PersistEntry, type: 'directory' | 
       view.plan(entry.store, { ...target, ...owner, empty: false });
     }
   } else {
-    view.plan(entry.target, GONE);
+    view.plan(entry.target, MISSING);
     if (storeEmpty) view.plan(entry.store, { ...target, ...owner });
   }
   return true;

@@ -1,6 +1,7 @@
 // Planning a directory entry: a bind mount of the store (the default), or a link into it.
 
 import type { PersistEntry } from '../model/types.js';
+import { MISSING } from '../observe/types.js';
 import { planAdoption, wantsAdoption } from './adopt.js';
 import { mountStateOf, refuseData, refuseMount, refuseType } from './checks.js';
 import type { Ctx } from './context.js';
@@ -79,7 +80,7 @@ export function planDirLink(ctx: Ctx, entry: PersistEntry): [Mechanism, LiveStat
       mode: target.mode,
       reason: 'an empty directory stands where the link goes',
     });
-    ctx.view.plan(entry.target, GONE);
+    ctx.view.plan(entry.target, MISSING);
   } else if (target.type !== 'missing') {
     refuseType(ctx, entry, target);
     return ['symlink', target.type === 'symlink' ? 'wrong-source' : 'occupied'];
@@ -88,5 +89,3 @@ export function planDirLink(ctx: Ctx, entry: PersistEntry): [Mechanism, LiveStat
   link(ctx, entry);
   return ['symlink', 'missing'];
 }
-
-const GONE = { type: 'missing', uid: 0, gid: 0, mode: 0, size: 0, dev: 0, ino: 0 } as const;

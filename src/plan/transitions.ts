@@ -6,7 +6,7 @@
 
 import type { Generation } from '../generations/types.js';
 import type { PersistEntry } from '../model/types.js';
-import type { PathState } from '../observe/types.js';
+import { MISSING, type PathState } from '../observe/types.js';
 import { mountStateOf } from './checks.js';
 import type { Ctx } from './context.js';
 import { depthOf, hostPath } from './paths.js';
@@ -32,7 +32,6 @@ const EMPTY_FILE: PathState = {
   dev: 0,
   ino: 0,
 };
-const GONE: PathState = { type: 'missing', uid: 0, gid: 0, mode: 0, size: 0, dev: 0, ino: 0 };
 
 /** Same target, but set up differently: it must be taken down and set up again. */
 function changed(old: PersistEntry, now: PersistEntry): boolean {
@@ -109,7 +108,7 @@ export function planTransitions(ctx: Ctx, previous: Generation | undefined): Rel
           ? `${old.target} is now kept differently`
           : `${old.target} is no longer declared`,
       });
-      ctx.view.plan(old.target, GONE);
+      ctx.view.plan(old.target, MISSING);
       released.push({ ...base, outcome: 'taken-down' });
     } else if (state === 'none' && here.type === 'missing') {
       released.push({ ...base, outcome: 'gone', note: 'nothing of it is live' });
@@ -187,7 +186,7 @@ function removeMountPoint(
     mode: made.mode,
     reason: 'keepsake made this mount point',
   });
-  ctx.view.plan(old.target, GONE);
+  ctx.view.plan(old.target, MISSING);
 }
 
 /** keepsake's own, still empty mount point, with nothing to mount there any more. */
