@@ -11,7 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { applyPlan, preparePlan } from '../src/apply/pipeline.js';
 import { loadMountBackend } from '../src/system/mount-backend.js';
 import { createLiveSystem } from '../src/system/system.js';
-import { actionsOf, mkdirOwned, run, timed } from './proc.js';
+import { actionsOf, checkApplied, mkdirOwned, run, timed } from './proc.js';
 import type {
   BaselineResult,
   ChildResult,
@@ -127,14 +127,7 @@ async function inProcess(spec: ChildSpec, at: (p: string) => string): Promise<In
       const { profile } = await profiler.post('Profiler.stop');
       fs.writeFileSync(`${spec.profileFile}.${label}.cpuprofile`, JSON.stringify(profile));
     }
-    if (plan.problems.length > 0)
-      throw new Error(`the plan has problems: ${JSON.stringify(plan.problems)}`);
-    if (!result.ok) {
-      const failed = result.outcomes.find((o) => o.status === 'failed');
-      throw new Error(`apply failed: ${JSON.stringify(failed)}`);
-    }
-    const kinds: Record<string, number> = {};
-    for (const a of plan.actions) kinds[a.kind] = (kinds[a.kind] ?? 0) + 1;
+    const kinds = checkApplied(plan, result);
     return {
       prepare: t1 - t0,
       apply: t2 - t1,

@@ -123,3 +123,20 @@ export function median(xs: number[]): number {
   const m = s.length >> 1;
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
+
+/** Throws unless an in-process apply went through; returns how many actions of each kind. */
+export function checkApplied(
+  plan: { problems: unknown[]; actions: Array<{ kind: string }> },
+  result: { ok: boolean; outcomes: Array<{ status: string }> },
+): Record<string, number> {
+  if (plan.problems.length > 0) {
+    throw new Error(`the plan has problems: ${JSON.stringify(plan.problems.slice(0, 3))}`);
+  }
+  if (!result.ok) {
+    const failed = result.outcomes.find((o) => o.status === 'failed');
+    throw new Error(`apply failed: ${JSON.stringify(failed)}`);
+  }
+  const kinds: Record<string, number> = {};
+  for (const a of plan.actions) kinds[a.kind] = (kinds[a.kind] ?? 0) + 1;
+  return kinds;
+}

@@ -10,7 +10,7 @@ import { applyPlan, preparePlan } from '../src/apply/pipeline.js';
 import { loadMountBackend } from '../src/system/mount-backend.js';
 import { createLiveSystem } from '../src/system/system.js';
 import { STORE, USER } from './layout.js';
-import { mkdirOwned, mountTable, run, spawnTimed, summaryOf, timed } from './proc.js';
+import { checkApplied, mkdirOwned, mountTable, run, spawnTimed, summaryOf, timed } from './proc.js';
 import {
   diffOf,
   SECOND_STORE,
@@ -218,16 +218,9 @@ async function inProcess(spec: TransitionSpec) {
   });
   const t1 = performance.now();
   const { plan } = prepared;
-  if (plan.problems.length > 0)
-    throw new Error(`the plan has problems: ${JSON.stringify(plan.problems.slice(0, 3))}`);
   const result = applyPlan(prepared, sys, () => {}, new Date());
   const t2 = performance.now();
-  if (!result.ok) {
-    const failed = result.outcomes.find((o) => o.status === 'failed');
-    throw new Error(`apply failed: ${JSON.stringify(failed)}`);
-  }
-  const kinds: Record<string, number> = {};
-  for (const a of plan.actions) kinds[a.kind] = (kinds[a.kind] ?? 0) + 1;
+  const kinds = checkApplied(plan, result);
   return {
     ms: t2 - t0,
     prepareMs: t1 - t0,

@@ -30,6 +30,16 @@ export interface ExecuteOptions {
   killAfter?: number;
 }
 
+/** Hidden switches for fault-injection and crash tests: fail at, or SIGKILL after, action N. */
+export function faultInjectionFromEnv(env: NodeJS.ProcessEnv = process.env): ExecuteOptions {
+  const failAt = env.KEEPSAKE_FAIL_AT_ACTION;
+  const killAfter = env.KEEPSAKE_KILL_AFTER_ACTION;
+  return {
+    ...(failAt ? { failAt: Number(failAt) } : {}),
+    ...(killAfter ? { killAfter: Number(killAfter) } : {}),
+  };
+}
+
 export function executePlan(
   plan: Plan,
   sys: SystemOps,

@@ -167,6 +167,14 @@ function walkTree(target: string, remove: boolean, mounts: readonly MountInfo[])
   });
 }
 
+function countsOf(
+  path: string,
+  kind: NodeKind,
+  w: TreeCounts,
+): TreeCounts & { path: string; kind: NodeKind } {
+  return { path, kind, files: w.files, directories: w.directories, bytes: w.bytes };
+}
+
 /** Everything `removeTreeSafe` would delete, checked and counted; changes nothing. */
 export function inspectTree(
   target: string,
@@ -174,11 +182,7 @@ export function inspectTree(
 ): TreeCheck {
   const { w, kind } = walkTree(target, false, mounts);
   return {
-    path: target,
-    kind,
-    files: w.files,
-    directories: w.directories,
-    bytes: w.bytes,
+    ...countsOf(target, kind, w),
     mounts: w.mountsFound,
     problems: w.problems,
   };
@@ -215,11 +219,7 @@ export function removeTreeSafe(
   }
   const { w, kind } = walkTree(target, true, mounts);
   return {
-    path: target,
-    kind,
-    files: w.files,
-    directories: w.directories,
-    bytes: w.bytes,
+    ...countsOf(target, kind, w),
     kept: [
       ...w.mountsFound.map((path) => ({ path, reason: 'a file system is mounted there' })),
       ...w.problems,

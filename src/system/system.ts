@@ -5,7 +5,8 @@
 import * as fs from 'node:fs';
 import { UnsafePathError } from '../errors.js';
 import { addUtabEntries, removeUtabEntries } from '../observe/utab.js';
-import type { MountBackend } from './mount-backend.js';
+import { loadBinding } from './binding.js';
+import { loadMountBackend, type MountBackend } from './mount-backend.js';
 import { moveData } from './move.js';
 import {
   chmodSafe,
@@ -140,6 +141,16 @@ function ensureDirs(dir: string) {
   const missing: string[] = [];
   for (let d = dir; !lstatOrNull(d); d = d.slice(0, d.lastIndexOf('/'))) missing.unshift(d);
   for (const d of missing) mkdirSafe(d, 0, 0, 0o700);
+}
+
+/** The live system with the best mount backend there is; `notice` says why when it is not the
+ *  addon. utab is written under libmount's lock when the addon (flock) is there. */
+export function openLiveSystem(): { sys: SystemOps; notice?: string; backend: string } {
+  const { backend, notice } = loadMountBackend();
+  const { binding } = loadBinding();
+  const LOCK_EX = 2;
+  const sys = createLiveSystem(backend, binding ? (fd) => binding.flock(fd, LOCK_EX) : null);
+  return { sys, backend: backend.name, ...(notice ? { notice } : {}) };
 }
 
 export interface RecordedCall {

@@ -1,4 +1,5 @@
 import { prepareAdd } from '../../apply/add.js';
+import { faultInjectionFromEnv } from '../../apply/execute.js';
 import { acquireLock } from '../../apply/lock.js';
 import { applyPlan, resolveRoot } from '../../apply/pipeline.js';
 import { addEntryToConfigFile } from '../../config/edit.js';
@@ -6,8 +7,7 @@ import { loadConfig } from '../../config/index.js';
 import { RefusedError, UsageError } from '../../errors.js';
 import { count, describeAction } from '../../plan/format.js';
 import { loadBinding } from '../../system/binding.js';
-import { loadMountBackend } from '../../system/mount-backend.js';
-import { createLiveSystem } from '../../system/system.js';
+import { openLiveSystem } from '../../system/system.js';
 import type { CommonOptions } from '../main.js';
 import type { Output } from '../output.js';
 
@@ -59,12 +59,8 @@ export async function run(
         );
       }
     }
-    const { backend, notice } = loadMountBackend();
+    const { sys, notice } = openLiveSystem();
     if (notice && !out.json) out.error(out.paint('yellow', `keepsake: ${notice}`));
-    const sys = createLiveSystem(
-      backend,
-      loadBinding().binding ? (fd) => loadBinding().binding!.flock(fd, 2) : null,
-    );
     const result = applyPlan(
       added,
       sys,
@@ -82,7 +78,7 @@ export async function run(
           );
       },
       new Date(),
-      killAfterFromEnv(),
+      faultInjectionFromEnv(),
     );
     const moved = plan.adopted[0];
     if (out.json) {
@@ -112,12 +108,6 @@ export async function run(
   } finally {
     lock?.release();
   }
-}
-
-/** Hidden, for crash tests: SIGKILL after action N (as apply's KEEPSAKE_KILL_AFTER_ACTION). */
-function killAfterFromEnv(): { killAfter?: number } {
-  const k = process.env.KEEPSAKE_KILL_AFTER_ACTION;
-  return k ? { killAfter: Number(k) } : {};
 }
 
 /** The lines the edit inserted, for showing. */

@@ -1,11 +1,10 @@
-import type { ExecuteEvent } from '../../apply/execute.js';
+import { type ExecuteEvent, faultInjectionFromEnv } from '../../apply/execute.js';
 import { acquireLock } from '../../apply/lock.js';
 import { applyPlan, preparePlan, resolveRoot } from '../../apply/pipeline.js';
 import type { Model } from '../../model/types.js';
 import { count, describeAction, describeEntryState, describeReleased } from '../../plan/format.js';
 import { loadBinding } from '../../system/binding.js';
-import { loadMountBackend } from '../../system/mount-backend.js';
-import { createLiveSystem, createRecordingSystem } from '../../system/system.js';
+import { createRecordingSystem, openLiveSystem, type SystemOps } from '../../system/system.js';
 import type { CommonOptions } from '../main.js';
 import type { Output } from '../output.js';
 
@@ -58,13 +57,12 @@ async function applyOnce(
     );
     for (const e of plan.entries) out.line(out.paint('dim', `  ${describeEntryState(e)}`));
   }
-  let sys = createRecordingSystem() as ReturnType<typeof createLiveSystem>;
+  let sys: SystemOps = createRecordingSystem();
   if (!opts.dryRun) {
-    const { backend, notice } = loadMountBackend();
-    if (notice) out.error(out.paint('yellow', `keepsake: ${notice}`));
-    if (verbose) out.line(out.paint('dim', `mount backend: ${backend.name}`));
-    const loaded = loadBinding();
-    sys = createLiveSystem(backend, loaded.binding ? (fd) => loaded.binding!.flock(fd, 2) : null);
+    const live = openLiveSystem();
+    if (live.notice) out.error(out.paint('yellow', `keepsake: ${live.notice}`));
+    if (verbose) out.line(out.paint('dim', `mount backend: ${live.backend}`));
+    sys = live.sys;
   }
   const prefix = opts.dryRun ? 'would ' : '';
   const onEvent = ({ outcome }: ExecuteEvent) => {
@@ -91,12 +89,8 @@ async function applyOnce(
         ),
       );
   };
-  // Hidden, for fault-injection tests: fail when reaching action N.
-  const failAt = process.env.KEEPSAKE_FAIL_AT_ACTION;
-  const killAfter = process.env.KEEPSAKE_KILL_AFTER_ACTION; // hidden, for crash tests
   const result = applyPlan(prepared, sys, onEvent, new Date(), {
-    ...(failAt ? { failAt: Number(failAt) } : {}),
-    ...(killAfter ? { killAfter: Number(killAfter) } : {}),
+    ...faultInjectionFromEnv(),
     ...(source.rollbackOf ? { rollbackOf: source.rollbackOf } : {}),
   });
   const summary = {
