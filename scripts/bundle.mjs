@@ -2,7 +2,11 @@
 // start-up (and early boot, where resolving modules over node_modules costs most). Code that
 // only some runs need (the config parsers, each command) lands in chunks loaded on demand.
 // The native addon stays a separate file, found from the package root.
+import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
+
+// Chunk names carry content hashes: start empty so stale chunks never pile up.
+rmSync('dist/bundle', { recursive: true, force: true });
 
 await build({
   entryPoints: { keepsake: 'src/cli/main.ts' },

@@ -1,0 +1,80 @@
+import { acquireLock } from '../../apply/lock.js';
+import { resolveRoot } from '../../apply/pipeline.js';
+import { executeRelease, type ReleaseOutcome } from '../../apply/release.js';
+import { readApplied } from '../../generations/store.js';
+import { observe } from '../../observe/observe.js';
+import { planRelease } from '../../plan/release.js';
+import { loadBinding } from '../../system/binding.js';
+import { openLiveSystem } from '../../system/system.js';
+import type { CommonOptions } from '../main.js';
+import type { Output } from '../output.js';
+
+const SAY: Record<ReleaseOutcome['status'], string> = {
+  unmounted: 'unmounted',
+  detached: 'detached (busy: the kernel finishes the unmount when the last user goes)',
+  'already-gone': 'already unmounted',
+  failed: 'could not unmount',
+};
+
+/**
+ * Take down what this boot's live generation mounted (the service's ExecStop at shutdown).
+ * It works from the record in <root>/run/keepsake, not the configuration file, which may have
+ * changed since. Stored data is never touched.
+ */
+export async function run(
+  opts: CommonOptions & { dryRun?: boolean },
+  out: Output,
+): Promise<number> {
+  const root = resolveRoot(opts.root);
+  const lock = opts.dryRun ? null : acquireLock(root, loadBinding().binding, 'release');
+  try {
+    const live = readApplied(root);
+    if (!live) {
+      if (out.json) out.value({ event: 'result', ok: true, released: 0 });
+      else out.line('nothing to release: no generation is live in this boot');
+      return 0;
+    }
+    const plan = planRelease(live, observe(root));
+    if (opts.dryRun) {
+      if (out.json) out.value(plan);
+      else for (const s of plan.unmounts) out.line(`would unmount ${s.target}`);
+      return 0;
+    }
+    const system = openLiveSystem();
+    if (system.notice) out.error(out.paint('yellow', `keepsake: ${system.notice}`));
+    const result = system.sys.batch(() =>
+      executeRelease(plan, system.sys, (o) => {
+        if (out.json)
+          out.value({
+            event: 'unmount',
+            target: o.step.target,
+            status: o.status,
+            ...(o.error ? { error: o.error } : {}),
+          });
+        else {
+          const mark = o.status === 'failed' ? out.paint('red', '✗') : out.paint('green', '✓');
+          out.line(`${mark} ${SAY[o.status]} ${o.step.target}${o.error ? `: ${o.error}` : ''}`);
+        }
+      }),
+    );
+    for (const l of plan.left)
+      if (!out.json) out.line(out.paint('yellow', `left ${l.target}: ${l.note}`));
+    if (out.json)
+      out.value({
+        event: 'result',
+        ok: result.ok,
+        generation: plan.generation,
+        released: result.outcomes.length,
+        left: plan.left,
+      });
+    else
+      out.line(
+        result.ok
+          ? `released generation ${plan.generation}: ${result.outcomes.length} mount(s) taken down, data kept in the stores`
+          : out.paint('red', 'release incomplete: see the mounts marked ✗ above'),
+      );
+    return result.ok ? 0 : 1;
+  } finally {
+    lock?.release();
+  }
+}
