@@ -117,6 +117,11 @@ export async function main(argv: string[]): Promise<number> {
     ['<from>', '<to>'],
   );
   command(
+    'release',
+    "take down this boot's bind mounts, deepest first (at shutdown; the data stays in the stores)",
+    () => import('./commands/release.js'),
+  ).option('-n, --dry-run', 'show what would be unmounted, change nothing', false);
+  command(
     'rollback',
     "re-apply an older generation's setup (default: the one before the live one)",
     () => import('./commands/rollback.js'),
