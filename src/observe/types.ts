@@ -66,6 +66,8 @@ export interface Observed {
   isEmpty(path: string): boolean;
   /** What lies in a non-empty directory, for refusal messages. */
   contents(path: string): ContentSummary | undefined;
+  /** The text of a small regular file (never through a link), or undefined. */
+  readText(path: string, maxBytes: number): string | undefined;
 }
 
 /** The state of a path that does not exist. */

@@ -65,6 +65,7 @@ export function buildPlan(
     adoptTargets: new Set(options.adoptTargets ?? []),
     backupTag: options.backupTag ?? 'backup',
     adopted: [],
+    notes: [],
   };
   const entries: EntryPlan[] = [];
   // Stale items go before new ones: transitions are planned (and run) first.
@@ -84,7 +85,7 @@ export function buildPlan(
     adopted: ctx.adopted,
     actions: ctx.actions,
     problems: ctx.problems,
-    warnings: model.warnings,
+    warnings: ctx.notes.length > 0 ? [...model.warnings, ...ctx.notes] : model.warnings,
   };
 }
 

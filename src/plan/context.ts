@@ -1,6 +1,6 @@
 // What the planner carries from entry to entry while it builds a plan.
 
-import type { Model } from '../model/types.js';
+import type { Diagnostic, Model } from '../model/types.js';
 import type { MountInfo } from '../observe/types.js';
 import type { Topology } from './topology.js';
 import type { Action, Adoption, Problem } from './types.js';
@@ -27,4 +27,6 @@ export interface Ctx {
   /** Names this run's backups: `<store>/.keepsake/backup/<tag>/<path>`. */
   backupTag: string;
   adopted: Adoption[];
+  /** Warnings about the live system found while planning (the model has its own). */
+  notes: Diagnostic[];
 }

@@ -1,5 +1,6 @@
 // Planning a file entry: bind the stored file when it exists, link into the store when it
-// does not yet, and seed /etc/machine-id so systemd commits its id into the store.
+// does not yet, and seed /etc/machine-id so systemd commits its id into the store (or, when
+// the system already booted with an id, keep that one).
 
 import type { PersistEntry } from '../model/types.js';
 import { planAdoption, wantsAdoption } from './adopt.js';
@@ -48,6 +49,11 @@ export function planFile(ctx: Ctx, entry: PersistEntry): [Mechanism, LiveState] 
     refuseMount(ctx, entry, mount);
     return ['bind', mount === 'shadowed' ? 'shadowed' : 'wrong-source'];
   }
+  const isMachineId = entry.target === MACHINE_ID;
+  if (isMachineId && target.type === 'file' && target.size > 0) {
+    const running = machineIdIn(view.readText(entry.target, 64));
+    if (running) return planRunningMachineId(ctx, entry, running);
+  }
   if (target.type === 'file' && target.size > 0) {
     if (!wantsAdoption(ctx, entry)) {
       refuseData(ctx, entry, target);
@@ -60,7 +66,6 @@ export function planFile(ctx: Ctx, entry: PersistEntry): [Mechanism, LiveState] 
     refuseType(ctx, entry, target);
     return ['bind', 'occupied'];
   }
-  const isMachineId = entry.target === MACHINE_ID;
   if (store.type === 'missing' && target.type === 'missing' && !isMachineId) {
     // Like impermanence: link into the store, so the program creates the file there.
     if (!ensureStoreParent(ctx, entry)) return ['symlink', 'missing'];
@@ -101,6 +106,11 @@ export function planFile(ctx: Ctx, entry: PersistEntry): [Mechanism, LiveState] 
       'mount point (empty placeholder)',
     );
   }
+  bindFile(ctx, entry);
+  return [isMachineId && store.type === 'missing' ? 'seed-and-bind' : 'bind', 'missing'];
+}
+
+function bindFile(ctx: Ctx, entry: PersistEntry) {
   ctx.actions.push({
     kind: 'bind',
     entry: entry.id,
@@ -109,5 +119,61 @@ export function planFile(ctx: Ctx, entry: PersistEntry): [Mechanism, LiveState] 
     target: ctx.view.mountPoint(entry.target),
     reason: `persist ${entry.target}`,
   });
-  return [isMachineId && store.type === 'missing' ? 'seed-and-bind' : 'bind', 'missing'];
+}
+
+/** The id in a machine-id file's text, if it holds one. */
+function machineIdIn(text: string | undefined): string | undefined {
+  const id = text?.trim();
+  return id && /^[0-9a-f]{32}$/.test(id) ? id : undefined;
+}
+
+/**
+ * keepsake runs after PID 1 (service mode): systemd already wrote an id to the ephemeral
+ * /etc/machine-id. On the first boot that id is kept in the store; later, the stored id is
+ * bound over the fresh one, and a warning says that early programs saw the fresh one.
+ */
+function planRunningMachineId(
+  ctx: Ctx,
+  entry: PersistEntry,
+  running: string,
+): [Mechanism, LiveState] {
+  const store = ctx.view.stat(entry.store);
+  if (store.type === 'missing') {
+    if (!ensureStoreParent(ctx, entry)) return ['bind', 'missing'];
+    createFile(
+      ctx,
+      entry,
+      entry.store,
+      'store',
+      { uid: 0, gid: 0, mode: 0o444 },
+      `${running}\n`,
+      'keep the machine id this system booted with',
+    );
+    bindFile(ctx, entry);
+    return ['bind', 'missing'];
+  }
+  const stored = machineIdIn(ctx.view.readText(entry.store, 64));
+  if (!stored) {
+    problem(
+      ctx,
+      entry,
+      'machine-id-unset',
+      entry.store,
+      `the stored ${entry.store} holds no machine id, but this system already booted with ${running}`,
+      `to keep the running id: rm ${entry.store}, then apply again; to let systemd commit a new one, bind it from the initrd (keepsake compile --systemd --initrd)`,
+    );
+    return ['bind', 'occupied'];
+  }
+  if (stored !== running) {
+    ctx.notes.push({
+      severity: 'warning',
+      code: 'machine-id-late',
+      message: `this boot started with machine id ${running}; keepsake binds the stored ${stored} over it, but programs started earlier (the journal among them) saw the other one`,
+      hint: `put systemd.machine_id=${stored} on the kernel command line, or bind it from the initrd (keepsake compile --systemd --initrd)`,
+      source: entry.source,
+    });
+  }
+  fixOwnership(ctx, entry, entry.store, store);
+  bindFile(ctx, entry);
+  return ['bind', 'missing'];
 }

@@ -138,7 +138,8 @@ export type ProblemCode =
   | 'foreign-mount'
   | 'foreign-symlink'
   | 'shadowed'
-  | 'store-not-persistent';
+  | 'store-not-persistent'
+  | 'machine-id-unset';
 
 /** Something that stops the plan from being applied. */
 export interface Problem {

@@ -13,6 +13,8 @@ export interface View {
   /** Whether a directory (as `stat` sees it) holds any entry. */
   isEmpty(path: string): boolean;
   contents(path: string): ContentSummary | undefined;
+  /** The text of a small file as observed (not of planned ones). */
+  readText(path: string, maxBytes: number): string | undefined;
   /** Where a path really lives: redirects followed. Planned creations are keyed by it. */
   canonical(path: string): string;
   /** Path to act on when mounting onto `path`: links followed, binds not (a mount must land
@@ -50,6 +52,10 @@ export function createView(observed: Observed): View {
     contents(path) {
       return observed.contents(hostPath(observed.root, canonical(path)));
     },
+    readText: (path, maxBytes) =>
+      planned.has(canonical(path))
+        ? undefined
+        : observed.readText(hostPath(observed.root, canonical(path)), maxBytes),
     plan(path, state) {
       const c = canonical(path);
       if (!planned.has(c)) log.push(c);

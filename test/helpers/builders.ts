@@ -108,7 +108,13 @@ export function baseMounts(): MountInfo[] {
 export function observed(
   _m: Model,
   paths: Record<string, PathState>,
-  opts: { mounts?: MountInfo[]; root?: string; contents?: Record<string, ContentSummary> } = {},
+  opts: {
+    mounts?: MountInfo[];
+    root?: string;
+    contents?: Record<string, ContentSummary>;
+    /** Text of small files, by host path. */
+    texts?: Record<string, string>;
+  } = {},
 ): Observed {
   const root = opts.root ?? '/';
   const all: Record<string, PathState> = { [root]: dir() };
@@ -120,5 +126,6 @@ export function observed(
     stat: (p) => all[p] ?? missing,
     isEmpty: (p) => all[p]?.empty !== false,
     contents: (p) => opts.contents?.[p],
+    readText: (p) => opts.texts?.[p],
   };
 }

@@ -235,6 +235,73 @@ describe('planning a file', () => {
     assert.equal(plan.entries[0]!.mechanism, 'seed-and-bind');
   });
 
+  describe('when the system already booted with a machine id (service mode)', () => {
+    const ID = '0123456789abcdef0123456789abcdef';
+    const STORED = 'fedcba9876543210fedcba9876543210';
+    const boot = (
+      store: Record<string, ReturnType<typeof file>>,
+      texts: Record<string, string>,
+    ) => {
+      const m = model([entry('file', '/etc/machine-id')]);
+      return buildPlan(
+        m,
+        observed(
+          m,
+          {
+            '/persist': dir(),
+            '/persist/etc': dir(),
+            '/etc': dir(),
+            '/etc/machine-id': file(33),
+            ...store,
+          },
+          { texts: { '/etc/machine-id': `${ID}\n`, ...texts } },
+        ),
+      );
+    };
+
+    it('keeps the running id in the store on the first boot', () => {
+      const plan = boot({}, {});
+      assert.deepEqual(plan.problems, []);
+      const seed = plan.actions.find((a) => a.kind === 'create-file');
+      assert.ok(seed?.kind === 'create-file' && seed.side === 'store');
+      assert.equal(seed.content, `${ID}\n`);
+      assert.equal(seed.mode, 0o444);
+      assert.deepEqual(kinds(plan.actions), [
+        'create-file /persist/etc/machine-id',
+        'bind /etc/machine-id',
+      ]);
+      assert.deepEqual(plan.warnings, []);
+    });
+
+    it('binds the stored id over a fresh one, with a warning naming both', () => {
+      const plan = boot(
+        { '/persist/etc/machine-id': file(33) },
+        { '/persist/etc/machine-id': `${STORED}\n` },
+      );
+      assert.deepEqual(plan.problems, []);
+      assert.deepEqual(kinds(plan.actions).at(-1), 'bind /etc/machine-id');
+      const w = plan.warnings.find((d) => d.code === 'machine-id-late');
+      assert.ok(w, 'warned');
+      assert.match(w.message, new RegExp(`${ID}.*${STORED}`));
+      assert.match(w.hint ?? '', new RegExp(`systemd.machine_id=${STORED}`));
+    });
+
+    it('is quiet when the ids agree', () => {
+      const plan = boot({ '/persist/etc/machine-id': file(33) }, { '/persist/etc/machine-id': ID });
+      assert.deepEqual(plan.warnings, []);
+      assert.deepEqual(kinds(plan.actions), ['bind /etc/machine-id']);
+    });
+
+    it('refuses a stored seed it cannot honour any more, changing nothing', () => {
+      const plan = boot(
+        { '/persist/etc/machine-id': file(14) },
+        { '/persist/etc/machine-id': MACHINE_ID_SEED },
+      );
+      assert.equal(plan.problems[0]?.code, 'machine-id-unset');
+      assert.match(plan.problems[0]!.hint, /rm \/persist\/etc\/machine-id/);
+    });
+  });
+
   it('refuses a non-empty file at the target', () => {
     const m = model([entry('file', '/etc/hostid')]);
     const plan = buildPlan(
