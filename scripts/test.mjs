@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// The whole test suite, as the README and CI run it: build, lint, type-check, then every
-// test tier in one node:test run. Under CI=true a skipped test is a failure: a tier that
+// The whole test suite, as the README and CI run it: build, lint, type-check, then the test
+// tiers: unit and namespace tests, then real boots (nspawn and qemu). Under CI=true a skipped test is a failure: a tier that
 // cannot run here must not pass quietly.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -26,26 +26,46 @@ const files = (dir) =>
     .filter((f) => String(f).endsWith('.test.js'))
     .map((f) => path.join(dir, String(f)))
     .sort();
-const tests = [...files('dist/test/unit'), ...files('dist/test/integration')];
-const tap = path.join(tmpdir(), `keepsake-tests-${process.pid}.tap`);
-console.log(`\n== tests (${tests.length} files)`);
-const r = spawnSync(
-  process.execPath,
-  [
-    '--test',
-    '--test-concurrency=2',
-    '--test-reporter=spec',
-    '--test-reporter-destination=stdout',
-    '--test-reporter=tap',
-    `--test-reporter-destination=${tap}`,
-    ...tests,
-  ],
-  { stdio: 'inherit' },
-);
-const report = readFileSync(tap, 'utf8');
-rmSync(tap, { force: true });
-const count = (k) => Number(report.match(new RegExp(`^# ${k} (\\d+)$`, 'm'))?.[1] ?? 0);
-const [passed, failed, skipped] = [count('pass'), count('fail'), count('skipped')];
+
+// One node:test run; returns its exit status and the pass/fail/skip counts of its TAP report.
+const runTests = (name, tests, concurrency) => {
+  const tap = path.join(tmpdir(), `keepsake-tests-${process.pid}.tap`);
+  console.log(`\n== ${name} (${tests.length} files)`);
+  const r = spawnSync(
+    process.execPath,
+    [
+      '--test',
+      `--test-concurrency=${concurrency}`,
+      '--test-reporter=spec',
+      '--test-reporter-destination=stdout',
+      '--test-reporter=tap',
+      `--test-reporter-destination=${tap}`,
+      ...tests,
+    ],
+    { stdio: 'inherit' },
+  );
+  const report = readFileSync(tap, 'utf8');
+  rmSync(tap, { force: true });
+  const count = (k) => Number(report.match(new RegExp(`^# ${k} (\\d+)$`, 'm'))?.[1] ?? 0);
+  return {
+    ok: r.status === 0,
+    passed: count('pass'),
+    failed: count('fail'),
+    skipped: count('skipped'),
+  };
+};
+
+// Unit and namespace tests, then real boots (nspawn, qemu) one at a time: a booting VM under
+// software emulation wants both cores, and its time-outs must not depend on other tests.
+const only = process.env.KEEPSAKE_TESTS; // e.g. "boots" to run one tier while working on it
+const tiers = [
+  ['unit and namespace tests', [...files('dist/test/unit'), ...files('dist/test/integration')], 2],
+  ['real boots', files('dist/test/boots'), 1],
+].filter(([name]) => !only || name.includes(only));
+const results = tiers.map(([name, tests, n]) => runTests(name, tests, n));
+const sum = (k) => results.reduce((a, r) => a + r[k], 0);
+const [passed, failed, skipped] = [sum('passed'), sum('failed'), sum('skipped')];
+const allOk = results.every((r) => r.ok);
 console.log(`\ntests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
 if (ci && skipped > 0) {
   console.error('test: CI=true and some tests were skipped; every tier must run in CI');
@@ -55,4 +75,4 @@ if (passed === 0) {
   console.error('test: no test ran');
   process.exit(1);
 }
-process.exit(r.status === 0 && failed === 0 ? 0 : 1);
+process.exit(allOk && failed === 0 ? 0 : 1);
