@@ -127,6 +127,57 @@ export async function main(argv: string[]): Promise<number> {
     () => import('./commands/rollback.js'),
     ['[generation]'],
   ).option('-n, --dry-run', 'show what would be done, change nothing', false);
+  command(
+    'compile',
+    'write systemd units that make the binds and links at boot, with no Node at boot',
+    () => import('./commands/compile.js'),
+  )
+    .requiredOption(
+      '--systemd <outdir>',
+      'write the units into OUTDIR/system (replaced as a whole)',
+    )
+    .option(
+      '--initrd',
+      'units for the initrd: paths under /sysroot, done before initrd-fs.target',
+      false,
+    )
+    .option(
+      '--store-device <store=device[:fstype]>',
+      'also mount a store from this device (repeatable)',
+      (v: string, all: string[] | undefined) => [...(all ?? []), v],
+    )
+    .addHelpText(
+      'after',
+      `
+OUTDIR/system holds one .mount unit per bind, keepsake-prepare.service (creates missing
+stores, mount points and links with systemd-tmpfiles; existing paths keep their owner and
+mode) and keepsake.target, enabled through OUTDIR/system/local-fs.target.wants (initrd:
+initrd-fs.target.wants). Copy the directory's contents, links included, into a unit
+directory: /etc/systemd/system, /usr/local/lib/systemd/system, an image's
+/usr/lib/systemd/system, or the initrd's /etc/systemd/system. OUTDIR/tmpfiles.d/keepsake.conf
+holds the prepare rules for reading. Needs systemd 252 or newer.
+
+--store-device /persist=/dev/disk/by-label/persist:ext4 adds persist.mount (initrd:
+sysroot-persist.mount). On a root with systemd.volatile=yes, /etc and so /etc/fstab are empty
+at boot: this is how the store gets mounted there.`,
+    );
+  command(
+    'install-service',
+    'install keepsake.service, which runs keepsake apply at boot and keepsake release at shutdown',
+    () => import('./commands/install-service.js'),
+  )
+    .option('--unit-dir <dir>', 'where to write the unit (default: /etc/systemd/system)')
+    .option('--bin <path>', 'the keepsake launcher as the booted system sees it')
+    .option('-n, --dry-run', 'print the unit, write nothing', false)
+    .addHelpText(
+      'after',
+      `
+Writes keepsake.service and local-fs.target.wants/keepsake.service into the unit directory.
+On a volatile root /etc is empty at boot: install into /usr/local/lib/systemd/system or the
+image's /usr/lib/systemd/system instead, and keep the configuration (--config, an absolute
+path) in a store or under /usr, where it exists at boot. --bin defaults to the running
+launcher when it lies under /usr or in a store, else /usr/local/bin/keepsake.`,
+    );
   program
     .command('demo')
     .description('show keepsake at work in a throw-away namespace: apply, write, reboot, compare')

@@ -1,0 +1,58 @@
+import * as path from 'node:path';
+import { resolveRoot } from '../../apply/pipeline.js';
+import { bootedPath, buildService, chooseBin } from '../../compile/service.js';
+import { installIntoUnitDir } from '../../compile/write.js';
+import { loadConfig } from '../../config/index.js';
+import { UsageError } from '../../errors.js';
+import { hostPath } from '../../plan/paths.js';
+import type { CommonOptions } from '../main.js';
+import type { Output } from '../output.js';
+
+export interface InstallServiceCliOptions extends CommonOptions {
+  unitDir?: string;
+  bin?: string;
+  dryRun?: boolean;
+}
+
+export function run(opts: InstallServiceCliOptions, out: Output): number {
+  const root = resolveRoot(opts.root);
+  const model = loadConfig(opts.config, { root, verbose: opts.verbose });
+  // The unit names paths as the booted system sees them: with --root, inside that root.
+  const configFile = bootedPath(root, model.configFile);
+  if (configFile === undefined)
+    throw new UsageError(
+      `the configuration ${model.configFile} is outside --root ${root}: the booted system could not read it`,
+      'keep the configuration inside the root, e.g. in its store',
+    );
+  if (opts.bin !== undefined && !opts.bin.startsWith('/'))
+    throw new UsageError(`--bin ${opts.bin}: give an absolute path`);
+  const launcher = root === '/' ? process.argv[1] : undefined;
+  const bin = opts.bin ?? chooseBin(launcher, model.stores);
+  const service = buildService(model, { bin, configFile });
+  const [unit] = service.files;
+  if (!out.json && model.showWarnings) out.warnings([...model.warnings, ...service.warnings]);
+  if (opts.dryRun) {
+    if (out.json)
+      out.value({ ok: true, dryRun: true, unit: unit?.content, bin, config: configFile });
+    else process.stdout.write(unit?.content ?? '');
+    return 0;
+  }
+  const unitDir = path.resolve(opts.unitDir ?? hostPath(root, '/etc/systemd/system'));
+  const written = installIntoUnitDir(unitDir, service.files);
+  if (out.json) {
+    out.value({
+      ok: true,
+      unitDir,
+      files: written,
+      bin,
+      config: configFile,
+      warnings: service.warnings,
+    });
+    return 0;
+  }
+  for (const f of written) out.line(`wrote ${f}`);
+  out.line(
+    'run systemctl daemon-reload (the unit starts at the next boot, before local-fs.target)',
+  );
+  return 0;
+}
