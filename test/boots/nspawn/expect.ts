@@ -1,0 +1,102 @@
+// Assertions about a booted system, from the probes' reports and the store as the host sees
+// it. Every failure carries the boot's console log.
+
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { MountRecord, ProbeReport } from './probe.js';
+import type { Booted } from './testbed.js';
+
+/** The boot powered itself off in time, and the probe left its report. */
+export function bootedAndProbed(b: Booted): ProbeReport {
+  assert.ok(!b.timedOut, `the boot hung and was killed\n${b.describe()}`);
+  assert.equal(b.status, 0, `the container did not power off cleanly\n${b.describe()}`);
+  assert.ok(b.up, `the probe left no report\n${b.describe()}`);
+  return b.up;
+}
+
+/** The mount visible at `target` (the last one mounted there). */
+export function mountAt(report: ProbeReport, target: string): MountRecord | undefined {
+  return report.mounts.filter((m) => m.target === target).at(-1);
+}
+
+/** Where /persist's data lives inside its file system, to tell binds from the store apart. */
+function storeRoot(b: Booted, report: ProbeReport): string {
+  const persist = mountAt(report, '/persist');
+  assert.ok(persist, `/persist is not mounted in the container\n${b.describe()}`);
+  return persist.root;
+}
+
+/** `target` is a bind mount of `<store>/<storePath>`. */
+export function assertBound(b: Booted, report: ProbeReport, target: string, storePath: string) {
+  const m = mountAt(report, target);
+  const want = path.posix.join(storeRoot(b, report), storePath);
+  assert.ok(m, `${target} is not a mount point when the probe runs\n${b.describe()}`);
+  assert.equal(m.root, want, `${target} is mounted from ${m.root}, not ${want}\n${b.describe()}`);
+}
+
+/** `target` is not a mount point. */
+export function assertNotMounted(b: Booted, report: ProbeReport, target: string) {
+  const m = mountAt(report, target);
+  assert.equal(m, undefined, `${target} is still mounted (from ${m?.root})\n${b.describe()}`);
+}
+
+/** A persisted file: bound from the store, or (before the store has it) a link into it. */
+export function assertFilePlaced(
+  b: Booted,
+  report: ProbeReport,
+  target: string,
+  storePath: string,
+) {
+  const seen = report.paths[target];
+  if (seen?.type === 'symlink')
+    assert.equal(seen.link, path.posix.join('/persist', storePath), b.describe());
+  else assertBound(b, report, target, storePath);
+}
+
+export function assertContent(b: Booted, report: ProbeReport, target: string, content: string) {
+  const seen = report.paths[target];
+  assert.equal(
+    seen?.type,
+    'file',
+    `${target} is ${seen?.type ?? 'not inspected'}\n${b.describe()}`,
+  );
+  assert.equal(seen.content, content, `${target} holds other data\n${b.describe()}`);
+}
+
+export function assertMissing(b: Booted, report: ProbeReport, target: string) {
+  const seen = report.paths[target];
+  assert.equal(
+    seen?.type,
+    'missing',
+    `${target} survived the reboot: ${JSON.stringify(seen)}\n${b.describe()}`,
+  );
+}
+
+export function assertWritesDone(b: Booted, report: ProbeReport) {
+  const failed = Object.entries(report.writes).filter(([, e]) => e !== null);
+  assert.deepEqual(failed, [], `writes failed in the booted system\n${b.describe()}`);
+}
+
+/** Lines of the console that report a failure to unmount (systemd's or the kernel's). */
+export const unmountFailures = (console: string): string[] =>
+  console.split('\n').filter((l) => /Failed unmounting|Failed to unmount/i.test(l));
+
+/**
+ * The store's data files as the host sees them (relative path → content), leaving out
+ * keepsake's own records and the configuration kept there for the booted system.
+ */
+export function storeFiles(store: string, ignore: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (rel: string) => {
+    for (const d of fs.readdirSync(path.join(store, rel), { withFileTypes: true })) {
+      const r = path.posix.join(rel, d.name);
+      if (ignore.includes(r)) continue;
+      if (d.isDirectory()) walk(r);
+      else if (d.isSymbolicLink()) out[r] = `-> ${fs.readlinkSync(path.join(store, r))}`;
+      else out[r] = fs.readFileSync(path.join(store, r), 'utf8');
+    }
+  };
+  walk('');
+  return out;
+}

@@ -1,0 +1,122 @@
+// A machine that boots again and again over one persistent store: each boot gets a freshly
+// staged /usr/local (keepsake, the mode's units, the test units and what the probes should
+// do), a fresh results directory, and the same store directory bound at /persist.
+
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stageKeepsake } from '../stage.js';
+import { type BootResult, boot } from './container.js';
+import type { ProbeReport, ProbeSteps } from './probe.js';
+import { ACCOUNTS, accountsUnit, PRESET, probeUnit, shutdownUnit, TEST_DIR } from './units.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+export interface BootPlan {
+  /** Puts keepsake's units (the mode under test) into the staged unit directory. */
+  install(unitDir: string): void;
+  /** What the probe does once local file systems are up. */
+  up: ProbeSteps;
+  /** What the shutdown probe does once keepsake's mounts should be gone. */
+  down?: ProbeSteps;
+}
+
+export interface Booted extends BootResult {
+  up: ProbeReport | undefined;
+  down: ProbeReport | undefined;
+  /** Everything needed to understand a failed assertion. */
+  describe(): string;
+}
+
+/** Node inside the container: this machine's /usr is the container's, or a staged copy. */
+const nodeInside = process.execPath.startsWith('/usr/') ? process.execPath : '/usr/local/bin/node';
+
+export class TestBed {
+  readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keepsake-nspawn-'));
+  /**
+   * The booted system as keepsake's commands on the host see it (`--root`): its accounts in
+   * etc/, and the store at persist/.
+   */
+  readonly hostRoot = path.join(this.dir, 'root');
+  /** The persistent store, as the host sees it (the container sees /persist). */
+  readonly store = path.join(this.hostRoot, 'persist');
+  private boots = 0;
+
+  constructor() {
+    fs.mkdirSync(this.store, { recursive: true });
+    fs.mkdirSync(path.join(this.hostRoot, 'etc'));
+    fs.writeFileSync(path.join(this.hostRoot, 'etc/passwd'), ACCOUNTS.passwd);
+    fs.writeFileSync(path.join(this.hostRoot, 'etc/group'), ACCOUNTS.group);
+  }
+
+  async boot(plan: BootPlan): Promise<Booted> {
+    const n = ++this.boots;
+    const stage = path.join(this.dir, `stage-${n}`);
+    const results = path.join(this.dir, `results-${n}`);
+    fs.mkdirSync(results);
+    const unitDir = path.join(stage, 'lib/systemd/system');
+    stageKeepsake(stage, { withNode: nodeInside === '/usr/local/bin/node' });
+    plan.install(unitDir);
+    stageTestUnits(stage, unitDir, plan);
+    const result = await boot({ stage, store: this.store, results });
+    const read = (name: string): ProbeReport | undefined => {
+      const file = path.join(results, name);
+      return fs.existsSync(file)
+        ? (JSON.parse(fs.readFileSync(file, 'utf8')) as ProbeReport)
+        : undefined;
+    };
+    const up = read('up.json');
+    const down = read('down.json');
+    return {
+      ...result,
+      up,
+      down,
+      describe: () =>
+        [
+          `boot ${n}: exit ${result.status}${result.signal ? ` (${result.signal})` : ''}${result.timedOut ? ', timed out and killed' : ''}, ${result.ms} ms`,
+          `probe reports: up ${up ? 'written' : 'MISSING'}, down ${down ? 'written' : 'MISSING'} (${results})`,
+          '--- console ---',
+          result.console,
+        ].join('\n'),
+    };
+  }
+
+  cleanup(): void {
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+function link(unitDir: string, target: string, unit: string): void {
+  const wants = path.join(unitDir, `${target}.wants`);
+  fs.mkdirSync(wants, { recursive: true });
+  fs.symlinkSync(`../${unit}`, path.join(wants, unit));
+}
+
+function stageTestUnits(stage: string, unitDir: string, plan: BootPlan): void {
+  const testDir = path.join(stage, TEST_DIR.replace('/usr/local/', ''));
+  fs.mkdirSync(testDir, { recursive: true });
+  fs.copyFileSync(path.join(here, 'probe.js'), path.join(testDir, 'probe.mjs'));
+  fs.writeFileSync(path.join(testDir, 'up.json'), JSON.stringify(plan.up));
+  fs.writeFileSync(path.join(testDir, 'down.json'), JSON.stringify(plan.down ?? {}));
+  fs.writeFileSync(path.join(testDir, 'passwd'), ACCOUNTS.passwd);
+  fs.writeFileSync(path.join(testDir, 'group'), ACCOUNTS.group);
+
+  const presets = path.join(stage, 'lib/systemd/system-preset');
+  fs.mkdirSync(presets, { recursive: true });
+  fs.writeFileSync(path.join(presets, '00-keepsake-test.preset'), PRESET);
+
+  fs.mkdirSync(unitDir, { recursive: true });
+  // keepsake's own mount units (compiled mode) must be gone before the shutdown probe looks.
+  const mounts = fs.readdirSync(unitDir).filter((f) => f.endsWith('.mount'));
+  const units: Record<string, string> = {
+    'keepsake-test-accounts.service': accountsUnit(),
+    'keepsake-test-probe.service': probeUnit(nodeInside),
+    'keepsake-test-shutdown.service': shutdownUnit(nodeInside, mounts),
+  };
+  for (const [name, text] of Object.entries(units))
+    fs.writeFileSync(path.join(unitDir, name), text);
+  link(unitDir, 'sysinit.target', 'keepsake-test-accounts.service');
+  link(unitDir, 'sysinit.target', 'keepsake-test-shutdown.service');
+  link(unitDir, 'sysinit.target', 'keepsake-test-probe.service');
+}

@@ -1,0 +1,74 @@
+// The test system's own units, as text. They live in the staged /usr/local/lib/systemd/system
+// (on systemd's unit path) and are enabled statically with `.wants/` links, since the
+// volatile /etc holds no enablement.
+
+/** Where the staged test files appear inside the container. */
+export const TEST_DIR = '/usr/local/lib/keepsake-test';
+export const RESULTS = '/results';
+
+/**
+ * An empty /etc makes systemd preset-enable every service it finds in /usr (a database server
+ * included); only the test's own links should start anything.
+ */
+export const PRESET = 'disable *\n';
+
+/** The accounts of the test system: root, and a user with a home under /home. */
+export const ACCOUNTS = {
+  passwd: 'root:x:0:0:root:/root:/bin/sh\njane:x:1000:1000:Jane:/home/jane:/bin/sh\n',
+  group: 'root:x:0:\njane:x:1000:\n',
+};
+
+/**
+ * A booted image brings its /etc/passwd; this container's /etc starts empty, so the accounts
+ * are put in place before keepsake (or its compiled units) resolve user names.
+ */
+export const accountsUnit = (): string => `[Unit]
+Description=Accounts of the test system
+DefaultDependencies=no
+Before=keepsake.service keepsake-prepare.service keepsake.target
+Before=local-fs-pre.target systemd-sysusers.service systemd-tmpfiles-setup.service
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/bin/cp ${TEST_DIR}/passwd /etc/passwd
+ExecStart=/bin/cp ${TEST_DIR}/group /etc/group
+`;
+
+/**
+ * The test step: runs as soon as local file systems are up (keepsake's work must be done by
+ * then; no later unit can have helped), then powers the container off cleanly, so shutdown is
+ * part of every boot.
+ */
+export const probeUnit = (node: string): string => `[Unit]
+Description=keepsake boot test: probe
+DefaultDependencies=no
+After=local-fs.target
+SuccessAction=exit
+FailureAction=exit
+FailureActionExitStatus=97
+
+[Service]
+Type=oneshot
+ExecStart=${node} ${TEST_DIR}/probe.mjs ${TEST_DIR}/up.json ${RESULTS}/up.json
+StandardError=journal+console
+`;
+
+/**
+ * Started before keepsake and stopped after it (and after the given mount units) at shutdown:
+ * its stop records what is still mounted once keepsake's part of the shutdown is done, and the
+ * journal up to then.
+ */
+export const shutdownUnit = (node: string, after: readonly string[]): string => `[Unit]
+Description=keepsake boot test: shutdown probe
+DefaultDependencies=no
+RequiresMountsFor=${RESULTS} /usr/local
+Conflicts=shutdown.target
+Before=shutdown.target keepsake.service keepsake.target
+${after.map((u) => `Before=${u}\n`).join('')}
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/bin/true
+ExecStop=${node} ${TEST_DIR}/probe.mjs ${TEST_DIR}/down.json ${RESULTS}/down.json
+`;
