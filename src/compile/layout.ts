@@ -2,7 +2,7 @@
 // a mount unit: the same topology the planner uses, without looking at the system.
 
 import type { PersistEntry } from '../model/types.js';
-import { baseName, parentOf } from '../plan/paths.js';
+import { ancestorsOf, baseName, isWithin, parentOf } from '../plan/paths.js';
 import {
   buildTopology,
   canonicalPath,
@@ -63,4 +63,24 @@ export function buildLayout(entries: readonly PersistEntry[]): Layout {
       return enclosingDirs(boundDirs, path).find((d) => d !== self);
     },
   };
+}
+
+/**
+ * The directories keepsake's outermost targets are made in (`/home/jane` for
+ * `/home/jane/.ssh`), for `RequiresMountsFor=`: a file system mounted there during the boot
+ * (a tmpfs `/home` in fstab) must be up before keepsake creates or binds anything in it, or it
+ * lands on top and hides the binds. Only parents outside every entry: a parent that is itself
+ * an entry's bind would make a cycle. A path already implied by a deeper one is left out
+ * (`RequiresMountsFor=` covers every prefix).
+ */
+export function outerParents(entries: readonly PersistEntry[]): string[] {
+  const dirs = new Set(entries.filter((e) => e.kind === 'directory').map((e) => e.target));
+  const parents = new Set<string>();
+  for (const e of entries) {
+    if (ancestorsOf(e.target).some((a) => dirs.has(a))) continue;
+    const parent = parentOf(e.target);
+    if (parent !== '/') parents.add(parent);
+  }
+  const all = [...parents].sort();
+  return all.filter((p) => !all.some((q) => q !== p && isWithin(q, p)));
 }

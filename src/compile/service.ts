@@ -5,7 +5,7 @@ import type { Diagnostic, Model } from '../model/types.js';
 import { isWithin } from '../plan/paths.js';
 import { VERSION } from '../version.js';
 import { UNIT_NAME_MAX, unitNameForPath, unitValueProblem, unitWord } from './escape.js';
-import { buildLayout } from './layout.js';
+import { buildLayout, outerParents } from './layout.js';
 import type { CompiledOutput } from './types.js';
 import { each, unitFile, wantsLink } from './unit-file.js';
 import { EARLY_READERS } from './units.js';
@@ -45,7 +45,12 @@ export function buildService(model: Model, opts: ServiceOptions): CompiledOutput
         ['DefaultDependencies', 'no'],
         ['#', 'The stores, the configuration and keepsake itself must be readable. On a'],
         ['#', 'volatile root /etc is empty at boot: keep the configuration in a store or /usr.'],
-        ...each('RequiresMountsFor', [...model.stores, configDir, bin].map(word)),
+        ['#', 'File systems mounted where targets are made (a tmpfs /home) must come first, or'],
+        ['#', 'they would land on top of the binds.'],
+        ...each(
+          'RequiresMountsFor',
+          [...model.stores, configDir, bin, ...outerParents(model.entries)].map(word),
+        ),
         ['After', 'local-fs-pre.target systemd-remount-fs.service'],
         [
           '#',

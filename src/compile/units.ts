@@ -15,7 +15,7 @@ import {
   unitValueProblem,
   unitWord,
 } from './escape.js';
-import { buildLayout, type Layout } from './layout.js';
+import { buildLayout, type Layout, outerParents } from './layout.js';
 import { buildPrepareRules, renderRules } from './tmpfiles.js';
 import type { CompiledFile, CompiledOutput, CompileOptions, StoreDevice } from './types.js';
 import { each, type UnitLine, unitFile, wantsLink } from './unit-file.js';
@@ -86,7 +86,12 @@ export function compileSystemd(model: Model, options: CompileOptions): CompiledO
     'Run by keepsake-prepare.service (systemd-tmpfiles --create) before any bind. A ":" before',
     'a mode, user or group applies it only when the path is created.',
   ]);
-  const prepare = prepareUnit(model.stores, rules, stage, header);
+  const prepare = prepareUnit(
+    [...model.stores, ...outerParents(model.entries)],
+    rules,
+    stage,
+    header,
+  );
   const target = targetUnit([...devices, ...mounts], stage, header);
   return {
     files: [
@@ -198,12 +203,8 @@ function base64Lines(text: string): string[] {
   return out;
 }
 
-function prepareUnit(
-  stores: string[],
-  rules: string,
-  stage: Stage,
-  header: string[],
-): CompiledFile {
+/** `needs`: the stores, and the directories the outermost targets are made in. */
+function prepareUnit(needs: string[], rules: string, stage: Stage, header: string[]): CompiledFile {
   return unitFile(`system/${PREPARE_UNIT}`, header, [
     {
       name: 'Unit',
@@ -212,7 +213,7 @@ function prepareUnit(
         ['DefaultDependencies', 'no'],
         ...each(
           'RequiresMountsFor',
-          stores.map((s) => unitWord(stage.at(s), { command: false })),
+          needs.map((s) => unitWord(stage.at(s), { command: false })),
         ),
         ['After', stage.after],
         ['Before', `${TARGET_UNIT} umount.target`],

@@ -25,6 +25,7 @@ import {
 } from './nspawn/expect.js';
 import type { ProbeSteps } from './nspawn/probe.js';
 import { type Booted, TestBed } from './nspawn/testbed.js';
+import { tmpfsHomeUnit } from './nspawn/units.js';
 import { REPO } from './stage.js';
 
 const CLI = path.join(REPO, 'bin/keepsake.js');
@@ -367,5 +368,93 @@ for (const mode of [serviceMode, compiledMode]) {
         for (const target of Object.keys(dirs)) assertNotMounted(b, b.up, target);
         assert.deepEqual(unmountFailures(b.console), [], b.describe());
       });
+  });
+}
+
+// A persistent root with home directories on their own tmpfs, mounted by systemd during the
+// boot (an fstab line): keepsake's binds into homes must wait for it, or the tmpfs lands on top
+// of them and hides them.
+const homeConfig = `persistence:
+  /persist:
+    directories:
+      - /var/lib/app
+    users:
+      jane:
+        directories: [Documents, { directory: .ssh, mode: "0700" }]
+        files: [.bash_history]
+`;
+const homeWrites: Record<string, string> = {
+  '/home/jane/Documents/report.txt': 'report\n',
+  '/home/jane/.ssh/known_hosts': 'host key\n',
+  '/home/jane/.bash_history': 'cd\n',
+};
+const homeUndeclared = ['/home/jane/.cache/thumb', '/home/jane/notes'];
+
+for (const mode of [serviceMode, compiledMode]) {
+  describe(`nspawn boots, tmpfs home, ${mode.name}`, { skip: skipUnlessCI(problem) }, () => {
+    let bed: TestBed;
+    const bootWith = (up: ProbeSteps) =>
+      bed.boot({
+        install: (unitDir) => mode.install(bed, unitDir),
+        up: { ...up, run: { ...unitRuns(mode), ...up.run } },
+        down: downSteps(mode),
+        systemUnits: { 'home.mount': tmpfsHomeUnit() },
+      });
+    const targets = ['/home/jane/Documents', '/home/jane/.ssh', '/home/jane/.bash_history'];
+
+    before(() => {
+      if (problem)
+        throw new Error(`CI=true and booting a container is impossible here: ${problem}`);
+      bed = new TestBed();
+      fs.writeFileSync(path.join(bed.store, CONFIG_IN_STORE), homeConfig);
+    });
+    after(() => bed?.cleanup());
+
+    test('first boot: the binds are made inside the tmpfs home, with the home owned by its user', async () => {
+      const b = await bootWith({
+        inspect: ['/home/jane', '/home/jane/.ssh', '/home/jane/.bash_history'],
+        write: {
+          ...homeWrites,
+          ...Object.fromEntries(homeUndeclared.map((p) => [p, 'gone\n'])),
+        },
+      });
+      const up = bootedAndProbed(b);
+      assertUnitUp(b, mode);
+      assert.equal(
+        up.mounts.findLast((m) => m.target === '/home')?.fstype,
+        'tmpfs',
+        `/home is not its own tmpfs\n${b.describe()}`,
+      );
+      assertBound(b, up, '/home/jane/Documents', 'home/jane/Documents');
+      assertBound(b, up, '/home/jane/.ssh', 'home/jane/.ssh');
+      assertFilePlaced(b, up, '/home/jane/.bash_history', 'home/jane/.bash_history');
+      assert.deepEqual(
+        [up.paths['/home/jane']?.uid, up.paths['/home/jane']?.mode],
+        [1000, '700'],
+        b.describe(),
+      );
+      assert.deepEqual(
+        [up.paths['/home/jane/.ssh']?.uid, up.paths['/home/jane/.ssh']?.mode],
+        [1000, '700'],
+        b.describe(),
+      );
+      assertWritesDone(b, up);
+      assertCleanShutdown(b, mode, targets);
+    });
+
+    test('second boot: what was written into the persisted home entries is back, the rest is gone', async () => {
+      const b = await bootWith({ inspect: [...Object.keys(homeWrites), ...homeUndeclared] });
+      const up = bootedAndProbed(b);
+      assertUnitUp(b, mode);
+      for (const t of targets) assertBound(b, up, t, t.slice(1));
+      for (const [target, content] of Object.entries(homeWrites))
+        assertContent(b, up, target, content);
+      for (const target of homeUndeclared) assertMissing(b, up, target);
+      assertCleanShutdown(b, mode, targets);
+      assert.deepEqual(
+        storeFiles(bed.store, NOT_DATA),
+        Object.fromEntries(Object.entries(homeWrites).map(([t, c]) => [inStore(t), c])),
+      );
+    });
   });
 }

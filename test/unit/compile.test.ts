@@ -11,6 +11,7 @@ import {
   unitNameForPath,
   unitWord,
 } from '../../src/compile/escape.js';
+import { outerParents } from '../../src/compile/layout.js';
 import { bootedPath, buildService, chooseBin, FALLBACK_BIN } from '../../src/compile/service.js';
 import { parseStoreDevices } from '../../src/compile/store-device.js';
 import type { CompiledFile, CompiledOutput, CompileOptions } from '../../src/compile/types.js';
@@ -320,7 +321,8 @@ describe('the prepare rules', () => {
     assert.equal(Buffer.from(data, 'base64').toString(), fileAt(out, TMPFILES_FILE)!.content);
     assert.deepEqual(values(unit, 'Service', 'ExecStart', true), ['systemd-tmpfiles --create -']);
     assert.deepEqual(values(unit, 'Service', 'Type'), ['oneshot']);
-    assert.deepEqual(values(unit, 'Unit', 'RequiresMountsFor'), ['/persist', '/state']);
+    // The stores, and where the targets are made (/var for /var/log; / needs no line).
+    assert.deepEqual(values(unit, 'Unit', 'RequiresMountsFor'), ['/persist', '/state', '/var']);
     assert.deepEqual(values(unit, 'Unit', 'After'), ['local-fs-pre.target']);
   });
 });
@@ -355,7 +357,11 @@ describe('the target and the initrd', () => {
     );
     assert.equal(fileAt(out, 'system/local-fs.target.wants/keepsake.target'), undefined);
     const prepare = fileAt(out, 'system/keepsake-prepare.service');
-    assert.deepEqual(values(prepare, 'Unit', 'RequiresMountsFor'), ['/sysroot/persist']);
+    assert.deepEqual(values(prepare, 'Unit', 'RequiresMountsFor'), [
+      '/sysroot/persist',
+      '/sysroot/etc',
+      '/sysroot/var',
+    ]);
     assert.deepEqual(values(prepare, 'Unit', 'After'), ['initrd-root-fs.target']);
     for (const rule of rulesOf(out)) assert.match(rule, /^\S+ "\/sysroot\//);
   });
@@ -448,6 +454,26 @@ describe('what compiled mode refuses or warns about', () => {
   });
 });
 
+describe('the directories targets are made in', () => {
+  it('name the parents of the outermost entries only, deepest first implied', () => {
+    assert.deepEqual(
+      outerParents([
+        entry('directory', '/home/jane/Documents'),
+        entry('file', '/home/jane/.bash_history'),
+        // Inside another entry: its parent is a bind of keepsake's own, a cycle if required.
+        entry('directory', '/var/lib/private'),
+        entry('directory', '/var/lib/private/scrutiny'),
+        entry('file', '/var/lib/private/x/y'),
+        // /home is implied by /home/jane; /var by /var/lib.
+        entry('directory', '/home/shared'),
+        entry('directory', '/var/log'),
+        entry('directory', '/srv'),
+      ]),
+      ['/home/jane', '/var/lib'],
+    );
+  });
+});
+
 describe('the service unit', () => {
   const m = model([
     entry('directory', '/var/log'),
@@ -475,6 +501,8 @@ describe('the service unit', () => {
       '/state',
       '/persist/keepsake',
       '/usr/local/bin/keepsake',
+      '/srv',
+      '/var',
     ]);
     const before = values(unit, 'Unit', 'Before');
     for (const u of ['local-fs.target', 'umount.target', 'systemd-tmpfiles-setup.service'])

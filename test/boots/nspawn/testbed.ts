@@ -20,6 +20,8 @@ export interface BootPlan {
   up: ProbeSteps;
   /** What the shutdown probe does once keepsake's mounts should be gone. */
   down?: ProbeSteps;
+  /** Other units of the booted system: name → text, each wanted by local-fs.target. */
+  systemUnits?: Record<string, string>;
 }
 
 export interface Booted extends BootResult {
@@ -119,4 +121,8 @@ function stageTestUnits(stage: string, unitDir: string, plan: BootPlan): void {
   link(unitDir, 'sysinit.target', 'keepsake-test-accounts.service');
   link(unitDir, 'sysinit.target', 'keepsake-test-shutdown.service');
   link(unitDir, 'sysinit.target', 'keepsake-test-probe.service');
+  for (const [name, text] of Object.entries(plan.systemUnits ?? {})) {
+    fs.writeFileSync(path.join(unitDir, name), text);
+    link(unitDir, 'local-fs.target', name);
+  }
 }

@@ -72,3 +72,18 @@ RemainAfterExit=yes
 ExecStart=/bin/true
 ExecStop=${node} ${TEST_DIR}/probe.mjs ${TEST_DIR}/down.json ${RESULTS}/down.json
 `;
+
+/**
+ * A tmpfs home, as an fstab line `tmpfs /home tmpfs mode=0755 0 0` makes it: mounted by
+ * systemd during the boot, like any local file system, not before PID 1 starts.
+ */
+export const tmpfsHomeUnit = (): string => `[Unit]
+Description=Home directories on a tmpfs
+Before=local-fs.target
+
+[Mount]
+What=tmpfs
+Where=/home
+Type=tmpfs
+Options=mode=0755
+`;

@@ -44,14 +44,36 @@ export const COMMON_APPEND = [
   'panic=-1',
 ];
 
-/** Hardware virtualisation when this machine offers it, software emulation otherwise. */
+let chosenAccel: string[] | undefined;
+
+/**
+ * Hardware virtualisation when it really works here, software emulation otherwise. An openable
+ * /dev/kvm is not enough: nested KVM on some hosts aborts qemu at the first virtual CPU reset
+ * ("failed to set MSR"). So a firmware-only machine is started with KVM: still running after
+ * two seconds means KVM works. `KEEPSAKE_QEMU_ACCEL=kvm|tcg` decides instead.
+ */
 function accel(): string[] {
-  try {
-    fs.accessSync('/dev/kvm', fs.constants.R_OK | fs.constants.W_OK);
-    return ['-accel', 'kvm', '-cpu', 'host'];
-  } catch {
-    return ['-accel', 'tcg'];
+  if (chosenAccel) return chosenAccel;
+  const kvm = ['-accel', 'kvm', '-cpu', 'host'];
+  const tcg = ['-accel', 'tcg'];
+  const forced = process.env.KEEPSAKE_QEMU_ACCEL;
+  if (forced === 'kvm' || forced === 'tcg') chosenAccel = forced === 'kvm' ? kvm : tcg;
+  else {
+    let usable = false;
+    try {
+      fs.accessSync('/dev/kvm', fs.constants.R_OK | fs.constants.W_OK);
+      const r = spawnSync(
+        'qemu-system-x86_64',
+        ['-nodefaults', '-machine', 'q35', ...kvm, '-m', '64', '-display', 'none'],
+        { timeout: 2000, stdio: 'ignore' },
+      );
+      usable = r.signal === 'SIGTERM'; // killed by the time limit: it ran
+    } catch {
+      // no /dev/kvm
+    }
+    chosenAccel = usable ? kvm : tcg;
   }
+  return chosenAccel;
 }
 
 export function qemuArgs(spec: VmSpec): string[] {
