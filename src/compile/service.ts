@@ -6,6 +6,7 @@ import { isWithin } from '../plan/paths.js';
 import { VERSION } from '../version.js';
 import { UNIT_NAME_MAX, unitNameForPath, unitValueProblem, unitWord } from './escape.js';
 import { buildLayout, outerParents } from './layout.js';
+import { sshHostKeyUnit } from './ssh-keys.js';
 import type { CompiledOutput } from './types.js';
 import { each, unitFile, wantsLink } from './unit-file.js';
 import { EARLY_READERS } from './units.js';
@@ -78,7 +79,11 @@ export function buildService(model: Model, opts: ServiceOptions): CompiledOutput
     { name: 'Install', lines: [['WantedBy', 'local-fs.target']] },
   ]);
   return {
-    files: [unit, wantsLink('', 'local-fs.target', SERVICE_UNIT)],
+    files: [
+      unit,
+      wantsLink('', 'local-fs.target', SERVICE_UNIT),
+      ...sshHostKeyUnit(model, '', { before: SERVICE_UNIT, wantedBy: SERVICE_UNIT, header }),
+    ],
     warnings: placementWarnings(model, opts),
   };
 }

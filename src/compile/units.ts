@@ -16,6 +16,7 @@ import {
   unitWord,
 } from './escape.js';
 import { buildLayout, type Layout, outerParents } from './layout.js';
+import { persistedHostKeys, sshHostKeyUnit } from './ssh-keys.js';
 import { buildPrepareRules, renderRules } from './tmpfiles.js';
 import type { CompiledFile, CompiledOutput, CompileOptions, StoreDevice } from './types.js';
 import { each, type UnitLine, unitFile, wantsLink } from './unit-file.js';
@@ -93,12 +94,17 @@ export function compileSystemd(model: Model, options: CompileOptions): CompiledO
     header,
   );
   const target = targetUnit([...devices, ...mounts], stage, header);
+  // In the initrd there is no ssh-keygen: the warning below says what to do instead.
+  const sshKeys = options.initrd
+    ? []
+    : sshHostKeyUnit(model, 'system', { before: PREPARE_UNIT, wantedBy: TARGET_UNIT, header });
   return {
     files: [
       ...devices,
       ...mounts,
       prepare,
       target,
+      ...sshKeys,
       wantsLink('system', stage.into, TARGET_UNIT),
       { path: TMPFILES_FILE, content: rules },
     ],
@@ -332,6 +338,14 @@ function warningsFor(model: Model, layout: Layout, options: CompileOptions): Dia
       message:
         'systemd reads /etc/machine-id before any unit runs: the stored id takes effect only when the binds are made in the initrd',
       hint: 'compile with --initrd and add the units to the initrd',
+    });
+  if (options.initrd && persistedHostKeys(model).length > 0)
+    out.push({
+      severity: 'warning',
+      code: 'compile-ssh-keys-initrd',
+      message:
+        'SSH host keys are persisted, but the initrd has no ssh-keygen to make missing ones: a missing key is bound as an empty file',
+      hint: 'make the keys in the store once (ssh-keygen -A -f /persist), or also compile without --initrd and install keepsake-ssh-host-keys.service from it into the booted system',
     });
   return out;
 }

@@ -42,6 +42,17 @@ export function mountStateOf(ctx: Ctx, entry: PersistEntry): MountState {
   return stack.some(matches) ? 'shadowed' : 'foreign';
 }
 
+/**
+ * systemd's transient machine id: on a first boot (every boot of a volatile root) PID 1 writes
+ * the id it generated to /run/machine-id and binds it over /etc/machine-id, for
+ * systemd-machine-id-commit to write out later. keepsake binds the stored id over it; the
+ * commit then finds a non-temporary file and leaves it alone.
+ */
+export function isTransientMachineId(ctx: Ctx, entry: PersistEntry): boolean {
+  const top = stackAt(ctx.mounts, hostPath(ctx.root, entry.target)).at(-1);
+  return top?.fsType === 'tmpfs' && top.root === '/machine-id';
+}
+
 export function refuseMount(ctx: Ctx, entry: PersistEntry, state: MountState) {
   const top = stackAt(ctx.mounts, hostPath(ctx.root, entry.target)).at(-1);
   const what = top ? `${top.source} (${top.fsType}, ${top.root})` : 'another file system';

@@ -4,7 +4,14 @@
 
 import type { PersistEntry } from '../model/types.js';
 import { planAdoption, wantsAdoption } from './adopt.js';
-import { mountStateOf, problem, refuseData, refuseMount, refuseType } from './checks.js';
+import {
+  isTransientMachineId,
+  mountStateOf,
+  problem,
+  refuseData,
+  refuseMount,
+  refuseType,
+} from './checks.js';
 import type { Ctx } from './context.js';
 import type { Owner } from './owners.js';
 import { createFile, ensureParents, ensureStoreParent, fixOwnership, link } from './steps.js';
@@ -45,12 +52,13 @@ export function planFile(ctx: Ctx, entry: PersistEntry): [Mechanism, LiveState] 
   }
   const mount = mountStateOf(ctx, entry);
   if (mount === 'mounted') return ['bind', 'mounted'];
-  if (mount !== 'none') {
+  const isMachineId = entry.target === MACHINE_ID;
+  const transientId = isMachineId && mount === 'foreign' && isTransientMachineId(ctx, entry);
+  if (mount !== 'none' && !transientId) {
     refuseMount(ctx, entry, mount);
     return ['bind', mount === 'shadowed' ? 'shadowed' : 'wrong-source'];
   }
-  const isMachineId = entry.target === MACHINE_ID;
-  if (isMachineId && target.type === 'file' && target.size > 0) {
+  if (isMachineId && (transientId || (target.type === 'file' && target.size > 0))) {
     const running = machineIdIn(view.readText(entry.target, 64));
     if (running) return planRunningMachineId(ctx, entry, running);
   }

@@ -192,7 +192,7 @@ describe('qemu boots (kernel, initrd, volatile root, store on a block device)', 
           const units = unitStates(first);
           assert.equal(units.get('persist.mount'), 'loaded active success');
           assert.equal(units.get('keepsake.service'), 'loaded active success');
-          assert.equal(units.get('kstest-ssh-keys.service'), 'loaded active success');
+          assert.equal(units.get('keepsake-ssh-host-keys.service'), 'loaded active success');
           assert.equal(units.get('ssh.service'), 'loaded active success');
           assert.deepEqual(first.all('seen'), [], 'nothing persisted yet');
           const fps = fingerprints(first);

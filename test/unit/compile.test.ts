@@ -545,3 +545,46 @@ describe('the service unit', () => {
     assert.equal(bootedPath('/mnt', '/mntx/k.yaml'), undefined);
   });
 });
+
+describe('SSH host keys', () => {
+  const keys = model([
+    entry('file', '/etc/ssh/ssh_host_ed25519_key'),
+    entry('file', '/etc/ssh/ssh_host_ed25519_key.pub'),
+    entry('directory', '/var/log'),
+  ]);
+  const UNIT = 'keepsake-ssh-host-keys.service';
+
+  it('are made in the store before the binds when compiled, and only the missing ones', () => {
+    const out = compileSystemd(keys, NORMAL);
+    const unit = fileAt(out, `system/${UNIT}`);
+    assert.ok(unit, 'the unit is written');
+    assert.deepEqual(values(unit, 'Unit', 'RequiresMountsFor'), ['/persist']);
+    assert.ok(values(unit, 'Unit', 'Before')[0]?.startsWith('keepsake-prepare.service'));
+    const exec = values(unit, 'Service', 'ExecStart', true);
+    assert.equal(exec.length, 1, 'one command per private key');
+    assert.match(exec[0]!, /\[ -s '\/persist\/etc\/ssh\/ssh_host_ed25519_key' \] \|\|/);
+    assert.match(exec[0]!, /ssh-keygen -q -t ed25519/);
+    assert.equal(fileAt(out, `system/keepsake.target.wants/${UNIT}`)?.symlink, `../${UNIT}`);
+  });
+
+  it('are left to the administrator in the initrd, with a warning', () => {
+    const out = compileSystemd(keys, INITRD);
+    assert.equal(fileAt(out, `system/${UNIT}`), undefined);
+    assert.ok(out.warnings.some((w) => w.code === 'compile-ssh-keys-initrd'));
+  });
+
+  it('come before keepsake.service in service mode, and no unit without persisted keys', () => {
+    const out = buildService(keys, { bin: '/usr/bin/keepsake', configFile: '/persist/k.yaml' });
+    const unit = out.files.find((f) => f.path === UNIT);
+    assert.ok(values(unit, 'Unit', 'Before')[0]?.startsWith('keepsake.service'));
+    assert.equal(
+      out.files.find((f) => f.path === `keepsake.service.wants/${UNIT}`)?.symlink,
+      `../${UNIT}`,
+    );
+    const none = buildService(model([entry('directory', '/var/log')]), {
+      bin: '/usr/bin/keepsake',
+      configFile: '/persist/k.yaml',
+    });
+    assert.equal(none.files.length, 2);
+  });
+});

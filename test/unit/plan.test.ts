@@ -292,6 +292,40 @@ describe('planning a file', () => {
       assert.deepEqual(kinds(plan.actions), ['bind /etc/machine-id']);
     });
 
+    it("binds over systemd's transient id (a first boot: /run/machine-id bound on the target)", () => {
+      const m = model([entry('file', '/etc/machine-id')]);
+      const transient = mount('/etc/machine-id', '0:25', '/machine-id', {
+        fsType: 'tmpfs',
+        source: 'tmpfs',
+      });
+      const plan = buildPlan(
+        m,
+        observed(
+          m,
+          { '/persist': dir(), '/persist/etc': dir(), '/etc': dir(), '/etc/machine-id': file(33) },
+          { texts: { '/etc/machine-id': `${ID}\n` }, mounts: [...baseMounts(), transient] },
+        ),
+      );
+      assert.deepEqual(plan.problems, []);
+      assert.deepEqual(kinds(plan.actions), [
+        'create-file /persist/etc/machine-id',
+        'bind /etc/machine-id',
+      ]);
+      // Any other file system on the target is still refused.
+      const other = buildPlan(
+        m,
+        observed(
+          m,
+          { '/persist': dir(), '/persist/etc': dir(), '/etc': dir(), '/etc/machine-id': file(33) },
+          {
+            texts: { '/etc/machine-id': `${ID}\n` },
+            mounts: [...baseMounts(), { ...transient, root: '/elsewhere' }],
+          },
+        ),
+      );
+      assert.equal(other.problems[0]?.code, 'foreign-mount');
+    });
+
     it('refuses a stored seed it cannot honour any more, changing nothing', () => {
       const plan = boot(
         { '/persist/etc/machine-id': file(14) },

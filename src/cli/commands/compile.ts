@@ -29,6 +29,7 @@ export function run(opts: CompileCliOptions, out: Output): number {
   const dir = writeOutputDir(opts.systemd, compiled.files, marker);
   const units = compiled.files.filter((f) => f.path.startsWith('system/') && !f.symlink);
   const mounts = units.filter((f) => f.path.endsWith('.mount')).length;
+  const others = units.filter((f) => !f.path.endsWith('.mount')).map((f) => f.path.slice(7));
   if (out.json) {
     out.value({
       ok: true,
@@ -46,7 +47,7 @@ export function run(opts: CompileCliOptions, out: Output): number {
   if (model.showWarnings) out.warnings([...model.warnings, ...compiled.warnings]);
   const system = shellWord(`${dir}/system`);
   out.line(
-    `wrote ${count(units.length, 'unit')} to ${dir}/system: ${count(mounts, 'mount')}, keepsake-prepare.service, keepsake.target (${count(model.entries.length, 'entry', 'entries')}; the prepare rules also in ${dir}/${TMPFILES_FILE})`,
+    `wrote ${count(units.length, 'unit')} to ${dir}/system: ${[count(mounts, 'mount'), ...others].join(', ')} (${count(model.entries.length, 'entry', 'entries')}; the prepare rules also in ${dir}/${TMPFILES_FILE})`,
   );
   out.line(
     initrd

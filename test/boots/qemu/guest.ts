@@ -29,7 +29,7 @@ const WATCHED_UNITS = [
   'keepsake.service',
   'keepsake-prepare.service',
   'keepsake.target',
-  'kstest-ssh-keys.service',
+  'keepsake-ssh-host-keys.service',
   'ssh.service',
   'systemd-machine-id-commit.service',
   'systemd-tmpfiles-setup.service',
@@ -59,7 +59,7 @@ for u in ${WATCHED_UNITS.join(' ')}; do
   say unit "$u $(systemctl show -P LoadState "$u") $(systemctl show -P ActiveState "$u") $(systemctl show -P Result "$u")"
 done
 each failed systemctl list-units --failed --plain --no-legend
-each journal journalctl -b --no-pager -o short-monotonic -u 'keepsake*' -u 'sysroot-*' -u 'persist.mount' -u kstest-ssh-keys.service -u ssh.service -u systemd-machine-id-commit.service
+each journal journalctl -b --no-pager -o short-monotonic -u 'keepsake*' -u 'sysroot-*' -u 'persist.mount' -u keepsake-ssh-host-keys.service -u ssh.service -u systemd-machine-id-commit.service
 
 # persisted data: report what an earlier boot left, then leave something for the next
 d=${PROBE_PATHS.dir} f=${PROBE_PATHS.file}
@@ -98,24 +98,6 @@ FailureAction=poweroff
 Type=oneshot
 ExecStart=/usr/local/lib/kstest/probe.sh
 TimeoutStartSec=90
-`;
-
-// SSH host keys are made by the package's maintainer script, which never runs on a volatile
-// root: they are generated straight into the store (a prefix for ssh-keygen -A), before
-// keepsake binds them into /etc/ssh. ssh-keygen writes each key to a temporary name and
-// renames it into place, which fails over a bind-mounted placeholder (EBUSY) and replaces a
-// symlink instead of writing through it: generating in /etc/ssh would never reach the store.
-const SSH_KEYS_UNIT = `[Unit]
-Description=Generate missing SSH host keys in the store
-DefaultDependencies=no
-RequiresMountsFor=/persist
-Before=keepsake.service ssh.service
-
-[Service]
-Type=oneshot
-RemainAfterExit=yes
-ExecStart=/usr/bin/mkdir -p /persist/etc/ssh
-ExecStart=/usr/bin/ssh-keygen -A -f /persist
 `;
 
 /** Writes a file that must not exist yet: the staged tree shares its files with the cache. */
@@ -161,13 +143,10 @@ export function installGuestBase(usr: string, etc: string): void {
   );
 }
 
-/** sshd, enabled, with the unit that generates its host keys into the store (wanted by
- *  keepsake.service). */
+/** sshd, enabled. Its host keys are keepsake's: install-service adds the unit that makes
+ *  missing ones in the store when the configuration persists them. */
 export function installSsh(usr: string): void {
-  const units = path.join(usr, LOCAL_UNITS);
-  want(units, 'multi-user.target', 'ssh.service');
-  writeNew(path.join(units, 'kstest-ssh-keys.service'), SSH_KEYS_UNIT);
-  want(units, 'keepsake.service', 'kstest-ssh-keys.service');
+  want(path.join(usr, LOCAL_UNITS), 'multi-user.target', 'ssh.service');
 }
 
 /** Parsed probe output: key → values in the order printed. */
