@@ -249,6 +249,11 @@ describe('qemu boots (kernel, initrd, volatile root, store on a block device)', 
         assert.equal(unitStates(third).get('keepsake.service'), 'loaded active success');
         assert.deepEqual(third.all('seen'), [first.one('boot_id'), second.one('boot_id')]);
         assert.match(third.one('machine_id'), /^[0-9a-f]{32}$/);
+        // Bound from the store over systemd's transient first-boot id.
+        assert.deepEqual(
+          third.all('machine_id_mount').map((l) => l.split(/\s+/)[0]),
+          ['tmpfs[/machine-id]', '/dev/vdb[/etc/machine-id]'],
+        );
       });
       assert.ok(machine.storeClean().clean);
       assert.equal(readFile(machine.spec.store, '/etc/machine-id'), `${third.one('machine_id')}\n`);
@@ -264,7 +269,11 @@ describe('qemu boots (kernel, initrd, volatile root, store on a block device)', 
         withLog(fourth, () => {
           assert.equal(unitStates(fourth).get('keepsake.service'), 'loaded active success');
           assert.equal(fourth.one('machine_id'), id);
-          assert.match(fourth.one('machine_id_mount'), /^\/dev\/vdb\[\/etc\/machine-id\]/);
+          // On top of systemd's transient id (tmpfs[/machine-id]), listed first.
+          assert.match(
+            fourth.all('machine_id_mount').at(-1) ?? '',
+            /^\/dev\/vdb\[\/etc\/machine-id\]/,
+          );
           assert.ok(
             fourth.all('journal_dir').includes(id),
             'the journal is kept under the stored id',
