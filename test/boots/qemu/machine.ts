@@ -60,7 +60,7 @@ export class Machine {
       initrd: spec.initrd ?? spec.image.initrd,
       append: extraAppend,
       disks: [{ file: spec.root, readonly: true }, { file: spec.store }],
-      timeoutSeconds: spec.timeoutSeconds ?? 150,
+      timeoutSeconds: spec.timeoutSeconds ?? 240,
     });
     const probe = parseProbe(run.probe);
     const boot: Boot = {
@@ -70,7 +70,7 @@ export class Machine {
       all: (key) => probe.get(key) ?? [],
     };
     const problem = run.timedOut
-      ? `did not power off within ${spec.timeoutSeconds ?? 150} s`
+      ? `did not power off within ${spec.timeoutSeconds ?? 240} s`
       : run.exit !== 0
         ? `qemu ended with ${run.exit}`
         : probe.get('done') === undefined
