@@ -1,0 +1,128 @@
+// One home apply, as the user whose home it is: build the content, look at the home, plan,
+// and only when every target is clear cross the write boundary: record the generation as
+// pending, act, run onChange commands, record it complete.
+
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import type { HomeFileSet, PersistEntry } from '../model/types.js';
+import { VERSION } from '../version.js';
+import { buildDesired, type ContentProblem, filesArea, persistLinks } from './content.js';
+import { executeHome, type HomeOutcome } from './execute.js';
+import { observeHome } from './observe.js';
+import { planHome } from './plan.js';
+import { historyOf, listHomeGenerations, writeHomeGeneration } from './record.js';
+import type { DesiredHome, HomeGeneration, HomePlan } from './types.js';
+
+export interface HomeApplyOptions {
+  set: HomeFileSet;
+  /** The user's persistence entries to make as links (user mode); none when root binds them. */
+  persist: readonly PersistEntry[];
+  /** `--backup EXT`; else the configuration's `backupExtension`. */
+  backupExtension?: string;
+  dryRun: boolean;
+  now: Date;
+  /** Re-apply this older generation's links instead of the configuration. */
+  rollbackTo?: HomeGeneration;
+  onOutcome?: (o: HomeOutcome) => void;
+  /** Tests: stop before this action, as a crash would. */
+  stopAfter?: number;
+}
+
+export interface OnChangeResult {
+  target: string;
+  command: string;
+  status: number | null;
+  output: string;
+}
+
+export interface HomeApplyResult {
+  ok: boolean;
+  plan?: HomePlan;
+  contentProblems: ContentProblem[];
+  /** The generation written; absent when nothing changed, on a dry run or on failure. */
+  generation?: number;
+  onChange: OnChangeResult[];
+}
+
+function desiredFromGeneration(g: HomeGeneration): DesiredHome {
+  return {
+    home: g.home,
+    links: g.links.map((l) => ({ ...l, force: false })),
+    directories: g.directories,
+  };
+}
+
+function runOnChange(home: string, target: string, command: string): OnChangeResult {
+  const r = spawnSync('/bin/sh', ['-c', command], { cwd: home, encoding: 'utf8' });
+  return { target, command, status: r.status, output: `${r.stdout ?? ''}${r.stderr ?? ''}` };
+}
+
+function sameLinks(plan: HomePlan, last: HomeGeneration | undefined): boolean {
+  if (last === undefined || last.state !== 'complete') return false;
+  const key = (ls: readonly { target: string; to: string }[]) =>
+    ls
+      .map((l) => `${l.target}\0${l.to}`)
+      .sort()
+      .join('\n');
+  return (
+    key(plan.links) === key(last.links) &&
+    plan.directories.join('\n') === last.directories.join('\n')
+  );
+}
+
+export function applyHome(o: HomeApplyOptions): HomeApplyResult {
+  const state = o.set.state.path;
+  const generations = listHomeGenerations(state);
+  let desired: DesiredHome;
+  let contentProblems: ContentProblem[] = [];
+  if (o.rollbackTo !== undefined) {
+    desired = desiredFromGeneration(o.rollbackTo);
+    contentProblems = desired.links
+      .filter((l) => l.kind !== 'persist' && !fs.existsSync(l.to))
+      .map((l) => ({
+        target: l.target,
+        option: `generation ${o.rollbackTo?.number}`,
+        message: `its content ${l.to} is gone (expired)`,
+      }));
+  } else {
+    const built = buildDesired(o.set, persistLinks(o.persist));
+    desired = built.desired;
+    contentProblems = built.problems;
+  }
+  const history = historyOf(generations);
+  const backupExtension = o.backupExtension ?? o.set.backupExtension;
+  const observed = observeHome(desired, history, backupExtension);
+  const plan = planHome(desired, history, observed, {
+    filesArea: filesArea(state),
+    ...(backupExtension !== undefined ? { backupExtension } : {}),
+  });
+  const result: HomeApplyResult = { ok: false, plan, contentProblems, onChange: [] };
+  if (plan.problems.length > 0 || contentProblems.length > 0) return result;
+  const last = generations.at(-1);
+  if (
+    o.dryRun ||
+    (plan.actions.length === 0 && plan.changed.length === 0 && sameLinks(plan, last))
+  ) {
+    return { ...result, ok: true };
+  }
+  // The write boundary: from here on the home changes. The record comes first, so links an
+  // interrupted run made are known to the next one.
+  const number = (last?.number ?? 0) + 1;
+  const record: HomeGeneration = {
+    version: 1,
+    number,
+    state: 'pending',
+    appliedAt: o.now.toISOString(),
+    keepsake: VERSION,
+    user: o.set.user.user,
+    home: o.set.user.path,
+    links: plan.links,
+    directories: plan.directories,
+    ...(o.rollbackTo !== undefined ? { rollbackOf: o.rollbackTo.number } : {}),
+  };
+  writeHomeGeneration(state, record);
+  if (!executeHome(plan.actions, o.onOutcome ?? (() => {}), o.stopAfter)) return result;
+  result.onChange = plan.changed.map((c) => runOnChange(o.set.user.path, c.target, c.onChange));
+  writeHomeGeneration(state, { ...record, state: 'complete' });
+  return { ...result, ok: true, generation: number };
+}
