@@ -20,11 +20,19 @@ export interface HomeFilesDraft {
 function readContent(
   b: Builder,
   f: Fields,
+  written: readonly string[],
   at: readonly Segment[],
   pos: Position,
 ): HomeFileContent | undefined {
   const text = str(f, 'text');
   const source = str(f, 'source');
+  // A `text` or `source` of the wrong type is reported by the section check already.
+  if (
+    text === undefined &&
+    source === undefined &&
+    written.some((k) => k === 'text' || k === 'source')
+  )
+    return undefined;
   if ((text === undefined) === (source === undefined)) {
     b.r.error(
       text === undefined ? 'no-content' : 'two-contents',
@@ -57,7 +65,8 @@ function readFile(b: Builder, home: HomeRef, e: RawEntry, at: readonly Segment[]
     b.r.error(rel.code, where, targetField?.node.pos ?? e.keyPos, rel.message, rel.hint);
     return undefined;
   }
-  const content = readContent(b, f, fAt, e.keyPos);
+  const written = e.value.kind === 'map' ? e.value.entries.map((x) => x.key) : [];
+  const content = readContent(b, f, written, fAt, e.keyPos);
   if (content === undefined || bool(f, 'enable') === false) return undefined;
   const file: HomeFile = {
     target: joinPath(home.path, rel.path),
