@@ -99,11 +99,11 @@ export function applyHome(o: HomeApplyOptions): HomeApplyResult {
   const result: HomeApplyResult = { ok: false, plan, contentProblems, onChange: [] };
   if (plan.problems.length > 0 || contentProblems.length > 0) return result;
   const last = generations.at(-1);
-  if (
-    o.dryRun ||
-    (plan.actions.length === 0 && plan.changed.length === 0 && sameLinks(plan, last))
-  ) {
-    return { ...result, ok: true };
+  if (o.dryRun) return { ...result, ok: true };
+  const onOutcome = o.onOutcome ?? (() => {});
+  if (sameLinks(plan, last) && plan.changed.length === 0) {
+    // The current generation again (its links wiped with a tmpfs home, say): no new one.
+    return { ...result, ok: executeHome(plan.actions, onOutcome, o.stopAfter) };
   }
   // The write boundary: from here on the home changes. The record comes first, so links an
   // interrupted run made are known to the next one.
@@ -121,7 +121,7 @@ export function applyHome(o: HomeApplyOptions): HomeApplyResult {
     ...(o.rollbackTo !== undefined ? { rollbackOf: o.rollbackTo.number } : {}),
   };
   writeHomeGeneration(state, record);
-  if (!executeHome(plan.actions, o.onOutcome ?? (() => {}), o.stopAfter)) return result;
+  if (!executeHome(plan.actions, onOutcome, o.stopAfter)) return result;
   result.onChange = plan.changed.map((c) => runOnChange(o.set.user.path, c.target, c.onChange));
   writeHomeGeneration(state, { ...record, state: 'complete' });
   return { ...result, ok: true, generation: number };

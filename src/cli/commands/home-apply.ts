@@ -91,7 +91,12 @@ export function report(
         `home generation ${result.generation} for ${user}: ${n} action${n === 1 ? '' : 's'}`,
       ),
     );
-  else if (!dryRun) out.line(`home files of ${user}: nothing to do`);
+  else if (!dryRun)
+    out.line(
+      n === 0
+        ? `home files of ${user}: nothing to do`
+        : `home files of ${user}: ${n} action${n === 1 ? '' : 's'}, same generation`,
+    );
   return result.onChange.some((c) => c.status !== 0) ? 1 : 0;
 }
 
