@@ -1,0 +1,145 @@
+// Home files when root applies: persistence entries are bind-mounted by root, home files are
+// linked by a process running as the user, and a link the user plants never makes root (or
+// anyone) write where the user may not.
+
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import { after, describe, it } from 'node:test';
+import { requireNamespaces } from '../helpers/boot.js';
+import { inspected, ran, TestHome, UID } from '../helpers/home.js';
+
+const skip = requireNamespaces();
+const homes: TestHome[] = [];
+after(() => {
+  for (const h of homes) h.cleanup();
+});
+
+function testHome(): TestHome {
+  const h = new TestHome();
+  homes.push(h);
+  fs.mkdirSync(`${h.dir}/persist`, { mode: 0o755 });
+  fs.mkdirSync(`${h.dir}/rootonly`, { mode: 0o755 });
+  return h;
+}
+
+const CONFIG = `persistence:
+  $DIR/persist:
+    users:
+      tester:
+        directories: [Documents]
+users:
+  tester:
+    files:
+      .gitconfig: { text: "[user]\\n  name = Jane\\n" }
+      .config/app/conf: { text: "x = 1\\n" }
+`;
+
+describe('home files applied by root', { skip }, () => {
+  it('binds persistence entries and links home files as the user, from a store root prepared', () => {
+    const h = testHome();
+    h.setConfig(CONFIG);
+    const [applied, state, mounted, again, gens] = h.run([
+      { do: 'root', args: ['apply'] },
+      {
+        do: 'inspect',
+        paths: [
+          '~/.gitconfig',
+          '~/.config',
+          '~/.config/app/conf',
+          '~/Documents',
+          `${h.dir}/persist/.keepsake-home`,
+          `${h.dir}/persist/.keepsake-home/tester`,
+        ],
+      },
+      { do: 'sh', cmd: 'findmnt -n -o TARGET "$HOME_DIR/Documents"' },
+      { do: 'root', args: ['apply'] },
+      { do: 'root', args: ['home', 'generations', '--json'] },
+    ]);
+    assert.equal(ran(applied).status, 0, `${ran(applied).stdout}\n${ran(applied).stderr}`);
+    const p = inspected(state);
+    assert.deepEqual([p['~/.gitconfig']!.type, p['~/.gitconfig']!.uid], ['symlink', UID]);
+    assert.match(
+      p['~/.gitconfig']!.link!,
+      new RegExp(`^${h.dir}/persist/.keepsake-home/tester/files/`),
+    );
+    assert.deepEqual([p['~/.config']!.type, p['~/.config']!.uid], ['directory', UID]);
+    assert.equal(
+      p['~/Documents']!.type,
+      'directory',
+      'a persistence entry is a bind mount as root',
+    );
+    assert.equal(ran(mounted).stdout.trim(), `${h.home}/Documents`);
+    const kh = p[`${h.dir}/persist/.keepsake-home`]!;
+    assert.deepEqual([kh.uid, kh.mode], [0, '0755']);
+    const mine = p[`${h.dir}/persist/.keepsake-home/tester`]!;
+    assert.deepEqual([mine.uid, mine.mode], [UID, '0700']);
+    assert.equal(ran(again).status, 0, ran(again).stderr);
+    assert.match(ran(again).stdout, /home files of tester: nothing to do/);
+    const list = JSON.parse(ran(gens).stdout) as { user: string; generations: unknown[] };
+    assert.equal(list.user, 'tester');
+    assert.equal(list.generations.length, 1);
+  });
+
+  it('a link the user plants in the home leads only the user’s own process, which may not write there', () => {
+    const h = testHome();
+    h.setConfig(CONFIG);
+    const [, applied, state] = h.run([
+      {
+        do: 'sh',
+        cmd: `ln -s "$DIR/rootonly" "$HOME_DIR/.config" && chown -h ${UID}:${UID} "$HOME_DIR/.config"`,
+      },
+      { do: 'root', args: ['apply'] },
+      { do: 'inspect', paths: [`${h.dir}/rootonly`, '~/.config'] },
+    ]);
+    const r = ran(applied);
+    assert.equal(r.status, 1);
+    assert.match(`${r.stdout}${r.stderr}`, /EACCES|permission denied/i);
+    const p = inspected(state);
+    assert.deepEqual(p[`${h.dir}/rootonly`]!.names, [], 'nothing was written through the link');
+    assert.equal(p['~/.config']!.link, `${h.dir}/rootonly`);
+  });
+
+  it('refuses a home store the user has replaced with a link, and writes nothing there', () => {
+    const h = testHome();
+    const ustore = h.userDir('ustore');
+    h.setConfig(`users:
+  tester:
+    persistence:
+      ${ustore}: { directories: [Music] }
+    files:
+      .gitconfig: { text: "x" }
+`);
+    const [, applied, state] = h.run([
+      {
+        do: 'sh',
+        cmd: `ln -s "$DIR/rootonly" "${ustore}/.keepsake-home" && chown -h ${UID}:${UID} "${ustore}/.keepsake-home"`,
+      },
+      { do: 'root', args: ['apply'] },
+      { do: 'inspect', paths: [`${h.dir}/rootonly`, '~/.gitconfig'] },
+    ]);
+    const r = ran(applied);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /\.keepsake-home must be a directory owned by 4242, but it is a link/);
+    const p = inspected(state);
+    assert.deepEqual(p[`${h.dir}/rootonly`]!.names, []);
+    assert.equal(p['~/.gitconfig']!.type, 'missing');
+  });
+
+  it('as the user, a system store’s home store must come from root first', () => {
+    const h = testHome();
+    h.setConfig(CONFIG);
+    const [refused, , mine] = h.run([
+      { do: 'user', args: ['home', 'apply'] },
+      { do: 'root', args: ['apply'] },
+      { do: 'user', args: ['home', 'apply', '--files-only'] },
+    ]);
+    assert.equal(ran(refused).status, 1);
+    assert.match(ran(refused).stderr, /only root can create it/);
+    assert.equal(ran(mine).status, 0, ran(mine).stderr);
+    assert.match(
+      ran(mine).stdout,
+      /nothing to do/,
+      'the user sees what root’s run made as its own',
+    );
+  });
+});
