@@ -85,7 +85,7 @@ export function applyHome(o: HomeApplyOptions): HomeApplyResult {
         message: `its content ${l.to} is gone (expired)`,
       }));
   } else {
-    const built = buildDesired(o.set, persistLinks(o.persist));
+    const built = buildDesired(o.set, persistLinks(o.persist), !o.dryRun);
     desired = built.desired;
     contentProblems = built.problems;
   }

@@ -19,11 +19,17 @@ export function filesArea(state: string): string {
   return `${state}/files`;
 }
 
+/** Where content goes; a dry run only names it. */
+interface Area {
+  path: string;
+  write: boolean;
+}
+
 /** Write `fill(tmp)` under a temporary name, then rename it to `name` unless it exists. */
-function putOnce(area: string, name: string, fill: (tmp: string) => void): string {
-  const final = `${area}/${name}`;
-  if (fs.existsSync(final)) return final;
-  const tmp = `${area}/.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+function putOnce(area: Area, name: string, fill: (tmp: string) => void): string {
+  const final = `${area.path}/${name}`;
+  if (!area.write || fs.existsSync(final)) return final;
+  const tmp = `${area.path}/.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   fill(tmp);
   try {
     fs.renameSync(tmp, final);
@@ -35,7 +41,7 @@ function putOnce(area: string, name: string, fill: (tmp: string) => void): strin
   return final;
 }
 
-function putFile(area: string, data: Buffer, executable: boolean): { path: string; hash: string } {
+function putFile(area: Area, data: Buffer, executable: boolean): { path: string; hash: string } {
   const hash = `${sha256(data)}-${executable ? 'x' : 'r'}`;
   const path = putOnce(area, hash, (tmp) => {
     fs.writeFileSync(tmp, data, { mode: executable ? 0o555 : 0o444, flag: 'wx' });
@@ -63,7 +69,7 @@ function walk(dir: string, rel = ''): { files: string[]; dirs: string[] } {
 const isExecutable = (path: string) => (fs.statSync(path).mode & 0o111) !== 0;
 
 /** A whole source directory as one read-only copy, named by a digest of its tree. */
-function putDirectory(area: string, src: string, executable: boolean | undefined) {
+function putDirectory(area: Area, src: string, executable: boolean | undefined) {
   const { files, dirs } = walk(src);
   const entries = files.map((f) => {
     const data = fs.readFileSync(`${src}/${f}`);
@@ -86,7 +92,7 @@ function putDirectory(area: string, src: string, executable: boolean | undefined
   return { path, hash };
 }
 
-function linksOf(area: string, f: HomeFile): { links: DesiredLink[]; directories: string[] } {
+function linksOf(area: Area, f: HomeFile): { links: DesiredLink[]; directories: string[] } {
   const base = {
     force: f.force,
     declared: f.target,
@@ -141,14 +147,16 @@ export function persistLinks(entries: readonly PersistEntry[]): DesiredLink[] {
 
 /**
  * Build what a generation links: the content of every declared file in the store, plus the
- * given persistence links. Sources that cannot be read are collected, not thrown one by one.
+ * given persistence links (a dry run writes nothing). Sources that cannot be read are
+ * collected, not thrown one by one.
  */
 export function buildDesired(
   set: HomeFileSet,
   extra: readonly DesiredLink[],
+  write: boolean,
 ): { desired: DesiredHome; problems: ContentProblem[] } {
-  const area = filesArea(set.state.path);
-  fs.mkdirSync(area, { recursive: true, mode: 0o700 });
+  const area = { path: filesArea(set.state.path), write };
+  if (write) fs.mkdirSync(area.path, { recursive: true, mode: 0o700 });
   const links: DesiredLink[] = [];
   const directories: string[] = [];
   const problems: ContentProblem[] = [];

@@ -43,7 +43,9 @@ describe('home files as an unprivileged user', { skip }, () => {
   it('links text, source files, recursive and whole directories, with the executable bit', () => {
     const h = testHome();
     h.setConfig(FILES);
-    const [first, state, shown, again, gens] = h.run([
+    const [dry, untouched, first, state, shown, again, gens] = h.run([
+      { do: 'user', args: ['home', 'apply', '--dry-run'] },
+      { do: 'inspect', paths: ['~/.gitconfig', `${h.dir}/store/hm`] },
       { do: 'user', args: ['home', 'apply'] },
       {
         do: 'inspect',
@@ -65,6 +67,14 @@ describe('home files as an unprivileged user', { skip }, () => {
       { do: 'user', args: ['home', 'apply'] },
       { do: 'user', args: ['home', 'generations', '--json'] },
     ]);
+    assert.equal(ran(dry).status, 0, ran(dry).stderr);
+    assert.match(ran(dry).stdout, /· would link .*\/\.gitconfig → .*\/store\/hm\/files\//);
+    const u = inspected(untouched);
+    assert.deepEqual(
+      [u['~/.gitconfig']!.type, u[`${h.dir}/store/hm`]!.type],
+      ['missing', 'missing'],
+      'a dry run writes nothing, not even content',
+    );
     assert.equal(ran(first).status, 0, ran(first).stderr);
     const p = inspected(state);
     assert.equal(p['~/.gitconfig']!.type, 'symlink');
