@@ -184,63 +184,50 @@ launcher when it lies under /usr or in a store, else /usr/local/bin/keepsake.`,
     .description(
       "the home files of users.<name>.files, linked from generations kept in the user's home store",
     );
-  const userOption = (cmd: Command) =>
-    cmd.option(
+  const homeCommand = (
+    name: string,
+    description: string,
+    load: () => Promise<{ run: Runner }>,
+    how: { args?: string[]; applies?: boolean } = {},
+  ) => {
+    const cmd = command(name, description, load, how.args, home).option(
       '-u, --user <name>',
       'as root: only this user (default: every user with home files)',
     );
-  userOption(
-    command(
-      'apply',
-      'link the declared home files (run by a user: also link the user’s persistence entries)',
-      () => import('./commands/home-apply.js'),
-      [],
-      home,
-    )
+    if (!how.applies) return cmd;
+    return cmd
       .option('-n, --dry-run', 'show what would be done, change nothing', false)
       .option('-b, --backup <ext>', 'rename files in the way to <name>.<ext> instead of refusing')
       .option(
         '--files-only',
         'home files only; persistence entries are left to root’s binds',
         false,
-      ),
+      );
+  };
+  homeCommand(
+    'apply',
+    'link the declared home files (run by a user: also link the user’s persistence entries)',
+    () => import('./commands/home-apply.js'),
+    { applies: true },
   );
-  userOption(
-    command(
-      'generations',
-      'list the home generations',
-      () => import('./commands/home-generations.js'),
-      [],
-      home,
-    ),
+  homeCommand(
+    'generations',
+    'list the home generations',
+    () => import('./commands/home-generations.js'),
   );
-  userOption(
-    command(
-      'rollback',
-      'link an older home generation again (default: the one before the current one)',
-      () => import('./commands/home-rollback.js'),
-      ['[generation]'],
-      home,
-    )
-      .option('-n, --dry-run', 'show what would be done, change nothing', false)
-      .option('-b, --backup <ext>', 'rename files in the way to <name>.<ext> instead of refusing')
-      .option(
-        '--files-only',
-        'home files only; persistence entries are left to root’s binds',
-        false,
-      ),
+  homeCommand(
+    'rollback',
+    'link an older home generation again (default: the one before the current one)',
+    () => import('./commands/home-rollback.js'),
+    { args: ['[generation]'], applies: true },
   );
-  userOption(
-    command(
-      'expire',
-      'delete old home generations and the content only they use (never the current one)',
-      () => import('./commands/home-expire.js'),
-      [],
-      home,
-    )
-      .option('--keep <n>', 'keep the newest N generations')
-      .option('--older-than <days>', 'delete generations older than this many days'),
-  );
+  homeCommand(
+    'expire',
+    'delete old home generations and the content only they use (never the current one)',
+    () => import('./commands/home-expire.js'),
+  )
+    .option('--keep <n>', 'keep the newest N generations')
+    .option('--older-than <days>', 'delete generations older than this many days');
   program
     .command('demo')
     .description('show keepsake at work in a throw-away namespace: apply, write, reboot, compare')

@@ -172,7 +172,8 @@ export function planHome(
   };
 }
 
-function toRecord(l: DesiredLink): RecordedLink {
+/** A link as the generation records it. */
+export function toRecord(l: DesiredLink): RecordedLink {
   return {
     target: l.target,
     declared: l.declared,

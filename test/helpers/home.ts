@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { after } from 'node:test';
 import type { Inspected } from './boot.js';
 import { CLI, REPO } from './boot.js';
 import { readChildJson, runInNamespace } from './ns-run.js';
@@ -107,4 +108,33 @@ export function ran(r: HomeStepResult | undefined): {
 export function inspected(r: HomeStepResult | undefined): Record<string, Inspected> {
   if (r?.do !== 'inspect') throw new Error('not an inspect step');
   return r.paths;
+}
+
+/** Test homes made by a suite, removed when it ends. */
+export function homesOfSuite(prepare: (h: TestHome) => void = () => {}): () => TestHome {
+  const made: TestHome[] = [];
+  after(() => {
+    for (const h of made) h.cleanup();
+  });
+  return () => {
+    const h = new TestHome();
+    made.push(h);
+    prepare(h);
+    return h;
+  };
+}
+
+/** A configuration of home files for `tester`, kept in `$DIR/store/hm`; `files` are YAML lines. */
+export function filesConfig(...files: string[]): string {
+  return `users:
+  tester:
+    homeStore: $DIR/store/hm
+    files:
+${files.map((f) => `      ${f}\n`).join('')}`;
+}
+
+/** A step in which the test user plants a link at `path` (`~` is the home). */
+export function userLink(path: string, to: string): HomeStep {
+  const at = path.replace(/^~/, '$HOME_DIR');
+  return { do: 'sh', cmd: `ln -sfn "${to}" "${at}" && chown -h ${UID}:${UID} "${at}"` };
 }

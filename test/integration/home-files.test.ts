@@ -3,38 +3,27 @@
 // rollback, onChange and interrupted runs.
 
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { requireNamespaces } from '../helpers/boot.js';
-import { inspected, ran, TestHome, UID } from '../helpers/home.js';
+import { filesConfig, homesOfSuite, inspected, ran, UID, userLink } from '../helpers/home.js';
 
 const skip = requireNamespaces();
-const homes: TestHome[] = [];
-after(() => {
-  for (const h of homes) h.cleanup();
-});
-
-function testHome(): TestHome {
-  const h = new TestHome();
-  homes.push(h);
+const testHome = homesOfSuite((h) => {
   h.write('dotfiles/nvim/init.vim', 'set number\n');
   h.write('dotfiles/nvim/lua/plugins.lua', 'return {}\n');
   h.write('dotfiles/backup.sh', '#!/bin/sh\necho backup\n', 0o755);
   h.write('dotfiles/ssh_config', 'Host *\n');
   h.userDir('store');
-  return h;
-}
+});
 
-const FILES = `users:
-  tester:
-    homeStore: $DIR/store/hm
-    files:
-      .gitconfig: { text: "[user]\\n  name = Jane\\n" }
-      .config/nvim: { source: ./dotfiles/nvim, recursive: true }
-      .config/whole: { source: ./dotfiles/nvim }
-      bin/backup: { source: ./dotfiles/backup.sh }
-      bin/not-exec: { source: ./dotfiles/backup.sh, executable: false }
-      .ssh/config: { source: ./dotfiles/ssh_config }
-`;
+const FILES = filesConfig(
+  '.gitconfig: { text: "[user]\\n  name = Jane\\n" }',
+  '.config/nvim: { source: ./dotfiles/nvim, recursive: true }',
+  '.config/whole: { source: ./dotfiles/nvim }',
+  'bin/backup: { source: ./dotfiles/backup.sh }',
+  'bin/not-exec: { source: ./dotfiles/backup.sh, executable: false }',
+  '.ssh/config: { source: ./dotfiles/ssh_config }',
+);
 
 const own = (f: string, content: string) =>
   `printf '${content}' > "$HOME_DIR/${f}" && chown ${UID}:${UID} "$HOME_DIR/${f}"`;
@@ -99,15 +88,14 @@ describe('home files as an unprivileged user', { skip }, () => {
 
   it('reports every collision at once and changes nothing; identical files, backups and force', () => {
     const h = testHome();
-    h.setConfig(`users:
-  tester:
-    homeStore: $DIR/store/hm
-    files:
-      .a: { text: "a\\n" }
-      .b: { text: "b\\n" }
-      .same: { text: "same\\n" }
-      .forced: { text: "f\\n", force: true }
-`);
+    h.setConfig(
+      filesConfig(
+        '.a: { text: "a\\n" }',
+        '.b: { text: "b\\n" }',
+        '.same: { text: "same\\n" }',
+        '.forced: { text: "f\\n", force: true }',
+      ),
+    );
     const setup = [
       own('.a', 'mine a'),
       own('.b', 'mine b'),
@@ -167,16 +155,12 @@ describe('home files as an unprivileged user', { skip }, () => {
       // The user replaces one link with a file of their own, and points another elsewhere.
       {
         do: 'sh',
-        cmd: `cd "$HOME_DIR" && rm .ssh/config && echo mine > .ssh/config && ln -sfn /tmp bin/not-exec && chown -h ${UID}:${UID} .ssh/config bin/not-exec`,
+        cmd: `cd "$HOME_DIR" && rm .ssh/config && echo mine > .ssh/config && chown ${UID}:${UID} .ssh/config`,
       },
+      userLink('~/bin/not-exec', '/tmp'),
     ]);
     assert.equal(ran(first).status, 0, ran(first).stderr);
-    h.setConfig(`users:
-  tester:
-    homeStore: $DIR/store/hm
-    files:
-      .gitconfig: { text: "[user]\\n  name = Jane Doe\\n" }
-`);
+    h.setConfig(filesConfig('.gitconfig: { text: "[user]\\n  name = Jane Doe\\n" }'));
     const [applied, s] = h.run([
       { do: 'user', args: ['home', 'apply'] },
       {

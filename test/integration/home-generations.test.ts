@@ -2,22 +2,12 @@
 // wiped, rollback and expiry, onChange, and an apply interrupted after every single step.
 
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { requireNamespaces } from '../helpers/boot.js';
-import { inspected, ran, TestHome, UID } from '../helpers/home.js';
+import { filesConfig, homesOfSuite, inspected, ran, type TestHome, UID } from '../helpers/home.js';
 
 const skip = requireNamespaces();
-const homes: TestHome[] = [];
-after(() => {
-  for (const h of homes) h.cleanup();
-});
-
-function testHome(): TestHome {
-  const h = new TestHome();
-  homes.push(h);
-  h.userDir('store');
-  return h;
-}
+const testHome = homesOfSuite((h) => h.userDir('store'));
 
 const TMPFS_HOME = `mount -n -t tmpfs -o mode=0700,uid=${UID},gid=${UID} tmpfs "$HOME_DIR"`;
 const REBOOT = `umount -n "$HOME_DIR" && ${TMPFS_HOME}`;
@@ -118,14 +108,12 @@ ${withB ? '      .b: { text: "b" }\n' : ''}`;
 
   it('runs onChange as the user, in the home, only for content that changed; a failure is reported', () => {
     const h = testHome();
-    const config = (c: string) => `users:
-  tester:
-    homeStore: $DIR/store/hm
-    files:
-      .a: { text: "a", onChange: "id -u > who; pwd >> who" }
-      .b: { text: "b", onChange: "echo failing; exit 3" }
-      .c: { text: "${c}", onChange: "echo run >> c.runs" }
-`;
+    const config = (c: string) =>
+      filesConfig(
+        '.a: { text: "a", onChange: "id -u > who; pwd >> who" }',
+        '.b: { text: "b", onChange: "echo failing; exit 3" }',
+        `.c: { text: "${c}", onChange: "echo run >> c.runs" }`,
+      );
     h.write('one.yaml', config('c1').replaceAll('$DIR', h.dir));
     h.write('two.yaml', config('c2').replaceAll('$DIR', h.dir));
     const [, first, who, , again, , changed, runs] = h.run([
@@ -156,25 +144,22 @@ ${withB ? '      .b: { text: "b" }\n' : ''}`;
     const h0 = testHome();
     h0.write('dot/nvim/init.vim', 'set nu\n');
     h0.write('dot/nvim/lua/x.lua', 'x\n');
-    const one = `users:
-  tester:
-    homeStore: $DIR/store/hm
-    files:
-      .keep: { text: "k" }
-      .change: { text: "old", onChange: "echo ran >> changes" }
-      .gone: { text: "g" }
-      deep/er/gone: { text: "g" }
-      .config/nvim: { source: ./dot/nvim, recursive: true }
-`;
-    const two = `users:
-  tester:
-    homeStore: $DIR/store/hm
-    files:
-      .keep: { text: "k" }
-      .change: { text: "new", onChange: "echo ran >> changes" }
-      .new/file: { text: "n" }
-      .config/nvim: { source: ./dot/nvim }
-`;
+    const keep = '.keep: { text: "k" }';
+    const change = (text: string) =>
+      `.change: { text: "${text}", onChange: "echo ran >> changes" }`;
+    const one = filesConfig(
+      keep,
+      change('old'),
+      '.gone: { text: "g" }',
+      'deep/er/gone: { text: "g" }',
+      '.config/nvim: { source: ./dot/nvim, recursive: true }',
+    );
+    const two = filesConfig(
+      keep,
+      change('new'),
+      '.new/file: { text: "n" }',
+      '.config/nvim: { source: ./dot/nvim }',
+    );
     const paths = [
       '~/.keep',
       '~/.change',

@@ -4,23 +4,15 @@
 
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { requireNamespaces } from '../helpers/boot.js';
-import { inspected, ran, TestHome, UID } from '../helpers/home.js';
+import { homesOfSuite, inspected, ran, UID, userLink } from '../helpers/home.js';
 
 const skip = requireNamespaces();
-const homes: TestHome[] = [];
-after(() => {
-  for (const h of homes) h.cleanup();
-});
-
-function testHome(): TestHome {
-  const h = new TestHome();
-  homes.push(h);
+const testHome = homesOfSuite((h) => {
   fs.mkdirSync(`${h.dir}/persist`, { mode: 0o755 });
   fs.mkdirSync(`${h.dir}/rootonly`, { mode: 0o755 });
-  return h;
-}
+});
 
 const CONFIG = `persistence:
   $DIR/persist:
@@ -84,10 +76,7 @@ describe('home files applied by root', { skip }, () => {
     const h = testHome();
     h.setConfig(CONFIG);
     const [, applied, state] = h.run([
-      {
-        do: 'sh',
-        cmd: `ln -s "$DIR/rootonly" "$HOME_DIR/.config" && chown -h ${UID}:${UID} "$HOME_DIR/.config"`,
-      },
+      userLink('~/.config', `${h.dir}/rootonly`),
       { do: 'root', args: ['apply'] },
       { do: 'inspect', paths: [`${h.dir}/rootonly`, '~/.config'] },
     ]);
@@ -110,10 +99,7 @@ describe('home files applied by root', { skip }, () => {
       .gitconfig: { text: "x" }
 `);
     const [, applied, state] = h.run([
-      {
-        do: 'sh',
-        cmd: `ln -s "$DIR/rootonly" "${ustore}/.keepsake-home" && chown -h ${UID}:${UID} "${ustore}/.keepsake-home"`,
-      },
+      userLink(`${ustore}/.keepsake-home`, `${h.dir}/rootonly`),
       { do: 'root', args: ['apply'] },
       { do: 'inspect', paths: [`${h.dir}/rootonly`, '~/.gitconfig'] },
     ]);

@@ -2,8 +2,8 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type HomeHistory, planHome } from '../../src/home/plan.js';
-import type { DesiredLink, HomeAction, PathState, RecordedLink } from '../../src/home/types.js';
+import { type HomeHistory, planHome, toRecord } from '../../src/home/plan.js';
+import type { DesiredLink, HomeAction, PathState } from '../../src/home/types.js';
 
 const HOME = '/home/jane';
 const AREA = '/persist/.keepsake-home/jane/files';
@@ -21,14 +21,7 @@ function want(rel: string, hash: string, extra: Partial<DesiredLink> = {}): Desi
   };
 }
 
-const recorded = (l: DesiredLink): RecordedLink => ({
-  target: l.target,
-  declared: l.declared,
-  to: l.to,
-  kind: l.kind,
-  hash: l.hash,
-  ...(l.onChange !== undefined ? { onChange: l.onChange } : {}),
-});
+const recorded = toRecord;
 
 function plan(
   links: DesiredLink[],
