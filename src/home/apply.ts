@@ -11,12 +11,15 @@ import { executeHome, type HomeOutcome } from './execute.js';
 import { observeHome } from './observe.js';
 import { planHome } from './plan.js';
 import { historyOf, listHomeGenerations, writeHomeGeneration } from './record.js';
-import type { DesiredHome, HomeGeneration, HomePlan } from './types.js';
+import type { DesiredHome, HomeGeneration, HomePlan, RecordedLink } from './types.js';
 
 export interface HomeApplyOptions {
   set: HomeFileSet;
-  /** The user's persistence entries to make as links (user mode); none when root binds them. */
-  persist: readonly PersistEntry[];
+  /**
+   * The user's persistence entries to make as links (user mode), or `by-root` when root's
+   * apply binds them: then links an earlier user-mode run made for them are root's to handle.
+   */
+  persist: readonly PersistEntry[] | 'by-root';
   /** `--backup EXT`; else the configuration's `backupExtension`. */
   backupExtension?: string;
   dryRun: boolean;
@@ -57,17 +60,18 @@ function runOnChange(home: string, target: string, command: string): OnChangeRes
   return { target, command, status: r.status, output: `${r.stdout ?? ''}${r.stderr ?? ''}` };
 }
 
-function sameLinks(plan: HomePlan, last: HomeGeneration | undefined): boolean {
+function sameLinks(
+  links: readonly RecordedLink[],
+  directories: readonly string[],
+  last: HomeGeneration | undefined,
+): boolean {
   if (last === undefined || last.state !== 'complete') return false;
   const key = (ls: readonly { target: string; to: string }[]) =>
     ls
       .map((l) => `${l.target}\0${l.to}`)
       .sort()
       .join('\n');
-  return (
-    key(plan.links) === key(last.links) &&
-    plan.directories.join('\n') === last.directories.join('\n')
-  );
+  return key(links) === key(last.links) && directories.join('\n') === last.directories.join('\n');
 }
 
 export function applyHome(o: HomeApplyOptions): HomeApplyResult {
@@ -85,11 +89,15 @@ export function applyHome(o: HomeApplyOptions): HomeApplyResult {
         message: `its content ${l.to} is gone (expired)`,
       }));
   } else {
-    const built = buildDesired(o.set, persistLinks(o.persist), !o.dryRun);
+    const extra = o.persist === 'by-root' ? [] : persistLinks(o.persist);
+    const built = buildDesired(o.set, extra, !o.dryRun);
     desired = built.desired;
     contentProblems = built.problems;
   }
-  const history = historyOf(generations);
+  const full = historyOf(generations);
+  const byRoot = o.persist === 'by-root';
+  const files = (ls: readonly RecordedLink[]) => ls.filter((l) => !byRoot || l.kind !== 'persist');
+  const history = { ...full, links: files(full.links), complete: files(full.complete) };
   const backupExtension = o.backupExtension ?? o.set.backupExtension;
   const observed = observeHome(desired, history, backupExtension);
   const plan = planHome(desired, history, observed, {
@@ -97,11 +105,14 @@ export function applyHome(o: HomeApplyOptions): HomeApplyResult {
     ...(backupExtension !== undefined ? { backupExtension } : {}),
   });
   const result: HomeApplyResult = { ok: false, plan, contentProblems, onChange: [] };
+  // Persistence links of a user's own run stay in the record when root binds: the user's
+  // next run still knows them.
+  const links = [...plan.links, ...full.links.filter((l) => byRoot && l.kind === 'persist')];
   if (plan.problems.length > 0 || contentProblems.length > 0) return result;
   const last = generations.at(-1);
   if (o.dryRun) return { ...result, ok: true };
   const onOutcome = o.onOutcome ?? (() => {});
-  if (sameLinks(plan, last) && plan.changed.length === 0) {
+  if (sameLinks(links, plan.directories, last) && plan.changed.length === 0) {
     // The current generation again (its links wiped with a tmpfs home, say): no new one.
     return { ...result, ok: executeHome(plan.actions, onOutcome, o.stopAfter) };
   }
@@ -116,7 +127,7 @@ export function applyHome(o: HomeApplyOptions): HomeApplyResult {
     keepsake: VERSION,
     user: o.set.user.user,
     home: o.set.user.path,
-    links: plan.links,
+    links,
     directories: plan.directories,
     ...(o.rollbackTo !== undefined ? { rollbackOf: o.rollbackTo.number } : {}),
   };

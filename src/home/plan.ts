@@ -220,7 +220,7 @@ function clearTarget(
   problems.push({
     code: 'would-be-clobbered',
     path: l.target,
-    message: `existing ${describeState(s)} at ${l.target} would be clobbered`,
+    message: `${l.target} would be clobbered: ${describeState(s)} is there, not a link keepsake made`,
     hint: 'move it away, use --backup EXT (or backupExtension), or set force: true on the file',
   });
   return undefined;

@@ -111,6 +111,45 @@ describe('home files applied by root', { skip }, () => {
     assert.equal(p['~/.gitconfig']!.type, 'missing');
   });
 
+  it('switching modes: the user’s own links give way to root’s binds, which the user’s run leaves alone', () => {
+    const h = testHome();
+    const ustore = h.userDir('ustore');
+    h.setConfig(`users:
+  tester:
+    persistence:
+      ${ustore}: { directories: [Music], files: [.histfile] }
+    files:
+      .a: { text: "a" }
+`);
+    const [asUser, linked, asRoot, bound, mounted, again, after] = h.run([
+      { do: 'user', args: ['home', 'apply'] },
+      { do: 'inspect', paths: ['~/Music', '~/.histfile'] },
+      { do: 'root', args: ['apply'] },
+      { do: 'inspect', paths: ['~/Music', '~/.histfile', '~/.a'] },
+      { do: 'sh', cmd: 'findmnt -n -o TARGET "$HOME_DIR/Music"' },
+      { do: 'user', args: ['home', 'apply'] },
+      { do: 'inspect', paths: ['~/Music', '~/.histfile', '~/.a'] },
+    ]);
+    assert.equal(ran(asUser).status, 0, ran(asUser).stderr);
+    const l = inspected(linked);
+    assert.equal(l['~/Music']!.link, `${ustore}/Music`, 'without root: a link');
+    assert.equal(l['~/.histfile']!.link, `${ustore}/.histfile`);
+    assert.equal(ran(asRoot).status, 0, ran(asRoot).stderr);
+    const b = inspected(bound);
+    assert.equal(b['~/Music']!.type, 'directory', 'as root: a bind');
+    assert.equal(ran(mounted).stdout.trim(), `${h.home}/Music`);
+    assert.equal(
+      b['~/.histfile']!.link,
+      `${ustore}/.histfile`,
+      'a file not stored yet stays a link',
+    );
+    assert.equal(b['~/.a']!.type, 'symlink');
+    assert.equal(ran(again).status, 0, ran(again).stderr);
+    const a = inspected(after);
+    assert.equal(a['~/Music']!.type, 'directory', 'the bind is left as it is');
+    assert.equal(a['~/.histfile']!.link, `${ustore}/.histfile`);
+  });
+
   it('as the user, a system store’s home store must come from root first', () => {
     const h = testHome();
     h.setConfig(CONFIG);

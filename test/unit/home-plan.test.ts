@@ -84,7 +84,10 @@ describe('planning home files', () => {
       p.problems.map((x) => x.code),
       ['would-be-clobbered', 'would-be-clobbered', 'would-be-clobbered'],
     );
-    assert.match(p.problems[1]!.message, /a link to \/etc\/passwd/);
+    assert.match(
+      p.problems[1]!.message,
+      /\.b would be clobbered: a link to \/etc\/passwd is there/,
+    );
     assert.deepEqual(p.actions, []);
   });
 

@@ -112,7 +112,7 @@ export function applyOwnHome(
   const stop = process.env.KEEPSAKE_TEST_HOME_STOP_AFTER; // hidden, for tests
   const result = applyHome({
     set,
-    persist: opts.filesOnly ? [] : persistEntriesOf(model, set.user.uid),
+    persist: opts.filesOnly ? 'by-root' : persistEntriesOf(model, set.user.uid),
     ...(opts.backup !== undefined ? { backupExtension: opts.backup } : {}),
     dryRun: opts.dryRun === true,
     now: new Date(),
