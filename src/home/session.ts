@@ -3,8 +3,9 @@
 
 import * as fs from 'node:fs';
 import { loadConfig } from '../config/index.js';
-import { HomeError, UsageError } from '../errors.js';
+import { HomeError, LockedError, UsageError } from '../errors.js';
 import type { HomeFileSet, Model } from '../model/types.js';
+import { loadBinding } from '../system/binding.js';
 import { homeSetOf } from './select.js';
 
 export type HomeSession =
@@ -59,4 +60,33 @@ export function readyHomeStore(set: HomeFileSet): void {
     );
   }
   fs.mkdirSync(path, { recursive: true, mode: 0o700 });
+}
+
+const LOCK_EX = 2;
+const LOCK_NB = 4;
+const LOCK_UN = 8;
+
+/**
+ * One home run at a time per home store (root's at boot and the user's at login, say): an
+ * exclusive lock on `<home store>/lock`, dropped by the kernel if the process dies. Without
+ * the native addon there is no flock, and no lock.
+ */
+export function lockHomeStore(set: HomeFileSet): () => void {
+  const { binding } = loadBinding();
+  if (binding === null) return () => {};
+  const { O_RDWR, O_CREAT, O_NOFOLLOW } = fs.constants;
+  const fd = fs.openSync(`${set.state.path}/lock`, O_RDWR | O_CREAT | O_NOFOLLOW, 0o600);
+  try {
+    binding.flock(fd, LOCK_EX | LOCK_NB);
+  } catch (e) {
+    fs.closeSync(fd);
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EWOULDBLOCK' || code === 'EAGAIN')
+      throw new LockedError(set.state.path, `another keepsake home run for ${set.user.user}`);
+    throw e;
+  }
+  return () => {
+    binding.flock(fd, LOCK_UN);
+    fs.closeSync(fd);
+  };
 }

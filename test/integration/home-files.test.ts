@@ -180,4 +180,20 @@ describe('home files as an unprivileged user', { skip }, () => {
     assert.equal(p['~/.ssh/config']!.content, 'mine\n', 'a real file is never removed');
     assert.equal(p['~/.gitconfig']!.type, 'symlink');
   });
+
+  it('one home run at a time per home store', () => {
+    const h = testHome();
+    h.setConfig(filesConfig('.a: { text: "a" }'));
+    const [first, , held] = h.run([
+      { do: 'user', args: ['home', 'apply'] },
+      { do: 'sh', cmd: 'flock "$DIR/store/hm/lock" sleep 3 >/dev/null 2>&1 & sleep 0.5' },
+      { do: 'user', args: ['home', 'apply'] },
+    ]);
+    assert.equal(ran(first).status, 0, ran(first).stderr);
+    assert.equal(ran(held).status, 1);
+    assert.match(
+      ran(held).stderr,
+      /another keepsake is working on .*\/store\/hm: another keepsake home run for tester/,
+    );
+  });
 });

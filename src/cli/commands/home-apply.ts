@@ -7,7 +7,12 @@ import {
   describeHomeProblem,
 } from '../../home/format.js';
 import { persistEntriesOf } from '../../home/select.js';
-import { type HomeSession, openHomeSession, readyHomeStore } from '../../home/session.js';
+import {
+  type HomeSession,
+  lockHomeStore,
+  openHomeSession,
+  readyHomeStore,
+} from '../../home/session.js';
 import type { HomeGeneration } from '../../home/types.js';
 import type { HomeFileSet } from '../../model/types.js';
 import type { CommonOptions } from '../main.js';
@@ -107,8 +112,22 @@ export function applyOwnHome(
   out: Output,
   rollbackTo?: HomeGeneration,
 ): number {
-  const { set, model } = session;
+  const { set } = session;
   if (!opts.dryRun) readyHomeStore(set);
+  const unlock = opts.dryRun ? () => {} : lockHomeStore(set);
+  try {
+    return applyLocked(session, opts, out, rollbackTo);
+  } finally {
+    unlock();
+  }
+}
+
+function applyLocked(
+  { set, model }: Extract<HomeSession, { mode: 'user' }>,
+  opts: HomeApplyCli,
+  out: Output,
+  rollbackTo: HomeGeneration | undefined,
+): number {
   const stop = process.env.KEEPSAKE_TEST_HOME_STOP_AFTER; // hidden, for tests
   const result = applyHome({
     set,
