@@ -4,7 +4,7 @@
 import { dirname, resolve } from 'node:path';
 import type { HomeFile, HomeFileContent, HomeFileSet, HomeRef, HomeState } from '../model/types.js';
 import type { Builder } from './builder.js';
-import { joinPath, normaliseAbsolute, normaliseRelative } from './paths.js';
+import { isInside, joinPath, normaliseAbsolute, normaliseRelative } from './paths.js';
 import type { Position, RawEntry, Segment } from './raw.js';
 import { bool, type Fields, map, readSection, str } from './sections.js';
 import { absolutePath } from './values.js';
@@ -96,6 +96,17 @@ function checkTargets(b: Builder, files: readonly HomeFile[]) {
         source: f.source,
       });
     } else byTarget.set(f.target, f);
+  }
+  for (const f of files) {
+    const outer = files.find((o) => !o.recursive && isInside(f.target, o.target));
+    if (outer === undefined) continue;
+    b.r.diagnostics.push({
+      severity: 'error',
+      code: 'nested-target',
+      message: `${f.source.option}: ${f.target} lies inside ${outer.target}, which ${outer.source.option} links as a whole`,
+      hint: `set recursive: true on ${outer.source.option} (a directory source), or declare one of them elsewhere`,
+      source: f.source,
+    });
   }
 }
 

@@ -67,26 +67,31 @@ const LOCK_NB = 4;
 const LOCK_UN = 8;
 
 /**
- * One home run at a time per home store (root's at boot and the user's at login, say): an
- * exclusive lock on `<home store>/lock`, dropped by the kernel if the process dies. Without
- * the native addon there is no flock, and no lock.
+ * Run `fn` as the only home run on this home store (root's at boot and the user's at login,
+ * say): an exclusive lock on `<home store>/lock`, dropped by the kernel if the process dies.
+ * Without the native addon there is no flock, and no lock; a store that does not exist holds
+ * nothing to protect.
  */
-export function lockHomeStore(set: HomeFileSet): () => void {
+export function withHomeStoreLock<T>(set: HomeFileSet, fn: () => T): T {
   const { binding } = loadBinding();
-  if (binding === null) return () => {};
+  if (binding === null || !fs.existsSync(set.state.path)) return fn();
   const { O_RDWR, O_CREAT, O_NOFOLLOW } = fs.constants;
   const fd = fs.openSync(`${set.state.path}/lock`, O_RDWR | O_CREAT | O_NOFOLLOW, 0o600);
   try {
-    binding.flock(fd, LOCK_EX | LOCK_NB);
-  } catch (e) {
+    try {
+      binding.flock(fd, LOCK_EX | LOCK_NB);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EWOULDBLOCK' || code === 'EAGAIN')
+        throw new LockedError(set.state.path, `another keepsake home run for ${set.user.user}`);
+      throw e;
+    }
+    try {
+      return fn();
+    } finally {
+      binding.flock(fd, LOCK_UN);
+    }
+  } finally {
     fs.closeSync(fd);
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EWOULDBLOCK' || code === 'EAGAIN')
-      throw new LockedError(set.state.path, `another keepsake home run for ${set.user.user}`);
-    throw e;
   }
-  return () => {
-    binding.flock(fd, LOCK_UN);
-    fs.closeSync(fd);
-  };
 }

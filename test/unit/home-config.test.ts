@@ -136,6 +136,10 @@ persistence: { /persist: { directories: [/var/log] } }
       notext: { text: 3 }
       twice: { text: x, target: .profile }
       .profile: { text: y }
+      .config: { text: x }
+      .config/inner: { text: y }
+      dir: { source: ./d, recursive: true }
+      dir/extra: { text: z }
   nobody: {}
   ghost:
     files: { .x: { text: y } }
@@ -155,5 +159,7 @@ persistence: { /persist: { directories: [/var/log] } }
     has('wrong-type', 'users.jane.files.notext.text');
     has('duplicate-target', 'users.jane.files.".profile"');
     has('unknown-user', 'users.ghost');
+    has('nested-target', 'users.jane.files.".config/inner"');
+    assert.ok(!got.some((g) => g.includes('dir/extra')), 'inside a recursive source is fine');
   });
 });

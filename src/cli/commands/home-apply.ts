@@ -9,9 +9,9 @@ import {
 import { persistEntriesOf } from '../../home/select.js';
 import {
   type HomeSession,
-  lockHomeStore,
   openHomeSession,
   readyHomeStore,
+  withHomeStoreLock,
 } from '../../home/session.js';
 import type { HomeGeneration } from '../../home/types.js';
 import type { HomeFileSet } from '../../model/types.js';
@@ -114,12 +114,8 @@ export function applyOwnHome(
 ): number {
   const { set } = session;
   if (!opts.dryRun) readyHomeStore(set);
-  const unlock = opts.dryRun ? () => {} : lockHomeStore(set);
-  try {
-    return applyLocked(session, opts, out, rollbackTo);
-  } finally {
-    unlock();
-  }
+  const apply = () => applyLocked(session, opts, out, rollbackTo);
+  return opts.dryRun ? apply() : withHomeStoreLock(set, apply);
 }
 
 function applyLocked(

@@ -1,8 +1,7 @@
-import * as fs from 'node:fs';
 import { resolve } from 'node:path';
 import { UsageError } from '../../errors.js';
 import { expireHomeGenerations } from '../../home/record.js';
-import { lockHomeStore, openHomeSession } from '../../home/session.js';
+import { openHomeSession, withHomeStoreLock } from '../../home/session.js';
 import type { CommonOptions } from '../main.js';
 import type { Output } from '../output.js';
 import { runForUsers } from './home-apply.js';
@@ -37,21 +36,13 @@ export async function run(
       ...(opts.json ? ['--json'] : []),
     ]);
   }
-  if (!fs.existsSync(session.set.state.path)) {
-    if (!out.json) out.line('no home generation to delete');
-    return 0;
-  }
-  const unlock = lockHomeStore(session.set);
-  let deleted: number[];
-  try {
-    deleted = expireHomeGenerations(session.set.state.path, {
+  const deleted = withHomeStoreLock(session.set, () =>
+    expireHomeGenerations(session.set.state.path, {
       ...(keep !== undefined ? { keep } : {}),
       ...(days !== undefined ? { olderThanDays: days } : {}),
       now: new Date(),
-    });
-  } finally {
-    unlock();
-  }
+    }),
+  );
   if (out.json) out.value({ user: session.set.user.user, deleted });
   else
     out.line(
