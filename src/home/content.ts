@@ -50,15 +50,25 @@ function putFile(area: Area, data: Buffer, executable: boolean): { path: string;
   return { path, hash };
 }
 
-/** Files under a source directory (links followed, as Home Manager does), relative, sorted. */
-function walk(dir: string, rel = ''): { files: string[]; dirs: string[] } {
+/**
+ * Files under a source directory (links followed, as Home Manager does), relative, sorted. A
+ * link back to a directory already on the way is an error, not an endless walk.
+ */
+function walk(
+  dir: string,
+  rel = '',
+  seen = new Set<string>(),
+): { files: string[]; dirs: string[] } {
+  const here = fs.statSync(`${dir}/${rel}`);
+  const id = `${here.dev}:${here.ino}`;
+  if (seen.has(id)) throw new Error(`${dir}/${rel} links back to a directory above it`);
   const files: string[] = [];
   const dirs: string[] = [];
   for (const name of fs.readdirSync(`${dir}/${rel}`).sort()) {
     const r = rel === '' ? name : `${rel}/${name}`;
     if (fs.statSync(`${dir}/${r}`).isDirectory()) {
       dirs.push(r);
-      const inner = walk(dir, r);
+      const inner = walk(dir, r, new Set([...seen, id]));
       files.push(...inner.files);
       dirs.push(...inner.dirs);
     } else files.push(r);

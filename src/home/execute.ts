@@ -2,6 +2,7 @@
 // child process that has dropped to the user when root applies, so the kernel's permission
 // checks stand between a planted link and anything the user may not write.
 
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import type { HomeAction } from './types.js';
 
@@ -62,9 +63,9 @@ function run(a: HomeAction): Omit<HomeOutcome, 'action'> {
     case 'link':
       if (linkTo(a.path) === a.to) return { status: 'skipped', note: 'in place' };
       if (a.replace || linkTo(a.path) !== undefined) {
-        // Replaced in one rename, so the target never goes missing.
-        const tmp = `${a.path}.keepsake-new`;
-        fs.rmSync(tmp, { force: true });
+        // Replaced in one rename, so the target never goes missing. The temporary name is
+        // new (symlink fails on an existing one), so nothing of the user's is overwritten.
+        const tmp = `${a.path}.keepsake-${randomBytes(6).toString('hex')}`;
         fs.symlinkSync(a.to, tmp);
         fs.renameSync(tmp, a.path);
       } else fs.symlinkSync(a.to, a.path);

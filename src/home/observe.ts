@@ -8,6 +8,8 @@ import { ancestorsOf, isWithin } from '../plan/paths.js';
 import type { HomeHistory } from './plan.js';
 import type { DesiredHome, HomeObservation, PathState } from './types.js';
 
+const MAX_HASHED = 64 * 1024 * 1024;
+
 function lstat(path: string): fs.Stats | undefined {
   try {
     return fs.lstatSync(path);
@@ -25,7 +27,8 @@ function stateOf(path: string, hash: boolean, store: string | undefined): PathSt
     if (s !== undefined && s.dev === st.dev && s.ino === st.ino) return { kind: 'bound' };
   }
   if (st.isFile()) {
-    if (!hash) return { kind: 'file' };
+    // A large file in the way is not read: it is reported, never taken for identical.
+    if (!hash || st.size > MAX_HASHED) return { kind: 'file' };
     return { kind: 'file', hash: createHash('sha256').update(fs.readFileSync(path)).digest('hex') };
   }
   if (st.isDirectory()) return { kind: 'directory', empty: fs.readdirSync(path).length === 0 };

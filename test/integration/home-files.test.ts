@@ -196,4 +196,28 @@ describe('home files as an unprivileged user', { skip }, () => {
       /another keepsake is working on .*\/store\/hm: another keepsake home run for tester/,
     );
   });
+
+  it('reports every source it cannot read, and changes nothing', () => {
+    const h = testHome();
+    h.write('dotfiles/secret', 'root only', 0o600);
+    h.setConfig(
+      filesConfig(
+        '.ok: { text: "fine" }',
+        '.missing: { source: ./dotfiles/nothing-here }',
+        '.secret: { source: ./dotfiles/secret }',
+        '.loop: { source: ./dotfiles/loop, recursive: true }',
+      ),
+    );
+    const [, refused, state] = h.run([
+      { do: 'sh', cmd: 'mkdir "$DIR/dotfiles/loop" && ln -s .. "$DIR/dotfiles/loop/up"' },
+      { do: 'user', args: ['home', 'apply'] },
+      { do: 'inspect', paths: ['~/.ok'] },
+    ]);
+    const r = ran(refused);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /files\."\.missing": cannot read .*nothing-here: ENOENT/);
+    assert.match(r.stderr, /files\."\.secret": cannot read .*secret: EACCES/);
+    assert.match(r.stderr, /files\."\.loop": cannot read .*links back to a directory above it/);
+    assert.equal(inspected(state)['~/.ok']!.type, 'missing');
+  });
 });
