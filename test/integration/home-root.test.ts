@@ -150,6 +150,45 @@ describe('home files applied by root', { skip }, () => {
     assert.equal(a['~/.histfile']!.link, `${ustore}/.histfile`);
   });
 
+  it('root’s dry run changes nothing; root’s home commands act for the one user named', () => {
+    const h = testHome();
+    h.setConfig(CONFIG);
+    const [dry, untouched, applied, , changed, rollback, content, gens] = h.run([
+      { do: 'root', args: ['apply', '--dry-run'] },
+      { do: 'inspect', paths: ['~/.gitconfig', `${h.dir}/persist/.keepsake-home`] },
+      { do: 'root', args: ['apply'] },
+      {
+        do: 'sh',
+        cmd: `sed -i 's/name = Jane/name = Jane Doe/' "$DIR/keepsake.yaml"`,
+      },
+      { do: 'root', args: ['home', 'apply', '--user', 'tester'] },
+      { do: 'root', args: ['home', 'rollback', '--user', 'tester'] },
+      { do: 'sh', cmd: 'cat "$HOME_DIR/.gitconfig"' },
+      { do: 'root', args: ['home', 'generations', '--user', 'tester', '--json'] },
+    ]);
+    assert.equal(ran(dry).status, 0, ran(dry).stderr);
+    assert.match(ran(dry).stdout, /· would link .*\/\.gitconfig/);
+    const u = inspected(untouched);
+    assert.equal(u['~/.gitconfig']!.type, 'missing');
+    assert.equal(u[`${h.dir}/persist/.keepsake-home`]!.type, 'missing');
+    assert.equal(ran(applied).status, 0, ran(applied).stderr);
+    assert.equal(ran(changed).status, 0, ran(changed).stderr);
+    assert.match(ran(changed).stdout, /home generation 2 for tester/);
+    assert.equal(ran(rollback).status, 0, ran(rollback).stderr);
+    assert.equal(ran(content).stdout, '[user]\n  name = Jane\n');
+    const list = JSON.parse(ran(gens).stdout) as {
+      generations: { number: number; rollbackOf?: number }[];
+    };
+    assert.deepEqual(
+      list.generations.map((g) => [g.number, g.rollbackOf ?? null]),
+      [
+        [1, null],
+        [2, null],
+        [3, 1],
+      ],
+    );
+  });
+
   it('as the user, a system store’s home store must come from root first', () => {
     const h = testHome();
     h.setConfig(CONFIG);
