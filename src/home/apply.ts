@@ -47,10 +47,13 @@ export interface HomeApplyResult {
   onChange: OnChangeResult[];
 }
 
-function desiredFromGeneration(g: HomeGeneration): DesiredHome {
+/** An older generation's links again; persistence links only when the user links them. */
+function desiredFromGeneration(g: HomeGeneration, byRoot: boolean): DesiredHome {
   return {
     home: g.home,
-    links: g.links.map((l) => ({ ...l, force: false })),
+    links: g.links
+      .filter((l) => !byRoot || l.kind !== 'persist')
+      .map((l) => ({ ...l, force: false })),
     directories: g.directories,
   };
 }
@@ -79,8 +82,9 @@ export function applyHome(o: HomeApplyOptions): HomeApplyResult {
   const generations = listHomeGenerations(state);
   let desired: DesiredHome;
   let contentProblems: ContentProblem[] = [];
+  const byRoot = o.persist === 'by-root';
   if (o.rollbackTo !== undefined) {
-    desired = desiredFromGeneration(o.rollbackTo);
+    desired = desiredFromGeneration(o.rollbackTo, byRoot);
     contentProblems = desired.links
       .filter((l) => l.kind !== 'persist' && !fs.existsSync(l.to))
       .map((l) => ({
@@ -95,7 +99,6 @@ export function applyHome(o: HomeApplyOptions): HomeApplyResult {
     contentProblems = built.problems;
   }
   const full = historyOf(generations);
-  const byRoot = o.persist === 'by-root';
   const files = (ls: readonly RecordedLink[]) => ls.filter((l) => !byRoot || l.kind !== 'persist');
   const history = { ...full, links: files(full.links), complete: files(full.complete) };
   const backupExtension = o.backupExtension ?? o.set.backupExtension;
