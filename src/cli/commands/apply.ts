@@ -152,7 +152,7 @@ async function applyOnce(
   if (source.model === undefined && plan.root === '/' && (model.homeFiles?.length ?? 0) > 0) {
     const { forwarded, runForUsers } = await import('./home-apply.js');
     const args = ['apply', '--files-only', ...forwarded({ ...opts, json: out.json })];
-    return runForUsers(model.homeFiles ?? [], opts.dryRun === true, args);
+    return runForUsers(model.homeFiles ?? [], args, { prepare: !opts.dryRun, out });
   }
   return 0;
 }

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { exitCodeFor } from '../../errors.js';
 import { applyHome, type HomeApplyResult } from '../../home/apply.js';
 import { prepareHomeState, runHomeAsUser } from '../../home/as-user.js';
 import {
@@ -38,12 +39,24 @@ export function forwarded(opts: HomeApplyCli & { json: boolean }): string[] {
   ];
 }
 
-/** As root: each user's home, by a process running as that user; persistence stays with root. */
-export function runForUsers(sets: readonly HomeFileSet[], dryRun: boolean, args: string[]): number {
+/**
+ * As root: each user's home, by a process running as that user (persistence stays with root).
+ * One user's failure is reported and does not stop the others.
+ */
+export function runForUsers(
+  sets: readonly HomeFileSet[],
+  args: string[],
+  how: { prepare: boolean; out: Output },
+): number {
   let code = 0;
   for (const set of sets) {
-    if (!dryRun) prepareHomeState(set);
-    code = Math.max(code, runHomeAsUser(set, args));
+    try {
+      if (how.prepare) prepareHomeState(set);
+      code = Math.max(code, runHomeAsUser(set, args));
+    } catch (e) {
+      how.out.failure(e);
+      code = Math.max(code, exitCodeFor(e));
+    }
   }
   return code;
 }
@@ -147,11 +160,10 @@ function applyLocked(
 export async function run(opts: HomeApplyCli, out: Output): Promise<number> {
   const session = openHomeSession(opts);
   if (session.mode === 'root') {
-    return runForUsers(session.sets, opts.dryRun === true, [
-      'apply',
-      '--files-only',
-      ...forwarded(opts),
-    ]);
+    return runForUsers(session.sets, ['apply', '--files-only', ...forwarded(opts)], {
+      prepare: !opts.dryRun,
+      out,
+    });
   }
   return applyOwnHome(session, opts, out);
 }

@@ -28,13 +28,11 @@ export async function run(
       ...(keep !== undefined ? ['--keep', String(keep)] : []),
       ...(days !== undefined ? ['--older-than', String(days)] : []),
     ];
-    return runForUsers(session.sets, true, [
-      'expire',
-      '--config',
-      resolve(opts.config),
-      ...args,
-      ...(opts.json ? ['--json'] : []),
-    ]);
+    return runForUsers(
+      session.sets,
+      ['expire', '--config', resolve(opts.config), ...args, ...(opts.json ? ['--json'] : [])],
+      { prepare: false, out },
+    );
   }
   const deleted = withHomeStoreLock(session.set, () =>
     expireHomeGenerations(session.set.state.path, {

@@ -11,12 +11,14 @@ import { applyOwnHome, forwarded, type HomeApplyCli, runForUsers } from './home-
 export async function run(opts: HomeApplyCli & { args: string[] }, out: Output): Promise<number> {
   const session = openHomeSession(opts);
   if (session.mode === 'root') {
-    return runForUsers(session.sets, opts.dryRun === true, [
-      'rollback',
-      ...opts.args,
-      '--files-only',
-      ...forwarded(opts),
-    ]);
+    return runForUsers(
+      session.sets,
+      ['rollback', ...opts.args, '--files-only', ...forwarded(opts)],
+      {
+        prepare: !opts.dryRun,
+        out,
+      },
+    );
   }
   const all = listHomeGenerations(session.set.state.path).filter((g) => g.state === 'complete');
   const current = all.at(-1)?.number;
