@@ -85,3 +85,8 @@ export class LockedError extends KeepsakeError {
     this.holder = holder;
   }
 }
+
+/** A user's home files cannot be applied (their store, their home, the user's own run). */
+export class HomeError extends KeepsakeError {
+  readonly code = 'home';
+}

@@ -4,7 +4,17 @@ export { applyPlan, type Prepared, preparePlan, resolveRoot } from './apply/pipe
 export { formatDiagnostic, loadConfig, loadConfigText, validateConfig } from './config/index.js';
 export * from './errors.js';
 export type { Generation } from './generations/types.js';
-export type { Diagnostic, Model, PersistEntry } from './model/types.js';
+export { applyHome, type HomeApplyResult } from './home/apply.js';
+export { planHome } from './home/plan.js';
+export { isManagedHomePath, managedHomeTargets } from './home/select.js';
+export type { HomeAction, HomeGeneration, HomePlan } from './home/types.js';
+export type {
+  Diagnostic,
+  HomeFile,
+  HomeFileSet,
+  Model,
+  PersistEntry,
+} from './model/types.js';
 export { observe } from './observe/observe.js';
 export type { Observed } from './observe/types.js';
 export { buildPlan, type PlanOptions } from './plan/build.js';

@@ -33,8 +33,9 @@ export async function main(argv: string[]): Promise<number> {
     description: string,
     load: () => Promise<{ run: Runner }>,
     args: string[] = [],
+    parent: Command = program,
   ) => {
-    const cmd = program.command(name).description(description);
+    const cmd = parent.command(name).description(description);
     for (const a of args) cmd.argument(a);
     cmd
       .addOption(
@@ -178,6 +179,55 @@ image's /usr/lib/systemd/system instead, and keep the configuration (--config, a
 path) in a store or under /usr, where it exists at boot. --bin defaults to the running
 launcher when it lies under /usr or in a store, else /usr/local/bin/keepsake.`,
     );
+  const home = program
+    .command('home')
+    .description(
+      "the home files of users.<name>.files, linked from generations kept in the user's home store",
+    );
+  const homeCommand = (
+    name: string,
+    description: string,
+    load: () => Promise<{ run: Runner }>,
+    how: { args?: string[]; applies?: boolean } = {},
+  ) => {
+    const cmd = command(name, description, load, how.args, home).option(
+      '-u, --user <name>',
+      'as root: only this user (default: every user with home files)',
+    );
+    if (!how.applies) return cmd;
+    return cmd
+      .option('-n, --dry-run', 'show what would be done, change nothing', false)
+      .option('-b, --backup <ext>', 'rename files in the way to <name>.<ext> instead of refusing')
+      .option(
+        '--files-only',
+        'home files only; persistence entries are left to root’s binds',
+        false,
+      );
+  };
+  homeCommand(
+    'apply',
+    'link the declared home files (run by a user: also link the user’s persistence entries)',
+    () => import('./commands/home-apply.js'),
+    { applies: true },
+  );
+  homeCommand(
+    'generations',
+    'list the home generations',
+    () => import('./commands/home-generations.js'),
+  );
+  homeCommand(
+    'rollback',
+    'link an older home generation again (default: the one before the current one)',
+    () => import('./commands/home-rollback.js'),
+    { args: ['[generation]'], applies: true },
+  );
+  homeCommand(
+    'expire',
+    'delete old home generations and the content only they use (never the current one)',
+    () => import('./commands/home-expire.js'),
+  )
+    .option('--keep <n>', 'keep the newest N generations')
+    .option('--older-than <days>', 'delete generations older than this many days');
   program
     .command('demo')
     .description('show keepsake at work in a throw-away namespace: apply, write, reboot, compare')

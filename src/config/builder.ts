@@ -5,6 +5,7 @@ import type { HomeRef, Method, SourceRef } from '../model/types.js';
 import type { Accounts } from './accounts.js';
 import type { AccountRef, Draft, OwnerDraft } from './draft.js';
 import type { EntryInput } from './entries.js';
+import type { HomeFilesDraft } from './home-files.js';
 import type { LocationInfo } from './location-header.js';
 import { normaliseAbsolute } from './paths.js';
 import type { Position, Segment } from './raw.js';
@@ -31,6 +32,10 @@ export class Builder {
   showWarnings = true;
   /** `users.<name>.home`, by user. */
   readonly homes = new Map<string, { path: string; source: SourceRef }>();
+  /** The enabled storage directories of `users.<name>.persistence`, by user, in file order. */
+  readonly userStores = new Map<string, string[]>();
+  /** `users.<name>.files`, for the users that declare any. */
+  readonly homeFiles: HomeFilesDraft[] = [];
 
   constructor(
     readonly r: Reporter,

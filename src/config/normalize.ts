@@ -5,6 +5,7 @@ import type { Diagnostic, Model, Ownership, PersistEntry } from '../model/types.
 import type { Accounts } from './accounts.js';
 import { Builder } from './builder.js';
 import type { Draft, OwnerDraft } from './draft.js';
+import { homeState, toHomeFileSet } from './home-files.js';
 import type { LoadedConfig } from './raw.js';
 import { Reporter } from './reporter.js';
 import { runRules } from './rules.js';
@@ -85,7 +86,7 @@ export function normalise(
   r.diagnostics.push(...runRules({ drafts: b.drafts, accounts, stores }));
   const diagnostics = [...loaded.diagnostics, ...r.diagnostics].sort(byPosition);
   const failed = diagnostics.some((d) => d.severity === 'error');
-  if (!failed && b.drafts.length === 0) {
+  if (!failed && b.drafts.length === 0 && b.homeFiles.length === 0) {
     diagnostics.push({
       severity: 'warning',
       code: 'nothing-declared',
@@ -95,10 +96,27 @@ export function normalise(
     });
   }
   if (failed) return { model: undefined, diagnostics };
+  const classic = new Set([...b.userStores.values()].flat());
+  const systemStores = stores.filter((s) => !classic.has(s));
+  const homeFiles = b.homeFiles.map((h) =>
+    toHomeFileSet(h, homeState(h, b.userStores.get(h.user.user) ?? [], systemStores)),
+  );
+  for (const h of homeFiles) {
+    if (h.state.from !== 'home') continue;
+    const at = h.files[0]?.source ?? { file: loaded.file, line: 0, column: 0, option: '' };
+    diagnostics.push({
+      severity: 'warning',
+      code: 'home-state-in-home',
+      message: `users.${h.user.user}.files: the home-file generations are kept in ${h.state.path}, which a home on tmpfs loses at every boot (stale links are then not cleaned up)`,
+      hint: `set users.${h.user.user}.homeStore to a persistent directory the user owns, or declare a persistence directory for the user`,
+      source: at,
+    });
+  }
   return {
     model: {
       configFile: options.configFile,
       entries: b.drafts.map((d) => toEntry(d, accounts)),
+      ...(homeFiles.length > 0 ? { homeFiles } : {}),
       stores,
       warnings: diagnostics.filter((d) => d.severity === 'warning'),
       verbose: options.verbose === true || b.verbose,

@@ -12,10 +12,12 @@ export type SectionId =
   | 'file'
   | 'homeDirectory'
   | 'homeFile'
+  | 'userFile'
   | 'parentDirectory';
 
 export type ValueType =
   | { kind: 'boolean' }
+  | { kind: 'string' }
   | { kind: 'path' }
   | { kind: 'mode' }
   | { kind: 'account'; of: 'user' | 'group' }
@@ -50,6 +52,7 @@ export interface SectionSpec {
 }
 
 const boolean = { kind: 'boolean' } as const;
+const string = { kind: 'string' } as const;
 const path = { kind: 'path' } as const;
 const mode = { kind: 'mode' } as const;
 const user = { kind: 'account', of: 'user' } as const;
@@ -332,6 +335,99 @@ export const SCHEMA: readonly SectionSpec[] = [
         default: '{}',
         description:
           "Home Manager's `home.persistence` in its classic layout: the key is this user's own storage directory, and an entry `E` is stored at `<key>/E` and appears at `<home>/E`.",
+      },
+      {
+        name: 'files',
+        type: { kind: 'mapOf', key: '<target>', section: 'userFile' },
+        typeLabel: 'map of home files',
+        default: '{}',
+        description:
+          "Home Manager's `home.file`: files linked into the home from a generation kept in persistent storage, keyed by the path relative to the home.",
+      },
+      {
+        name: 'backupExtension',
+        type: string,
+        typeLabel: 'string',
+        default: 'none',
+        description:
+          'A file in the way of a home file is renamed to `<name>.<ext>` instead of stopping the apply (as `home apply --backup EXT`); refused when that name is taken too.',
+      },
+      {
+        name: 'homeStore',
+        type: path,
+        typeLabel: 'absolute path',
+        default:
+          "`<dir>/.keepsake-home` of the user's first `persistence` directory, else `<store>/.keepsake-home/<user>` of the first system store, else `~/.local/state/keepsake`",
+        description:
+          "Where the user's home-file generations and their content are kept. It must be persistent for stale links to be cleaned after a reboot, and writable by the user.",
+      },
+    ],
+  },
+  {
+    id: 'userFile',
+    path: 'users.<user>.files.<target>',
+    title: 'Home file (Home Manager `home.file`)',
+    noun: 'a home file',
+    description:
+      'A file or directory linked into the home. The key is its path relative to the home (unless `target` says otherwise); exactly one of `text` and `source` gives its content.',
+    options: [
+      {
+        name: 'enable',
+        type: boolean,
+        typeLabel: 'boolean',
+        default: 'true',
+        description:
+          'When false, the file is not linked (and a link from an earlier generation is removed).',
+      },
+      {
+        name: 'text',
+        type: string,
+        typeLabel: 'string',
+        description: 'The content of the file.',
+      },
+      {
+        name: 'source',
+        type: path,
+        typeLabel: 'path',
+        description:
+          'A file or directory to link, relative to the configuration file or absolute. It is copied into the home store at each apply (unchanged content is not copied again).',
+      },
+      {
+        name: 'target',
+        type: path,
+        typeLabel: 'path relative to the home',
+        default: 'the key',
+        description: 'Where the link appears, relative to the home.',
+      },
+      {
+        name: 'executable',
+        type: boolean,
+        typeLabel: 'boolean',
+        default: "the source's own executable bit; `false` for text",
+        description: 'Make the file executable (or not).',
+      },
+      {
+        name: 'recursive',
+        type: boolean,
+        typeLabel: 'boolean',
+        default: 'false',
+        description:
+          'For a source directory: create it as a real directory in the home and link each file inside individually, so other files may live beside them. Otherwise the directory itself is one link.',
+      },
+      {
+        name: 'force',
+        type: boolean,
+        typeLabel: 'boolean',
+        default: 'false',
+        description:
+          'Replace a file, link or empty directory found at the target without asking. A directory with content is never replaced.',
+      },
+      {
+        name: 'onChange',
+        type: string,
+        typeLabel: 'shell command',
+        description:
+          'Run with `/bin/sh -c`, as the user, in the home, after linking, when the content at the target changed. A failure is reported and does not stop the other commands.',
       },
     ],
   },

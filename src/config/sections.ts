@@ -121,6 +121,16 @@ function checkType(r: Reporter, opt: OptionSpec, node: RawNode, at: Segment[]): 
           : `write ${opt.name}: true or ${opt.name}: false`,
       );
       return false;
+    case 'string':
+      if (typeof s === 'string') return true;
+      r.error(
+        'wrong-type',
+        at,
+        node.pos,
+        `expected a string, got ${got}`,
+        `quote it: ${opt.name}: "${typeof s === 'number' || typeof s === 'boolean' ? String(s) : '...'}"`,
+      );
+      return false;
     case 'path':
       if (typeof s === 'string') return true;
       r.error(

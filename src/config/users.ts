@@ -1,8 +1,9 @@
 // The top-level `users.<name>`: the user's `home`, and the storage locations of Home Manager's
-// classic layout under its `persistence` (with removePrefixDirectory).
+// classic layout under its `persistence` (with removePrefixDirectory), and its home `files`.
 
 import type { Builder } from './builder.js';
 import { readEntryLists } from './entries.js';
+import { userHomeFiles } from './home-files.js';
 import { readLocationHeader } from './location-header.js';
 import { joinPath } from './paths.js';
 import type { Position, RawNode, Segment } from './raw.js';
@@ -51,6 +52,7 @@ export function user(b: Builder, name: string, keyPos: Position, node: RawNode) 
     });
     if (!loc.enabled) continue;
     b.noteLocation(loc);
+    b.userStores.set(name, [...(b.userStores.get(name) ?? []), loc.storePath]);
     if (inputs.length === 0) continue;
     const home = b.resolveHome(name, at, keyPos);
     if (home === undefined) continue;
@@ -59,4 +61,6 @@ export function user(b: Builder, name: string, keyPos: Position, node: RawNode) 
       return { target: joinPath(home.path, onHomeSide), store: joinPath(storeRoot, input.path) };
     });
   }
+  const homeFiles = userHomeFiles(b, name, keyPos, fields);
+  if (homeFiles !== undefined) b.homeFiles.push(homeFiles);
 }

@@ -73,6 +73,8 @@ export interface Model {
   /** Absolute path of the configuration file. */
   configFile: string;
   entries: PersistEntry[];
+  /** Declared home files, one set per user that declares any (`users.<name>.files`). */
+  homeFiles?: HomeFileSet[];
   /** Every distinct storage location path, sorted. */
   stores: string[];
   warnings: Diagnostic[];
@@ -80,4 +82,41 @@ export interface Model {
   verbose: boolean;
   /** `enableWarnings` (default true): print warnings. */
   showWarnings: boolean;
+}
+
+/** What a declared home file holds: literal text, or a file or directory to copy. */
+export type HomeFileContent = { kind: 'text'; text: string } | { kind: 'source'; path: string };
+
+/** One `users.<name>.files.<key>`, as Home Manager's `home.file.<key>`. */
+export interface HomeFile {
+  /** Absolute path in the home where the link appears. */
+  target: string;
+  content: HomeFileContent;
+  /** Absent: a source file keeps its own executable bit; text is not executable. */
+  executable?: boolean;
+  /** A source directory becomes a real directory with each file inside linked. */
+  recursive: boolean;
+  /** Replace whatever is at the target (a file, a link or an empty directory). */
+  force: boolean;
+  /** Shell command run as the user, in the home, when the content at the target changed. */
+  onChange?: string;
+  source: SourceRef;
+}
+
+/**
+ * Where a user's home-file generations and content live. The same place in both modes
+ * (root's `apply` and the user's own `home apply`), so each sees what the other made.
+ */
+export interface HomeState {
+  path: string;
+  /** `homeStore`, the user's first own storage directory, a system store, or the home. */
+  from: 'homeStore' | 'user-store' | 'system-store' | 'home';
+}
+
+export interface HomeFileSet {
+  user: HomeRef;
+  files: HomeFile[];
+  /** `backupExtension`: existing files in the way are renamed with this extension. */
+  backupExtension?: string;
+  state: HomeState;
 }

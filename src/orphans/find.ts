@@ -17,6 +17,8 @@ import type {
 
 /** keepsake's own directory in each store. */
 export const RECORDS_DIR = '.keepsake';
+/** Home-file generations and content kept in a store for its users. */
+export const HOME_RECORDS_DIR = '.keepsake-home';
 
 export function childPath(dir: string, name: string): string {
   return dir === '/' ? `/${name}` : `${dir}/${name}`;
@@ -147,7 +149,8 @@ function orphansOfStore(scan: StoreScan, refs: References): Orphan[] {
   const found: Orphan[] = [];
   const visit = (dir: ListedNode, dirPath: string, inherited: Blocker[]) => {
     for (const child of dir.children ?? []) {
-      if (dirPath === scan.store && child.name === RECORDS_DIR) continue;
+      if (dirPath === scan.store && (child.name === RECORDS_DIR || child.name === HOME_RECORDS_DIR))
+        continue;
       const path = childPath(dirPath, child.name);
       if (refs.roots.has(path)) continue; // another storage location, scanned on its own
       if (refs.entries.some((s) => isWithin(path, s))) continue; // an entry's data, whole

@@ -9,7 +9,7 @@ import type { Model } from '../model/types.js';
 import { readMountInfo } from '../observe/mountinfo.js';
 import type { MountInfo } from '../observe/types.js';
 import { hostPath, isWithin, parentOf } from '../plan/paths.js';
-import { childPath, controlBlocker, findOrphans, RECORDS_DIR } from './find.js';
+import { childPath, controlBlocker, findOrphans, HOME_RECORDS_DIR, RECORDS_DIR } from './find.js';
 import { inspectTree, type Removal, removeTreeSafe } from './remove.js';
 import { scanStores } from './scan.js';
 import type { NodeKind, Orphan, StoreListing } from './types.js';
@@ -58,6 +58,7 @@ function notOrphan(model: Model, listing: StoreListing, root: string, p: string)
   if (!store) return `it is not inside any store (${model.stores.join(', ')})`;
   if (p === store) return 'it is a store itself';
   if (isWithin(p, childPath(store, RECORDS_DIR))) return "it holds keepsake's own records";
+  if (isWithin(p, childPath(store, HOME_RECORDS_DIR))) return "it holds keepsake's home files";
   const holder = model.entries.find((e) => isWithin(p, e.store));
   if (holder) {
     const where = holder.store === p ? '' : ` (in ${holder.store})`;

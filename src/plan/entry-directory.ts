@@ -18,7 +18,22 @@ export function planDirBind(ctx: Ctx, entry: PersistEntry): [Mechanism, LiveStat
     refuseMount(ctx, entry, mount);
     return ['bind', mount === 'shadowed' ? 'shadowed' : 'wrong-source'];
   }
-  const target = ctx.view.stat(entry.target);
+  let target = ctx.view.stat(entry.target);
+  if (target.type === 'symlink' && target.linkTarget === entry.store) {
+    // A link into the store, as a user's own `keepsake home apply` makes without root: the
+    // bind takes its place, and nothing is lost (the data is in the store).
+    ctx.actions.push({
+      kind: 'unlink',
+      entry: entry.id,
+      path: ctx.view.canonical(entry.target),
+      to: entry.store,
+      uid: target.uid,
+      gid: target.gid,
+      reason: `a link into the store gives way to the bind of ${entry.target}`,
+    });
+    ctx.view.plan(entry.target, MISSING);
+    target = MISSING;
+  }
   if (target.type === 'directory' && !ctx.view.isEmpty(entry.target)) {
     if (!wantsAdoption(ctx, entry)) {
       refuseData(ctx, entry, target);

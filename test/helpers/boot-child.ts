@@ -7,35 +7,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { resolveInRoot } from '../../src/demo/in-root.js';
 import type { BootSpec, StepResult } from './boot.js';
+import { inspect } from './inspect.js';
 
 function sh(cmd: string, args: string[]) {
   const r = spawnSync(cmd, args, { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}`);
-}
-
-function inspect(p: string) {
-  let st: fs.Stats;
-  try {
-    st = fs.lstatSync(p);
-  } catch {
-    return { type: 'missing' };
-  }
-  const type = st.isSymbolicLink()
-    ? 'symlink'
-    : st.isDirectory()
-      ? 'directory'
-      : st.isFile()
-        ? 'file'
-        : 'other';
-  return {
-    type,
-    uid: st.uid,
-    gid: st.gid,
-    mode: (st.mode & 0o7777).toString(8).padStart(4, '0'),
-    ...(type === 'symlink' ? { link: fs.readlinkSync(p) } : {}),
-    ...(type === 'file' ? { content: fs.readFileSync(p, 'utf8') } : {}),
-    ...(type === 'directory' ? { names: fs.readdirSync(p).sort() } : {}),
-  };
 }
 
 const spec = JSON.parse(fs.readFileSync(process.argv[2]!, 'utf8')) as BootSpec;

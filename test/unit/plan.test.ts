@@ -109,6 +109,28 @@ describe('planning a directory', () => {
     assert.deepEqual(plan.actions, []);
   });
 
+  it('replaces a link into the store (a user’s own run without root) with the bind', () => {
+    const m = model([entry('directory', '/var/lib/app')]);
+    const plan = buildPlan(
+      m,
+      observed(m, {
+        '/persist': dir(),
+        '/persist/var': dir(),
+        '/persist/var/lib': dir(),
+        '/persist/var/lib/app': dir(),
+        '/var': dir(),
+        '/var/lib': dir(),
+        '/var/lib/app': link('/persist/var/lib/app'),
+      }),
+    );
+    assert.deepEqual(plan.problems, []);
+    assert.deepEqual(kinds(plan.actions), [
+      'unlink /var/lib/app',
+      'mkdir /var/lib/app',
+      'bind /var/lib/app',
+    ]);
+  });
+
   it('refuses a symlink anywhere in the store path', () => {
     const m = model([entry('directory', '/var/lib/app')]);
     const plan = buildPlan(m, observed(m, { '/persist': dir(), '/persist/var': link('/etc') }));

@@ -147,5 +147,12 @@ async function applyOnce(
         `${prefix ? 'dry run: ' : ''}${count(plan.actions.length, 'action')} for ${count(plan.entries.length, 'entry', 'entries')}`,
       ),
     );
-  return result.ok ? 0 : 1;
+  if (!result.ok) return 1;
+  // Home files come after the system's binds: a home file may lie inside a bound directory.
+  if (source.model === undefined && plan.root === '/' && (model.homeFiles?.length ?? 0) > 0) {
+    const { forwarded, runForUsers } = await import('./home-apply.js');
+    const args = ['apply', '--files-only', ...forwarded({ ...opts, json: out.json })];
+    return runForUsers(model.homeFiles ?? [], args, { prepare: !opts.dryRun, out });
+  }
+  return 0;
 }

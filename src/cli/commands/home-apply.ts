@@ -1,0 +1,169 @@
+import { resolve } from 'node:path';
+import { exitCodeFor } from '../../errors.js';
+import { applyHome, type HomeApplyResult } from '../../home/apply.js';
+import { prepareHomeState, runHomeAsUser } from '../../home/as-user.js';
+import {
+  describeContentProblem,
+  describeHomeAction,
+  describeHomeProblem,
+} from '../../home/format.js';
+import { persistEntriesOf } from '../../home/select.js';
+import {
+  type HomeSession,
+  openHomeSession,
+  readyHomeStore,
+  withHomeStoreLock,
+} from '../../home/session.js';
+import type { HomeGeneration } from '../../home/types.js';
+import type { HomeFileSet } from '../../model/types.js';
+import type { CommonOptions } from '../main.js';
+import type { Output } from '../output.js';
+
+export interface HomeApplyCli extends CommonOptions {
+  backup?: string;
+  dryRun?: boolean;
+  filesOnly?: boolean;
+  user?: string;
+}
+
+/** The options a root process hands on to the process it runs as the user. */
+export function forwarded(opts: HomeApplyCli & { json: boolean }): string[] {
+  return [
+    '--config',
+    resolve(opts.config),
+    ...(opts.backup !== undefined ? ['--backup', opts.backup] : []),
+    ...(opts.dryRun ? ['--dry-run'] : []),
+    ...(opts.json ? ['--json'] : []),
+    ...(opts.verbose ? ['--verbose'] : []),
+    ...(opts.color ? [] : ['--no-color']),
+  ];
+}
+
+/**
+ * As root: each user's home, by a process running as that user (persistence stays with root).
+ * One user's failure is reported and does not stop the others.
+ */
+export function runForUsers(
+  sets: readonly HomeFileSet[],
+  args: string[],
+  how: { prepare: boolean; out: Output },
+): number {
+  let code = 0;
+  for (const set of sets) {
+    try {
+      if (how.prepare) prepareHomeState(set);
+      code = Math.max(code, runHomeAsUser(set, args));
+    } catch (e) {
+      how.out.failure(e);
+      code = Math.max(code, exitCodeFor(e));
+    }
+  }
+  return code;
+}
+
+export function report(
+  result: HomeApplyResult,
+  user: string,
+  dryRun: boolean,
+  out: Output,
+): number {
+  if (out.json) {
+    out.value({ event: 'result', user, dryRun, ...result });
+    return result.ok ? 0 : 1;
+  }
+  for (const p of result.contentProblems)
+    for (const l of describeContentProblem(p)) out.error(out.paint('red', l));
+  for (const p of result.plan?.problems ?? [])
+    for (const l of describeHomeProblem(p)) out.error(out.paint('red', l));
+  for (const n of result.plan?.notes ?? []) out.line(out.paint('yellow', n));
+  if (dryRun)
+    for (const a of result.plan?.actions ?? []) out.line(`· would ${describeHomeAction(a)}`);
+  for (const c of result.onChange) {
+    const ok = c.status === 0;
+    out.line(
+      out.paint(
+        ok ? 'green' : 'red',
+        `onChange of ${c.target}: ${ok ? 'ran' : `failed (status ${c.status})`}`,
+      ),
+    );
+    if (c.output.trim() !== '')
+      out.line(out.paint('dim', c.output.trimEnd().replace(/^/gm, '    ')));
+  }
+  if (!result.ok) {
+    const refused = (result.plan?.problems.length ?? 0) + result.contentProblems.length > 0;
+    out.error(
+      out.paint(
+        'red',
+        refused
+          ? `keepsake: home files of ${user} not applied: nothing in the home was changed`
+          : `keepsake: home apply of ${user} stopped; run it again to finish`,
+      ),
+    );
+    return 1;
+  }
+  const n = result.plan?.actions.length ?? 0;
+  if (result.generation !== undefined)
+    out.line(
+      out.paint(
+        'green',
+        `home generation ${result.generation} for ${user}: ${n} action${n === 1 ? '' : 's'}`,
+      ),
+    );
+  else if (!dryRun)
+    out.line(
+      n === 0
+        ? `home files of ${user}: nothing to do`
+        : `home files of ${user}: ${n} action${n === 1 ? '' : 's'}, same generation`,
+    );
+  return result.onChange.some((c) => c.status !== 0) ? 1 : 0;
+}
+
+/** As the user: apply the configuration (or an older generation) to the user's own home. */
+export function applyOwnHome(
+  session: Extract<HomeSession, { mode: 'user' }>,
+  opts: HomeApplyCli,
+  out: Output,
+  rollbackTo?: HomeGeneration,
+): number {
+  const { set } = session;
+  if (!opts.dryRun) readyHomeStore(set);
+  const apply = () => applyLocked(session, opts, out, rollbackTo);
+  return opts.dryRun ? apply() : withHomeStoreLock(set, apply);
+}
+
+function applyLocked(
+  { set, model }: Extract<HomeSession, { mode: 'user' }>,
+  opts: HomeApplyCli,
+  out: Output,
+  rollbackTo: HomeGeneration | undefined,
+): number {
+  const stop = process.env.KEEPSAKE_TEST_HOME_STOP_AFTER; // hidden, for tests
+  const result = applyHome({
+    set,
+    persist: opts.filesOnly ? 'by-root' : persistEntriesOf(model, set.user.uid),
+    ...(opts.backup !== undefined ? { backupExtension: opts.backup } : {}),
+    dryRun: opts.dryRun === true,
+    now: new Date(),
+    ...(rollbackTo !== undefined ? { rollbackTo } : {}),
+    ...(stop !== undefined ? { stopAfter: Number(stop) } : {}),
+    onOutcome: (o) => {
+      if (out.json) out.value({ event: 'action', ...o });
+      else
+        out.line(
+          `${o.status === 'done' ? out.paint('green', '✓') : o.status === 'skipped' ? out.paint('dim', '·') : out.paint('red', '✗')} ${describeHomeAction(o.action)}${o.note ? out.paint('dim', ` (${o.note})`) : ''}`,
+        );
+    },
+  });
+  return report(result, set.user.user, opts.dryRun === true, out);
+}
+
+export async function run(opts: HomeApplyCli, out: Output): Promise<number> {
+  const session = openHomeSession(opts);
+  if (session.mode === 'root') {
+    return runForUsers(session.sets, ['apply', '--files-only', ...forwarded(opts)], {
+      prepare: !opts.dryRun,
+      out,
+    });
+  }
+  return applyOwnHome(session, opts, out);
+}

@@ -1,0 +1,190 @@
+// Building a generation's content in the user's home store: every declared file is copied
+// once into `<state>/files/<sha256>-<r|x>` (a directory into `<digest>-d`), named by its
+// content, so unchanged files are never copied again and every generation can share them.
+
+import { createHash, randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import type { HomeFile, HomeFileSet, PersistEntry } from '../model/types.js';
+import type { DesiredHome, DesiredLink } from './types.js';
+
+export interface ContentProblem {
+  target: string;
+  option: string;
+  message: string;
+}
+
+const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
+
+export function filesArea(state: string): string {
+  return `${state}/files`;
+}
+
+/** Where content goes; a dry run only names it. */
+interface Area {
+  path: string;
+  write: boolean;
+}
+
+/** Write `fill(tmp)` under a temporary name, then rename it to `name` unless it exists. */
+function putOnce(area: Area, name: string, fill: (tmp: string) => void): string {
+  const final = `${area.path}/${name}`;
+  if (!area.write || fs.existsSync(final)) return final;
+  const tmp = `${area.path}/.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  fill(tmp);
+  try {
+    fs.renameSync(tmp, final);
+  } catch (e) {
+    // A directory blob written meanwhile by another run: keep that one.
+    fs.rmSync(tmp, { recursive: true, force: true });
+    if (!fs.existsSync(final)) throw e;
+  }
+  return final;
+}
+
+function putFile(area: Area, data: Buffer, executable: boolean): { path: string; hash: string } {
+  const hash = `${sha256(data)}-${executable ? 'x' : 'r'}`;
+  const path = putOnce(area, hash, (tmp) => {
+    fs.writeFileSync(tmp, data, { mode: executable ? 0o555 : 0o444, flag: 'wx' });
+    fs.chmodSync(tmp, executable ? 0o555 : 0o444);
+  });
+  return { path, hash };
+}
+
+/**
+ * Files under a source directory (links followed, as Home Manager does), relative, sorted. A
+ * link back to a directory already on the way is an error, not an endless walk.
+ */
+function walk(
+  dir: string,
+  rel = '',
+  seen = new Set<string>(),
+): { files: string[]; dirs: string[] } {
+  const here = fs.statSync(`${dir}/${rel}`);
+  const id = `${here.dev}:${here.ino}`;
+  if (seen.has(id)) throw new Error(`${dir}/${rel} links back to a directory above it`);
+  const files: string[] = [];
+  const dirs: string[] = [];
+  for (const name of fs.readdirSync(`${dir}/${rel}`).sort()) {
+    const r = rel === '' ? name : `${rel}/${name}`;
+    if (fs.statSync(`${dir}/${r}`).isDirectory()) {
+      dirs.push(r);
+      const inner = walk(dir, r, new Set([...seen, id]));
+      files.push(...inner.files);
+      dirs.push(...inner.dirs);
+    } else files.push(r);
+  }
+  return { files, dirs };
+}
+
+const isExecutable = (path: string) => (fs.statSync(path).mode & 0o111) !== 0;
+
+/** A whole source directory as one read-only copy, named by a digest of its tree. */
+function putDirectory(area: Area, src: string, executable: boolean | undefined) {
+  const { files, dirs } = walk(src);
+  const entries = files.map((f) => {
+    const data = fs.readFileSync(`${src}/${f}`);
+    const x = executable ?? isExecutable(`${src}/${f}`);
+    return { f, data, x };
+  });
+  const listing = [
+    ...dirs.map((d) => `d ${d}`),
+    ...entries.map((e) => `f ${e.f} ${e.x ? 'x' : 'r'} ${sha256(e.data)}`),
+  ];
+  const hash = `${sha256(listing.join('\n'))}-d`;
+  const path = putOnce(area, hash, (tmp) => {
+    fs.mkdirSync(tmp, { mode: 0o755 });
+    for (const d of dirs) fs.mkdirSync(`${tmp}/${d}`, { mode: 0o755 });
+    for (const e of entries) {
+      fs.writeFileSync(`${tmp}/${e.f}`, e.data, { flag: 'wx' });
+      fs.chmodSync(`${tmp}/${e.f}`, e.x ? 0o555 : 0o444);
+    }
+  });
+  return { path, hash };
+}
+
+function linksOf(area: Area, f: HomeFile): { links: DesiredLink[]; directories: string[] } {
+  const base = {
+    force: f.force,
+    declared: f.target,
+    ...(f.onChange !== undefined ? { onChange: f.onChange } : {}),
+  };
+  if (f.content.kind === 'text') {
+    const blob = putFile(area, Buffer.from(f.content.text), f.executable ?? false);
+    return {
+      links: [{ ...base, target: f.target, to: blob.path, kind: 'file', hash: blob.hash }],
+      directories: [],
+    };
+  }
+  const src = f.content.path;
+  if (!fs.statSync(src).isDirectory()) {
+    const blob = putFile(area, fs.readFileSync(src), f.executable ?? isExecutable(src));
+    return {
+      links: [{ ...base, target: f.target, to: blob.path, kind: 'file', hash: blob.hash }],
+      directories: [],
+    };
+  }
+  if (!f.recursive) {
+    const blob = putDirectory(area, src, f.executable);
+    return {
+      links: [{ ...base, target: f.target, to: blob.path, kind: 'directory', hash: blob.hash }],
+      directories: [],
+    };
+  }
+  const { files, dirs } = walk(src);
+  const links = files.map((rel): DesiredLink => {
+    const blob = putFile(
+      area,
+      fs.readFileSync(`${src}/${rel}`),
+      f.executable ?? isExecutable(`${src}/${rel}`),
+    );
+    return { ...base, target: `${f.target}/${rel}`, to: blob.path, kind: 'file', hash: blob.hash };
+  });
+  return { links, directories: [f.target, ...dirs.map((d) => `${f.target}/${d}`)] };
+}
+
+/** The links a user's own persistence entries get when there is no root to bind them. */
+export function persistLinks(entries: readonly PersistEntry[]): DesiredLink[] {
+  return entries.map((e) => ({
+    target: e.target,
+    to: e.store,
+    kind: 'persist',
+    hash: e.store,
+    force: false,
+    declared: e.target,
+    ...(e.kind === 'directory' ? { storeDirectory: true } : {}),
+  }));
+}
+
+/**
+ * Build what a generation links: the content of every declared file in the store, plus the
+ * given persistence links (a dry run writes nothing). Sources that cannot be read are
+ * collected, not thrown one by one.
+ */
+export function buildDesired(
+  set: HomeFileSet,
+  extra: readonly DesiredLink[],
+  write: boolean,
+): { desired: DesiredHome; problems: ContentProblem[] } {
+  const area = { path: filesArea(set.state.path), write };
+  if (write) fs.mkdirSync(area.path, { recursive: true, mode: 0o700 });
+  const links: DesiredLink[] = [];
+  const directories: string[] = [];
+  const problems: ContentProblem[] = [];
+  for (const f of set.files) {
+    try {
+      const got = linksOf(area, f);
+      links.push(...got.links);
+      directories.push(...got.directories);
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      const path = f.content.kind === 'source' ? f.content.path : f.target;
+      problems.push({
+        target: f.target,
+        option: f.source.option,
+        message: `cannot read ${err.path ?? path}: ${err.code ?? err.message}`,
+      });
+    }
+  }
+  links.push(...extra);
+  return { desired: { home: set.user.path, links, directories }, problems };
+}

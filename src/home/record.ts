@@ -1,0 +1,96 @@
+// Home-file generations, kept in the user's home store (`<state>/generations/NNNNNN.json`),
+// not in the home: a home on tmpfs loses everything at boot, and the record is what lets the
+// next apply find and remove the links an earlier one made.
+
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import type { HomeHistory } from './plan.js';
+import { HOME_RECORD_VERSION, type HomeGeneration } from './types.js';
+
+const dirOf = (state: string) => `${state}/generations`;
+const fileOf = (state: string, n: number) => `${dirOf(state)}/${String(n).padStart(6, '0')}.json`;
+
+export function listHomeGenerations(state: string): HomeGeneration[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dirOf(state));
+  } catch {
+    return [];
+  }
+  const out: HomeGeneration[] = [];
+  for (const name of names.sort()) {
+    const m = /^(\d{6,})\.json$/.exec(name);
+    if (!m) continue;
+    try {
+      const g = JSON.parse(fs.readFileSync(`${dirOf(state)}/${name}`, 'utf8')) as HomeGeneration;
+      if (g.version === HOME_RECORD_VERSION && g.number === Number(m[1])) out.push(g);
+    } catch {
+      // A record cut short by a crash is not a generation.
+    }
+  }
+  return out.sort((a, b) => a.number - b.number);
+}
+
+/** The last complete generation, and every interrupted one after it. */
+export function historyOf(generations: readonly HomeGeneration[]): HomeHistory {
+  let last = -1;
+  generations.forEach((g, i) => {
+    if (g.state === 'complete') last = i;
+  });
+  const since = generations.slice(Math.max(last, 0));
+  const links = new Map<string, HomeGeneration['links'][number]>();
+  for (const g of since) for (const l of g.links) links.set(`${l.target}\0${l.to}`, l);
+  return {
+    links: [...links.values()],
+    directories: [...new Set(since.flatMap((g) => g.directories))],
+    complete: last >= 0 ? (generations[last]?.links ?? []) : [],
+  };
+}
+
+export function writeHomeGeneration(state: string, g: HomeGeneration): void {
+  fs.mkdirSync(dirOf(state), { recursive: true, mode: 0o700 });
+  const tmp = `${dirOf(state)}/.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const fd = fs.openSync(tmp, 'wx', 0o600);
+  try {
+    fs.writeSync(fd, `${JSON.stringify(g, null, 2)}\n`);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, fileOf(state, g.number));
+}
+
+export interface ExpireOptions {
+  keep?: number;
+  olderThanDays?: number;
+  now: Date;
+}
+
+/**
+ * Delete old generations (never the newest complete one, nor anything after it), then every
+ * stored content no remaining generation links to. Returns the numbers deleted.
+ */
+export function expireHomeGenerations(state: string, options: ExpireOptions): number[] {
+  const all = listHomeGenerations(state);
+  const live = historyOf(all);
+  const newestComplete = [...all].reverse().find((g) => g.state === 'complete')?.number ?? 0;
+  const protectedFrom = newestComplete || (all[0]?.number ?? 0);
+  const candidates = all.filter((g) => g.number < protectedFrom);
+  const doomed = candidates.filter((g, i) => {
+    const byCount = options.keep !== undefined && candidates.length - i >= options.keep;
+    const cutoff = options.now.getTime() - (options.olderThanDays ?? 0) * 86_400_000;
+    const byAge = options.olderThanDays !== undefined && Date.parse(g.appliedAt) < cutoff;
+    return byCount || byAge;
+  });
+  for (const g of doomed) fs.rmSync(fileOf(state, g.number), { force: true });
+  const kept = all.filter((g) => !doomed.includes(g));
+  const used = new Set([...kept.flatMap((g) => g.links), ...live.links].map((l) => l.to));
+  const area = `${state}/files`;
+  for (const name of fs.existsSync(area) ? fs.readdirSync(area) : []) {
+    const path = `${area}/${name}`;
+    if (used.has(path)) continue;
+    fs.chmodSync(path, 0o700); // content is read-only; its directory entries must be writable
+    fs.rmSync(path, { recursive: true, force: true });
+  }
+  return doomed.map((g) => g.number);
+}

@@ -1,0 +1,97 @@
+// Who a `home` command acts for: run by a user, that user's own home; run by root, every user
+// with home files (or the one `--user` names), each through a process running as that user.
+
+import * as fs from 'node:fs';
+import { loadConfig } from '../config/index.js';
+import { HomeError, LockedError, UsageError } from '../errors.js';
+import type { HomeFileSet, Model } from '../model/types.js';
+import { loadBinding } from '../system/binding.js';
+import { homeSetOf } from './select.js';
+
+export type HomeSession =
+  | { mode: 'user'; model: Model; set: HomeFileSet }
+  | { mode: 'root'; model: Model; sets: HomeFileSet[] };
+
+export function openHomeSession(opts: {
+  config: string;
+  root: string;
+  verbose: boolean;
+  user?: string;
+}): HomeSession {
+  if (opts.root !== '/') {
+    throw new UsageError(
+      `home files are applied on the running system only, not under --root ${opts.root}`,
+      'run keepsake home on the booted system',
+    );
+  }
+  const model = loadConfig(opts.config, { root: '/', verbose: opts.verbose });
+  const uid = process.geteuid?.() ?? 0;
+  if (uid === 0) {
+    const sets = (model.homeFiles ?? []).filter(
+      (s) => opts.user === undefined || s.user.user === opts.user,
+    );
+    if (opts.user !== undefined && sets.length === 0)
+      throw new UsageError(
+        `user ${opts.user} declares no home files in ${model.configFile}`,
+        'see users.<name>.files',
+      );
+    return { mode: 'root', model, sets };
+  }
+  const set = homeSetOf(model, uid);
+  if (set === undefined || (opts.user !== undefined && opts.user !== set.user.user)) {
+    throw new UsageError(
+      opts.user !== undefined && set !== undefined
+        ? `you are ${set.user.user}: only root acts on another user's home`
+        : `${model.configFile} declares no home files or persistence for uid ${uid}`,
+      'declare them under users.<your name>.files',
+    );
+  }
+  return { mode: 'user', model, set };
+}
+
+/** The user's home store, which a user may create except in a system store (root makes it). */
+export function readyHomeStore(set: HomeFileSet): void {
+  const { path, from } = set.state;
+  if (fs.existsSync(path)) return;
+  if (from === 'system-store') {
+    throw new HomeError(
+      `${path} does not exist, and only root can create it in ${path.slice(0, path.indexOf('/.keepsake-home'))}`,
+      `run keepsake apply (or keepsake home apply) as root once, or set users.${set.user.user}.homeStore to a directory you own`,
+    );
+  }
+  fs.mkdirSync(path, { recursive: true, mode: 0o700 });
+}
+
+const LOCK_EX = 2;
+const LOCK_NB = 4;
+const LOCK_UN = 8;
+
+/**
+ * Run `fn` as the only home run on this home store (root's at boot and the user's at login,
+ * say): an exclusive lock on `<home store>/lock`, dropped by the kernel if the process dies.
+ * Without the native addon there is no flock, and no lock; a store that does not exist holds
+ * nothing to protect.
+ */
+export function withHomeStoreLock<T>(set: HomeFileSet, fn: () => T): T {
+  const { binding } = loadBinding();
+  if (binding === null || !fs.existsSync(set.state.path)) return fn();
+  const { O_RDWR, O_CREAT, O_NOFOLLOW } = fs.constants;
+  const fd = fs.openSync(`${set.state.path}/lock`, O_RDWR | O_CREAT | O_NOFOLLOW, 0o600);
+  try {
+    try {
+      binding.flock(fd, LOCK_EX | LOCK_NB);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EWOULDBLOCK' || code === 'EAGAIN')
+        throw new LockedError(set.state.path, `another keepsake home run for ${set.user.user}`);
+      throw e;
+    }
+    try {
+      return fn();
+    } finally {
+      binding.flock(fd, LOCK_UN);
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
