@@ -34,7 +34,7 @@ const KEEPSAKE = '/usr/local/bin/keepsake';
 const CONFIG_IN_STORE = 'keepsake.yaml';
 const CONFIG = `/persist/${CONFIG_IN_STORE}`;
 /** Store content that is not persisted data. */
-const NOT_DATA = [CONFIG_IN_STORE, '.keepsake'];
+const NOT_DATA = [CONFIG_IN_STORE, '.keepsake', '.keepsake-home'];
 
 // target → path in the store
 const dirs = {
@@ -383,6 +383,17 @@ const homeConfig = `persistence:
         directories: [Documents, { directory: .ssh, mode: "0700" }]
         files: [.bash_history]
 `;
+/** Service mode also links declared home files, from generations kept in the store. */
+const homeFilesConfig = `${homeConfig}users:
+  jane:
+    files:
+      .gitconfig: { text: "[user]\\n  name = Jane\\n" }
+      bin/hello: { text: "#!/bin/sh\\necho hello\\n", executable: true }
+`;
+const homeFiles = {
+  '/home/jane/.gitconfig': '[user]\n  name = Jane\n',
+  '/home/jane/bin/hello': '#!/bin/sh\necho hello\n',
+};
 const homeWrites: Record<string, string> = {
   '/home/jane/Documents/report.txt': 'report\n',
   '/home/jane/.ssh/known_hosts': 'host key\n',
@@ -406,7 +417,10 @@ for (const mode of [serviceMode, compiledMode]) {
       if (problem)
         throw new Error(`CI=true and booting a container is impossible here: ${problem}`);
       bed = new TestBed();
-      fs.writeFileSync(path.join(bed.store, CONFIG_IN_STORE), homeConfig);
+      fs.writeFileSync(
+        path.join(bed.store, CONFIG_IN_STORE),
+        mode.records ? homeFilesConfig : homeConfig,
+      );
     });
     after(() => bed?.cleanup());
 
@@ -442,10 +456,37 @@ for (const mode of [serviceMode, compiledMode]) {
       assertCleanShutdown(b, mode, targets);
     });
 
-    test('second boot: what was written into the persisted home entries is back, the rest is gone', async () => {
-      const b = await bootWith({ inspect: [...Object.keys(homeWrites), ...homeUndeclared] });
+    test('second boot: the persisted home entries are back, the rest is gone, declared home files are linked again (service mode)', async () => {
+      const b = await bootWith({
+        inspect: [...Object.keys(homeWrites), ...homeUndeclared, ...Object.keys(homeFiles)],
+        run: {
+          gitconfig: ['cat', '/home/jane/.gitconfig'],
+          hello: [
+            'setpriv',
+            '--reuid=1000',
+            '--regid=1000',
+            '--clear-groups',
+            '/home/jane/bin/hello',
+          ],
+        },
+      });
       const up = bootedAndProbed(b);
       assertUnitUp(b, mode);
+      if (mode.records)
+        for (const [target, content] of Object.entries(homeFiles)) {
+          // Linked again into the wiped home, by the user's own process, from the store.
+          const seen = up.paths[target];
+          assert.equal(seen?.type, 'symlink', `${target} is not linked\n${b.describe()}`);
+          assert.match(seen?.link ?? '', /^\/persist\/\.keepsake-home\/jane\//, b.describe());
+          assert.equal(seen?.uid, 1000, `${target} is not the user's`);
+          if (target.endsWith('.gitconfig')) assert.equal(up.runs.gitconfig?.stdout, content);
+          else
+            assert.equal(
+              up.runs.hello?.stdout,
+              'hello\n',
+              `the executable file does not run as its user: ${up.runs.hello?.stderr}`,
+            );
+        }
       for (const t of targets) assertBound(b, up, t, t.slice(1));
       for (const [target, content] of Object.entries(homeWrites))
         assertContent(b, up, target, content);
