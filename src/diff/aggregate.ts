@@ -1,0 +1,124 @@
+// Rolls the walk's stream of entries up by directory, keeping nodes only down to the depth
+// asked for: memory follows the size of the report, not of the tree. A directory holding
+// nothing declared or mounted is whole and is reported as one unit, its children dropped.
+// Pure: the walk calls enter, entry and leave in depth-first order.
+
+import type { DiffNode, NodeKind } from './types.js';
+
+export interface NodeName {
+  path: string;
+  pathBase64?: string;
+}
+
+interface Frame {
+  node: DiffNode;
+  depth: number;
+  ignored: boolean;
+}
+
+export interface EntryFacts {
+  kind: Exclude<NodeKind, 'directory'>;
+  size: number;
+  mtimeMs: number;
+  /** The ignore rule's origin, when one matched (walked only with `--all`). */
+  ignored?: string;
+}
+
+function emptyNode(name: NodeName, kind: NodeKind): DiffNode {
+  const node: DiffNode = {
+    path: name.path,
+    kind,
+    files: 0,
+    directories: 0,
+    bytes: 0,
+    changed: 0,
+    newestMs: 0,
+    whole: true,
+  };
+  if (name.pathBase64 !== undefined) node.pathBase64 = name.pathBase64;
+  return node;
+}
+
+export class Aggregator {
+  private readonly stack: Frame[] = [];
+  /** What ignored rules covered (with `--all`). */
+  readonly ignored = { files: 0, bytes: 0 };
+
+  constructor(private readonly opts: { depth: number; bootMs: number }) {}
+
+  /** Whether the entries of the current directory are kept as nodes of their own. */
+  keepsEntries(): boolean {
+    const top = this.stack[this.stack.length - 1];
+    return top !== undefined && top.depth < this.opts.depth;
+  }
+
+  enter(name: NodeName, ignored?: string): void {
+    const node = emptyNode(name, 'directory');
+    if (ignored !== undefined) node.ignored = ignored;
+    const parent = this.stack[this.stack.length - 1];
+    this.stack.push({
+      node,
+      depth: parent === undefined ? 0 : parent.depth + 1,
+      ignored: ignored !== undefined || parent?.ignored === true,
+    });
+  }
+
+  /** A non-directory in the current directory; `name` only when `keepsEntries()`. */
+  entry(facts: EntryFacts, name?: NodeName): void {
+    const top = this.top();
+    const changed = facts.mtimeMs > this.opts.bootMs ? 1 : 0;
+    top.node.files++;
+    top.node.bytes += facts.size;
+    top.node.changed += changed;
+    if (facts.mtimeMs > top.node.newestMs) top.node.newestMs = facts.mtimeMs;
+    if (top.ignored || facts.ignored !== undefined) {
+      this.ignored.files++;
+      this.ignored.bytes += facts.size;
+    }
+    if (name === undefined) return;
+    const node = emptyNode(name, facts.kind);
+    node.files = 1;
+    node.bytes = facts.size;
+    node.changed = changed;
+    node.newestMs = facts.mtimeMs;
+    if (facts.ignored !== undefined) node.ignored = facts.ignored;
+    (top.node.children ??= []).push(node);
+  }
+
+  /** Something declared, mounted or unreadable is inside the current directory. */
+  blocked(): void {
+    this.top().node.whole = false;
+  }
+
+  unreadable(reason: string): void {
+    const node = this.top().node;
+    node.unreadable = reason;
+    node.whole = false;
+  }
+
+  /** Closes the current directory, adds it to its parent and returns it. */
+  leave(): DiffNode {
+    const frame = this.stack.pop();
+    if (frame === undefined) throw new Error('leave without enter');
+    const { node } = frame;
+    if (node.whole && frame.depth > 0) delete node.children;
+    const parent = this.stack[this.stack.length - 1];
+    if (parent !== undefined) {
+      const p = parent.node;
+      p.directories += node.directories + 1;
+      p.files += node.files;
+      p.bytes += node.bytes;
+      p.changed += node.changed;
+      if (node.newestMs > p.newestMs) p.newestMs = node.newestMs;
+      if (!node.whole) p.whole = false;
+      if (parent.depth < this.opts.depth) (p.children ??= []).push(node);
+    }
+    return node;
+  }
+
+  private top(): Frame {
+    const top = this.stack[this.stack.length - 1];
+    if (top === undefined) throw new Error('entry outside a directory');
+    return top;
+  }
+}
