@@ -266,10 +266,11 @@ static uint8_t kind_of_mode(mode_t m) {
   return S_ISREG(m) ? KIND_FILE : S_ISDIR(m) ? KIND_DIR : S_ISLNK(m) ? KIND_SYMLINK : KIND_OTHER;
 }
 
-// listDir(path: string | Buffer): ArrayBuffer of 8-byte aligned records, one per entry but
-// `.` and `..`: f64 size, f64 mtime (ms), u8 kind, u8 flags (1: the name is not UTF-8),
-// u16 name length, the name's bytes. Directories are not stat'ed (size and mtime 0); an entry
-// that cannot be stat'ed has kind 5 and its errno as size. Links are never followed.
+// listDir(path: string | Buffer): ArrayBuffer holding a u32 count (padded to 8 bytes), then
+// one 24-byte record per entry but `.` and `..` (f64 size, f64 mtime in ms, u8 kind, u8 flags
+// (1: the name is not UTF-8), u16 name length, u32 offset of the name), then the names' bytes.
+// Directories are not stat'ed (size and mtime 0); an entry that cannot be stat'ed has kind 5
+// and its errno as size. Links are never followed.
 static napi_value js_list_dir(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -311,7 +312,8 @@ static napi_value js_list_dir(napi_env env, napi_callback_info info) {
     free(path);
     return NULL;
   }
-  struct bytes out = {NULL, 0, 0};
+  struct bytes out = {NULL, 0, 0}, names = {NULL, 0, 0};
+  uint32_t count = 0;
   int failed = 0, read_errno = 0;
   for (;;) {
     errno = 0;
@@ -323,8 +325,7 @@ static napi_value js_list_dir(napi_env env, napi_callback_info info) {
     const char *name = d->d_name;
     if (name[0] == '.' && (name[1] == 0 || (name[1] == '.' && name[2] == 0))) continue;
     size_t nlen = strlen(name);
-    size_t rec = (20 + nlen + 7) & ~(size_t)7;
-    if (!reserve(&out, rec)) {
+    if (!reserve(&out, 24) || !reserve(&names, nlen)) {
       failed = 1;
       break;
     }
@@ -346,15 +347,18 @@ static napi_value js_list_dir(napi_env env, napi_callback_info info) {
       }
     }
     uint8_t *p = out.data + out.len;
+    uint16_t n16 = (uint16_t)nlen;
+    uint32_t offset = (uint32_t)names.len;
     memcpy(p, &size, 8);
     memcpy(p + 8, &mtime, 8);
     p[16] = kind;
     p[17] = valid_utf8((const unsigned char *)name, nlen) ? 0 : 1;
-    uint16_t n16 = (uint16_t)nlen;
     memcpy(p + 18, &n16, 2);
-    memcpy(p + 20, name, nlen);
-    memset(p + 20 + nlen, 0, rec - 20 - nlen);
-    out.len += rec;
+    memcpy(p + 20, &offset, 4);
+    out.len += 24;
+    memcpy(names.data + names.len, name, nlen);
+    names.len += nlen;
+    count++;
   }
   closedir(dir);
   napi_value result = NULL;
@@ -364,13 +368,18 @@ static napi_value js_list_dir(napi_env env, napi_callback_info info) {
     throw_errno(env, read_errno, "readdir", NULL, path, -1);
   } else {
     void *data = NULL;
-    if (napi_create_arraybuffer(env, out.len, &data, &result) == napi_ok) {
-      if (out.len) memcpy(data, out.data, out.len);
+    if (napi_create_arraybuffer(env, 8 + out.len + names.len, &data, &result) == napi_ok) {
+      uint8_t *p = data;
+      memset(p, 0, 8);
+      memcpy(p, &count, 4);
+      if (out.len) memcpy(p + 8, out.data, out.len);
+      if (names.len) memcpy(p + 8 + out.len, names.data, names.len);
     } else {
       result = NULL;
     }
   }
   free(out.data);
+  free(names.data);
   free(path);
   return result;
 }

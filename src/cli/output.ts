@@ -22,6 +22,8 @@ export interface Output {
   /** One JSON value on its own line (JSON mode). */
   value(v: unknown): void;
   error(text: string): void;
+  /** A transient status line on stderr (a terminal only); undefined clears it. */
+  progress(text: string | undefined): void;
   paint(style: Style, text: string): string;
   warnings(ds: Diagnostic[]): void;
   failure(e: unknown): void;
@@ -41,6 +43,11 @@ export function createOutput(opts: { json: boolean; color?: boolean }): Output {
     line: (text = '') => process.stdout.write(`${text}\n`),
     value: (v) => process.stdout.write(`${JSON.stringify(v)}\n`),
     error: (text) => process.stderr.write(`${text}\n`),
+    progress(text) {
+      if (!process.stderr.isTTY || out.json) return;
+      const width = Math.max(20, (process.stderr.columns ?? 80) - 1);
+      process.stderr.write(`\r\x1b[K${text === undefined ? '' : text.slice(0, width)}`);
+    },
     paint,
     warnings(ds) {
       for (const d of ds) out.error(paint('yellow', formatDiagnostic(d)));

@@ -39,6 +39,11 @@ function emptyNode(name: NodeName, kind: NodeKind): DiffNode {
   return node;
 }
 
+function addChild(parent: DiffNode, child: DiffNode): void {
+  if (parent.children === undefined) parent.children = [child];
+  else parent.children.push(child);
+}
+
 export class Aggregator {
   private readonly stack: Frame[] = [];
   /** What ignored rules covered (with `--all`). */
@@ -82,7 +87,7 @@ export class Aggregator {
     node.changed = changed;
     node.newestMs = facts.mtimeMs;
     if (facts.ignored !== undefined) node.ignored = facts.ignored;
-    (top.node.children ??= []).push(node);
+    addChild(top.node, node);
   }
 
   /** Something declared, mounted or unreadable is inside the current directory. */
@@ -111,7 +116,7 @@ export class Aggregator {
       p.changed += node.changed;
       if (node.newestMs > p.newestMs) p.newestMs = node.newestMs;
       if (!node.whole) p.whole = false;
-      if (parent.depth < this.opts.depth) (p.children ??= []).push(node);
+      if (parent.depth < this.opts.depth) addChild(p, node);
     }
     return node;
   }

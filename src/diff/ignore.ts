@@ -3,6 +3,7 @@
 // base (`/`, or a user's home). As in gitignore, the last pattern that matches decides, and
 // nothing inside an ignored directory is looked at again. Pure.
 
+import { UsageError } from '../errors.js';
 import type { IgnorePattern } from '../model/types.js';
 import { isWithin } from '../plan/paths.js';
 import { compileGlob, type Glob, globMatches, globReachesInto } from './glob.js';
@@ -81,4 +82,29 @@ export function ignoredBy(
     if (globMatches(r.glob, relativeTo(r.base, path), isDirectory)) last = r;
   }
   return last === undefined || last.glob.negate ? undefined : last;
+}
+
+/**
+ * The pattern `keepsake ignore` writes for what was typed: as typed, except that an absolute
+ * path inside `home` (for a user's list) becomes anchored at the home.
+ */
+export function ignorePatternFor(typed: string, home: string | undefined): string {
+  const pattern = typed.trim();
+  if (pattern === '') throw new UsageError('keepsake ignore needs a path or a pattern');
+  if (home !== undefined && pattern.startsWith('/')) {
+    if (!isWithin(pattern.replace(/\/+$/, ''), home) || pattern.replace(/\/+$/, '') === home) {
+      throw new UsageError(
+        `${pattern} is not inside the home ${home}`,
+        'give a path inside the home, or one relative to it (e.g. .local/share/Trash/)',
+      );
+    }
+    return pattern.slice(home.length);
+  }
+  if (!compileGlob(pattern).ok) {
+    throw new UsageError(
+      `${JSON.stringify(typed)} is not a usable pattern`,
+      'e.g. /var/lib/foo/cache/ or *.pid',
+    );
+  }
+  return pattern;
 }

@@ -29,42 +29,41 @@ export interface Listing {
 
 export type ReadDirectory = (path: WalkPath) => Listing;
 
+/** The addon's layout (see listDir in native/keepsake_mount.c): fixed records, then names. */
 class NativeListing implements Listing {
   readonly length: number;
   private readonly f64: Float64Array;
   private readonly u8: Uint8Array;
-  private readonly offsets: Uint32Array;
+  private readonly u32: Uint32Array;
+  private readonly names: number;
 
   constructor(private readonly buffer: ArrayBuffer) {
-    this.f64 = new Float64Array(buffer);
+    this.u32 = new Uint32Array(buffer, 0, buffer.byteLength >> 2);
+    this.f64 = new Float64Array(buffer, 0, buffer.byteLength >> 3);
     this.u8 = new Uint8Array(buffer);
-    const offsets: number[] = [];
-    for (let o = 0; o < buffer.byteLength; o += (20 + this.nameLength(o) + 7) & ~7) offsets.push(o);
-    this.offsets = Uint32Array.from(offsets);
-    this.length = offsets.length;
+    this.length = this.u32[0]!;
+    this.names = 8 + 24 * this.length;
   }
 
-  private nameLength(o: number): number {
-    return this.u8[o + 18]! | (this.u8[o + 19]! << 8);
-  }
   kind(i: number): number {
-    return this.u8[this.offsets[i]! + 16]!;
+    return this.u8[8 + 24 * i + 16]!;
   }
   size(i: number): number {
-    return this.f64[this.offsets[i]! >> 3]!;
+    return this.f64[1 + 3 * i]!;
   }
   mtimeMs(i: number): number {
-    return this.f64[(this.offsets[i]! >> 3) + 1]!;
+    return this.f64[2 + 3 * i]!;
   }
   private bytes(i: number): Buffer {
-    const o = this.offsets[i]!;
-    return Buffer.from(this.buffer, o + 20, this.nameLength(o));
+    const r = 8 + 24 * i;
+    const length = this.u8[r + 18]! | (this.u8[r + 19]! << 8);
+    return Buffer.from(this.buffer, this.names + this.u32[(r + 20) >> 2]!, length);
   }
   name(i: number): string {
     return this.bytes(i).toString('utf8');
   }
   nameBytes(i: number): Buffer | undefined {
-    return this.u8[this.offsets[i]! + 17] === 1 ? Buffer.from(this.bytes(i)) : undefined;
+    return this.u8[8 + 24 * i + 17] === 1 ? Buffer.from(this.bytes(i)) : undefined;
   }
 }
 

@@ -22,7 +22,9 @@ import { displayBytes } from './names.js';
 import type { DiffNode, NodeKind, ScanError, SkippedMount } from './types.js';
 
 /** Why a path is not entered. Mounts of other file systems are reported as skipped. */
-export type PruneReason = { why: 'declared' | 'store' | 'pseudo' } | { why: 'mount'; fsType: string };
+export type PruneReason =
+  | { why: 'declared' | 'store' | 'pseudo' }
+  | { why: 'mount'; fsType: string };
 
 export interface Pruning {
   /** Host paths (under `--root`) that are not entered. */
