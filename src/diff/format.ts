@@ -42,7 +42,7 @@ function addCommand(node: DiffNode, view: ViewOptions): string | undefined {
   if (!node.whole || node.ignored !== undefined || node.unreadable !== undefined) return undefined;
   if (node.kind !== 'directory' && node.kind !== 'file') return undefined;
   const shown = shownPath(node);
-  const path = shellQuote(shown, shown !== node.path);
+  const path = shellQuote(shown, node.pathBase64 !== undefined || shown !== node.path);
   const home = view.homes.find((h) => isWithin(node.path, h.path) && node.path !== h.path);
   return `keepsake add ${path}${home ? ` --user ${home.user}` : ''}`;
 }

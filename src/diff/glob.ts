@@ -50,7 +50,7 @@ function classAt(p: string, i: number): { source: string; end: number } | undefi
 }
 
 function escapeChar(c: string): string {
-  return /[.+^${}()|\\\]]/.test(c) ? `\\${c}` : c;
+  return /[.*+?^${}()|[\]\\]/.test(c) ? `\\${c}` : c;
 }
 
 function translate(p: string): string {
