@@ -51,10 +51,14 @@ export class Aggregator {
 
   constructor(private readonly opts: { depth: number; bootMs: number }) {}
 
-  /** Whether the entries of the current directory are kept as nodes of their own. */
-  keepsEntries(): boolean {
-    const top = this.stack[this.stack.length - 1];
-    return top !== undefined && top.depth < this.opts.depth;
+  /**
+   * Whether the files of the current directory get nodes of their own: only above the depth
+   * asked for, and only in a directory that is not reported whole (a scanned path always).
+   * Asked once the directory's entries have all been counted.
+   */
+  keepsFileNodes(): boolean {
+    const top = this.top();
+    return top.depth < this.opts.depth && (top.depth === 0 || !top.node.whole);
   }
 
   enter(name: NodeName, ignored?: string): void {
@@ -68,26 +72,28 @@ export class Aggregator {
     });
   }
 
-  /** A non-directory in the current directory; `name` only when `keepsEntries()`. */
-  entry(facts: EntryFacts, name?: NodeName): void {
+  /** Counts a non-directory of the current directory. */
+  entry(facts: EntryFacts): void {
     const top = this.top();
-    const changed = facts.mtimeMs > this.opts.bootMs ? 1 : 0;
     top.node.files++;
     top.node.bytes += facts.size;
-    top.node.changed += changed;
+    if (facts.mtimeMs > this.opts.bootMs) top.node.changed++;
     if (facts.mtimeMs > top.node.newestMs) top.node.newestMs = facts.mtimeMs;
     if (top.ignored || facts.ignored !== undefined) {
       this.ignored.files++;
       this.ignored.bytes += facts.size;
     }
-    if (name === undefined) return;
+  }
+
+  /** A node of its own for a non-directory of the current directory, counted already. */
+  fileNode(facts: EntryFacts, name: NodeName): void {
     const node = emptyNode(name, facts.kind);
     node.files = 1;
     node.bytes = facts.size;
-    node.changed = changed;
+    node.changed = facts.mtimeMs > this.opts.bootMs ? 1 : 0;
     node.newestMs = facts.mtimeMs;
     if (facts.ignored !== undefined) node.ignored = facts.ignored;
-    addChild(top.node, node);
+    addChild(this.top().node, node);
   }
 
   /** Something declared, mounted or unreadable is inside the current directory. */

@@ -6,7 +6,7 @@
 
 import { getSystemErrorName } from 'node:util';
 import { describeErrno } from '../system/safe-fs.js';
-import type { Aggregator, NodeName } from './aggregate.js';
+import type { Aggregator, EntryFacts, NodeName } from './aggregate.js';
 import { type IgnoreRule, ignoredBy, rulesInside } from './ignore.js';
 import {
   childOf,
@@ -111,59 +111,88 @@ export class Walk {
     return agg.leave();
   }
 
+  /**
+   * Whether an entry is counted: undefined when it is pruned or (without `--all`) ignored,
+   * else the origin of the rule that ignores it, or '' for none. `first` records what the
+   * first pass over a directory finds (skipped mounts, and that the directory is not whole).
+   */
+  private admit(
+    child: WalkPath,
+    isDirectory: boolean,
+    lookups: boolean,
+    rules: readonly IgnoreRule[],
+    first: boolean,
+  ): string | undefined {
+    const { agg, opts, result } = this;
+    if (lookups) {
+      const pruned = opts.pruning.paths.get(child as string);
+      if (pruned !== undefined) {
+        if (first) agg.blocked();
+        if (first && pruned.why === 'mount') {
+          result.skipped.push({ path: this.systemPath(child).path, fsType: pruned.fsType });
+        }
+        return undefined;
+      }
+    }
+    if (rules.length === 0) return '';
+    const rule = ignoredBy(rules, this.systemPath(child).path, isDirectory);
+    if (rule === undefined) return '';
+    return opts.showIgnored ? rule.origin : undefined;
+  }
+
+  private facts(listing: Listing, i: number, ignored: string): EntryFacts {
+    const facts: EntryFacts = {
+      kind: KINDS[listing.kind(i)] ?? 'other',
+      size: listing.size(i),
+      mtimeMs: listing.mtimeMs(i),
+    };
+    if (ignored !== '') facts.ignored = ignored;
+    return facts;
+  }
+
+  /**
+   * Counts every entry (names are decoded only where a lookup or a rule needs them), walks
+   * the subdirectories, then, if the directory turns out to hold something declared (it is
+   * not whole) and is shallow enough, goes over the listing again for its files' own nodes.
+   */
   private entries(host: WalkPath, listing: Listing, rules: readonly IgnoreRule[]): void {
     const { agg, opts, result } = this;
     const lookups = typeof host === 'string' && opts.pruning.ancestors.has(host);
-    const keep = agg.keepsEntries();
+    const named = lookups || rules.length > 0;
     result.entries += listing.length;
     if (++this.directories % 256 === 0 && opts.onProgress !== undefined) {
       opts.onProgress(result.entries, this.systemPath(host).path);
     }
     for (let i = 0; i < listing.length; i++) {
       const kind = listing.kind(i);
-      const named =
-        lookups || keep || rules.length > 0 || kind === KIND_DIRECTORY || kind === KIND_ERROR;
+      const isDirectory = kind === KIND_DIRECTORY;
       let child: WalkPath = '';
-      if (named) child = childOf(host, listing.name(i), listing.nameBytes(i));
-      if (lookups) {
-        const pruned = opts.pruning.paths.get(child as string);
-        if (pruned !== undefined) {
-          agg.blocked();
-          if (pruned.why === 'mount') {
-            result.skipped.push({ path: this.systemPath(child).path, fsType: pruned.fsType });
-          }
-          continue;
-        }
+      if (named || isDirectory || kind === KIND_ERROR) {
+        child = childOf(host, listing.name(i), listing.nameBytes(i));
       }
-      let ignored: string | undefined;
-      if (rules.length > 0) {
-        const sys = this.systemPath(child);
-        const rule = ignoredBy(rules, sys.path, kind === KIND_DIRECTORY);
-        if (rule !== undefined) {
-          if (!opts.showIgnored) continue;
-          ignored = rule.origin;
-        }
-      }
-      if (kind === KIND_DIRECTORY) {
+      const ignored = named ? this.admit(child, isDirectory, lookups, rules, true) : '';
+      if (ignored === undefined) continue;
+      if (isDirectory) {
         const inner = rules.length > 0 ? rulesInside(rules, this.systemPath(child).path) : rules;
-        this.directory(child, inner, ignored);
-        continue;
-      }
-      if (kind === KIND_ERROR) {
+        this.directory(child, inner, ignored === '' ? undefined : ignored);
+      } else if (kind === KIND_ERROR) {
         const code = getSystemErrorName(-listing.size(i));
         if (code === 'ENOENT') continue; // gone since the directory was read
         const reason = `cannot be examined: ${describeErrno(code)} (${code})`;
         result.errors.push({ path: this.systemPath(child).path, reason });
         agg.blocked();
-        continue;
+      } else {
+        agg.entry(this.facts(listing, i, ignored));
       }
-      const facts = {
-        kind: KINDS[kind] ?? 'other',
-        size: listing.size(i),
-        mtimeMs: listing.mtimeMs(i),
-        ...(ignored === undefined ? {} : { ignored }),
-      };
-      agg.entry(facts, keep ? this.systemPath(child) : undefined);
+    }
+    if (!agg.keepsFileNodes()) return;
+    for (let i = 0; i < listing.length; i++) {
+      const kind = listing.kind(i);
+      if (kind === KIND_DIRECTORY || kind === KIND_ERROR) continue;
+      const child = childOf(host, listing.name(i), listing.nameBytes(i));
+      const ignored = this.admit(child, false, lookups, rules, false);
+      if (ignored !== undefined)
+        agg.fileNode(this.facts(listing, i, ignored), this.systemPath(child));
     }
   }
 }

@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { Aggregator } from '../../src/diff/aggregate.js';
+import { Aggregator, type EntryFacts } from '../../src/diff/aggregate.js';
 import {
   formatLines,
   formatTree,
@@ -17,44 +17,70 @@ const BOOT = Date.parse('2026-12-06T08:00:00Z');
 const OLD = BOOT - 86_400_000;
 const NEW = BOOT + 60_000;
 
-const file = (size: number, mtimeMs = OLD) => ({ kind: 'file' as const, size, mtimeMs });
+const file = (size: number, mtimeMs = OLD): EntryFacts => ({ kind: 'file', size, mtimeMs });
+
+/** One directory as the walker goes over it: count the files, walk the subdirectories, then
+ * give the files nodes of their own if the directory turned out not to be whole. */
+function dir(
+  agg: Aggregator,
+  path: string,
+  files: Array<[string, EntryFacts]>,
+  opts: { blocked?: boolean; ignored?: string; inner?: () => void } = {},
+): DiffNode {
+  agg.enter({ path }, opts.ignored);
+  for (const [, f] of files) agg.entry(f);
+  if (opts.blocked) agg.blocked();
+  opts.inner?.();
+  if (agg.keepsFileNodes())
+    for (const [name, f] of files) agg.fileNode(f, { path: `${path === '/' ? '' : path}/${name}` });
+  return agg.leave();
+}
 
 /**
  * /            (scanned)
  *   etc/         holds a declared file: not whole
  *     foo.conf   100 B, new
  *     bar.conf   50 B
- *   opt/app/     whole: 3 files (1000 B), a subdirectory with 2 more (24 B), one new
+ *   opt/app/     whole: 3 entries (1000 B), a subdirectory with 2 more (24 B), one new
  *   srv/a b/     whole, a name with a space
  *   big.img      5000 B at the top
  */
 function replay(depth: number): { root: DiffNode; agg: Aggregator } {
   const agg = new Aggregator({ depth, bootMs: BOOT });
-  const name = (path: string) => (agg.keepsEntries() ? { path } : undefined);
-  agg.enter({ path: '/' });
-  agg.enter({ path: '/etc' });
-  agg.entry(file(100, NEW), name('/etc/foo.conf'));
-  agg.blocked(); // /etc/machine-id is declared
-  agg.entry(file(50), name('/etc/bar.conf'));
-  agg.leave();
-  agg.enter({ path: '/opt' });
-  agg.enter({ path: '/opt/app' });
-  agg.entry(file(400), name('/opt/app/a'));
-  agg.entry(file(500, NEW), name('/opt/app/b'));
-  agg.entry({ kind: 'symlink', size: 100, mtimeMs: OLD }, name('/opt/app/c'));
-  agg.enter({ path: '/opt/app/lib' });
-  agg.entry(file(12), name('/opt/app/lib/x'));
-  agg.entry(file(12), name('/opt/app/lib/y'));
-  agg.leave();
-  agg.leave();
-  agg.leave();
-  agg.enter({ path: '/srv' });
-  agg.enter({ path: '/srv/a b' });
-  agg.entry(file(7), name('/srv/a b/n'));
-  agg.leave();
-  agg.leave();
-  agg.entry(file(5000), name('/big.img'));
-  return { root: agg.leave(), agg };
+  const root = dir(agg, '/', [['big.img', file(5000)]], {
+    inner: () => {
+      dir(
+        agg,
+        '/etc',
+        [
+          ['foo.conf', file(100, NEW)],
+          ['bar.conf', file(50)],
+        ],
+        { blocked: true },
+      );
+      dir(agg, '/opt', [], {
+        inner: () =>
+          dir(
+            agg,
+            '/opt/app',
+            [
+              ['a', file(400)],
+              ['b', file(500, NEW)],
+              ['c', { kind: 'symlink', size: 100, mtimeMs: OLD }],
+            ],
+            {
+              inner: () =>
+                dir(agg, '/opt/app/lib', [
+                  ['x', file(12)],
+                  ['y', file(12)],
+                ]),
+            },
+          ),
+      });
+      dir(agg, '/srv', [], { inner: () => dir(agg, '/srv/a b', [['n', file(7)]]) });
+    },
+  });
+  return { root, agg };
 }
 
 const reportOf = (root: DiffNode, over: Partial<DiffReport> = {}): DiffReport => ({
@@ -130,16 +156,21 @@ describe('roll-up', () => {
 
   test('ignored entries and what is inside ignored directories are counted apart', () => {
     const agg = new Aggregator({ depth: 2, bootMs: BOOT });
-    agg.enter({ path: '/' });
-    agg.entry({ ...file(10), ignored: 'built-in' }, { path: '/etc/mtab' });
-    agg.enter({ path: '/tmp' }, 'built-in');
-    agg.entry(file(30));
-    agg.leave();
-    agg.entry(file(1));
-    const root = agg.leave();
+    const root = dir(
+      agg,
+      '/',
+      [
+        ['etc-mtab', { ...file(10), ignored: 'built-in' }],
+        ['x', file(1)],
+      ],
+      {
+        inner: () => dir(agg, '/tmp', [['junk', file(30)]], { ignored: 'built-in' }),
+      },
+    );
     assert.deepEqual(agg.ignored, { files: 2, bytes: 40 });
     assert.equal(root.bytes, 41);
     assert.equal(root.children?.find((c) => c.path === '/tmp')?.ignored, 'built-in');
+    assert.equal(root.children?.find((c) => c.path === '/etc-mtab')?.ignored, 'built-in');
   });
 });
 
@@ -189,11 +220,14 @@ describe('formatting', () => {
     const agg = new Aggregator({ depth: 2, bootMs: BOOT });
     agg.enter({ path: '/home' });
     agg.blocked();
-    agg.entry(file(3), { path: '/home/jane/a b' });
-    agg.entry(file(2), { path: '/home/jane/new\nline' });
-    agg.entry(file(1), {
-      path: '/home/jane/\\xff',
-      pathBase64: Buffer.from('/home/jane/\xff', 'latin1').toString('base64'),
+    const odd: Array<[string, string | undefined]> = [
+      ['/home/jane/a b', undefined],
+      ['/home/jane/new\nline', undefined],
+      ['/home/jane/\\xff', Buffer.from('/home/jane/\xff', 'latin1').toString('base64')],
+    ];
+    odd.forEach(([path, pathBase64], i) => {
+      agg.entry(file(3 - i));
+      agg.fileNode(file(3 - i), pathBase64 ? { path, pathBase64 } : { path });
     });
     const root = agg.leave();
     const homes = [{ user: 'jane', path: '/home/jane' }];
