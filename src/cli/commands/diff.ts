@@ -52,8 +52,9 @@ export async function run(opts: DiffOptions, out: Output): Promise<number> {
   out.progress(undefined);
   const homes = model.entries.flatMap((e) => (e.home ? [e.home] : []));
   const shown = { ...view, homes: homes.map((h) => ({ user: h.user, path: h.path })) };
-  if (out.json) for (const v of jsonRecords(report, shown)) out.value(v);
-  else if (process.stdout.isTTY) for (const l of formatTree(report, shown, out.paint)) out.line(l);
-  else for (const l of formatLines(report, shown)) out.line(l);
+  // One write: a report can have tens of thousands of lines.
+  if (out.json) out.line(jsonRecords(report, shown).map((v) => JSON.stringify(v)).join('\n'));
+  else if (process.stdout.isTTY) out.line(formatTree(report, shown, out.paint).join('\n'));
+  else out.line(formatLines(report, shown).join('\n'));
   return report.escaped.length > 0 ? 1 : 0;
 }
