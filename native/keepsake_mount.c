@@ -301,11 +301,6 @@ static void *stat_range_run(void *arg) {
   return NULL;
 }
 
-static void stat_records(int dirfd, uint8_t *records, const char *names, uint32_t count) {
-  struct stat_range all = {dirfd, records, names, 0, count};
-  stat_range_run(&all);
-}
-
 // listDir(path: string | Buffer): ArrayBuffer holding a u32 count (padded to 8 bytes), then
 // one 24-byte record per entry but `.` and `..` (f64 size, f64 mtime in ms, u8 kind, u8 flags
 // (1: the name is not UTF-8), u16 name length, u32 offset of the name), then the names' bytes.
@@ -387,7 +382,10 @@ static napi_value js_list_dir(napi_env env, napi_callback_info info) {
     names.len += nlen + 1;
     count++;
   }
-  if (!failed && read_errno == 0) stat_records(dirfd(dir), out.data, names.data, count);
+  if (!failed && read_errno == 0) {
+    struct stat_range all = {dirfd(dir), out.data, (const char *)names.data, 0, count};
+    stat_range_run(&all);
+  }
   closedir(dir);
   napi_value result = NULL;
   if (failed) {

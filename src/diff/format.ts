@@ -144,7 +144,8 @@ export function formatTree(
     names[s.depth] = full;
     const parent = s.depth > 0 ? names[s.depth - 1]! : '';
     const name = s.depth === 0 ? full : full.slice(parent === '/' ? 1 : parent.length + 1);
-    const label = s.node.kind === 'directory' ? paint('bold', `${name}/`) : name;
+    const label =
+      s.node.kind === 'directory' ? paint('bold', name.endsWith('/') ? name : `${name}/`) : name;
     const extra = [counts(s.node), ...marks(s.node)].filter((x) => x !== '');
     const tail = extra.length > 0 ? `  ${paint('dim', extra.join(', '))}` : '';
     const add = s.add === undefined ? '' : `  ${paint('cyan', `→ ${s.add}`)}`;

@@ -114,6 +114,10 @@ describe('keepsake diff on a booted system', { skip }, () => {
       { do: 'sh', cmd: diffCmd('', 'setpriv --reuid=65534 --regid=65534 --clear-groups ') },
       { do: 'sh', cmd: diffCmd('/srv /opt/app --depth 1') },
       { do: 'sh', cmd: `KEEPSAKE_SCAN=node ${diffCmd('')}` },
+      {
+        do: 'sh',
+        cmd: `${JSON.stringify(process.execPath)} ${CLI} ignore '/srv/VirtualBox VMs/' --root "$ROOT" --config "$ROOT/etc/keepsake.yaml" && ${JSON.stringify(process.execPath)} ${CLI} ignore /home/jane/notes.txt --user jane --root "$ROOT" --config "$ROOT/etc/keepsake.yaml" && ${diffCmd('/srv /home --depth 1')}`,
+      },
     ]);
   });
   after(() => system?.cleanup());
@@ -260,5 +264,29 @@ describe('keepsake diff on a booted system', { skip }, () => {
     assert.deepEqual(ofType(recs, 'escaped'), ofType(native, 'escaped'));
     const pathsOf = (rs: Rec[]) => ofType(rs, 'path').map((r) => [r.path, r.pathBase64]);
     assert.deepEqual(pathsOf(recs), pathsOf(native));
+  });
+
+  it('keepsake ignore adds patterns to the configuration, and diff leaves them out', () => {
+    const r = results[9];
+    assert.ok(r?.do === 'sh');
+    assert.equal(r.stderr, '');
+    const lines = r.stdout.trim().split('\n');
+    const file = `${system.dir}/root/etc/keepsake.yaml`;
+    assert.deepEqual(lines.slice(0, 2), [
+      `added "/srv/VirtualBox VMs/" to persistence."/persist".ignore in ${file}`,
+      `added "/notes.txt" to persistence."/persist".users.jane.ignore in ${file}`,
+    ]);
+    const recs = lines.slice(2).map((l) => JSON.parse(l) as Rec);
+    assert.deepEqual(
+      ofType(recs, 'path').map((p) => [p.path, p.bytes]),
+      [
+        ['/srv', 73],
+        ['/srv/bad\\xffdir', 11],
+        ['/srv/locked', 50],
+        ['/srv/loop', 12],
+        ['/home', 0],
+        ['/home/jane', 0],
+      ],
+    );
   });
 });

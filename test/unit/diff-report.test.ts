@@ -204,7 +204,7 @@ describe('formatting', () => {
     const lines = formatTree(reportOf(root), view, paint);
     assert.equal(
       lines[0],
-      '   6.0 KiB <yellow>*</> <bold>//</>  <dim>9 files, 6 directories, 2 changed since boot</>',
+      '   6.0 KiB <yellow>*</> <bold>/</>  <dim>9 files, 6 directories, 2 changed since boot</>',
     );
     assert.equal(
       lines[4],

@@ -53,7 +53,12 @@ export async function run(opts: DiffOptions, out: Output): Promise<number> {
   const homes = model.entries.flatMap((e) => (e.home ? [e.home] : []));
   const shown = { ...view, homes: homes.map((h) => ({ user: h.user, path: h.path })) };
   // One write: a report can have tens of thousands of lines.
-  if (out.json) out.line(jsonRecords(report, shown).map((v) => JSON.stringify(v)).join('\n'));
+  if (out.json)
+    out.line(
+      jsonRecords(report, shown)
+        .map((v) => JSON.stringify(v))
+        .join('\n'),
+    );
   else if (process.stdout.isTTY) out.line(formatTree(report, shown, out.paint).join('\n'));
   else out.line(formatLines(report, shown).join('\n'));
   return report.escaped.length > 0 ? 1 : 0;
