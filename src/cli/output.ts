@@ -38,15 +38,17 @@ export function createOutput(opts: { json: boolean; color?: boolean }): Output {
     const [on, off] = CODES[style];
     return `\x1b[${on}m${text}\x1b[${off}m`;
   };
+  let progressShown = false;
   const out: Output = {
     json: opts.json,
     line: (text = '') => process.stdout.write(`${text}\n`),
     value: (v) => process.stdout.write(`${JSON.stringify(v)}\n`),
     error: (text) => process.stderr.write(`${text}\n`),
     progress(text) {
-      if (!process.stderr.isTTY || out.json) return;
+      if (!process.stderr.isTTY || out.json || (text === undefined && !progressShown)) return;
       const width = Math.max(20, (process.stderr.columns ?? 80) - 1);
       process.stderr.write(`\r\x1b[K${text === undefined ? '' : text.slice(0, width)}`);
+      progressShown = text !== undefined;
     },
     paint,
     warnings(ds) {

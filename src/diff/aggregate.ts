@@ -116,7 +116,8 @@ export class Aggregator {
     const parent = this.stack[this.stack.length - 1];
     if (parent !== undefined) {
       const p = parent.node;
-      p.directories += node.directories + 1;
+      // A directory that holds declared paths is one keepsake makes again at boot: not counted.
+      p.directories += node.directories + (node.whole ? 1 : 0);
       p.files += node.files;
       p.bytes += node.bytes;
       p.changed += node.changed;

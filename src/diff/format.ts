@@ -47,13 +47,18 @@ function addCommand(node: DiffNode, view: ViewOptions): string | undefined {
   return `keepsake add ${path}${home ? ` --user ${home.user}` : ''}`;
 }
 
+/** A directory that only leads to declared paths: nothing in it is lost. */
+function empty(node: DiffNode): boolean {
+  return !node.whole && node.files === 0 && node.directories === 0 && node.unreadable === undefined;
+}
+
 /** The nodes to show, depth first, each directory's children in the chosen order. */
 export function selectNodes(report: DiffReport, view: ViewOptions): Shown[] {
   const out: Shown[] = [];
   const visit = (node: DiffNode, depth: number) => {
     const add = depth > 0 ? addCommand(node, view) : undefined;
     out.push(add === undefined ? { node, depth } : { node, depth, add });
-    const children = (node.children ?? []).filter((c) => c.bytes >= view.minSize);
+    const children = (node.children ?? []).filter((c) => c.bytes >= view.minSize && !empty(c));
     for (const c of children.sort(COMPARE[view.sort])) visit(c, depth + 1);
   };
   for (const root of report.roots) visit(root, 0);
@@ -84,7 +89,7 @@ function escapedLines(escaped: readonly EscapedState[], paint: Paint): string[] 
   const lines = [
     paint(
       'red',
-      `ESCAPED STATE: ${count(escaped.length, 'persisted path')} hold data on the ephemeral file system, lost at reboot:`,
+      `ESCAPED STATE: ${count(escaped.length, 'persisted path')} ${escaped.length === 1 ? 'holds' : 'hold'} data on the ephemeral file system, lost at reboot:`,
     ),
   ];
   for (const e of escaped) {

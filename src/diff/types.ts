@@ -11,7 +11,7 @@ export interface DiffNode {
   kind: NodeKind;
   /** Files, links and other non-directories, itself included for a non-directory. */
   files: number;
-  /** Directories below it. */
+  /** Undeclared directories below it (those holding declared paths are made again at boot). */
   directories: number;
   bytes: number;
   /** Entries modified since boot. */

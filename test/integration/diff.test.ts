@@ -135,7 +135,7 @@ describe('keepsake diff on a booted system', { skip }, () => {
     const { status, recs } = records(results[4]);
     assert.equal(status, 1, 'escaped state makes the exit status 1');
     assert.deepEqual(table(recs), {
-      '/': ['directory', 18, 14, 1413 + PASSWD.length + GROUP.length + CONFIG.length, false],
+      '/': ['directory', 18, 7, 1413 + PASSWD.length + GROUP.length + CONFIG.length, false],
       '/etc': ['directory', 7, 0, 30 + PASSWD.length + GROUP.length + CONFIG.length, false],
       '/etc/a b.conf': ['file', 1, 0, 4, true],
       '/etc/group': ['file', 1, 0, GROUP.length, true],
@@ -144,18 +144,15 @@ describe('keepsake diff on a booted system', { skip }, () => {
       '/etc/new\nline': ['file', 1, 0, 7, true],
       '/etc/passwd': ['file', 1, 0, PASSWD.length, true],
       '/etc/\\xff\\xfe': ['file', 1, 0, 9, true],
-      '/home': ['directory', 1, 1, 5, false],
+      '/home': ['directory', 1, 0, 5, false],
       '/home/jane': ['directory', 1, 0, 5, false],
       '/home/jane/notes.txt': ['file', 1, 0, 5, true],
-      '/mnt': ['directory', 0, 0, 0, false],
       '/opt': ['directory', 3, 2, 305, true],
       '/srv': ['directory', 7, 4, 1073, false],
       '/srv/VirtualBox VMs': ['directory', 1, 0, 1000, true],
       '/srv/bad\\xffdir': ['directory', 1, 0, 11, true],
       '/srv/locked': ['directory', 1, 0, 50, true],
       '/srv/loop': ['directory', 4, 0, 12, true],
-      '/var': ['directory', 0, 1, 0, false],
-      '/var/lib': ['directory', 0, 0, 0, false],
     });
     const bad = ofType(recs, 'path').find((r) => r.path === '/etc/\\xff\\xfe');
     assert.equal(
@@ -285,7 +282,6 @@ describe('keepsake diff on a booted system', { skip }, () => {
         ['/srv/locked', 50],
         ['/srv/loop', 12],
         ['/home', 0],
-        ['/home/jane', 0],
       ],
     );
   });

@@ -106,7 +106,7 @@ describe('roll-up', () => {
         bytes: root.bytes,
         changed: root.changed,
       },
-      { files: 9, directories: 6, bytes: 6181, changed: 2 },
+      { files: 9, directories: 5, bytes: 6181, changed: 2 },
     );
     assert.equal(root.whole, false);
     const byPath = new Map(selectNodes(reportOf(root), view).map((s) => [s.node.path, s.node]));
@@ -154,6 +154,22 @@ describe('roll-up', () => {
     assert.equal(root.bytes, 6181);
   });
 
+  test('a directory that only leads to declared paths is not shown, an unreadable one is', () => {
+    const agg = new Aggregator({ depth: 3, bootMs: BOOT });
+    const root = dir(agg, '/', [], {
+      inner: () => {
+        dir(agg, '/var', [], { inner: () => dir(agg, '/var/lib', [], { blocked: true }) });
+        agg.enter({ path: '/srv' });
+        agg.unreadable('permission denied (EACCES)');
+        agg.leave();
+        dir(agg, '/empty', []);
+      },
+    });
+    assert.equal(root.directories, 1, 'only the undeclared empty directory counts');
+    const shown = selectNodes(reportOf(root), view).map((s) => s.node.path);
+    assert.deepEqual(shown, ['/', '/empty', '/srv'], 'equal sizes: by path');
+  });
+
   test('ignored entries and what is inside ignored directories are counted apart', () => {
     const agg = new Aggregator({ depth: 2, bootMs: BOOT });
     const root = dir(
@@ -178,7 +194,7 @@ describe('formatting', () => {
   test('plain lines: full paths, largest first, and the command that persists each unit', () => {
     const { root } = replay(3);
     assert.deepEqual(formatLines(reportOf(root), view), [
-      '   6.0 KiB  /  (9 files, 6 directories, 2 changed since boot)',
+      '   6.0 KiB  /  (9 files, 5 directories, 2 changed since boot)',
       '   4.9 KiB  /big.img  (file)  keepsake add /big.img',
       '   1.0 KiB  /opt  (5 files, 2 directories, 1 changed since boot)  keepsake add /opt',
       '     150 B  /etc  (2 files, 1 changed since boot)',
@@ -204,7 +220,7 @@ describe('formatting', () => {
     const lines = formatTree(reportOf(root), view, paint);
     assert.equal(
       lines[0],
-      '   6.0 KiB <yellow>*</> <bold>/</>  <dim>9 files, 6 directories, 2 changed since boot</>',
+      '   6.0 KiB <yellow>*</> <bold>/</>  <dim>9 files, 5 directories, 2 changed since boot</>',
     );
     assert.equal(
       lines[4],
@@ -260,7 +276,7 @@ describe('formatting', () => {
     });
     const lines = formatLines(report, view);
     assert.deepEqual(lines.slice(0, 3), [
-      'ESCAPED STATE: 1 persisted path hold data on the ephemeral file system, lost at reboot:',
+      'ESCAPED STATE: 1 persisted path holds data on the ephemeral file system, lost at reboot:',
       '  /etc/app.conf: the link into /persist/etc/app.conf was replaced by a regular file (42 B)',
       '    fix: keepsake apply --adopt',
     ]);
