@@ -5,6 +5,7 @@
 // lost silently. Read-only: one lstat per entry, and a walk of what is found.
 
 import * as fs from 'node:fs';
+import { APPLIED, readApplied } from '../generations/store.js';
 import type { PersistEntry } from '../model/types.js';
 import { topMountAt } from '../observe/mount-table.js';
 import type { MountInfo } from '../observe/types.js';
@@ -30,8 +31,10 @@ function escapeOf(
   st: fs.Stats,
   mounted: boolean,
   storeHolds: boolean,
+  live: ReadonlySet<string> | undefined,
 ): EscapeReason | undefined {
   if (mounted || st.isSymbolicLink()) return undefined;
+  if (live !== undefined && !live.has(entry.target)) return 'not-applied';
   if (entry.method === 'symlink') return 'link-replaced';
   // `auto`: a directory is always bound; a file is bound once the store holds it, linked before.
   if (entry.kind === 'file' && !storeHolds) return 'link-replaced';
@@ -39,15 +42,17 @@ function escapeOf(
 }
 
 function fixFor(entry: PersistEntry, reason: EscapeReason): string {
-  const how =
-    reason === 'not-mounted'
-      ? `bind ${entry.store} back over it`
-      : `link it into ${entry.store} again`;
+  const how = {
+    'not-mounted': `binds ${entry.store} over it again`,
+    'link-replaced': `links it into ${entry.store} again`,
+    'not-applied': 'sets the entry up',
+  }[reason];
   return `keepsake apply --adopt: moves this data into the store (or, when the store already has data, sets it aside in ${entry.storeRoot}/.keepsake/backup/) and ${how}`;
 }
 
 /**
- * The entries whose targets hold data of their own on the ephemeral file system. `measure`
+ * The entries whose targets hold data of their own on the ephemeral file system. `live` holds
+ * the targets keepsake set up in this boot (undefined when that cannot be read); `measure`
  * sums a directory's contents (host path); a file is measured by its lstat.
  */
 export function findEscaped(
@@ -55,6 +60,7 @@ export function findEscaped(
   root: string,
   mounts: readonly MountInfo[],
   bootMs: number,
+  live: ReadonlySet<string> | undefined,
   measure: (host: string) => Measured,
 ): EscapedState[] {
   const out: EscapedState[] = [];
@@ -69,7 +75,7 @@ export function findEscaped(
     if (st === undefined) continue;
     const mounted = topMountAt(mounts, host) !== undefined;
     const storeHolds = fs.existsSync(hostPath(root, entry.store));
-    const reason = escapeOf(entry, st, mounted, storeHolds);
+    const reason = escapeOf(entry, st, mounted, storeHolds, live);
     if (reason === undefined) continue;
     const m: Measured = st.isDirectory()
       ? measure(host)
@@ -86,4 +92,19 @@ export function findEscaped(
     });
   }
   return out.sort((a, b) => b.bytes - a.bytes || (a.target < b.target ? -1 : 1));
+}
+
+/**
+ * The targets of the generation live in this boot; [] when none was applied; undefined when
+ * its record cannot be read (as a user other than root), so that nothing is guessed.
+ */
+export function readLiveTargets(root: string): string[] | undefined {
+  try {
+    const live = readApplied(root);
+    if (live !== undefined) return live.model.entries.map((e) => e.target);
+    fs.lstatSync(hostPath(root, APPLIED));
+    return undefined; // there, but not a record keepsake trusts
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? [] : undefined;
+  }
 }

@@ -93,10 +93,11 @@ function escapedLines(escaped: readonly EscapedState[], paint: Paint): string[] 
     ),
   ];
   for (const e of escaped) {
-    const why =
-      e.reason === 'not-mounted'
-        ? `not mounted from ${e.store}`
-        : `the link into ${e.store} was replaced by a ${e.found === 'file' ? 'regular file' : e.found}`;
+    const why = {
+      'not-mounted': `not mounted from ${e.store}`,
+      'link-replaced': `the link into ${e.store} was replaced by a ${e.found === 'file' ? 'regular file' : e.found}`,
+      'not-applied': `declared, but not set up in this boot (no keepsake apply since)`,
+    }[e.reason];
     const what = e.found === 'directory' ? `${count(e.files, 'file')}, ` : '';
     lines.push(paint('red', `  ${displayPath(e.target)}: ${why} (${what}${formatBytes(e.bytes)})`));
     lines.push(`    fix: ${e.fix}`);

@@ -27,6 +27,8 @@ export interface DiffRequest {
    */
   declared: readonly string[];
   mounts: readonly MountInfo[];
+  /** Targets keepsake set up in this boot; undefined when unknown. */
+  liveTargets: readonly string[] | undefined;
   bootMs: number;
   /** Levels of the report kept below each scanned path. */
   depth: number;
@@ -100,6 +102,7 @@ export function scanUndeclared(req: DiffRequest): DiffReport {
     const node = new Walk(whole, { ...options, rules: [], showIgnored: true }).run(host);
     return { files: node.files, bytes: node.bytes, changed: node.changed };
   };
-  report.escaped = findEscaped(model.entries, root, req.mounts, req.bootMs, measure);
+  const live = req.liveTargets === undefined ? undefined : new Set(req.liveTargets);
+  report.escaped = findEscaped(model.entries, root, req.mounts, req.bootMs, live, measure);
   return report;
 }

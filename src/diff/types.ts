@@ -32,7 +32,9 @@ export type EscapeReason =
   /** A directory or file that should be bind-mounted from the store is not, and holds data. */
   | 'not-mounted'
   /** A link into the store was replaced by a regular file or directory. */
-  | 'link-replaced';
+  | 'link-replaced'
+  /** keepsake has not set the entry up in this boot (no apply since it was declared). */
+  | 'not-applied';
 
 export interface EscapedState {
   target: string;

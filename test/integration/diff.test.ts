@@ -28,6 +28,11 @@ const CONFIG = `persistence:
         directories: [.ssh]
         ignore: [/Downloads/]
 `;
+/** What diff reads: one directory more, declared since the apply. */
+const DIFF_CONFIG = CONFIG.replace(
+  '      - /srv/data\n',
+  '      - /srv/data\n      - /srv/later\n',
+);
 const PASSWD = 'root:x:0:0::/root:/bin/sh\njane:x:1000:1000::/home/jane:/bin/sh\n';
 const GROUP = 'root:x:0:\njane:x:1000:\n';
 
@@ -61,6 +66,8 @@ printf 'notes' > home/jane/notes.txt
 printf 'key' > home/jane/.ssh/id
 printf 'log' > var/log/syslog
 printf 'data' > srv/data/d
+mkdir srv/later
+printf 'later!' > srv/later/x
 mkdir -p mnt/scratch
 mount -n -t tmpfs tmpfs mnt/scratch
 printf 'x' > mnt/scratch/hidden
@@ -107,7 +114,7 @@ describe('keepsake diff on a booted system', { skip }, () => {
     results = system.boot([
       { do: 'write', path: '/persist/etc/app.conf', content: 'stored\n' },
       { do: 'apply' },
-      { do: 'write', path: '/etc/keepsake.yaml', content: CONFIG },
+      { do: 'write', path: '/etc/keepsake.yaml', content: DIFF_CONFIG },
       { do: 'sh', cmd: BUILD },
       { do: 'sh', cmd: diffCmd('') },
       { do: 'sh', cmd: diffCmd('--all') },
@@ -135,12 +142,12 @@ describe('keepsake diff on a booted system', { skip }, () => {
     const { status, recs } = records(results[4]);
     assert.equal(status, 1, 'escaped state makes the exit status 1');
     assert.deepEqual(table(recs), {
-      '/': ['directory', 18, 7, 1413 + PASSWD.length + GROUP.length + CONFIG.length, false],
-      '/etc': ['directory', 7, 0, 30 + PASSWD.length + GROUP.length + CONFIG.length, false],
+      '/': ['directory', 18, 7, 1413 + PASSWD.length + GROUP.length + DIFF_CONFIG.length, false],
+      '/etc': ['directory', 7, 0, 30 + PASSWD.length + GROUP.length + DIFF_CONFIG.length, false],
       '/etc/a b.conf': ['file', 1, 0, 4, true],
       '/etc/group': ['file', 1, 0, GROUP.length, true],
       '/etc/hostname.local': ['file', 1, 0, 10, true],
-      '/etc/keepsake.yaml': ['file', 1, 0, CONFIG.length, true],
+      '/etc/keepsake.yaml': ['file', 1, 0, DIFF_CONFIG.length, true],
       '/etc/new\nline': ['file', 1, 0, 7, true],
       '/etc/passwd': ['file', 1, 0, PASSWD.length, true],
       '/etc/\\xff\\xfe': ['file', 1, 0, 9, true],
@@ -172,7 +179,7 @@ describe('keepsake diff on a booted system', { skip }, () => {
     );
   });
 
-  it('reports escaped state: a bind that is gone, a link replaced by a file', () => {
+  it('reports escaped state: a bind that is gone, a link replaced by a file, an entry not set up', () => {
     const { recs } = records(results[4]);
     assert.deepEqual(
       ofType(recs, 'escaped').map((e) => [e.target, e.reason, e.found, e.files, e.bytes]),
@@ -180,6 +187,7 @@ describe('keepsake diff on a booted system', { skip }, () => {
         ['/etc/app.conf', 'not-mounted', 'file', 1, 55],
         ['/var/lib/unbound', 'not-mounted', 'directory', 1, 44],
         ['/etc/linked.conf', 'link-replaced', 'file', 1, 33],
+        ['/srv/later', 'not-applied', 'directory', 1, 6],
       ],
     );
     assert.match(String(ofType(recs, 'escaped')[0]?.fix), /^keepsake apply --adopt/);
@@ -192,7 +200,7 @@ describe('keepsake diff on a booted system', { skip }, () => {
     ]);
     assert.deepEqual(ofType(recs, 'error'), []);
     const summary = ofType(recs, 'summary')[0];
-    assert.equal(summary?.escaped, 3);
+    assert.equal(summary?.escaped, 4);
     assert.equal(summary?.backend, 'native');
   });
 
@@ -213,7 +221,7 @@ describe('keepsake diff on a booted system', { skip }, () => {
     assert.equal(ignored['/tmp']?.[1], 'built-in');
     assert.match(
       String(ignored['/srv/run.pid']?.[1]),
-      /^persistence."\/persist".ignore\[0\] \(.*keepsake.yaml:12\)$/,
+      /^persistence."\/persist".ignore\[0\] \(.*keepsake.yaml:13\)$/,
     );
     assert.match(String(ignored['/home/jane/Downloads']?.[1]), /users.jane.ignore\[0\]/);
     assert.deepEqual(ofType(recs, 'summary')[0]?.ignored, { files: 5, bytes: 483 });
@@ -231,7 +239,7 @@ describe('keepsake diff on a booted system', { skip }, () => {
     const t = table(recs);
     assert.deepEqual(t['/srv/locked'], ['directory', 0, 0, 0, false]);
     assert.equal(t['/home/jane/notes.txt'], undefined);
-    assert.equal(ofType(recs, 'escaped').length, 3);
+    assert.equal(ofType(recs, 'escaped').length, 4);
   });
 
   it('scans only the paths given, to the depth given', () => {

@@ -2,6 +2,7 @@ import { loadModel } from '../../apply/model-cache.js';
 import { resolveRoot } from '../../apply/pipeline.js';
 import { normaliseAbsolute } from '../../config/paths.js';
 import { readBootTimeMs } from '../../diff/boot.js';
+import { readLiveTargets } from '../../diff/escaped.js';
 import { formatLines, formatTree, jsonRecords } from '../../diff/format.js';
 import { directoryReader } from '../../diff/listing.js';
 import { parseDepth, parseSize, parseSort } from '../../diff/options.js';
@@ -42,6 +43,7 @@ export async function run(opts: DiffOptions, out: Output): Promise<number> {
     model,
     declared: declaredTargets(model),
     mounts: readMountInfo(),
+    liveTargets: readLiveTargets(root),
     bootMs: readBootTimeMs(),
     depth: view.depth,
     all: view.all,
