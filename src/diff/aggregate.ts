@@ -96,6 +96,11 @@ export class Aggregator {
     addChild(this.top().node, node);
   }
 
+  /** Files of the current directory counted but given no node of their own. */
+  unlisted(files: number, bytes: number): void {
+    this.top().node.unlisted = { files, bytes };
+  }
+
   /** Something declared, mounted or unreadable is inside the current directory. */
   blocked(): void {
     this.top().node.whole = false;

@@ -81,6 +81,10 @@ function marks(node: DiffNode): string[] {
   }
   if (node.ignored !== undefined) out.push(`ignored by ${node.ignored}`);
   if (node.unreadable !== undefined) out.push(`unreadable: ${node.unreadable}`);
+  if (node.unlisted !== undefined) {
+    const { files, bytes } = node.unlisted;
+    out.push(`${count(files, 'smaller file')} (${formatBytes(bytes)}) not listed one by one`);
+  }
   return out;
 }
 

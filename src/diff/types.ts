@@ -24,6 +24,8 @@ export interface DiffNode {
   ignored?: string;
   /** The directory could not be listed; its contents are not counted. */
   unreadable?: string;
+  /** Files counted here but not listed (beyond the 1,000 largest of one directory). */
+  unlisted?: { files: number; bytes: number };
   /** Kept down to the requested depth; absent for whole directories (rolled up). */
   children?: DiffNode[];
 }

@@ -45,6 +45,9 @@ export interface WalkOptions {
   onProgress?: (entries: number, dir: string) => void;
 }
 
+/** Files listed one by one in a directory; beyond this many, the largest are. */
+export const MAX_FILE_NODES = 1000;
+
 export interface WalkResult {
   errors: ScanError[];
   skipped: SkippedMount[];
@@ -186,13 +189,24 @@ export class Walk {
       }
     }
     if (!agg.keepsFileNodes()) return;
+    const files: Array<{ i: number; child: WalkPath; ignored: string }> = [];
     for (let i = 0; i < listing.length; i++) {
       const kind = listing.kind(i);
       if (kind === KIND_DIRECTORY || kind === KIND_ERROR) continue;
       const child = childOf(host, listing.name(i), listing.nameBytes(i));
       const ignored = this.admit(child, false, lookups, rules, false);
-      if (ignored !== undefined)
-        agg.fileNode(this.facts(listing, i, ignored), this.systemPath(child));
+      if (ignored !== undefined) files.push({ i, child, ignored });
     }
+    // A bounded report: the largest files get nodes, the rest are summed.
+    if (files.length > MAX_FILE_NODES) {
+      files.sort((a, b) => listing.size(b.i) - listing.size(a.i) || a.i - b.i);
+      const rest = files.splice(MAX_FILE_NODES);
+      agg.unlisted(
+        rest.length,
+        rest.reduce((n, f) => n + listing.size(f.i), 0),
+      );
+    }
+    for (const f of files)
+      agg.fileNode(this.facts(listing, f.i, f.ignored), this.systemPath(f.child));
   }
 }
