@@ -18,6 +18,8 @@ const CODES: Record<Style, [number, number]> = {
 
 export interface Output {
   readonly json: boolean;
+  /** Standard output is a terminal: room for layout meant for people (trees, colour). */
+  readonly terminal: boolean;
   line(text?: string): void;
   /** One JSON value on its own line (JSON mode). */
   value(v: unknown): void;
@@ -41,6 +43,7 @@ export function createOutput(opts: { json: boolean; color?: boolean }): Output {
   let progressShown = false;
   const out: Output = {
     json: opts.json,
+    terminal: process.stdout.isTTY === true,
     line: (text = '') => process.stdout.write(`${text}\n`),
     value: (v) => process.stdout.write(`${JSON.stringify(v)}\n`),
     error: (text) => process.stderr.write(`${text}\n`),

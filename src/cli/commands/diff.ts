@@ -61,7 +61,7 @@ export async function run(opts: DiffOptions, out: Output): Promise<number> {
         .map((v) => JSON.stringify(v))
         .join('\n'),
     );
-  else if (process.stdout.isTTY) out.line(formatTree(report, shown, out.paint).join('\n'));
+  else if (out.terminal) out.line(formatTree(report, shown, out.paint).join('\n'));
   else out.line(formatLines(report, shown).join('\n'));
   return report.escaped.length > 0 ? 1 : 0;
 }

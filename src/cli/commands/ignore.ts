@@ -1,11 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { onlyLocation } from '../../apply/add.js';
+import { prepareIgnore, writeIgnore } from '../../apply/ignore.js';
 import { resolveRoot } from '../../apply/pipeline.js';
-import { addEntryToConfigFile, addEntryToConfigText } from '../../config/edit.js';
-import { Accounts, loadConfig, loadConfigText } from '../../config/index.js';
-import { formatOf } from '../../config/load.js';
-import { ignorePatternFor } from '../../diff/ignore.js';
-import { UsageError } from '../../errors.js';
+import { loadConfig } from '../../config/index.js';
 import type { CommonOptions } from '../main.js';
 import type { Output } from '../output.js';
 
@@ -16,43 +11,32 @@ export async function run(
 ): Promise<number> {
   const root = resolveRoot(opts.root);
   const current = loadConfig(opts.config, { root, verbose: opts.verbose });
-  const home = opts.user
-    ? (current.entries.find((e) => e.home?.user === opts.user)?.home?.path ??
-      Accounts.load(root).user(opts.user)?.home)
-    : undefined;
-  const request = {
-    kind: 'ignore' as const,
-    location: opts.store ?? onlyLocation(current),
-    path: ignorePatternFor(opts.args[0] ?? '', home),
-    ...(opts.user ? { user: opts.user } : {}),
-  };
-  const format = formatOf(opts.config);
-  if (!format)
-    throw new UsageError(`${opts.config}: keepsake edits .yaml, .yml, .toml and .json files`);
-  const before = readFileSync(opts.config, 'utf8');
-  const after = addEntryToConfigText(before, format, request);
-  // The edited file must still validate before it is written.
-  loadConfigText(after, opts.config, { root, format });
-  const where = `persistence."${request.location}"${opts.user ? `.users.${opts.user}` : ''}.ignore`;
+  const prepared = prepareIgnore(
+    {
+      configFile: opts.config,
+      root,
+      pattern: opts.args[0] ?? '',
+      ...(opts.store ? { store: opts.store } : {}),
+      ...(opts.user ? { user: opts.user } : {}),
+    },
+    current,
+  );
+  const pattern = JSON.stringify(prepared.request.path);
+  const changed = prepared.after !== prepared.before;
+  if (!opts.dryRun) writeIgnore(opts.config, prepared);
   if (out.json) {
-    if (!opts.dryRun && after !== before) addEntryToConfigFile(opts.config, request);
     out.value({
-      pattern: request.path,
-      option: where,
-      changed: after !== before,
+      pattern: prepared.request.path,
+      option: prepared.option,
+      changed,
       dryRun: opts.dryRun === true,
     });
-    return 0;
+  } else if (!changed) {
+    out.line(`${pattern} is in ${prepared.option} already`);
+  } else {
+    out.line(
+      `${opts.dryRun ? 'would add' : 'added'} ${pattern} to ${prepared.option} in ${opts.config}`,
+    );
   }
-  if (after === before) {
-    out.line(`${request.path} is in ${where} already`);
-    return 0;
-  }
-  if (opts.dryRun) {
-    out.line(`would add ${JSON.stringify(request.path)} to ${where} in ${opts.config}`);
-    return 0;
-  }
-  addEntryToConfigFile(opts.config, request);
-  out.line(`added ${JSON.stringify(request.path)} to ${where} in ${opts.config}`);
   return 0;
 }
