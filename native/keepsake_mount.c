@@ -156,15 +156,22 @@ static int get_int64(napi_env env, napi_value value, const char *name, int64_t *
   return napi_get_value_int64(env, value, out) == napi_ok;
 }
 
+// The call's arguments into argv[want]; 0 with an exception pending when fewer were given.
+static int get_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv,
+                    const char *usage) {
+  size_t argc = want;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return 0;
+  if (argc < want) {
+    napi_throw_type_error(env, "ERR_MISSING_ARGS", usage);
+    return 0;
+  }
+  return 1;
+}
+
 // mount(source: string|null, target: string, fstype: string|null, flags: number, data: string|null)
 static napi_value js_mount(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
   napi_value argv[5];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 5) {
-    napi_throw_type_error(env, "ERR_MISSING_ARGS", "mount expects 5 arguments");
-    return NULL;
-  }
+  if (!get_args(env, info, 5, argv, "mount expects 5 arguments")) return NULL;
   int64_t flags = 0;
   int ok = 0;
   char *source = NULL, *target = NULL, *fstype = NULL, *data = NULL;
@@ -184,13 +191,8 @@ static napi_value js_mount(napi_env env, napi_callback_info info) {
 
 // umount2(target: string, flags: number)
 static napi_value js_umount2(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
   napi_value argv[2];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 2) {
-    napi_throw_type_error(env, "ERR_MISSING_ARGS", "umount2 expects 2 arguments");
-    return NULL;
-  }
+  if (!get_args(env, info, 2, argv, "umount2 expects 2 arguments")) return NULL;
   int64_t flags = 0;
   int ok = 0;
   char *target = get_string(env, argv[0], "target", 0, &ok);
@@ -202,13 +204,8 @@ static napi_value js_umount2(napi_env env, napi_callback_info info) {
 
 // flock(fd: number, operation: number); retried on EINTR so a signal does not look like failure.
 static napi_value js_flock(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
   napi_value argv[2];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 2) {
-    napi_throw_type_error(env, "ERR_MISSING_ARGS", "flock expects 2 arguments");
-    return NULL;
-  }
+  if (!get_args(env, info, 2, argv, "flock expects 2 arguments")) return NULL;
   int64_t fd = 0, op = 0;
   if (!get_int64(env, argv[0], "fd", &fd) || !get_int64(env, argv[1], "operation", &op))
     return NULL;
@@ -301,43 +298,42 @@ static void *stat_range_run(void *arg) {
   return NULL;
 }
 
+// A path given as a string or as a Buffer of bytes (names need not be UTF-8), copied into a
+// fresh NUL-terminated buffer (caller frees); NULL with an exception pending on failure.
+static char *get_path(napi_env env, napi_value value, int *ok) {
+  bool is_buffer = false;
+  *ok = 0;
+  if (napi_is_buffer(env, value, &is_buffer) != napi_ok) return NULL;
+  if (!is_buffer) return get_string(env, value, "path", 0, ok);
+  void *data = NULL;
+  size_t len = 0;
+  if (napi_get_buffer_info(env, value, &data, &len) != napi_ok) return NULL;
+  if (memchr(data, 0, len)) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_VALUE", "path must not contain NUL bytes");
+    return NULL;
+  }
+  char *path = malloc(len + 1);
+  if (!path) {
+    napi_throw_error(env, "ENOMEM", "keepsake_mount: out of memory");
+    return NULL;
+  }
+  memcpy(path, data, len);
+  path[len] = 0;
+  *ok = 1;
+  return path;
+}
+
 // listDir(path: string | Buffer): ArrayBuffer holding a u32 count (padded to 8 bytes), then
 // one 24-byte record per entry but `.` and `..` (f64 size, f64 mtime in ms, u8 kind, u8 flags
 // (1: the name is not UTF-8), u16 name length, u32 offset of the name), then the names' bytes.
 // Directories are not stat'ed (size and mtime 0); an entry that cannot be stat'ed has kind 5
 // and its errno as size. Links are never followed.
 static napi_value js_list_dir(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 1) {
-    napi_throw_type_error(env, "ERR_MISSING_ARGS", "listDir expects a path");
-    return NULL;
-  }
-  char *path = NULL;
-  bool is_buffer = false;
-  CHECK(env, napi_is_buffer(env, argv[0], &is_buffer));
-  if (is_buffer) {
-    void *data = NULL;
-    size_t len = 0;
-    CHECK(env, napi_get_buffer_info(env, argv[0], &data, &len));
-    if (memchr(data, 0, len)) {
-      napi_throw_type_error(env, "ERR_INVALID_ARG_VALUE", "path must not contain NUL bytes");
-      return NULL;
-    }
-    path = malloc(len + 1);
-    if (path) {
-      memcpy(path, data, len);
-      path[len] = 0;
-    } else {
-      napi_throw_error(env, "ENOMEM", "keepsake_mount: out of memory");
-      return NULL;
-    }
-  } else {
-    int ok = 0;
-    path = get_string(env, argv[0], "path", 0, &ok);
-    if (!ok) return NULL;
-  }
+  if (!get_args(env, info, 1, argv, "listDir expects a path")) return NULL;
+  int ok = 0;
+  char *path = get_path(env, argv[0], &ok);
+  if (!ok) return NULL;
   int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   DIR *dir = fd < 0 ? NULL : fdopendir(fd);
   if (!dir) {
