@@ -54,7 +54,7 @@ export interface WalkResult {
   entries: number;
 }
 
-/** `/a`, `['/a/b', ...]` → `/a/b`: the ancestors of each path, the paths excluded. */
+/** Every strict ancestor of each path: `['/a/b/c']` → `/`, `/a`, `/a/b`. */
 export function ancestorsOfAll(paths: Iterable<string>): Set<string> {
   const out = new Set<string>();
   for (const p of paths) {

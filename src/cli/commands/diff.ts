@@ -5,6 +5,7 @@ import { readBootTimeMs } from '../../diff/boot.js';
 import { readLiveTargets } from '../../diff/escaped.js';
 import { formatLines, formatTree, jsonRecords } from '../../diff/format.js';
 import { directoryReader } from '../../diff/listing.js';
+import { displayPath } from '../../diff/names.js';
 import { parseDepth, parseSize, parseSort } from '../../diff/options.js';
 import { declaredTargets, scanUndeclared } from '../../diff/scan.js';
 import { UsageError } from '../../errors.js';
@@ -37,6 +38,13 @@ export async function run(opts: DiffOptions, out: Output): Promise<number> {
   };
   const model = await loadModel(opts.config, { root, verbose: opts.verbose, store: false });
   const reader = directoryReader();
+  let shownAt = 0;
+  const progress = (entries: number, dir: string) => {
+    const now = Date.now();
+    if (now - shownAt < 100) return; // ten updates a second at most
+    shownAt = now;
+    out.progress(`${entries} entries  ${displayPath(dir)}`);
+  };
   const report = scanUndeclared({
     root,
     paths,
@@ -49,7 +57,7 @@ export async function run(opts: DiffOptions, out: Output): Promise<number> {
     all: view.all,
     read: reader.read,
     backend: reader.backend,
-    onProgress: (entries, dir) => out.progress(`${entries} entries  ${dir}`),
+    onProgress: progress,
   });
   out.progress(undefined);
   const homes = model.entries.flatMap((e) => (e.home ? [e.home] : []));
