@@ -265,7 +265,7 @@ static uint8_t kind_of_mode(mode_t m) {
 
 // Phase two of listDir: lstat every record that is not a directory, relative to the open
 // directory (no path walk per entry). These calls are most of a scan's time. A second thread
-// for large directories was measured: no faster on two busy cores, so there is none.
+// for large directories was no faster when measured on two busy cores, so there is none.
 struct stat_range {
   int dirfd;
   uint8_t *records;
