@@ -100,7 +100,7 @@ function escapedLines(escaped: readonly EscapedState[], paint: Paint): string[] 
     const why = {
       'not-mounted': `not mounted from ${e.store}`,
       'link-replaced': `the link into ${e.store} was replaced by a ${e.found === 'file' ? 'regular file' : e.found}`,
-      'not-applied': `declared, but not set up in this boot (no keepsake apply since)`,
+      'not-applied': 'declared, but keepsake has not set it up in this boot',
     }[e.reason];
     const what = e.found === 'directory' ? `${count(e.files, 'file')}, ` : '';
     lines.push(paint('red', `  ${displayPath(e.target)}: ${why} (${what}${formatBytes(e.bytes)})`));

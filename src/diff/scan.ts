@@ -103,6 +103,7 @@ export function scanUndeclared(req: DiffRequest): DiffReport {
     return { files: node.files, bytes: node.bytes, changed: node.changed };
   };
   const live = req.liveTargets === undefined ? undefined : new Set(req.liveTargets);
-  report.escaped = findEscaped(model.entries, root, req.mounts, req.bootMs, live, measure);
+  const scanned = model.entries.filter((e) => req.paths.some((p) => isWithin(e.target, p)));
+  report.escaped = findEscaped(scanned, root, req.mounts, req.bootMs, live, measure);
   return report;
 }

@@ -258,6 +258,11 @@ describe('keepsake diff on a booted system', { skip }, () => {
         [1, '/opt/app/lib', 5],
       ],
     );
+    assert.deepEqual(
+      ofType(recs, 'escaped').map((e) => e.target),
+      ['/srv/later'],
+      'escaped state of the entries inside the paths scanned',
+    );
   });
 
   it("gives the same report with Node's readdir and lstat instead of the addon", () => {
