@@ -6,7 +6,8 @@
 // - transition: from one configuration to another that differs in 10% of 1000 entries
 //   (transition.ts);
 // - add: adopting a directory of 10,000 small files into the store, on one file system and
-//   across two (adopt.ts).
+//   across two (adopt.ts);
+// - diff: `keepsake diff` over a tree of 500,000 entries against GNU find (diff.ts).
 // Every measurement runs in a fresh private mount namespace (see child.ts); nothing is
 // mounted in this process's namespace.
 
@@ -17,6 +18,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runAdd } from './adopt.js';
+import { runDiff } from './diff.js';
 import { DEFAULT_COUNTS, makeLayout, STORE, USER } from './layout.js';
 import type { PartContext, PartResult } from './parent.js';
 import { median } from './proc.js';
@@ -40,14 +42,15 @@ const CHILD = path.join(here, 'child.js');
 const TARGET_RATIO = 100;
 const TARGET_NOOP_MS = 50;
 
-const PARTS = ['apply', 'transition', 'add'] as const;
+const PARTS = ['apply', 'transition', 'add', 'diff'] as const;
 type Part = (typeof PARTS)[number];
 
 const USAGE = `usage: node dist/bench/apply.js [options]
 
   --only PART[,PART]  run only these parts: apply (first apply and no-op re-apply of 1300
                       entries), transition (A to B, 10% of 1000 entries changed), add
-                      (adopting a directory of 10,000 files); default: all three
+                      (adopting a directory of 10,000 files), diff (keepsake diff of a tree
+                      of 500,000 entries against find); default: all four
   --runs N            measurements of each kind; the median is reported
                       (default 3, or KEEPSAKE_BENCH_RUNS)
   --backend NAME      auto (default: what keepsake loads), native or exec (mount(8))
@@ -124,6 +127,7 @@ function main(): number {
     apply: (ctx) => measure(opts, makeLayout(DEFAULT_COUNTS), ctx.work, env),
     transition: runTransition,
     add: runAdd,
+    diff: runDiff,
   };
   const reports: Record<string, unknown> = {};
   let code = 0;

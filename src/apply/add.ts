@@ -90,7 +90,7 @@ function normalise(p: string): string {
   return n;
 }
 
-function onlyLocation(model: Model): string {
+export function onlyLocation(model: Model): string {
   const stores = model.stores;
   if (stores.length === 1) return stores[0]!;
   throw new UsageError(

@@ -107,6 +107,37 @@ export async function main(argv: string[]): Promise<number> {
     ['[path...]'],
   ).option('-y, --yes', 'delete without asking', false);
   command(
+    'diff',
+    'show what lives on the ephemeral file systems, is not declared, and is lost at reboot',
+    () => import('./commands/diff.js'),
+    ['[path...]'],
+  )
+    .option('-a, --all', 'also show what the ignore rules leave out, marked', false)
+    .option('-d, --depth <n>', 'levels of directories to show below each path', '3')
+    .option('--min-size <size>', 'leave out paths smaller than this (e.g. 64k, 10M)', '0')
+    .option('--sort <key>', 'size (largest first), path or mtime (newest first)', 'size')
+    .addHelpText(
+      'after',
+      `
+Walks the root (or each PATH) without crossing into other file systems, /proc, /sys, /dev,
+/run, the stores, or anything declared, and rolls what it finds up by directory. A directory
+that holds nothing declared is shown with the command that persists it. Entries whose bind
+mount or link was replaced by data of its own are reported first as escaped state (exit 1).
+Ignore rules: the built-in list, then \`ignore\` in the configuration (keepsake ignore PATTERN).`,
+    );
+  command(
+    'ignore',
+    'add a pattern of paths keepsake diff leaves out to the configuration (gitignore-style)',
+    () => import('./commands/ignore.js'),
+    ['<pattern>'],
+  )
+    .option(
+      '-s, --store <location>',
+      "the storage location to write it under (default: the configuration's only one)",
+    )
+    .option('-u, --user <name>', "a pattern relative to this user's home")
+    .option('-n, --dry-run', 'show the line that would be added', false);
+  command(
     'generations',
     'list the generations recorded in the stores',
     () => import('./commands/generations.js'),

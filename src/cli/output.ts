@@ -18,10 +18,14 @@ const CODES: Record<Style, [number, number]> = {
 
 export interface Output {
   readonly json: boolean;
+  /** Standard output is a terminal: room for layout meant for people (trees, colour). */
+  readonly terminal: boolean;
   line(text?: string): void;
   /** One JSON value on its own line (JSON mode). */
   value(v: unknown): void;
   error(text: string): void;
+  /** A transient status line on stderr (a terminal only); undefined clears it. */
+  progress(text: string | undefined): void;
   paint(style: Style, text: string): string;
   warnings(ds: Diagnostic[]): void;
   failure(e: unknown): void;
@@ -36,11 +40,19 @@ export function createOutput(opts: { json: boolean; color?: boolean }): Output {
     const [on, off] = CODES[style];
     return `\x1b[${on}m${text}\x1b[${off}m`;
   };
+  let progressShown = false;
   const out: Output = {
     json: opts.json,
+    terminal: process.stdout.isTTY === true,
     line: (text = '') => process.stdout.write(`${text}\n`),
     value: (v) => process.stdout.write(`${JSON.stringify(v)}\n`),
     error: (text) => process.stderr.write(`${text}\n`),
+    progress(text) {
+      if (!process.stderr.isTTY || out.json || (text === undefined && !progressShown)) return;
+      const width = Math.max(20, (process.stderr.columns ?? 80) - 1);
+      process.stderr.write(`\r\x1b[K${text === undefined ? '' : text.slice(0, width)}`);
+      progressShown = text !== undefined;
+    },
     paint,
     warnings(ds) {
       for (const d of ds) out.error(paint('yellow', formatDiagnostic(d)));

@@ -1,7 +1,7 @@
 // What the sections of the configuration build together: the drafts of every entry, the homes
 // `users.<name>.home` sets, and the settings that any enabled location switches on.
 
-import type { HomeRef, Method, SourceRef } from '../model/types.js';
+import type { HomeRef, IgnorePattern, Method, SourceRef } from '../model/types.js';
 import type { Accounts } from './accounts.js';
 import type { AccountRef, Draft, OwnerDraft } from './draft.js';
 import type { EntryInput } from './entries.js';
@@ -28,6 +28,8 @@ function ownerDraft(
 
 export class Builder {
   readonly drafts: Draft[] = [];
+  /** `ignore` patterns of enabled locations, in file order. */
+  readonly ignores: IgnorePattern[] = [];
   verbose = false;
   showWarnings = true;
   /** `users.<name>.home`, by user. */

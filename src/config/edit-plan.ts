@@ -2,21 +2,26 @@
 // down to the list, which of them already exist, whether the entry is already there, and the
 // data the edited file must hold.
 
+import { compileGlob } from '../diff/glob.js';
 import { normaliseAbsolute, normaliseRelative } from './paths.js';
 import { optionPath } from './reporter.js';
 
 export interface AddRequest {
-  kind: 'directory' | 'file';
+  /** An entry, or a pattern for the section's `ignore` list. */
+  kind: 'directory' | 'file' | 'ignore';
   /** Location key to add to, e.g. "/persist" (an existing key, or a new one to create). */
   location: string;
-  /** System path (absolute, e.g. "/var/lib/foo") or, with `user`, a home-relative path (e.g. ".ssh"). */
+  /**
+   * System path (absolute, e.g. "/var/lib/foo") or, with `user`, a home-relative path (e.g.
+   * ".ssh"); for `ignore`, the pattern as it is to be written.
+   */
   path: string;
   /** Add under `persistence.<location>.users.<user>` instead of the location itself. */
   user?: string;
 }
 
 export interface EditPlan {
-  kind: 'directory' | 'file';
+  kind: AddRequest['kind'];
   /** `persistence`, the location key as the file writes it, [`users`, user], the list key. */
   segments: string[];
   /** The normalised path to append. */
@@ -44,9 +49,9 @@ function describeValue(v: unknown): string {
 
 /** The request, checked and with its path normalised. */
 function checkRequest(req: AddRequest): { value: string; location: string; user?: string } {
-  if (req.kind !== 'directory' && req.kind !== 'file') {
+  if (req.kind !== 'directory' && req.kind !== 'file' && req.kind !== 'ignore') {
     throw new Error(
-      `cannot add an entry of kind ${JSON.stringify(req.kind)}: expected directory or file`,
+      `cannot add an entry of kind ${JSON.stringify(req.kind)}: expected directory, file or ignore`,
     );
   }
   // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters
@@ -64,6 +69,17 @@ function checkRequest(req: AddRequest): { value: string; location: string; user?
     (req.user === '' || /[\s:/]/.test(req.user) || control.test(req.user))
   ) {
     throw new Error(`cannot add an entry: ${JSON.stringify(req.user)} is not a user name`);
+  }
+  if (req.kind === 'ignore') {
+    const glob = compileGlob(req.path);
+    if (!glob.ok || control.test(req.path)) {
+      throw new Error(`cannot add ${JSON.stringify(req.path)}: not a usable pattern`);
+    }
+    return {
+      value: req.path.trim(),
+      location: req.location,
+      ...(req.user ? { user: req.user } : {}),
+    };
   }
   const p = req.user === undefined ? normaliseAbsolute(req.path) : normaliseRelative(req.path);
   if (!p.ok) throw new Error(`cannot add ${JSON.stringify(req.path)}: ${p.message} (${p.hint})`);
@@ -85,7 +101,8 @@ function locationKey(persistence: unknown, location: string): string {
 }
 
 /** The same entry, as a plain path or as a `{ directory: ... }` / `{ file: ... }` map. */
-function sameEntry(item: unknown, kind: 'directory' | 'file', value: string, relative: boolean) {
+function sameEntry(item: unknown, kind: AddRequest['kind'], value: string, relative: boolean) {
+  if (kind === 'ignore') return typeof item === 'string' && item.trim() === value;
   const raw = isObject(item) ? item[kind] : item;
   if (typeof raw !== 'string') return false;
   if (raw === value) return true;
@@ -100,7 +117,7 @@ function sameEntry(item: unknown, kind: 'directory' | 'file', value: string, rel
  */
 export function planAdd(data: unknown, req: AddRequest): EditPlan {
   const { value, location, user } = checkRequest(req);
-  const listKey = req.kind === 'directory' ? 'directories' : 'files';
+  const listKey = { directory: 'directories', file: 'files', ignore: 'ignore' }[req.kind];
   if (data !== null && data !== undefined && !isObject(data)) {
     throw new Error(
       `cannot add to the configuration: its top level is ${describeValue(data)}, not a map`,

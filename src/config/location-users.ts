@@ -3,6 +3,7 @@
 
 import type { Builder } from './builder.js';
 import { readEntryLists } from './entries.js';
+import { readIgnores } from './ignores.js';
 import type { LocationInfo } from './location-header.js';
 import { joinPath } from './paths.js';
 import type { RawEntry, Segment } from './raw.js';
@@ -22,10 +23,12 @@ export function locationUser(b: Builder, loc: LocationInfo, at: readonly Segment
   const hint = explicitHome ?? b.homes.get(u.key)?.path ?? b.accounts.user(u.key)?.home;
   const ids = { directory: 'directory', file: 'file' } as const;
   const inputs = readEntryLists(b.r, uf, ids, uAt, true, hint);
-  if (!loc.enabled || inputs.length === 0) return;
+  const ignores = readIgnores(b.r, uf, uAt, '/');
+  if (!loc.enabled || (inputs.length === 0 && ignores.length === 0)) return;
   if (homeField !== undefined && explicitHome === undefined) return;
   const home = b.resolveHome(u.key, uAt, u.keyPos, explicitHome);
   if (home === undefined) return;
+  b.ignores.push(...ignores.map((i) => ({ ...i, base: home.path })));
   b.addEntries(inputs, loc, home, (input, storeRoot) => ({
     target: joinPath(home.path, input.path),
     store: joinPath(storeRoot, home.path, input.path),

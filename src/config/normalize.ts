@@ -121,6 +121,7 @@ export function normalise(
       warnings: diagnostics.filter((d) => d.severity === 'warning'),
       verbose: options.verbose === true || b.verbose,
       showWarnings: b.showWarnings,
+      ...(b.ignores.length > 0 ? { ignores: b.ignores } : {}),
     },
     diagnostics,
   };

@@ -24,6 +24,8 @@ export type ValueType =
   | { kind: 'enum'; values: readonly string[] }
   /** A list whose items are a path or an entry map of the given section. */
   | { kind: 'entries'; entry: SectionId }
+  /** A list of gitignore-style patterns (strings). */
+  | { kind: 'patterns' }
   | { kind: 'section'; section: SectionId }
   /** A map from free-form keys (a location, a user name) to a section. */
   | { kind: 'mapOf'; key: string; section: SectionId };
@@ -119,6 +121,16 @@ const locationOptions: OptionSpec[] = [
     description: 'Verbose output, as with `--verbose`.',
   },
 ];
+
+function ignoreOption(description: string): OptionSpec {
+  return {
+    name: 'ignore',
+    type: { kind: 'patterns' },
+    typeLabel: 'list of patterns',
+    default: '[]',
+    description,
+  };
+}
 
 function entrySection(
   id: SectionId,
@@ -281,6 +293,9 @@ export const SCHEMA: readonly SectionSpec[] = [
         description:
           "Per-user entries, relative to the user's home and stored at `<store><home>/<entry>`.",
       },
+      ignoreOption(
+        'Paths that `keepsake diff` does not report as undeclared, as gitignore-style patterns: `/` anchors at the root, a pattern without `/` matches a name anywhere, `*`, `?`, `[...]` and `**` as in gitignore, a trailing `/` matches directories only, `!` re-includes. E.g. `/var/lib/foo/cache/`, `*.pid`.',
+      ),
     ],
   },
   {
@@ -312,6 +327,9 @@ export const SCHEMA: readonly SectionSpec[] = [
         default: '`users.<user>.home`, else the home in `<root>/etc/passwd`',
         description: "The user's home directory.",
       },
+      ignoreOption(
+        "As the location's `ignore`, relative to the user's home: `/.local/share/Trash/` is that directory in the home, `*.tmp` any such name in it.",
+      ),
     ],
   },
   {

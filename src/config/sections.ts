@@ -183,6 +183,18 @@ function checkType(r: Reporter, opt: OptionSpec, node: RawNode, at: Segment[]): 
           : `write a list, e.g. ${opt.name}: [ "/var/log" ]`,
       );
       return false;
+    case 'patterns':
+      if (node.kind === 'seq') return true;
+      r.error(
+        'wrong-type',
+        at,
+        node.pos,
+        `expected a list of patterns, got ${got}`,
+        typeof s === 'string'
+          ? `write it as a list: ${opt.name}: [ ${JSON.stringify(s)} ]`
+          : `write a list, e.g. ${opt.name}: [ "/var/lib/example/cache/" ]`,
+      );
+      return false;
     case 'section':
     case 'mapOf':
       if (node.kind === 'map') return true;

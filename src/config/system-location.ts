@@ -3,6 +3,7 @@
 
 import type { Builder } from './builder.js';
 import { readEntryLists } from './entries.js';
+import { readIgnores } from './ignores.js';
 import { readLocationHeader } from './location-header.js';
 import { locationUser } from './location-users.js';
 import { joinPath } from './paths.js';
@@ -17,7 +18,9 @@ export function location(b: Builder, key: string, keyPos: Position, node: RawNod
   const { fields } = loc;
   const ids = { directory: 'directory', file: 'file' } as const;
   const inputs = readEntryLists(b.r, fields, ids, at, false);
+  const ignores = readIgnores(b.r, fields, at, '/');
   if (loc.enabled) {
+    b.ignores.push(...ignores);
     b.noteLocation(loc);
     b.addEntries(inputs, loc, undefined, (input, storeRoot) => ({
       target: input.path,

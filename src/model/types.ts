@@ -69,6 +69,14 @@ export interface Diagnostic {
   source?: SourceRef;
 }
 
+/** A pattern of undeclared paths that `keepsake diff` does not report (gitignore-style). */
+export interface IgnorePattern {
+  pattern: string;
+  /** The directory it is relative to: `/`, or the home of the user it is written for. */
+  base: string;
+  source: SourceRef;
+}
+
 export interface Model {
   /** Absolute path of the configuration file. */
   configFile: string;
@@ -82,6 +90,8 @@ export interface Model {
   verbose: boolean;
   /** `enableWarnings` (default true): print warnings. */
   showWarnings: boolean;
+  /** `ignore` patterns, in file order (absent in models written before they existed). */
+  ignores?: IgnorePattern[];
 }
 
 /** What a declared home file holds: literal text, or a file or directory to copy. */

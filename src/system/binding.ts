@@ -17,6 +17,11 @@ export interface MountBinding {
   ): void;
   umount2(target: string, flags: number): void;
   flock(fd: number, operation: number): void;
+  /**
+   * Reads a directory and lstats its entries but directories, relative to the open directory
+   * (see native/keepsake_mount.c for the record layout). Absent from older builds.
+   */
+  listDir?(path: string | Buffer): ArrayBuffer;
 }
 
 /** What the addon throws: shaped like Node's system errors; `errno` is the positive C value. */

@@ -1,0 +1,68 @@
+// `keepsake ignore PATTERN`: the configuration file with a pattern appended to a location's (or
+// a user's) `ignore` list, comments and layout kept, checked to validate before it is written.
+
+import * as fs from 'node:fs';
+import { type AddRequest, addEntryToConfigFile, addEntryToConfigText } from '../config/edit.js';
+import { Accounts, loadConfigText } from '../config/index.js';
+import { formatOf } from '../config/load.js';
+import { optionPath } from '../config/reporter.js';
+import { ignorePatternFor } from '../diff/ignore.js';
+import { UsageError } from '../errors.js';
+import type { Model } from '../model/types.js';
+import { onlyLocation } from './add.js';
+
+export interface IgnoreOptions {
+  configFile: string;
+  root: string;
+  pattern: string;
+  /** The storage location's key; default: the configuration's only location. */
+  store?: string;
+  /** A pattern for this user's home. */
+  user?: string;
+}
+
+export interface PreparedIgnore {
+  request: AddRequest;
+  /** Where it goes, e.g. `persistence."/persist".ignore`. */
+  option: string;
+  before: string;
+  after: string;
+}
+
+/** The edit `keepsake ignore` makes, checked; writes nothing. */
+export function prepareIgnore(opts: IgnoreOptions, current: Model): PreparedIgnore {
+  const home = opts.user
+    ? (current.entries.find((e) => e.home?.user === opts.user)?.home?.path ??
+      Accounts.load(opts.root).user(opts.user)?.home)
+    : undefined;
+  if (opts.user && home === undefined) {
+    throw new UsageError(`user ${opts.user} is not in ${opts.root}/etc/passwd`);
+  }
+  const location = opts.store ?? onlyLocation(current);
+  const request: AddRequest = {
+    kind: 'ignore',
+    location,
+    path: ignorePatternFor(opts.pattern, home),
+    ...(opts.user ? { user: opts.user } : {}),
+  };
+  const format = formatOf(opts.configFile);
+  if (!format) {
+    throw new UsageError(`${opts.configFile}: keepsake edits .yaml, .yml, .toml and .json files`);
+  }
+  const before = fs.readFileSync(opts.configFile, 'utf8');
+  const after = addEntryToConfigText(before, format, request);
+  // The edited file must validate exactly as every command reads it.
+  loadConfigText(after, opts.configFile, { root: opts.root, format });
+  const segments = ['persistence', location, ...(opts.user ? ['users', opts.user] : []), 'ignore'];
+  return { request, option: optionPath(segments), before, after };
+}
+
+/** Writes the prepared edit (atomically); false when the pattern was there already. */
+export function writeIgnore(configFile: string, prepared: PreparedIgnore): boolean {
+  if (prepared.after === prepared.before) return false;
+  const written = addEntryToConfigFile(configFile, prepared.request);
+  if (written.after !== prepared.after) {
+    throw new UsageError(`${configFile} changed while keepsake was editing it`, 'run it again');
+  }
+  return true;
+}

@@ -1,0 +1,204 @@
+// `keepsake diff` for people and for scripts: the undeclared paths as an indented tree (on a
+// terminal) or as one line per path, largest first, each directory that can be kept whole
+// with the `keepsake add` that keeps it; escaped state first and loudly; and one JSON object
+// per line for scripts. Pure: returns lines and values.
+
+import { formatBytes, sizeColumn } from '../orphans/format.js';
+import { count } from '../plan/format.js';
+import { isWithin } from '../plan/paths.js';
+import { displayPath, shellQuote } from './names.js';
+import type { DiffNode, DiffReport, EscapedState } from './types.js';
+
+export type SortKey = 'size' | 'path' | 'mtime';
+type Style = 'red' | 'green' | 'yellow' | 'dim' | 'bold' | 'cyan';
+
+export interface ViewOptions {
+  sort: SortKey;
+  /** Paths below this many bytes are left out (the scanned paths themselves never are). */
+  minSize: number;
+  /** Homes by user, so that `keepsake add` declares home paths for their user. */
+  homes: ReadonlyArray<{ user: string; path: string }>;
+}
+
+export interface Shown {
+  node: DiffNode;
+  depth: number;
+  /** `keepsake add …`, for what can be persisted as one entry. */
+  add?: string;
+}
+
+const COMPARE: Record<SortKey, (a: DiffNode, b: DiffNode) => number> = {
+  size: (a, b) => b.bytes - a.bytes || COMPARE.path(a, b),
+  path: (a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0),
+  mtime: (a, b) => b.newestMs - a.newestMs || COMPARE.path(a, b),
+};
+
+/** The path for display: control characters and bytes that are not UTF-8 escaped. */
+export function shownPath(node: DiffNode): string {
+  return node.pathBase64 === undefined ? displayPath(node.path) : node.path;
+}
+
+function addCommand(node: DiffNode, view: ViewOptions): string | undefined {
+  if (!node.whole || node.ignored !== undefined || node.unreadable !== undefined) return undefined;
+  if (node.kind !== 'directory' && node.kind !== 'file') return undefined;
+  const shown = shownPath(node);
+  const path = shellQuote(shown, node.pathBase64 !== undefined || shown !== node.path);
+  const home = view.homes.find((h) => isWithin(node.path, h.path) && node.path !== h.path);
+  return `keepsake add ${path}${home ? ` --user ${home.user}` : ''}`;
+}
+
+/** A directory that only leads to declared paths: nothing in it is lost. */
+function empty(node: DiffNode): boolean {
+  return !node.whole && node.files === 0 && node.directories === 0 && node.unreadable === undefined;
+}
+
+/** The nodes to show, depth first, each directory's children in the chosen order. */
+export function selectNodes(report: DiffReport, view: ViewOptions): Shown[] {
+  const out: Shown[] = [];
+  const visit = (node: DiffNode, depth: number) => {
+    const add = depth > 0 ? addCommand(node, view) : undefined;
+    out.push(add === undefined ? { node, depth } : { node, depth, add });
+    const children = (node.children ?? []).filter((c) => c.bytes >= view.minSize && !empty(c));
+    for (const c of children.sort(COMPARE[view.sort])) visit(c, depth + 1);
+  };
+  for (const root of report.roots) visit(root, 0);
+  return out;
+}
+
+function counts(node: DiffNode): string {
+  if (node.kind !== 'directory') return node.kind === 'file' ? '' : node.kind;
+  const parts = [count(node.files, 'file')];
+  if (node.directories > 0) parts.push(count(node.directories, 'directory', 'directories'));
+  return parts.join(', ');
+}
+
+function marks(node: DiffNode): string[] {
+  const out: string[] = [];
+  if (node.changed > 0) {
+    out.push(
+      node.kind === 'directory' ? `${node.changed} changed since boot` : 'changed since boot',
+    );
+  }
+  if (node.ignored !== undefined) out.push(`ignored by ${node.ignored}`);
+  if (node.unreadable !== undefined) out.push(`unreadable: ${node.unreadable}`);
+  if (node.unlisted !== undefined) {
+    const { files, bytes } = node.unlisted;
+    out.push(`${count(files, 'smaller file')} (${formatBytes(bytes)}) not listed one by one`);
+  }
+  return out;
+}
+
+function escapedLines(escaped: readonly EscapedState[], paint: Paint): string[] {
+  if (escaped.length === 0) return [];
+  const lines = [
+    paint(
+      'red',
+      `ESCAPED STATE: ${count(escaped.length, 'persisted path')} ${escaped.length === 1 ? 'holds' : 'hold'} data on the ephemeral file system, lost at reboot:`,
+    ),
+  ];
+  for (const e of escaped) {
+    const why = {
+      'not-mounted': `not mounted from ${e.store}`,
+      'link-replaced': `the link into ${e.store} was replaced by a ${e.found === 'file' ? 'regular file' : e.found}`,
+      'not-applied': 'declared, but keepsake has not set it up in this boot',
+    }[e.reason];
+    const what = e.found === 'directory' ? `${count(e.files, 'file')}, ` : '';
+    lines.push(paint('red', `  ${displayPath(e.target)}: ${why} (${what}${formatBytes(e.bytes)})`));
+    lines.push(`    fix: ${e.fix}`);
+  }
+  lines.push('');
+  return lines;
+}
+
+type Paint = (style: Style, text: string) => string;
+
+function footer(report: DiffReport, all: boolean, paint: Paint): string[] {
+  const lines: string[] = [];
+  for (const s of report.skipped) {
+    lines.push(
+      paint(
+        'dim',
+        `not scanned: ${displayPath(s.path)} (${s.fsType}, another file system; give it as a PATH to scan it)`,
+      ),
+    );
+  }
+  for (const e of report.errors) lines.push(paint('yellow', `${displayPath(e.path)}: ${e.reason}`));
+  let files = 0;
+  let bytes = 0;
+  let changed = 0;
+  for (const r of report.roots) {
+    files += r.files;
+    bytes += r.bytes;
+    changed += r.changed;
+  }
+  const total = `undeclared: ${count(files, 'file')}, ${formatBytes(bytes)}; ${changed} changed since boot`;
+  lines.push(
+    paint('bold', total) +
+      (all
+        ? ` (of which ignored: ${count(report.ignored.files, 'file')}, ${formatBytes(report.ignored.bytes)})`
+        : paint('dim', ' (ignored paths left out; --all shows them)')),
+  );
+  return lines;
+}
+
+/** The report as an indented tree, names relative to their parent, for a terminal. */
+export function formatTree(
+  report: DiffReport,
+  view: ViewOptions & { all: boolean },
+  paint: Paint,
+): string[] {
+  const lines = escapedLines(report.escaped, paint);
+  const names: string[] = [];
+  for (const s of selectNodes(report, view)) {
+    const full = shownPath(s.node);
+    names[s.depth] = full;
+    const parent = s.depth > 0 ? names[s.depth - 1]! : '';
+    const name = s.depth === 0 ? full : full.slice(parent === '/' ? 1 : parent.length + 1);
+    const label =
+      s.node.kind === 'directory' ? paint('bold', name.endsWith('/') ? name : `${name}/`) : name;
+    const extra = [counts(s.node), ...marks(s.node)].filter((x) => x !== '');
+    const tail = extra.length > 0 ? `  ${paint('dim', extra.join(', '))}` : '';
+    const add = s.add === undefined ? '' : `  ${paint('cyan', `→ ${s.add}`)}`;
+    const changed = s.node.changed > 0 ? paint('yellow', '*') : ' ';
+    lines.push(
+      `${sizeColumn(s.node.bytes)} ${changed} ${'  '.repeat(s.depth)}${label}${tail}${add}`,
+    );
+  }
+  lines.push('', ...footer(report, view.all, paint));
+  return lines;
+}
+
+/** The report as one line per path (full paths), for pipes. */
+export function formatLines(report: DiffReport, view: ViewOptions & { all: boolean }): string[] {
+  const plain: Paint = (_style, text) => text;
+  const lines = escapedLines(report.escaped, plain);
+  for (const s of selectNodes(report, view)) {
+    const what = [s.node.kind === 'directory' ? counts(s.node) : s.node.kind, ...marks(s.node)];
+    const add = s.add === undefined ? '' : `  ${s.add}`;
+    lines.push(`${sizeColumn(s.node.bytes)}  ${shownPath(s.node)}  (${what.join(', ')})${add}`);
+  }
+  lines.push(...footer(report, view.all, plain));
+  return lines;
+}
+
+/** One JSON value per line: each shown path, escaped entries, skipped mounts, errors, a summary. */
+export function jsonRecords(report: DiffReport, view: ViewOptions): unknown[] {
+  const out: unknown[] = [];
+  for (const e of report.escaped) out.push({ type: 'escaped', ...e });
+  for (const s of selectNodes(report, view)) {
+    const { children: _children, ...node } = s.node;
+    out.push({ type: 'path', depth: s.depth, ...node, ...(s.add ? { add: s.add } : {}) });
+  }
+  for (const s of report.skipped) out.push({ type: 'skipped', ...s });
+  for (const e of report.errors) out.push({ type: 'error', ...e });
+  out.push({
+    type: 'summary',
+    bootTime: new Date(report.bootMs).toISOString(),
+    files: report.roots.reduce((n, r) => n + r.files, 0),
+    bytes: report.roots.reduce((n, r) => n + r.bytes, 0),
+    escaped: report.escaped.length,
+    ignored: report.ignored,
+    backend: report.backend,
+  });
+  return out;
+}

@@ -1,0 +1,111 @@
+// `keepsake diff` as a library function: what lives on the ephemeral file systems that
+// nothing declares. Composition only: the pruned paths, the ignore rules, one walk per
+// scanned path into its own roll-up, and the escaped entries.
+
+import { managedHomeTargets } from '../home/select.js';
+import type { Model } from '../model/types.js';
+import type { MountInfo } from '../observe/types.js';
+import { hostPath, isWithin } from '../plan/paths.js';
+import { Aggregator } from './aggregate.js';
+import { findEscaped } from './escaped.js';
+import { buildIgnoreRules, ignoredBy } from './ignore.js';
+import type { ReadDirectory } from './listing.js';
+import type { DiffReport } from './types.js';
+import { ancestorsOfAll, type PruneReason, type Pruning, Walk } from './walk.js';
+
+/** Pseudo file systems: never state, never walked. */
+export const PSEUDO_PATHS = ['/proc', '/sys', '/dev', '/run'] as const;
+
+export interface DiffRequest {
+  /** `--root`, a real directory. */
+  root: string;
+  /** System paths to scan; `/` by default. */
+  paths: readonly string[];
+  model: Model;
+  /**
+   * Paths that persist, as the booted system sees them: the entries' targets, and anything
+   * else that is put in place from persistent storage.
+   */
+  declared: readonly string[];
+  mounts: readonly MountInfo[];
+  /** Targets keepsake set up in this boot; undefined when unknown. */
+  liveTargets: readonly string[] | undefined;
+  bootMs: number;
+  /** Levels of the report kept below each scanned path. */
+  depth: number;
+  /** Walk and report ignored paths too, marked. */
+  all: boolean;
+  read: ReadDirectory;
+  backend: DiffReport['backend'];
+  onProgress?: (entries: number, dir: string) => void;
+}
+
+/** The paths that persist according to a model: every entry's target, and every home file
+ *  (a link into keepsake's home store, made again at each apply). */
+export function declaredTargets(model: Model): string[] {
+  return [...model.entries.map((e) => e.target), ...managedHomeTargets(model)];
+}
+
+/** What the walk never enters (host paths): declared paths, stores, pseudo and other mounts. */
+export function buildPruning(
+  root: string,
+  declared: readonly string[],
+  stores: readonly string[],
+  mounts: readonly MountInfo[],
+): Pruning {
+  const paths = new Map<string, PruneReason>();
+  const inRoot = (host: string) => root === '/' || isWithin(host, root);
+  for (const m of mounts) {
+    if (inRoot(m.mountPoint) && m.mountPoint !== root) {
+      paths.set(m.mountPoint, { why: 'mount', fsType: m.fsType });
+    }
+  }
+  for (const p of PSEUDO_PATHS) paths.set(hostPath(root, p), { why: 'pseudo' });
+  for (const s of stores) paths.set(hostPath(root, s), { why: 'store' });
+  for (const d of declared) paths.set(hostPath(root, d), { why: 'declared' });
+  return { paths, ancestors: ancestorsOfAll(paths.keys()) };
+}
+
+export function scanUndeclared(req: DiffRequest): DiffReport {
+  const { root, model } = req;
+  const pruning = buildPruning(root, req.declared, model.stores, req.mounts);
+  const rules = buildIgnoreRules(model.ignores ?? [], { defaults: true });
+  const agg = new Aggregator({ depth: req.depth, bootMs: req.bootMs });
+  const options = { read: req.read, root, pruning, rules, showIgnored: req.all };
+  const walk = new Walk(agg, {
+    ...options,
+    ...(req.onProgress ? { onProgress: req.onProgress } : {}),
+  });
+  const report: DiffReport = {
+    bootMs: req.bootMs,
+    roots: [],
+    escaped: [],
+    skipped: walk.result.skipped,
+    errors: walk.result.errors,
+    ignored: agg.ignored,
+    backend: req.backend,
+  };
+  for (const path of req.paths) {
+    const persisted = req.declared.find((d) => isWithin(path, d));
+    if (persisted !== undefined) {
+      report.errors.push({ path, reason: `not scanned: it persists (${persisted} is declared)` });
+      continue;
+    }
+    const rule = path === '/' ? undefined : ignoredBy(rules, path, true);
+    if (rule !== undefined && !req.all) {
+      report.errors.push({ path, reason: `not scanned: ignored by ${rule.origin} (see --all)` });
+      continue;
+    }
+    report.roots.push(walk.run(hostPath(root, path), rule?.origin));
+  }
+  // Escaped data is summed whole, ignored or not: it belongs to a declared entry.
+  const measure = (host: string) => {
+    const whole = new Aggregator({ depth: 0, bootMs: req.bootMs });
+    const node = new Walk(whole, { ...options, rules: [], showIgnored: true }).run(host);
+    return { files: node.files, bytes: node.bytes, changed: node.changed };
+  };
+  const live = req.liveTargets === undefined ? undefined : new Set(req.liveTargets);
+  const scanned = model.entries.filter((e) => req.paths.some((p) => isWithin(e.target, p)));
+  report.escaped = findEscaped(scanned, root, req.mounts, req.bootMs, live, measure);
+  return report;
+}

@@ -1,0 +1,212 @@
+// The walk over an ephemeral tree: depth first, one directory read per directory, and one
+// lstat per non-directory (inside the reader). It never follows a link and never enters a
+// pruned path: another file system's mount point, a pseudo file system, a store, or anything
+// declared. Pruning is a lookup in a set of exact paths, made only in directories on the way
+// to a pruned path; ignore rules are matched only where one can still apply.
+
+import { getSystemErrorName } from 'node:util';
+import { describeErrno } from '../system/safe-fs.js';
+import type { Aggregator, EntryFacts, NodeName } from './aggregate.js';
+import { type IgnoreRule, ignoredBy, rulesInside } from './ignore.js';
+import {
+  childOf,
+  KIND_DIRECTORY,
+  KIND_ERROR,
+  KIND_FILE,
+  KIND_SYMLINK,
+  type Listing,
+  type ReadDirectory,
+  type WalkPath,
+} from './listing.js';
+import { displayBytes } from './names.js';
+import type { DiffNode, NodeKind, ScanError, SkippedMount } from './types.js';
+
+/** Why a path is not entered. Mounts of other file systems are reported as skipped. */
+export type PruneReason =
+  | { why: 'declared' | 'store' | 'pseudo' }
+  | { why: 'mount'; fsType: string };
+
+export interface Pruning {
+  /** Host paths (under `--root`) that are not entered. */
+  paths: ReadonlyMap<string, PruneReason>;
+  /** Every strict ancestor of those paths: only their entries need a lookup. */
+  ancestors: ReadonlySet<string>;
+}
+
+export interface WalkOptions {
+  read: ReadDirectory;
+  /** `--root`, a real directory; `/` for the running system. */
+  root: string;
+  pruning: Pruning;
+  rules: readonly IgnoreRule[];
+  /** Walk ignored paths too, marked (`--all`). */
+  showIgnored: boolean;
+  /** Called every few hundred directories with the count of entries seen so far. */
+  onProgress?: (entries: number, dir: string) => void;
+}
+
+/** Files listed one by one in a directory; beyond this many, the largest are. */
+export const MAX_FILE_NODES = 1000;
+
+export interface WalkResult {
+  errors: ScanError[];
+  skipped: SkippedMount[];
+  entries: number;
+}
+
+/** Every strict ancestor of each path: `['/a/b/c']` → `/`, `/a`, `/a/b`. */
+export function ancestorsOfAll(paths: Iterable<string>): Set<string> {
+  const out = new Set<string>();
+  for (const p of paths) {
+    for (let i = p.lastIndexOf('/'); i > 0; i = p.lastIndexOf('/', i - 1)) out.add(p.slice(0, i));
+    out.add('/');
+  }
+  return out;
+}
+
+const KINDS: Record<number, Exclude<NodeKind, 'directory'>> = {
+  [KIND_FILE]: 'file',
+  [KIND_SYMLINK]: 'symlink',
+};
+
+function reasonOf(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code ? `${describeErrno(code)} (${code})` : String(error);
+}
+
+export class Walk {
+  readonly result: WalkResult = { errors: [], skipped: [], entries: 0 };
+  private directories = 0;
+  private readonly prefix: number;
+
+  constructor(
+    private readonly agg: Aggregator,
+    private readonly opts: WalkOptions,
+  ) {
+    this.prefix = opts.root === '/' ? 0 : opts.root.length;
+  }
+
+  /** The path as the booted system sees it. */
+  private systemPath(host: WalkPath): NodeName {
+    if (typeof host === 'string') return { path: host.slice(this.prefix) || '/' };
+    const bytes = host.subarray(this.prefix);
+    return { path: displayBytes(bytes), pathBase64: bytes.toString('base64') };
+  }
+
+  /** Walk the directory `host` (under `--root`) as the root of a report tree. */
+  run(host: string, ignored?: string): DiffNode {
+    const rules = rulesInside(this.opts.rules, host.slice(this.prefix) || '/');
+    return this.directory(host, rules, ignored);
+  }
+
+  private directory(host: WalkPath, rules: readonly IgnoreRule[], ignored?: string): DiffNode {
+    const { agg, opts } = this;
+    agg.enter(this.systemPath(host), ignored);
+    let listing: Listing | undefined;
+    try {
+      listing = opts.read(host);
+    } catch (error) {
+      const reason = reasonOf(error);
+      agg.unreadable(reason);
+      this.result.errors.push({ path: this.systemPath(host).path, reason });
+    }
+    if (listing !== undefined) this.entries(host, listing, rules);
+    return agg.leave();
+  }
+
+  /**
+   * Whether an entry is counted: undefined when it is pruned or (without `--all`) ignored,
+   * else the origin of the rule that ignores it, or '' for none. `first` records what the
+   * first pass over a directory finds (skipped mounts, and that the directory is not whole).
+   */
+  private admit(
+    child: WalkPath,
+    isDirectory: boolean,
+    lookups: boolean,
+    rules: readonly IgnoreRule[],
+    first: boolean,
+  ): string | undefined {
+    const { agg, opts, result } = this;
+    if (lookups) {
+      const pruned = opts.pruning.paths.get(child as string);
+      if (pruned !== undefined) {
+        if (first) agg.blocked();
+        if (first && pruned.why === 'mount') {
+          result.skipped.push({ path: this.systemPath(child).path, fsType: pruned.fsType });
+        }
+        return undefined;
+      }
+    }
+    if (rules.length === 0) return '';
+    const rule = ignoredBy(rules, this.systemPath(child).path, isDirectory);
+    if (rule === undefined) return '';
+    return opts.showIgnored ? rule.origin : undefined;
+  }
+
+  private facts(listing: Listing, i: number, ignored: string): EntryFacts {
+    const facts: EntryFacts = {
+      kind: KINDS[listing.kind(i)] ?? 'other',
+      size: listing.size(i),
+      mtimeMs: listing.mtimeMs(i),
+    };
+    if (ignored !== '') facts.ignored = ignored;
+    return facts;
+  }
+
+  /**
+   * Counts every entry (names are decoded only where a lookup or a rule needs them), walks
+   * the subdirectories, then, if the directory turns out to hold something declared (it is
+   * not whole) and is shallow enough, goes over the listing again for its files' own nodes.
+   */
+  private entries(host: WalkPath, listing: Listing, rules: readonly IgnoreRule[]): void {
+    const { agg, opts, result } = this;
+    const lookups = typeof host === 'string' && opts.pruning.ancestors.has(host);
+    const named = lookups || rules.length > 0;
+    result.entries += listing.length;
+    if (++this.directories % 256 === 0 && opts.onProgress !== undefined) {
+      opts.onProgress(result.entries, this.systemPath(host).path);
+    }
+    for (let i = 0; i < listing.length; i++) {
+      const kind = listing.kind(i);
+      const isDirectory = kind === KIND_DIRECTORY;
+      let child: WalkPath = '';
+      if (named || isDirectory || kind === KIND_ERROR) {
+        child = childOf(host, listing.name(i), listing.nameBytes(i));
+      }
+      const ignored = named ? this.admit(child, isDirectory, lookups, rules, true) : '';
+      if (ignored === undefined) continue;
+      if (isDirectory) {
+        const inner = rules.length > 0 ? rulesInside(rules, this.systemPath(child).path) : rules;
+        this.directory(child, inner, ignored === '' ? undefined : ignored);
+      } else if (kind === KIND_ERROR) {
+        const code = getSystemErrorName(-listing.size(i));
+        if (code === 'ENOENT') continue; // gone since the directory was read
+        const reason = `cannot be examined: ${describeErrno(code)} (${code})`;
+        result.errors.push({ path: this.systemPath(child).path, reason });
+        agg.blocked();
+      } else {
+        agg.entry(this.facts(listing, i, ignored));
+      }
+    }
+    if (!agg.keepsFileNodes()) return;
+    const files: Array<{ i: number; child: WalkPath; ignored: string }> = [];
+    for (let i = 0; i < listing.length; i++) {
+      const kind = listing.kind(i);
+      if (kind === KIND_DIRECTORY || kind === KIND_ERROR) continue;
+      const child = childOf(host, listing.name(i), listing.nameBytes(i));
+      const ignored = this.admit(child, false, lookups, rules, false);
+      if (ignored !== undefined) files.push({ i, child, ignored });
+    }
+    // A bounded report: the largest files get nodes, the rest are summed.
+    if (files.length > MAX_FILE_NODES) {
+      files.sort((a, b) => listing.size(b.i) - listing.size(a.i) || a.i - b.i);
+      const rest = files.splice(MAX_FILE_NODES);
+      agg.unlisted(
+        rest.length,
+        rest.reduce((n, f) => n + listing.size(f.i), 0),
+      );
+    }
+    for (const f of files)
+      agg.fileNode(this.facts(listing, f.i, f.ignored), this.systemPath(f.child));
+  }
+}

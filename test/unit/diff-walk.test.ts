@@ -1,0 +1,157 @@
+// The walk over an in-memory tree (a fake directory reader): what is pruned, ignored, counted
+// and listed, without touching a file system.
+
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { Aggregator } from '../../src/diff/aggregate.js';
+import { buildIgnoreRules } from '../../src/diff/ignore.js';
+import {
+  KIND_DIRECTORY,
+  KIND_ERROR,
+  KIND_FILE,
+  KIND_SYMLINK,
+  type Listing,
+  type WalkPath,
+} from '../../src/diff/listing.js';
+import { buildPruning } from '../../src/diff/scan.js';
+import type { DiffNode } from '../../src/diff/types.js';
+import { MAX_FILE_NODES, Walk } from '../../src/diff/walk.js';
+import { mount } from '../helpers/builders.js';
+
+type Tree = { [name: string]: Tree | number | 'link' | 'denied' | 'unreadable' };
+
+const BOOT = 1_000;
+
+/** A reader over `tree` (a name → subtree, size, link, or a failure), rooted at `root`. */
+function reader(root: string, tree: Tree) {
+  const read = (path: WalkPath): Listing => {
+    const rel = String(path).slice(root.length).split('/').filter(Boolean);
+    let node: Tree | number | string = tree;
+    for (const c of rel) node = (node as Tree)[c]!;
+    if (node === 'unreadable') throw Object.assign(new Error('denied'), { code: 'EACCES' });
+    const entries = Object.entries(node as Tree);
+    const kind = (v: Tree[string]) =>
+      typeof v === 'number'
+        ? KIND_FILE
+        : v === 'link'
+          ? KIND_SYMLINK
+          : v === 'denied'
+            ? KIND_ERROR
+            : KIND_DIRECTORY;
+    return {
+      length: entries.length,
+      kind: (i) => kind(entries[i]![1]),
+      size: (i) =>
+        entries[i]![1] === 'denied'
+          ? 13
+          : typeof entries[i]![1] === 'number'
+            ? (entries[i]![1] as number)
+            : 0,
+      mtimeMs: (i) => (typeof entries[i]![1] === 'number' ? 2_000 : 0),
+      name: (i) => entries[i]![0].replace('\xff', '\uFFFD'),
+      nameBytes: (i) =>
+        entries[i]![0].includes('\xff') ? Buffer.from(entries[i]![0], 'latin1') : undefined,
+    };
+  };
+  return read;
+}
+
+function walk(tree: Tree, opts: { declared?: string[]; depth?: number; all?: boolean } = {}) {
+  const root = '/r';
+  const mounts = [
+    mount('/', '8:1'),
+    mount('/r', '0:50', '/', { fsType: 'tmpfs' }),
+    mount('/r/mnt/usb', '8:17', '/', { fsType: 'vfat' }),
+  ];
+  const pruning = buildPruning(root, opts.declared ?? [], ['/persist'], mounts);
+  const rules = buildIgnoreRules(
+    [
+      {
+        pattern: '*.tmp',
+        base: '/',
+        source: { file: 'k.yaml', line: 4, column: 7, option: 'ignore[0]' },
+      },
+    ],
+    { defaults: true },
+  );
+  const agg = new Aggregator({ depth: opts.depth ?? 3, bootMs: BOOT });
+  const w = new Walk(agg, {
+    read: reader(root, tree),
+    root,
+    pruning,
+    rules,
+    showIgnored: opts.all === true,
+  });
+  const node = w.run(root);
+  return { node, result: w.result, agg };
+}
+
+const paths = (n: DiffNode): string[] => [n.path, ...(n.children ?? []).flatMap(paths)];
+
+describe('the walk', () => {
+  const tree: Tree = {
+    persist: { data: 100 },
+    proc: { '1': { status: 5 } },
+    mnt: { usb: { photo: 1000 } },
+    tmp: { x: 7 },
+    var: { log: { syslog: 50 }, lib: { app: { db: 30, 'db.tmp': 9 } } },
+    etc: { hosts: 10, 'bad\xffname': 4, secret: 'denied', loop: 'link' },
+    srv: 'unreadable',
+  };
+
+  test('never enters stores, pseudo file systems, other mounts or declared paths', () => {
+    const { node, result } = walk(tree, { declared: ['/var/log'] });
+    assert.deepEqual(paths(node).sort(), [
+      '/',
+      '/etc',
+      '/etc/bad\\xffname',
+      '/etc/hosts',
+      '/etc/loop',
+      '/mnt',
+      '/srv',
+      '/var',
+      '/var/lib',
+    ]);
+    assert.deepEqual(result.skipped, [{ path: '/mnt/usb', fsType: 'vfat' }]);
+    assert.equal(node.files, 4, 'hosts, the odd name, the link, db');
+    assert.equal(node.bytes, 10 + 4 + 0 + 30);
+  });
+
+  test('errors: an unreadable directory, an entry that cannot be examined', () => {
+    const { node, result } = walk(tree);
+    assert.deepEqual(
+      result.errors.map((e) => e.path),
+      ['/etc/secret', '/srv'],
+    );
+    assert.equal(result.errors[0]!.reason, 'cannot be examined: permission denied (EACCES)');
+    const srv = node.children?.find((c) => c.path === '/srv');
+    assert.equal(srv?.whole, false);
+    assert.ok(srv?.unreadable);
+  });
+
+  test('names that are not UTF-8 keep their bytes', () => {
+    const { node } = walk(tree);
+    const etc = node.children?.find((c) => c.path === '/etc');
+    const odd = etc?.children?.find((c) => c.pathBase64 !== undefined);
+    assert.equal(odd?.path, '/etc/bad\\xffname');
+    assert.equal(Buffer.from(odd!.pathBase64!, 'base64').toString('latin1'), '/etc/bad\xffname');
+  });
+
+  test('--all walks ignored paths, marked, and counts them apart', () => {
+    const { node, agg } = walk(tree, { all: true });
+    const tmp = node.children?.find((c) => c.path === '/tmp');
+    assert.equal(tmp?.ignored, 'built-in');
+    assert.deepEqual(agg.ignored, { files: 2, bytes: 16 });
+  });
+
+  test('a directory with many files lists the largest and sums the rest', () => {
+    const many: Tree = {};
+    for (let i = 0; i < MAX_FILE_NODES + 5; i++) many[`f${i}`] = i + 1;
+    const { node } = walk({ big: { ...many, declared: {} } }, { declared: ['/big/declared'] });
+    const big = node.children?.find((c) => c.path === '/big');
+    assert.equal(big?.children?.length, MAX_FILE_NODES);
+    assert.equal(big?.files, MAX_FILE_NODES + 5);
+    assert.deepEqual(big?.unlisted, { files: 5, bytes: 1 + 2 + 3 + 4 + 5 });
+    assert.ok(big?.children?.every((c) => c.bytes > 5));
+  });
+});
