@@ -21,6 +21,9 @@ export interface DiffRequest {
   root: string;
   /** System paths to scan; `/` by default. */
   paths: readonly string[];
+  /** Of `paths`, those found rather than asked for (tmpfs mounts): silently left out when
+   *  they persist or are ignored. */
+  found?: readonly string[];
   model: Model;
   /**
    * Paths that persist, as the booted system sees them: the entries' targets, and anything
@@ -44,6 +47,31 @@ export interface DiffRequest {
  *  (a link into keepsake's home store, made again at each apply). */
 export function declaredTargets(model: Model): string[] {
   return [...model.entries.map((e) => e.target), ...managedHomeTargets(model)];
+}
+
+/** File systems whose content is gone at the next boot: memory-backed ones. */
+const EPHEMERAL_TYPES = new Set(['tmpfs', 'ramfs']);
+
+/**
+ * The ephemeral file systems mounted inside the root besides the root itself (a tmpfs
+ * `/home`), as the booted system sees them: scanned by default along with `/`. Not the pseudo
+ * file systems, the stores, or what persists.
+ */
+export function ephemeralMountPoints(
+  root: string,
+  mounts: readonly MountInfo[],
+  stores: readonly string[],
+  declared: readonly string[],
+): string[] {
+  const out = new Set<string>();
+  for (const m of mounts) {
+    if (!EPHEMERAL_TYPES.has(m.fsType) || m.mountPoint === root) continue;
+    if (root !== '/' && !isWithin(m.mountPoint, root)) continue;
+    const path = root === '/' ? m.mountPoint : m.mountPoint.slice(root.length);
+    const excluded = [...PSEUDO_PATHS, ...stores, ...declared].some((p) => isWithin(path, p));
+    if (!excluded) out.add(path);
+  }
+  return [...out].sort();
 }
 
 /** What the walk never enters (host paths): declared paths, stores, pseudo and other mounts. */
@@ -85,19 +113,26 @@ export function scanUndeclared(req: DiffRequest): DiffReport {
     ignored: agg.ignored,
     backend: req.backend,
   };
+  const found = new Set(req.found ?? []);
   for (const path of req.paths) {
     const persisted = req.declared.find((d) => isWithin(path, d));
+    const ignored = path === '/' ? undefined : ignoredBy(rules, path, true);
+    if (found.has(path) && (persisted !== undefined || (ignored !== undefined && !req.all)))
+      continue;
     if (persisted !== undefined) {
       report.errors.push({ path, reason: `not scanned: it persists (${persisted} is declared)` });
       continue;
     }
-    const rule = path === '/' ? undefined : ignoredBy(rules, path, true);
+    const rule = ignored;
     if (rule !== undefined && !req.all) {
       report.errors.push({ path, reason: `not scanned: ignored by ${rule.origin} (see --all)` });
       continue;
     }
     report.roots.push(walk.run(hostPath(root, path), rule?.origin));
   }
+  // A mount met by one walk and scanned as a path of its own is not "not scanned".
+  const scannedHosts = new Set(req.paths.map((p) => hostPath(root, p)));
+  report.skipped = report.skipped.filter((s) => !scannedHosts.has(hostPath(root, s.path)));
   // Escaped data is summed whole, ignored or not: it belongs to a declared entry.
   const measure = (host: string) => {
     const whole = new Aggregator({ depth: 0, bootMs: req.bootMs });

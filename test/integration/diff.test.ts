@@ -1,7 +1,7 @@
 // `keepsake diff` on a booted test system (a private mount namespace, a tmpfs root, a store
 // on its own "disk", real bind mounts made by `keepsake apply`): the report holds exactly the
 // undeclared paths, with exact sizes, and nothing that is persisted, ignored, mounted from
-// elsewhere or pseudo; escaped state is found; names with spaces, newlines and bytes that are
+// elsewhere or pseudo (another tmpfs is ephemeral, and scanned too); escaped state is found; names with spaces, newlines and bytes that are
 // not UTF-8 are reported and counted; symlink loops are harmless; an unreadable directory is
 // reported when the scan runs as an unprivileged user.
 
@@ -68,9 +68,12 @@ printf 'log' > var/log/syslog
 printf 'data' > srv/data/d
 mkdir srv/later
 printf 'later!' > srv/later/x
-mkdir -p mnt/scratch
-mount -n -t tmpfs tmpfs mnt/scratch
-printf 'x' > mnt/scratch/hidden
+mkdir -p mnt/scratch "$ROOT.scratch"
+printf 'x' > "$ROOT.scratch/hidden"
+mount -n --bind "$ROOT.scratch" mnt/scratch
+mkdir -p media/ram
+mount -n -t tmpfs tmpfs media/ram
+printf 'ramdisk!' > media/ram/note
 umount -n etc/app.conf
 printf '%055d' 0 > etc/app.conf
 rm etc/linked.conf
@@ -154,6 +157,9 @@ describe('keepsake diff on a booted system', { skip }, () => {
       '/home': ['directory', 1, 0, 5, false],
       '/home/jane': ['directory', 1, 0, 5, false],
       '/home/jane/notes.txt': ['file', 1, 0, 5, true],
+      // Another tmpfs: ephemeral too, so scanned as a root of its own.
+      '/media/ram': ['directory', 1, 0, 8, true],
+      '/media/ram/note': ['file', 1, 0, 8, true],
       '/opt': ['directory', 3, 2, 305, true],
       '/srv': ['directory', 7, 4, 1073, false],
       '/srv/VirtualBox VMs': ['directory', 1, 0, 1000, true],
@@ -195,9 +201,13 @@ describe('keepsake diff on a booted system', { skip }, () => {
 
   it('does not enter another file system, and says so', () => {
     const { recs } = records(results[4]);
-    assert.deepEqual(ofType(recs, 'skipped'), [
-      { type: 'skipped', path: '/mnt/scratch', fsType: 'tmpfs' },
-    ]);
+    // A bind from the disk this machine's temp directory lives on: not ephemeral, not entered.
+    const skipped = ofType(recs, 'skipped');
+    assert.deepEqual(
+      skipped.map((r) => r.path),
+      ['/mnt/scratch'],
+    );
+    assert.notEqual(skipped[0]?.fsType, 'tmpfs');
     assert.deepEqual(ofType(recs, 'error'), []);
     const summary = ofType(recs, 'summary')[0];
     assert.equal(summary?.escaped, 4);

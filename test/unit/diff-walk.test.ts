@@ -13,7 +13,7 @@ import {
   type Listing,
   type WalkPath,
 } from '../../src/diff/listing.js';
-import { buildPruning } from '../../src/diff/scan.js';
+import { buildPruning, ephemeralMountPoints } from '../../src/diff/scan.js';
 import type { DiffNode } from '../../src/diff/types.js';
 import { MAX_FILE_NODES, Walk } from '../../src/diff/walk.js';
 import { mount } from '../helpers/builders.js';
@@ -153,5 +153,32 @@ describe('the walk', () => {
     assert.equal(big?.files, MAX_FILE_NODES + 5);
     assert.deepEqual(big?.unlisted, { files: 5, bytes: 1 + 2 + 3 + 4 + 5 });
     assert.ok(big?.children?.every((c) => c.bytes > 5));
+  });
+});
+
+describe('the ephemeral file systems scanned by default', () => {
+  const tmpfs = (at: string, root = '/') =>
+    mount(at, '0:40', root, { fsType: 'tmpfs', source: 'tmpfs' });
+  const mounts = [
+    { ...tmpfs('/'), id: 1, parentId: 0 },
+    tmpfs('/home'),
+    tmpfs('/run'),
+    tmpfs('/dev/shm'),
+    tmpfs('/persist'),
+    tmpfs('/var/log', '/var/log'),
+    mount('/mnt/disk', '8:3'),
+    tmpfs('/tmp'),
+  ];
+
+  test('are the memory-backed mounts besides the root, not pseudo, stores or declared', () => {
+    assert.deepEqual(ephemeralMountPoints('/', mounts, ['/persist'], ['/var/log']), [
+      '/home',
+      '/tmp',
+    ]);
+  });
+
+  test('are seen from inside --root', () => {
+    const inRoot = [tmpfs('/sysroot'), tmpfs('/sysroot/home'), tmpfs('/elsewhere')];
+    assert.deepEqual(ephemeralMountPoints('/sysroot', inRoot, [], []), ['/home']);
   });
 });

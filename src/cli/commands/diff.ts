@@ -7,7 +7,7 @@ import { formatLines, formatTree, jsonRecords } from '../../diff/format.js';
 import { directoryReader } from '../../diff/listing.js';
 import { displayPath } from '../../diff/names.js';
 import { parseDepth, parseSize, parseSort } from '../../diff/options.js';
-import { declaredTargets, scanUndeclared } from '../../diff/scan.js';
+import { declaredTargets, ephemeralMountPoints, scanUndeclared } from '../../diff/scan.js';
 import { UsageError } from '../../errors.js';
 import { readMountInfo } from '../../observe/mountinfo.js';
 import type { CommonOptions } from '../main.js';
@@ -24,7 +24,7 @@ interface DiffOptions extends CommonOptions {
 /** What lives on the ephemeral file systems and is not declared. Read-only; exit 1 on escaped state. */
 export async function run(opts: DiffOptions, out: Output): Promise<number> {
   const root = resolveRoot(opts.root);
-  const paths = (opts.args.length > 0 ? opts.args : ['/']).map((p) => {
+  const asked = (opts.args.length > 0 ? opts.args : ['/']).map((p) => {
     if (/^\/+$/.test(p)) return '/';
     const n = normaliseAbsolute(p);
     if (!n.ok) throw new UsageError(`${p}: ${n.message}`, n.hint);
@@ -37,6 +37,12 @@ export async function run(opts: DiffOptions, out: Output): Promise<number> {
     depth: parseDepth(opts.depth ?? '3'),
   };
   const model = await loadModel(opts.config, { root, verbose: opts.verbose, store: false });
+  const mounts = readMountInfo();
+  const declared = declaredTargets(model);
+  // Without PATHs: the root and every other ephemeral file system in it (a tmpfs /home).
+  const found =
+    opts.args.length > 0 ? [] : ephemeralMountPoints(root, mounts, model.stores, declared);
+  const paths = [...asked, ...found];
   const reader = directoryReader();
   let shownAt = 0;
   const progress = (entries: number, dir: string) => {
@@ -48,9 +54,10 @@ export async function run(opts: DiffOptions, out: Output): Promise<number> {
   const report = scanUndeclared({
     root,
     paths,
+    found,
     model,
-    declared: declaredTargets(model),
-    mounts: readMountInfo(),
+    declared,
+    mounts,
     liveTargets: readLiveTargets(root),
     bootMs: readBootTimeMs(),
     depth: view.depth,
