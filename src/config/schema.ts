@@ -379,6 +379,9 @@ export const SCHEMA: readonly SectionSpec[] = [
         description:
           "Where the user's home-file generations and their content are kept. It must be persistent for stale links to be cleaned after a reboot, and writable by the user.",
       },
+      ignoreOption(
+        "Paths in the user's home that `keepsake diff` does not report, as gitignore-style patterns relative to the home (as `persistence.<location>.users.<user>.ignore`).",
+      ),
     ],
   },
   {

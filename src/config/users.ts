@@ -1,9 +1,11 @@
 // The top-level `users.<name>`: the user's `home`, and the storage locations of Home Manager's
-// classic layout under its `persistence` (with removePrefixDirectory), and its home `files`.
+// classic layout under its `persistence` (with removePrefixDirectory), its home `files`, and
+// the `ignore` patterns of its home.
 
 import type { Builder } from './builder.js';
 import { readEntryLists } from './entries.js';
 import { userHomeFiles } from './home-files.js';
+import { readIgnores } from './ignores.js';
 import { readLocationHeader } from './location-header.js';
 import { joinPath } from './paths.js';
 import type { Position, RawNode, Segment } from './raw.js';
@@ -60,6 +62,11 @@ export function user(b: Builder, name: string, keyPos: Position, node: RawNode) 
       const onHomeSide = removePrefix ? input.path.slice(input.path.indexOf('/') + 1) : input.path;
       return { target: joinPath(home.path, onHomeSide), store: joinPath(storeRoot, input.path) };
     });
+  }
+  const ignores = readIgnores(b.r, fields, at, '/');
+  if (ignores.length > 0) {
+    const home = b.resolveHome(name, at, keyPos);
+    if (home !== undefined) b.ignores.push(...ignores.map((i) => ({ ...i, base: home.path })));
   }
   const homeFiles = userHomeFiles(b, name, keyPos, fields);
   if (homeFiles !== undefined) b.homeFiles.push(homeFiles);

@@ -225,6 +225,20 @@ describe('the ignore option', () => {
     );
   });
 
+  test("a user's own ignore list is relative to the home", () => {
+    const { file, root } = setup(
+      'users:\n  jane:\n    ignore: ["/.local/share/Trash/", "*.tmp"]\n',
+    );
+    const m = loadConfig(file, { root });
+    assert.deepEqual(
+      m.ignores?.map((i) => [i.pattern, i.base, i.source.option]),
+      [
+        ['/.local/share/Trash/', '/home/jane', 'users.jane.ignore[0]'],
+        ['*.tmp', '/home/jane', 'users.jane.ignore[1]'],
+      ],
+    );
+  });
+
   test('bad patterns are reported at their line with the fix', () => {
     const { file, root } = setup(
       'persistence:\n  /persist:\n    directories: [/var/log]\n    ignore:\n      - ""\n      - { path: /x }\n    users:\n      jane:\n        ignore: "*.iso"\n',
