@@ -124,6 +124,11 @@ describe('keepsake diff on a booted system', { skip }, () => {
       { do: 'sh', cmd: diffCmd('', 'setpriv --reuid=65534 --regid=65534 --clear-groups ') },
       { do: 'sh', cmd: diffCmd('/srv /opt/app --depth 1') },
       { do: 'sh', cmd: `KEEPSAKE_SCAN=node ${diffCmd('')}` },
+      // On a terminal: a tree, and progress on stderr (script(1) gives both one terminal).
+      {
+        do: 'sh',
+        cmd: `mkdir -p "$ROOT/opt/many" && cd "$ROOT/opt/many" && seq 600 | xargs mkdir && NO_COLOR=1 script -qec ${JSON.stringify(diffCmd('/opt').replace(' --json', ''))} /dev/null`,
+      },
       {
         do: 'sh',
         cmd: `${JSON.stringify(process.execPath)} ${CLI} ignore '/srv/VirtualBox VMs/' --root "$ROOT" --config "$ROOT/etc/keepsake.yaml" && ${JSON.stringify(process.execPath)} ${CLI} ignore /home/jane/notes.txt --user jane --root "$ROOT" --config "$ROOT/etc/keepsake.yaml" && ${diffCmd('/srv /home --depth 1')}`,
@@ -287,7 +292,7 @@ describe('keepsake diff on a booted system', { skip }, () => {
   });
 
   it('keepsake ignore adds patterns to the configuration, and diff leaves them out', () => {
-    const r = results[9];
+    const r = results[10];
     assert.ok(r?.do === 'sh');
     assert.equal(r.stderr, '');
     const lines = r.stdout.trim().split('\n');
@@ -306,6 +311,26 @@ describe('keepsake diff on a booted system', { skip }, () => {
         ['/srv/loop', 12],
         ['/home', 0],
       ],
+    );
+  });
+
+  it('on a terminal: an indented tree, and a progress line on stderr that is cleared', () => {
+    const r = results[9];
+    assert.ok(r?.do === 'sh');
+    assert.equal(r.status, 0, r.stdout);
+    // Progress: a count and the directory being read, each line overwriting the last, and
+    // erased before the report (stdout and stderr share script's terminal).
+    const ERASE = '\r\x1b[K';
+    const progress = r.stdout.split(ERASE).slice(1);
+    assert.ok(progress.length >= 2, `no progress line:\n${JSON.stringify(r.stdout)}`);
+    // Cut to the terminal's width (script's has none, so the narrowest: 20 characters).
+    assert.match(progress[0] ?? '', /^\d+ entries {2}\/opt/);
+    // The tree: the scanned path, then its children indented.
+    const report = (progress.at(-1) ?? '').split('\r\n');
+    assert.match(report[0] ?? '', /^ +305 B \* \/opt\/ {2}3 files, 603 directories/);
+    assert.ok(
+      report.some((l) => /^ +305 B \* {3}app\/ .*→ keepsake add \/opt\/app$/.test(l)),
+      `no indented child:\n${report.join('\n')}`,
     );
   });
 });
