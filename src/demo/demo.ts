@@ -9,6 +9,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { applyPlan, preparePlan } from '../apply/pipeline.js';
 import type { Output } from '../cli/output.js';
+import { formatLines } from '../diff/format.js';
+import { reportHomes, scanLiveSystem } from '../diff/live.js';
 import { SystemError } from '../errors.js';
 import { count, describeAction } from '../plan/format.js';
 import { loadMountBackend } from '../system/mount-backend.js';
@@ -139,6 +141,12 @@ async function runBoot(boot: number, dir: string, out: Output): Promise<number> 
         `    ${w.path.padEnd(36)} ${out.paint('dim', w.persisted ? '(declared)' : '(not declared)')}`,
       );
     }
+    // What `keepsake diff` would say now: the undeclared writes are what the reboot wipes.
+    out.line('  keepsake diff: what the next reboot would wipe');
+    const report = scanLiveSystem(prepared.model, root, { paths: [], depth: 3, all: false });
+    const shown = { sort: 'size' as const, minSize: 0, all: false, depth: 3 };
+    for (const l of formatLines(report, { ...shown, homes: reportHomes(prepared.model) }))
+      out.line(`    ${l}`);
     out.line('  power off: the namespace and its tmpfs root are gone');
     return 0;
   }

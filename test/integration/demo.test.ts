@@ -18,6 +18,14 @@ describe('keepsake demo', { skip }, () => {
     assert.match(r.stdout, /survived {2}\/var\/lib\/postgresql\/base\.dat/);
     assert.match(r.stdout, /wiped {5}\/home\/jane\/Downloads\/cat\.gif/);
     assert.match(r.stdout, /a second apply now plans 0 actions/);
+    // Before the reboot, keepsake diff names what it will wipe, and not what persists.
+    const diff = r.stdout.slice(r.stdout.indexOf('keepsake diff:'), r.stdout.indexOf('power off'));
+    assert.match(
+      diff,
+      /7 B {2}\/home\/jane\/Downloads .*keepsake add \/home\/jane\/Downloads --user jane/,
+    );
+    assert.match(diff, /16 B {2}\/etc\/motd .*keepsake add \/etc\/motd/);
+    assert.doesNotMatch(diff, /thesis|postgresql|\/var\/log|\/tmp/);
     assert.match(r.stdout, /declared files survived, everything else was wiped/);
     assert.ok(!r.stdout.includes('\u001b['), 'no colour with NO_COLOR');
     const after = readdirSync(tmpdir()).filter((n) => n.startsWith('keepsake-demo-'));

@@ -1,15 +1,11 @@
 import { loadModel } from '../../apply/model-cache.js';
 import { resolveRoot } from '../../apply/pipeline.js';
 import { normaliseAbsolute } from '../../config/paths.js';
-import { readBootTimeMs } from '../../diff/boot.js';
-import { readLiveTargets } from '../../diff/escaped.js';
 import { formatLines, formatTree, jsonRecords } from '../../diff/format.js';
-import { directoryReader } from '../../diff/listing.js';
+import { reportHomes, scanLiveSystem } from '../../diff/live.js';
 import { displayPath } from '../../diff/names.js';
 import { parseDepth, parseSize, parseSort } from '../../diff/options.js';
-import { declaredTargets, ephemeralMountPoints, scanUndeclared } from '../../diff/scan.js';
 import { UsageError } from '../../errors.js';
-import { readMountInfo } from '../../observe/mountinfo.js';
 import type { CommonOptions } from '../main.js';
 import type { Output } from '../output.js';
 
@@ -24,7 +20,7 @@ interface DiffOptions extends CommonOptions {
 /** What lives on the ephemeral file systems and is not declared. Read-only; exit 1 on escaped state. */
 export async function run(opts: DiffOptions, out: Output): Promise<number> {
   const root = resolveRoot(opts.root);
-  const asked = (opts.args.length > 0 ? opts.args : ['/']).map((p) => {
+  const paths = opts.args.map((p) => {
     if (/^\/+$/.test(p)) return '/';
     const n = normaliseAbsolute(p);
     if (!n.ok) throw new UsageError(`${p}: ${n.message}`, n.hint);
@@ -37,13 +33,6 @@ export async function run(opts: DiffOptions, out: Output): Promise<number> {
     depth: parseDepth(opts.depth ?? '3'),
   };
   const model = await loadModel(opts.config, { root, verbose: opts.verbose, store: false });
-  const mounts = readMountInfo();
-  const declared = declaredTargets(model);
-  // Without PATHs: the root and every other ephemeral file system in it (a tmpfs /home).
-  const found =
-    opts.args.length > 0 ? [] : ephemeralMountPoints(root, mounts, model.stores, declared);
-  const paths = [...asked, ...found];
-  const reader = directoryReader();
   let shownAt = 0;
   const progress = (entries: number, dir: string) => {
     const now = Date.now();
@@ -51,24 +40,14 @@ export async function run(opts: DiffOptions, out: Output): Promise<number> {
     shownAt = now;
     out.progress(`${entries} entries  ${displayPath(dir)}`);
   };
-  const report = scanUndeclared({
-    root,
+  const report = scanLiveSystem(model, root, {
     paths,
-    found,
-    model,
-    declared,
-    mounts,
-    liveTargets: readLiveTargets(root),
-    bootMs: readBootTimeMs(),
     depth: view.depth,
     all: view.all,
-    read: reader.read,
-    backend: reader.backend,
     onProgress: progress,
   });
   out.progress(undefined);
-  const homes = model.entries.flatMap((e) => (e.home ? [e.home] : []));
-  const shown = { ...view, homes: homes.map((h) => ({ user: h.user, path: h.path })) };
+  const shown = { ...view, homes: reportHomes(model) };
   // One write: a report can have tens of thousands of lines.
   if (out.json)
     out.line(

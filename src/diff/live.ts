@@ -1,0 +1,49 @@
+// `keepsake diff` on the live system: reads the mount table, the live generation, the boot time
+// and the directories, then hands them to the scan. The one place that gathers them, for the
+// command and the demo alike.
+
+import type { Model } from '../model/types.js';
+import { readMountInfo } from '../observe/mountinfo.js';
+import { readBootTimeMs } from './boot.js';
+import { readLiveTargets } from './escaped.js';
+import { directoryReader } from './listing.js';
+import { declaredTargets, ephemeralMountPoints, scanUndeclared } from './scan.js';
+import type { DiffReport } from './types.js';
+
+export interface LiveScan {
+  /** System paths asked for; none: the root and every other ephemeral file system in it. */
+  paths: readonly string[];
+  depth: number;
+  all: boolean;
+  onProgress?: (entries: number, dir: string) => void;
+}
+
+export function scanLiveSystem(model: Model, root: string, scan: LiveScan): DiffReport {
+  const mounts = readMountInfo();
+  const declared = declaredTargets(model);
+  const found =
+    scan.paths.length > 0 ? [] : ephemeralMountPoints(root, mounts, model.stores, declared);
+  const reader = directoryReader();
+  return scanUndeclared({
+    root,
+    paths: [...(scan.paths.length > 0 ? scan.paths : ['/']), ...found],
+    found,
+    model,
+    declared,
+    mounts,
+    liveTargets: readLiveTargets(root),
+    bootMs: readBootTimeMs(),
+    depth: scan.depth,
+    all: scan.all,
+    read: reader.read,
+    backend: reader.backend,
+    ...(scan.onProgress ? { onProgress: scan.onProgress } : {}),
+  });
+}
+
+/** The homes the report names (for `keepsake add --user`). */
+export function reportHomes(model: Model): { user: string; path: string }[] {
+  const seen = new Map<string, string>();
+  for (const e of model.entries) if (e.home) seen.set(e.home.user, e.home.path);
+  return [...seen].map(([user, path]) => ({ user, path }));
+}
