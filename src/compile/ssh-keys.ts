@@ -36,7 +36,8 @@ export function persistedHostKeys(model: Model): HostKey[] {
  * `keepsake-ssh-host-keys.service` for `dir` (`''` for a unit directory, `system` for compile's
  * OUTDIR), started by `wantedBy` and finished before `before` (the unit that makes the binds)
  * and sshd; nothing when no host key is persisted. A key that exists and is not empty is never
- * touched; an empty one (a placeholder of an earlier boot) is made again.
+ * touched (a missing public half is derived from it); an empty one (a placeholder of an
+ * earlier boot) is made again.
  */
 export function sshHostKeyUnit(
   model: Model,
@@ -49,7 +50,8 @@ export function sshHostKeyUnit(
   const commands = keys.map((k) => {
     const q = shellQuote(k.store);
     const parent = shellQuote(k.store.slice(0, k.store.lastIndexOf('/')));
-    const script = `[ -s ${q} ] || { mkdir -p ${parent} && rm -f ${q} ${q}.pub && ssh-keygen -q -t ${k.type} -N "" -C "" -f ${q}; }`;
+    const pub = `${q}.pub`;
+    const script = `if [ ! -s ${q} ]; then mkdir -p ${parent} && rm -f ${q} ${pub} && ssh-keygen -q -t ${k.type} -N "" -C "" -f ${q}; elif [ ! -s ${pub} ]; then ssh-keygen -y -f ${q} > ${pub}; fi`;
     return `/bin/sh -c ${unitWord(script, { command: true })}`;
   });
   const base = dir === '' ? '' : `${dir}/`;
