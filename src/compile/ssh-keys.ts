@@ -5,7 +5,7 @@
 // keepsake adds a unit that makes the missing ones straight in the store, before the binds, and
 // they are reused from then on.
 
-import type { Model, PersistEntry } from '../model/types.js';
+import type { Model } from '../model/types.js';
 import { unitWord } from './escape.js';
 import type { CompiledFile } from './types.js';
 import { each, unitFile, wantsLink } from './unit-file.js';
@@ -23,13 +23,10 @@ export interface HostKey {
 
 /** The host keys the configuration persists (private key files at their usual place). */
 export function persistedHostKeys(model: Model): HostKey[] {
-  return model.entries
-    .filter((e: PersistEntry) => e.kind === 'file' && HOST_KEY.test(e.target))
-    .map((e) => ({
-      type: HOST_KEY.exec(e.target)?.[1] ?? '',
-      store: e.store,
-      storeRoot: e.storeRoot,
-    }));
+  return model.entries.flatMap((e) => {
+    const type = e.kind === 'file' ? HOST_KEY.exec(e.target)?.[1] : undefined;
+    return type === undefined ? [] : [{ type, store: e.store, storeRoot: e.storeRoot }];
+  });
 }
 
 /**

@@ -5,7 +5,7 @@
 import { managedHomeTargets } from '../home/select.js';
 import type { Model } from '../model/types.js';
 import type { MountInfo } from '../observe/types.js';
-import { hostPath, isWithin } from '../plan/paths.js';
+import { ancestorsOf, hostPath, isWithin } from '../plan/paths.js';
 import { Aggregator } from './aggregate.js';
 import { findEscaped } from './escaped.js';
 import { buildIgnoreRules, ignoredBy } from './ignore.js';
@@ -21,8 +21,8 @@ export interface DiffRequest {
   root: string;
   /** System paths to scan; `/` by default. */
   paths: readonly string[];
-  /** Of `paths`, those found rather than asked for (tmpfs mounts): silently left out when
-   *  they persist or are ignored. */
+  /** Of `paths`, those found rather than asked for (tmpfs mounts, none declared): silently
+   *  left out when ignored. */
   found?: readonly string[];
   model: Model;
   /**
@@ -63,13 +63,13 @@ export function ephemeralMountPoints(
   stores: readonly string[],
   declared: readonly string[],
 ): string[] {
+  const excluded = new Set<string>([...PSEUDO_PATHS, ...stores, ...declared]);
   const out = new Set<string>();
   for (const m of mounts) {
     if (!EPHEMERAL_TYPES.has(m.fsType) || m.mountPoint === root) continue;
     if (root !== '/' && !isWithin(m.mountPoint, root)) continue;
     const path = root === '/' ? m.mountPoint : m.mountPoint.slice(root.length);
-    const excluded = [...PSEUDO_PATHS, ...stores, ...declared].some((p) => isWithin(path, p));
-    if (!excluded) out.add(path);
+    if (![path, ...ancestorsOf(path)].some((p) => excluded.has(p))) out.add(path);
   }
   return [...out].sort();
 }
@@ -116,14 +116,12 @@ export function scanUndeclared(req: DiffRequest): DiffReport {
   const found = new Set(req.found ?? []);
   for (const path of req.paths) {
     const persisted = req.declared.find((d) => isWithin(path, d));
-    const ignored = path === '/' ? undefined : ignoredBy(rules, path, true);
-    if (found.has(path) && (persisted !== undefined || (ignored !== undefined && !req.all)))
-      continue;
     if (persisted !== undefined) {
       report.errors.push({ path, reason: `not scanned: it persists (${persisted} is declared)` });
       continue;
     }
-    const rule = ignored;
+    const rule = path === '/' ? undefined : ignoredBy(rules, path, true);
+    if (rule !== undefined && !req.all && found.has(path)) continue; // /tmp: nothing to say
     if (rule !== undefined && !req.all) {
       report.errors.push({ path, reason: `not scanned: ignored by ${rule.origin} (see --all)` });
       continue;
