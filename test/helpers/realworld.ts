@@ -1,4 +1,4 @@
-// The real-world impermanence configurations in ../shared/realworld, turned into keepsake
+// The real-world impermanence configurations in test/fixtures/realworld, turned into keepsake
 // configurations (see that directory's README for the mapping), with the users and groups
 // they name so that a test root can provide them.
 
@@ -39,7 +39,7 @@ function repoRoot(): string {
 }
 
 export function defaultRealworldDir(): string {
-  return resolve(repoRoot(), '..', 'shared', 'realworld');
+  return resolve(repoRoot(), 'test', 'fixtures', 'realworld');
 }
 
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -1,4 +1,4 @@
-// Every real-world impermanence configuration in ../shared/realworld applies in a booted
+// Every real-world impermanence configuration in test/fixtures/realworld applies in a booted
 // namespace, keeps what is written into its persisted paths across a reboot, and loses the rest.
 
 import assert from 'node:assert/strict';
