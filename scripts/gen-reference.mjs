@@ -1,12 +1,11 @@
-// Regenerate the option reference in README.md from the schema (run after `npm run build`).
+// Regenerate the option reference in docs/reference.md from the schema (run after `npm run build`).
 import { readFileSync, writeFileSync } from 'node:fs';
-import { updateReadme } from '../dist/src/config/reference.js';
+import { updateReference } from '../dist/src/config/reference.js';
 
-const readme = readFileSync('README.md', 'utf8');
-const next = updateReadme(readme);
-if (next !== readme) writeFileSync('README.md', next);
+const file = 'docs/reference.md';
+const page = readFileSync(file, 'utf8');
+const next = updateReference(page);
+if (next !== page) writeFileSync(file, next);
 console.log(
-  next === readme
-    ? 'README.md: option reference up to date'
-    : 'README.md: option reference updated',
+  next === page ? `${file}: option reference up to date` : `${file}: option reference updated`,
 );

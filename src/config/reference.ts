@@ -1,5 +1,5 @@
-// The README's option reference, rendered from the schema so the two cannot drift apart
-// (test/unit/reference.test.ts compares them).
+// The option reference (docs/reference.md), rendered from the schema so the two cannot drift
+// apart (test/unit/reference.test.ts compares them).
 
 import { SCHEMA, type SectionSpec } from './schema.js';
 
@@ -13,7 +13,7 @@ function renderSection(s: SectionSpec): string {
   });
   const where = s.path ? ` (\`${s.path}\`)` : '';
   return [
-    `#### ${s.title}${where}`,
+    `## ${s.title}${where}`,
     '',
     s.description,
     '',
@@ -32,10 +32,10 @@ export function renderReference(): string {
   ].join('\n');
 }
 
-/** Replace the generated block of a README with a fresh rendering. */
-export function updateReadme(readme: string): string {
-  const start = readme.indexOf(REFERENCE_START);
-  const end = readme.indexOf(REFERENCE_END);
-  if (start < 0 || end < start) throw new Error('README has no option reference markers');
-  return readme.slice(0, start) + renderReference() + readme.slice(end + REFERENCE_END.length);
+/** Replace the generated block of a page with a fresh rendering. */
+export function updateReference(page: string): string {
+  const start = page.indexOf(REFERENCE_START);
+  const end = page.indexOf(REFERENCE_END);
+  if (start < 0 || end < start) throw new Error('the page has no option reference markers');
+  return page.slice(0, start) + renderReference() + page.slice(end + REFERENCE_END.length);
 }

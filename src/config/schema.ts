@@ -1,6 +1,6 @@
 // Every option keepsake accepts, in one table: where it may appear, its type, what it means
 // and its default. Validation reads it to check keys and types; the option reference in the
-// README is generated from it.
+// docs/reference.md is generated from it.
 
 export type SectionId =
   | 'root'
