@@ -84,6 +84,16 @@ export async function main(argv: string[]): Promise<number> {
   );
   command('check', 'validate the configuration only', () => import('./commands/check.js'));
   command(
+    'init',
+    'print a starter configuration for the machine at --root, from presets of what services keep',
+    () => import('./commands/init.js'),
+  )
+    .option('-s, --store <path>', 'the storage location to propose', '/persist')
+    .option(
+      '-o, --output <file>',
+      'write it to FILE instead of standard output (never overwrites)',
+    );
+  command(
     'add',
     'persist a live path: declare it, move its data into the store, bind or link it back',
     () => import('./commands/add.js'),
