@@ -95,7 +95,8 @@ function emptyTotals(): TreeTotals {
 const OWNED_KEPT = 3;
 
 export function noteOwned(into: TreeTotals, owned: ReadonlyArray<{ path: string; uid: number }>) {
-  const list = (into.owned ??= []);
+  into.owned ??= [];
+  const list = into.owned;
   for (const o of owned) if (list.length < OWNED_KEPT) list.push(o);
 }
 
