@@ -130,6 +130,35 @@ describe('prune --yes keeps what is referenced outside the entries', { skip }, (
     assert.equal(fs.existsSync(`${disk}/dotfiles/old-zshrc`), false);
   });
 
+  it('keeps the source of a bind mount someone else made, and prunes its siblings', () => {
+    const { s, disk } = storeWithProtectedData();
+    fs.mkdirSync(`${disk}/opt/shared`);
+    fs.writeFileSync(`${disk}/opt/shared/db`, 'served');
+    const [bound, list, pruned, served] = s
+      .boot([
+        // -n: mount(8) writes nothing to utab, which is not namespaced.
+        {
+          do: 'sh',
+          cmd: 'mkdir -p "$ROOT/srv/shared" && mount -n --bind "$ROOT/persist/opt/shared" "$ROOT/srv/shared"',
+        },
+        { do: 'sh', cmd: ks('orphans --json') },
+        { do: 'sh', cmd: ks('prune --yes') },
+        { do: 'sh', cmd: 'cat "$ROOT/srv/shared/db"' },
+      ])
+      .map(sh);
+    assert.equal(bound!.status, 0, bound!.stderr);
+    const orphans = JSON.parse(list!.stdout) as Orphan[];
+    assert.ok(orphans.some((o) => o.path === '/persist/opt/junk' && o.prunable));
+    assert.ok(
+      !orphans.some((o) => o.path === '/persist/opt' || o.path.startsWith('/persist/opt/shared')),
+    );
+    assert.equal(pruned!.status, 0, pruned!.stderr);
+    assert.match(pruned!.stdout, /deleted \/persist\/opt\/junk/);
+    assert.equal(served!.stdout, 'served');
+    assert.equal(fs.readFileSync(`${disk}/opt/shared/db`, 'utf8'), 'served');
+    assert.equal(fs.existsSync(`${disk}/opt/junk`), false);
+  });
+
   it('names the reason when asked to prune a protected path, and deletes nothing', () => {
     const { s, disk } = storeWithProtectedData();
     const refusal = (p: string) => ({ do: 'sh' as const, cmd: ks(`prune ${shq(p)} --yes`) });
