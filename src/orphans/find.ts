@@ -1,7 +1,8 @@
-// Which store data no entry refers to. Pure: a function of the model and a listing of the
-// stores (scan.ts). A path is referenced when it lies within some entry's store path, or is an
-// ancestor of one (or of another storage location); the orphans are the top-most paths that
-// are not. A store's own records (`<store>/.keepsake`) are never orphans.
+// Which store data nothing refers to. Pure: a function of the model, a listing of the stores
+// (scan.ts) and the protected set (protected.ts). A path is referenced when it lies within a
+// protected path, or is an ancestor of one (or of another storage location); the orphans are
+// the top-most paths that are not. Inside a user's storage directory, what a user owns is
+// listed but never root's to prune.
 
 import type { Model } from '../model/types.js';
 import { isWithin } from '../plan/paths.js';
@@ -10,6 +11,7 @@ import type {
   BlockerCode,
   ListedNode,
   Orphan,
+  Protection,
   StoreListing,
   StoreScan,
   TreeTotals,
@@ -55,19 +57,31 @@ export function controlBlocker(
   return undefined;
 }
 
-interface References {
-  /** Entries' store paths: everything within one is referenced as a whole. */
+export interface References {
+  /** Protected paths: everything within one is referenced as a whole. */
   entries: string[];
-  /** Entries' store paths and storage locations: their ancestors are referenced. */
+  /** Protected paths, users' storage directories and storage locations: their ancestors are
+   *  referenced. */
   anchors: string[];
   /** Storage locations: each is scanned on its own, never as part of another. */
   roots: Set<string>;
+  /** Users' storage directories: what a user owns in one is not root's to delete. */
+  userDirs: Protection[];
 }
 
-function referencesOf(model: Model, listing: StoreListing): References {
-  const entries = [...new Set(model.entries.map((e) => e.store))];
-  const roots = new Set([...model.stores, ...listing.stores.map((s) => s.store)]);
-  return { entries, anchors: [...new Set([...entries, ...roots])], roots };
+export function referencesOf(
+  stores: readonly string[],
+  protections: readonly Protection[],
+): References {
+  const entries = [...new Set(protections.filter((p) => p.scope === 'whole').map((p) => p.path))];
+  const userDirs = protections.filter((p) => p.scope === 'user-owned');
+  const roots = new Set(stores);
+  return {
+    entries,
+    anchors: [...new Set([...entries, ...userDirs.map((u) => u.path), ...roots])],
+    roots,
+    userDirs,
+  };
 }
 
 const isAncestorOfAny = (path: string, paths: readonly string[]) =>
@@ -77,9 +91,19 @@ function emptyTotals(): TreeTotals {
   return { files: 0, directories: 0, bytes: 0, newestMs: 0, mounts: [], errors: [] };
 }
 
+/** Messages name a few; one is enough to protect the tree. */
+const OWNED_KEPT = 3;
+
+export function noteOwned(into: TreeTotals, owned: ReadonlyArray<{ path: string; uid: number }>) {
+  into.owned ??= [];
+  const list = into.owned;
+  for (const o of owned) if (list.length < OWNED_KEPT) list.push(o);
+}
+
 /** Totals of a node and everything listed below it. */
 function totalsOf(node: ListedNode, path: string, into: TreeTotals): void {
   into.newestMs = Math.max(into.newestMs, node.mtimeMs);
+  if (node.uid !== 0) noteOwned(into, [{ path, uid: node.uid }]);
   if (node.kind !== 'directory') {
     into.files++;
     into.bytes += node.size;
@@ -97,14 +121,37 @@ function totalsOf(node: ListedNode, path: string, into: TreeTotals): void {
     into.newestMs = Math.max(into.newestMs, node.below.newestMs);
     into.mounts.push(...node.below.mounts);
     into.errors.push(...node.below.errors);
+    if (node.below.owned) noteOwned(into, node.below.owned);
   }
   for (const child of node.children ?? []) totalsOf(child, childPath(path, child.name), into);
 }
 
-function orphanOf(store: string, node: ListedNode, path: string, inherited: Blocker[]): Orphan {
+/** For root: a user's data in a user's storage directory is the user's to delete. */
+function userBlocker(refs: References, path: string, t: TreeTotals, node: ListedNode) {
+  const dir = refs.userDirs.find((u) => isWithin(path, u.path));
+  if (!dir) return undefined;
+  const owned = node.uid !== 0 ? { path, uid: node.uid } : t.owned?.[0];
+  if (!owned) return undefined;
+  const what = owned.path === path ? 'it belongs to' : `${owned.path} in it belongs to`;
+  return {
+    code: 'user-owned' as const,
+    path: owned.path,
+    message: `${what} uid ${owned.uid}, in ${dir.why} ${dir.path}, and root does not delete a user's data; delete it as that user`,
+  };
+}
+
+function orphanOf(
+  refs: References,
+  store: string,
+  node: ListedNode,
+  path: string,
+  inherited: Blocker[],
+): Orphan {
   const t = emptyTotals();
   totalsOf(node, path, t);
   const blockers = [...inherited];
+  const owned = userBlocker(refs, path, t, node);
+  if (owned) blockers.push(owned);
   for (const m of t.mounts) {
     blockers.push(
       m === path
@@ -149,11 +196,9 @@ function orphansOfStore(scan: StoreScan, refs: References): Orphan[] {
   const found: Orphan[] = [];
   const visit = (dir: ListedNode, dirPath: string, inherited: Blocker[]) => {
     for (const child of dir.children ?? []) {
-      if (dirPath === scan.store && (child.name === RECORDS_DIR || child.name === HOME_RECORDS_DIR))
-        continue;
       const path = childPath(dirPath, child.name);
       if (refs.roots.has(path)) continue; // another storage location, scanned on its own
-      if (refs.entries.some((s) => isWithin(path, s))) continue; // an entry's data, whole
+      if (refs.entries.some((s) => isWithin(path, s))) continue; // protected, whole
       if (isAncestorOfAny(path, refs.anchors)) {
         // Referenced as a way to an entry: what else it holds may be orphaned.
         if (child.kind !== 'directory' || !child.children) continue;
@@ -161,7 +206,7 @@ function orphansOfStore(scan: StoreScan, refs: References): Orphan[] {
         visit(child, path, inherited.length > 0 || !parent ? inherited : [parent]);
         continue;
       }
-      found.push(orphanOf(scan.store, child, path, inherited));
+      found.push(orphanOf(refs, scan.store, child, path, inherited));
     }
   };
   visit(root, scan.store, storeBlocker ? [storeBlocker] : []);
@@ -170,9 +215,13 @@ function orphansOfStore(scan: StoreScan, refs: References): Orphan[] {
 
 /**
  * The top-most unreferenced paths in every scanned store: grouped by store (in listing
- * order), largest first.
+ * order), largest first. `protections` is the protected set (`protectedSet`).
  */
-export function findOrphans(model: Model, listing: StoreListing): Orphan[] {
-  const refs = referencesOf(model, listing);
+export function findOrphans(
+  model: Model,
+  listing: StoreListing,
+  protections: readonly Protection[],
+): Orphan[] {
+  const refs = referencesOf([...model.stores, ...listing.stores.map((s) => s.store)], protections);
   return listing.stores.flatMap((scan) => orphansOfStore(scan, refs));
 }

@@ -9,10 +9,11 @@ import type { Model } from '../model/types.js';
 import { readMountInfo } from '../observe/mountinfo.js';
 import type { MountInfo } from '../observe/types.js';
 import { hostPath, isWithin, parentOf } from '../plan/paths.js';
-import { childPath, controlBlocker, findOrphans, HOME_RECORDS_DIR, RECORDS_DIR } from './find.js';
+import { controlBlocker } from './find.js';
+import { openersUnder } from './in-use.js';
 import { inspectTree, type Removal, removeTreeSafe } from './remove.js';
-import { scanStores } from './scan.js';
-import type { NodeKind, Orphan, StoreListing } from './types.js';
+import { inUseBlocker, type Survey, survey } from './survey.js';
+import type { NodeKind, Orphan, Protection } from './types.js';
 
 export interface PruneTarget {
   store: string;
@@ -20,6 +21,8 @@ export interface PruneTarget {
   path: string;
   /** The orphan it is or lies in. */
   orphan: string;
+  /** It lies in a user's storage directory: whatever a user owns there is kept. */
+  userOwned: boolean;
   kind: NodeKind;
   files: number;
   directories: number;
@@ -52,29 +55,30 @@ function normalise(arg: string): string | undefined {
   return p.length > 1 ? p.replace(/\/+$/, '') : p;
 }
 
+/** `it is X` → `it holds X`: a path that holds protected data. */
+const holding = (why: string) => why.replace(/^it (is|holds) /, 'it holds ');
+
 /** Why a path that is no orphan may not be pruned. */
-function notOrphan(model: Model, listing: StoreListing, root: string, p: string): string {
-  const store = [...model.stores].sort((a, b) => b.length - a.length).find((s) => isWithin(p, s));
+function notOrphan(model: Model, s: Survey, root: string, p: string): string {
+  const store = [...model.stores].sort((a, b) => b.length - a.length).find((x) => isWithin(p, x));
   if (!store) return `it is not inside any store (${model.stores.join(', ')})`;
   if (p === store) return 'it is a store itself';
-  if (isWithin(p, childPath(store, RECORDS_DIR))) return "it holds keepsake's own records";
-  if (isWithin(p, childPath(store, HOME_RECORDS_DIR))) return "it holds keepsake's home files";
-  const holder = model.entries.find((e) => isWithin(p, e.store));
-  if (holder) {
-    const where = holder.store === p ? '' : ` (in ${holder.store})`;
-    return `it is the data of the ${holder.kind} entry ${holder.target}${where}`;
-  }
-  const inner = model.entries.filter((e) => isWithin(e.store, p));
+  const whole = s.protections.filter((x) => x.scope === 'whole');
+  const holder = whole.find((x) => isWithin(p, x.path));
+  if (holder) return holder.path === p ? holder.why : `${holder.why} (in ${holder.path})`;
+  const inner = whole.filter((x) => isWithin(x.path, p));
   const first = inner[0];
   if (first) {
     const more = inner.length > 1 ? ` and ${inner.length - 1} more` : '';
-    return `it holds the data of the ${first.kind} entry ${first.target}${more}`;
+    return `${holding(first.why)} (${first.path})${more}`;
   }
+  const userDir = s.protections.find((x) => x.scope === 'user-owned' && isWithin(x.path, p));
+  if (userDir) return `it holds ${userDir.why} ${userDir.path}`;
   if (!lstatQuiet(hostPath(root, p))) return 'it does not exist';
-  for (const scan of listing.stores) {
+  for (const scan of s.listing.stores) {
     if (scan.store === store && scan.state !== 'ok') return `its store is ${scan.state}`;
-    for (const s of scan.skipped) {
-      if (isWithin(p, s.path)) return `it lies in ${s.path}, which was not scanned: ${s.reason}`;
+    for (const k of scan.skipped) {
+      if (isWithin(p, k.path)) return `it lies in ${k.path}, which was not scanned: ${k.reason}`;
     }
   }
   return 'it is not orphaned store data (keepsake orphans lists what is)';
@@ -130,9 +134,9 @@ export function planPrune(
   root: string,
   args: readonly string[],
   mounts: readonly MountInfo[] = readMountInfo(),
+  surveyed: Survey = survey(model, root, mounts),
 ): PrunePlan {
-  const listing = scanStores(model, root, mounts);
-  const orphans = findOrphans(model, listing);
+  const { orphans } = surveyed;
   const refused: Refusal[] = [];
   let chosen: Array<{ path: string; orphan: Orphan }> = [];
   let kept: Orphan[] = [];
@@ -152,7 +156,7 @@ export function planPrune(
       }
       const orphan = orphans.find((o) => isWithin(p, o.path));
       if (!orphan) {
-        refused.push({ path: p, reason: notOrphan(model, listing, root, p) });
+        refused.push({ path: p, reason: notOrphan(model, surveyed, root, p) });
         continue;
       }
       const reason = p === orphan.path ? orphan.reason : insideOrphan(root, orphan, p);
@@ -161,12 +165,20 @@ export function planPrune(
     }
   }
   const targets: PruneTarget[] = [];
-  for (const { path: p, orphan } of topMost(chosen)) {
+  const picked = topMost(chosen);
+  const openers = openersUnder(
+    root,
+    picked.map((c) => hostPath(root, c.path)),
+  );
+  for (const { path: p, orphan } of picked) {
     try {
-      const check = inspectTree(hostPath(root, p), mounts);
+      const userOwned = inUserDir(surveyed.protections, p);
+      const check = inspectTree(hostPath(root, p), mounts, { userOwned });
       const mount = check.mounts[0];
       const problem = check.problems[0];
-      if (mount !== undefined) {
+      const busy = inUseBlocker(p, openers);
+      if (busy) refused.push({ path: p, reason: busy.message });
+      else if (mount !== undefined) {
         refused.push({
           path: p,
           reason: `a file system is mounted ${mount === check.path ? 'there' : `inside it at ${systemPath(root, mount)}`}; prune never crosses a mount`,
@@ -175,6 +187,7 @@ export function planPrune(
         refused.push({ path: p, reason: `${systemPath(root, problem.path)}: ${problem.reason}` });
       } else {
         targets.push({
+          userOwned,
           store: orphan.store,
           path: p,
           orphan: orphan.path,
@@ -197,7 +210,18 @@ export function systemPath(root: string, host: string): string {
   return host === root ? '/' : host.startsWith(`${root}/`) ? host.slice(root.length) : host;
 }
 
-/** Deletes the planned targets, one after the other; a target that fails is reported. */
+/** A path in a user's storage directory, where root leaves what a user owns. */
+function inUserDir(protections: readonly Protection[], p: string): boolean {
+  return protections.some((x) => x.scope === 'user-owned' && isWithin(p, x.path));
+}
+
+/**
+ * Deletes the planned targets, one after the other; a target that fails is reported.
+ * Invariant: a target is deleted only if, just before, no process holds any of it open and
+ * the full check of `removeTreeSafe` passes (no mount, nothing unwalkable, nothing a user owns
+ * in a user's storage directory); whatever appears in it while it is deleted (a file a
+ * process creates after its directory was read) is left in place and reported.
+ */
 export function carryOutPrune(
   plan: PrunePlan,
   root: string,
@@ -205,8 +229,16 @@ export function carryOutPrune(
 ): PruneResult {
   const result: PruneResult = { deleted: [], kept: [] };
   for (const t of plan.targets) {
+    const busy = inUseBlocker(t.path, openersUnder(root, [hostPath(root, t.path)]));
+    if (busy) {
+      result.kept.push({ path: t.path, reason: busy.message });
+      continue;
+    }
     try {
-      const { kept, ...removed } = removeTreeSafe(hostPath(root, t.path), { mounts });
+      const { kept, ...removed } = removeTreeSafe(hostPath(root, t.path), {
+        mounts,
+        userOwned: t.userOwned,
+      });
       result.deleted.push({ ...removed, path: t.path, store: t.store });
       for (const k of kept) result.kept.push({ path: systemPath(root, k.path), reason: k.reason });
     } catch (error) {

@@ -52,6 +52,8 @@ export interface Removal extends TreeCounts {
 
 interface Walk extends TreeCounts {
   remove: boolean;
+  /** Keep whatever is not root's (in a user's storage directory). */
+  userOwned: boolean;
   mounts: readonly MountInfo[];
   dev: number;
   mountId: number | undefined;
@@ -109,6 +111,14 @@ function walkEntry(parentProc: string, parent: string, name: string, w: Walk): b
     w.problems.push({ path, reason: reasonOf(error) });
     return false;
   }
+  // In a user's storage directory, what a user owns is theirs to delete, not root's.
+  if (w.userOwned && st.uid !== 0) {
+    w.problems.push({
+      path,
+      reason: `belongs to uid ${st.uid}, in a user's storage directory, and root does not delete a user's data`,
+    });
+    return false;
+  }
   if (st.isDirectory()) {
     let emptied: boolean;
     try {
@@ -142,13 +152,19 @@ function walkEntry(parentProc: string, parent: string, name: string, w: Walk): b
   return true;
 }
 
-function walkTree(target: string, remove: boolean, mounts: readonly MountInfo[]) {
+function walkTree(
+  target: string,
+  remove: boolean,
+  mounts: readonly MountInfo[],
+  userOwned: boolean,
+) {
   if (target === '/' || parentOf(target) === target) {
     throw new UsageError(`refusing to delete '${target}'`);
   }
   return withVerifiedPath(parentOf(target), 'directory', (parentProc, parentSt) => {
     const w: Walk = {
       remove,
+      userOwned,
       mounts,
       dev: parentSt.dev,
       mountId: mountIdOf(parentProc),
@@ -179,8 +195,9 @@ function countsOf(
 export function inspectTree(
   target: string,
   mounts: readonly MountInfo[] = readMountInfo(),
+  opts: { userOwned?: boolean } = {},
 ): TreeCheck {
-  const { w, kind } = walkTree(target, false, mounts);
+  const { w, kind } = walkTree(target, false, mounts, opts.userOwned === true);
   return {
     ...countsOf(target, kind, w),
     mounts: w.mountsFound,
@@ -190,16 +207,18 @@ export function inspectTree(
 
 /**
  * Deletes `target` (a file, link or directory tree) without following links or crossing
- * mounts. Refuses, deleting nothing, when the check finds a mount or a part it cannot walk.
+ * mounts. Refuses, deleting nothing, when the check finds a mount or a part it cannot walk
+ * (with `userOwned`, a part root does not own).
  * Should something change between the check and the deletion (a mount appears), that part
  * is left in place and reported in `kept`.
  */
 export function removeTreeSafe(
   target: string,
-  opts: { mounts?: readonly MountInfo[] } = {},
+  opts: { mounts?: readonly MountInfo[]; userOwned?: boolean } = {},
 ): Removal {
   const mounts = opts.mounts ?? readMountInfo();
-  const check = inspectTree(target, mounts);
+  const userOwned = opts.userOwned === true;
+  const check = inspectTree(target, mounts, { userOwned });
   const mount = check.mounts[0];
   if (mount !== undefined) {
     throw new PruneRefusedError(
@@ -217,7 +236,7 @@ export function removeTreeSafe(
       `refusing to delete '${target}': '${problem.path}' ${problem.reason}`,
     );
   }
-  const { w, kind } = walkTree(target, true, mounts);
+  const { w, kind } = walkTree(target, true, mounts, userOwned);
   return {
     ...countsOf(target, kind, w),
     kept: [

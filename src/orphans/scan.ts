@@ -1,8 +1,8 @@
 // Walks each store into a StoreListing for `findOrphans`. Read-only: lstat and readdir only,
 // no link is followed, no other file system (a different st_dev, or any mount point in
-// /proc/self/mountinfo, bind mounts included) is entered. Directories that lead to an entry
-// are listed; an entry's own store path is listed but never entered (it is referenced as a
-// whole); everything else is summed without listing, du-like.
+// /proc/self/mountinfo, bind mounts included) is entered. Directories that lead to a
+// protected path are listed; a protected path is listed but never entered (it is referenced
+// as a whole); everything else is summed without listing, du-like.
 
 import * as fs from 'node:fs';
 import type { Model } from '../model/types.js';
@@ -11,8 +11,15 @@ import { readMountInfo } from '../observe/mountinfo.js';
 import type { MountInfo } from '../observe/types.js';
 import { hostPath, isWithin } from '../plan/paths.js';
 import { describeErrno } from '../system/safe-fs.js';
-import { childPath, RECORDS_DIR } from './find.js';
-import type { ListedNode, NodeKind, StoreListing, StoreScan, TreeTotals } from './types.js';
+import { childPath, noteOwned, type References, referencesOf } from './find.js';
+import type {
+  ListedNode,
+  NodeKind,
+  Protection,
+  StoreListing,
+  StoreScan,
+  TreeTotals,
+} from './types.js';
 
 export function kindOf(st: fs.Stats): NodeKind {
   if (st.isSymbolicLink()) return 'symlink';
@@ -76,6 +83,7 @@ export function totalsBelow(walk: Walk, sys: string): TreeTotals {
       const st = lstatQuiet(host);
       if (!st) continue;
       t.newestMs = Math.max(t.newestMs, st.mtimeMs);
+      if (st.uid !== 0) noteOwned(t, [{ path, uid: st.uid }]);
       if (!st.isDirectory()) {
         t.files++;
         t.bytes += st.size;
@@ -90,7 +98,7 @@ export function totalsBelow(walk: Walk, sys: string): TreeTotals {
   return t;
 }
 
-function scanStore(model: Model, root: string, store: string, mounts: readonly MountInfo[]) {
+function scanStore(refs: References, root: string, store: string, mounts: readonly MountInfo[]) {
   const host = hostPath(root, store);
   const st = lstatQuiet(host);
   const scan: StoreScan = { store, state: 'ok', skipped: [] };
@@ -98,9 +106,8 @@ function scanStore(model: Model, root: string, store: string, mounts: readonly M
   if (st.isSymbolicLink()) return { ...scan, state: 'symlink' as const };
   if (!st.isDirectory()) return { ...scan, state: 'not-directory' as const };
   const walk: Walk = { root, mounts, dev: st.dev };
-  const entries = [...new Set(model.entries.map((e) => e.store))];
-  const anchors = [...entries, ...model.stores.filter((s) => s !== store)];
-  const isEntryData = (p: string) => entries.some((s) => isWithin(p, s));
+  const anchors = refs.anchors.filter((a) => a !== store);
+  const isProtected = (p: string) => refs.entries.some((s) => isWithin(p, s));
   const leadsSomewhere = (p: string) => anchors.some((a) => isWithin(a, p));
 
   const list = (dir: string, node: ListedNode) => {
@@ -113,15 +120,14 @@ function scanStore(model: Model, root: string, store: string, mounts: readonly M
       return;
     }
     for (const name of names) {
-      if (dir === store && name === RECORDS_DIR) continue;
       const path = childPath(dir, name);
       const childHost = hostPath(root, path);
       const cst = lstatQuiet(childHost);
       if (!cst) continue;
       const child = nodeOf(name, cst);
       node.children.push(child);
-      // Another storage location and an entry's own data are referenced as they are.
-      if (model.stores.includes(path) || isEntryData(path) || !cst.isDirectory()) continue;
+      // Another storage location and protected data are referenced as they are.
+      if (refs.roots.has(path) || isProtected(path) || !cst.isDirectory()) continue;
       if (isMount(walk, childHost, cst)) {
         child.mount = true;
         if (leadsSomewhere(path)) {
@@ -140,12 +146,15 @@ function scanStore(model: Model, root: string, store: string, mounts: readonly M
 
 /**
  * Lists every storage location of the model, as found under `root` (the `--root` directory,
- * a real path). `mounts` defaults to this process's mount table.
+ * a real path), entering only what the protected set leaves unreferenced. `mounts` defaults
+ * to this process's mount table.
  */
 export function scanStores(
   model: Model,
+  protections: readonly Protection[],
   root: string,
   mounts: readonly MountInfo[] = readMountInfo(),
 ): StoreListing {
-  return { stores: model.stores.map((store) => scanStore(model, root, store, mounts)) };
+  const refs = referencesOf(model.stores, protections);
+  return { stores: model.stores.map((store) => scanStore(refs, root, store, mounts)) };
 }

@@ -17,6 +17,8 @@ export interface TreeTotals {
   mounts: string[];
   /** What could not be read, as `path: reason`. */
   errors: string[];
+  /** Paths owned by someone other than root (a few, for messages), with their owner. */
+  owned?: Array<{ path: string; uid: number }>;
 }
 
 /** One path found in a store. */
@@ -56,7 +58,9 @@ export type BlockerCode =
   | 'parent-not-root'
   | 'mount-point'
   | 'holds-mount'
-  | 'unreadable';
+  | 'unreadable'
+  | 'user-owned'
+  | 'in-use';
 
 /** Why an orphan may not be pruned. */
 export interface Blocker {
@@ -82,4 +86,25 @@ export interface Orphan {
   blockers: Blocker[];
   /** Mount points at or inside it, which pruning never crosses. */
   mounts: string[];
+}
+
+/**
+ * One item of the protected set (protected.ts). `whole`: the path, everything in it, and the
+ * way to it are referenced. `user-owned`: inside this user's storage directory, whatever a
+ * user (any uid but 0) owns is not root's to delete.
+ */
+export interface Protection {
+  /** A system path. */
+  path: string;
+  /** Why, as a clause: `it is the configuration file in use`. */
+  why: string;
+  scope: 'whole' | 'user-owned';
+}
+
+/** A process that has a path open (a file, its working directory or its root). */
+export interface Opener {
+  /** System path it has open. */
+  path: string;
+  pid: number;
+  command: string;
 }

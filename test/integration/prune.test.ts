@@ -248,7 +248,10 @@ describe('orphans and prune in a booted namespace', { skip }, () => {
       ok: false,
       deleted: [],
       refused: [
-        { path: '/persist/srv', reason: 'it holds the data of the directory entry /srv/keep' },
+        {
+          path: '/persist/srv',
+          reason: 'it holds the data of the directory entry /srv/keep (/persist/srv/keep)',
+        },
       ],
     });
     assert.deepEqual(snapshot(disk), before);

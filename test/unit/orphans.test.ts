@@ -1,9 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { Model } from '../../src/model/types.js';
+import type { MountInfo } from '../../src/observe/types.js';
 import { findOrphans } from '../../src/orphans/find.js';
 import { byStore, describeOrphan, formatBytes } from '../../src/orphans/format.js';
+import { protectedSet } from '../../src/orphans/protected.js';
 import type { ListedNode, Orphan, StoreListing, TreeTotals } from '../../src/orphans/types.js';
 import { entry, model } from '../helpers/builders.js';
+
+/** A root with nothing in it: no link to resolve, no unit installed. */
+const NO_ROOT = '/nonexistent-keepsake-root';
+const find = (m: Model, l: StoreListing, mounts: MountInfo[] = []) =>
+  findOrphans(m, l, protectedSet(m, { root: NO_ROOT, mounts }));
 
 const T0 = Date.parse('2024-01-01T00:00:00Z');
 const T1 = Date.parse('2024-05-01T12:30:00Z');
@@ -68,7 +76,7 @@ describe('findOrphans', () => {
         ]),
       ]),
     ]);
-    const orphans = findOrphans(m, l);
+    const orphans = find(m, l);
     // /var/lib is wholly unreferenced: one orphan, its children not listed.
     assert.deepEqual(paths(orphans), ['/persist/var/lib']);
     const o = orphans[0]!;
@@ -94,7 +102,7 @@ describe('findOrphans', () => {
         ]),
       ]),
     ]);
-    const o = byPath(findOrphans(m, l), '/persist/var/cache');
+    const o = byPath(find(m, l), '/persist/var/cache');
     assert.deepEqual(
       [o.files, o.directories, o.bytes, o.newest],
       [40, 7, 123456, new Date(T1).toISOString()],
@@ -117,7 +125,7 @@ describe('findOrphans', () => {
         ]),
       ]),
     ]);
-    assert.deepEqual(paths(findOrphans(m, l)), ['/persist/var/lib/stray']);
+    assert.deepEqual(paths(find(m, l)), ['/persist/var/lib/stray']);
   });
 
   it('keeps the ancestors of an entry and finds their other children', () => {
@@ -137,7 +145,7 @@ describe('findOrphans', () => {
         d('home', [d('jane', [d('Downloads', [f('x', 1)])], { uid: 1000 })]),
       ]),
     ]);
-    const orphans = findOrphans(m, l);
+    const orphans = find(m, l);
     assert.deepEqual(paths(orphans), [
       '/persist/etc/ssh/ssh_host_rsa_key',
       '/persist/etc/machine-id',
@@ -154,7 +162,7 @@ describe('findOrphans', () => {
         d('var', [d('log'), d('.keepsake', [f('x', 1)])]),
       ]),
     ]);
-    assert.deepEqual(paths(findOrphans(m, l)), ['/persist/var/.keepsake']);
+    assert.deepEqual(paths(find(m, l)), ['/persist/var/.keepsake']);
   });
 
   it('lists a user-owned store but marks it not prunable, with the reason', () => {
@@ -180,7 +188,7 @@ describe('findOrphans', () => {
         }),
       ],
     );
-    const orphans = findOrphans(m, l);
+    const orphans = find(m, l);
     // The user's store is scanned as itself only, not as part of /persist.
     assert.deepEqual(paths(orphans), ['/persist/old', '/persist/home/jane/.old-cache']);
     assert.equal(byPath(orphans, '/persist/old').prunable, true);
@@ -194,7 +202,7 @@ describe('findOrphans', () => {
   it('does not prune inside a store others can write', () => {
     const m = model([entry('directory', '/var/log')]);
     const l = listing(['/persist', d('', [d('var', [d('log')]), f('x', 1)], { mode: 0o777 })]);
-    const [o] = findOrphans(m, l);
+    const [o] = find(m, l);
     assert.equal(o?.prunable, false);
     assert.match(o?.reason ?? '', /written by its group or others \(mode 0777\)/);
   });
@@ -207,7 +215,7 @@ describe('findOrphans', () => {
         d('home', [d('jane', [d('Downloads'), d('Old', [f('a', 3)])], { uid: 1000 }), f('h', 1)]),
       ]),
     ]);
-    const orphans = findOrphans(m, l);
+    const orphans = find(m, l);
     assert.equal(byPath(orphans, '/persist/home/h').prunable, true);
     const old = byPath(orphans, '/persist/home/jane/Old');
     assert.equal(old.prunable, false);
@@ -226,7 +234,7 @@ describe('findOrphans', () => {
         d('var', [d('log'), d('colord', [f('db', 8, { uid: 990 })], { uid: 990, mode: 0o700 })]),
       ]),
     ]);
-    const o = byPath(findOrphans(m, l), '/persist/var/colord');
+    const o = byPath(find(m, l), '/persist/var/colord');
     assert.equal(o.prunable, true);
   });
 
@@ -241,7 +249,7 @@ describe('findOrphans', () => {
         summed('older', { files: 2, bytes: 2, mounts: ['/persist/older/x'] }),
       ]),
     ]);
-    const orphans = findOrphans(m, l);
+    const orphans = find(m, l);
     const mnt = byPath(orphans, '/persist/mnt');
     assert.equal(mnt.prunable, false);
     assert.equal(mnt.blockers[0]?.code, 'mount-point');
@@ -262,7 +270,7 @@ describe('findOrphans', () => {
         summed('old', { errors: ['/persist/old/x: input/output error (EIO)'] }),
       ]),
     ]);
-    const [o] = findOrphans(m, l);
+    const [o] = find(m, l);
     assert.equal(o?.blockers[0]?.code, 'unreadable');
   });
 
@@ -272,7 +280,7 @@ describe('findOrphans', () => {
       '/persist',
       d('', [d('var', [d('log')]), { ...f('link', 12), kind: 'symlink' }]),
     ]);
-    const [o] = findOrphans(m, l);
+    const [o] = find(m, l);
     assert.deepEqual([o?.kind, o?.files, o?.bytes], ['symlink', 1, 12]);
   });
 
@@ -285,7 +293,7 @@ describe('findOrphans', () => {
       ['/persist', d('', [d('var', [d('log')]), d('system', [d('srv', [f('x', 1)]), f('y', 2)])])],
       ['/persist/system', d('', [d('srv', [f('x', 1)]), f('y', 2)])],
     );
-    const orphans = findOrphans(m, l);
+    const orphans = find(m, l);
     assert.deepEqual(paths(orphans), ['/persist/system/y']);
     assert.equal(orphans[0]?.store, '/persist/system');
   });
@@ -303,13 +311,13 @@ describe('findOrphans', () => {
       ['/persist', d('', [d('home'), f('old', 1)])],
       ['/persist/home/jane', d('', [d('.ssh'), f('notes', 2)])],
     );
-    assert.deepEqual(paths(findOrphans(m, l)), ['/persist/old']);
+    assert.deepEqual(paths(find(m, l)), ['/persist/old']);
   });
 
   it('ignores stores that were not scanned', () => {
     const m = model([entry('directory', '/var/log')]);
     const l: StoreListing = { stores: [{ store: '/persist', state: 'missing', skipped: [] }] };
-    assert.deepEqual(findOrphans(m, l), []);
+    assert.deepEqual(find(m, l), []);
   });
 
   it('groups by store in listing order, largest first', () => {
@@ -321,7 +329,7 @@ describe('findOrphans', () => {
       ['/persist', d('', [d('var', [d('log')]), f('small', 1), f('big', 1000), f('mid', 10)])],
       ['/data', d('', [d('srv'), f('z', 5000)])],
     );
-    const orphans = findOrphans(m, l);
+    const orphans = find(m, l);
     assert.deepEqual(paths(orphans), ['/persist/big', '/persist/mid', '/persist/small', '/data/z']);
     assert.deepEqual(
       byStore(orphans).map(([s, os]) => [s, os.length]),
@@ -348,7 +356,7 @@ describe('formatting orphans', () => {
       '/persist',
       d('', [d('var', [d('log')]), d('old', [f('a', 2048)], { mtimeMs: T1 })]),
     ]);
-    const [o] = findOrphans(m, l);
+    const [o] = find(m, l);
     assert.equal(
       describeOrphan(o!).trim(),
       '2.0 KiB  /persist/old  (directory, 1 file, 1 directory; newest 2024-05-01 12:30)',

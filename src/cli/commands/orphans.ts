@@ -1,9 +1,7 @@
 import { loadModel } from '../../apply/model-cache.js';
 import { resolveRoot } from '../../apply/pipeline.js';
-import { findOrphans } from '../../orphans/find.js';
 import { byStore, describeOrphan, formatBytes } from '../../orphans/format.js';
-import { withLiveEntries } from '../../orphans/live.js';
-import { scanStores } from '../../orphans/scan.js';
+import { survey } from '../../orphans/survey.js';
 import { count } from '../../plan/format.js';
 import type { CommonOptions } from '../main.js';
 import type { Output } from '../output.js';
@@ -17,12 +15,10 @@ const STATE: Record<string, string> = {
 /** Store data no entry refers to, by store, largest first. Read-only; exit 0. */
 export async function run(opts: CommonOptions, out: Output): Promise<number> {
   const root = resolveRoot(opts.root);
-  const model = withLiveEntries(
-    await loadModel(opts.config, { root, verbose: opts.verbose, store: false }),
-    root,
-  );
-  const listing = scanStores(model, root);
-  const orphans = findOrphans(model, listing);
+  const model = await loadModel(opts.config, { root, verbose: opts.verbose, store: false });
+  // The same survey `keepsake prune` chooses from: what is listed prunable here is what
+  // prune deletes, and nothing in the protected set is listed.
+  const { listing, orphans } = survey(model, root);
   if (out.json) {
     out.value(orphans);
     return 0;

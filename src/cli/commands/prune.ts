@@ -4,7 +4,6 @@ import { loadModel } from '../../apply/model-cache.js';
 import { resolveRoot } from '../../apply/pipeline.js';
 import { readMountInfo } from '../../observe/mountinfo.js';
 import { describeCounts, formatBytes, sizeColumn } from '../../orphans/format.js';
-import { withLiveEntries } from '../../orphans/live.js';
 import { carryOutPrune, type PrunePlan, planPrune } from '../../orphans/prune.js';
 import { count } from '../../plan/format.js';
 import { loadBinding } from '../../system/binding.js';
@@ -60,8 +59,9 @@ export async function run(opts: PruneOptions, out: Output): Promise<number> {
 }
 
 async function prune(opts: PruneOptions, root: string, out: Output): Promise<number> {
-  const declared = await loadModel(opts.config, { root, verbose: opts.verbose, store: false });
-  const model = withLiveEntries(declared, root);
+  // The live generation's entries and everything else still in use are protected by the
+  // survey (src/orphans/survey.ts), the same one `keepsake orphans` shows.
+  const model = await loadModel(opts.config, { root, verbose: opts.verbose, store: false });
   const mounts = readMountInfo();
   const plan = planPrune(model, root, opts.args ?? [], mounts);
 
