@@ -7,6 +7,9 @@ import { type OptionSpec, SCHEMA, type SectionSpec, type ValueType } from './sch
 
 export const SCHEMA_FILE = '/usr/share/keepsake/keepsake.schema.json';
 
+/** The first line of a YAML configuration that points yaml-language-server at the schema. */
+export const SCHEMA_MODELINE = `# yaml-language-server: $schema=file://${SCHEMA_FILE}`;
+
 type Json = Record<string, unknown>;
 
 const ref = (id: string): Json => ({ $ref: `#/definitions/${id}` });
