@@ -135,16 +135,14 @@ describe('keepsake schema', () => {
   });
 });
 
-const tools = ['dpkg-deb', 'man', 'bash'].filter(
-  (t) => run('sh', ['-c', `command -v ${t}`]).status !== 0,
-);
-const missing = tools.length > 0 ? `needs ${tools.join(', ')}` : null;
-
-describe('the Debian package', { skip: skipUnlessCI(missing) }, () => {
+describe('the Debian package', {
+  skip: skipUnlessCI(need('dpkg-deb', 'dpkg-shlibdeps', 'strip', 'man', 'bash')),
+}, () => {
   const tmp = mkdtempSync(path.join(tmpdir(), 'keepsake-package-'));
   const unpacked = path.join(tmp, 'unpacked');
   const arch = run('dpkg', ['--print-architecture']).stdout.trim();
   const deb = path.join(tmp, `keepsake_${VERSION}_${arch}.deb`);
+  const cfgDir = path.join(tmp, 'cfg');
   after(() => rmSync(tmp, { recursive: true, force: true }));
 
   before(() => {
@@ -155,6 +153,10 @@ describe('the Debian package', { skip: skipUnlessCI(missing) }, () => {
     assert.deepEqual(readdirSync(tmp), [path.basename(deb)]);
     const x = run('dpkg-deb', ['-x', deb, unpacked]);
     assert.equal(x.status, 0, x.stderr);
+    // A directory to complete in: one configuration file, one other file, one directory.
+    mkdirSync(path.join(cfgDir, 'sub'), { recursive: true });
+    writeFileSync(path.join(cfgDir, 'a.yaml'), '');
+    writeFileSync(path.join(cfgDir, 'b.txt'), '');
   });
 
   it('has the control fields of an architecture-specific package that needs Node 20', () => {
@@ -286,10 +288,6 @@ describe('the Debian package', { skip: skipUnlessCI(missing) }, () => {
 
   it('completes commands, options and configuration files in bash', () => {
     const script = path.join(unpacked, 'usr/share/bash-completion/completions/keepsake');
-    const cfgDir = path.join(tmp, 'cfg');
-    mkdirSync(cfgDir);
-    writeFileSync(path.join(cfgDir, 'a.yaml'), '');
-    writeFileSync(path.join(cfgDir, 'b.txt'), '');
     const complete = (...words: string[]) => {
       const r = run('bash', ['-c', COMPLETE, 'bash', script, 'keepsake', ...words], {
         cwd: cfgDir,
@@ -303,16 +301,45 @@ describe('the Debian package', { skip: skipUnlessCI(missing) }, () => {
     assert.ok(complete('apply', '--').includes('--dry-run'));
     assert.ok(complete('home', 'expire', '--').includes('--older-than'));
     assert.ok(!complete('check', '--').includes('--dry-run'));
-    assert.deepEqual(complete('check', '--config', ''), ['a.yaml']);
+    assert.deepEqual(complete('check', '--config', ''), ['a.yaml', 'sub']);
   });
 
-  it('passes lintian without errors', { skip: skipUnlessCI(lintianMissing()) }, () => {
+  it('completes in fish, and zsh reads its completion', {
+    skip: skipUnlessCI(need('fish', 'zsh')),
+  }, () => {
+    const zsh = run('zsh', [
+      '-n',
+      path.join(unpacked, 'usr/share/zsh/vendor-completions/_keepsake'),
+    ]);
+    assert.equal(zsh.status, 0, zsh.stderr);
+    const fishScript = path.join(unpacked, 'usr/share/fish/vendor_completions.d/keepsake.fish');
+    const complete = (line: string) => {
+      const r = run('fish', ['-c', 'source $argv[1]; complete -C $argv[2]', fishScript, line], {
+        cwd: cfgDir,
+      });
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stderr, '');
+      return r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.split('\t')[0]);
+    };
+    assert.deepEqual(complete('keepsake ap'), ['apply']);
+    assert.deepEqual(complete('keepsake home ex'), ['expire']);
+    const expire = complete('keepsake home expire --');
+    assert.ok(expire.includes('--older-than') && !expire.includes('--dry-run'), String(expire));
+    assert.deepEqual(complete('keepsake check --config '), ['a.yaml', 'sub/']);
+  });
+
+  it('passes lintian without errors', { skip: skipUnlessCI(need('lintian')) }, () => {
     const r = run('lintian', ['--fail-on', 'error', '--tag-display-limit', '0', deb]);
     assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
     assert.doesNotMatch(r.stdout, /^E: /m);
   });
 });
 
-function lintianMissing(): string | null {
-  return run('sh', ['-c', 'command -v lintian']).status === 0 ? null : 'needs lintian';
+/** Why a test cannot run here: the commands it needs that are missing, or null. */
+function need(...commands: string[]): string | null {
+  const missing = commands.filter((c) => run('sh', ['-c', `command -v ${c}`]).status !== 0);
+  return missing.length > 0 ? `needs ${missing.join(', ')}` : null;
 }

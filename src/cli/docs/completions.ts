@@ -169,18 +169,23 @@ _keepsake "$@"
 `;
 }
 
+// -f on each: the value of an option is otherwise completed with any file as well.
 const FISH_KIND: Record<Kind, string> = {
-  config: "-r -F -a '(__fish_complete_suffix .yaml .yml .toml .json)'",
-  dir: "-r -a '(__fish_complete_directories)'",
+  config: "-r -f -a '(__keepsake_configs)'",
+  dir: "-r -f -a '(__fish_complete_directories)'",
   file: '-r -F',
-  user: "-r -a '(__fish_complete_users)'",
-  none: '-r',
+  user: "-r -f -a '(__fish_complete_users)'",
+  none: '-r -f',
 };
 
 export function renderFish(): string {
   const { commands } = describeProgram();
   const lines: string[] = [
     '# fish completion for keepsake(8), rendered from its command definitions.',
+    // Configuration files by their extension, and directories to look in.
+    'function __keepsake_configs',
+    "    __fish_complete_path (commandline -ct) | string match -r -- '^.*(?:/|\\.(?:yaml|yml|toml|json))\\t.*$'",
+    'end',
     'complete -c keepsake -f',
     `complete -c keepsake -n __fish_use_subcommand -l version -d 'print the version'`,
   ];
