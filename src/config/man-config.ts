@@ -6,7 +6,7 @@ import { VERSION } from '../version.js';
 import { SCHEMA_FILE, SCHEMA_MODELINE } from './json-schema.js';
 import { type OptionSpec, SCHEMA, type SectionSpec } from './schema.js';
 
-const EXAMPLE = `${SCHEMA_MODELINE}
+export const EXAMPLE = `${SCHEMA_MODELINE}
 persistence:
   /persist:
     hideMounts: true

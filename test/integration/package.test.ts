@@ -4,15 +4,26 @@
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { buildJsonSchema } from '../../src/config/json-schema.js';
+import { parse as parseYaml } from 'yaml';
+import { validateConfig } from '../../src/config/index.js';
+import { buildJsonSchema, SCHEMA_MODELINE } from '../../src/config/json-schema.js';
+import { EXAMPLE } from '../../src/config/man-config.js';
 import { SCHEMA } from '../../src/config/schema.js';
 import { CLI, REPO } from '../helpers/boot.js';
 import { skipUnlessCI } from '../helpers/ns-run.js';
-import { loadRealworld } from '../helpers/realworld.js';
+import { loadRealworld, writeAccounts } from '../helpers/realworld.js';
 
 const VERSION = (
   JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as {
@@ -135,6 +146,28 @@ describe('keepsake schema', () => {
   });
 });
 
+describe('keepsake.yaml(5)', () => {
+  it('has an example that keepsake accepts and the schema describes', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'keepsake-example-'));
+    try {
+      writeAccounts(path.join(dir, 'root'), ['jane', 'colord'], ['colord']);
+      const file = path.join(dir, 'config.yaml');
+      writeFileSync(file, EXAMPLE);
+      const { model, diagnostics } = validateConfig(file, { root: path.join(dir, 'root') });
+      assert.deepEqual(
+        diagnostics.filter((d) => d.severity === 'error'),
+        [],
+      );
+      assert.equal(model?.entries.length, 7);
+      const schema = buildJsonSchema();
+      assert.deepEqual(conform(schema, schema, parseYaml(EXAMPLE)), []);
+      assert.ok(EXAMPLE.startsWith(`${SCHEMA_MODELINE}\n`));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('the Debian package', {
   skip: skipUnlessCI(need('dpkg-deb', 'dpkg-shlibdeps', 'strip', 'man', 'bash')),
 }, () => {
@@ -222,6 +255,10 @@ describe('the Debian package', {
     const version = run(bin, ['--version'], { cwd: elsewhere, env });
     assert.equal(version.status, 0, version.stderr);
     assert.equal(version.stdout.trim(), VERSION);
+    // A link to the launcher (as in /usr/local/bin) finds the same tree.
+    symlinkSync(bin, path.join(elsewhere, 'ks'));
+    const linked = run(path.join(elsewhere, 'ks'), ['--version'], { cwd: tmpdir(), env });
+    assert.equal(linked.stdout.trim(), VERSION, linked.stderr);
     const check = run(bin, ['check', '--config', 'keepsake.yaml'], { cwd: elsewhere, env });
     assert.equal(check.status, 0, check.stderr);
     assert.match(check.stdout, /keepsake\.yaml: valid; 2 entries in 1 store \(\/persist\)/);
