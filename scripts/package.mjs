@@ -148,7 +148,14 @@ try {
 
   mkdirSync(outDir, { recursive: true });
   const deb = path.join(outDir, `keepsake_${version}_${arch}.deb`);
-  run('dpkg-deb', ['--root-owner-group', '-Zxz', '--build', root, deb]);
+  // Time stamps from the changelog entry, as Debian's tools do, so that a rebuild of the same
+  // tree gives the same package.
+  const released = Date.parse(/^ -- .*?> {2}(.+)$/m.exec(changelog)?.[1] ?? '');
+  if (Number.isNaN(released)) fail('packaging/debian/changelog: the top entry has no date');
+  const epoch = process.env.SOURCE_DATE_EPOCH ?? String(Math.floor(released / 1000));
+  run('dpkg-deb', ['--root-owner-group', '-Zxz', '--build', root, deb], {
+    env: { ...process.env, SOURCE_DATE_EPOCH: epoch },
+  });
   console.log(deb);
 } finally {
   rmSync(stage, { recursive: true, force: true });

@@ -215,6 +215,15 @@ describe('the Debian package', {
     assert.ok(kib > 100, `${kib} KiB`);
   });
 
+  it('is the same package when built again from the same tree', () => {
+    const again = path.join(tmp, 'again');
+    const r = run(process.execPath, [path.join(REPO, 'scripts/package.mjs'), '--out', again], {
+      cwd: REPO,
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(readFileSync(path.join(again, path.basename(deb))).equals(readFileSync(deb)));
+  });
+
   it('holds the launcher, the bundle, the addon, man pages, completions and the schema', () => {
     const listing = run('dpkg-deb', ['-c', deb]).stdout;
     const entry = (p: string) => listing.split('\n').find((l) => l.endsWith(` ./${p}`)) ?? '';
