@@ -92,7 +92,10 @@ function conform(root: Json, schema: Json, value: unknown, at = '$'): string[] {
 }
 
 describe('keepsake schema', () => {
-  const printed = run(process.execPath, [CLI, 'schema']);
+  let printed: ReturnType<typeof run>;
+  before(() => {
+    printed = run(process.execPath, [CLI, 'schema']);
+  });
 
   it('prints the JSON Schema rendered from the schema table', () => {
     assert.equal(printed.status, 0, printed.stderr);
@@ -171,14 +174,17 @@ describe('keepsake.yaml(5)', () => {
 describe('the Debian package', {
   skip: skipUnlessCI(need('dpkg-deb', 'dpkg-shlibdeps', 'strip', 'man', 'bash')),
 }, () => {
-  const tmp = mkdtempSync(path.join(tmpdir(), 'keepsake-package-'));
-  const unpacked = path.join(tmp, 'unpacked');
-  const arch = run('dpkg', ['--print-architecture']).stdout.trim();
-  const deb = path.join(tmp, `keepsake_${VERSION}_${arch}.deb`);
-  const cfgDir = path.join(tmp, 'cfg');
-  after(() => rmSync(tmp, { recursive: true, force: true }));
+  let [tmp, unpacked, arch, deb, cfgDir] = ['', '', '', '', ''];
+  after(() => {
+    if (tmp !== '') rmSync(tmp, { recursive: true, force: true });
+  });
 
   before(() => {
+    tmp = mkdtempSync(path.join(tmpdir(), 'keepsake-package-'));
+    unpacked = path.join(tmp, 'unpacked');
+    arch = run('dpkg', ['--print-architecture']).stdout.trim();
+    deb = path.join(tmp, `keepsake_${VERSION}_${arch}.deb`);
+    cfgDir = path.join(tmp, 'cfg');
     const r = run(process.execPath, [path.join(REPO, 'scripts/package.mjs'), '--out', tmp], {
       cwd: REPO,
     });
