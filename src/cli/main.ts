@@ -20,7 +20,11 @@ type Runner = (
   out: Output,
 ) => Promise<number> | number;
 
-export async function main(argv: string[]): Promise<number> {
+/**
+ * The command line, built but not parsed: `main` runs it, and the manual and the shell
+ * completions are rendered from it. `exitCode` is the status the command that ran set.
+ */
+export function buildProgram(): { program: Command; exitCode: () => number } {
   let code = 0;
   const program = new Command('keepsake')
     .description('Declare what survives a reboot on an impermanent Linux system, and make it so.')
@@ -93,6 +97,11 @@ export async function main(argv: string[]): Promise<number> {
       '-o, --output <file>',
       'write it to FILE instead of standard output (never overwrites)',
     );
+  command(
+    'schema',
+    'print the JSON Schema of the configuration file',
+    () => import('./commands/schema.js'),
+  );
   command(
     'add',
     'persist a live path: declare it, move its data into the store, bind or link it back',
@@ -282,7 +291,11 @@ launcher when it lies under /usr or in a store, else /usr/local/bin/keepsake.`,
         code = exitCodeFor(e);
       }
     });
+  return { program, exitCode: () => code };
+}
 
+export async function main(argv: string[]): Promise<number> {
+  const { program, exitCode } = buildProgram();
   try {
     await program.parseAsync(argv);
   } catch (e) {
@@ -297,5 +310,5 @@ launcher when it lies under /usr or in a store, else /usr/local/bin/keepsake.`,
     }
     throw e;
   }
-  return code;
+  return exitCode();
 }

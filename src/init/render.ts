@@ -118,6 +118,9 @@ function list(
 
 export function renderInit(input: InitInput): string {
   const out = [
+    // Editors with the YAML language server complete and check the file against the schema
+    // the Debian package installs (`keepsake schema` prints it).
+    '# yaml-language-server: $schema=file:///usr/share/keepsake/keepsake.schema.json',
     `# keepsake configuration proposed by \`keepsake init\` for the machine at ${input.root}`,
     '#',
     '# Each entry names state that a service or a person keeps. Lines that are commented out',

@@ -157,7 +157,10 @@ describe('keepsake init', () => {
     const first = cli('init', '--root', server, '--output', out);
     assert.equal(first.status, 0, first.stderr);
     assert.equal(first.stdout, '');
-    assert.match(fs.readFileSync(out, 'utf8'), /^# keepsake configuration proposed/);
+    assert.match(
+      fs.readFileSync(out, 'utf8'),
+      /^# yaml-language-server: \$schema=.*\n# keepsake configuration proposed/,
+    );
     const again = cli('init', '--root', server, '--output', out);
     assert.equal(again.status, 2);
     assert.match(again.stderr, /already exists; keepsake does not overwrite it/);
