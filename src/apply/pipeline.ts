@@ -40,6 +40,8 @@ export interface PlanRequest {
   model?: Model;
   /** `--adopt`: move data found at targets into the store instead of refusing. */
   adopt?: boolean;
+  /** `--keep-going`: leave out entries with problems of their own instead of refusing. */
+  keepGoing?: boolean;
 }
 
 /** `--root` as a real directory path, so that verified paths compare exactly. */
@@ -68,7 +70,8 @@ export interface Prepared {
   plan: Plan;
   /** The live generation, when the plan had to move away from it (read lazily otherwise). */
   previous?: Generation;
-  /** The live generation's number, when its setup is the one planned. */
+  /** The live generation's number, when its setup is the one planned and nothing of it was
+   *  skipped. */
   liveUnchanged?: number;
 }
 
@@ -85,15 +88,22 @@ export async function preparePlan(req: PlanRequest): Promise<Prepared> {
   // down); the small summary beside it says whether, without reading the whole record.
   const summary = readLiveSummary(root);
   const unchanged = summary !== undefined && summary.setup === setupOf(model);
+  // A live generation that skipped entries is written again even when nothing changes, so
+  // that its list of skipped entries stays true.
+  const complete = unchanged && summary.skipped === 0;
   const previous = unchanged ? undefined : readApplied(root);
   // Backups of adopted data are named for the time of this run.
   const backupTag = backupTagFor(new Date());
-  const plan = buildPlan(model, observe(root), previous, { adopt: req.adopt === true, backupTag });
+  const plan = buildPlan(model, observe(root), previous, {
+    adopt: req.adopt === true,
+    backupTag,
+    keepGoing: req.keepGoing === true,
+  });
   return {
     model,
     plan,
     ...(previous ? { previous } : {}),
-    ...(unchanged ? { liveUnchanged: summary.number } : {}),
+    ...(complete ? { liveUnchanged: summary.number } : {}),
   };
 }
 
@@ -122,7 +132,8 @@ export interface ApplyResult extends ExecuteResult {
 }
 
 /**
- * Carry out a plan that has no problems, then record the generation: in `<root>/run` as what
+ * Carry out a plan that has no problems (entries `--keep-going` skipped are not in it: their
+ * problems are not the plan's), then record the generation: in `<root>/run` as what
  * is live, and in every store as history when the setup changed.
  */
 export function applyPlan(
@@ -144,9 +155,11 @@ export function applyPlan(
   const recorded: string[] = [];
   const skipped: string[] = [];
   if (!result.ok) return { ...result, recorded, skipped };
-  // A re-apply of the live setup that did nothing has nothing to record.
+  const skippedNow = plan.skipped?.length ?? 0;
+  // A re-apply of the live setup that did nothing (and skipped nothing) has nothing to record.
   if (
     plan.actions.length === 0 &&
+    skippedNow === 0 &&
     prepared.liveUnchanged !== undefined &&
     options.rollbackOf === undefined
   ) {
@@ -172,7 +185,7 @@ export function applyPlan(
   const run = hostPath(plan.root, '/run/keepsake');
   sys.writeRecord(run, 'applied.json', `${JSON.stringify(live(generation))}\n`);
   // Written after the record it sums up: a crash in between only costs a full read next time.
-  sys.writeRecord(run, 'applied.json.sum', `${number} ${setupOf(model)}\n`);
+  sys.writeRecord(run, 'applied.json.sum', `${number} ${setupOf(model)} ${skippedNow}\n`);
   if (!changed) return { ...result, generation: number, recorded, skipped };
   for (const store of model.stores) {
     const dir = hostPath(plan.root, `${store}/.keepsake`);
