@@ -18,7 +18,7 @@ import type { Model } from '../model/types.js';
 import { observe } from '../observe/observe.js';
 import { buildPlan } from '../plan/build.js';
 import { hostPath } from '../plan/paths.js';
-import type { Plan } from '../plan/types.js';
+import type { Plan, Skipped } from '../plan/types.js';
 import { lstatOrNull } from '../system/safe-fs.js';
 import type { SystemOps } from '../system/system.js';
 import { VERSION } from '../version.js';
@@ -125,6 +125,10 @@ function live(g: Generation): Generation {
 export interface ApplyResult extends ExecuteResult {
   /** The generation now live. */
   generation?: number;
+  /** `--keep-going`: every entry left out, by the plan or because a step failed. */
+  skippedEntries: Skipped[];
+  /** How many actions were carried out. */
+  done: number;
   /** Stores where a new generation was written. */
   recorded: string[];
   /** Stores whose `.keepsake` directory is not root's alone: no generation written there. */
@@ -151,11 +155,16 @@ export function applyPlan(
       'run it as root, or inside a user and mount namespace (unshare --map-root-user --mount); `keepsake plan` shows the steps without root',
     );
   }
-  const result = executePlan(plan, sys, onEvent, options);
+  // A plan made with --keep-going carries its skipped list: it is carried out entry by entry.
+  const keepGoing = plan.skipped !== undefined;
+  const executed = executePlan(plan, sys, onEvent, { ...options, keepGoing });
+  const skippedEntries = [...(plan.skipped ?? []), ...failedToSkipped(plan, executed)];
+  const done = executed.outcomes.filter((o) => o.status === 'done').length;
+  const result = { ...executed, skippedEntries, done };
   const recorded: string[] = [];
   const skipped: string[] = [];
   if (!result.ok) return { ...result, recorded, skipped };
-  const skippedNow = plan.skipped?.length ?? 0;
+  const skippedNow = skippedEntries.length;
   // A re-apply of the live setup that did nothing (and skipped nothing) has nothing to record.
   if (
     plan.actions.length === 0 &&
@@ -172,9 +181,15 @@ export function applyPlan(
   const changed =
     !latestGen || !sameSetup(latestGen.model, model) || options.rollbackOf !== undefined;
   const number = changed ? latest + 1 : latest;
+  // What was set up is what was done: the steps of entries that failed were undone.
+  const carried: Plan = {
+    ...plan,
+    actions: plan.actions.filter((_, i) => executed.outcomes[i]?.status === 'done'),
+    ...(keepGoing ? { skipped: skippedEntries } : {}),
+  };
   const generation = buildGeneration(
     model,
-    plan,
+    carried,
     previous,
     number,
     now,
@@ -203,4 +218,28 @@ export function applyPlan(
     recorded.push(store);
   }
   return { ...result, generation: number, recorded, skipped };
+}
+
+/** Entries whose steps failed while acting (`--keep-going`), as skipped entries. */
+function failedToSkipped(plan: Plan, executed: ExecuteResult): Skipped[] {
+  const targets = new Map(plan.entries.map((e) => [e.id, e.target]));
+  return (executed.failedEntries ?? []).map((f) => {
+    const target = targets.get(f.entry) ?? f.entry;
+    if (f.inside !== undefined)
+      return {
+        entry: f.entry,
+        target,
+        reason: `inside ${f.inside}, which could not be put in place`,
+        hint: `resolve the failure of ${f.inside}; this entry is put in place with it`,
+        inside: f.inside,
+        problems: [],
+      };
+    return {
+      entry: f.entry,
+      target,
+      reason: `a step failed, and its steps were undone: ${f.error?.message ?? 'unknown error'}`,
+      hint: f.error?.hint ?? 'see the failed step above, then apply again',
+      problems: [],
+    };
+  });
 }

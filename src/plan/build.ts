@@ -73,6 +73,7 @@ export function buildPlan(
   const entries: EntryPlan[] = [];
   // Stale items go before new ones: transitions are planned (and run) first.
   const released = planTransitions(ctx, previous);
+  const setupFrom = ctx.actions.length;
   const unsafeStores = checkStoresPersistent(ctx);
   const skip = options.keepGoing ? new SkipList() : undefined;
   for (const entry of ctx.topo.ordered) {
@@ -96,6 +97,7 @@ export function buildPlan(
     released,
     adopted: ctx.adopted,
     actions: ctx.actions,
+    setupFrom,
     problems: ctx.problems,
     ...(skip ? { skipped: skip.list } : {}),
     warnings: ctx.notes.length > 0 ? [...model.warnings, ...ctx.notes] : model.warnings,

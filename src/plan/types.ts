@@ -200,6 +200,9 @@ export interface Plan {
   released: Released[];
   adopted: Adoption[];
   actions: Action[];
+  /** Where the actions that set up declared entries begin: those before it take down what the
+   *  previous generation had. */
+  setupFrom?: number;
   problems: Problem[];
   /** `--keep-going`: entries left out, whose problems are then not in `problems`. */
   skipped?: Skipped[];

@@ -197,4 +197,59 @@ describe('apply --keep-going in a booted namespace', { skip }, () => {
     }
     assert.deepEqual(mountPoints(mounts), []);
   });
+
+  it('a step that fails costs only its entry, at every step: undone, named, the rest in place', () => {
+    const setup = (): TestSystem => {
+      const s = system({ config: CONFIG, stores: ['/persist', '/scratch'], users: [JANE] });
+      fs.mkdirSync(s.disk('/persist', '/srv/data'), { recursive: true });
+      fs.writeFileSync(s.disk('/persist', '/srv/data/kept.txt'), 'kept\n');
+      return s;
+    };
+    const [, dry] = setup().boot([
+      early,
+      { do: 'apply', args: ['--keep-going', '--dry-run', '--json'] },
+    ]);
+    const steps = applied(dry)
+      .stdout.trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { event: string; action?: { kind: string; entry?: string } })
+      .filter((e) => e.event === 'action')
+      .map((e) => e.action!);
+    assert.ok(steps.length > 10, `${steps.length} steps`);
+    assert.ok(!steps.some((a) => a.kind === 'utab'));
+    const targets = (ids: string[]) => ids.map((id) => id.slice(id.indexOf(':') + 1));
+    for (let k = 0; k < steps.length; k++) {
+      const failing = steps[k]!.entry!;
+      const [, r, state, mounts] = setup().boot([
+        early,
+        {
+          do: 'apply',
+          args: ['--keep-going', '--json'],
+          env: { KEEPSAKE_FAIL_AT_ACTION: String(k) },
+        },
+        { do: 'inspect', paths: ['/var/lib/app/early.txt', '/srv/data/kept.txt', '/etc/app.conf'] },
+        { do: 'mounts' },
+      ]);
+      const a = applied(r);
+      const at = `failing step ${k} (${steps[k]!.kind} of ${failing})`;
+      assert.equal(a.status, 1, `${at}\n${a.stdout}${a.stderr}`);
+      const sum = summary(a.stdout);
+      const skipped = (sum.skipped ?? []).map((x) => x.entry);
+      assert.ok(skipped.includes(failing), `${at}: not named as skipped: ${skipped}`);
+      for (const id of SKIPPED) assert.ok(skipped.includes(id), `${at}: ${id} not skipped`);
+      const points = mountPoints(mounts);
+      // Whatever is not named as skipped is in place; nothing named as skipped is mounted.
+      for (const t of IN_PLACE) {
+        const named = targets(skipped).includes(t);
+        assert.equal(points.includes(t), !named, `${at}: ${t} mounted: ${points.includes(t)}`);
+      }
+      for (const t of targets(skipped)) assert.ok(!points.includes(t), `${at}: ${t} mounted`);
+      const p = inspected(state);
+      assert.equal(p['/var/lib/app/early.txt']!.content, 'written early\n', at);
+      if (!skipped.includes('directory:/srv/data'))
+        assert.equal(p['/srv/data/kept.txt']!.content, 'kept\n', at);
+      const linked = p['/etc/app.conf']!.type === 'symlink';
+      assert.equal(linked, !skipped.includes('file:/etc/app.conf'), at);
+    }
+  });
 });

@@ -1,6 +1,6 @@
 import { type ExecuteEvent, faultInjectionFromEnv } from '../../apply/execute.js';
 import { acquireLock } from '../../apply/lock.js';
-import { applyPlan, preparePlan, resolveRoot } from '../../apply/pipeline.js';
+import { type ApplyResult, applyPlan, preparePlan, resolveRoot } from '../../apply/pipeline.js';
 import type { Model } from '../../model/types.js';
 import {
   count,
@@ -104,7 +104,7 @@ async function applyOnce(opts: ApplyOptions, out: Output, source: ApplySource): 
     ...faultInjectionFromEnv(),
     ...(source.rollbackOf ? { rollbackOf: source.rollbackOf } : {}),
   });
-  const skipped = plan.skipped ?? [];
+  const skipped = result.skippedEntries;
   const summary = {
     event: 'result',
     ok: result.ok && skipped.length === 0,
@@ -142,7 +142,7 @@ async function applyOnce(opts: ApplyOptions, out: Output, source: ApplySource): 
     }
   }
   if (out.json) out.value(summary);
-  else if (result.ok && skipped.length > 0) describeSkipped(out, plan, prefix);
+  else if (result.ok && skipped.length > 0) describeSkipped(out, plan, result, prefix);
   else if (!result.ok)
     out.line(
       out.paint(
@@ -177,10 +177,10 @@ async function applyOnce(opts: ApplyOptions, out: Output, source: ApplySource): 
  * `--keep-going` left entries out: each one, why and what to do, on stderr (the journal at
  * boot), then a last line that says the rest is in place. The exit status is 1.
  */
-function describeSkipped(out: Output, plan: Plan, prefix: string) {
-  const skipped = plan.skipped ?? [];
+function describeSkipped(out: Output, plan: Plan, result: ApplyResult, prefix: string) {
+  const skipped = result.skippedEntries;
   for (const s of skipped) {
-    out.error(out.paint('red', `${prefix}skipped ${s.entry}: ${s.reason}`));
+    out.error(out.paint('red', `${prefix ? 'would skip' : 'skipped'} ${s.entry}: ${s.reason}`));
     const contents = s.problems[0]?.contents;
     if (contents) out.error(`  contents: ${describeContents(contents)}`);
     for (const p of s.problems.slice(1)) out.error(`  also: ${p.message}`);
@@ -190,7 +190,7 @@ function describeSkipped(out: Output, plan: Plan, prefix: string) {
   out.line(
     out.paint(
       'red',
-      `${prefix ? 'dry run: ' : ''}${skipped.length} of ${count(plan.entries.length, 'entry', 'entries')} skipped, left as they are; ${rest} in place (${count(plan.actions.length, 'action')}); resolve the problems above, then apply again`,
+      `${prefix ? 'dry run: ' : ''}${skipped.length} of ${count(plan.entries.length, 'entry', 'entries')} skipped, left as they are; ${rest} in place (${count(result.done, 'action')}); resolve the problems above, then apply again`,
     ),
   );
 }
