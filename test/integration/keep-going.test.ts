@@ -252,4 +252,49 @@ describe('apply --keep-going in a booted namespace', { skip }, () => {
       assert.equal(linked, !skipped.includes('file:/etc/app.conf'), at);
     }
   });
+
+  it('killed after any step, the next apply --keep-going puts the rest in place; nothing is lost', () => {
+    const setup = (): TestSystem => {
+      const s = system({ config: CONFIG, stores: ['/persist', '/scratch'], users: [JANE] });
+      fs.mkdirSync(s.disk('/persist', '/srv/data'), { recursive: true });
+      fs.writeFileSync(s.disk('/persist', '/srv/data/kept.txt'), 'kept\n');
+      return s;
+    };
+    const [, dry] = setup().boot([
+      early,
+      { do: 'apply', args: ['--keep-going', '--dry-run', '--json'] },
+    ]);
+    const count = applied(dry)
+      .stdout.trim()
+      .split('\n')
+      .filter((l) => (JSON.parse(l) as { event: string }).event === 'action').length;
+    for (let k = 0; k < count; k++) {
+      const [, killed, again, state, mounts] = setup().boot([
+        early,
+        { do: 'apply', args: ['--keep-going'], env: { KEEPSAKE_KILL_AFTER_ACTION: String(k) } },
+        { do: 'apply', args: ['--keep-going', '--json'] },
+        { do: 'inspect', paths: ['/var/lib/app/early.txt', '/srv/data/kept.txt', '/etc/app.conf'] },
+        { do: 'mounts' },
+      ]);
+      const at = `killed after step ${k}`;
+      assert.notEqual(applied(killed).status, 0, at);
+      const a = applied(again);
+      assert.equal(a.status, 1, `${at}\n${a.stdout}${a.stderr}`);
+      assert.deepEqual(
+        summary(a.stdout)
+          .skipped?.map((x) => x.entry)
+          .sort(),
+        SKIPPED,
+        at,
+      );
+      const points = mountPoints(mounts);
+      for (const t of IN_PLACE) assert.ok(points.includes(t), `${at}: ${t} is not mounted`);
+      for (const t of ['/var/lib/app', '/var/lib/app/cache'])
+        assert.ok(!points.includes(t), `${at}: ${t} is mounted`);
+      const p = inspected(state);
+      assert.equal(p['/var/lib/app/early.txt']!.content, 'written early\n', at);
+      assert.equal(p['/srv/data/kept.txt']!.content, 'kept\n', at);
+      assert.equal(p['/etc/app.conf']!.link, '/persist/etc/app.conf', at);
+    }
+  });
 });
