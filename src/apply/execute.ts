@@ -1,11 +1,13 @@
 // The executor: carries out a checked plan, in order, and undoes its own work if a step
 // fails, so a failed apply leaves the file tree and the mount table as they were.
-// Only plans without problems reach this point (see apply.ts).
+// Only plans without problems reach this point (see apply.ts). With `keepGoing`, the unit of
+// all-or-nothing is one entry instead of the whole plan (execute-each.ts).
 
 import { KeepsakeError, SystemError } from '../errors.js';
 import { hostPath } from '../plan/paths.js';
 import type { Action, Plan } from '../plan/types.js';
 import type { SystemOps } from '../system/system.js';
+import { executeEach } from './execute-each.js';
 
 export type ActionStatus = 'done' | 'failed' | 'undone' | 'undo-failed' | 'not-run';
 
@@ -19,6 +21,15 @@ export interface ActionOutcome {
 export interface ExecuteResult {
   ok: boolean;
   outcomes: ActionOutcome[];
+  /** `keepGoing`: entries whose steps failed (and were undone), or that lie inside one. */
+  failedEntries?: FailedEntry[];
+}
+
+export interface FailedEntry {
+  entry: string;
+  error?: { code: string; message: string; hint?: string };
+  /** The target of the failed directory entry it lies inside. */
+  inside?: string;
 }
 
 export type ExecuteEvent = { type: 'action'; outcome: ActionOutcome };
@@ -28,6 +39,8 @@ export interface ExecuteOptions {
   failAt?: number;
   /** Crash injection for tests: SIGKILL this process once this action is done. */
   killAfter?: number;
+  /** A step that fails costs only its own entry (see execute-each.ts). */
+  keepGoing?: boolean;
 }
 
 /** Hidden switches for fault-injection and crash tests: fail at, or SIGKILL after, action N. */
@@ -46,7 +59,11 @@ export function executePlan(
   onEvent: (e: ExecuteEvent) => void = () => {},
   options: ExecuteOptions = {},
 ): ExecuteResult {
-  return sys.batch(() => executeBatch(plan, sys, onEvent, options));
+  return sys.batch(() =>
+    options.keepGoing
+      ? executeEach(plan, sys, onEvent, options)
+      : executeBatch(plan, sys, onEvent, options),
+  );
 }
 
 function executeBatch(
@@ -127,7 +144,7 @@ function executeBatch(
   return { ok: false, outcomes };
 }
 
-function run(sys: SystemOps, host: (p: string) => string, a: Action) {
+export function run(sys: SystemOps, host: (p: string) => string, a: Action) {
   switch (a.kind) {
     case 'mkdir':
       return sys.mkdir(host(a.path), a.uid, a.gid, a.mode);
@@ -158,7 +175,7 @@ function run(sys: SystemOps, host: (p: string) => string, a: Action) {
   }
 }
 
-function undo(sys: SystemOps, host: (p: string) => string, a: Action) {
+export function undo(sys: SystemOps, host: (p: string) => string, a: Action) {
   switch (a.kind) {
     case 'mkdir':
       return sys.removeDir(host(a.path));
@@ -196,7 +213,7 @@ function undo(sys: SystemOps, host: (p: string) => string, a: Action) {
 
 /** libmount's utab line for a bind mount with userspace-only options, as `mount(8)` writes
  *  it: `SRC=/dev/vdb TARGET=/var/log ROOT=/var/log BINDSRC=/persist/var/log OPTS=x-gvfs-hide`. */
-function utabLine(a: Extract<Action, { kind: 'utab' }>): Record<string, string> {
+export function utabLine(a: Extract<Action, { kind: 'utab' }>): Record<string, string> {
   return {
     SRC: a.device,
     TARGET: a.target,
@@ -206,7 +223,7 @@ function utabLine(a: Extract<Action, { kind: 'utab' }>): Record<string, string> 
   };
 }
 
-function describe(e: unknown): { code: string; message: string; hint?: string } {
+export function describe(e: unknown): { code: string; message: string; hint?: string } {
   if (e instanceof KeepsakeError) {
     return { code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) };
   }

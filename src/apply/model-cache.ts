@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { resolve } from 'node:path';
+import { storedAccountFiles } from '../config/accounts.js';
 import { knownSetup, setupOf } from '../generations/store.js';
 import type { Model } from '../model/types.js';
 import { hostPath } from '../plan/paths.js';
@@ -17,6 +18,8 @@ const CACHE_FILE = 'model.json';
 
 interface CacheFile {
   key: string;
+  /** The stored account files the names came from, when the model persists them. */
+  accounts: string;
   model: Model;
   /** setupOf(model), so a cache hit needs no hashing. */
   setup: string;
@@ -46,12 +49,25 @@ function cacheKey(file: string, root: string, verbose: boolean): string {
   return h.digest('hex');
 }
 
-function readCache(path: string, key: string): Model | undefined {
+/**
+ * The stored copies of /etc/passwd and /etc/group a model's names were resolved from: the key
+ * cannot name them (it is computed before the configuration is read), so the cache file holds
+ * their digest, checked against the files as they are now.
+ */
+function accountsDigest(root: string, model: Model): string {
+  const h = createHash('sha256');
+  for (const file of storedAccountFiles(root, model.entries))
+    h.update(file).update('\0').update(readOr(file, '\0missing')).update('\0');
+  return h.digest('hex');
+}
+
+function readCache(path: string, key: string, root: string): Model | undefined {
   const st = lstatOrNull(path);
   if (!st?.isFile() || st.uid !== 0 || (st.mode & 0o022) !== 0) return undefined;
   try {
     const cached = JSON.parse(fs.readFileSync(path, 'utf8')) as CacheFile;
-    if (cached.key !== key) return undefined;
+    if (cached.key !== key || cached.accounts !== accountsDigest(root, cached.model))
+      return undefined;
     if (cached.setup) knownSetup(cached.model, cached.setup);
     return cached.model;
   } catch {
@@ -70,7 +86,7 @@ export async function loadModel(
   const canCache = process.geteuid?.() === 0;
   const key = canCache ? cacheKey(file, opts.root, opts.verbose) : '';
   const dir = hostPath(opts.root, CACHE_DIR);
-  const cached = canCache ? readCache(`${dir}/${CACHE_FILE}`, key) : undefined;
+  const cached = canCache ? readCache(`${dir}/${CACHE_FILE}`, key, opts.root) : undefined;
   if (cached) return cached;
   // The parsers load only when the cache cannot answer.
   const { loadConfig } = await import('../config/index.js');
@@ -80,7 +96,12 @@ export async function loadModel(
       if (!lstatOrNull(dir)) mkdirSafe(dir, 0, 0, 0o700);
       writeFileAtomicSafe(
         `${dir}/${CACHE_FILE}`,
-        JSON.stringify({ key, model, setup: setupOf(model) } satisfies CacheFile),
+        JSON.stringify({
+          key,
+          accounts: accountsDigest(opts.root, model),
+          model,
+          setup: setupOf(model),
+        } satisfies CacheFile),
         0o600,
       );
     } catch {

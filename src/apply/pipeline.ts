@@ -18,7 +18,7 @@ import type { Model } from '../model/types.js';
 import { observe } from '../observe/observe.js';
 import { buildPlan } from '../plan/build.js';
 import { hostPath } from '../plan/paths.js';
-import type { Plan } from '../plan/types.js';
+import type { Plan, Skipped } from '../plan/types.js';
 import { lstatOrNull } from '../system/safe-fs.js';
 import type { SystemOps } from '../system/system.js';
 import { VERSION } from '../version.js';
@@ -40,6 +40,8 @@ export interface PlanRequest {
   model?: Model;
   /** `--adopt`: move data found at targets into the store instead of refusing. */
   adopt?: boolean;
+  /** `--keep-going`: leave out entries with problems of their own instead of refusing. */
+  keepGoing?: boolean;
 }
 
 /** `--root` as a real directory path, so that verified paths compare exactly. */
@@ -68,7 +70,8 @@ export interface Prepared {
   plan: Plan;
   /** The live generation, when the plan had to move away from it (read lazily otherwise). */
   previous?: Generation;
-  /** The live generation's number, when its setup is the one planned. */
+  /** The live generation's number, when its setup is the one planned and nothing of it was
+   *  skipped. */
   liveUnchanged?: number;
 }
 
@@ -85,15 +88,22 @@ export async function preparePlan(req: PlanRequest): Promise<Prepared> {
   // down); the small summary beside it says whether, without reading the whole record.
   const summary = readLiveSummary(root);
   const unchanged = summary !== undefined && summary.setup === setupOf(model);
+  // A live generation that skipped entries is written again even when nothing changes, so
+  // that its list of skipped entries stays true.
+  const complete = unchanged && summary.skipped === 0;
   const previous = unchanged ? undefined : readApplied(root);
   // Backups of adopted data are named for the time of this run.
   const backupTag = backupTagFor(new Date());
-  const plan = buildPlan(model, observe(root), previous, { adopt: req.adopt === true, backupTag });
+  const plan = buildPlan(model, observe(root), previous, {
+    adopt: req.adopt === true,
+    backupTag,
+    keepGoing: req.keepGoing === true,
+  });
   return {
     model,
     plan,
     ...(previous ? { previous } : {}),
-    ...(unchanged ? { liveUnchanged: summary.number } : {}),
+    ...(complete ? { liveUnchanged: summary.number } : {}),
   };
 }
 
@@ -115,6 +125,10 @@ function live(g: Generation): Generation {
 export interface ApplyResult extends ExecuteResult {
   /** The generation now live. */
   generation?: number;
+  /** `--keep-going`: every entry left out, by the plan or because a step failed. */
+  skippedEntries: Skipped[];
+  /** How many actions were carried out. */
+  done: number;
   /** Stores where a new generation was written. */
   recorded: string[];
   /** Stores whose `.keepsake` directory is not root's alone: no generation written there. */
@@ -122,7 +136,8 @@ export interface ApplyResult extends ExecuteResult {
 }
 
 /**
- * Carry out a plan that has no problems, then record the generation: in `<root>/run` as what
+ * Carry out a plan that has no problems (entries `--keep-going` skipped are not in it: their
+ * problems are not the plan's), then record the generation: in `<root>/run` as what
  * is live, and in every store as history when the setup changed.
  */
 export function applyPlan(
@@ -140,13 +155,20 @@ export function applyPlan(
       'run it as root, or inside a user and mount namespace (unshare --map-root-user --mount); `keepsake plan` shows the steps without root',
     );
   }
-  const result = executePlan(plan, sys, onEvent, options);
+  // A plan made with --keep-going carries its skipped list: it is carried out entry by entry.
+  const keepGoing = plan.skipped !== undefined;
+  const executed = executePlan(plan, sys, onEvent, { ...options, keepGoing });
+  const skippedEntries = [...(plan.skipped ?? []), ...failedToSkipped(plan, executed)];
+  const done = executed.outcomes.filter((o) => o.status === 'done').length;
+  const result = { ...executed, skippedEntries, done };
   const recorded: string[] = [];
   const skipped: string[] = [];
   if (!result.ok) return { ...result, recorded, skipped };
-  // A re-apply of the live setup that did nothing has nothing to record.
+  const skippedNow = skippedEntries.length;
+  // A re-apply of the live setup that did nothing (and skipped nothing) has nothing to record.
   if (
     plan.actions.length === 0 &&
+    skippedNow === 0 &&
     prepared.liveUnchanged !== undefined &&
     options.rollbackOf === undefined
   ) {
@@ -159,9 +181,15 @@ export function applyPlan(
   const changed =
     !latestGen || !sameSetup(latestGen.model, model) || options.rollbackOf !== undefined;
   const number = changed ? latest + 1 : latest;
+  // What was set up is what was done: the steps of entries that failed were undone.
+  const carried: Plan = {
+    ...plan,
+    actions: plan.actions.filter((_, i) => executed.outcomes[i]?.status === 'done'),
+    ...(keepGoing ? { skipped: skippedEntries } : {}),
+  };
   const generation = buildGeneration(
     model,
-    plan,
+    carried,
     previous,
     number,
     now,
@@ -172,7 +200,7 @@ export function applyPlan(
   const run = hostPath(plan.root, '/run/keepsake');
   sys.writeRecord(run, 'applied.json', `${JSON.stringify(live(generation))}\n`);
   // Written after the record it sums up: a crash in between only costs a full read next time.
-  sys.writeRecord(run, 'applied.json.sum', `${number} ${setupOf(model)}\n`);
+  sys.writeRecord(run, 'applied.json.sum', `${number} ${setupOf(model)} ${skippedNow}\n`);
   if (!changed) return { ...result, generation: number, recorded, skipped };
   for (const store of model.stores) {
     const dir = hostPath(plan.root, `${store}/.keepsake`);
@@ -190,4 +218,28 @@ export function applyPlan(
     recorded.push(store);
   }
   return { ...result, generation: number, recorded, skipped };
+}
+
+/** Entries whose steps failed while acting (`--keep-going`), as skipped entries. */
+function failedToSkipped(plan: Plan, executed: ExecuteResult): Skipped[] {
+  const targets = new Map(plan.entries.map((e) => [e.id, e.target]));
+  return (executed.failedEntries ?? []).map((f) => {
+    const target = targets.get(f.entry) ?? f.entry;
+    if (f.inside !== undefined)
+      return {
+        entry: f.entry,
+        target,
+        reason: `inside ${f.inside}, which could not be put in place`,
+        hint: `resolve the failure of ${f.inside}; this entry is put in place with it`,
+        inside: f.inside,
+        problems: [],
+      };
+    return {
+      entry: f.entry,
+      target,
+      reason: `a step failed, and its steps were undone: ${f.error?.message ?? 'unknown error'}`,
+      hint: f.error?.hint ?? 'see the failed step above, then apply again',
+      problems: [],
+    };
+  });
 }

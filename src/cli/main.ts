@@ -75,7 +75,12 @@ export function buildProgram(): { program: Command; exitCode: () => number } {
     () => import('./commands/apply.js'),
   )
     .option('-n, --dry-run', 'show what would be done, change nothing', false)
-    .option('--adopt', 'move data found at targets into the store instead of refusing', false);
+    .option('--adopt', 'move data found at targets into the store instead of refusing', false)
+    .option(
+      '--keep-going',
+      'put in place every entry whose own checks pass; skip and name the others, exit 1',
+      false,
+    );
   command(
     'plan',
     'show what apply would do, and what it would refuse (apply --dry-run)',

@@ -70,7 +70,7 @@ export function buildService(model: Model, opts: ServiceOptions): CompiledOutput
       lines: [
         ['Type', 'oneshot'],
         ['RemainAfterExit', 'yes'],
-        ['ExecStart', command('apply')],
+        ['ExecStart', `${command('apply')} --keep-going`],
         ['ExecStop', command('release')],
         ['TimeoutStartSec', '90s'],
         ['TimeoutStopSec', '90s'],

@@ -1,8 +1,11 @@
 // Users and groups of the system being set up, read from `<root>/etc/passwd` and
-// `<root>/etc/group` (never from the host running keepsake, unless the root is `/`).
+// `<root>/etc/group` (never from the host running keepsake, unless the root is `/`), or from
+// their stored copies when the configuration persists them.
 
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { SystemError, UnsafePathError } from '../errors.js';
+import { withVerifiedPath } from '../system/safe-fs.js';
 
 export interface UserAccount {
   name: string;
@@ -133,4 +136,99 @@ export class Accounts {
   groupNames(): string[] {
     return [...this.groupsByName.keys()];
   }
+}
+
+/** The account files whose persisted copies decide who owns what. */
+export const ACCOUNT_FILES = ['/etc/passwd', '/etc/group'] as const;
+
+/** An entry as far as where its data is stored goes. */
+interface Placed {
+  kind: 'directory' | 'file';
+  target: string;
+  store: string;
+}
+
+/**
+ * Where the copy of `path` that will be in place is stored, when an entry persists it: a file
+ * entry for the path itself, or else the deepest directory entry holding it (all of /etc).
+ */
+export function storedCopyOf(path: string, entries: readonly Placed[]): string | undefined {
+  let best: Placed | undefined;
+  for (const e of entries) {
+    const holds =
+      e.kind === 'file' ? e.target === path : e.target === '/' || path.startsWith(`${e.target}/`);
+    // The deepest one decides: a file entry for the path itself, or the nearest directory.
+    if (holds && (!best || e.target.length > best.target.length)) best = e;
+  }
+  if (!best) return undefined;
+  if (best.target === path) return best.store;
+  const store = best.store.replace(/\/+$/, '');
+  return `${store}${path.slice(best.target === '/' ? 0 : best.target.length)}`;
+}
+
+/** A stored account file that keepsake will not read: a link, or not a file. */
+export class StoredAccountsError extends Error {
+  constructor(
+    readonly path: string,
+    readonly file: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The text of a stored account file, or undefined when there is none yet. Stores are trees
+ * other programs write: the file is opened with O_PATH|O_NOFOLLOW and every component checked,
+ * so a link planted anywhere in its path is refused rather than followed.
+ */
+function readStored(host: string, file: string): string | undefined {
+  try {
+    return withVerifiedPath(host, 'file', (p) => readFileSync(p, 'utf8'));
+  } catch (error) {
+    if (error instanceof SystemError && (error.errno === 'ENOENT' || error.errno === 'ENOTDIR'))
+      return undefined;
+    const why =
+      error instanceof UnsafePathError
+        ? 'is a symbolic link, or lies under one'
+        : `cannot be read (${(error as Error).message})`;
+    throw new StoredAccountsError(
+      host,
+      file,
+      `${host}, the stored copy of ${file}, ${why}; keepsake reads user and group names only from the file itself`,
+    );
+  }
+}
+
+/**
+ * The accounts the booted system will have once the configuration is in place: when it
+ * persists /etc/passwd or /etc/group (or a directory holding them, such as all of /etc), each
+ * comes from its stored copy, falling back to the root's while the store has none. Users added
+ * with useradd after the image or snapshot was made live only in the stored copy. Undefined
+ * when neither file is persisted.
+ */
+export function persistedAccounts(
+  root: string,
+  entries: readonly Placed[],
+  rootAccounts: Accounts,
+): Accounts | undefined {
+  const [passwdAt, groupAt] = ACCOUNT_FILES.map((f) => storedCopyOf(f, entries));
+  if (passwdAt === undefined && groupAt === undefined) return undefined;
+  const host = (p: string) => resolve(root, `.${p}`);
+  const passwdText = passwdAt === undefined ? undefined : readStored(host(passwdAt), '/etc/passwd');
+  const groupText = groupAt === undefined ? undefined : readStored(host(groupAt), '/etc/group');
+  return new Accounts(
+    passwdText === undefined ? [...rootAccounts.users] : parsePasswd(passwdText),
+    groupText === undefined ? [...rootAccounts.groups] : parseGroup(groupText),
+    passwdText === undefined ? rootAccounts.passwdFile : host(passwdAt!),
+    groupText === undefined ? rootAccounts.groupFile : host(groupAt!),
+  );
+}
+
+/** Host paths of the stored account files a model's names come from (for the model cache). */
+export function storedAccountFiles(root: string, entries: readonly Placed[]): string[] {
+  return ACCOUNT_FILES.flatMap((f) => {
+    const at = storedCopyOf(f, entries);
+    return at === undefined ? [] : [resolve(root, `.${at}`)];
+  });
 }

@@ -4,13 +4,18 @@
 import { resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
 import type { Diagnostic, Model } from '../model/types.js';
-import { Accounts } from './accounts.js';
+import { Accounts, persistedAccounts, StoredAccountsError, storedCopyOf } from './accounts.js';
 import { loadFile, parseText } from './load.js';
 import { normalise } from './normalize.js';
 import type { ConfigFormat, LoadedConfig } from './raw.js';
 
 export type { GroupAccount, UserAccount } from './accounts.js';
-export { Accounts, parseGroup, parsePasswd } from './accounts.js';
+export {
+  Accounts,
+  parseGroup,
+  parsePasswd,
+  storedAccountFiles,
+} from './accounts.js';
 export { formatDiagnostic } from './diagnostic.js';
 export { formatOf, loadFile, parseText } from './load.js';
 export { formatMode, MODE_FORMS, parseMode } from './mode.js';
@@ -36,9 +41,29 @@ export interface Validation {
 }
 
 function run(loaded: LoadedConfig, file: string, options: LoadOptions): Validation {
-  const accounts = Accounts.load(options.root);
+  const root = resolve(options.root);
+  const rootAccounts = Accounts.load(root);
   const normaliseOptions = { configFile: resolve(file), verbose: options.verbose === true };
-  return normalise(loaded, accounts, normaliseOptions);
+  const first = normalise(loaded, rootAccounts, normaliseOptions);
+  // Persisted account files: names resolve from the copies that will be in place, so a user
+  // added after the image (or the snapshot the root rolls back to) was made is known.
+  let accounts: Accounts | undefined;
+  try {
+    accounts = persistedAccounts(root, first.drafts, rootAccounts);
+  } catch (error) {
+    if (!(error instanceof StoredAccountsError)) throw error;
+    const at = first.drafts.find((d) => storedCopyOf(error.file, [d]) !== undefined);
+    const diagnostic: Diagnostic = {
+      severity: 'error',
+      code: 'stored-accounts-unsafe',
+      message: error.message,
+      hint: `replace ${error.path} with the file itself (keepsake follows no link in a store)`,
+      ...(at ? { source: at.source } : {}),
+    };
+    return { model: undefined, diagnostics: [diagnostic] };
+  }
+  const v = accounts ? normalise(loaded, accounts, normaliseOptions) : first;
+  return { model: v.model, diagnostics: v.diagnostics };
 }
 
 function orThrow(v: Validation): Model {

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { fileDiagnostic } from './file-errors.js';
+import { unmountedStore } from './missing-store.js';
 import type { ConfigFormat, LoadedConfig } from './raw.js';
 import { parseTomlText } from './read-toml.js';
 import { parseYamlText } from './read-yaml.js';
@@ -50,6 +51,14 @@ export function loadFile(file: string): LoadedConfig {
           : code === 'EISDIR'
             ? 'it is a directory'
             : (error as Error).message;
+    const unmounted = code === 'ENOENT' ? unmountedStore(file) : undefined;
+    if (unmounted !== undefined)
+      throw fileError(
+        file,
+        'store-not-mounted',
+        `${file}: cannot read the configuration file: ${unmounted}: the store that holds the configuration is not mounted`,
+        'mount the store before keepsake runs (keepsake.service waits for it through RequiresMountsFor=): check its fstab line or mount unit, and this boot’s journal',
+      );
     throw fileError(
       file,
       'unreadable',

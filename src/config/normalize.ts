@@ -24,6 +24,8 @@ export interface NormaliseResult {
   model: Model | undefined;
   /** Errors and warnings, in file order. */
   diagnostics: Diagnostic[];
+  /** Every entry read, also when there are errors (where the account files are stored). */
+  drafts: readonly Draft[];
 }
 
 function resolveOwnership(o: OwnerDraft, accounts: Accounts): Ownership {
@@ -95,7 +97,7 @@ export function normalise(
       source: { file: loaded.file, line: 1, column: 1, option: '' },
     });
   }
-  if (failed) return { model: undefined, diagnostics };
+  if (failed) return { model: undefined, diagnostics, drafts: b.drafts };
   const classic = new Set([...b.userStores.values()].flat());
   const systemStores = stores.filter((s) => !classic.has(s));
   const homeFiles = b.homeFiles.map((h) =>
@@ -124,5 +126,6 @@ export function normalise(
       ...(b.ignores.length > 0 ? { ignores: b.ignores } : {}),
     },
     diagnostics,
+    drafts: b.drafts,
   };
 }

@@ -47,5 +47,6 @@ export function buildGeneration(
     ],
     plan,
     ...(rollbackOf ? { rollbackOf } : {}),
+    ...((plan.skipped?.length ?? 0) > 0 ? { skipped: plan.skipped } : {}),
   };
 }

@@ -115,10 +115,13 @@ export function sameSetup(a: Model, b: Model): boolean {
   return setupOf(a) === setupOf(b);
 }
 
-/** The small summary beside applied.json: which generation is live, and its setup digest. */
-export function readLiveSummary(root: string): { number: number; setup: string } | undefined {
+/** The small summary beside applied.json: which generation is live, its setup digest, and how
+ *  many declared entries its apply skipped (`--keep-going`). */
+export function readLiveSummary(
+  root: string,
+): { number: number; setup: string; skipped: number } | undefined {
   const path = hostPath(root, `${APPLIED}.sum`);
   if (!trusted(path, false)) return undefined;
-  const [n, setup] = fs.readFileSync(path, 'utf8').trim().split(' ');
-  return n && setup ? { number: Number(n), setup } : undefined;
+  const [n, setup, skipped] = fs.readFileSync(path, 'utf8').trim().split(' ');
+  return n && setup ? { number: Number(n), setup, skipped: Number(skipped ?? 0) || 0 } : undefined;
 }

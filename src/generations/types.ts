@@ -3,7 +3,7 @@
 // (to take down what the configuration dropped); `rollback` re-applies an older one.
 
 import type { Model } from '../model/types.js';
-import type { Action, Plan } from '../plan/types.js';
+import type { Action, Plan, Skipped } from '../plan/types.js';
 
 export const GENERATION_VERSION = 1;
 
@@ -23,6 +23,8 @@ export interface Generation {
   plan: Plan;
   /** Set when this generation re-applied an older one. */
   rollbackOf?: number;
+  /** Entries `apply --keep-going` left out: declared, but not set up. */
+  skipped?: Skipped[];
 }
 
 /** The facts `keepsake generations` lists. */

@@ -16,6 +16,7 @@ import type { Ctx } from './context.js';
 import { planDirBind, planDirLink } from './entry-directory.js';
 import { planFile } from './entry-file.js';
 import { hostPath } from './paths.js';
+import { SkipList } from './skip.js';
 import { ensureStoreDir, fixOwnership } from './steps.js';
 import { buildTopology } from './topology.js';
 import { planTransitions } from './transitions.js';
@@ -42,6 +43,8 @@ export interface PlanOptions {
   adoptTargets?: readonly string[];
   /** Names backups of data set aside; the caller passes the time, the planner has no clock. */
   backupTag?: string;
+  /** Leave out entries with problems of their own (and what lies inside them), see skip.ts. */
+  keepGoing?: boolean;
 }
 
 export function buildPlan(
@@ -70,9 +73,19 @@ export function buildPlan(
   const entries: EntryPlan[] = [];
   // Stale items go before new ones: transitions are planned (and run) first.
   const released = planTransitions(ctx, previous);
+  const setupFrom = ctx.actions.length;
   const unsafeStores = checkStoresPersistent(ctx);
+  const skip = options.keepGoing ? new SkipList() : undefined;
   for (const entry of ctx.topo.ordered) {
-    entries.push(planEntry(ctx, entry, unsafeStores));
+    const parent = skip?.skippedParent(ctx, entry);
+    if (skip && parent) {
+      entries.push(skip.inside(ctx, entry, parent));
+      continue;
+    }
+    const from = ctx.problems.length;
+    const planned = planEntry(ctx, entry, unsafeStores);
+    if (skip && planned.state === 'refused') skip.own(ctx, entry, from);
+    entries.push(planned);
   }
   planUtab(ctx, entries);
   return {
@@ -84,7 +97,9 @@ export function buildPlan(
     released,
     adopted: ctx.adopted,
     actions: ctx.actions,
+    setupFrom,
     problems: ctx.problems,
+    ...(skip ? { skipped: skip.list } : {}),
     warnings: ctx.notes.length > 0 ? [...model.warnings, ...ctx.notes] : model.warnings,
   };
 }

@@ -172,6 +172,23 @@ export interface Adoption {
   bytes: number;
 }
 
+/**
+ * An entry `apply --keep-going` leaves untouched: one with problems of its own, or one inside a
+ * directory entry that is skipped (mounting it there would put it on the root's own directory).
+ */
+export interface Skipped {
+  entry: string;
+  target: string;
+  /** Why, in one line: its first problem, or the skipped entry it lies inside. */
+  reason: string;
+  /** What to do about it. */
+  hint: string;
+  /** The target of the skipped directory entry it lies inside. */
+  inside?: string;
+  /** Its own problems (none when it is skipped for lying inside another). */
+  problems: Problem[];
+}
+
 export interface Plan {
   version: typeof PLAN_VERSION;
   root: string;
@@ -183,6 +200,11 @@ export interface Plan {
   released: Released[];
   adopted: Adoption[];
   actions: Action[];
+  /** Where the actions that set up declared entries begin: those before it take down what the
+   *  previous generation had. */
+  setupFrom?: number;
   problems: Problem[];
+  /** `--keep-going`: entries left out, whose problems are then not in `problems`. */
+  skipped?: Skipped[];
   warnings: Diagnostic[];
 }

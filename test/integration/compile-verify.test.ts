@@ -210,7 +210,7 @@ describe('writing the output', () => {
     assert.equal(dry.status, 0, dry.stderr);
     assert.match(
       dry.stdout,
-      /^ExecStart=\/usr\/local\/bin\/keepsake apply --config \/persist\/install\.yaml$/m,
+      /^ExecStart=\/usr\/local\/bin\/keepsake apply --config \/persist\/install\.yaml --keep-going$/m,
     );
   });
 });
@@ -269,7 +269,7 @@ describe('systemd-analyze verify', { skip: skipTools }, () => {
     );
     assert.match(
       fs.readFileSync(path.join(dir, 'keepsake.service'), 'utf8'),
-      /^ExecStart=\S+ apply --config "\/persist\/keepsake config\.yaml"$/m,
+      /^ExecStart=\S+ apply --config "\/persist\/keepsake config\.yaml" --keep-going$/m,
     );
     assertVerifies(dir);
   });

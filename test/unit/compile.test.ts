@@ -489,7 +489,7 @@ describe('the service unit', () => {
     const unit = out.files[0];
     assert.equal(unit?.path, 'keepsake.service');
     assert.deepEqual(values(unit, 'Service', 'ExecStart', true), [
-      '/usr/local/bin/keepsake apply --config "/persist/keepsake/my config%%$$.yaml"',
+      '/usr/local/bin/keepsake apply --config "/persist/keepsake/my config%%$$.yaml" --keep-going',
     ]);
     assert.deepEqual(values(unit, 'Service', 'ExecStop', true), [
       '/usr/local/bin/keepsake release --config "/persist/keepsake/my config%%$$.yaml"',

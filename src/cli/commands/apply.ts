@@ -1,12 +1,26 @@
 import { type ExecuteEvent, faultInjectionFromEnv } from '../../apply/execute.js';
 import { acquireLock } from '../../apply/lock.js';
-import { applyPlan, preparePlan, resolveRoot } from '../../apply/pipeline.js';
+import { type ApplyResult, applyPlan, preparePlan, resolveRoot } from '../../apply/pipeline.js';
 import type { Model } from '../../model/types.js';
-import { count, describeAction, describeEntryState, describeReleased } from '../../plan/format.js';
+import {
+  count,
+  describeAction,
+  describeContents,
+  describeEntryState,
+  describeReleased,
+} from '../../plan/format.js';
+import type { Plan } from '../../plan/types.js';
 import { loadBinding } from '../../system/binding.js';
 import { createRecordingSystem, openLiveSystem, type SystemOps } from '../../system/system.js';
 import type { CommonOptions } from '../main.js';
 import type { Output } from '../output.js';
+
+export type ApplyOptions = CommonOptions & {
+  dryRun?: boolean;
+  adopt?: boolean;
+  /** Put in place every entry whose own checks pass; skip (and name) the others; exit 1. */
+  keepGoing?: boolean;
+};
 
 /** What rollback changes about an apply: the model comes from an older generation. */
 export interface ApplySource {
@@ -15,7 +29,7 @@ export interface ApplySource {
 }
 
 export async function run(
-  opts: CommonOptions & { dryRun?: boolean; adopt?: boolean },
+  opts: ApplyOptions,
   out: Output,
   source: ApplySource = {},
 ): Promise<number> {
@@ -32,17 +46,14 @@ export async function run(
   }
 }
 
-async function applyOnce(
-  opts: CommonOptions & { dryRun?: boolean; adopt?: boolean },
-  out: Output,
-  source: ApplySource,
-): Promise<number> {
+async function applyOnce(opts: ApplyOptions, out: Output, source: ApplySource): Promise<number> {
   const prepared = await preparePlan({
     configFile: opts.config,
     root: opts.root,
     verbose: opts.verbose,
     cacheModel: !opts.dryRun,
     adopt: opts.adopt === true,
+    keepGoing: opts.keepGoing === true,
     ...(source.model ? { model: source.model } : {}),
   });
   const { model, plan } = prepared;
@@ -93,9 +104,10 @@ async function applyOnce(
     ...faultInjectionFromEnv(),
     ...(source.rollbackOf ? { rollbackOf: source.rollbackOf } : {}),
   });
+  const skipped = result.skippedEntries;
   const summary = {
     event: 'result',
-    ok: result.ok,
+    ok: result.ok && skipped.length === 0,
     dryRun: !!opts.dryRun,
     actions: plan.actions.length,
     entries: plan.entries.length,
@@ -104,6 +116,7 @@ async function applyOnce(
     adopted: plan.adopted,
     recorded: result.recorded,
     ...(result.skipped.length > 0 ? { notRecorded: result.skipped } : {}),
+    ...(plan.skipped ? { skipped } : {}),
   };
   for (const store of result.skipped) {
     if (!out.json)
@@ -129,6 +142,7 @@ async function applyOnce(
     }
   }
   if (out.json) out.value(summary);
+  else if (result.ok && skipped.length > 0) describeSkipped(out, plan, result, prefix);
   else if (!result.ok)
     out.line(
       out.paint(
@@ -148,11 +162,35 @@ async function applyOnce(
       ),
     );
   if (!result.ok) return 1;
+  const code = skipped.length > 0 ? 1 : 0;
   // Home files come after the system's binds: a home file may lie inside a bound directory.
   if (source.model === undefined && plan.root === '/' && (model.homeFiles?.length ?? 0) > 0) {
     const { forwarded, runForUsers } = await import('./home-apply.js');
     const args = ['apply', '--files-only', ...forwarded({ ...opts, json: out.json })];
-    return runForUsers(model.homeFiles ?? [], args, { prepare: !opts.dryRun, out });
+    const home = await runForUsers(model.homeFiles ?? [], args, { prepare: !opts.dryRun, out });
+    return Math.max(home, code);
   }
-  return 0;
+  return code;
+}
+
+/**
+ * `--keep-going` left entries out: each one, why and what to do, on stderr (the journal at
+ * boot), then a last line that says the rest is in place. The exit status is 1.
+ */
+function describeSkipped(out: Output, plan: Plan, result: ApplyResult, prefix: string) {
+  const skipped = result.skippedEntries;
+  for (const s of skipped) {
+    out.error(out.paint('red', `${prefix ? 'would skip' : 'skipped'} ${s.entry}: ${s.reason}`));
+    const contents = s.problems[0]?.contents;
+    if (contents) out.error(`  contents: ${describeContents(contents)}`);
+    for (const p of s.problems.slice(1)) out.error(`  also: ${p.message}`);
+    out.error(`  fix: ${s.hint}`);
+  }
+  const rest = plan.entries.length - skipped.length;
+  out.line(
+    out.paint(
+      'red',
+      `${prefix ? 'dry run: ' : ''}${skipped.length} of ${count(plan.entries.length, 'entry', 'entries')} skipped, left as they are; ${rest} in place (${count(result.done, 'action')}); resolve the problems above, then apply again`,
+    ),
+  );
 }

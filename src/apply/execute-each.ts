@@ -1,0 +1,136 @@
+// The executor for `apply --keep-going`: a step that fails costs only its own entry. What the
+// previous generation had is still taken down all-or-nothing first (a half-done transition
+// would leave mounts keepsake no longer knows about). Then each entry's steps, which the
+// planner keeps together, run as one unit: when one fails, that entry's steps already taken
+// are undone in reverse order, exactly as a failed plain apply undoes all of its own, so the
+// entry is left as it was found; nothing of its data is moved, removed or hidden. Entries inside
+// a failed directory entry are not attempted (their mount points would be made on the root's
+// own directory). A later entry that needed a directory the failed one had made fails in turn,
+// and is undone in turn: it is named, never half set up. utab lines are written last, for the
+// entries that are in place; if that write fails, everything is undone, as in a plain apply.
+
+import { hostPath, isWithin } from '../plan/paths.js';
+import type { Action, Plan } from '../plan/types.js';
+import type { SystemOps } from '../system/system.js';
+import {
+  type ActionOutcome,
+  describe,
+  type ExecuteEvent,
+  type ExecuteOptions,
+  type ExecuteResult,
+  type FailedEntry,
+  run,
+  undo,
+  utabLine,
+} from './execute.js';
+
+export function executeEach(
+  plan: Plan,
+  sys: SystemOps,
+  onEvent: (e: ExecuteEvent) => void,
+  options: ExecuteOptions,
+): ExecuteResult {
+  const host = (p: string) => hostPath(plan.root, p);
+  const { actions } = plan;
+  const outcomes: ActionOutcome[] = actions.map((action, index) => ({
+    index,
+    action,
+    status: 'not-run',
+  }));
+  const emit = (o: ActionOutcome) => onEvent({ type: 'action', outcome: o });
+  const step = (i: number): boolean => {
+    const outcome = outcomes[i]!;
+    try {
+      if (i === options.failAt) throw new Error(`injected failure before action ${i}`);
+      run(sys, host, actions[i]!);
+      outcome.status = 'done';
+      emit(outcome);
+      if (i === options.killAfter) process.kill(process.pid, 'SIGKILL');
+      return true;
+    } catch (e) {
+      outcome.status = 'failed';
+      outcome.error = describe(e);
+      emit(outcome);
+      return false;
+    }
+  };
+  const undoDone = (from: number, to: number) => {
+    for (let i = to - 1; i >= from; i--) {
+      const outcome = outcomes[i]!;
+      if (outcome.status !== 'done' || outcome.action.kind === 'utab') continue;
+      try {
+        undo(sys, host, outcome.action);
+        outcome.status = 'undone';
+      } catch (e) {
+        outcome.status = 'undo-failed';
+        outcome.error = describe(e);
+      }
+      emit(outcome);
+    }
+  };
+  const utab: number[] = [];
+  const setupFrom = plan.setupFrom ?? 0;
+  for (let i = 0; i < setupFrom; i++) {
+    if (actions[i]!.kind === 'utab') utab.push(i);
+    else if (!step(i)) {
+      undoDone(0, i);
+      return { ok: false, outcomes };
+    }
+  }
+  const entries = new Map(plan.entries.map((e) => [e.id, e]));
+  const failed: FailedEntry[] = [];
+  const failedDirs: string[] = [];
+  for (let i = setupFrom; i < actions.length; ) {
+    if (actions[i]!.kind === 'utab') {
+      utab.push(i++);
+      continue;
+    }
+    const id = actions[i]!.entry;
+    let end = i + 1;
+    while (end < actions.length && actions[end]!.entry === id && actions[end]!.kind !== 'utab')
+      end++;
+    const entry = id === undefined ? undefined : entries.get(id);
+    const inside = entry && failedDirs.find((d) => isWithin(entry.target, d));
+    if (id !== undefined && inside !== undefined) {
+      failed.push({ entry: id, inside });
+    } else {
+      for (let k = i; k < end; k++) {
+        if (step(k)) continue;
+        // This entry only: back to how it was found, then on to the next one.
+        undoDone(i, k);
+        if (id === undefined) {
+          // Steps that belong to no entry are shared: without them nothing is sure.
+          undoDone(0, i);
+          return { ok: false, outcomes };
+        }
+        failed.push({ entry: id, ...(outcomes[k]!.error ? { error: outcomes[k]!.error } : {}) });
+        if (entry?.kind === 'directory') failedDirs.push(entry.target);
+        break;
+      }
+    }
+    i = end;
+  }
+  const lost = new Set(failed.map((f) => f.entry));
+  const lines = utab.filter((i) => !lost.has(actions[i]!.entry ?? ''));
+  if (lines.length > 0) {
+    const wanted = lines.map((i) => actions[i]!) as Extract<Action, { kind: 'utab' }>[];
+    try {
+      sys.updateUtab(
+        host('/run/mount/utab'),
+        wanted.filter((a) => !a.remove).map(utabLine),
+        wanted.filter((a) => a.remove).map((a) => a.target),
+      );
+      for (const i of lines) {
+        outcomes[i]!.status = 'done';
+        emit(outcomes[i]!);
+      }
+    } catch (e) {
+      outcomes[lines[0]!]!.status = 'failed';
+      outcomes[lines[0]!]!.error = describe(e);
+      emit(outcomes[lines[0]!]!);
+      undoDone(0, actions.length);
+      return { ok: false, outcomes };
+    }
+  }
+  return { ok: true, outcomes, failedEntries: failed };
+}
