@@ -40,6 +40,7 @@ try {
 describe('the lock without flock', () => {
   it('racing takers, a stale file left by a killed holder: one holder at a time, clean refusals', () => {
     const root = tempRoot();
+    fs.mkdirSync(`${root}/run`, { mode: 0o755 });
     // A holder killed while holding: its file names a process that is gone.
     const killed = spawnSync(
       process.execPath,
@@ -104,6 +105,84 @@ console.log(JSON.stringify(tally));
     assert.ok(tallies.reduce((n, t) => n + t.held, 0) > 6);
     // The last release leaves no file behind, and no stale file moved aside either.
     assert.deepEqual(fs.readdirSync(`${root}/run/keepsake`), []);
+  });
+
+  it('a stale file met by several takers at the same instant: one takes it over', () => {
+    const root = tempRoot();
+    fs.mkdirSync(`${root}/run/keepsake`, { recursive: true, mode: 0o700 });
+    // Workers wait at a barrier each round; the round starts with a stale file (a pid that
+    // cannot exist) and every worker tries once, at the same moment.
+    const worker = `
+const { acquireLock } = await import(${JSON.stringify(LOCK)});
+const fs = await import('node:fs');
+const [root, id, rounds] = process.argv.slice(-3);
+const tally = { held: 0, refused: 0, overlaps: 0, other: [] };
+for (let r = 0; r < Number(rounds); r++) {
+  while (!fs.existsSync(root + '/go.' + r));
+  try {
+    const lock = acquireLock(root, null, 'w');
+    try { fs.closeSync(fs.openSync(root + '/inside', 'wx')); } catch { tally.overlaps++; }
+    tally.held++;
+    await new Promise((res) => setTimeout(res, 40));
+    fs.rmSync(root + '/inside', { force: true });
+    lock.release();
+  } catch (e) {
+    if (e.constructor.name === 'LockedError') tally.refused++;
+    else tally.other.push(e.constructor.name + ': ' + e.message);
+  }
+  fs.writeFileSync(root + '/done.' + r + '.' + id, '');
+}
+console.log(JSON.stringify(tally));
+`;
+    const conductor = `
+const fs = await import('node:fs');
+const { spawn } = await import('node:child_process');
+const [root, workerScript] = process.argv.slice(-2);
+const N = 6, ROUNDS = 25;
+const outs = [];
+const kids = Array.from({ length: N }, (_, id) => {
+  const k = spawn(process.execPath, [workerScript, root, String(id), String(ROUNDS)]);
+  let out = '';
+  k.stdout.on('data', (d) => (out += d));
+  k.stderr.on('data', (d) => (out += d));
+  return new Promise((res) => k.on('close', () => res(out)));
+});
+for (let r = 0; r < ROUNDS; r++) {
+  fs.writeFileSync(root + '/run/keepsake/lock.pid', '999999999 1\\nstale\\n');
+  fs.writeFileSync(root + '/go.' + r, '');
+  while (fs.readdirSync(root).filter((n) => n.startsWith('done.' + r + '.')).length < N)
+    await new Promise((res) => setTimeout(res, 5));
+}
+console.log(JSON.stringify(await Promise.all(kids)));
+`;
+    fs.writeFileSync(`${root}/worker.mjs`, worker);
+    fs.writeFileSync(`${root}/conductor.mjs`, conductor);
+    const r = spawnSync(process.execPath, [`${root}/conductor.mjs`, root, `${root}/worker.mjs`], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const outs = JSON.parse(r.stdout) as string[];
+    const tallies = outs.map((text) => {
+      assert.doesNotMatch(text, /^\s+at /m, text);
+      return JSON.parse(text) as {
+        held: number;
+        refused: number;
+        overlaps: number;
+        other: string[];
+      };
+    });
+    assert.deepEqual(
+      tallies.flatMap((t) => t.other),
+      [],
+    );
+    assert.equal(
+      tallies.reduce((n, t) => n + t.overlaps, 0),
+      0,
+      JSON.stringify(tallies),
+    );
+    // Every round someone took the lock over: a stale file never stops them all.
+    assert.ok(tallies.reduce((n, t) => n + t.held, 0) >= 25, JSON.stringify(tallies));
   });
 
   it('a link planted at the lock file: a refusal naming it, never followed', () => {
