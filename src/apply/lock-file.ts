@@ -12,7 +12,7 @@ import type { Lock } from './lock.js';
 const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_RDONLY } = fs.constants;
 const ATTEMPTS = 20;
 
-/** `pid starttime`: a pid alone may be reused by another process after a reboot of the pid. */
+/** `pid starttime`: a pid alone may be reused by a later process. */
 function identity(pid: number): string | undefined {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -33,8 +33,11 @@ function abandoned(proc: string): boolean {
 }
 
 function alive(id: string): boolean {
-  const pid = Number(id.split(' ')[0]);
-  return Number.isInteger(pid) && pid > 0 && identity(pid) === id;
+  const [first = '', start] = id.split(' ');
+  const pid = Number(first);
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  // A file of an earlier keepsake names the pid alone: alive while that pid is.
+  return start === undefined ? fs.existsSync(`/proc/${pid}`) : identity(pid) === id;
 }
 
 /** The file's text, or undefined when it is gone (released meanwhile). */

@@ -36,12 +36,12 @@ export const FALLBACK_LOCK_DIR = '/run/keepsake/roots';
  */
 export function acquireLock(root: string, binding: MountBinding | null, what: string): Lock {
   const holder = `pid ${process.pid} (keepsake ${what}, since ${new Date().toISOString()})`;
-  const { dir, name, notice } = lockPlace(root);
+  const { dir, name, notice, fallback: inFallback } = lockPlace(root);
   const take = (d: string, n: string) =>
     binding ? flockLock(d, n, binding, holder, root) : fileLock(d, `${n}.pid`, holder, root);
   const lock = take(dir, name);
   // A root given its /run while a keepsake held the fallback lock: that one still counts.
-  if (!notice?.includes(FALLBACK_LOCK_DIR)) {
+  if (!inFallback) {
     const fallback = fallbackName(root);
     if (fallback && lstatOrNull(`${FALLBACK_LOCK_DIR}/${fallback}${binding ? '' : '.pid'}`)) {
       try {
@@ -68,7 +68,15 @@ function both(first: Lock, second: Lock, notice: string | undefined): Lock {
 }
 
 /** `<root>/run/keepsake`, making `<root>/run` when missing; the fallback when it cannot be. */
-function lockPlace(root: string): { dir: string; name: string; notice?: string } {
+interface Place {
+  dir: string;
+  name: string;
+  notice?: string;
+  /** In the running system's /run, not the root's. */
+  fallback: boolean;
+}
+
+function lockPlace(root: string): Place {
   const run = hostPath(root, '/run');
   let notice: string | undefined;
   if (!lstatOrNull(run)) {
@@ -89,10 +97,10 @@ function lockPlace(root: string): { dir: string; name: string; notice?: string }
       if (!(e instanceof SystemError && e.errno === 'EEXIST')) throw lockError(e, dir);
     }
   }
-  return { dir, name: 'lock', ...(notice ? { notice } : {}) };
+  return { dir, name: 'lock', fallback: false, ...(notice ? { notice } : {}) };
 }
 
-function fallbackPlace(root: string, run: string, why: unknown) {
+function fallbackPlace(root: string, run: string, why: unknown): Place {
   const name = fallbackName(root);
   const reason = why instanceof Error ? why.message : String(why);
   if (!name || !lstatOrNull('/run')?.isDirectory()) {
@@ -115,6 +123,7 @@ function fallbackPlace(root: string, run: string, why: unknown) {
   return {
     dir: FALLBACK_LOCK_DIR,
     name,
+    fallback: true,
     notice: `${run} is missing and cannot be made (${reason}): the lock for ${root} is ${FALLBACK_LOCK_DIR}/${name}`,
   };
 }
