@@ -90,3 +90,19 @@ export class LockedError extends KeepsakeError {
 export class HomeError extends KeepsakeError {
   readonly code = 'home';
 }
+
+/**
+ * An error keepsake did not foresee (a bug, or a case no check covers). The message is still
+ * one line; the stack trace is printed only with --debug.
+ */
+export class InternalError extends KeepsakeError {
+  readonly code = 'internal';
+  readonly original: unknown;
+  constructor(message: string, original: unknown) {
+    super(
+      message,
+      'run the command again with --debug to see where it came from; if it looks like a fault in keepsake, report it with that output',
+    );
+    this.original = original;
+  }
+}

@@ -9,7 +9,9 @@ import type { Action, Plan } from '../plan/types.js';
 import type { SystemOps } from '../system/system.js';
 import { executeEach } from './execute-each.js';
 
-export type ActionStatus = 'done' | 'failed' | 'undone' | 'undo-failed' | 'not-run';
+/** `skipped`: a step whose failure costs nothing that persists (utab's hints), so nothing is
+ *  undone for it; it is reported, and the next apply tries it again. */
+export type ActionStatus = 'done' | 'failed' | 'undone' | 'undo-failed' | 'not-run' | 'skipped';
 
 export interface ActionOutcome {
   index: number;
@@ -81,7 +83,7 @@ function executeBatch(
   const emit = (o: ActionOutcome) => onEvent({ type: 'action', outcome: o });
   let failedAt = -1;
   // utab lines are written last, in one rewrite of the file: nothing needs them earlier,
-  // and a failure before them leaves the file untouched.
+  // a failure before them leaves the file untouched, and their own failure undoes nothing.
   const utab: number[] = [];
   for (let i = 0; i < plan.actions.length; i++) {
     const action = plan.actions[i]!;
@@ -121,10 +123,17 @@ function executeBatch(
         process.kill(process.pid, 'SIGKILL');
       }
     } catch (e) {
-      outcomes[utab[0]!]!.status = 'failed';
-      outcomes[utab[0]!]!.error = describe(e);
-      emit(outcomes[utab[0]!]!);
-      failedAt = plan.actions.length;
+      // utab only tells file managers what to hide: a line that cannot be written must never
+      // cost the binds already made, so they stay, and the lines are reported as skipped.
+      const why = describe(e);
+      for (const i of utab) {
+        outcomes[i]!.status = 'skipped';
+        outcomes[i]!.error = {
+          ...why,
+          hint: `${why.hint ? `${why.hint}; ` : ''}the bind is in place, only a file manager may show it; the next apply writes the line again`,
+        };
+        emit(outcomes[i]!);
+      }
     }
   }
   if (failedAt < 0) return { ok: true, outcomes };

@@ -3,6 +3,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { exitCodeFor } from '../errors.js';
 import { VERSION } from '../version.js';
+import { explain } from './explain.js';
 import { createOutput, type Output } from './output.js';
 
 export const DEFAULT_CONFIG = '/etc/keepsake/config.yaml';
@@ -13,6 +14,21 @@ export interface CommonOptions {
   json: boolean;
   verbose: boolean;
   color: boolean;
+  /** Print the stack trace of a failure (KEEPSAKE_DEBUG=1 too). */
+  debug?: boolean;
+  /** `--root` was given on the command line or by the environment, not left at its default. */
+  rootGiven?: boolean;
+}
+
+/**
+ * The one place a failure is printed: as a message with a hint, whatever was thrown (see
+ * explain.ts). The stack trace, of the error as it was thrown, only with --debug.
+ */
+function report(e: unknown, out: Output, debug: boolean): number {
+  const shown = explain(e);
+  out.failure(shown);
+  if (debug && !out.json && e instanceof Error && e.stack) out.error(out.paint('dim', e.stack));
+  return exitCodeFor(shown);
 }
 
 type Runner = (
@@ -50,10 +66,14 @@ export function buildProgram(): { program: Command; exitCode: () => number } {
       .option('-r, --root <dir>', 'where the root file system is mounted (e.g. /sysroot)', '/')
       .option('--json', 'print JSON for scripts', false)
       .option('-v, --verbose', 'say more', false)
-      .option('--no-color', 'never colour the output');
+      .option('--no-color', 'never colour the output')
+      .addOption(
+        new Option('--debug', 'on failure, also print the stack trace').env('KEEPSAKE_DEBUG'),
+      );
     // commander passes the positional arguments first, then the options, then the command.
     cmd.action(async (...got: unknown[]) => {
       const opts = got[args.length] as CommonOptions & Record<string, unknown>;
+      opts.rootGiven = (got[args.length + 1] as Command).getOptionValueSource('root') !== 'default';
       const positional = got
         .slice(0, args.length)
         .flatMap((x) => (Array.isArray(x) ? x : [x]))
@@ -62,8 +82,7 @@ export function buildProgram(): { program: Command; exitCode: () => number } {
       try {
         code = await (await load()).run({ ...opts, args: positional }, out);
       } catch (e) {
-        out.failure(e);
-        code = exitCodeFor(e);
+        code = report(e, out, opts.debug === true);
       }
     });
     return cmd;
@@ -91,7 +110,18 @@ export function buildProgram(): { program: Command; exitCode: () => number } {
     'compare the declared state with the live system (exit 1 on drift)',
     () => import('./commands/status.js'),
   );
-  command('check', 'validate the configuration only', () => import('./commands/check.js'));
+  command(
+    'check',
+    'validate the configuration file; with --root, also run the checks of plan on that root',
+    () => import('./commands/check.js'),
+  ).addHelpText(
+    'after',
+    `
+Without --root, check reads only the file: syntax, options, values, users and paths. It looks
+at no system, so a valid file may still be refused by apply (a store that is not mounted, data
+at a target, a link in a path). With --root DIR, check also observes DIR as plan does and
+reports every problem apply would refuse on, with exit 1 (exit 2 for an invalid file).`,
+  );
   command(
     'init',
     'print a starter configuration for the machine at --root, from presets of what services keep',
@@ -287,13 +317,15 @@ launcher when it lies under /usr or in a store, else /usr/local/bin/keepsake.`,
     .command('demo')
     .description('show keepsake at work in a throw-away namespace: apply, write, reboot, compare')
     .option('--keep', 'keep the temporary directory and print its path', false)
-    .action(async (opts: { keep: boolean }) => {
+    .addOption(
+      new Option('--debug', 'on failure, also print the stack trace').env('KEEPSAKE_DEBUG'),
+    )
+    .action(async (opts: { keep: boolean; debug?: boolean }) => {
       const out = createOutput({ json: false });
       try {
         code = await (await import('../demo/demo.js')).runDemo(opts, out);
       } catch (e) {
-        out.failure(e);
-        code = exitCodeFor(e);
+        code = report(e, out, opts.debug === true);
       }
     });
   return { program, exitCode: () => code };

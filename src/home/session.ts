@@ -75,8 +75,7 @@ const LOCK_UN = 8;
 export function withHomeStoreLock<T>(set: HomeFileSet, fn: () => T): T {
   const { binding } = loadBinding();
   if (binding === null || !fs.existsSync(set.state.path)) return fn();
-  const { O_RDWR, O_CREAT, O_NOFOLLOW } = fs.constants;
-  const fd = fs.openSync(`${set.state.path}/lock`, O_RDWR | O_CREAT | O_NOFOLLOW, 0o600);
+  const fd = openStoreLock(set);
   try {
     try {
       binding.flock(fd, LOCK_EX | LOCK_NB);
@@ -93,5 +92,25 @@ export function withHomeStoreLock<T>(set: HomeFileSet, fn: () => T): T {
     }
   } finally {
     fs.closeSync(fd);
+  }
+}
+
+/** `<home store>/lock`, or a HomeError saying whose store it is and what to change. */
+function openStoreLock(set: HomeFileSet): number {
+  const { O_RDWR, O_CREAT, O_NOFOLLOW } = fs.constants;
+  const store = set.state.path;
+  try {
+    return fs.openSync(`${store}/lock`, O_RDWR | O_CREAT | O_NOFOLLOW, 0o600);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'EACCES' && code !== 'EPERM' && code !== 'EROFS') throw e;
+    const st = fs.statSync(store);
+    const who = `owned by uid ${st.uid}, mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')}`;
+    throw new HomeError(
+      `cannot write the home store ${store} (${who}) as ${set.user.user}: ${code === 'EROFS' ? 'read-only file system' : 'permission denied'} (${code})`,
+      code === 'EROFS'
+        ? `remount the file system holding ${store} read-write, or set users.${set.user.user}.homeStore to a writable directory`
+        : `the home store must be ${set.user.user}'s own: chown -R ${set.user.user} ${store} as root, or set users.${set.user.user}.homeStore to a directory ${set.user.user} owns`,
+    );
   }
 }

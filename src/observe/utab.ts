@@ -56,7 +56,9 @@ function readAt(openPath: string, utabPath: string): UtabEntry[] {
     fd = fs.openSync(openPath, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
     return parseUtab(fs.readFileSync(fd, 'utf8'));
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    // Missing, or something other than a directory where /run/mount belongs: no lines yet.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return [];
     throw toSystemError(error, 'open', utabPath, 'read');
   } finally {
     if (fd !== undefined) fs.closeSync(fd);
@@ -93,7 +95,16 @@ function rewrite(
   change: (entries: UtabEntry[]) => UtabEntry[] | null,
 ): number {
   const dir = path.dirname(utabPath);
-  if (!lstatOrNull(dir)) mkdirSafe(dir, 0, 0, 0o755);
+  // Made as libmount makes it (root's, 0755), with /run itself on a root that has none yet.
+  for (const d of [path.dirname(dir), dir]) {
+    if (lstatOrNull(d)) continue;
+    try {
+      mkdirSafe(d, 0, 0, 0o755);
+    } catch (error) {
+      // Made a moment ago by mount(8) or another keepsake: as good.
+      if ((error as { errno?: string }).errno !== 'EEXIST') throw error;
+    }
+  }
   return withUtabLock(dir, lock, () => {
     const name = path.basename(utabPath);
     const before = withVerifiedPath(dir, 'directory', (proc) =>

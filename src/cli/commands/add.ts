@@ -19,6 +19,7 @@ export async function run(
   const path = opts.args[0];
   if (!path) throw new UsageError('keepsake add needs a path');
   const lock = opts.dryRun ? undefined : acquireLock(root, loadBinding().binding, 'add');
+  if (lock?.notice) out.error(out.paint('yellow', `keepsake: ${lock.notice}`));
   try {
     const current = loadConfig(opts.config, { root, verbose: opts.verbose });
     const added = prepareAdd(

@@ -37,6 +37,7 @@ export async function run(
   // Observing, planning and acting all happen under the lock: a plan is only true while no
   // other keepsake changes the same root.
   const lock = acquireLock(resolveRoot(opts.root), loadBinding().binding, 'apply');
+  if (lock.notice) out.error(out.paint('yellow', `keepsake: ${lock.notice}`));
   try {
     const pause = Number(process.env.KEEPSAKE_TEST_HOLD_LOCK_MS ?? 0); // hidden, for tests
     if (pause > 0) await new Promise((r) => setTimeout(r, pause));
@@ -90,7 +91,7 @@ async function applyOnce(opts: ApplyOptions, out: Output, source: ApplySource): 
     const mark =
       outcome.status === 'done'
         ? out.paint('green', prefix ? '·' : '✓')
-        : out.paint('red', outcome.status);
+        : out.paint(outcome.status === 'skipped' ? 'yellow' : 'red', outcome.status);
     out.line(`${mark} ${prefix}${describeAction(outcome.action)}`);
     if (outcome.error)
       out.line(

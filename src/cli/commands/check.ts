@@ -1,23 +1,41 @@
-import { resolveRoot } from '../../apply/pipeline.js';
+import { preparePlan, resolveRoot } from '../../apply/pipeline.js';
 import { loadConfig } from '../../config/index.js';
-import { count } from '../../plan/format.js';
+import { count, describeProblem } from '../../plan/format.js';
+import type { Problem } from '../../plan/types.js';
 import type { CommonOptions } from '../main.js';
 import type { Output } from '../output.js';
 
-export function run(opts: CommonOptions, out: Output): number {
+/**
+ * The file alone; with `--root`, also the root as plan sees it. The problems are the plan's
+ * own, so check --root, plan, status and apply refuse on exactly the same things.
+ */
+export async function run(opts: CommonOptions, out: Output): Promise<number> {
   const model = loadConfig(opts.config, { root: resolveRoot(opts.root), verbose: opts.verbose });
+  const problems: Problem[] = opts.rootGiven
+    ? (await preparePlan({ configFile: opts.config, root: opts.root, model })).plan.problems
+    : [];
+  const ok = problems.length === 0;
   if (out.json) {
     out.value({
-      ok: true,
+      ok,
       entries: model.entries.length,
       stores: model.stores,
       warnings: model.warnings,
+      ...(opts.rootGiven ? { root: resolveRoot(opts.root), problems } : {}),
     });
-    return 0;
+    return ok ? 0 : 1;
   }
   if (model.showWarnings) out.warnings(model.warnings);
   out.line(
     `${opts.config}: valid; ${count(model.entries.length, 'entry', 'entries')} in ${count(model.stores.length, 'store')} (${model.stores.join(', ')})`,
   );
-  return 0;
+  if (!opts.rootGiven) return 0;
+  const root = resolveRoot(opts.root);
+  if (ok) {
+    out.line(`${root}: apply would refuse nothing`);
+    return 0;
+  }
+  out.line(out.paint('red', `${root}: ${count(problems.length, 'problem')}: apply would refuse`));
+  for (const p of problems) for (const l of describeProblem(p)) out.line(`  ${l}`);
+  return 1;
 }

@@ -51,6 +51,7 @@ function listKept(plan: PrunePlan, out: Output) {
 export async function run(opts: PruneOptions, out: Output): Promise<number> {
   const root = resolveRoot(opts.root);
   const lock = acquireLock(root, loadBinding().binding, 'prune');
+  if (lock.notice) out.error(out.paint('yellow', `keepsake: ${lock.notice}`));
   try {
     return await prune(opts, root, out);
   } finally {
