@@ -5,6 +5,8 @@
 import { KeepsakeError, SystemError } from '../errors.js';
 import { hostPath } from '../plan/paths.js';
 import type { Action, Plan } from '../plan/types.js';
+import type { MoveSpec } from '../system/move.js';
+import { journalPath } from '../system/move-journal.js';
 import type { SystemOps } from '../system/system.js';
 
 export type ActionStatus = 'done' | 'failed' | 'undone' | 'undo-failed' | 'not-run';
@@ -14,6 +16,8 @@ export interface ActionOutcome {
   action: Action;
   status: ActionStatus;
   error?: { code: string; message: string; hint?: string };
+  /** What a step that succeeded wants said (e.g. data kept beside the store's). */
+  notes?: string[];
 }
 
 export interface ExecuteResult {
@@ -75,7 +79,8 @@ function executeBatch(
         utab.push(i);
         continue;
       }
-      run(sys, host, action);
+      const notes = run(sys, host, action);
+      if (notes && notes.length > 0) outcome.notes = notes;
       outcome.status = 'done';
       emit(outcome);
       if (i === options.killAfter) process.kill(process.pid, 'SIGKILL');
@@ -127,7 +132,7 @@ function executeBatch(
   return { ok: false, outcomes };
 }
 
-function run(sys: SystemOps, host: (p: string) => string, a: Action) {
+function run(sys: SystemOps, host: (p: string) => string, a: Action): string[] | void {
   switch (a.kind) {
     case 'mkdir':
       return sys.mkdir(host(a.path), a.uid, a.gid, a.mode);
@@ -144,7 +149,9 @@ function run(sys: SystemOps, host: (p: string) => string, a: Action) {
       if (a.propagation) sys.setPropagation(host(a.target), a.propagation);
       return;
     case 'adopt':
-      return sys.moveData(host(a.from), host(a.to), a.type, a.how === 'backup');
+      return sys.moveData(moveOf(host, a));
+    case 'adopt-finish':
+      return sys.finishMove(moveOf(host, a));
     case 'propagation':
       return sys.setPropagation(host(a.target), a.type);
     case 'unmount':
@@ -172,8 +179,11 @@ function undo(sys: SystemOps, host: (p: string) => string, a: Action) {
     case 'bind':
       return sys.unmount(host(a.target), true);
     case 'adopt':
-      // Back where it was found; the directory it leaves in the store stays, empty.
-      return sys.moveData(host(a.to), host(a.from), a.type, false);
+      // The source was not touched: the copy goes (a rename is reversed). See move.ts.
+      return sys.undoMove(moveOf(host, a));
+    case 'adopt-finish':
+      // What was removed at the source is in the store: nothing to put back.
+      return;
     case 'unmount':
       return sys.bind(host(a.source), host(a.target), a.entryKind);
     case 'unlink':
@@ -192,6 +202,21 @@ function undo(sys: SystemOps, host: (p: string) => string, a: Action) {
     case 'utab':
       return;
   }
+}
+
+function moveOf(
+  host: (p: string) => string,
+  a: Extract<Action, { kind: 'adopt' | 'adopt-finish' }>,
+): MoveSpec {
+  return {
+    from: host(a.from),
+    to: host(a.to),
+    type: a.type,
+    how: a.how,
+    journal: journalPath(host(a.storeRoot), a.target),
+    backup: host(a.backup),
+    plan: { target: a.target, to: a.to, backup: a.backup },
+  };
 }
 
 /** libmount's utab line for a bind mount with userspace-only options, as `mount(8)` writes

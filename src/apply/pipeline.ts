@@ -19,6 +19,7 @@ import { observe } from '../observe/observe.js';
 import { buildPlan } from '../plan/build.js';
 import { hostPath } from '../plan/paths.js';
 import type { Plan } from '../plan/types.js';
+import { readPendingMoves } from '../system/move-journal.js';
 import { lstatOrNull } from '../system/safe-fs.js';
 import type { SystemOps } from '../system/system.js';
 import { VERSION } from '../version.js';
@@ -88,7 +89,11 @@ export async function preparePlan(req: PlanRequest): Promise<Prepared> {
   const previous = unchanged ? undefined : readApplied(root);
   // Backups of adopted data are named for the time of this run.
   const backupTag = backupTagFor(new Date());
-  const plan = buildPlan(model, observe(root), previous, { adopt: req.adopt === true, backupTag });
+  const plan = buildPlan(model, observe(root), previous, {
+    adopt: req.adopt === true,
+    backupTag,
+    pendingMoves: readPendingMoves(root, model.stores),
+  });
   return {
     model,
     plan,
