@@ -79,7 +79,10 @@ function executeBatch(
         utab.push(i);
         continue;
       }
-      const notes = run(sys, host, action);
+      const notes =
+        action.kind === 'adopt-finish'
+          ? sys.finishMove(moveOf(host, action))
+          : run(sys, host, action);
       if (notes && notes.length > 0) outcome.notes = notes;
       outcome.status = 'done';
       emit(outcome);
@@ -132,7 +135,7 @@ function executeBatch(
   return { ok: false, outcomes };
 }
 
-function run(sys: SystemOps, host: (p: string) => string, a: Action): string[] | void {
+function run(sys: SystemOps, host: (p: string) => string, a: Action) {
   switch (a.kind) {
     case 'mkdir':
       return sys.mkdir(host(a.path), a.uid, a.gid, a.mode);

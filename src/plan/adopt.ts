@@ -107,7 +107,12 @@ export function planSettle(ctx: Ctx, entry: PersistEntry): void {
     entry: entry.id,
     target: entry.target,
     // The view now redirects the target itself into the store: name it through its parent.
-    from: begun?.from ?? `${ctx.view.canonical(parentOf(entry.target))}/${baseName(entry.target)}`.replace(/^\/\//, '/'),
+    from:
+      begun?.from ??
+      `${ctx.view.canonical(parentOf(entry.target))}/${baseName(entry.target)}`.replace(
+        /^\/\//,
+        '/',
+      ),
     to: begun?.to ?? pending!.to,
     type: begun?.type ?? pending!.type,
     how: begun?.how ?? pending!.how,

@@ -7,7 +7,13 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { hostPath } from '../plan/paths.js';
 import type { PendingMove } from '../plan/types.js';
-import { lstatOrNull, mkdirSafe, withVerifiedPath, writeFileAtomicSafe } from './safe-fs.js';
+import {
+  forgetVerified,
+  lstatOrNull,
+  mkdirSafe,
+  withVerifiedPath,
+  writeFileAtomicSafe,
+} from './safe-fs.js';
 
 /** What identifies a file's state: a change of content, owner, mode or name changes ctime. */
 export interface StatKey {
@@ -76,17 +82,24 @@ export function readJournal(file: string): MoveJournal | undefined {
   return j.version === 1 ? j : undefined;
 }
 
-/** Remove the journal, and `.keepsake/moves` when it holds no other. */
+/** Remove the journal, then `.keepsake/moves` and `.keepsake` when nothing else is there. */
 export function dropJournal(file: string): void {
-  const dir = file.slice(0, file.lastIndexOf('/'));
-  withVerifiedPath(dir, 'directory', (at) => {
-    fs.rmSync(`${at}/${file.slice(dir.length + 1)}`, { force: true });
+  const moves = file.slice(0, file.lastIndexOf('/'));
+  if (!lstatOrNull(moves)) return;
+  withVerifiedPath(moves, 'directory', (at) =>
+    fs.rmSync(`${at}/${file.slice(moves.length + 1)}`, { force: true }),
+  );
+  for (const dir of [moves, moves.slice(0, moves.lastIndexOf('/'))]) {
+    const parent = dir.slice(0, dir.lastIndexOf('/')) || '/';
     try {
-      fs.rmdirSync(at);
+      forgetVerified(dir);
+      withVerifiedPath(parent, 'directory', (at) =>
+        fs.rmdirSync(`${at}/${dir.slice(parent.length + 1)}`),
+      );
     } catch {
-      // other moves are journaled there: it stays
+      return; // it holds other moves, generations or backups: it stays
     }
-  });
+  }
 }
 
 /** Every unfinished move journaled in these stores (their roots as the plan names them). */

@@ -129,7 +129,9 @@ function place(c: SettleContext, rel: string, key: StatKey, staged: string, kept
   if (parent && !d) {
     // Never replaces: a program may have created the name in the store meanwhile.
     try {
-      withVerifiedPath(parentOf(dst), 'directory', (at) => fs.linkSync(staged, `${at}/${nameOf(dst)}`));
+      withVerifiedPath(parentOf(dst), 'directory', (at) =>
+        fs.linkSync(staged, `${at}/${nameOf(dst)}`),
+      );
       c.journal.verified[rel] = { src: key, dst: lkey(dst)! };
       return;
     } catch (e) {
@@ -146,7 +148,9 @@ function place(c: SettleContext, rel: string, key: StatKey, staged: string, kept
     // program write to the old one in between, that version is kept as well.
     const old = fs.lstatSync(dst).isFile() ? fs.openSync(dst, O_RDONLY | O_NOFOLLOW) : undefined;
     try {
-      withVerifiedPath(parentOf(dst), 'directory', (at) => fs.renameSync(staged, `${at}/${nameOf(dst)}`));
+      withVerifiedPath(parentOf(dst), 'directory', (at) =>
+        fs.renameSync(staged, `${at}/${nameOf(dst)}`),
+      );
       c.journal.verified[rel] = { src: key, dst: lkey(dst)! };
       if (old !== undefined && !sameKey(keyOf(fs.fstatSync(old, { bigint: true })), ours)) {
         keep(c, rel, (to) => fs.writeFileSync(to, fs.readFileSync(old)), kept);

@@ -22,7 +22,6 @@
 import * as fs from 'node:fs';
 import { SystemError } from '../errors.js';
 import { removeTreeSafe } from '../orphans/remove.js';
-import { settle } from './move-settle.js';
 import {
   dropJournal,
   type MoveJournal,
@@ -31,6 +30,7 @@ import {
   type Verified,
   writeJournal,
 } from './move-journal.js';
+import { settle } from './move-settle.js';
 import {
   checkpoint,
   counts,
@@ -90,7 +90,8 @@ export function holdSource(from: string, type: 'directory' | 'file', fd?: number
   const had = held.get(from);
   if (had) return had;
   const dir = type === 'directory' ? from : parentOf(from);
-  const opened = fd ?? withVerifiedPath(dir, 'directory', (at) => fs.openSync(at, O_PATH | O_DIRECTORY));
+  const opened =
+    fd ?? withVerifiedPath(dir, 'directory', (at) => fs.openSync(at, O_PATH | O_DIRECTORY));
   const base = `/proc/self/fd/${opened}${type === 'file' ? `/${nameOf(from)}` : ''}`;
   const h = { fd: opened, base };
   held.set(from, h);
@@ -339,7 +340,8 @@ export function undoMove(spec: MoveSpec): void {
       withVerifiedPath(parentOf(from), 'directory', (at) => fs.rmdirSync(`${at}/${nameOf(from)}`));
       forgetVerified(from);
     }
-    if (!renameInto(to, from)) throw new SystemError('rename', 'EXDEV', from, `cannot move '${to}' back`);
+    if (!renameInto(to, from))
+      throw new SystemError('rename', 'EXDEV', from, `cannot move '${to}' back`);
     if (journal.toExisted) {
       const st = fs.lstatSync(from);
       mkdirSafe(to, st.uid, st.gid, st.mode & 0o7777);
@@ -350,7 +352,9 @@ export function undoMove(spec: MoveSpec): void {
   if (lstatOrNull(to)) {
     // Only the copy keepsake made, unchanged, is removed.
     const changed = (spec.type === 'file' ? [''] : walk(to)).filter(
-      (rel) => !sameKey(journal.verified[rel]?.dst, lkey(join(to, rel))) && !fs.lstatSync(join(to, rel)).isDirectory(),
+      (rel) =>
+        !sameKey(journal.verified[rel]?.dst, lkey(join(to, rel))) &&
+        !fs.lstatSync(join(to, rel)).isDirectory(),
     );
     if (changed.length > 0) {
       throw new SystemError(

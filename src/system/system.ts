@@ -37,7 +37,7 @@ export interface SystemOps {
   /** Begin moving data in the way (see move.ts); a backup's parents are made (root, 0700). */
   moveData(move: MoveSpec): void;
   /** Settle what is left at a move's source; returns what was kept beside the store's copy. */
-  finishMove(move: MoveSpec): string[] | void;
+  finishMove(move: MoveSpec): string[] | undefined;
   /** Take back a begun move whose source is still whole. */
   undoMove(move: MoveSpec): void;
   /** Remove a symlink, only if it still reads `to`. */
@@ -186,7 +186,10 @@ export function createRecordingSystem(): SystemOps & { calls: RecordedCall[] } {
     updateUtab: rec('updateUtab'),
     removeLink: rec('removeLink'),
     moveData: rec('moveData'),
-    finishMove: rec('finishMove'),
+    finishMove: (...args) => {
+      calls.push({ op: 'finishMove', args });
+      return undefined;
+    },
     undoMove: rec('undoMove'),
     removeIfEmpty: rec('removeIfEmpty'),
     removeDir: rec('removeDir'),

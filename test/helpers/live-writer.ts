@@ -55,11 +55,16 @@ export interface Losses {
 }
 
 /** Count what the writer finished that is not in the store (`storeDir` and `kept` dirs). */
-export function countLosses(stop: StepResult | undefined, storeDir: string, kept: string[]): Losses {
+export function countLosses(
+  stop: StepResult | undefined,
+  storeDir: string,
+  kept: string[],
+): Losses {
   if (stop?.do !== 'sh') throw new Error('expected the writer to be stopped by an sh step');
   const [first, ...failed] = stop.stdout.trim().split('\n');
   const written = Number(first);
-  if (!Number.isInteger(written) || written <= 0) throw new Error(`writer wrote nothing: ${stop.stdout}${stop.stderr}`);
+  if (!Number.isInteger(written) || written <= 0)
+    throw new Error(`writer wrote nothing: ${stop.stdout}${stop.stderr}`);
   const failedAt = new Set(failed.map((l) => Number(l.split(' ')[0])));
   const files = new Set<string>();
   const lines = new Set<string>();

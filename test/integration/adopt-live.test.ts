@@ -49,7 +49,11 @@ function keptCopies(s: TestSystem): string[] {
 }
 
 /** One trial: fill /srv/app, start the writer, adopt (after `declare`, when given), stop it. */
-function liveTrial(adopting: Step, config: string, declare?: string): { losses: Losses; out: string } {
+function liveTrial(
+  adopting: Step,
+  config: string,
+  declare?: string,
+): { losses: Losses; out: string } {
   const s = new TestSystem({ config, stores: ['/persist'] });
   systems.push(s);
   const writer = liveWriter(s.dir, '/srv/app');
@@ -74,10 +78,7 @@ describe('adopting a directory while a program writes to it', { skip }, () => {
   const base = 'persistence:\n  /persist:\n    directories: [/var/log]\n';
   it(`keepsake add loses nothing (${TRIALS} trials)`, () => {
     for (let t = 0; t < TRIALS; t++) {
-      const { losses, out } = liveTrial(
-        { do: 'apply', command: 'add', args: ['/srv/app'] },
-        base,
-      );
+      const { losses, out } = liveTrial({ do: 'apply', command: 'add', args: ['/srv/app'] }, base);
       process.stdout.write(`# add trial ${t}: ${JSON.stringify(losses)}\n`);
       assert.equal(losses.lostFiles + losses.lostLines, 0, `trial ${t}: ${out}`);
       assert.ok(losses.written > 20, 'the writer wrote during the move');

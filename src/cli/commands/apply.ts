@@ -73,6 +73,7 @@ async function applyOnce(
         status: outcome.status,
         action: outcome.action,
         ...(outcome.error ? { error: outcome.error } : {}),
+        ...(outcome.notes ? { notes: outcome.notes } : {}),
       });
       return;
     }
@@ -88,6 +89,7 @@ async function applyOnce(
           `    ${outcome.error.message}${outcome.error.hint ? `\n    hint: ${outcome.error.hint}` : ''}`,
         ),
       );
+    for (const note of outcome.notes ?? []) out.line(out.paint('yellow', `    ${note}`));
   };
   const result = applyPlan(prepared, sys, onEvent, new Date(), {
     ...faultInjectionFromEnv(),
