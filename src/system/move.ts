@@ -243,6 +243,14 @@ function verifyCopy(
       withoutVerifiedDirCache(() => removeTreeSafe(c));
       continue;
     }
+    if (fs.lstatSync(c).isDirectory() && sameKey(before.get(rel), now) && differs(s, c)) {
+      throw new SystemError(
+        'verify',
+        'EIO',
+        c,
+        `the copy of '${join(shown, rel)}' differs (${differs(s, c)}); the original was left in place`,
+      );
+    }
     if (fs.lstatSync(c).isDirectory() || !sameKey(before.get(rel), now)) {
       verified[rel] = { dst: copy };
       continue;
