@@ -119,6 +119,10 @@ function executeBatch(
     }
   }
   if (failedAt < 0) return { ok: true, outcomes };
+  // A move whose settling failed has the store bound over its source, and the store holds
+  // what was removed there already: undoing the bind would hide that data. Its journal makes
+  // the next run carry on, so the steps taken stay as they are.
+  if (plan.actions[failedAt]?.kind === 'adopt-finish') return { ok: false, outcomes };
   // Undo in reverse order: children before parents, mounts before their mount points.
   for (let i = failedAt - 1; i >= 0; i--) {
     const outcome = outcomes[i]!;

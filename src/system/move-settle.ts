@@ -18,6 +18,7 @@ import {
   join,
   lkey,
   nameOf,
+  openForWriting,
   parentOf,
   sameContent,
   syncFs,
@@ -46,16 +47,29 @@ export function settle(c: SettleContext): { kept: string[]; left: string[] } {
   const kept: string[] = [];
   let left: string[] = [];
   for (let round = 0; round < ROUNDS; round++) {
-    left = settleRound(c, kept);
+    const busy = new Map<string, string>();
+    left = settleRound(c, kept, busy);
     writeJournal(c.journalFile, c.journal);
     if (left.length === 0) break;
+    // Only files programs keep open are left: more rounds cannot change that.
+    if (busy.size > 0 && left.every((rel) => busy.has(rel) || isDir(join(c.base, rel)))) {
+      return {
+        kept,
+        left: [...busy].map(
+          ([rel, who]) => `${rel || nameOf(c.shown)} is open for writing by ${who}`,
+        ),
+      };
+    }
   }
-  return { kept, left };
+  return { kept, left: left.map((rel) => `${rel || nameOf(c.shown)} kept changing`) };
 }
 
-function settleRound(c: SettleContext, kept: string[]): string[] {
+const isDir = (p: string) => lstatOrNull(p)?.isDirectory() === true;
+
+function settleRound(c: SettleContext, kept: string[], busy: Map<string, string>): string[] {
+  const open = openForWriting();
   const rels = c.type === 'file' ? [''] : walk(c.base);
-  const again: Array<{ rel: string; key: StatKey }> = [];
+  const again: Array<{ rel: string; key: StatKey; keep?: boolean }> = [];
   const dirs: string[] = [];
   for (const rel of rels) {
     const st = fs.lstatSync(join(c.base, rel), { bigint: true, throwIfNoEntry: false });
@@ -65,6 +79,13 @@ function settleRound(c: SettleContext, kept: string[]): string[] {
       continue;
     }
     const key = keyOf(st);
+    const writer = open.get(`${key.dev}:${key.ino}`);
+    if (writer) {
+      // Kept where it is while a program holds it open; its latest state goes to the store.
+      busy.set(rel, writer);
+      if (!sameKey(c.journal.verified[rel]?.src, key)) again.push({ rel, key, keep: true });
+      continue;
+    }
     if (sameKey(c.journal.verified[rel]?.src, key)) {
       removeIfSame(c, rel, key);
       checkpoint();
@@ -92,7 +113,11 @@ function settleRound(c: SettleContext, kept: string[]): string[] {
 }
 
 /** Copy new and changed entries in one `cp -a`, verify each, and put it in the store. */
-function copyAgain(c: SettleContext, again: Array<{ rel: string; key: StatKey }>, kept: string[]) {
+function copyAgain(
+  c: SettleContext,
+  again: Array<{ rel: string; key: StatKey; keep?: boolean }>,
+  kept: string[],
+) {
   const stage = `${parentOf(c.to)}/.${nameOf(c.to)}.keepsake-again`;
   clear(stage);
   mkdirSafe(stage, 0, 0, 0o700);
@@ -105,7 +130,7 @@ function copyAgain(c: SettleContext, again: Array<{ rel: string; key: StatKey }>
       }
     }
     syncFs(stage);
-    for (const { rel, key } of again) {
+    for (const { rel, key, keep: stays } of again) {
       const staged = c.type === 'file' ? `${stage}/f` : `${stage}/${rel}`;
       const src = join(c.base, rel);
       if (!lstatOrNull(staged) || !sameKey(lkey(src), key)) continue;
@@ -113,6 +138,7 @@ function copyAgain(c: SettleContext, again: Array<{ rel: string; key: StatKey }>
       if (differs(src, staged) || !sameKey(lkey(src), key)) continue;
       place(c, rel, key, staged, kept);
       checkpoint();
+      if (stays) continue;
       removeIfSame(c, rel, key);
       checkpoint();
     }

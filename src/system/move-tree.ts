@@ -153,3 +153,46 @@ export function counts(dir: string, type: 'directory' | 'file') {
   }
   return totals;
 }
+
+/**
+ * Files some process has open for writing, by `dev:ino`, with who: a file a program keeps
+ * open would take its later writes with it if it were removed, so it is never removed.
+ */
+export function openForWriting(): Map<string, string> {
+  const out = new Map<string, string>();
+  let pids: string[];
+  try {
+    pids = fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p));
+  } catch {
+    return out;
+  }
+  for (const pid of pids) {
+    let fds: string[];
+    try {
+      fds = fs.readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      continue; // gone, or not ours to see
+    }
+    for (const fd of fds) {
+      try {
+        const info = fs.readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8');
+        const flags = Number.parseInt(/flags:\s+([0-7]+)/.exec(info)?.[1] ?? '0', 8);
+        if ((flags & 3) === 0) continue; // read-only (or a path descriptor)
+        const st = fs.statSync(`/proc/${pid}/fd/${fd}`, { bigint: true });
+        if (!st.isFile()) continue;
+        const key = `${st.dev}:${st.ino}`;
+        if (out.has(key)) continue;
+        let comm = '';
+        try {
+          comm = fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+        } catch {
+          // gone meanwhile
+        }
+        out.set(key, `process ${pid}${comm ? ` (${comm})` : ''}`);
+      } catch {
+        // the descriptor closed meanwhile
+      }
+    }
+  }
+  return out;
+}

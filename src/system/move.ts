@@ -321,7 +321,7 @@ export function finishMove(spec: MoveSpec, openSource: () => number | undefined)
       'adopt',
       'EBUSY',
       from,
-      `${left.length} entries under '${from}' kept changing while keepsake moved them (${left.slice(0, 3).join(', ')}): a program writes there through files or directories it keeps open`,
+      `could not finish moving '${from}': ${left.slice(0, 3).join('; ')}${left.length > 3 ? ` (and ${left.length - 3} more)` : ''}; the store holds a verified copy, the rest stays until it is settled`,
       'stop that program, then apply again: the move goes on where it stopped, and the store already has everything else',
     );
   }

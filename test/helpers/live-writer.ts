@@ -18,6 +18,8 @@ while not os.path.exists(ctl + '/stop'):
             f.write('line %d\\n' % n)
     except OSError as e:
         failed.append('%d %s' % (n, e))
+    if n == 0:
+        open(ctl + '/ready', 'w').close()
     n += 1
     time.sleep(0.002)
 with open(ctl + '/done.tmp', 'w') as f:
@@ -25,16 +27,38 @@ with open(ctl + '/done.tmp', 'w') as f:
 os.rename(ctl + '/done.tmp', ctl + '/done')
 `;
 
-/** Steps that start the writer on `dir` (a path in the booted root), and stop it. */
-export function liveWriter(testDir: string, dir: string): { start: Step; stop: Step } {
+/** A program that opens its log once and keeps appending to it (what a bind cannot redirect). */
+const HELD = `import os, sys, time
+d, ctl = sys.argv[1], sys.argv[2]
+n = 0
+with open(d + '/app.log', 'a', buffering=1) as f:
+    while not os.path.exists(ctl + '/stop'):
+        f.write('line %d\\n' % n)
+        if n == 0:
+            open(ctl + '/ready', 'w').close()
+        n += 1
+        time.sleep(0.002)
+with open(ctl + '/done.tmp', 'w') as f:
+    f.write('%d\\n' % n)
+os.rename(ctl + '/done.tmp', ctl + '/done')
+`;
+
+/** Steps that start the writer on `dir` (a path in the booted root), and stop it. With
+ *  `held`, it only appends to a log it keeps open. */
+export function liveWriter(
+  testDir: string,
+  dir: string,
+  held = false,
+): { start: Step; stop: Step } {
   const ctl = `${testDir}/writer`;
   fs.rmSync(ctl, { recursive: true, force: true });
   fs.mkdirSync(ctl);
-  fs.writeFileSync(`${ctl}/writer.py`, SCRIPT);
+  fs.writeFileSync(`${ctl}/writer.py`, held ? HELD : SCRIPT);
   return {
     start: {
       do: 'sh',
-      cmd: `setsid python3 ${ctl}/writer.py "$ROOT${dir}" ${ctl} </dev/null >${ctl}/out 2>&1 & sleep 0.2`,
+      // Started once it has written: python may take a while to start on a loaded machine.
+      cmd: `setsid python3 ${ctl}/writer.py "$ROOT${dir}" ${ctl} </dev/null >${ctl}/out 2>&1 & for i in $(seq 600); do [ -e ${ctl}/ready ] && break; sleep 0.05; done; sleep 0.1`,
     },
     stop: {
       do: 'sh',
@@ -59,6 +83,7 @@ export function countLosses(
   stop: StepResult | undefined,
   storeDir: string,
   kept: string[],
+  held = false,
 ): Losses {
   if (stop?.do !== 'sh') throw new Error('expected the writer to be stopped by an sh step');
   const [first, ...failed] = stop.stdout.trim().split('\n');
@@ -81,7 +106,7 @@ export function countLosses(
   let lostLines = 0;
   for (let n = 0; n < written; n++) {
     if (failedAt.has(n)) continue;
-    if (!files.has(`w-${String(n).padStart(6, '0')}`)) lostFiles++;
+    if (!held && !files.has(`w-${String(n).padStart(6, '0')}`)) lostFiles++;
     if (!lines.has(`line ${n}`)) lostLines++;
   }
   return { written, lostFiles, lostLines, failed: failed.filter((l) => l.length > 0) };

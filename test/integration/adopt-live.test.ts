@@ -88,6 +88,39 @@ describe('adopting a directory while a program writes to it', { skip }, () => {
     }
   });
 
+  it('a log kept open: the move stops and says why, loses nothing, and finishes later', () => {
+    const s = new TestSystem({ config: base, stores: ['/persist'] });
+    systems.push(s);
+    const writer = liveWriter(s.dir, '/srv/app', true);
+    const r = s.boot([
+      { do: 'apply' },
+      { do: 'write', path: '/srv/app/data', content: 'data' },
+      writer.start,
+      { do: 'apply', command: 'add', args: ['/srv/app'] },
+      { do: 'inspect', paths: ['/srv/app/data'] },
+      writer.stop,
+      { do: 'apply', command: 'add', args: ['/srv/app'] },
+      { do: 'apply', args: ['--json'] },
+      UNDER,
+    ]);
+    const [first, seen, stop, again, noop, under] = r.slice(3);
+    assert.equal(ran(first).status, 1, ran(first).stdout + ran(first).stderr);
+    assert.match(ran(first).stdout, /app\.log is open for writing by process \d+ \(python3\)/);
+    assert.doesNotMatch(ran(first).stdout, /undo-failed|undone/);
+    // the bind stayed: programs see the data in the store while the move waits
+    assert.ok(seen?.do === 'inspect');
+    assert.equal(seen.paths['/srv/app/data']!.content, 'data');
+    assert.equal(ran(again).status, 0, ran(again).stdout + ran(again).stderr);
+    assert.equal(JSON.parse(ran(noop).stdout.trim().split('\n').at(-1)!).actions, 0);
+    assert.ok(under?.do === 'sh');
+    assert.equal(under.stdout, '', 'nothing is left hidden under the bind');
+    const kept = keptCopies(s).filter((d) => fs.existsSync(d));
+    const losses = countLosses(stop, s.disk('/persist', '/srv/app'), kept, true);
+    process.stdout.write(`# held log: ${JSON.stringify(losses)}\n`);
+    assert.equal(losses.lostLines, 0);
+    assert.equal(fs.readFileSync(s.disk('/persist', '/srv/app/data'), 'utf8'), 'data');
+  });
+
   it(`apply --adopt loses nothing (${TRIALS} trials)`, () => {
     const declared = 'persistence:\n  /persist:\n    directories: [/var/log, /srv/app]\n';
     for (let t = 0; t < TRIALS; t++) {
