@@ -116,48 +116,63 @@ describe('adoption under faults', { skip }, () => {
     assert.equal(fs.existsSync(s.disk('/persist', '/srv/app')), false);
   });
 
-  it('killed at every step of a move, the next add finishes that move and loses nothing', () => {
-    const files: Record<string, string> = {
-      '/srv/app/a': 'first',
-      '/srv/app/sub/b': 'second',
-      '/srv/app/sub/c': 'third',
-      '/srv/app/d': 'fourth',
-    };
-    let killedAt = 0;
-    for (let k = 1; k < 100; k++) {
-      const s = sys();
-      const r = s.boot([
-        { do: 'apply' },
-        ...Object.entries(files).map(([path, content]) => ({ do: 'write', path, content }) as Step),
-        {
-          do: 'apply',
-          command: 'add',
-          args: ['/srv/app'],
-          env: { KEEPSAKE_KILL_IN_MOVE: String(k) },
-        },
-        { do: 'apply', command: 'add', args: ['/srv/app'] },
-        { do: 'apply', args: ['--json'] },
-        { do: 'inspect', paths: Object.keys(files) },
-      ]);
-      const [killed, rerun, noop, seen] = r.slice(1 + Object.keys(files).length);
-      if (ran(killed).status === 0) break;
-      killedAt = k;
-      assert.equal(ran(killed).status, -1, `kill ${k}: ${ran(killed).stdout}`);
-      assert.equal(ran(rerun).status, 0, `kill ${k}: ${ran(rerun).stdout}${ran(rerun).stderr}`);
-      const noopOut = ran(noop).stdout.trim().split('\n').at(-1)!;
-      assert.equal(JSON.parse(noopOut).actions, 0, `kill ${k}: converged`);
-      assert.ok(seen?.do === 'inspect');
-      for (const [path, content] of Object.entries(files)) {
-        assert.equal(seen.paths[path]!.content, content, `kill ${k}: ${path}`);
-        assert.equal(fs.readFileSync(s.disk('/persist', path), 'utf8'), content);
+  for (const rootOnDisk of [false, true]) {
+    it(`killed at every step of a move (${rootOnDisk ? 'one file system' : 'across file systems'}), the next add finishes that move and loses nothing`, () => {
+      const files: Record<string, string> = {
+        '/srv/app/a': 'first',
+        '/srv/app/sub/b': 'second',
+        '/srv/app/sub/c': 'third',
+        '/srv/app/d': 'fourth',
+      };
+      let killedAt = 0;
+      for (let k = 1; k < 100; k++) {
+        const s = new TestSystem({
+          config: BASE,
+          stores: rootOnDisk ? [] : ['/persist'],
+          rootOnDisk,
+        });
+        systems.push(s);
+        const disk = (p: string) =>
+          rootOnDisk ? `${s.dir}/rootdisk/persist${p}` : s.disk('/persist', p);
+        if (rootOnDisk) fs.mkdirSync(disk(''), { recursive: true });
+        const r = s.boot([
+          { do: 'apply' },
+          ...Object.entries(files).map(
+            ([path, content]) => ({ do: 'write', path, content }) as Step,
+          ),
+          {
+            do: 'apply',
+            command: 'add',
+            args: ['/srv/app'],
+            env: { KEEPSAKE_KILL_IN_MOVE: String(k) },
+          },
+          { do: 'apply', command: 'add', args: ['/srv/app'] },
+          { do: 'apply', args: ['--json'] },
+          { do: 'inspect', paths: Object.keys(files) },
+        ]);
+        const [killed, rerun, noop, seen] = r.slice(1 + Object.keys(files).length);
+        if (ran(killed).status === 0) break;
+        killedAt = k;
+        assert.equal(ran(killed).status, -1, `kill ${k}: ${ran(killed).stdout}`);
+        assert.equal(ran(rerun).status, 0, `kill ${k}: ${ran(rerun).stdout}${ran(rerun).stderr}`);
+        const noopOut = ran(noop).stdout.trim().split('\n').at(-1)!;
+        assert.equal(JSON.parse(noopOut).actions, 0, `kill ${k}: converged`);
+        assert.ok(seen?.do === 'inspect');
+        for (const [path, content] of Object.entries(files)) {
+          assert.equal(seen.paths[path]!.content, content, `kill ${k}: ${path}`);
+          assert.equal(fs.readFileSync(disk(path), 'utf8'), content);
+        }
+        // the same move was finished: no second copy set aside, no journal left
+        assert.equal(fs.existsSync(disk('/.keepsake/backup')), false, `kill ${k}`);
+        const moves = disk('/.keepsake/moves');
+        assert.deepEqual(fs.existsSync(moves) ? fs.readdirSync(moves) : [], [], `kill ${k}`);
+        const partial = disk('/srv/.app.keepsake-partial');
+        assert.equal(fs.existsSync(partial), false, `kill ${k}`);
       }
-      // the same move was finished: no second copy set aside, no journal left
-      assert.equal(fs.existsSync(s.disk('/persist', '/.keepsake/backup')), false, `kill ${k}`);
-      const moves = s.disk('/persist', '/.keepsake/moves');
-      assert.deepEqual(fs.existsSync(moves) ? fs.readdirSync(moves) : [], [], `kill ${k}`);
-      const partial = s.disk('/persist', '/srv/.app.keepsake-partial');
-      assert.equal(fs.existsSync(partial), false, `kill ${k}`);
-    }
-    assert.ok(killedAt >= 8, `a move has many steps to be killed at (${killedAt})`);
-  });
+      assert.ok(
+        killedAt >= (rootOnDisk ? 4 : 8),
+        `a move has many steps to be killed at (${killedAt})`,
+      );
+    });
+  }
 });
