@@ -59,9 +59,10 @@ export function cpA(
     shown: string;
   },
 ): void {
+  const from = sources.map(forChild);
   const args = opts.parents
-    ? ['-a', '--parents', '-t', to, '--', ...sources]
-    : [opts.deref ? '-aH' : '-a', '--no-target-directory', '--', ...sources, to];
+    ? ['-a', '--parents', '-t', to, '--', ...from]
+    : [opts.deref ? '-aH' : '-a', '--no-target-directory', '--', ...from, to];
   const r = spawnSync('cp', args, {
     encoding: 'utf8',
     ...(opts.cwd ? { cwd: forChild(opts.cwd) } : {}),
