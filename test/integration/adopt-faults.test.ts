@@ -169,6 +169,7 @@ describe('adoption under faults', { skip }, () => {
         const partial = disk('/srv/.app.keepsake-partial');
         assert.equal(fs.existsSync(partial), false, `kill ${k}`);
       }
+      process.stdout.write(`# killed at each of ${killedAt} steps\n`);
       assert.ok(
         killedAt >= (rootOnDisk ? 4 : 8),
         `a move has many steps to be killed at (${killedAt})`,
