@@ -74,7 +74,7 @@ export interface MoveSpec {
 }
 
 const O_PATH = 0o10000000;
-const { O_NOFOLLOW, O_DIRECTORY } = fs.constants;
+const { O_DIRECTORY } = fs.constants;
 
 /** Descriptors on the sources of moves begun in this run: `base` is where the data is read. */
 interface Held {
@@ -109,7 +109,16 @@ export function releaseSource(from: string): void {
   fs.closeSync(h.fd);
 }
 
-export const openBelowFlags = O_PATH | O_NOFOLLOW | O_DIRECTORY;
+/** Killed between journaling the verified copy and renaming it into place: rename it now
+ *  (over the empty directory that may stand there, as the first time). */
+function placePartial(partial: string, to: string) {
+  if (!lstatOrNull(partial)) return;
+  const there = lstatOrNull(to);
+  if (there && !(there.isDirectory() && fs.readdirSync(to).length === 0)) return;
+  if (!renameInto(partial, to)) {
+    throw new SystemError('rename', 'EXDEV', to, `cannot rename '${partial}' to '${to}'`);
+  }
+}
 
 /** Remove the partial copy of an earlier, unfinished or failed attempt: it is only ever ours. */
 export function clearPartial(partial: string): void {
@@ -124,7 +133,7 @@ export function beginMove(spec: MoveSpec): MoveReport {
   if (journal && journal.phase !== 'copy' && journal.target === spec.plan.target) {
     // Killed after the copy was verified: the same move goes on (the copy is in the store,
     // the source still holds everything it held then).
-    if (!lstatOrNull(to) && lstatOrNull(partial)) renameInto(partial, to);
+    placePartial(partial, to);
     holdSource(from, type);
     return { how: 'resumed', ...counts(from, type) };
   }
@@ -294,7 +303,7 @@ export function finishMove(spec: MoveSpec, openSource: () => number | undefined)
     dropJournal(spec.journal);
     return [];
   }
-  if (!lstatOrNull(to) && lstatOrNull(partialOf(to))) renameInto(partialOf(to), to);
+  placePartial(partialOf(to), to);
   let source = heldSource(from);
   if (!source) {
     const fd = openSource();
