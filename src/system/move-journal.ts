@@ -107,14 +107,19 @@ export function readPendingMoves(root: string, stores: readonly string[]): Pendi
   const out: PendingMove[] = [];
   for (const store of stores) {
     const dir = `${hostPath(root, store)}/${MOVES_DIR}`;
-    if (!lstatOrNull(dir)?.isDirectory()) continue;
-    for (const name of withVerifiedPath(dir, 'directory', (at) => fs.readdirSync(at))) {
-      if (!name.endsWith('.json')) continue;
-      const j = readJournal(`${dir}/${name}`);
-      if (j) {
-        const { target, to, backup, type, how, phase } = j;
-        out.push({ target, to, backup, type, how, phase });
+    try {
+      if (!lstatOrNull(dir)?.isDirectory()) continue;
+      for (const name of withVerifiedPath(dir, 'directory', (at) => fs.readdirSync(at))) {
+        if (!name.endsWith('.json')) continue;
+        const j = readJournal(`${dir}/${name}`);
+        if (j) {
+          const { target, to, backup, type, how, phase } = j;
+          out.push({ target, to, backup, type, how, phase });
+        }
       }
+    } catch {
+      // A store that cannot be read safely (a link in its path, a damaged journal): its
+      // entries are refused by the planner with the reason; other stores carry on.
     }
   }
   return out;
