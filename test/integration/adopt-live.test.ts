@@ -74,7 +74,9 @@ function liveTrial(
     const d = `d${String(i % 30).padStart(2, '0')}/f${String(i).padStart(5, '0')}`;
     assert.equal(fs.readFileSync(s.disk('/persist', `/srv/app/${d}`), 'utf8'), `data ${i}\n`);
   }
-  const said = ran(a).stdout.split('\n').filter((l) => /^ +kept /.test(l)).length;
+  const said = ran(a)
+    .stdout.split('\n')
+    .filter((l) => /^ +kept /.test(l)).length;
   process.stdout.write(`# ${kept.length} kept beside the store's copy, ${said} said\n`);
   return { losses, out: ran(a).stdout };
 }
