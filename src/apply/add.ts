@@ -15,6 +15,7 @@ import type { Model } from '../model/types.js';
 import { observe } from '../observe/observe.js';
 import { buildPlan } from '../plan/build.js';
 import { hostPath, isWithin } from '../plan/paths.js';
+import { readPendingMoves } from '../system/move-journal.js';
 import { backupTagFor, type Prepared } from './pipeline.js';
 
 export interface AddOptions {
@@ -78,6 +79,7 @@ export function prepareAdd(opts: AddOptions, current: Model): PreparedAdd {
   const plan = buildPlan(model, observe(opts.root), previous, {
     adoptTargets: [path],
     backupTag: backupTagFor(new Date()),
+    pendingMoves: readPendingMoves(opts.root, model.stores),
   });
   return { model, plan, ...(previous ? { previous } : {}), request, before, after };
 }

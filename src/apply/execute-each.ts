@@ -7,10 +7,10 @@
 // a failed directory entry are not attempted (their mount points would be made on the root's
 // own directory). A later entry that needed a directory the failed one had made fails in turn,
 // and is undone in turn: it is named, never half set up. utab lines are written last, for the
-// entries that are in place; if that write fails, everything is undone, as in a plain apply.
+// entries that are in place; a line that cannot be written is skipped, as in a plain apply.
 
 import { hostPath, isWithin } from '../plan/paths.js';
-import type { Action, Plan } from '../plan/types.js';
+import type { Plan } from '../plan/types.js';
 import type { SystemOps } from '../system/system.js';
 import {
   type ActionOutcome,
@@ -21,7 +21,7 @@ import {
   type FailedEntry,
   run,
   undo,
-  utabLine,
+  writeUtab,
 } from './execute.js';
 
 export function executeEach(
@@ -42,7 +42,8 @@ export function executeEach(
     const outcome = outcomes[i]!;
     try {
       if (i === options.failAt) throw new Error(`injected failure before action ${i}`);
-      run(sys, host, actions[i]!);
+      const notes = run(sys, host, actions[i]!);
+      if (notes && notes.length > 0) outcome.notes = notes;
       outcome.status = 'done';
       emit(outcome);
       if (i === options.killAfter) process.kill(process.pid, 'SIGKILL');
@@ -96,8 +97,11 @@ export function executeEach(
     } else {
       for (let k = i; k < end; k++) {
         if (step(k)) continue;
-        // This entry only: back to how it was found, then on to the next one.
-        undoDone(i, k);
+        // This entry only: back to how it was found, then on to the next one. A move whose
+        // settling failed is the exception: the store is bound over its source and already
+        // holds what was removed there, so undoing the bind would hide data; its journal
+        // makes the next run carry on (see move.ts).
+        if (actions[k]!.kind !== 'adopt-finish') undoDone(i, k);
         if (id === undefined) {
           // Steps that belong to no entry are shared: without them nothing is sure.
           undoDone(0, i);
@@ -112,25 +116,6 @@ export function executeEach(
   }
   const lost = new Set(failed.map((f) => f.entry));
   const lines = utab.filter((i) => !lost.has(actions[i]!.entry ?? ''));
-  if (lines.length > 0) {
-    const wanted = lines.map((i) => actions[i]!) as Extract<Action, { kind: 'utab' }>[];
-    try {
-      sys.updateUtab(
-        host('/run/mount/utab'),
-        wanted.filter((a) => !a.remove).map(utabLine),
-        wanted.filter((a) => a.remove).map((a) => a.target),
-      );
-      for (const i of lines) {
-        outcomes[i]!.status = 'done';
-        emit(outcomes[i]!);
-      }
-    } catch (e) {
-      outcomes[lines[0]!]!.status = 'failed';
-      outcomes[lines[0]!]!.error = describe(e);
-      emit(outcomes[lines[0]!]!);
-      undoDone(0, actions.length);
-      return { ok: false, outcomes };
-    }
-  }
+  writeUtab(sys, host, actions, lines, outcomes, emit, options);
   return { ok: true, outcomes, failedEntries: failed };
 }

@@ -6,6 +6,8 @@
 import { KeepsakeError, SystemError } from '../errors.js';
 import { hostPath } from '../plan/paths.js';
 import type { Action, Plan } from '../plan/types.js';
+import type { MoveSpec } from '../system/move.js';
+import { journalPath } from '../system/move-journal.js';
 import type { SystemOps } from '../system/system.js';
 import { executeEach } from './execute-each.js';
 
@@ -18,6 +20,8 @@ export interface ActionOutcome {
   action: Action;
   status: ActionStatus;
   error?: { code: string; message: string; hint?: string };
+  /** What a step that succeeded wants said (e.g. data kept beside the store's). */
+  notes?: string[];
 }
 
 export interface ExecuteResult {
@@ -94,7 +98,8 @@ function executeBatch(
         utab.push(i);
         continue;
       }
-      run(sys, host, action);
+      const notes = run(sys, host, action);
+      if (notes && notes.length > 0) outcome.notes = notes;
       outcome.status = 'done';
       emit(outcome);
       if (i === options.killAfter) process.kill(process.pid, 'SIGKILL');
@@ -106,37 +111,12 @@ function executeBatch(
       break;
     }
   }
-  if (failedAt < 0 && utab.length > 0) {
-    const lines = utab.map((i) => plan.actions[i]!) as Extract<Action, { kind: 'utab' }>[];
-    try {
-      sys.updateUtab(
-        host('/run/mount/utab'),
-        lines.filter((a) => !a.remove).map(utabLine),
-        lines.filter((a) => a.remove).map((a) => a.target),
-      );
-      for (const i of utab) {
-        outcomes[i]!.status = 'done';
-        emit(outcomes[i]!);
-      }
-      // The utab lines are one step: a crash test that stops at any of them stops here.
-      if (options.killAfter !== undefined && utab.includes(options.killAfter)) {
-        process.kill(process.pid, 'SIGKILL');
-      }
-    } catch (e) {
-      // utab only tells file managers what to hide: a line that cannot be written must never
-      // cost the binds already made, so they stay, and the lines are reported as skipped.
-      const why = describe(e);
-      for (const i of utab) {
-        outcomes[i]!.status = 'skipped';
-        outcomes[i]!.error = {
-          ...why,
-          hint: `${why.hint ? `${why.hint}; ` : ''}the bind is in place, only a file manager may show it; the next apply writes the line again`,
-        };
-        emit(outcomes[i]!);
-      }
-    }
-  }
+  if (failedAt < 0) writeUtab(sys, host, plan.actions, utab, outcomes, emit, options);
   if (failedAt < 0) return { ok: true, outcomes };
+  // A move whose settling failed has the store bound over its source, and the store holds
+  // what was removed there already: undoing the bind would hide that data. Its journal makes
+  // the next run carry on, so the steps taken stay as they are.
+  if (plan.actions[failedAt]?.kind === 'adopt-finish') return { ok: false, outcomes };
   // Undo in reverse order: children before parents, mounts before their mount points.
   for (let i = failedAt - 1; i >= 0; i--) {
     const outcome = outcomes[i]!;
@@ -151,6 +131,49 @@ function executeBatch(
     emit(outcome);
   }
   return { ok: false, outcomes };
+}
+
+/**
+ * The utab lines, in one rewrite of the file. utab only tells file managers what to hide: a
+ * line that cannot be written must never cost the binds already made, so they stay, and the
+ * lines are reported as skipped.
+ */
+export function writeUtab(
+  sys: SystemOps,
+  host: (p: string) => string,
+  actions: readonly Action[],
+  indexes: readonly number[],
+  outcomes: ActionOutcome[],
+  emit: (o: ActionOutcome) => void,
+  options: ExecuteOptions,
+): void {
+  if (indexes.length === 0) return;
+  const lines = indexes.map((i) => actions[i]!) as Extract<Action, { kind: 'utab' }>[];
+  try {
+    sys.updateUtab(
+      host('/run/mount/utab'),
+      lines.filter((a) => !a.remove).map(utabLine),
+      lines.filter((a) => a.remove).map((a) => a.target),
+    );
+    for (const i of indexes) {
+      outcomes[i]!.status = 'done';
+      emit(outcomes[i]!);
+    }
+    // The utab lines are one step: a crash test that stops at any of them stops here.
+    if (options.killAfter !== undefined && indexes.includes(options.killAfter)) {
+      process.kill(process.pid, 'SIGKILL');
+    }
+  } catch (e) {
+    const why = describe(e);
+    for (const i of indexes) {
+      outcomes[i]!.status = 'skipped';
+      outcomes[i]!.error = {
+        ...why,
+        hint: `${why.hint ? `${why.hint}; ` : ''}the bind is in place, only a file manager may show it; the next apply writes the line again`,
+      };
+      emit(outcomes[i]!);
+    }
+  }
 }
 
 export function run(sys: SystemOps, host: (p: string) => string, a: Action) {
@@ -170,7 +193,9 @@ export function run(sys: SystemOps, host: (p: string) => string, a: Action) {
       if (a.propagation) sys.setPropagation(host(a.target), a.propagation);
       return;
     case 'adopt':
-      return sys.moveData(host(a.from), host(a.to), a.type, a.how === 'backup');
+      return sys.moveData(moveOf(host, a));
+    case 'adopt-finish':
+      return sys.finishMove(moveOf(host, a));
     case 'propagation':
       return sys.setPropagation(host(a.target), a.type);
     case 'unmount':
@@ -198,8 +223,11 @@ export function undo(sys: SystemOps, host: (p: string) => string, a: Action) {
     case 'bind':
       return sys.unmount(host(a.target), true);
     case 'adopt':
-      // Back where it was found; the directory it leaves in the store stays, empty.
-      return sys.moveData(host(a.to), host(a.from), a.type, false);
+      // The source was not touched: the copy goes (a rename is reversed). See move.ts.
+      return sys.undoMove(moveOf(host, a));
+    case 'adopt-finish':
+      // What was removed at the source is in the store: nothing to put back.
+      return;
     case 'unmount':
       return sys.bind(host(a.source), host(a.target), a.entryKind);
     case 'unlink':
@@ -218,6 +246,21 @@ export function undo(sys: SystemOps, host: (p: string) => string, a: Action) {
     case 'utab':
       return;
   }
+}
+
+function moveOf(
+  host: (p: string) => string,
+  a: Extract<Action, { kind: 'adopt' | 'adopt-finish' }>,
+): MoveSpec {
+  return {
+    from: host(a.from),
+    to: host(a.to),
+    type: a.type,
+    how: a.how,
+    journal: journalPath(host(a.storeRoot), a.target),
+    backup: host(a.backup),
+    plan: { target: a.target, to: a.to, backup: a.backup },
+  };
 }
 
 /** libmount's utab line for a bind mount with userspace-only options, as `mount(8)` writes

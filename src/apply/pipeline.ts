@@ -19,6 +19,7 @@ import { observe } from '../observe/observe.js';
 import { buildPlan } from '../plan/build.js';
 import { hostPath } from '../plan/paths.js';
 import type { Plan, Skipped } from '../plan/types.js';
+import { readPendingMoves } from '../system/move-journal.js';
 import { lstatOrNull } from '../system/safe-fs.js';
 import type { SystemOps } from '../system/system.js';
 import { VERSION } from '../version.js';
@@ -98,6 +99,7 @@ export async function preparePlan(req: PlanRequest): Promise<Prepared> {
     adopt: req.adopt === true,
     backupTag,
     keepGoing: req.keepGoing === true,
+    pendingMoves: readPendingMoves(root, model.stores),
   });
   return {
     model,

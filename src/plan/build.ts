@@ -11,6 +11,7 @@ import type { Generation } from '../generations/types.js';
 import type { Model, PersistEntry } from '../model/types.js';
 import { topMountAt } from '../observe/mount-table.js';
 import type { Observed } from '../observe/types.js';
+import { planSettle } from './adopt.js';
 import { checkStoresPersistent, mountStateOf, pathIsSafe } from './checks.js';
 import type { Ctx } from './context.js';
 import { planDirBind, planDirLink } from './entry-directory.js';
@@ -24,6 +25,7 @@ import {
   type EntryPlan,
   type LiveState,
   type Mechanism,
+  type PendingMove,
   PLAN_VERSION,
   type Plan,
 } from './types.js';
@@ -45,6 +47,8 @@ export interface PlanOptions {
   backupTag?: string;
   /** Leave out entries with problems of their own (and what lies inside them), see skip.ts. */
   keepGoing?: boolean;
+  /** Moves earlier runs journaled and did not finish. */
+  pendingMoves?: readonly PendingMove[];
 }
 
 export function buildPlan(
@@ -68,6 +72,9 @@ export function buildPlan(
     adoptTargets: new Set(options.adoptTargets ?? []),
     backupTag: options.backupTag ?? 'backup',
     adopted: [],
+    pendingMoves: new Map((options.pendingMoves ?? []).map((m) => [m.target, m])),
+    settleAfterBind: new Set(),
+    settled: new Set(),
     notes: [],
   };
   const entries: EntryPlan[] = [];
@@ -118,7 +125,7 @@ function planEntry(ctx: Ctx, entry: PersistEntry, unsafeStores: Set<string>): En
     if (refused) {
       ctx.actions.length = before.actions;
       ctx.view.rollback(before.view);
-    }
+    } else planSettle(ctx, entry);
     const state = refused ? 'refused' : ctx.actions.length > before.actions ? 'pending' : 'ok';
     return { ...base, mechanism, live, state };
   };

@@ -3,7 +3,7 @@
 import type { Diagnostic, Model } from '../model/types.js';
 import type { MountInfo } from '../observe/types.js';
 import type { Topology } from './topology.js';
-import type { Action, Adoption, Problem } from './types.js';
+import type { Action, Adoption, PendingMove, Problem } from './types.js';
 import type { View } from './view.js';
 
 /** The planner's working state: the inputs, the view of the tree, and what it has decided. */
@@ -27,6 +27,12 @@ export interface Ctx {
   /** Names this run's backups: `<store>/.keepsake/backup/<tag>/<path>`. */
   backupTag: string;
   adopted: Adoption[];
+  /** Moves journaled by earlier runs, by target: carried on, never started afresh. */
+  pendingMoves: Map<string, PendingMove>;
+  /** Targets whose move is settled after their bind (planned at the end of the entry). */
+  settleAfterBind: Set<string>;
+  /** Targets whose move already has its `adopt-finish`. */
+  settled: Set<string>;
   /** Warnings about the live system found while planning (the model has its own). */
   notes: Diagnostic[];
 }

@@ -31,9 +31,11 @@ export function describeAction(a: Action): string {
     case 'unlink':
       return `unlink  ${a.path} → ${a.to}  (${a.reason})`;
     case 'adopt':
-      return `adopt   ${a.from} → ${a.to}  (${a.files} files, ${a.bytes} bytes; ${a.how === 'backup' ? 'set aside: ' : ''}${a.reason})`;
+      return `adopt   ${a.from} → ${a.to}  (${a.resume ? 'continued; ' : ''}${a.files} files, ${a.bytes} bytes; ${a.how === 'backup' ? 'set aside: ' : ''}${a.reason})`;
     case 'remove':
       return `remove  ${a.path}  (if still empty: ${a.reason})`;
+    case 'adopt-finish':
+      return `settle  ${a.from} → ${a.to}  (${a.reason})`;
   }
 }
 

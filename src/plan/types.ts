@@ -75,12 +75,31 @@ export type Action =
   | (ActionBase & {
       /** Move data that is in the way into the store, or set it aside in a backup there. */
       kind: 'adopt';
+      /** The entry's target, which names the move's journal. */
+      target: string;
       from: string;
       to: string;
       type: 'directory' | 'file';
       how: 'into-store' | 'backup';
       files: number;
       bytes: number;
+      /** The store's root: the move is journaled in `<storeRoot>/.keepsake/moves`. */
+      storeRoot: string;
+      /** Where a version changed on both sides during the move is kept. */
+      backup: string;
+      /** An interrupted move of an earlier run, carried on from its journal. */
+      resume?: true;
+    })
+  | (ActionBase & {
+      /** After the bind: settle what is left at the old place, then drop the journal. */
+      kind: 'adopt-finish';
+      target: string;
+      from: string;
+      to: string;
+      type: 'directory' | 'file';
+      how: 'into-store' | 'backup';
+      storeRoot: string;
+      backup: string;
     })
   | (ActionBase & {
       kind: 'remove';
@@ -187,6 +206,17 @@ export interface Skipped {
   inside?: string;
   /** Its own problems (none when it is skipped for lying inside another). */
   problems: Problem[];
+}
+
+/** A move an earlier run journaled and did not finish (read from the stores). */
+export interface PendingMove {
+  target: string;
+  to: string;
+  backup: string;
+  type: 'directory' | 'file';
+  how: 'into-store' | 'backup';
+  /** `copy`: the copy never completed, the source still holds everything. */
+  phase: 'copy' | 'copied' | 'settling';
 }
 
 export interface Plan {

@@ -1,37 +1,143 @@
-// Moving data that is in the way into the store (adoption): a rename when both sides are on
-// one file system, otherwise a copy with `cp -a` (owners, modes, times, xattrs and ACLs),
-// flushed, verified file by file (type, size, SHA-256, link text), and only then removed
-// from where it was. Killed at any point, the data is whole in at least one place.
+// Moving data that is in the way into the store (adoption), in two steps around the bind:
+//
+// 1. `beginMove` (the `adopt` action): on one file system, one rename; across file systems,
+//    `cp -a` into a partial copy beside the destination, each entry compared with its source
+//    (type, owner, mode, size, SHA-256, link text), then renamed into place. The source is not
+//    touched, and a descriptor on it is kept.
+// 2. The plan binds the store over the target: from then on, programs that open paths there
+//    write into the store.
+// 3. `finishMove` (the `adopt-finish` action, move-settle.ts): through the kept descriptor,
+//    whatever appeared or changed at the source since the copy is copied again, and what was
+//    copied and verified is removed.
+//
+// Invariant: an entry at the source is removed only when a verified copy of it is in the
+// store and its identity, size, mtime and ctime, checked at removal time, are still those
+// of the state that was verified. So everything a program created, changed or appended to,
+// before, during or after the move, ends in the store: in place, or, where both sides
+// changed, kept in `<store>/.keepsake/backup/<time>/<path>` and reported.
+// The journal (move-journal.ts) is written before the first byte moves; a run killed at any
+// point leaves it, and the next run finishes the same move. A failure before the bind removes
+// the partial copy and the journal and leaves the source as it was.
 
-import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { SystemError } from '../errors.js';
 import { removeTreeSafe } from '../orphans/remove.js';
 import {
+  dropJournal,
+  type MoveJournal,
+  readJournal,
+  sameKey,
+  type Verified,
+  writeJournal,
+} from './move-journal.js';
+import { settle } from './move-settle.js';
+import {
+  checkpoint,
+  counts,
+  cpA,
+  differs,
+  forChild,
+  join,
+  lkey,
+  nameOf,
+  parentOf,
+  syncFs,
+  walk,
+} from './move-tree.js';
+import {
   forgetVerified,
   lstatOrNull,
   mkdirSafe,
+  toSystemError,
   withoutVerifiedDirCache,
   withVerifiedPath,
 } from './safe-fs.js';
 
 export interface MoveReport {
-  how: 'rename' | 'copy';
+  how: 'rename' | 'copy' | 'resumed';
   files: number;
   bytes: number;
 }
 
-const parentOf = (p: string) => p.slice(0, p.lastIndexOf('/')) || '/';
-const nameOf = (p: string) => p.slice(p.lastIndexOf('/') + 1);
+/** One move, as the executor hands it over: host paths, and the plan's names for the journal. */
+export interface MoveSpec {
+  from: string;
+  to: string;
+  type: 'directory' | 'file';
+  how: 'into-store' | 'backup';
+  /** The journal file (host path). */
+  journal: string;
+  /** Where a changed source entry is kept when the store's copy changed too (host path). */
+  backup: string;
+  /** The plan's paths, recorded in the journal. */
+  plan: { target: string; to: string; backup: string };
+}
 
-/**
- * Move a directory's content to `to` (missing, or an empty directory), leaving `from` an empty
- * directory with its owner and mode; or move a file to `to` (which must not exist), leaving
- * nothing at `from`. Each way, the data appears at `to` in one rename: a kill at any point
- * leaves it whole at `from`, whole at `to`, or both.
- */
-export function moveData(from: string, to: string, type: 'directory' | 'file'): MoveReport {
+const O_PATH = 0o10000000;
+const { O_DIRECTORY } = fs.constants;
+
+/** Descriptors on the sources of moves begun in this run: `base` is where the data is read. */
+interface Held {
+  fd: number;
+  base: string;
+}
+const held = new Map<string, Held>();
+
+export const partialOf = (to: string) => `${parentOf(to)}/.${nameOf(to)}.keepsake-partial`;
+
+/** Open the source (a directory, or a file's directory) once, refusing any link on the way. */
+export function holdSource(from: string, type: 'directory' | 'file', fd?: number): Held {
+  const had = held.get(from);
+  if (had) return had;
+  const dir = type === 'directory' ? from : parentOf(from);
+  const opened =
+    fd ?? withVerifiedPath(dir, 'directory', (at) => fs.openSync(at, O_PATH | O_DIRECTORY));
+  const base = `/proc/self/fd/${opened}${type === 'file' ? `/${nameOf(from)}` : ''}`;
+  const h = { fd: opened, base };
+  held.set(from, h);
+  return h;
+}
+
+export function heldSource(from: string): Held | undefined {
+  return held.get(from);
+}
+
+export function releaseSource(from: string): void {
+  const h = held.get(from);
+  if (!h) return;
+  held.delete(from);
+  fs.closeSync(h.fd);
+}
+
+/** Killed between journaling the verified copy and renaming it into place: rename it now
+ *  (over the empty directory that may stand there, as the first time). */
+function placePartial(partial: string, to: string) {
+  if (!lstatOrNull(partial)) return;
+  const there = lstatOrNull(to);
+  if (there && !(there.isDirectory() && fs.readdirSync(to).length === 0)) return;
+  if (!renameInto(partial, to)) {
+    throw new SystemError('rename', 'EXDEV', to, `cannot rename '${partial}' to '${to}'`);
+  }
+}
+
+/** Remove the partial copy of an earlier, unfinished or failed attempt: it is only ever ours. */
+export function clearPartial(partial: string): void {
+  if (!lstatOrNull(partial)) return;
+  withoutVerifiedDirCache(() => removeTreeSafe(partial));
+}
+
+export function beginMove(spec: MoveSpec): MoveReport {
+  const { from, to, type } = spec;
+  const partial = partialOf(to);
+  const journal = readJournal(spec.journal);
+  if (journal && journal.phase !== 'copy' && journal.target === spec.plan.target) {
+    // Killed after the copy was verified: the same move goes on (the copy is in the store,
+    // the source still holds everything it held then).
+    placePartial(partial, to);
+    holdSource(from, type);
+    return { how: 'resumed', ...counts(from, type) };
+  }
+  if (journal) clearPartial(partial);
   const src = withVerifiedPath(from, type, (_p, st) => st);
   const existing = lstatOrNull(to);
   if (existing && (type === 'file' || !existing.isDirectory() || fs.readdirSync(to).length > 0)) {
@@ -42,47 +148,250 @@ export function moveData(from: string, to: string, type: 'directory' | 'file'): 
       `'${to}' already holds data; keepsake does not merge into it`,
     );
   }
-  const totals = { files: 0, bytes: 0 };
-  count(from, totals);
-  // One file system: one rename moves the whole tree (and replaces an empty directory).
-  if (renameInto(from, to)) {
-    if (type === 'directory') mkdirSafe(from, src.uid, src.gid, src.mode & 0o7777);
-    return { how: 'rename', ...totals };
-  }
-  // Across file systems: one cp beside `to`, verified and flushed, then renamed into place.
-  const partial = `${parentOf(to)}/.${nameOf(to)}.keepsake-partial`;
-  if (lstatOrNull(partial)) withoutVerifiedDirCache(() => removeTreeSafe(partial));
-  // cp starts from the verified descriptor (-H follows that one link only; -a then copies
-  // links inside as links), so nothing swapped into the path can redirect it.
-  withVerifiedPath(from, type, (at) =>
-    copy(at.replace('/proc/self/', `/proc/${process.pid}/`), partial),
-  );
-  verifySame(from, partial, { files: 0, bytes: 0 });
-  syncAll(parentOf(to));
-  if (!renameInto(partial, to)) {
-    throw new SystemError('rename', 'EXDEV', to, `cannot rename '${partial}' to '${to}'`);
-  }
-  // Only now that every byte is verified in the store does the original go.
-  const names = type === 'directory' ? fs.readdirSync(from) : [nameOf(from)];
-  withoutVerifiedDirCache(() => {
-    for (const name of names) {
-      const gone = removeTreeSafe(type === 'directory' ? `${from}/${name}` : from);
-      if (gone.kept.length > 0) {
-        throw new SystemError(
-          'adopt',
-          'EBUSY',
-          from,
-          `could not remove all of '${from}' after copying it: ${gone.kept.map((k) => `${k.path} (${k.reason})`).join(', ')}`,
-          'the copy in the store is complete; remove what is left by hand, then apply again',
-        );
-      }
+  const totals = counts(from, type);
+  const record: MoveJournal = {
+    version: 1,
+    target: spec.plan.target,
+    to: spec.plan.to,
+    backup: spec.plan.backup,
+    type,
+    how: spec.how,
+    phase: 'copy',
+    renamed: false,
+    toExisted: existing !== null,
+    verified: {},
+  };
+  // The intent is on disk before the first byte moves: a full or read-only store fails here.
+  journalOrFail(spec, record);
+  checkpoint();
+  try {
+    // One file system: one rename moves the whole tree (and replaces an empty directory).
+    if (renameInto(from, to)) {
+      record.renamed = true;
+      checkpoint();
+      if (type === 'directory') mkdirSafe(from, src.uid, src.gid, src.mode & 0o7777);
+      record.phase = 'copied';
+      writeJournal(spec.journal, record);
+      checkpoint();
+      holdSource(from, type);
+      return { how: 'rename', ...totals };
     }
-  });
+  } catch (e) {
+    if (!record.renamed && lstatOrNull(from)) dropJournal(spec.journal);
+    throw e;
+  }
+  const source = holdSource(from, type);
+  try {
+    clearPartial(partial);
+    const before = snapshot(source.base, type);
+    cpA([forChild(source.base)], partial, { shown: from, deref: type === 'directory' });
+    checkpoint();
+    record.verified = verifyCopy(source.base, partial, before, type, from);
+    checkpoint();
+    record.phase = 'copied';
+    writeJournal(spec.journal, record);
+    syncFs(parentOf(to));
+    checkpoint();
+    if (!renameInto(partial, to)) {
+      throw new SystemError('rename', 'EXDEV', to, `cannot rename '${partial}' to '${to}'`);
+    }
+  } catch (e) {
+    // Nothing at the source was touched: take back our own partial copy and journal.
+    releaseSource(from);
+    clearPartial(partial);
+    dropJournal(spec.journal);
+    throw e;
+  }
+  checkpoint();
   return { how: 'copy', ...totals };
 }
 
+function journalOrFail(spec: MoveSpec, record: MoveJournal) {
+  try {
+    writeJournal(spec.journal, record);
+  } catch (e) {
+    try {
+      dropJournal(spec.journal);
+    } catch {
+      // nothing was written
+    }
+    throw toSystemError(e, 'write', spec.journal, 'record the move in');
+  }
+}
+
+/** The state of every entry at the source before the copy. */
+function snapshot(base: string, type: 'directory' | 'file') {
+  const keys = new Map<string, ReturnType<typeof lkey>>();
+  for (const rel of type === 'file' ? [''] : walk(base)) keys.set(rel, lkey(join(base, rel)));
+  return keys;
+}
+
+/**
+ * Compare every entry of the copy with its source. An entry whose source did not change
+ * during the copy and matches exactly is verified; one that changed is kept unverified (it is
+ * copied again later); one its program removed meanwhile leaves the copy too.
+ */
+function verifyCopy(
+  base: string,
+  partial: string,
+  before: Map<string, ReturnType<typeof lkey>>,
+  type: 'directory' | 'file',
+  shown: string,
+): Record<string, Verified> {
+  const verified: Record<string, Verified> = {};
+  const entries = type === 'file' ? [''] : walk(partial);
+  const gone: string[] = [];
+  for (const rel of entries) {
+    if (gone.some((g) => rel.startsWith(`${g}/`))) continue;
+    const s = join(base, rel);
+    const c = join(partial, rel);
+    const now = lkey(s);
+    const copy = lkey(c)!;
+    if (!now) {
+      gone.push(rel);
+      withoutVerifiedDirCache(() => removeTreeSafe(c));
+      continue;
+    }
+    if (fs.lstatSync(c).isDirectory() && sameKey(before.get(rel), now) && differs(s, c)) {
+      throw new SystemError(
+        'verify',
+        'EIO',
+        c,
+        `the copy of '${join(shown, rel)}' differs (${differs(s, c)}); the original was left in place`,
+      );
+    }
+    if (fs.lstatSync(c).isDirectory() || !sameKey(before.get(rel), now)) {
+      verified[rel] = { dst: copy };
+      continue;
+    }
+    const why = differs(s, c);
+    if (!sameKey(lkey(s), now)) {
+      verified[rel] = { dst: copy };
+      continue;
+    }
+    if (why) {
+      throw new SystemError(
+        'verify',
+        'EIO',
+        c,
+        `the copy of '${join(shown, rel)}' differs (${why}); the original was left in place`,
+      );
+    }
+    verified[rel] = { src: now, dst: copy };
+  }
+  return verified;
+}
+
+/**
+ * Settle what is left at the source once the store is bound over it (move-settle.ts), then
+ * drop the journal. `openSource` opens the source directory (a file's directory), looking
+ * beneath a mount on it; undefined when it is gone (a reboot emptied the root).
+ * Returns one line per version kept beside the store's.
+ */
+export function finishMove(spec: MoveSpec, openSource: () => number | undefined): string[] {
+  const { from, to, type } = spec;
+  const journal = readJournal(spec.journal);
+  if (!journal || journal.target !== spec.plan.target) {
+    releaseSource(from);
+    return [];
+  }
+  if (journal.phase === 'copy') {
+    // The copy never completed, and nothing is left at the source to copy (otherwise the
+    // plan would have begun the move again): only the partial copy is left to take back.
+    releaseSource(from);
+    clearPartial(partialOf(to));
+    dropJournal(spec.journal);
+    return [];
+  }
+  placePartial(partialOf(to), to);
+  let source = heldSource(from);
+  if (!source) {
+    const fd = openSource();
+    if (fd === undefined) {
+      dropJournal(spec.journal);
+      return [];
+    }
+    source = holdSource(from, type, fd);
+  }
+  journal.phase = 'settling';
+  writeJournal(spec.journal, journal);
+  checkpoint();
+  const { kept, left } = settle({
+    base: source.base,
+    type,
+    to,
+    backup: spec.backup,
+    journalFile: spec.journal,
+    journal,
+    shown: from,
+  });
+  if (left.length > 0) {
+    throw new SystemError(
+      'adopt',
+      'EBUSY',
+      from,
+      `could not finish moving '${from}': ${left.slice(0, 3).join('; ')}${left.length > 3 ? ` (and ${left.length - 3} more)` : ''}; the store holds a verified copy, the rest stays until it is settled`,
+      'stop that program, then apply again: the move goes on where it stopped, and the store already has everything else',
+    );
+  }
+  releaseSource(from);
+  dropJournal(spec.journal);
+  checkpoint();
+  return kept.map((k) => `kept ${k}: the store's copy changed as well, both are kept`);
+}
+
+/**
+ * Undo a begun move, before anything at the source was removed: the copy goes (or the rename
+ * is reversed). Once removal began (`settling`), the store's copy is the only one of what was
+ * removed: it stays, with the journal, and the next run finishes the move.
+ */
+export function undoMove(spec: MoveSpec): void {
+  const { from, to } = spec;
+  releaseSource(from);
+  const journal = readJournal(spec.journal);
+  if (!journal || journal.phase === 'settling') return;
+  clearPartial(partialOf(to));
+  if (journal.renamed) {
+    // The directory made in its place must still be empty: rmdir refuses otherwise.
+    if (spec.type === 'directory' && lstatOrNull(from)) {
+      withVerifiedPath(parentOf(from), 'directory', (at) => fs.rmdirSync(`${at}/${nameOf(from)}`));
+      forgetVerified(from);
+    }
+    if (!renameInto(to, from))
+      throw new SystemError('rename', 'EXDEV', from, `cannot move '${to}' back`);
+    if (journal.toExisted) {
+      const st = fs.lstatSync(from);
+      mkdirSafe(to, st.uid, st.gid, st.mode & 0o7777);
+    }
+    dropJournal(spec.journal);
+    return;
+  }
+  if (lstatOrNull(to)) {
+    // Only the copy keepsake made, unchanged, is removed.
+    const changed = (spec.type === 'file' ? [''] : walk(to)).filter(
+      (rel) =>
+        !sameKey(journal.verified[rel]?.dst, lkey(join(to, rel))) &&
+        !fs.lstatSync(join(to, rel)).isDirectory(),
+    );
+    if (changed.length > 0) {
+      throw new SystemError(
+        'adopt',
+        'EBUSY',
+        to,
+        `the copy in '${to}' changed since keepsake made it (${changed.slice(0, 3).join(', ')}); both it and the original are kept`,
+        'compare the two, keep what you need, then apply again',
+      );
+    }
+    withoutVerifiedDirCache(() => {
+      if (spec.type === 'file' || !journal.toExisted) removeTreeSafe(to);
+      else for (const name of fs.readdirSync(to)) removeTreeSafe(`${to}/${name}`);
+    });
+  }
+  dropJournal(spec.journal);
+}
+
 /** rename(2) through verified parents; false when the two are on different mounts. */
-function renameInto(from: string, to: string): boolean {
+export function renameInto(from: string, to: string): boolean {
   return withVerifiedPath(parentOf(from), 'directory', (a) =>
     withVerifiedPath(parentOf(to), 'directory', (b) => {
       try {
@@ -93,70 +402,8 @@ function renameInto(from: string, to: string): boolean {
         return true;
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'EXDEV') return false;
-        throw e;
+        throw toSystemError(e, 'rename', to, 'move data to');
       }
     }),
   );
-}
-
-function copy(from: string, to: string) {
-  const r = spawnSync('cp', ['-aH', '--no-target-directory', '--', from, to], { encoding: 'utf8' });
-  if (r.status !== 0) {
-    throw new SystemError(
-      'cp',
-      'EIO',
-      from,
-      `cannot copy '${from}' to '${to}': ${(r.stderr || r.error?.message || '').trim()}`,
-    );
-  }
-}
-
-function hashOf(path: string): string {
-  return createHash('sha256').update(fs.readFileSync(path)).digest('hex');
-}
-
-function count(path: string, totals: { files: number; bytes: number }) {
-  const st = fs.lstatSync(path);
-  if (!st.isDirectory()) {
-    totals.files++;
-    totals.bytes += st.size;
-    return;
-  }
-  for (const name of fs.readdirSync(path)) count(`${path}/${name}`, totals);
-}
-
-/** The copy must match the original exactly, or the original is not touched. */
-function verifySame(a: string, b: string, totals: { files: number; bytes: number }) {
-  const x = fs.lstatSync(a);
-  const y = fs.lstatSync(b, { throwIfNoEntry: false });
-  const differ = (what: string) => {
-    throw new SystemError(
-      'verify',
-      'EIO',
-      b,
-      `the copy of '${a}' differs (${what}); the original was left in place`,
-    );
-  };
-  if (!y) return differ('missing');
-  if ((x.mode & 0o170000) !== (y.mode & 0o170000)) return differ('type');
-  if ((x.mode & 0o7777) !== (y.mode & 0o7777) || x.uid !== y.uid || x.gid !== y.gid)
-    differ('owner or mode');
-  if (x.isSymbolicLink()) {
-    if (fs.readlinkSync(a) !== fs.readlinkSync(b)) differ('link');
-    totals.files++;
-  } else if (x.isFile()) {
-    if (x.size !== y.size || hashOf(a) !== hashOf(b)) differ('content');
-    totals.files++;
-    totals.bytes += x.size;
-  } else if (x.isDirectory()) {
-    const names = fs.readdirSync(a).sort();
-    if (names.join('\0') !== fs.readdirSync(b).sort().join('\0')) differ('entries');
-    for (const n of names) verifySame(`${a}/${n}`, `${b}/${n}`, totals);
-  }
-}
-
-/** Flush the copy to the store's disk before the original is removed. */
-function syncAll(dir: string) {
-  const r = spawnSync('sync', ['-f', dir]);
-  if (r.status !== 0) fs.fsyncSync(fs.openSync(dir, 'r'));
 }

@@ -7,7 +7,8 @@ import { UnsafePathError } from '../errors.js';
 import { addUtabEntries, removeUtabEntries } from '../observe/utab.js';
 import { loadBinding } from './binding.js';
 import { loadMountBackend, type MountBackend } from './mount-backend.js';
-import { moveData } from './move.js';
+import { beginMove, finishMove, type MoveSpec, undoMove } from './move.js';
+import { openSourceDir } from './move-reveal.js';
 import {
   chmodSafe,
   chownSafe,
@@ -33,8 +34,12 @@ export interface SystemOps {
   setPropagation(target: string, type: 'slave'): void;
   /** Add lines to libmount's utab and drop the lines of `remove` targets, under its lock. */
   updateUtab(utabPath: string, add: Record<string, string>[], remove: string[]): void;
-  /** Move data in the way (see move.ts); `backup` creates the backup's parents (root, 0700). */
-  moveData(from: string, to: string, type: 'directory' | 'file', backup: boolean): void;
+  /** Begin moving data in the way (see move.ts); a backup's parents are made (root, 0700). */
+  moveData(move: MoveSpec): void;
+  /** Settle what is left at a move's source; returns what was kept beside the store's copy. */
+  finishMove(move: MoveSpec): string[] | undefined;
+  /** Take back a begun move whose source is still whole. */
+  undoMove(move: MoveSpec): void;
   /** Remove a symlink, only if it still reads `to`. */
   removeLink(path: string, to: string): void;
   /** Remove a mount point keepsake made, only if it is still empty; otherwise keep it. */
@@ -79,10 +84,12 @@ export function createLiveSystem(
       if (remove.length > 0) removeUtabEntries(utabPath, remove, lock);
       if (add.length > 0) addUtabEntries(utabPath, add, lock);
     },
-    moveData(from, to, type, backup) {
-      if (backup) ensureDirs(to.slice(0, to.lastIndexOf('/')));
-      moveData(from, to, type);
+    moveData(move) {
+      if (move.how === 'backup') ensureDirs(move.to.slice(0, move.to.lastIndexOf('/')));
+      beginMove(move);
     },
+    finishMove: (move) => finishMove(move, () => openSourceDir(backend, move)),
+    undoMove,
     removeLink: (path, to) =>
       inParent(path, (at) => {
         const st = fs.lstatSync(at);
@@ -179,6 +186,11 @@ export function createRecordingSystem(): SystemOps & { calls: RecordedCall[] } {
     updateUtab: rec('updateUtab'),
     removeLink: rec('removeLink'),
     moveData: rec('moveData'),
+    finishMove: (...args) => {
+      calls.push({ op: 'finishMove', args });
+      return undefined;
+    },
+    undoMove: rec('undoMove'),
     removeIfEmpty: rec('removeIfEmpty'),
     removeDir: rec('removeDir'),
     removeFile: rec('removeFile'),

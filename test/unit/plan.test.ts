@@ -17,7 +17,7 @@ import {
 const kinds = (actions: Action[]) =>
   actions.map(
     (a) =>
-      `${a.kind} ${'path' in a ? a.path : 'target' in a ? a.target : 'from' in a ? a.from : ''}`,
+      `${a.kind} ${'path' in a ? a.path : 'from' in a ? a.from : 'target' in a ? a.target : ''}`,
   );
 
 describe('planning a directory', () => {
@@ -443,7 +443,7 @@ describe('adoption', () => {
       [['/persist/.keepsake/backup/T/srv', 'backup']],
     );
     // and then the usual bind, onto the emptied directory
-    assert.deepEqual(kinds(both.actions), ['adopt /srv', 'bind /srv']);
+    assert.deepEqual(kinds(both.actions), ['adopt /srv', 'bind /srv', 'adopt-finish /srv']);
   });
 
   it('adopts only where asked, and a file too', () => {
@@ -479,6 +479,7 @@ describe('adoption with links', () => {
     assert.deepEqual(kinds(plan.actions), [
       'mkdir /persist/root',
       'adopt /root/.history',
+      'adopt-finish /root/.history',
       'symlink /root/.history',
     ]);
   });

@@ -72,11 +72,20 @@ export async function run(
             index: outcome.index,
             status: outcome.status,
             action: outcome.action,
+            ...(outcome.error ? { error: outcome.error } : {}),
+            ...(outcome.notes ? { notes: outcome.notes } : {}),
           });
-        else
+        else {
           out.line(
             `${outcome.status === 'done' ? out.paint('green', '✓') : out.paint('red', outcome.status)} ${describeAction(outcome.action)}`,
           );
+          // A failure always says why; data kept beside the store's is always said.
+          if (outcome.error) {
+            const { message, hint } = outcome.error;
+            out.line(out.paint('red', `    ${message}${hint ? `\n    hint: ${hint}` : ''}`));
+          }
+          for (const note of outcome.notes ?? []) out.line(out.paint('yellow', `    ${note}`));
+        }
       },
       new Date(),
       faultInjectionFromEnv(),

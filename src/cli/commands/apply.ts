@@ -85,6 +85,7 @@ async function applyOnce(opts: ApplyOptions, out: Output, source: ApplySource): 
         status: outcome.status,
         action: outcome.action,
         ...(outcome.error ? { error: outcome.error } : {}),
+        ...(outcome.notes ? { notes: outcome.notes } : {}),
       });
       return;
     }
@@ -100,6 +101,7 @@ async function applyOnce(opts: ApplyOptions, out: Output, source: ApplySource): 
           `    ${outcome.error.message}${outcome.error.hint ? `\n    hint: ${outcome.error.hint}` : ''}`,
         ),
       );
+    for (const note of outcome.notes ?? []) out.line(out.paint('yellow', `    ${note}`));
   };
   const result = applyPlan(prepared, sys, onEvent, new Date(), {
     ...faultInjectionFromEnv(),
