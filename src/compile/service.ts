@@ -4,8 +4,10 @@
 import type { Diagnostic, Model } from '../model/types.js';
 import { isWithin } from '../plan/paths.js';
 import { VERSION } from '../version.js';
+import { storesMountedCommand } from './checks.js';
 import { UNIT_NAME_MAX, unitNameForPath, unitValueProblem, unitWord } from './escape.js';
 import { buildLayout, outerParents } from './layout.js';
+import { MACHINE_ID, machineIdCommitDropIn } from './machine-id.js';
 import { sshHostKeyUnit } from './ssh-keys.js';
 import type { CompiledOutput } from './types.js';
 import { each, unitFile, wantsLink } from './unit-file.js';
@@ -59,10 +61,10 @@ export function buildService(model: Model, opts: ServiceOptions): CompiledOutput
         ],
         ['Before', ['local-fs.target', 'umount.target', ...EARLY_READERS].join(' ')],
         ['Conflicts', 'umount.target'],
-        ['#', "Units are stopped in the reverse order of their start: ordered after keepsake's"],
-        ['#', 'binds (units systemd makes for them once they exist), release runs before'],
-        ['#', 'systemd unmounts them at shutdown, instead of racing it.'],
-        ...each('After', binds),
+        ['#', "Units are stopped in the reverse order of their start: ordered before keepsake's"],
+        ['#', 'binds (units systemd makes for them once they exist), release runs once systemd'],
+        ['#', 'has unmounted them at shutdown, and finds nothing left to unmount twice.'],
+        ...each('Before', binds),
       ],
     },
     {
@@ -70,6 +72,12 @@ export function buildService(model: Model, opts: ServiceOptions): CompiledOutput
       lines: [
         ['Type', 'oneshot'],
         ['RemainAfterExit', 'yes'],
+        ['#', 'A store that is not mounted is a directory on the root: on a volatile root all'],
+        ['#', 'written there would be lost. Nothing is done then.'],
+        [
+          'ExecStartPre',
+          storesMountedCommand(model.stores, '/', `systemctl restart ${SERVICE_UNIT}`),
+        ],
         ['ExecStart', command('apply')],
         ['ExecStop', command('release')],
         ['TimeoutStartSec', '90s'],
@@ -82,7 +90,15 @@ export function buildService(model: Model, opts: ServiceOptions): CompiledOutput
     files: [
       unit,
       wantsLink('', 'local-fs.target', SERVICE_UNIT),
-      ...sshHostKeyUnit(model, '', { before: SERVICE_UNIT, wantedBy: SERVICE_UNIT, header }),
+      ...sshHostKeyUnit(model, '', {
+        requires: [],
+        before: [SERVICE_UNIT],
+        wantedBy: SERVICE_UNIT,
+        header,
+      }),
+      ...(layout.binds.some((e) => e.target === MACHINE_ID)
+        ? [machineIdCommitDropIn('', header)]
+        : []),
     ],
     warnings: placementWarnings(model, opts),
   };
