@@ -62,6 +62,7 @@ export function targetVacantCommand(target: string, store: string, mountUnit: st
  */
 const TOP_IS_TMPFS = [
   't=',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion
   'while read -r _ _ _ _ m rest; do [ "$m" = "$1" ] && { t=${rest#* - }; t=${t%% *}; }; done < /proc/self/mountinfo',
   '[ "$t" = tmpfs ]',
 ].join('; ');

@@ -98,7 +98,7 @@ export function warningsFor(model: Model, layout: Layout, options: CompileOption
       severity: 'warning',
       code: 'compile-machine-id-late',
       message:
-        'systemd reads /etc/machine-id before any unit runs: the stored id takes effect only when the binds are made in the initrd',
+        'systemd binds its own /etc/machine-id before any unit of the booted system runs: it is not bound from the store (the id of the first boot is copied there); only units in the initrd can bind it',
       hint: 'compile with --initrd and add the units to the initrd',
     });
   if (options.initrd && layout.binds.some((e) => e.target === MACHINE_ID))

@@ -77,11 +77,16 @@ export function compileSystemd(model: Model, options: CompileOptions): CompiledO
     );
 
   const devices = options.storeDevices.map((d) => deviceUnit(d, stage, header));
-  const mounts = layout.binds.map((e) => bindUnit(e, layout, stage, header));
-  const checks = layout.binds.flatMap((e) => checkUnit(e, layout, stage, header));
+  // systemd binds its own id over /etc/machine-id before any unit of the booted system runs,
+  // and takes that mount for the unit's: a unit there would never mount. Only the initrd can.
+  const binds = layout.binds.filter((e) => stage.initrd || e.target !== MACHINE_ID);
+  const mounts = binds.map((e) => bindUnit(e, layout, stage, header));
+  const checks = binds.flatMap((e) => checkUnit(e, layout, stage, header));
   const rules = renderRules(buildPrepareRules(layout, options.initrd ? SYSROOT : ''), [
     ...header,
-    'Run by keepsake-prepare.service (systemd-tmpfiles --create) before any bind. A ":" before',
+    'Run by keepsake-prepare.service (systemd-tmpfiles --create) before any bind, once it has',
+    'found the stores mounted. For reading: do not install it into a tmpfiles.d directory, where',
+    'systemd-tmpfiles-setup would apply it whether or not the stores are mounted. A ":" before',
     'a mode, user or group applies it only when the path is created.',
   ]);
   const prepare = prepareUnit(model.stores, outerParents(model.entries), rules, stage, header);
@@ -99,7 +104,7 @@ export function compileSystemd(model: Model, options: CompileOptions): CompiledO
         wantedBy: TARGET_UNIT,
         header,
       });
-  const commit = layout.binds.some((e) => e.target === MACHINE_ID)
+  const commit = binds.some((e) => e.target === MACHINE_ID)
     ? [machineIdCommitDropIn('system', header)]
     : [];
   return {

@@ -70,10 +70,9 @@ export const compiledMode: Mode = {
       '--root',
       bed.hostRoot,
     ]);
+    // As the printed instructions say: the units only. The tmpfiles.d copy of the prepare
+    // rules is for reading; installed, systemd-tmpfiles-setup would apply it unchecked.
     fs.cpSync(path.join(out, 'system'), unitDir, { recursive: true, verbatimSymlinks: true });
-    const tmpfiles = path.join(out, 'tmpfiles.d');
-    if (fs.existsSync(tmpfiles))
-      fs.cpSync(tmpfiles, path.join(unitDir, '../../tmpfiles.d'), { recursive: true });
   },
 };
 
