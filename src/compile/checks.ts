@@ -3,7 +3,8 @@
 // that fails fails its unit (listed by `systemctl --failed`), and what depends on it does not
 // start; a Condition= or Assert= would leave no failed unit behind, and the boot would look fine.
 
-import { mountinfoPath, unitWord } from './escape.js';
+import { mangle } from '../observe/utab.js';
+import { unitWord } from './escape.js';
 
 const sh = (script: string, args: readonly string[]) =>
   ['/bin/sh', '-c', script, 'sh', ...args].map((w) => unitWord(w, { command: true })).join(' ');
@@ -30,7 +31,7 @@ export function storesMountedCommand(
   root: string,
   then: string,
 ): string {
-  return sh(STORES_MOUNTED, [root, then, ...stores.flatMap((s) => [mountinfoPath(s), s])]);
+  return sh(STORES_MOUNTED, [root, then, ...stores.flatMap((s) => [mangle(s), s])]);
 }
 
 /**
@@ -68,5 +69,5 @@ const TOP_IS_TMPFS = [
 ].join('; ');
 
 export function topIsTmpfsCommand(path: string): string {
-  return sh(TOP_IS_TMPFS, [mountinfoPath(path)]);
+  return sh(TOP_IS_TMPFS, [mangle(path)]);
 }

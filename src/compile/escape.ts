@@ -105,11 +105,6 @@ export function tmpfilesArgument(value: string): string {
   return out;
 }
 
-/** A path as /proc/self/mountinfo writes it: space, tab, newline and backslash in octal. */
-export function mountinfoPath(path: string): string {
-  return path.replace(/[ \t\n\\]/g, (ch) => `\\${ch.charCodeAt(0).toString(8).padStart(3, '0')}`);
-}
-
 /** Text from the configuration on a `#` comment line: one line, no trailing backslash. */
 export function commentText(text: string): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are replaced

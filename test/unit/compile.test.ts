@@ -398,6 +398,42 @@ describe('store devices', () => {
     }),
   ]);
 
+  it('refuse a store or device a unit file cannot hold, and write the rest escaped', () => {
+    // Each would end up in persist.mount: a newline would start a line of its own
+    // (`Wants=evil-injected.service`), trailing whitespace would be stripped, and a trailing
+    // backslash would join the next line.
+    for (const bad of [
+      '/persist=/dev/vdb\nWants=evil-injected.service',
+      '/persist=/dev/vdb\n[Mount]\nOptions=suid,dev',
+      '/persist=/dev/disk/by-label/x\\',
+      '/persist=/dev/disk/by-label/x ',
+      '/persist=/dev/disk/by-label/x\t',
+      '/pers\nist=/dev/vdb',
+    ])
+      assert.throws(
+        () => parseStoreDevices([bad], ['/persist', '/pers\nist']),
+        (e: unknown) =>
+          e instanceof UsageError &&
+          /cannot be written in a unit file|absolute path/.test(e.message),
+        JSON.stringify(bad),
+      );
+    // What a unit file can hold is written as it is, `%` doubled (a specifier otherwise).
+    for (const [spec, what] of [
+      ['/persist=/dev/disk/by-label/a=b', '/dev/disk/by-label/a=b'],
+      ['/persist=/dev/disk/by-label/50%off', '/dev/disk/by-label/50%%off'],
+      ['/persist=/dev/disk/by-label/my disk', '/dev/disk/by-label/my disk'],
+      ['/persist=/dev/disk/by-label/"q\'s"', '/dev/disk/by-label/"q\'s"'],
+    ] as const) {
+      const storeDevices = parseStoreDevices([spec], m.stores);
+      const unit = fileAt(
+        compileSystemd(m, { initrd: false, storeDevices }),
+        'system/persist.mount',
+      );
+      assert.deepEqual(values(unit, 'Mount', 'What', true), [what], spec);
+      assert.equal(unit?.content.split('\n').filter((l) => l.startsWith('What=')).length, 1);
+    }
+  });
+
   it('parse STORE=DEVICE[:FSTYPE], keeping colons that belong to the device', () => {
     assert.deepEqual(parseStoreDevices(['/persist=/dev/disk/by-label/persist:ext4'], m.stores), [
       { store: '/persist', what: '/dev/disk/by-label/persist', fsType: 'ext4' },
