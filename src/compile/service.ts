@@ -34,8 +34,13 @@ export function buildService(model: Model, opts: ServiceOptions): CompiledOutput
     .map((e) => unitNameForPath(layout.mountPoint(e)))
     .filter((u) => u.length <= UNIT_NAME_MAX);
   const word = (p: string) => unitWord(p, { command: false });
+  // systemd expands `$NAME` in a command's arguments, not in the program's path: `$` is doubled
+  // in the arguments only.
   const command = (verb: string) =>
-    [bin, verb, '--config', configFile].map((w) => unitWord(w, { command: true })).join(' ');
+    [
+      unitWord(bin, { command: false }),
+      ...[verb, '--config', configFile].map((w) => unitWord(w, { command: true })),
+    ].join(' ');
   const header = [
     `${GENERATED_MARK.slice(2)} ${VERSION} (keepsake install-service) for ${configFile}.`,
     'Do not edit: run keepsake install-service again.',

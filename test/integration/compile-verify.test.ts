@@ -743,3 +743,47 @@ describe('--store-device values that reach persist.mount', { skip: skipTools }, 
     }
   });
 });
+
+describe('install-service values that reach keepsake.service', { skip: skipTools }, () => {
+  it('writes --bin with newline, =, %, a trailing backslash, spaces and quotes as one word systemd reads back', () => {
+    const cfg = path.join(ROOT, 'persist', 'keepsake.yaml');
+    fs.mkdirSync(path.dirname(cfg), { recursive: true });
+    fs.copyFileSync(path.join(tmp, 'config.yaml'), cfg);
+    const bins = [
+      '/opt/new\nline/keepsake',
+      '/opt/k=v/keepsake',
+      '/opt/50%off/keepsake',
+      '/opt/keepsake\\',
+      '/opt/my dir/keepsake',
+      '/opt/"q\'s"/keepsake',
+      '/opt/$HOME/keepsake',
+    ];
+    for (const [i, bin] of bins.entries()) {
+      const units = path.join(tmp, `hostile-bin-${i}`);
+      const r = cli(
+        'install-service',
+        '--unit-dir',
+        units,
+        '--bin',
+        bin,
+        '--config',
+        cfg,
+        '--root',
+        ROOT,
+      );
+      assert.equal(r.status, 0, r.stderr);
+      const unit = path.join(units, 'keepsake.service');
+      const text = fs.readFileSync(unit, 'utf8');
+      // One ExecStart= and one ExecStop= line: nothing injected, nothing joined.
+      assert.equal(text.match(/^ExecStart=/gm)?.length, 1, text);
+      assert.equal(text.match(/^ExecStop=/gm)?.length, 1, text);
+      // (The program's path keeps a `$` as it is: systemd expands variables in arguments only.)
+      const argv = execArgv(setting(unit, 'ExecStart').replaceAll('$', '$$$$'));
+      assert.deepEqual(argv.slice(0, 2), [bin, 'apply'], text);
+      // systemd parses the command as that very path: it is missing, and said so by name.
+      const v = verify([unit], [units]);
+      assert.notEqual(v.status, 0, v.out);
+      assert.ok(v.out.includes(bin), `${JSON.stringify(bin)} not in:\n${v.out}`);
+    }
+  });
+});
