@@ -11,9 +11,10 @@ import { unitFile } from './unit-file.js';
 export const MACHINE_ID = '/etc/machine-id';
 export const COMMIT_UNIT = 'systemd-machine-id-commit.service';
 
-/** The drop-in for `dir` (`''` for a unit directory, `system` for compile's OUTDIR). */
+/** The drop-in for `dir` (`''` for a unit directory, or a directory's path without the
+ *  leading `/`, e.g. `run/systemd/system`). */
 export function machineIdCommitDropIn(dir: string, header: readonly string[]): CompiledFile {
-  const base = dir === '' ? '' : `${dir}/`;
+  const base = dir === '' ? '' : `${dir.replace(/^\//, '')}/`;
   return unitFile(
     `${base}${COMMIT_UNIT}.d/keepsake.conf`,
     [...header, `Skips the commit unless systemd's transient id is on top of ${MACHINE_ID}.`],

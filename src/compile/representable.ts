@@ -4,7 +4,7 @@
 import type { Diagnostic, Model, PersistEntry } from '../model/types.js';
 import { UNIT_NAME_MAX, unitNameForPath, unitValueProblem } from './escape.js';
 import type { Layout } from './layout.js';
-import { COMMIT_UNIT, MACHINE_ID } from './machine-id.js';
+import { MACHINE_ID } from './machine-id.js';
 import { isHostKey, persistedHostKeys } from './ssh-keys.js';
 import type { CompileOptions, StoreDevice } from './types.js';
 import type { Stage } from './units.js';
@@ -100,13 +100,6 @@ export function warningsFor(model: Model, layout: Layout, options: CompileOption
       message:
         'systemd binds its own /etc/machine-id before any unit of the booted system runs: it is not bound from the store (the id of the first boot is copied there); only units in the initrd can bind it',
       hint: 'compile with --initrd and add the units to the initrd',
-    });
-  if (options.initrd && layout.binds.some((e) => e.target === MACHINE_ID))
-    out.push({
-      severity: 'warning',
-      code: 'compile-machine-id-commit',
-      message: `systemd-machine-id-commit.service runs in the booted system, not in the initrd: without the drop-in ${COMMIT_UNIT}.d/keepsake.conf it fails at every boot once the stored id is bound`,
-      hint: `copy system/${COMMIT_UNIT}.d from this output into the booted system's /etc/systemd/system as well`,
     });
   const keyStore = persistedHostKeys(model)[0]?.storeRoot;
   if (options.initrd && keyStore !== undefined)

@@ -82,7 +82,26 @@ export function compileSystemd(model: Model, options: CompileOptions): CompiledO
   const binds = layout.binds.filter((e) => stage.initrd || e.target !== MACHINE_ID);
   const mounts = binds.map((e) => bindUnit(e, layout, stage, header));
   const checks = binds.flatMap((e) => checkUnit(e, layout, stage, header));
-  const rules = renderRules(buildPrepareRules(layout, options.initrd ? SYSROOT : ''), [
+  // The stored id bound from the initrd: the booted system's commit must leave it alone. The
+  // initrd's /run moves to the booted system at switch-root, and systemd reads units and
+  // drop-ins from /run/systemd/system, so the prepare service puts the drop-in there.
+  const commit = binds.some((e) => e.target === MACHINE_ID)
+    ? [machineIdCommitDropIn('/run/systemd/system', header)]
+    : [];
+  const commitRules = commit.map((f) => ({
+    type: 'f' as const,
+    path: `/${f.path}`,
+    uid: 0,
+    gid: 0,
+    mode: 0o644,
+    enforce: { user: true, group: true, mode: true },
+    content: f.content,
+  }));
+  const prepareRules = [
+    ...buildPrepareRules(layout, options.initrd ? SYSROOT : ''),
+    ...commitRules,
+  ];
+  const rules = renderRules(prepareRules, [
     ...header,
     'Run by keepsake-prepare.service (systemd-tmpfiles --create) before any bind, once it has',
     'found the stores mounted. For reading: do not install it into a tmpfiles.d directory, where',
@@ -104,9 +123,6 @@ export function compileSystemd(model: Model, options: CompileOptions): CompiledO
         wantedBy: TARGET_UNIT,
         header,
       });
-  const commit = binds.some((e) => e.target === MACHINE_ID)
-    ? [machineIdCommitDropIn('system', header)]
-    : [];
   return {
     files: [
       ...devices,
@@ -115,7 +131,6 @@ export function compileSystemd(model: Model, options: CompileOptions): CompiledO
       prepare,
       target,
       ...sshKeys,
-      ...commit,
       wantsLink('system', stage.into, TARGET_UNIT),
       { path: TMPFILES_FILE, content: rules },
     ],

@@ -568,7 +568,16 @@ describe('the prepare rules under the real systemd-tmpfiles', { skip: skipRoot }
         look(at('/persist/etc/machine-id')).content,
         '0123456789abcdef0123456789abcdef\n',
       );
-      if (initrd) assert.deepEqual(fs.readdirSync(machine), ['sysroot']);
+      // In the initrd, only the drop-in for the booted system's machine-id commit is outside
+      // /sysroot: in /run, which moves to the booted system.
+      if (initrd) {
+        assert.deepEqual(fs.readdirSync(machine).sort(), ['run', 'sysroot']);
+        const dropIn = path.join(
+          machine,
+          'run/systemd/system/systemd-machine-id-commit.service.d/keepsake.conf',
+        );
+        assert.match(fs.readFileSync(dropIn, 'utf8'), /^ExecCondition=/m);
+      }
     });
   }
 });
@@ -676,10 +685,16 @@ describe('the checks compiled units run at boot, under the real /bin/sh', () => 
   });
 
   it("lets systemd-machine-id-commit run only when systemd's transient tmpfs is on top", () => {
-    // Only units that bind the stored id (the initrd's) come with the drop-in.
+    // Only units that bind the stored id (the initrd's) come with the drop-in, which their
+    // prepare service writes.
     assert.equal(fs.existsSync(path.join(system, 'systemd-machine-id-commit.service.d')), false);
-    const initrd = path.join(compile(path.join(tmp, 'checks-initrd'), '--initrd'), 'system');
-    const dropIn = path.join(initrd, 'systemd-machine-id-commit.service.d/keepsake.conf');
+    const initrd = compile(path.join(tmp, 'checks-initrd'), '--initrd');
+    const line = fs
+      .readFileSync(path.join(initrd, TMPFILES_FILE), 'utf8')
+      .split('\n')
+      .find((l) => l.includes('systemd-machine-id-commit'));
+    const dropIn = path.join(tmp, 'commit-drop-in.conf');
+    fs.writeFileSync(dropIn, Buffer.from(line!.split(' ').at(-1)!, 'base64'));
     const cond = setting(dropIn, 'ExecCondition');
     const mounts = fs
       .readFileSync('/proc/self/mountinfo', 'utf8')

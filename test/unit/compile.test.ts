@@ -508,7 +508,24 @@ describe('what compiled mode refuses or warns about', () => {
     ]);
     const codes = (o: CompileOptions) => compileSystemd(m, o).warnings.map((w) => w.code);
     assert.deepEqual(codes(NORMAL), ['compile-no-adoption', 'compile-machine-id-late']);
-    assert.deepEqual(codes(INITRD), ['compile-no-adoption', 'compile-machine-id-commit']);
+    assert.deepEqual(codes(INITRD), ['compile-no-adoption']);
+    // The initrd's prepare service leaves the drop-in for the booted system's commit in /run,
+    // which moves to the booted system at switch-root.
+    const line = compileSystemd(m, INITRD)
+      .files.find((f) => f.path === TMPFILES_FILE)!
+      .content.split('\n')
+      .find((l) => l.includes('systemd-machine-id-commit'));
+    assert.match(
+      line ?? '',
+      /^f~ "\/run\/systemd\/system\/systemd-machine-id-commit\.service\.d\/keepsake\.conf" 0644 0 0 - \S+$/,
+    );
+    const dropIn = Buffer.from(line!.split(' ').at(-1)!, 'base64').toString();
+    assert.match(dropIn, /^\[Service\]$/m);
+    assert.match(dropIn, /^ExecCondition=\/bin\/sh -c .* \/etc\/machine-id$/m);
+    // Units for the booted system cannot bind it (systemd's own mount is there first).
+    const normal = compileSystemd(m, NORMAL);
+    assert.equal(fileAt(normal, 'system/etc-machine\\x2did.mount'), undefined);
+    assert.ok(!normal.files.some((f) => f.content.includes('systemd-machine-id-commit')));
     assert.match(compileSystemd(m, NORMAL).warnings[0]!.message, /^2 entries/);
   });
 });
