@@ -1,7 +1,9 @@
 // Carries out a release. Unlike an apply it never undoes: at shutdown each unmount that can
 // be made is worth making. A busy mount is detached lazily (the kernel finishes it when the
 // last user goes, and the store's file system stays consistent until then); one that is
-// already gone (systemd may unmount it at the same moment) is simply done.
+// already gone is simply done: at shutdown systemd unmounts keepsake's binds first
+// (keepsake.service is ordered before their mount units, so it stops after them), and
+// release only takes down what systemd could not, without a second unmount of the rest.
 
 import { SystemError } from '../errors.js';
 import { hostPath } from '../plan/paths.js';

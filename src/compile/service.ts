@@ -4,8 +4,10 @@
 import type { Diagnostic, Model } from '../model/types.js';
 import { isWithin } from '../plan/paths.js';
 import { VERSION } from '../version.js';
+import { storesMountedCommand } from './checks.js';
 import { UNIT_NAME_MAX, unitNameForPath, unitValueProblem, unitWord } from './escape.js';
 import { buildLayout, outerParents } from './layout.js';
+import { MACHINE_ID, machineIdCommitDropIn } from './machine-id.js';
 import { sshHostKeyUnit } from './ssh-keys.js';
 import type { CompiledOutput } from './types.js';
 import { each, unitFile, wantsLink } from './unit-file.js';
@@ -32,8 +34,13 @@ export function buildService(model: Model, opts: ServiceOptions): CompiledOutput
     .map((e) => unitNameForPath(layout.mountPoint(e)))
     .filter((u) => u.length <= UNIT_NAME_MAX);
   const word = (p: string) => unitWord(p, { command: false });
+  // systemd expands `$NAME` in a command's arguments, not in the program's path: `$` is doubled
+  // in the arguments only.
   const command = (verb: string) =>
-    [bin, verb, '--config', configFile].map((w) => unitWord(w, { command: true })).join(' ');
+    [
+      unitWord(bin, { command: false }),
+      ...[verb, '--config', configFile].map((w) => unitWord(w, { command: true })),
+    ].join(' ');
   const header = [
     `${GENERATED_MARK.slice(2)} ${VERSION} (keepsake install-service) for ${configFile}.`,
     'Do not edit: run keepsake install-service again.',
@@ -59,10 +66,10 @@ export function buildService(model: Model, opts: ServiceOptions): CompiledOutput
         ],
         ['Before', ['local-fs.target', 'umount.target', ...EARLY_READERS].join(' ')],
         ['Conflicts', 'umount.target'],
-        ['#', "Units are stopped in the reverse order of their start: ordered after keepsake's"],
-        ['#', 'binds (units systemd makes for them once they exist), release runs before'],
-        ['#', 'systemd unmounts them at shutdown, instead of racing it.'],
-        ...each('After', binds),
+        ['#', "Units are stopped in the reverse order of their start: ordered before keepsake's"],
+        ['#', 'binds (units systemd makes for them once they exist), release runs once systemd'],
+        ['#', 'has unmounted them at shutdown, and finds nothing left to unmount twice.'],
+        ...each('Before', binds),
       ],
     },
     {
@@ -70,6 +77,12 @@ export function buildService(model: Model, opts: ServiceOptions): CompiledOutput
       lines: [
         ['Type', 'oneshot'],
         ['RemainAfterExit', 'yes'],
+        ['#', 'A store that is not mounted is a directory on the root: on a volatile root all'],
+        ['#', 'written there would be lost. Nothing is done then.'],
+        [
+          'ExecStartPre',
+          storesMountedCommand(model.stores, '/', `systemctl restart ${SERVICE_UNIT}`),
+        ],
         ['ExecStart', `${command('apply')} --keep-going`],
         ['ExecStop', command('release')],
         ['TimeoutStartSec', '90s'],
@@ -82,7 +95,15 @@ export function buildService(model: Model, opts: ServiceOptions): CompiledOutput
     files: [
       unit,
       wantsLink('', 'local-fs.target', SERVICE_UNIT),
-      ...sshHostKeyUnit(model, '', { before: SERVICE_UNIT, wantedBy: SERVICE_UNIT, header }),
+      ...sshHostKeyUnit(model, '', {
+        requires: [],
+        before: [SERVICE_UNIT],
+        wantedBy: SERVICE_UNIT,
+        header,
+      }),
+      ...(layout.binds.some((e) => e.target === MACHINE_ID)
+        ? [machineIdCommitDropIn('', header)]
+        : []),
     ],
     warnings: placementWarnings(model, opts),
   };

@@ -4,6 +4,7 @@
 import { normaliseAbsolute } from '../config/paths.js';
 import { UsageError } from '../errors.js';
 import { isWithin } from '../plan/paths.js';
+import { unitValueProblem } from './escape.js';
 import type { StoreDevice } from './types.js';
 
 /** A file system type: letters, digits, `.` and `_`, starting with a letter (`ext4`,
@@ -21,7 +22,7 @@ export function parseStoreDevices(
     const device = parseOne(spec);
     if (!stores.some((s) => isWithin(s, device.store)))
       throw new UsageError(
-        `--store-device ${spec}: no store of the configuration lies in ${device.store}`,
+        `--store-device ${JSON.stringify(spec)}: no store of the configuration lies in ${device.store}`,
         `the configuration's stores: ${stores.join(', ')}`,
       );
     if (out.some((d) => d.store === device.store))
@@ -33,7 +34,8 @@ export function parseStoreDevices(
 
 function parseOne(spec: string): StoreDevice {
   const eq = spec.indexOf('=');
-  if (eq <= 0) throw new UsageError(`--store-device ${spec}: no STORE= part`, USAGE);
+  if (eq <= 0)
+    throw new UsageError(`--store-device ${JSON.stringify(spec)}: no STORE= part`, USAGE);
   const rawStore = spec.slice(0, eq);
   let what = spec.slice(eq + 1);
   let fsType: string | undefined;
@@ -46,13 +48,26 @@ function parseOne(spec: string): StoreDevice {
   const store = normal.ok ? normal.path : undefined;
   if (store === undefined || store === '/')
     throw new UsageError(
-      `--store-device ${spec}: the store must be an absolute path below /`,
+      `--store-device ${JSON.stringify(spec)}: the store must be an absolute path below /`,
       USAGE,
     );
   if (!what.startsWith('/'))
     throw new UsageError(
-      `--store-device ${spec}: the device must be an absolute path`,
+      `--store-device ${JSON.stringify(spec)}: the device must be an absolute path`,
       'name it by a stable link, e.g. /dev/disk/by-label/NAME or /dev/disk/by-uuid/UUID',
     );
+  // Both end up in persist.mount (Where=, What=): a value a unit file cannot hold as it is
+  // (a newline would start a line of its own) is refused, never written.
+  for (const [name, value] of [
+    ['store', store],
+    ['device', what],
+  ] as const) {
+    const problem = unitValueProblem(value);
+    if (problem)
+      throw new UsageError(
+        `--store-device ${JSON.stringify(spec)}: the ${name} ${JSON.stringify(value)} cannot be written in a unit file: ${problem}`,
+        USAGE,
+      );
+  }
   return { store, what, ...(fsType ? { fsType } : {}) };
 }

@@ -48,4 +48,14 @@ export type TmpfilesRule =
       /** For `f`: what a created file holds (written only when the file is created). */
       content?: string;
     }
-  | { type: 'L'; path: string; to: string };
+  | { type: 'L'; path: string; to: string }
+  | {
+      /** Copied from `from` when missing (the running machine id into the store). */
+      type: 'C';
+      path: string;
+      from: string;
+      uid: number;
+      gid: number;
+      mode: number;
+      enforce: { user: boolean; group: boolean; mode: boolean };
+    };

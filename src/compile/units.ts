@@ -6,17 +6,14 @@
 // keepsake.target → local-fs.target (initrd: initrd-root-fs.target → ... → initrd-fs.target).
 
 import { ConfigError } from '../errors.js';
-import type { Diagnostic, Model, PersistEntry } from '../model/types.js';
+import type { Model, PersistEntry } from '../model/types.js';
 import { VERSION } from '../version.js';
-import {
-  escapeSpecifiers,
-  UNIT_NAME_MAX,
-  unitNameForPath,
-  unitValueProblem,
-  unitWord,
-} from './escape.js';
+import { storesMountedCommand, targetVacantCommand } from './checks.js';
+import { escapeSpecifiers, unitNameForPath, unitWord } from './escape.js';
 import { buildLayout, type Layout, outerParents } from './layout.js';
-import { persistedHostKeys, sshHostKeyUnit } from './ssh-keys.js';
+import { MACHINE_ID, machineIdCommitDropIn } from './machine-id.js';
+import { checkRepresentable, checkUnitFor, warningsFor } from './representable.js';
+import { isHostKey, SSH_KEYS_UNIT, sshHostKeyUnit } from './ssh-keys.js';
 import { buildPrepareRules, renderRules } from './tmpfiles.js';
 import type { CompiledFile, CompiledOutput, CompileOptions, StoreDevice } from './types.js';
 import { each, type UnitLine, unitFile, wantsLink } from './unit-file.js';
@@ -25,7 +22,6 @@ export const PREPARE_UNIT = 'keepsake-prepare.service';
 export const TARGET_UNIT = 'keepsake.target';
 export const TMPFILES_FILE = 'tmpfiles.d/keepsake.conf';
 const SYSROOT = '/sysroot';
-const MACHINE_ID = '/etc/machine-id';
 
 /**
  * Units that read persisted state early without waiting for local-fs.target: the binds must be
@@ -41,7 +37,7 @@ export const EARLY_READERS = [
 ];
 
 /** What differs between units for the booted system and for the initrd. */
-interface Stage {
+export interface Stage {
   initrd: boolean;
   /** A path as this stage sees it. */
   at(path: string): string;
@@ -81,27 +77,57 @@ export function compileSystemd(model: Model, options: CompileOptions): CompiledO
     );
 
   const devices = options.storeDevices.map((d) => deviceUnit(d, stage, header));
-  const mounts = layout.binds.map((e) => bindUnit(e, layout, stage, header));
-  const rules = renderRules(buildPrepareRules(layout, options.initrd ? SYSROOT : ''), [
+  // systemd binds its own id over /etc/machine-id before any unit of the booted system runs,
+  // and takes that mount for the unit's: a unit there would never mount. Only the initrd can.
+  const binds = layout.binds.filter((e) => stage.initrd || e.target !== MACHINE_ID);
+  const mounts = binds.map((e) => bindUnit(e, layout, stage, header));
+  const checks = binds.flatMap((e) => checkUnit(e, layout, stage, header));
+  // The stored id bound from the initrd: the booted system's commit must leave it alone. The
+  // initrd's /run moves to the booted system at switch-root, and systemd reads units and
+  // drop-ins from /run/systemd/system, so the prepare service puts the drop-in there.
+  const commit = binds.some((e) => e.target === MACHINE_ID)
+    ? [machineIdCommitDropIn('/run/systemd/system', header)]
+    : [];
+  const commitRules = commit.map((f) => ({
+    type: 'f' as const,
+    path: `/${f.path}`,
+    uid: 0,
+    gid: 0,
+    mode: 0o644,
+    enforce: { user: true, group: true, mode: true },
+    content: f.content,
+  }));
+  const prepareRules = [
+    ...buildPrepareRules(layout, options.initrd ? SYSROOT : ''),
+    ...commitRules,
+  ];
+  const rules = renderRules(prepareRules, [
     ...header,
-    'Run by keepsake-prepare.service (systemd-tmpfiles --create) before any bind. A ":" before',
+    'Run by keepsake-prepare.service (systemd-tmpfiles --create) before any bind, once it has',
+    'found the stores mounted. For reading: do not install it into a tmpfiles.d directory, where',
+    'systemd-tmpfiles-setup would apply it whether or not the stores are mounted. A ":" before',
     'a mode, user or group applies it only when the path is created.',
   ]);
-  const prepare = prepareUnit(
-    [...model.stores, ...outerParents(model.entries)],
-    rules,
-    stage,
-    header,
-  );
+  const prepare = prepareUnit(model.stores, outerParents(model.entries), rules, stage, header);
   const target = targetUnit([...devices, ...mounts], stage, header);
-  // In the initrd there is no ssh-keygen: the warning below says what to do instead.
+  // In the initrd there is no ssh-keygen: the warning below says what to do instead. The keys
+  // are made once the prepare service has found the store mounted, before the binds of keys.
+  const keyBinds = layout.binds
+    .filter(isHostKey)
+    .map((e) => unitNameForPath(stage.at(layout.mountPoint(e))));
   const sshKeys = options.initrd
     ? []
-    : sshHostKeyUnit(model, 'system', { before: PREPARE_UNIT, wantedBy: TARGET_UNIT, header });
+    : sshHostKeyUnit(model, 'system', {
+        requires: [PREPARE_UNIT],
+        before: keyBinds,
+        wantedBy: TARGET_UNIT,
+        header,
+      });
   return {
     files: [
       ...devices,
       ...mounts,
+      ...checks,
       prepare,
       target,
       ...sshKeys,
@@ -131,6 +157,7 @@ function bindUnit(e: PersistEntry, layout: Layout, stage: Stage, header: string[
   const needs = [...new Set([inTarget, inStore])]
     .filter((d): d is PersistEntry => d !== undefined)
     .map((d) => unitNameForPath(stage.at(layout.mountPoint(d))));
+  const check = checkUnitFor(e, where);
   const unit: UnitLine[] = [
     ['Description', escapeSpecifiers(`keepsake: ${e.target} from ${e.store}`)],
     ['DefaultDependencies', 'no'],
@@ -140,6 +167,23 @@ function bindUnit(e: PersistEntry, layout: Layout, stage: Stage, header: string[
     ['RequiresMountsFor', unitWord(what, { command: false })],
     ['Requires', PREPARE_UNIT],
     ['After', PREPARE_UNIT],
+    ...(check
+      ? [
+          ['#', 'Not over data already at the target: it would be hidden.'] as const,
+          ['Requires', check] as const,
+          ['After', check] as const,
+        ]
+      : []),
+    ...(isHostKey(e)
+      ? [
+          [
+            '#',
+            'An empty or missing host key is never bound: sshd would find no usable key.',
+          ] as const,
+          ['ConditionFileNotEmpty', escapeSpecifiers(what)] as const,
+          ...(stage.initrd ? [] : [['After', SSH_KEYS_UNIT] as const]),
+        ]
+      : []),
     ...(needs.length > 0
       ? [
           ['#', 'Binds this one lies in (target) or takes its data from (store).'] as const,
@@ -201,6 +245,56 @@ function deviceUnit(d: StoreDevice, stage: Stage, header: string[]): CompiledFil
   );
 }
 
+/**
+ * The check before a bind: the bind is not made over data at the target (it would hide it),
+ * and this unit fails, naming the entry, while the other binds go on.
+ */
+function checkUnit(
+  e: PersistEntry,
+  layout: Layout,
+  stage: Stage,
+  header: string[],
+): CompiledFile[] {
+  const where = stage.at(layout.mountPoint(e));
+  const name = checkUnitFor(e, where);
+  if (name === undefined) return [];
+  const mount = unitNameForPath(where);
+  const inTarget = layout.bindAbove(layout.mountPoint(e), e);
+  const after = [
+    PREPARE_UNIT,
+    ...(inTarget ? [unitNameForPath(stage.at(layout.mountPoint(inTarget)))] : []),
+  ];
+  return [
+    unitFile(
+      `system/${name}`,
+      [...header, `Entry: ${e.source.option}`],
+      [
+        {
+          name: 'Unit',
+          lines: [
+            [
+              'Description',
+              escapeSpecifiers(`keepsake: nothing at ${e.target} would be hidden by its bind`),
+            ],
+            ['DefaultDependencies', 'no'],
+            ['Requires', PREPARE_UNIT],
+            ['#', 'Looks at the target as the bind would find it: after the binds it lies in.'],
+            ['After', after.join(' ')],
+            ['Before', mount],
+          ],
+        },
+        {
+          name: 'Service',
+          lines: [
+            ['Type', 'oneshot'],
+            ['ExecStart', targetVacantCommand(where, stage.at(e.store), mount)],
+          ],
+        },
+      ],
+    ),
+  ];
+}
+
 /** Lines of base64 for StandardInputData= (a multiple of 4 characters, so each decodes alone). */
 function base64Lines(text: string): string[] {
   const b64 = Buffer.from(text).toString('base64');
@@ -209,8 +303,16 @@ function base64Lines(text: string): string[] {
   return out;
 }
 
-/** `needs`: the stores, and the directories the outermost targets are made in. */
-function prepareUnit(needs: string[], rules: string, stage: Stage, header: string[]): CompiledFile {
+/** `stores` must be mounted file systems; `parents`: the directories the outermost targets
+ *  are made in. */
+function prepareUnit(
+  stores: readonly string[],
+  parents: readonly string[],
+  rules: string,
+  stage: Stage,
+  header: string[],
+): CompiledFile {
+  const needs = [...stores, ...parents];
   return unitFile(`system/${PREPARE_UNIT}`, header, [
     {
       name: 'Unit',
@@ -239,6 +341,16 @@ function prepareUnit(needs: string[], rules: string, stage: Stage, header: strin
         ['RemainAfterExit', 'yes'],
         ['#', `The rules travel with the unit (the same text as ${TMPFILES_FILE}), so`],
         ['#', 'the unit works from any unit directory, the initrd included.'],
+        ['#', 'A store that is not mounted is a directory on the root: on a volatile root all'],
+        ['#', 'written there would be lost. Nothing is created then, and no bind is made.'],
+        [
+          'ExecStartPre',
+          storesMountedCommand(
+            stores.map((s) => stage.at(s)),
+            stage.at('/'),
+            `systemctl start ${TARGET_UNIT}`,
+          ),
+        ],
         ['ExecStart', 'systemd-tmpfiles --create -'],
         ['StandardInput', 'data'],
         ...each('StandardInputData', base64Lines(rules)),
@@ -254,9 +366,11 @@ function targetUnit(units: CompiledFile[], stage: Stage, header: string[]): Comp
     {
       name: 'Unit',
       lines: [
-        ['Description', 'keepsake: the declared persistent state is in place'],
+        ['Description', 'keepsake: every declared bind is in place'],
         ['DefaultDependencies', 'no'],
-        ...each('Wants', names),
+        ['#', 'Reached only when every bind is made: a failed one fails this target too (its'],
+        ['#', 'job, with "Dependency failed"), while the others stay in place.'],
+        ...each('Requires', names),
         ...each('After', names),
         ['Before', before.join(' ')],
         ...(stage.initrd ? [['IgnoreOnIsolate', 'yes'] as const] : []),
@@ -264,88 +378,4 @@ function targetUnit(units: CompiledFile[], stage: Stage, header: string[]): Comp
     },
     { name: 'Install', lines: [['WantedBy', stage.into]] },
   ]);
-}
-
-/** Paths and names a unit file cannot hold; each with the entry's place in the configuration. */
-function checkRepresentable(
-  model: Model,
-  layout: Layout,
-  stage: Stage,
-  devices: StoreDevice[],
-): Diagnostic[] {
-  const out: Diagnostic[] = [];
-  const names = new Map<string, string>();
-  const name = (path: string, owner: string, source?: PersistEntry['source']) => {
-    const unit = unitNameForPath(path);
-    const problem =
-      unit.length > UNIT_NAME_MAX
-        ? `its mount unit's name would be ${unit.length} characters long; systemd takes at most ${UNIT_NAME_MAX}`
-        : names.has(unit)
-          ? `its mount unit ${unit} is also the unit of ${names.get(unit)}`
-          : undefined;
-    names.set(unit, owner);
-    if (problem)
-      out.push({
-        severity: 'error',
-        code: 'compile-unit-name',
-        message: `${owner}: ${problem}`,
-        hint: 'use a shorter path, or keepsake apply (service mode) for this configuration',
-        ...(source ? { source } : {}),
-      });
-  };
-  const value = (path: string, what: string, source?: PersistEntry['source']) => {
-    const problem = unitValueProblem(path);
-    if (problem)
-      out.push({
-        severity: 'error',
-        code: 'compile-path',
-        message: `${what} ${JSON.stringify(path)} cannot be written in a unit file: ${problem}`,
-        hint: 'rename it, or use keepsake apply (service mode) for this configuration',
-        ...(source ? { source } : {}),
-      });
-  };
-  for (const d of devices) name(stage.at(d.store), `the store ${d.store}`);
-  for (const s of model.stores) value(s, 'the store');
-  for (const e of layout.binds) {
-    value(e.store, 'the stored path', e.source);
-    value(layout.mountPoint(e), 'the target', e.source);
-    name(stage.at(layout.mountPoint(e)), e.target, e.source);
-  }
-  return out;
-}
-
-function warningsFor(model: Model, layout: Layout, options: CompileOptions): Diagnostic[] {
-  const out: Diagnostic[] = [];
-  const adopting = model.entries.filter((e) => e.adopt);
-  if (adopting.length > 0)
-    out.push({
-      severity: 'warning',
-      code: 'compile-no-adoption',
-      message: `${adopting.length} ${adopting.length === 1 ? 'entry asks' : 'entries ask'} for adoption (adopt): compiled units do not move data found at a target into the store; a bind hides it`,
-      hint: 'run `keepsake apply --adopt` once on the running system to move such data',
-    });
-  if (layout.binds.some((e) => e.kind === 'file' && e.target !== MACHINE_ID))
-    out.push({
-      severity: 'warning',
-      code: 'compile-file-created-empty',
-      message:
-        'a stored file that does not exist yet is created empty and bound; apply instead links the target into the store until the program has written it',
-    });
-  if (!options.initrd && layout.binds.some((e) => e.target === MACHINE_ID))
-    out.push({
-      severity: 'warning',
-      code: 'compile-machine-id-late',
-      message:
-        'systemd reads /etc/machine-id before any unit runs: the stored id takes effect only when the binds are made in the initrd',
-      hint: 'compile with --initrd and add the units to the initrd',
-    });
-  if (options.initrd && persistedHostKeys(model).length > 0)
-    out.push({
-      severity: 'warning',
-      code: 'compile-ssh-keys-initrd',
-      message:
-        'SSH host keys are persisted, but the initrd has no ssh-keygen to make missing ones: a missing key is bound as an empty file',
-      hint: 'make the keys in the store once (ssh-keygen -A -f /persist), or also compile without --initrd and install keepsake-ssh-host-keys.service from it into the booted system',
-    });
-  return out;
 }

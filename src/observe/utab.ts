@@ -32,8 +32,9 @@ export function parseUtab(text: string): UtabEntry[] {
   return entries;
 }
 
-/** Escapes space, tab, newline and backslash as `\ooo`, like libmount's mangle(). */
-function mangle(value: string): string {
+/** Escapes space, tab, newline and backslash as `\ooo`, like libmount's mangle(); the kernel
+ *  writes paths in /proc/self/mountinfo the same way. */
+export function mangle(value: string): string {
   return value.replace(/[ \t\n\\]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`);
 }
 

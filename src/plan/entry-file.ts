@@ -20,6 +20,8 @@ import type { LiveState, Mechanism } from './types.js';
 /** systemd treats this content as "no id yet" and commits the id it generates into the file. */
 export const MACHINE_ID_SEED = 'uninitialized\n';
 const MACHINE_ID = '/etc/machine-id';
+/** Where systemd keeps the transient id it binds over /etc/machine-id. */
+const TRANSIENT_MACHINE_ID = '/run/machine-id';
 
 export function planFile(ctx: Ctx, entry: PersistEntry): [Mechanism, LiveState] {
   const { view } = ctx;
@@ -60,7 +62,7 @@ export function planFile(ctx: Ctx, entry: PersistEntry): [Mechanism, LiveState] 
   }
   if (isMachineId && (transientId || (target.type === 'file' && target.size > 0))) {
     const running = machineIdIn(view.readText(entry.target, 64));
-    if (running) return planRunningMachineId(ctx, entry, running);
+    if (running) return planRunningMachineId(ctx, entry, running, transientId);
   }
   if (target.type === 'file' && target.size > 0) {
     if (!wantsAdoption(ctx, entry)) {
@@ -144,8 +146,24 @@ function planRunningMachineId(
   ctx: Ctx,
   entry: PersistEntry,
   running: string,
+  transient: boolean,
 ): [Mechanism, LiveState] {
   const store = ctx.view.stat(entry.store);
+  // systemd's transient id is bound from /run/machine-id, which shares its mount events: a bind
+  // on top of it would appear at /run/machine-id too, and systemd would unmount that copy a
+  // second time at shutdown. The stored id replaces it instead (the same id on a first boot).
+  // Nothing is lost: the file under /run stays, and a failed apply binds it back.
+  const replaceTransient = () => {
+    if (!transient) return;
+    ctx.actions.push({
+      kind: 'unmount',
+      entry: entry.id,
+      target: entry.target,
+      source: TRANSIENT_MACHINE_ID,
+      entryKind: 'file',
+      reason: "systemd's transient machine id, replaced by the stored one",
+    });
+  };
   if (store.type === 'missing') {
     if (!ensureStoreParent(ctx, entry)) return ['bind', 'missing'];
     createFile(
@@ -157,6 +175,7 @@ function planRunningMachineId(
       `${running}\n`,
       'keep the machine id this system booted with',
     );
+    replaceTransient();
     bindFile(ctx, entry);
     return ['bind', 'missing'];
   }
@@ -182,6 +201,7 @@ function planRunningMachineId(
     });
   }
   fixOwnership(ctx, entry, entry.store, store);
+  replaceTransient();
   bindFile(ctx, entry);
   return ['bind', 'missing'];
 }

@@ -6,13 +6,13 @@
 // configuration fails loudly without stopping the boot.
 
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { skipUnlessCI } from '../helpers/ns-run.js';
 import { nspawnProblem } from './nspawn/container.js';
 import {
+  assertBootEnded,
   assertBound,
   assertContent,
   assertFilePlaced,
@@ -23,16 +23,18 @@ import {
   storeFiles,
   unmountFailures,
 } from './nspawn/expect.js';
+import {
+  CONFIG_IN_STORE,
+  compiledMode,
+  downSteps,
+  type Mode,
+  serviceMode,
+  unitRuns,
+} from './nspawn/modes.js';
 import type { ProbeSteps } from './nspawn/probe.js';
 import { type Booted, TestBed } from './nspawn/testbed.js';
 import { tmpfsHomeUnit } from './nspawn/units.js';
-import { REPO } from './stage.js';
 
-const CLI = path.join(REPO, 'bin/keepsake.js');
-const KEEPSAKE = '/usr/local/bin/keepsake';
-/** The configuration lives in the store: a volatile root has an empty /etc at every boot. */
-const CONFIG_IN_STORE = 'keepsake.yaml';
-const CONFIG = `/persist/${CONFIG_IN_STORE}`;
 /** Store content that is not persisted data. */
 const NOT_DATA = [CONFIG_IN_STORE, '.keepsake', '.keepsake-home'];
 
@@ -87,80 +89,6 @@ const undeclaredWrites: Record<string, string> = {
   '/root/undeclared': 'gone after reboot\n',
   '/home/jane/Downloads/file': 'gone after reboot\n',
 };
-
-/** How keepsake is put into the booted system. */
-interface Mode {
-  name: string;
-  /** The unit whose success means keepsake's work at boot is done. */
-  unit: string;
-  /** keepsake itself runs at boot, so it records generations. */
-  records: boolean;
-  /** Units for a configuration (already written to the store as keepsake.yaml). */
-  install(bed: TestBed, unitDir: string): void;
-}
-
-function cli(args: string[]): string {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
-  assert.equal(
-    r.status,
-    0,
-    `keepsake ${args.join(' ')} failed (${r.status}):\n${r.stdout}${r.stderr}${r.error ?? ''}`,
-  );
-  return r.stdout;
-}
-
-const serviceMode: Mode = {
-  name: 'service mode (install-service: keepsake apply at boot, release at shutdown)',
-  unit: 'keepsake.service',
-  records: true,
-  install(bed, unitDir) {
-    cli([
-      'install-service',
-      '--root',
-      bed.hostRoot,
-      '--config',
-      path.join(bed.store, CONFIG_IN_STORE),
-      '--unit-dir',
-      unitDir,
-      '--bin',
-      KEEPSAKE,
-    ]);
-  },
-};
-
-const compiledMode: Mode = {
-  name: 'compiled mode (compile --systemd: mount units and tmpfiles, no keepsake at boot)',
-  unit: 'keepsake.target',
-  records: false,
-  install(bed, unitDir) {
-    const out = path.join(bed.dir, `compiled-${Date.now()}`);
-    cli([
-      'compile',
-      '--systemd',
-      out,
-      '--config',
-      path.join(bed.store, CONFIG_IN_STORE),
-      '--root',
-      bed.hostRoot,
-    ]);
-    fs.cpSync(path.join(out, 'system'), unitDir, { recursive: true, verbatimSymlinks: true });
-    const tmpfiles = path.join(out, 'tmpfiles.d');
-    if (fs.existsSync(tmpfiles))
-      fs.cpSync(tmpfiles, path.join(unitDir, '../../tmpfiles.d'), { recursive: true });
-  },
-};
-
-/** What every probe records about keepsake's unit and the order of the boot. */
-const unitRuns = (mode: Mode): Record<string, string[]> => ({
-  active: ['systemctl', 'is-active', mode.unit],
-  unitEntered: ['systemctl', 'show', '-P', 'ActiveEnterTimestampMonotonic', mode.unit],
-  localFsEntered: ['systemctl', 'show', '-P', 'ActiveEnterTimestampMonotonic', 'local-fs.target'],
-  localFs: ['systemctl', 'is-active', 'local-fs.target'],
-  status: [KEEPSAKE, 'status', '--config', CONFIG],
-  // systemd drops a job to break an ordering cycle: the whole cycle, for the message.
-  cycles: ['journalctl', '-b', '--no-pager', '-o', 'cat', '-g', 'ordering cycle|Found dependency'],
-  journal: ['journalctl', '--no-pager', '-o', 'cat', '-u', mode.unit],
-});
 
 /** The generations recorded in the store, as the host sees them. */
 const generationsIn = (store: string): string[] => {
@@ -231,15 +159,6 @@ function assertCleanShutdown(b: Booted, mode: Mode, targets: string[]) {
   }
 }
 
-const downSteps = (mode: Mode): ProbeSteps => ({
-  run: {
-    stop: ['systemctl', 'show', '-p', 'Result', '-p', 'ExecStop', mode.unit],
-    journal: ['journalctl', '--no-pager', '-o', 'cat', '-u', mode.unit],
-    // Problems systemd reported while shutting down so far, for the message.
-    problems: ['journalctl', '-b', '--no-pager', '-p', 'warning', '-o', 'short-monotonic'],
-  },
-});
-
 const problem = nspawnProblem();
 
 for (const mode of [serviceMode, compiledMode]) {
@@ -285,6 +204,7 @@ for (const mode of [serviceMode, compiledMode]) {
       assert.equal(up.paths['/home/jane/Documents']?.uid, 1000, b.describe());
       assertWritesDone(b, up);
       assertCleanShutdown(b, mode, allTargets);
+      assertBootEnded(b);
       if (mode.records) assertLiveGeneration(b, bed.store, 1);
       // The store holds exactly what was written into persisted places.
       assert.deepEqual(
@@ -307,6 +227,7 @@ for (const mode of [serviceMode, compiledMode]) {
         assertContent(b, up, target, content);
       for (const target of Object.keys(undeclaredWrites)) assertMissing(b, up, target);
       assertCleanShutdown(b, mode, allTargets);
+      assertBootEnded(b);
       // The same setup as before: no new generation.
       if (mode.records) assertLiveGeneration(b, bed.store, 1);
       assert.deepEqual(
@@ -332,6 +253,7 @@ for (const mode of [serviceMode, compiledMode]) {
       );
       assertWritesDone(b, up);
       assertCleanShutdown(b, mode, allTargets);
+      assertBootEnded(b);
       if (mode.records) assertLiveGeneration(b, bed.store, 2);
       const stored = storeFiles(bed.store, NOT_DATA);
       assert.equal(
@@ -370,6 +292,7 @@ for (const mode of [serviceMode, compiledMode]) {
         assertNotMounted(b, b.up, '/etc/broken.conf');
         for (const [target, stored] of Object.entries(dirs)) assertBound(b, b.up, target, stored);
         assert.deepEqual(unmountFailures(b.console), [], b.describe());
+        assertBootEnded(b, ['keepsake.service']);
       });
   });
 }
@@ -457,6 +380,7 @@ for (const mode of [serviceMode, compiledMode]) {
       );
       assertWritesDone(b, up);
       assertCleanShutdown(b, mode, targets);
+      assertBootEnded(b);
     });
 
     test('second boot: the persisted home entries are back, the rest is gone, declared home files are linked again (service mode)', async () => {
@@ -495,6 +419,7 @@ for (const mode of [serviceMode, compiledMode]) {
         assertContent(b, up, target, content);
       for (const target of homeUndeclared) assertMissing(b, up, target);
       assertCleanShutdown(b, mode, targets);
+      assertBootEnded(b);
       assert.deepEqual(
         storeFiles(bed.store, NOT_DATA),
         Object.fromEntries(Object.entries(homeWrites).map(([t, c]) => [inStore(t), c])),

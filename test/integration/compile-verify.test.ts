@@ -460,6 +460,12 @@ describe('the prepare rules under the real systemd-tmpfiles', { skip: skipRoot }
       fs.chmodSync(at('/persist/var/lib/colord'), 0o777);
       fs.mkdirSync(at('/state'), { recursive: true });
       fs.mkdirSync(at('/data store'), { recursive: true });
+      // The booted system runs with systemd's id already in place; the initrd has none yet.
+      const running = '00112233445566778899aabbccddeeff\n';
+      if (!initrd) {
+        fs.mkdirSync(at('/etc'), { recursive: true });
+        fs.writeFileSync(at('/etc/machine-id'), running);
+      }
       tmpfiles(machine, prepareRules(out));
 
       // Existing: kept, except what the configuration names (colord's owner and mode).
@@ -517,19 +523,17 @@ describe('the prepare rules under the real systemd-tmpfiles', { skip: skipRoot }
         gid: 1000,
         content: '',
       });
-      assert.deepEqual(look(at('/persist/etc/ssh/ssh_host_ed25519_key')), {
-        type: 'file',
-        mode: 0o600,
-        uid: 0,
-        gid: 0,
-        content: '',
-      });
+      // A host key is never made empty, nor its mount point (systemd makes that when the
+      // key exists); the directory `ssh-keygen -A -f /persist` writes into is there.
+      assert.equal(look(at('/persist/etc/ssh/ssh_host_ed25519_key')).type, 'missing');
+      assert.equal(look(at('/etc/ssh/ssh_host_ed25519_key')).type, 'missing');
+      // The initrd seeds the id for systemd to commit; the booted system keeps its own.
       assert.deepEqual(look(at('/persist/etc/machine-id')), {
         type: 'file',
         mode: 0o444,
         uid: 0,
         gid: 0,
-        content: 'uninitialized\n',
+        content: initrd ? 'uninitialized\n' : running,
       });
       // Mount points, at the target or inside the enclosing bind's store, and links.
       assert.equal(look(at('/var/log')).type, 'dir');
@@ -564,7 +568,16 @@ describe('the prepare rules under the real systemd-tmpfiles', { skip: skipRoot }
         look(at('/persist/etc/machine-id')).content,
         '0123456789abcdef0123456789abcdef\n',
       );
-      if (initrd) assert.deepEqual(fs.readdirSync(machine), ['sysroot']);
+      // In the initrd, only the drop-in for the booted system's machine-id commit is outside
+      // /sysroot: in /run, which moves to the booted system.
+      if (initrd) {
+        assert.deepEqual(fs.readdirSync(machine).sort(), ['run', 'sysroot']);
+        const dropIn = path.join(
+          machine,
+          'run/systemd/system/systemd-machine-id-commit.service.d/keepsake.conf',
+        );
+        assert.match(fs.readFileSync(dropIn, 'utf8'), /^ExecCondition=/m);
+      }
     });
   }
 });

@@ -128,8 +128,14 @@ describe('compiled mount units', () => {
     assert.deepEqual(values(unit, 'Unit', 'DefaultDependencies'), ['no']);
     assert.deepEqual(values(unit, 'Unit', 'Conflicts'), ['umount.target']);
     assert.deepEqual(values(unit, 'Unit', 'RequiresMountsFor'), ['/persist/var/log']);
-    assert.deepEqual(values(unit, 'Unit', 'Requires'), ['keepsake-prepare.service']);
-    assert.deepEqual(values(unit, 'Unit', 'After'), ['keepsake-prepare.service']);
+    assert.deepEqual(values(unit, 'Unit', 'Requires'), [
+      'keepsake-prepare.service',
+      'keepsake-check-var-log.service',
+    ]);
+    assert.deepEqual(values(unit, 'Unit', 'After'), [
+      'keepsake-prepare.service',
+      'keepsake-check-var-log.service',
+    ]);
     assert.deepEqual(values(unit, 'Unit', 'Before').sort(), [
       'keepsake.target',
       'local-fs.target',
@@ -179,6 +185,7 @@ describe('compiled mount units', () => {
       NORMAL,
     );
     assert.deepEqual(unitPaths(out).sort(), [
+      'system/keepsake-check-var-lib-app.service',
       'system/keepsake-prepare.service',
       'system/keepsake.target',
       'system/var-lib-app.mount',
@@ -211,7 +218,15 @@ describe('compiled mount units', () => {
     assert.ok(!after('var-lib-app-secret.mount').includes('var-lib.mount'));
     assert.ok(after('opt-data.mount').includes('srv-keep.mount'));
     assert.ok(requires('opt-data.mount').includes('srv-keep.mount'));
-    assert.deepEqual(after('var-lib.mount'), ['keepsake-prepare.service']);
+    assert.deepEqual(after('var-lib.mount'), [
+      'keepsake-prepare.service',
+      'keepsake-check-var-lib.service',
+    ]);
+    // A check looks at its target once the binds it lies in are made.
+    assert.deepEqual(after('keepsake-check-var-lib-app-secret.service'), [
+      'keepsake-prepare.service',
+      'var-lib-app.mount',
+    ]);
     // A bind hosting another store's entry must not pass mounts back into its store.
     assert.deepEqual(values(fileAt(out, 'system/var-lib.mount'), 'Mount', 'Options'), [
       'bind,slave',
@@ -334,7 +349,9 @@ describe('the target and the initrd', () => {
     const out = compileSystemd(m, NORMAL);
     const target = fileAt(out, 'system/keepsake.target');
     const wanted = ['keepsake-prepare.service', 'etc-a.mount', 'var-log.mount'];
-    assert.deepEqual(values(target, 'Unit', 'Wants'), wanted);
+    // Required: the target is not reached when a bind is missing.
+    assert.deepEqual(values(target, 'Unit', 'Requires'), wanted);
+    assert.deepEqual(values(target, 'Unit', 'Wants'), []);
     assert.deepEqual(values(target, 'Unit', 'After'), wanted);
     assert.ok(values(target, 'Unit', 'Before').includes('local-fs.target'));
     const link = fileAt(out, 'system/local-fs.target.wants/keepsake.target');
@@ -381,6 +398,42 @@ describe('store devices', () => {
     }),
   ]);
 
+  it('refuse a store or device a unit file cannot hold, and write the rest escaped', () => {
+    // Each would end up in persist.mount: a newline would start a line of its own
+    // (`Wants=evil-injected.service`), trailing whitespace would be stripped, and a trailing
+    // backslash would join the next line.
+    for (const bad of [
+      '/persist=/dev/vdb\nWants=evil-injected.service',
+      '/persist=/dev/vdb\n[Mount]\nOptions=suid,dev',
+      '/persist=/dev/disk/by-label/x\\',
+      '/persist=/dev/disk/by-label/x ',
+      '/persist=/dev/disk/by-label/x\t',
+      '/pers\nist=/dev/vdb',
+    ])
+      assert.throws(
+        () => parseStoreDevices([bad], ['/persist', '/pers\nist']),
+        (e: unknown) =>
+          e instanceof UsageError &&
+          /cannot be written in a unit file|absolute path/.test(e.message),
+        JSON.stringify(bad),
+      );
+    // What a unit file can hold is written as it is, `%` doubled (a specifier otherwise).
+    for (const [spec, what] of [
+      ['/persist=/dev/disk/by-label/a=b', '/dev/disk/by-label/a=b'],
+      ['/persist=/dev/disk/by-label/50%off', '/dev/disk/by-label/50%%off'],
+      ['/persist=/dev/disk/by-label/my disk', '/dev/disk/by-label/my disk'],
+      ['/persist=/dev/disk/by-label/"q\'s"', '/dev/disk/by-label/"q\'s"'],
+    ] as const) {
+      const storeDevices = parseStoreDevices([spec], m.stores);
+      const unit = fileAt(
+        compileSystemd(m, { initrd: false, storeDevices }),
+        'system/persist.mount',
+      );
+      assert.deepEqual(values(unit, 'Mount', 'What', true), [what], spec);
+      assert.equal(unit?.content.split('\n').filter((l) => l.startsWith('What=')).length, 1);
+    }
+  });
+
   it('parse STORE=DEVICE[:FSTYPE], keeping colons that belong to the device', () => {
     assert.deepEqual(parseStoreDevices(['/persist=/dev/disk/by-label/persist:ext4'], m.stores), [
       { store: '/persist', what: '/dev/disk/by-label/persist', fsType: 'ext4' },
@@ -416,7 +469,7 @@ describe('store devices', () => {
       assert.deepEqual(values(unit, 'Mount', 'Type'), ['ext4']);
       assert.ok(values(unit, 'Unit', 'Before').includes('keepsake-prepare.service'));
       const target = fileAt(out, 'system/keepsake.target');
-      assert.ok(values(target, 'Unit', 'Wants').includes(name));
+      assert.ok(values(target, 'Unit', 'Requires').includes(name));
     }
   });
 });
@@ -434,7 +487,13 @@ describe('what compiled mode refuses or warns about', () => {
       (e: unknown) => {
         assert.ok(e instanceof ConfigError);
         const codes = e.diagnostics.map((d) => d.code).sort();
-        assert.deepEqual(codes, ['compile-path', 'compile-path', 'compile-unit-name']);
+        // The long path's mount unit, and the unit that checks its target.
+        assert.deepEqual(codes, [
+          'compile-path',
+          'compile-path',
+          'compile-unit-name',
+          'compile-unit-name',
+        ]);
         assert.ok(e.diagnostics.every((d) => d.source?.file === 'test.yaml'));
         return true;
       },
@@ -450,6 +509,23 @@ describe('what compiled mode refuses or warns about', () => {
     const codes = (o: CompileOptions) => compileSystemd(m, o).warnings.map((w) => w.code);
     assert.deepEqual(codes(NORMAL), ['compile-no-adoption', 'compile-machine-id-late']);
     assert.deepEqual(codes(INITRD), ['compile-no-adoption']);
+    // The initrd's prepare service leaves the drop-in for the booted system's commit in /run,
+    // which moves to the booted system at switch-root.
+    const line = compileSystemd(m, INITRD)
+      .files.find((f) => f.path === TMPFILES_FILE)!
+      .content.split('\n')
+      .find((l) => l.includes('systemd-machine-id-commit'));
+    assert.match(
+      line ?? '',
+      /^f~ "\/run\/systemd\/system\/systemd-machine-id-commit\.service\.d\/keepsake\.conf" 0644 0 0 - \S+$/,
+    );
+    const dropIn = Buffer.from(line!.split(' ').at(-1)!, 'base64').toString();
+    assert.match(dropIn, /^\[Service\]$/m);
+    assert.match(dropIn, /^ExecCondition=\/bin\/sh -c .* \/etc\/machine-id$/m);
+    // Units for the booted system cannot bind it (systemd's own mount is there first).
+    const normal = compileSystemd(m, NORMAL);
+    assert.equal(fileAt(normal, 'system/etc-machine\\x2did.mount'), undefined);
+    assert.ok(!normal.files.some((f) => f.content.includes('systemd-machine-id-commit')));
     assert.match(compileSystemd(m, NORMAL).warnings[0]!.message, /^2 entries/);
   });
 });
@@ -507,10 +583,15 @@ describe('the service unit', () => {
     const before = values(unit, 'Unit', 'Before');
     for (const u of ['local-fs.target', 'umount.target', 'systemd-tmpfiles-setup.service'])
       assert.ok(before.includes(u), u);
-    // Stopped before systemd unmounts keepsake's binds: release takes them down itself.
-    const after = values(unit, 'Unit', 'After');
-    assert.ok(after.includes('var-log.mount') && after.includes('data.mount'));
-    assert.ok(!after.includes('srv-link.mount'));
+    // Stopped once systemd has unmounted keepsake's binds: nothing is unmounted twice.
+    assert.ok(before.includes('var-log.mount') && before.includes('data.mount'));
+    assert.ok(!before.includes('srv-link.mount'));
+    assert.ok(!values(unit, 'Unit', 'After').some((u) => u.endsWith('.mount')));
+    // Nothing is done when a store is not mounted.
+    assert.match(
+      values(unit, 'Service', 'ExecStartPre', true)[0] ?? '',
+      /^\/bin\/sh -c .* \/persist \/persist \/state \/state$/,
+    );
     assert.deepEqual(values(unit, 'Install', 'WantedBy'), ['local-fs.target']);
     assert.deepEqual(out.files[1], {
       path: 'local-fs.target.wants/keepsake.service',
@@ -559,7 +640,24 @@ describe('SSH host keys', () => {
     const unit = fileAt(out, `system/${UNIT}`);
     assert.ok(unit, 'the unit is written');
     assert.deepEqual(values(unit, 'Unit', 'RequiresMountsFor'), ['/persist']);
-    assert.ok(values(unit, 'Unit', 'Before')[0]?.startsWith('keepsake-prepare.service'));
+    // After the prepare service found the store mounted; before the keys are bound.
+    assert.deepEqual(values(unit, 'Unit', 'Requires'), ['keepsake-prepare.service']);
+    assert.ok(values(unit, 'Unit', 'After').includes('keepsake-prepare.service'));
+    assert.deepEqual(values(unit, 'Unit', 'Before').slice(0, 2), [
+      'etc-ssh-ssh_host_ed25519_key.mount',
+      'etc-ssh-ssh_host_ed25519_key.pub.mount',
+    ]);
+    for (const k of ['etc-ssh-ssh_host_ed25519_key', 'etc-ssh-ssh_host_ed25519_key.pub']) {
+      const bind = fileAt(out, `system/${k}.mount`);
+      assert.deepEqual(values(bind, 'Unit', 'ConditionFileNotEmpty'), [
+        `/persist/etc/ssh/${k.slice('etc-ssh-'.length)}`,
+      ]);
+      assert.ok(values(bind, 'Unit', 'After').includes(UNIT));
+    }
+    // No key is ever created empty, nor its mount point; the directory ssh-keygen -A needs is.
+    const rules = rulesOf(out);
+    assert.ok(!rules.some((l) => l.includes('ssh_host')), rules.join('\n'));
+    assert.ok(rules.includes('d "/persist/etc/ssh" :0755 :0 :0 - -'), rules.join('\n'));
     const exec = values(unit, 'Service', 'ExecStart', true);
     assert.equal(exec.length, 1, 'one command per private key');
     assert.match(exec[0]!, /if \[ ! -s '\/persist\/etc\/ssh\/ssh_host_ed25519_key' \]; then/);
@@ -581,6 +679,8 @@ describe('SSH host keys', () => {
     const out = buildService(keys, { bin: '/usr/bin/keepsake', configFile: '/persist/k.yaml' });
     const unit = out.files.find((f) => f.path === UNIT);
     assert.ok(values(unit, 'Unit', 'Before')[0]?.startsWith('keepsake.service'));
+    // Keys are made only in a mounted store.
+    assert.equal(values(unit, 'Service', 'ExecStartPre', true).length, 1);
     assert.equal(
       out.files.find((f) => f.path === `keepsake.service.wants/${UNIT}`)?.symlink,
       `../${UNIT}`,

@@ -314,7 +314,7 @@ describe('planning a file', () => {
       assert.deepEqual(kinds(plan.actions), ['bind /etc/machine-id']);
     });
 
-    it("binds over systemd's transient id (a first boot: /run/machine-id bound on the target)", () => {
+    it("replaces systemd's transient id (a first boot: /run/machine-id bound on the target)", () => {
       const m = model([entry('file', '/etc/machine-id')]);
       const transient = mount('/etc/machine-id', '0:25', '/machine-id', {
         fsType: 'tmpfs',
@@ -329,10 +329,15 @@ describe('planning a file', () => {
         ),
       );
       assert.deepEqual(plan.problems, []);
+      // The transient bind shares mount events with /run/machine-id: a bind on top of it would
+      // show there too. It is taken down first (and bound back if the apply fails).
       assert.deepEqual(kinds(plan.actions), [
         'create-file /persist/etc/machine-id',
+        'unmount /etc/machine-id',
         'bind /etc/machine-id',
       ]);
+      const unmount = plan.actions.find((a) => a.kind === 'unmount');
+      assert.equal(unmount?.kind === 'unmount' && unmount.source, '/run/machine-id');
       // Any other file system on the target is still refused.
       const other = buildPlan(
         m,

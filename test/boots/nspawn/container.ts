@@ -12,6 +12,8 @@ export interface BootRequest {
   stage: string;
   /** Host directory seen as /persist. */
   store: string;
+  /** false: nothing is mounted at /persist (a store whose file system did not come up). */
+  storeMounted?: boolean;
   /** Host directory seen as /results, where the probes leave their reports. */
   results: string;
   timeoutMs?: number;
@@ -40,12 +42,15 @@ export function nspawnArgs(req: BootRequest): string[] {
     '--private-network',
     '--console=read-only',
     '--volatile=yes',
-    `--bind=${req.store}:/persist`,
+    ...(req.storeMounted === false ? [] : [`--bind=${req.store}:/persist`]),
     `--bind=${req.results}:/results`,
     `--bind-ro=${req.stage}:/usr/local`,
     // Arguments after the options go to the container's systemd; without this the first-boot
     // wizard would prompt on an empty /etc and wait forever.
     'systemd.firstboot=off',
+    // The whole journal on the console, so that the host sees the shutdown's messages too
+    // (the container's journal is gone with it).
+    'systemd.journald.forward_to_console=1',
   ];
 }
 

@@ -78,9 +78,53 @@ export function assertWritesDone(b: Booted, report: ProbeReport) {
   assert.deepEqual(failed, [], `writes failed in the booted system\n${b.describe()}`);
 }
 
-/** Lines of the console that report a failure to unmount (systemd's or the kernel's). */
+/**
+ * Lines of the console (the journal is forwarded to it) that report a failure to unmount:
+ * systemd's, the kernel's, or umount(8)'s for a mount already gone (exit status 32). Not those
+ * about a service's credentials directory under /run/credentials: systemd 252 in a container
+ * unmounts it itself when the service stops, and its mount unit then finds it gone, with or
+ * without keepsake.
+ */
 export const unmountFailures = (console: string): string[] =>
-  console.split('\n').filter((l) => /Failed unmounting|Failed to unmount/i.test(l));
+  console
+    .split('\n')
+    .filter((l) => !/run-credentials-|\/run\/credentials\//.test(l))
+    .filter((l) =>
+      /Failed unmounting|Failed to unmount|umount: .*not mounted|Unmount process exited.*status=32|Mount process exited.*status=32/i.test(
+        l,
+      ),
+    );
+
+/** The units `systemctl --failed` lists once the boot has finished. */
+export function failedUnits(b: Booted): string[] {
+  const ended = b.final;
+  assert.ok(ended, `the last probe left no report: the boot did not finish\n${b.describe()}`);
+  return (ended.runs.failed?.stdout ?? '')
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/)[0] ?? '')
+    .filter((u) => u !== '')
+    .sort();
+}
+
+/**
+ * The boot finished `running`, with no failed unit; or, when a test provokes failures,
+ * `degraded` with exactly those units failed.
+ */
+export function assertBootEnded(b: Booted, provoked: readonly string[] = []) {
+  const failed = failedUnits(b);
+  const state = b.final?.runs.state?.stdout.trim();
+  const journal = b.final?.runs.failedJournal?.stdout ?? '';
+  assert.deepEqual(
+    failed,
+    [...provoked].sort(),
+    `failed units once the boot finished: ${failed.join(', ') || 'none'} (state ${state})\n${journal}\n${b.describe()}`,
+  );
+  assert.equal(
+    state,
+    provoked.length === 0 ? 'running' : 'degraded',
+    `the boot ended ${state}\n${b.describe()}`,
+  );
+}
 
 /**
  * The store's data files as the host sees them (relative path → content), leaving out

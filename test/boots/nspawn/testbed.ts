@@ -9,7 +9,16 @@ import { fileURLToPath } from 'node:url';
 import { stageKeepsake } from '../stage.js';
 import { type BootResult, boot } from './container.js';
 import type { ProbeReport, ProbeSteps } from './probe.js';
-import { ACCOUNTS, accountsUnit, PRESET, probeUnit, shutdownUnit, TEST_DIR } from './units.js';
+import {
+  ACCOUNTS,
+  accountsUnit,
+  finalUnit,
+  occupyUnit,
+  PRESET,
+  probeUnit,
+  shutdownUnit,
+  TEST_DIR,
+} from './units.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -20,6 +29,12 @@ export interface BootPlan {
   up: ProbeSteps;
   /** What the shutdown probe does once keepsake's mounts should be gone. */
   down?: ProbeSteps;
+  /** What the last probe does once the boot has finished (how it ended is always recorded). */
+  final?: ProbeSteps;
+  /** Files written onto the root before keepsake's units run: path → content. */
+  occupy?: Record<string, string>;
+  /** false: the store's directory is not mounted at /persist in this boot. */
+  storeMounted?: boolean;
   /** Other units of the booted system: name → text, each wanted by local-fs.target. */
   systemUnits?: Record<string, string>;
 }
@@ -27,6 +42,7 @@ export interface BootPlan {
 export interface Booted extends BootResult {
   up: ProbeReport | undefined;
   down: ProbeReport | undefined;
+  final: ProbeReport | undefined;
   /** Everything needed to understand a failed assertion. */
   describe(): string;
 }
@@ -61,7 +77,12 @@ export class TestBed {
     stageKeepsake(stage, { withNode: nodeInside === '/usr/local/bin/node' });
     plan.install(unitDir);
     stageTestUnits(stage, unitDir, plan);
-    const result = await boot({ stage, store: this.store, results });
+    const result = await boot({
+      stage,
+      store: this.store,
+      results,
+      ...(plan.storeMounted === false ? { storeMounted: false } : {}),
+    });
     const read = (name: string): ProbeReport | undefined => {
       const file = path.join(results, name);
       return fs.existsSync(file)
@@ -70,14 +91,16 @@ export class TestBed {
     };
     const up = read('up.json');
     const down = read('down.json');
+    const final = read('final.json');
     return {
       ...result,
       up,
       down,
+      final,
       describe: () =>
         [
           `boot ${n}: exit ${result.status}${result.signal ? ` (${result.signal})` : ''}${result.timedOut ? ', timed out and killed' : ''}, ${result.ms} ms`,
-          `probe reports: up ${up ? 'written' : 'MISSING'}, down ${down ? 'written' : 'MISSING'} (${results})`,
+          `probe reports: up ${up ? 'written' : 'MISSING'}, final ${final ? 'written' : 'MISSING'}, down ${down ? 'written' : 'MISSING'} (${results})`,
           '--- console ---',
           result.console,
         ].join('\n'),
@@ -88,6 +111,12 @@ export class TestBed {
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }
+
+/** How every boot ended: the manager's state once started, and the units that failed. */
+const ENDED: Record<string, string[]> = {
+  state: ['systemctl', 'is-system-running', '--wait'],
+  failed: ['systemctl', 'list-units', '--state=failed', '--plain', '--no-legend', '--full'],
+};
 
 function link(unitDir: string, target: string, unit: string): void {
   const wants = path.join(unitDir, `${target}.wants`);
@@ -101,6 +130,15 @@ function stageTestUnits(stage: string, unitDir: string, plan: BootPlan): void {
   fs.copyFileSync(path.join(here, 'probe.js'), path.join(testDir, 'probe.mjs'));
   fs.writeFileSync(path.join(testDir, 'up.json'), JSON.stringify(plan.up));
   fs.writeFileSync(path.join(testDir, 'down.json'), JSON.stringify(plan.down ?? {}));
+  fs.writeFileSync(
+    path.join(testDir, 'final.json'),
+    JSON.stringify({ ...plan.final, run: { ...ENDED, ...plan.final?.run } }),
+  );
+  for (const [p, content] of Object.entries(plan.occupy ?? {})) {
+    const at = path.join(testDir, 'occupy', p);
+    fs.mkdirSync(path.dirname(at), { recursive: true });
+    fs.writeFileSync(at, content);
+  }
   fs.writeFileSync(path.join(testDir, 'passwd'), ACCOUNTS.passwd);
   fs.writeFileSync(path.join(testDir, 'group'), ACCOUNTS.group);
 
@@ -115,12 +153,16 @@ function stageTestUnits(stage: string, unitDir: string, plan: BootPlan): void {
     'keepsake-test-accounts.service': accountsUnit(),
     'keepsake-test-probe.service': probeUnit(nodeInside),
     'keepsake-test-shutdown.service': shutdownUnit(nodeInside, mounts),
+    'keepsake-test-final.service': finalUnit(nodeInside),
+    ...(plan.occupy ? { 'keepsake-test-occupy.service': occupyUnit() } : {}),
   };
   for (const [name, text] of Object.entries(units))
     fs.writeFileSync(path.join(unitDir, name), text);
   link(unitDir, 'sysinit.target', 'keepsake-test-accounts.service');
   link(unitDir, 'sysinit.target', 'keepsake-test-shutdown.service');
   link(unitDir, 'sysinit.target', 'keepsake-test-probe.service');
+  link(unitDir, 'sysinit.target', 'keepsake-test-final.service');
+  if (plan.occupy) link(unitDir, 'sysinit.target', 'keepsake-test-occupy.service');
   for (const [name, text] of Object.entries(plan.systemUnits ?? {})) {
     fs.writeFileSync(path.join(unitDir, name), text);
     link(unitDir, 'local-fs.target', name);

@@ -37,20 +37,37 @@ ExecStart=/bin/cp ${TEST_DIR}/group /etc/group
 
 /**
  * The test step: runs as soon as local file systems are up (keepsake's work must be done by
- * then; no later unit can have helped), then powers the container off cleanly, so shutdown is
- * part of every boot.
+ * then; no later unit can have helped).
  */
 export const probeUnit = (node: string): string => `[Unit]
 Description=keepsake boot test: probe
 DefaultDependencies=no
 After=local-fs.target
-SuccessAction=exit
 FailureAction=exit
 FailureActionExitStatus=97
 
 [Service]
 Type=oneshot
 ExecStart=${node} ${TEST_DIR}/probe.mjs ${TEST_DIR}/up.json ${RESULTS}/up.json
+StandardError=journal+console
+`;
+
+/**
+ * The last step: once the boot has finished (its process waits for that; the unit's own job is
+ * done when it is started, so it does not hold the boot up), it records how the boot ended,
+ * then powers the container off cleanly, so shutdown is part of every boot.
+ */
+export const finalUnit = (node: string): string => `[Unit]
+Description=keepsake boot test: how the boot ended
+DefaultDependencies=no
+After=keepsake-test-probe.service
+SuccessAction=exit
+FailureAction=exit
+FailureActionExitStatus=98
+
+[Service]
+Type=simple
+ExecStart=${node} ${TEST_DIR}/probe.mjs ${TEST_DIR}/final.json ${RESULTS}/final.json
 StandardError=journal+console
 `;
 
@@ -71,6 +88,22 @@ Type=oneshot
 RemainAfterExit=yes
 ExecStart=/bin/true
 ExecStop=${node} ${TEST_DIR}/probe.mjs ${TEST_DIR}/down.json ${RESULTS}/down.json
+`;
+
+/**
+ * Writes into targets before keepsake's units run, as a program or an administrator could:
+ * the staged tree `occupy/` is copied onto the root.
+ */
+export const occupyUnit = (): string => `[Unit]
+Description=keepsake boot test: data at a target before keepsake
+DefaultDependencies=no
+After=keepsake-test-accounts.service
+Before=keepsake.service keepsake-prepare.service keepsake.target local-fs.target
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/bin/cp -a ${TEST_DIR}/occupy/. /
 `;
 
 /**
