@@ -20,7 +20,7 @@ import {
   type ExecuteResult,
   type FailedEntry,
   run,
-  undo,
+  undoRange,
   writeUtab,
 } from './execute.js';
 
@@ -55,20 +55,7 @@ export function executeEach(
       return false;
     }
   };
-  const undoDone = (from: number, to: number) => {
-    for (let i = to - 1; i >= from; i--) {
-      const outcome = outcomes[i]!;
-      if (outcome.status !== 'done' || outcome.action.kind === 'utab') continue;
-      try {
-        undo(sys, host, outcome.action);
-        outcome.status = 'undone';
-      } catch (e) {
-        outcome.status = 'undo-failed';
-        outcome.error = describe(e);
-      }
-      emit(outcome);
-    }
-  };
+  const undoDone = (from: number, to: number) => undoRange(sys, host, outcomes, from, to, emit);
   const utab: number[] = [];
   const setupFrom = plan.setupFrom ?? 0;
   for (let i = 0; i < setupFrom; i++) {

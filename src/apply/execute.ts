@@ -117,8 +117,23 @@ function executeBatch(
   // what was removed there already: undoing the bind would hide that data. Its journal makes
   // the next run carry on, so the steps taken stay as they are.
   if (plan.actions[failedAt]?.kind === 'adopt-finish') return { ok: false, outcomes };
-  // Undo in reverse order: children before parents, mounts before their mount points.
-  for (let i = failedAt - 1; i >= 0; i--) {
+  undoRange(sys, host, outcomes, 0, failedAt, emit);
+  return { ok: false, outcomes };
+}
+
+/**
+ * Undo the steps done in [from, to), in reverse order: children before parents, mounts before
+ * their mount points. A step that cannot be undone is reported, and the rest are still tried.
+ */
+export function undoRange(
+  sys: SystemOps,
+  host: (p: string) => string,
+  outcomes: ActionOutcome[],
+  from: number,
+  to: number,
+  emit: (o: ActionOutcome) => void,
+): void {
+  for (let i = to - 1; i >= from; i--) {
     const outcome = outcomes[i]!;
     if (outcome.status !== 'done' || outcome.action.kind === 'utab') continue;
     try {
@@ -130,7 +145,6 @@ function executeBatch(
     }
     emit(outcome);
   }
-  return { ok: false, outcomes };
 }
 
 /**
