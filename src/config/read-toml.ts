@@ -4,6 +4,7 @@
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { ConfigError } from '../errors.js';
 import { firstLine, syntaxDiagnostic } from './file-errors.js';
+import { LIMITS, NodeBudget, tooDeep } from './limits.js';
 import {
   type LoadedConfig,
   type Position,
@@ -18,8 +19,9 @@ import { pathKey, scanTomlPositions, type TomlPos } from './toml-positions.js';
 export function parseTomlText(text: string, file: string): LoadedConfig {
   let data: Record<string, unknown>;
   try {
-    data = parseToml(text) as Record<string, unknown>;
+    data = parseToml(text, { maxDepth: LIMITS.depth }) as Record<string, unknown>;
   } catch (error) {
+    if (error instanceof RangeError) throw tooDeep(file, { line: 1, column: 1 });
     if (error instanceof TomlError) {
       const message = firstLine(error.message.replace(/^Invalid TOML document: /, ''));
       throw new ConfigError([
@@ -34,7 +36,8 @@ export function parseTomlText(text: string, file: string): LoadedConfig {
   } catch {
     positions = new Map();
   }
-  const root = fromToml(data, [], positions, { line: 1, column: 1 }, { line: 1, column: 1 });
+  const start = { line: 1, column: 1 };
+  const root = fromToml(data, [], positions, start, start, new NodeBudget(file));
   return { file, format: 'toml', root, diagnostics: [] };
 }
 
@@ -44,14 +47,16 @@ function fromToml(
   positions: Map<string, TomlPos>,
   fallback: Position,
   valuePos: Position,
+  budget: NodeBudget,
 ): RawNode {
+  budget.take(valuePos);
   if (Array.isArray(value)) {
     return {
       kind: 'seq',
       pos: valuePos,
       items: value.map((item, index) => {
         const p = positions.get(pathKey([...path, index]));
-        return fromToml(item, [...path, index], positions, valuePos, p?.value ?? valuePos);
+        return fromToml(item, [...path, index], positions, valuePos, p?.value ?? valuePos, budget);
       }),
     };
   }
@@ -63,7 +68,7 @@ function fromToml(
       entries.push({
         key,
         keyPos,
-        value: fromToml(child, [...path, key], positions, keyPos, p?.value ?? keyPos),
+        value: fromToml(child, [...path, key], positions, keyPos, p?.value ?? keyPos, budget),
       });
     }
     return { kind: 'map', pos: valuePos, entries };

@@ -2,6 +2,7 @@
 // key and value; JSON is first checked against the strict JSON grammar.
 
 import {
+  type Alias,
   isAlias,
   isMap,
   isPair,
@@ -15,6 +16,7 @@ import {
 import { ConfigError } from '../errors.js';
 import type { Diagnostic } from '../model/types.js';
 import { firstLine, syntaxDiagnostic } from './file-errors.js';
+import { LIMITS, NodeBudget, tooDeep } from './limits.js';
 import {
   type LoadedConfig,
   type Position,
@@ -28,84 +30,123 @@ import { checkStrictJson } from './strict-json.js';
 
 export function parseYamlText(text: string, file: string, format: 'yaml' | 'json'): LoadedConfig {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, {
-    lineCounter,
-    prettyErrors: false,
-    uniqueKeys: true,
-    strict: true,
-  });
   const at = (offset: number): Position => {
     const p = lineCounter.linePos(offset);
     return { line: p.line, column: p.col };
   };
-  // For JSON, the strict grammar's first violation is more precise than what YAML makes of it.
+  // For JSON, the strict grammar's first violation is more precise than what YAML makes of it,
+  // and its depth check comes before the YAML parser sees thousands of nested brackets.
   const problem = format === 'json' ? checkStrictJson(text) : undefined;
   if (problem !== undefined) {
-    throw new ConfigError([syntaxDiagnostic('json', file, problem.message, at(problem.offset))]);
+    // The line counter fills as the parser runs: count the lines here.
+    const before = text.slice(0, problem.offset).split('\n');
+    const pos = { line: before.length, column: (before.at(-1)?.length ?? 0) + 1 };
+    throw new ConfigError([syntaxDiagnostic('json', file, problem.message, pos)]);
+  }
+  let doc: YamlDocument;
+  try {
+    doc = parseDocument(text, {
+      lineCounter,
+      prettyErrors: false,
+      // Duplicate keys are found while reading, in linear time: the parser's own check compares
+      // each key with every other one.
+      uniqueKeys: false,
+      strict: true,
+    });
+  } catch (error) {
+    // The parser recurses into flow collections: brackets nested thousands deep exhaust it.
+    if (error instanceof RangeError) throw tooDeep(file, { line: 1, column: 1 });
+    throw error;
   }
   const errors: Diagnostic[] = doc.errors.map((e) =>
     syntaxDiagnostic(format, file, firstLine(e.message), at(e.pos[0])),
   );
-  if (errors.length > 0) throw new ConfigError(errors);
+  if (errors.length > 0) throw new ConfigError(errors.slice(0, LIMITS.diagnostics));
   const warnings: Diagnostic[] = doc.warnings.map((w) => ({
     severity: 'warning',
     code: `${format}-warning`,
     message: firstLine(w.message),
     source: { file, ...at(w.pos[0]), option: '' },
   }));
+  const read = new YamlReader(doc, at, new NodeBudget(file), file);
   const root =
     doc.contents === null
       ? ({ kind: 'scalar', pos: { line: 1, column: 1 }, value: null } satisfies RawScalar)
-      : fromYaml(doc.contents, doc, at, 0);
+      : read.node(doc.contents, 0);
+  if (read.duplicates.length > 0) {
+    const dups = read.duplicates.map((pos) =>
+      syntaxDiagnostic(format, file, 'Map keys must be unique', pos),
+    );
+    throw new ConfigError(dups.slice(0, LIMITS.diagnostics));
+  }
   return { file, format, root, diagnostics: warnings };
 }
 
-function fromYaml(
-  node: unknown,
-  doc: YamlDocument,
-  at: (offset: number) => Position,
-  depth: number,
-): RawNode {
-  const pos = (n: unknown): Position => {
+/** The raw tree of a parsed document, expanding aliases within the node budget. */
+class YamlReader {
+  private readonly resolved = new Map<Alias, YamlNode | undefined>();
+  /** Where a key repeats one written earlier in the same map. */
+  readonly duplicates: Position[] = [];
+  constructor(
+    private readonly doc: YamlDocument,
+    private readonly at: (offset: number) => Position,
+    private readonly budget: NodeBudget,
+    private readonly file: string,
+  ) {}
+
+  private pos(n: unknown): Position {
     const range = (n as YamlNode | null)?.range;
-    return range ? at(range[0]) : UNKNOWN;
-  };
-  if (depth > 200) return { kind: 'scalar', pos: pos(node), value: null };
-  if (isAlias(node)) {
-    const target = node.resolve(doc);
-    if (target === undefined) return { kind: 'scalar', pos: pos(node), value: null };
-    return fromYaml(target, doc, at, depth + 1);
+    return range ? this.at(range[0]) : UNKNOWN;
   }
-  if (isMap(node)) {
-    const entries: RawEntry[] = [];
-    for (const pair of node.items) {
-      if (!isPair(pair)) continue;
-      const keyNode = pair.key;
-      const key = isScalar(keyNode) ? String(keyNode.value ?? '') : String(keyNode ?? '');
-      const keyPos = pos(keyNode);
-      const value =
-        pair.value === null || pair.value === undefined
-          ? ({ kind: 'scalar', pos: keyPos, value: null } satisfies RawScalar)
-          : fromYaml(pair.value, doc, at, depth + 1);
-      entries.push({ key, keyPos, value });
+
+  node(node: unknown, depth: number): RawNode {
+    const pos = this.pos(node);
+    if (depth > LIMITS.depth) throw tooDeep(this.file, pos);
+    // Every value counts, each time an alias repeats it: that is what bounds an alias bomb.
+    this.budget.take(pos);
+    if (isAlias(node)) {
+      // Resolving searches the whole document; an alias repeated by other aliases is
+      // resolved once.
+      let target = this.resolved.get(node);
+      if (!this.resolved.has(node)) {
+        target = node.resolve(this.doc);
+        this.resolved.set(node, target);
+      }
+      if (target === undefined) return { kind: 'scalar', pos, value: null };
+      this.budget.aliases++;
+      return this.node(target, depth + 1);
     }
-    return { kind: 'map', pos: pos(node), entries };
-  }
-  if (isSeq(node)) {
-    return {
-      kind: 'seq',
-      pos: pos(node),
-      items: node.items.map((item) =>
+    if (isMap(node)) {
+      const entries: RawEntry[] = [];
+      const seen = new Set<string>();
+      for (const pair of node.items) {
+        if (!isPair(pair)) continue;
+        const keyNode = pair.key;
+        const key = isScalar(keyNode) ? String(keyNode.value ?? '') : String(keyNode ?? '');
+        const keyPos = this.pos(keyNode);
+        if (seen.has(key)) this.duplicates.push(keyPos);
+        seen.add(key);
+        const value =
+          pair.value === null || pair.value === undefined
+            ? ({ kind: 'scalar', pos: keyPos, value: null } satisfies RawScalar)
+            : this.node(pair.value, depth + 1);
+        entries.push({ key, keyPos, value });
+      }
+      return { kind: 'map', pos, entries };
+    }
+    if (isSeq(node)) {
+      const items = node.items.map((item) =>
         item === null || item === undefined
-          ? ({ kind: 'scalar', pos: pos(node), value: null } satisfies RawScalar)
-          : fromYaml(item, doc, at, depth + 1),
-      ),
-    };
+          ? ({ kind: 'scalar', pos, value: null } satisfies RawScalar)
+          : this.node(item, depth + 1),
+      );
+      return { kind: 'seq', pos, items };
+    }
+    if (isScalar(node)) {
+      const scalar: RawScalar = { kind: 'scalar', pos, value: scalarValue(node.value) };
+      if (typeof node.source === 'string') scalar.text = node.source;
+      return scalar;
+    }
+    return { kind: 'scalar', pos, value: scalarValue(node) };
   }
-  if (isScalar(node)) {
-    const scalar: RawScalar = { kind: 'scalar', pos: pos(node), value: scalarValue(node.value) };
-    if (typeof node.source === 'string') scalar.text = node.source;
-    return scalar;
-  }
-  return { kind: 'scalar', pos: pos(node), value: scalarValue(node) };
 }

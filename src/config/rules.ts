@@ -5,7 +5,7 @@ import type { Diagnostic } from '../model/types.js';
 import type { Accounts } from './accounts.js';
 import { type AccountRef, type Draft, where } from './draft.js';
 import { formatMode } from './mode.js';
-import { isInside, joinPath, relativeTo } from './paths.js';
+import { joinPath, relativeTo } from './paths.js';
 import { closest } from './suggest.js';
 
 export interface RuleContext {
@@ -149,33 +149,45 @@ function parentOf(path: string): string | undefined {
   return i <= 0 ? '/' : path.slice(0, i);
 }
 
-/** A target inside a store, or over one, would mount the store onto itself or hide it. */
+/**
+ * A target inside a store, or over one, would mount the store onto itself or hide it. Each
+ * target looks up its own ancestors among the stores, and each store registers itself with its
+ * ancestors: the work grows with the entries and the depth of their paths, not their product.
+ */
 export function targetsAndStores(ctx: RuleContext): Diagnostic[] {
   const out: Diagnostic[] = [];
+  const stores = new Set(ctx.stores);
+  // For every directory above a store, the first store under it in sorted order.
+  const storeBelow = new Map<string, string>();
+  for (const store of [...ctx.stores].sort()) {
+    for (let p = parentOf(store); p !== undefined; p = parentOf(p)) {
+      if (!storeBelow.has(p)) storeBelow.set(p, store);
+    }
+  }
   for (const d of ctx.drafts) {
-    for (const store of ctx.stores) {
-      if (d.target === store || isInside(d.target, store)) {
-        out.push(
-          error(
-            'target-in-store',
-            d,
-            `${JSON.stringify(d.target)} lies inside the storage location ${store}; a store cannot be persisted into itself`,
-            'declare the path as it appears on the booted system, not its copy in the store',
-          ),
-        );
-        break;
-      }
-      if (isInside(store, d.target)) {
-        out.push(
-          error(
-            'store-under-target',
-            d,
-            `${JSON.stringify(d.target)} contains the storage location ${store}; persisting it would hide the store behind a mount`,
-            `persist the directories under ${JSON.stringify(d.target)} that need it, or move the store elsewhere`,
-          ),
-        );
-        break;
-      }
+    let container: string | undefined;
+    for (let p: string | undefined = d.target; p !== undefined; p = parentOf(p)) {
+      if (stores.has(p) && (container === undefined || p < container)) container = p;
+    }
+    const below = storeBelow.get(d.target);
+    if (container !== undefined && (below === undefined || container < below)) {
+      out.push(
+        error(
+          'target-in-store',
+          d,
+          `${JSON.stringify(d.target)} lies inside the storage location ${container}; a store cannot be persisted into itself`,
+          'declare the path as it appears on the booted system, not its copy in the store',
+        ),
+      );
+    } else if (below !== undefined) {
+      out.push(
+        error(
+          'store-under-target',
+          d,
+          `${JSON.stringify(d.target)} contains the storage location ${below}; persisting it would hide the store behind a mount`,
+          `persist the directories under ${JSON.stringify(d.target)} that need it, or move the store elsewhere`,
+        ),
+      );
     }
   }
   return out;

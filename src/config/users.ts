@@ -54,7 +54,9 @@ export function user(b: Builder, name: string, keyPos: Position, node: RawNode) 
     });
     if (!loc.enabled) continue;
     b.noteLocation(loc);
-    b.userStores.set(name, [...(b.userStores.get(name) ?? []), loc.storePath]);
+    const own = b.userStores.get(name);
+    if (own === undefined) b.userStores.set(name, [loc.storePath]);
+    else own.push(loc.storePath);
     if (inputs.length === 0) continue;
     const home = b.resolveHome(name, at, keyPos);
     if (home === undefined) continue;
