@@ -15,7 +15,35 @@ export type PathErrorCode =
   | 'root-path'
   | 'absolute-home-path'
   | 'tilde-path'
-  | 'home-itself';
+  | 'home-itself'
+  | 'name-too-long'
+  | 'path-too-long';
+
+/** The kernel's limits: NAME_MAX for one component, PATH_MAX less its terminating NUL. */
+export const NAME_MAX = 255;
+export const PATH_MAX = 4095;
+
+/** A component or a whole path longer than the kernel accepts (ENAMETOOLONG when applying). */
+function tooLong(raw: string, parts: readonly string[]): PathResult | undefined {
+  for (const part of parts) {
+    const bytes = Buffer.byteLength(part, 'utf8');
+    if (bytes <= NAME_MAX) continue;
+    return {
+      ok: false,
+      code: 'name-too-long',
+      message: `the name ${JSON.stringify(`${part.slice(0, 40)}...`)} is ${bytes} bytes long; a file name can have at most ${NAME_MAX} bytes`,
+      hint: 'shorten the name',
+    };
+  }
+  const bytes = Buffer.byteLength(raw, 'utf8');
+  if (bytes <= PATH_MAX) return undefined;
+  return {
+    ok: false,
+    code: 'path-too-long',
+    message: `the path ${JSON.stringify(`${raw.slice(0, 40)}...`)} is ${bytes} bytes long; a path can have at most ${PATH_MAX} bytes`,
+    hint: 'shorten the path',
+  };
+}
 
 /** Split a cleaned-up path into components, dropping empty and `.` components. */
 function components(path: string): string[] {
@@ -83,6 +111,8 @@ export function normaliseAbsolute(raw: string): PathResult {
     const resolved = posix.normalize(value).replace(/\/+$/, '');
     return dotDot(value, resolved === '' || resolved === '/' ? undefined : resolved);
   }
+  const long = tooLong(value, parts);
+  if (long !== undefined) return long;
   if (parts.length === 0) {
     return {
       ok: false,
@@ -131,6 +161,8 @@ export function normaliseRelative(raw: string, home?: string): PathResult {
     const ok = resolved !== '' && resolved !== '.' && !resolved.startsWith('..');
     return dotDot(value, ok ? resolved : undefined);
   }
+  const long = tooLong(value, parts);
+  if (long !== undefined) return long;
   if (parts.length === 0) {
     return {
       ok: false,

@@ -6,7 +6,9 @@ import type { Accounts } from './accounts.js';
 import { type AccountRef, type Draft, where } from './draft.js';
 import { formatMode } from './mode.js';
 import { joinPath, relativeTo } from './paths.js';
+import { joinedPathLengths, reservedPaths } from './rules-paths.js';
 import { closest } from './suggest.js';
+import { MAX_ID } from './values.js';
 
 export interface RuleContext {
   drafts: readonly Draft[];
@@ -63,6 +65,17 @@ export function unknownAccounts(ctx: RuleContext): Diagnostic[] {
       if (ref === undefined) continue;
       const { accounts } = ctx;
       const known = ref.of === 'user' ? accounts.uidOf(ref.value) : accounts.gidOf(ref.value);
+      if (known !== undefined && known > MAX_ID) {
+        out.push(
+          error(
+            'invalid-id',
+            ref,
+            `${ref.of} ${JSON.stringify(ref.value)} has the id ${known}, which is not a valid ${ref.of === 'user' ? 'uid' : 'gid'}: ids run from 0 to ${MAX_ID}`,
+            `give the ${ref.of} a valid id, or name another`,
+          ),
+        );
+        continue;
+      }
       if (known !== undefined) continue;
       const file = ref.of === 'user' ? accounts.passwdFile : accounts.groupFile;
       const names = ref.of === 'user' ? accounts.userNames() : accounts.groupNames();
@@ -222,6 +235,8 @@ export const RULES: ReadonlyArray<Rule> = [
   unknownAccounts,
   nestedEntries,
   targetsAndStores,
+  joinedPathLengths,
+  reservedPaths,
   unsearchableDirectories,
 ];
 
