@@ -3,7 +3,7 @@
 // data the edited file must hold.
 
 import { compileGlob } from '../diff/glob.js';
-import { normaliseAbsolute, normaliseRelative } from './paths.js';
+import { normaliseAbsolute, normaliseHomeEntry, normaliseRelative } from './paths.js';
 import { optionPath } from './reporter.js';
 
 export interface AddRequest {
@@ -106,7 +106,7 @@ function sameEntry(item: unknown, kind: AddRequest['kind'], value: string, relat
   const raw = isObject(item) ? item[kind] : item;
   if (typeof raw !== 'string') return false;
   if (raw === value) return true;
-  const n = relative ? normaliseRelative(raw) : normaliseAbsolute(raw);
+  const n = relative ? normaliseHomeEntry(raw) : normaliseAbsolute(raw);
   return n.ok && n.path === value;
 }
 

@@ -4,7 +4,13 @@
 import { posix } from 'node:path';
 
 export type PathResult =
-  | { ok: true; path: string; warnings: string[] }
+  | {
+      ok: true;
+      path: string;
+      warnings: string[];
+      /** A home entry written with a leading "/", read relative to the home. */
+      leadingSlash?: true;
+    }
   | { ok: false; code: PathErrorCode; message: string; hint: string };
 
 export type PathErrorCode =
@@ -172,6 +178,23 @@ export function normaliseRelative(raw: string, home?: string): PathResult {
     };
   }
   return { ok: true, path: parts.join('/'), warnings };
+}
+
+/**
+ * An entry of a user's persistence, relative to their home. impermanence joins the home and the
+ * entry as strings, so "/Documents" there means "Documents": it is read that way here too
+ * (with `leadingSlash` set, for a warning). An absolute path inside the home stays an error:
+ * joined, "/home/jane/.ssh" would name "/home/jane/home/jane/.ssh", which is never meant.
+ */
+export function normaliseHomeEntry(raw: string, home?: string): PathResult {
+  const value = raw.trim();
+  if (!value.startsWith('/')) return normaliseRelative(raw, home);
+  const abs = normaliseAbsolute(value);
+  if (abs.ok && home !== undefined && isInside(abs.path, home)) return normaliseRelative(raw, home);
+  const rel = normaliseRelative(value.replace(/^\/+/, '') || '.', home);
+  if (!rel.ok) return rel;
+  const c = common(raw);
+  return { ...rel, warnings: 'ok' in c ? [] : c.warnings, leadingSlash: true };
 }
 
 /** Join normalised path pieces (`/persist` + `/var/log`, `/home/jane` + `.ssh`). */
