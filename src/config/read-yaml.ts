@@ -58,7 +58,9 @@ export function parseYamlText(text: string, file: string, format: 'yaml' | 'json
     if (error instanceof RangeError) throw tooDeep(file, { line: 1, column: 1 });
     throw error;
   }
-  const errors: Diagnostic[] = doc.errors.map((e) =>
+  // A tag keepsake does not know leaves the value's meaning unknown: an error, not a guess.
+  const unknownTags = doc.warnings.filter((w) => w.code === 'TAG_RESOLVE_FAILED');
+  const errors: Diagnostic[] = [...doc.errors, ...unknownTags].map((e) =>
     syntaxDiagnostic(format, file, firstLine(e.message), at(e.pos[0])),
   );
   if (errors.length > 0) throw new ConfigError(errors.slice(0, LIMITS.diagnostics));
@@ -73,11 +75,9 @@ export function parseYamlText(text: string, file: string, format: 'yaml' | 'json
     doc.contents === null
       ? ({ kind: 'scalar', pos: { line: 1, column: 1 }, value: null } satisfies RawScalar)
       : read.node(doc.contents, 0);
-  if (read.duplicates.length > 0) {
-    const dups = read.duplicates.map((pos) =>
-      syntaxDiagnostic(format, file, 'Map keys must be unique', pos),
-    );
-    throw new ConfigError(dups.slice(0, LIMITS.diagnostics));
+  if (read.problems.length > 0) {
+    const found = read.problems.map((p) => syntaxDiagnostic(format, file, p.message, p.pos));
+    throw new ConfigError(found.slice(0, LIMITS.diagnostics));
   }
   return { file, format, root, diagnostics: warnings };
 }
@@ -85,8 +85,8 @@ export function parseYamlText(text: string, file: string, format: 'yaml' | 'json
 /** The raw tree of a parsed document, expanding aliases within the node budget. */
 class YamlReader {
   private readonly resolved = new Map<Alias, YamlNode | undefined>();
-  /** Where a key repeats one written earlier in the same map. */
-  readonly duplicates: Position[] = [];
+  /** Keys that repeat one written earlier in the same map, aliases to no anchor. */
+  readonly problems: Array<{ pos: Position; message: string }> = [];
   constructor(
     private readonly doc: YamlDocument,
     private readonly at: (offset: number) => Position,
@@ -112,7 +112,12 @@ class YamlReader {
         target = node.resolve(this.doc);
         this.resolved.set(node, target);
       }
-      if (target === undefined) return { kind: 'scalar', pos, value: null };
+      if (target === undefined) {
+        // Read as nothing, an alias to a missing anchor would quietly drop what it stood for.
+        const message = `the alias *${node.source} refers to no anchor &${node.source} before it`;
+        this.problems.push({ pos, message });
+        return { kind: 'scalar', pos, value: null };
+      }
       this.budget.aliases++;
       return this.node(target, depth + 1);
     }
@@ -124,7 +129,7 @@ class YamlReader {
         const keyNode = pair.key;
         const key = isScalar(keyNode) ? String(keyNode.value ?? '') : String(keyNode ?? '');
         const keyPos = this.pos(keyNode);
-        if (seen.has(key)) this.duplicates.push(keyPos);
+        if (seen.has(key)) this.problems.push({ pos: keyPos, message: 'Map keys must be unique' });
         seen.add(key);
         const value =
           pair.value === null || pair.value === undefined
