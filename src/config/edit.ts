@@ -22,11 +22,11 @@ import {
 import { basename, dirname, join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { parseDocument } from 'yaml';
-import { ConfigEditError, KeepsakeError, SystemError } from '../errors.js';
+import { ConfigEditError, ConfigError, KeepsakeError, SystemError } from '../errors.js';
 import { type AddRequest, expectedData, planAdd, sameData } from './edit-plan.js';
 import { editTomlText } from './edit-toml.js';
 import { editYamlText } from './edit-yaml.js';
-import { formatOf } from './load.js';
+import { formatOf, parseText } from './load.js';
 import { checkStrictJson } from './strict-json.js';
 
 export type { AddRequest, EditPlan } from './edit-plan.js';
@@ -53,7 +53,32 @@ function parseData(text: string, format: Format): unknown {
   if (doc.errors.length > 0) {
     throw unparsable(firstLine(doc.errors[0]));
   }
-  return doc.toJS();
+  try {
+    return doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    throw unparsable(firstLine(error));
+  }
+}
+
+/**
+ * The loader's own reading first: the same limits (size, values after aliases, nesting) bound
+ * the editor's work, and the same problems are found before anything is edited.
+ */
+function checkReadable(text: string, format: Format): void {
+  // An empty JSON file is edited as an empty configuration.
+  if (format === 'json' && text.trim() === '') return;
+  try {
+    parseText(text, 'the configuration', format);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    const d = error.diagnostics[0];
+    // Syntax errors are reported by the editor's own parse, in its words.
+    if (d?.code.endsWith('-syntax') === true) return;
+    throw new ConfigEditError(
+      `the configuration cannot be read: ${(d?.message ?? error.message).replace(/^the configuration: /, '')}`,
+      d?.hint ?? 'run keepsake check to see why, fix the file, then try again',
+    );
+  }
 }
 
 function unparsable(reason: string): ConfigEditError {
@@ -79,6 +104,7 @@ export function addEntryToConfigText(text: string, format: Format, req: AddReque
   // A byte order mark is not content; it is kept.
   const bom = text.startsWith('\uFEFF') ? '\uFEFF' : '';
   const src = text.slice(bom.length);
+  checkReadable(src, format);
   const data = parseData(src, format);
   const plan = planAdd(data, req);
   if (plan.duplicate) return text;

@@ -123,6 +123,23 @@ describe('typed errors', () => {
     });
   }
 
+  test('a bomb or a huge file is refused within the same limits as the loader', () => {
+    const lines = ['a0: &a0 ["/x"]'];
+    for (let i = 1; i < 10; i++) lines.push(`a${i}: &a${i} [${Array(9).fill(`*a${i - 1}`)}]`);
+    const bomb = `${lines.join('\n')}\npersistence:\n  /persist:\n    directories: *a9\n`;
+    const huge = `persistence:\n${Array.from({ length: 30_000 }, (_, i) => `  /p${i}: {}\n`).join('')}`;
+    for (const [text, message] of [
+      [bomb, /aliases expand to more than/],
+      [huge, /KiB, more than the limit/],
+    ] as const) {
+      const start = performance.now();
+      const e = thrown(() => addEntryToConfigText(text, 'yaml', dir('/var/a')));
+      assert.ok(performance.now() - start < 2000);
+      assert.ok(e instanceof ConfigEditError, e.message);
+      assert.match(e.message, message);
+    }
+  });
+
   test('a file that cannot be read, or whose format is unknown', () => {
     const missing = thrown(() => addEntryToConfigFile(join(tmp, 'none.yaml'), dir('/var/a')));
     assert.ok(missing instanceof SystemError);
