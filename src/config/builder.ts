@@ -11,6 +11,7 @@ import { normaliseAbsolute } from './paths.js';
 import type { Position, Segment } from './raw.js';
 import { optionPath, type Reporter } from './reporter.js';
 import { closest } from './suggest.js';
+import { MAX_ID } from './values.js';
 
 /** Where an entry goes: the path it appears at, and the path of its copy in the store. */
 export type Placement = (input: EntryInput, storeRoot: string) => { target: string; store: string };
@@ -86,6 +87,17 @@ export class Builder {
         return undefined;
       }
       path = fromPasswd.path;
+    }
+    if (account.uid > MAX_ID || account.gid > MAX_ID) {
+      // Its files would be given to an id chown(2) ignores or cannot take.
+      this.r.error(
+        'invalid-id',
+        at,
+        pos,
+        `user ${JSON.stringify(user)} has uid ${account.uid} and gid ${account.gid} in ${accounts.passwdFile}; ids run from 0 to ${MAX_ID}`,
+        `give the user valid ids in ${accounts.passwdFile}`,
+      );
+      return undefined;
     }
     return { user: account.name, uid: account.uid, gid: account.gid, path };
   }

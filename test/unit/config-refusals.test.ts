@@ -3,7 +3,7 @@
 // own file systems or in keepsake's state. Each is refused at check time, naming the value.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -59,6 +59,28 @@ describe('user and group ids', () => {
         ['invalid-id', 5],
       ],
     );
+  });
+
+  test('a user whose own ids in passwd are out of range, for a home entry', () => {
+    const odd = join(tmp, 'odd-root');
+    writeAccounts(odd, ['jane'], ['wheel']);
+    const passwd = join(odd, 'etc/passwd');
+    writeFileSync(
+      passwd,
+      `${readFileSync(passwd, 'utf8')}max:x:4294967295:4294967295::/home/max:/bin/sh\n`,
+    );
+    const file = join(tmp, `c${counter++}.yaml`);
+    writeFileSync(
+      file,
+      'persistence:\n  /persist:\n    users:\n      max:\n        directories: [a]\n',
+    );
+    const { diagnostics } = validateConfig(file, { root: odd });
+    const es = diagnostics.filter((d) => d.severity === 'error');
+    assert.deepEqual(
+      es.map((d) => d.code),
+      ['invalid-id'],
+    );
+    assert.match(es[0]!.message, /4294967295/);
   });
 
   test('the largest valid id is accepted', () => {
