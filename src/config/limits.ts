@@ -20,14 +20,14 @@ export const LIMITS = {
 
 const kib = (n: number) => `${Math.round(n / 1024)} KiB`;
 
-/** Refuse a file larger than LIMITS.bytes before it is parsed. */
+/** Refuse a file larger than LIMITS.bytes before it is parsed (`bytes` may stop at one more). */
 export function checkSize(file: string, bytes: number): void {
   if (bytes <= LIMITS.bytes) return;
   throw new ConfigError([
     fileDiagnostic(
       file,
       'too-large',
-      `${file}: the configuration is ${kib(bytes)}, more than the limit of ${kib(LIMITS.bytes)}`,
+      `${file}: the configuration is larger than ${kib(LIMITS.bytes)} (the limit)`,
       'a configuration lists paths to persist and is a few kilobytes: check that this is the right file',
       { line: 1, column: 1 },
     ),

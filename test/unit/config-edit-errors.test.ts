@@ -130,7 +130,7 @@ describe('typed errors', () => {
     const huge = `persistence:\n${Array.from({ length: 30_000 }, (_, i) => `  /p${i}: {}\n`).join('')}`;
     for (const [text, message] of [
       [bomb, /aliases expand to more than/],
-      [huge, /KiB, more than the limit/],
+      [huge, /larger than 256 KiB \(the limit\)/],
     ] as const) {
       const start = performance.now();
       const e = thrown(() => addEntryToConfigText(text, 'yaml', dir('/var/a')));
