@@ -3,9 +3,9 @@
 // was printed, and whether the root's tree or the mount table changed.
 // Usage: node bad-config-child.js <cases.json> <results.json>
 
-import { lstatSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { main } from '../../src/cli/main.js';
+import { existsSync, lstatSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 interface Input {
   root: string;
@@ -38,6 +38,14 @@ const mounts = () =>
     .split('\n')
     .map((l) => l.split(' ').slice(0, 10).join(' '))
     .join('\n');
+
+// The command line as bin/keepsake.js runs it: the bundle when it is built, else the modules.
+type Main = (argv: string[]) => Promise<number>;
+const here = dirname(fileURLToPath(import.meta.url));
+const bundle = join(here, '../../bundle/keepsake.js');
+const { main } = (await import(existsSync(bundle) ? bundle : '../../src/cli/main.js')) as {
+  main: Main;
+};
 
 const [inputFile, resultFile] = process.argv.slice(2);
 const input = JSON.parse(readFileSync(inputFile!, 'utf8')) as Input;
