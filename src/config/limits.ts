@@ -54,7 +54,7 @@ export function tooDeep(file: string, pos: Position): ConfigError {
 export class NodeBudget {
   private count = 0;
   aliases = 0;
-  constructor(private readonly file: string) {}
+  constructor(readonly file: string) {}
 
   take(pos: Position): void {
     this.count++;

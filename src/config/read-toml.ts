@@ -16,7 +16,33 @@ import {
 } from './raw.js';
 import { pathKey, scanTomlPositions, type TomlPos } from './toml-positions.js';
 
+/**
+ * Refuse a dotted key of more than LIMITS.depth parts (`a.b.c...`, or a `[table.header]`) before
+ * the parser and the position scanner, whose work grows with the square of a key's parts, see
+ * it. A dot outside quotes between two digits belongs to a number or a time, not a key.
+ */
+function checkDottedKeys(file: string, text: string): void {
+  const lines = text.split('\n');
+  for (const [index, line] of lines.entries()) {
+    let quote = '';
+    let dots = 0;
+    for (let i = 0; i < line.length; i++) {
+      const c = line[i]!;
+      if (quote !== '') {
+        if (c === '\\' && quote === '"') i++;
+        else if (c === quote) quote = '';
+      } else if (c === '"' || c === "'") quote = c;
+      else if (c === '#') break;
+      else if (c === '.' && !(/\d/.test(line[i - 1] ?? '') && /\d/.test(line[i + 1] ?? ''))) {
+        dots++;
+        if (dots > LIMITS.depth) throw tooDeep(file, { line: index + 1, column: i + 1 });
+      }
+    }
+  }
+}
+
 export function parseTomlText(text: string, file: string): LoadedConfig {
+  checkDottedKeys(file, text);
   let data: Record<string, unknown>;
   try {
     data = parseToml(text, { maxDepth: LIMITS.depth }) as Record<string, unknown>;
@@ -49,6 +75,7 @@ function fromToml(
   valuePos: Position,
   budget: NodeBudget,
 ): RawNode {
+  if (path.length > LIMITS.depth) throw tooDeep(budget.file, valuePos);
   budget.take(valuePos);
   if (Array.isArray(value)) {
     return {

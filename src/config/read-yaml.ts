@@ -59,6 +59,9 @@ export function parseYamlText(text: string, file: string, format: 'yaml' | 'json
     throw error;
   }
   // A tag keepsake does not know leaves the value's meaning unknown: an error, not a guess.
+  // The parser reports running out of stack on nesting such as `- - - - ...` as an error.
+  const exhausted = doc.errors.find((e) => /call stack/i.test(e.message));
+  if (exhausted !== undefined) throw tooDeep(file, at(exhausted.pos[0]));
   const unknownTags = doc.warnings.filter((w) => w.code === 'TAG_RESOLVE_FAILED');
   const errors: Diagnostic[] = [...doc.errors, ...unknownTags].map((e) =>
     syntaxDiagnostic(format, file, firstLine(e.message), at(e.pos[0])),

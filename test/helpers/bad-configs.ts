@@ -270,6 +270,15 @@ function textCases(): BadConfig[] {
     'TOML: dotted keys 100 deep',
     `${Array.from({ length: 100 }, (_, i) => `k${i}`).join('.')} = 1\n`,
   );
+  toml('TOML: a dotted key of 100,000 parts', `a${'.a'.repeat(100_000)} = 1\n`);
+  toml('TOML: a table header of 60,000 parts', `[${Array(60_000).fill('a').join('.')}]\n`);
+  toml(
+    'TOML: an inline table with a long dotted key',
+    `x = { ${Array(200).fill('"k"').join('.')} = 1 }\n`,
+  );
+  toml('TOML: 40,000 tables', '[[a]]\n'.repeat(40_000));
+  yaml('YAML: block lists 60,000 deep on one line', `${'- '.repeat(60_000)}x\n`);
+  yaml('YAML: explicit keys 30,000 deep', `${'? '.repeat(30_000)}x\n`);
 
   // Alias bombs of several shapes, and other ways to be large.
   for (const [width, depth] of [
