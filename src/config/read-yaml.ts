@@ -10,6 +10,7 @@ import {
   isSeq,
   LineCounter,
   parseDocument,
+  visit,
   type Document as YamlDocument,
   type Node as YamlNode,
 } from 'yaml';
@@ -87,15 +88,29 @@ export function parseYamlText(text: string, file: string, format: 'yaml' | 'json
 
 /** The raw tree of a parsed document, expanding aliases within the node budget. */
 class YamlReader {
-  private readonly resolved = new Map<Alias, YamlNode | undefined>();
+  /**
+   * Each alias's node, found in one walk of the document: an alias names the last anchor of
+   * that name before it. (The parser's own resolution searches the document once per alias.)
+   */
+  private readonly resolved = new Map<Alias, YamlNode>();
   /** Keys that repeat one written earlier in the same map, aliases to no anchor. */
   readonly problems: Array<{ pos: Position; message: string }> = [];
   constructor(
-    private readonly doc: YamlDocument,
+    doc: YamlDocument,
     private readonly at: (offset: number) => Position,
     private readonly budget: NodeBudget,
     private readonly file: string,
-  ) {}
+  ) {
+    const anchors = new Map<string, YamlNode>();
+    visit(doc, {
+      Node: (_key, n) => {
+        if (isAlias(n)) {
+          const target = anchors.get(n.source);
+          if (target !== undefined) this.resolved.set(n, target);
+        } else if (n.anchor !== undefined) anchors.set(n.anchor, n);
+      },
+    });
+  }
 
   private pos(n: unknown): Position {
     const range = (n as YamlNode | null)?.range;
@@ -108,13 +123,7 @@ class YamlReader {
     // Every value counts, each time an alias repeats it: that is what bounds an alias bomb.
     this.budget.take(pos);
     if (isAlias(node)) {
-      // Resolving searches the whole document; an alias repeated by other aliases is
-      // resolved once.
-      let target = this.resolved.get(node);
-      if (!this.resolved.has(node)) {
-        target = node.resolve(this.doc);
-        this.resolved.set(node, target);
-      }
+      const target = this.resolved.get(node);
       if (target === undefined) {
         // Read as nothing, an alias to a missing anchor would quietly drop what it stood for.
         const message = `the alias *${node.source} refers to no anchor &${node.source} before it`;

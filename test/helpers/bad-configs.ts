@@ -231,6 +231,7 @@ function dataCases(): Array<[string, Obj]> {
 /** Texts that exist in one format only: syntax errors, aliases, bombs. */
 function textCases(): BadConfig[] {
   const out: BadConfig[] = [];
+  const keys = (n: number, f: (i: number) => string) => Array.from({ length: n }, (_, i) => f(i));
   const yaml = (name: string, text: string) => out.push({ name, ext: 'yaml', text });
   const json = (name: string, text: string) => out.push({ name, ext: 'json', text });
   const toml = (name: string, text: string) => out.push({ name, ext: 'toml', text });
@@ -277,6 +278,14 @@ function textCases(): BadConfig[] {
     `x = { ${Array(200).fill('"k"').join('.')} = 1 }\n`,
   );
   toml('TOML: 40,000 tables', '[[a]]\n'.repeat(40_000));
+  yaml(
+    'YAML: 19,000 aliases of one anchor',
+    `persistence:\n /p:\n  files: &a [/x]\n  directories: [${Array(19_000).fill('*a').join(', ')}]\n`,
+  );
+  yaml(
+    'YAML: 6,000 anchors, each aliased',
+    `persistence:\n /p:\n  directories: [${keys(6_000, (i) => `&a${i} /x${i}`).join(', ')}]\n  files: [${keys(6_000, (i) => `*a${i}`).join(', ')}]\n`,
+  );
   yaml('YAML: block lists 60,000 deep on one line', `${'- '.repeat(60_000)}x\n`);
   yaml('YAML: explicit keys 30,000 deep', `${'? '.repeat(30_000)}x\n`);
 
@@ -304,7 +313,6 @@ function textCases(): BadConfig[] {
     mapBomb.push(`x${i}: &x${i} {${Array.from({ length: 8 }, (_, k) => `k${k}: *x${i - 1}`)}}`);
   }
   yaml('YAML: an alias bomb of maps', `${mapBomb.join('\n')}\npersistence: *x11\n`);
-  const keys = (n: number, f: (i: number) => string) => Array.from({ length: n }, (_, i) => f(i));
   yaml(
     'YAML: 200,000 location keys',
     `persistence:\n${keys(200_000, (i) => `  /p${i}: {bogus: 1}\n`).join('')}`,

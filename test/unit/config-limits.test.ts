@@ -254,6 +254,32 @@ describe('within the limits, every rule runs in linear time', () => {
     );
   });
 
+  test('many anchors and aliases are resolved in linear time', () => {
+    const text = (n: number) => {
+      const anchors = Array.from({ length: n }, (_, i) => `&a${i} /x${i}`).join(', ');
+      const aliases = Array.from({ length: n }, (_, i) => `*a${i}`).join(', ');
+      return `persistence:\n  /p:\n    directories: [${anchors}]\n    files: [${aliases}]\n`;
+    };
+    const time = (n: number) => {
+      const t = text(n);
+      let best = Number.POSITIVE_INFINITY;
+      for (let i = 0; i < 3; i++) {
+        const start = performance.now();
+        const loaded = parseText(t, 'x.yaml');
+        best = Math.min(best, performance.now() - start);
+        assert.equal(loaded.root.kind, 'map');
+      }
+      return best;
+    };
+    time(500);
+    const small = time(500);
+    const large = time(4_000);
+    assert.ok(
+      large / small < 24,
+      `500 aliases: ${Math.round(small)} ms, 4,000: ${Math.round(large)} ms`,
+    );
+  });
+
   test('a legitimate alias is still expanded', () => {
     const ok = validateConfig(
       write(
