@@ -8,6 +8,7 @@ import type { EntryInput } from './entries.js';
 import type { HomeFilesDraft } from './home-files.js';
 import type { LocationInfo } from './location-header.js';
 import { normaliseAbsolute } from './paths.js';
+import { quoted } from './quoted.js';
 import type { Position, Segment } from './raw.js';
 import { optionPath, type Reporter } from './reporter.js';
 import { closest } from './suggest.js';
@@ -65,9 +66,9 @@ export class Builder {
         'unknown-user',
         at,
         pos,
-        `user ${JSON.stringify(user)} does not exist in ${accounts.passwdFile}`,
+        `user ${quoted(user)} does not exist in ${accounts.passwdFile}`,
         guess !== undefined
-          ? `did you mean ${JSON.stringify(guess)}? Otherwise create the user first`
+          ? `did you mean ${quoted(guess)}? Otherwise create the user first`
           : `create the user in ${accounts.passwdFile} first (keepsake reads users and homes from it)`,
       );
       return undefined;
@@ -81,7 +82,7 @@ export class Builder {
           'no-home',
           at,
           pos,
-          `user ${JSON.stringify(user)} has no usable home directory in ${accounts.passwdFile} (${JSON.stringify(account.home)})`,
+          `user ${quoted(user)} has no usable home directory in ${accounts.passwdFile} (${quoted(account.home)})`,
           `set users.${optionPath([user])}.home to the home directory`,
         );
         return undefined;
@@ -94,7 +95,7 @@ export class Builder {
         'invalid-id',
         at,
         pos,
-        `user ${JSON.stringify(user)} has uid ${account.uid} and gid ${account.gid} in ${accounts.passwdFile}; ids run from 0 to ${MAX_ID}`,
+        `user ${quoted(user)} has uid ${account.uid} and gid ${account.gid} in ${accounts.passwdFile}; ids run from 0 to ${MAX_ID}`,
         `give the user valid ids in ${accounts.passwdFile}`,
       );
       return undefined;

@@ -4,6 +4,7 @@
 import type { SourceRef } from '../model/types.js';
 import type { AccountRef } from './draft.js';
 import { normaliseAbsolute, normaliseHomeEntry } from './paths.js';
+import { quoted } from './quoted.js';
 import type { Position, RawNode, RawScalar, Segment } from './raw.js';
 import { describe, type Reporter } from './reporter.js';
 import type { SectionId } from './schema.js';
@@ -104,8 +105,8 @@ function readEntries(
           'home-path-leading-slash',
           pathAt,
           pathNode.pos,
-          `${JSON.stringify(raw.trim())} starts with "/"; entries of a user are relative to their home, so it is read as ${JSON.stringify(result.path)}`,
-          `write ${JSON.stringify(result.path)}`,
+          `${quoted(raw.trim())} starts with "/"; entries of a user are relative to their home, so it is read as ${quoted(result.path)}`,
+          `write ${quoted(result.path)}`,
         );
       }
     }

@@ -5,6 +5,7 @@ import { dirname, resolve } from 'node:path';
 import type { HomeFile, HomeFileContent, HomeFileSet, HomeRef, HomeState } from '../model/types.js';
 import type { Builder } from './builder.js';
 import { joinPath, normaliseAbsolute, normaliseRelative } from './paths.js';
+import { quoted } from './quoted.js';
 import type { Position, RawEntry, Segment } from './raw.js';
 import { bool, type Fields, map, readSection, str } from './sections.js';
 import { absolutePath } from './values.js';
@@ -135,7 +136,7 @@ export function userHomeFiles(
       'invalid-value',
       [...at, 'backupExtension'],
       ext.node.pos,
-      `${JSON.stringify(ext.value)} is not a file name extension`,
+      `${quoted(ext.value)} is not a file name extension`,
       'write a plain extension without slashes, e.g. backupExtension: bak',
     );
   }

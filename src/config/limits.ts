@@ -12,6 +12,11 @@ export const LIMITS = {
   bytes: 256 * 1024,
   /** Keys, values and list items, counted after YAML aliases are expanded. */
   nodes: 20_000,
+  /**
+   * Characters of text in keys and values, counted after YAML aliases are expanded: without
+   * aliases this is at most the file's size, and aliases may not multiply it past this.
+   */
+  text: 1024 * 1024,
   /** Maps and lists inside one another. */
   depth: 64,
   /** Diagnostics reported at most; the rest are counted in one last line. */
@@ -53,8 +58,24 @@ export function tooDeep(file: string, pos: Position): ConfigError {
  */
 export class NodeBudget {
   private count = 0;
+  private chars = 0;
   aliases = 0;
   constructor(readonly file: string) {}
+
+  /** Count `chars` characters of text read at `pos`. */
+  takeText(pos: Position, chars: number): void {
+    this.chars += chars;
+    if (this.chars <= LIMITS.text) return;
+    throw new ConfigError([
+      fileDiagnostic(
+        this.file,
+        'too-much-text',
+        `${this.file}: the YAML aliases expand to more than ${kib(LIMITS.text)} of text (the limit)`,
+        'expand the aliases by hand, or use fewer of them',
+        pos,
+      ),
+    ]);
+  }
 
   take(pos: Position): void {
     this.count++;

@@ -1,6 +1,7 @@
 // The options of a storage location, under `persistence` or a user's Home Manager
 // `persistence`: where its store is, whether it is enabled, and the defaults its entries take.
 
+import { quoted } from './quoted.js';
 import type { Position, RawNode, Segment } from './raw.js';
 import { describe, optionPath, type Reporter } from './reporter.js';
 import { section as sectionSpec } from './schema.js';
@@ -53,7 +54,7 @@ export function readLocationHeader(
       'location-not-path',
       at,
       keyPos,
-      `the location ${JSON.stringify(key)} is a name, not a path, and has no persistentStoragePath`,
+      `the location ${quoted(key)} is a name, not a path, and has no persistentStoragePath`,
       `set persistentStoragePath (e.g. persistentStoragePath: "/persist"), or use the store's path as the key`,
     );
   }

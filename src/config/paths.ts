@@ -2,6 +2,7 @@
 // names with spaces. Normalised here into one canonical form, or rejected with a fix.
 
 import { posix } from 'node:path';
+import { quoted } from './quoted.js';
 
 export type PathResult =
   | {
@@ -37,7 +38,7 @@ function tooLong(raw: string, parts: readonly string[]): PathResult | undefined 
     return {
       ok: false,
       code: 'name-too-long',
-      message: `the name ${JSON.stringify(`${part.slice(0, 40)}...`)} is ${bytes} bytes long; a file name can have at most ${NAME_MAX} bytes`,
+      message: `the name ${quoted(`${part.slice(0, 40)}...`)} is ${bytes} bytes long; a file name can have at most ${NAME_MAX} bytes`,
       hint: 'shorten the name',
     };
   }
@@ -46,7 +47,7 @@ function tooLong(raw: string, parts: readonly string[]): PathResult | undefined 
   return {
     ok: false,
     code: 'path-too-long',
-    message: `the path ${JSON.stringify(`${raw.slice(0, 40)}...`)} is ${bytes} bytes long; a path can have at most ${PATH_MAX} bytes`,
+    message: `the path ${quoted(`${raw.slice(0, 40)}...`)} is ${bytes} bytes long; a path can have at most ${PATH_MAX} bytes`,
     hint: 'shorten the path',
   };
 }
@@ -61,14 +62,14 @@ function common(raw: string): { value: string; warnings: string[] } | PathResult
   const value = raw.trim();
   if (value !== raw && value !== '') {
     warnings.push(
-      `${JSON.stringify(raw)} has leading or trailing whitespace; it is read as ${JSON.stringify(value)}`,
+      `${quoted(raw)} has leading or trailing whitespace; it is read as ${quoted(value)}`,
     );
   }
   if (value === '') {
     return {
       ok: false,
       code: 'empty-path',
-      message: raw === '' ? 'the path is empty' : `${JSON.stringify(raw)} is blank`,
+      message: raw === '' ? 'the path is empty' : `${quoted(raw)} is blank`,
       hint: 'write a path, or remove the entry',
     };
   }
@@ -77,7 +78,7 @@ function common(raw: string): { value: string; warnings: string[] } | PathResult
     return {
       ok: false,
       code: 'control-character',
-      message: `${JSON.stringify(raw)} contains a control character (such as a newline or tab)`,
+      message: `${quoted(raw)} contains a control character (such as a newline or tab)`,
       hint: 'remove the control character from the path',
     };
   }
@@ -88,11 +89,11 @@ function dotDot(raw: string, suggestion: string | undefined): PathResult {
   return {
     ok: false,
     code: 'dot-dot',
-    message: `${JSON.stringify(raw)} contains a ".." component; paths must not climb out of their base`,
+    message: `${quoted(raw)} contains a ".." component; paths must not climb out of their base`,
     hint:
       suggestion === undefined
         ? 'write the path without ".." components'
-        : `write the path without "..": ${JSON.stringify(suggestion)}`,
+        : `write the path without "..": ${quoted(suggestion)}`,
   };
 }
 
@@ -106,9 +107,9 @@ export function normaliseAbsolute(raw: string): PathResult {
     return {
       ok: false,
       code: 'relative-path',
-      message: `${JSON.stringify(value)} is a relative path; system paths must be absolute`,
+      message: `${quoted(value)} is a relative path; system paths must be absolute`,
       hint: fixed.ok
-        ? `write ${JSON.stringify(fixed.path)} (start it with "/")`
+        ? `write ${quoted(fixed.path)} (start it with "/")`
         : 'start the path with "/"',
     };
   }
@@ -123,7 +124,7 @@ export function normaliseAbsolute(raw: string): PathResult {
     return {
       ok: false,
       code: 'root-path',
-      message: `${JSON.stringify(value)} is the root directory itself, which cannot be persisted this way`,
+      message: `${quoted(value)} is the root directory itself, which cannot be persisted this way`,
       hint: 'list the directories under / that should persist instead',
     };
   }
@@ -143,12 +144,12 @@ export function normaliseRelative(raw: string, home?: string): PathResult {
     let hint =
       'write it relative to the home directory, e.g. ".ssh", or declare it as a system path';
     if (abs.ok && home !== undefined && isInside(abs.path, home)) {
-      hint = `write ${JSON.stringify(abs.path.slice(home.length + 1))} (relative to ${home})`;
+      hint = `write ${quoted(abs.path.slice(home.length + 1))} (relative to ${home})`;
     }
     return {
       ok: false,
       code: 'absolute-home-path',
-      message: `${JSON.stringify(value)} is an absolute path, but entries of a user are relative to their home directory`,
+      message: `${quoted(value)} is an absolute path, but entries of a user are relative to their home directory`,
       hint,
     };
   }
@@ -157,8 +158,8 @@ export function normaliseRelative(raw: string, home?: string): PathResult {
     return {
       ok: false,
       code: 'tilde-path',
-      message: `${JSON.stringify(value)} starts with "~", which is not expanded; entries of a user are already relative to their home`,
-      hint: rest === '' ? 'remove the entry' : `write ${JSON.stringify(rest)}`,
+      message: `${quoted(value)} starts with "~", which is not expanded; entries of a user are already relative to their home`,
+      hint: rest === '' ? 'remove the entry' : `write ${quoted(rest)}`,
     };
   }
   const parts = components(value);
@@ -173,7 +174,7 @@ export function normaliseRelative(raw: string, home?: string): PathResult {
     return {
       ok: false,
       code: 'home-itself',
-      message: `${JSON.stringify(value)} names the home directory itself`,
+      message: `${quoted(value)} names the home directory itself`,
       hint: 'to persist a whole home, declare it as a system directory, e.g. "/home/jane"',
     };
   }

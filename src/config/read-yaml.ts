@@ -140,6 +140,7 @@ class YamlReader {
         if (!isPair(pair)) continue;
         const keyNode = pair.key;
         const key = isScalar(keyNode) ? String(keyNode.value ?? '') : String(keyNode ?? '');
+        this.budget.takeText(this.pos(keyNode), key.length);
         const keyPos = this.pos(keyNode);
         if (seen.has(key)) this.problems.push({ pos: keyPos, message: 'Map keys must be unique' });
         seen.add(key);
@@ -161,6 +162,7 @@ class YamlReader {
     }
     if (isScalar(node)) {
       const scalar: RawScalar = { kind: 'scalar', pos, value: scalarValue(node.value) };
+      if (typeof scalar.value === 'string') this.budget.takeText(pos, scalar.value.length);
       if (typeof node.source === 'string') scalar.text = node.source;
       return scalar;
     }

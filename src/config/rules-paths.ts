@@ -5,6 +5,7 @@
 import type { Diagnostic } from '../model/types.js';
 import type { Draft } from './draft.js';
 import { isInside, PATH_MAX } from './paths.js';
+import { quoted } from './quoted.js';
 
 /** The context the rules here need: every entry, every store. */
 interface PathRuleContext {
@@ -36,7 +37,7 @@ export function joinedPathLengths(ctx: PathRuleContext): Diagnostic[] {
         error(
           'path-too-long',
           d,
-          `its ${what} ${JSON.stringify(`${path.slice(0, 40)}...`)} is ${bytes} bytes long; a path can have at most ${PATH_MAX} bytes`,
+          `its ${what} ${quoted(`${path.slice(0, 40)}...`)} is ${bytes} bytes long; a path can have at most ${PATH_MAX} bytes`,
           what === 'target'
             ? 'shorten the path or the home it is joined to'
             : 'shorten the path, or keep it in a store with a shorter path',
@@ -86,7 +87,7 @@ export function reservedPaths(ctx: PathRuleContext): Diagnostic[] {
         error(
           'api-filesystem',
           d,
-          `${JSON.stringify(d.target)} is in ${api}, an API file system the kernel provides and manages; it cannot be persisted`,
+          `${quoted(d.target)} is in ${api}, an API file system the kernel provides and manages; it cannot be persisted`,
           `remove the entry; what lives in ${api} is made again by the kernel at every boot`,
         ),
       );

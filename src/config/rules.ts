@@ -6,6 +6,7 @@ import type { Accounts } from './accounts.js';
 import { type AccountRef, type Draft, where } from './draft.js';
 import { formatMode } from './mode.js';
 import { joinPath, relativeTo } from './paths.js';
+import { quoted } from './quoted.js';
 import { joinedPathLengths, reservedPaths } from './rules-paths.js';
 import { closest } from './suggest.js';
 import { MAX_ID } from './values.js';
@@ -49,7 +50,7 @@ export function duplicateTargets(ctx: RuleContext): Diagnostic[] {
       error(
         'duplicate-target',
         d,
-        `${JSON.stringify(d.target)} is already declared at ${where(earlier.source)}${kinds}`,
+        `${quoted(d.target)} is already declared at ${where(earlier.source)}${kinds}`,
         'keep only one of the two declarations; a path can be persisted from one place only',
       ),
     );
@@ -70,7 +71,7 @@ export function unknownAccounts(ctx: RuleContext): Diagnostic[] {
           error(
             'invalid-id',
             ref,
-            `${ref.of} ${JSON.stringify(ref.value)} has the id ${known}, which is not a valid ${ref.of === 'user' ? 'uid' : 'gid'}: ids run from 0 to ${MAX_ID}`,
+            `${ref.of} ${quoted(ref.value)} has the id ${known}, which is not a valid ${ref.of === 'user' ? 'uid' : 'gid'}: ids run from 0 to ${MAX_ID}`,
             `give the ${ref.of} a valid id, or name another`,
           ),
         );
@@ -86,9 +87,9 @@ export function unknownAccounts(ctx: RuleContext): Diagnostic[] {
           ref,
           typeof ref.value === 'number'
             ? `${ref.value} is not a valid ${ref.of === 'user' ? 'uid' : 'gid'}`
-            : `${ref.of} ${JSON.stringify(ref.value)} does not exist in ${file}`,
+            : `${ref.of} ${quoted(ref.value)} does not exist in ${file}`,
           guess !== undefined
-            ? `did you mean ${JSON.stringify(guess)}? Otherwise create the ${ref.of}, or give a numeric ${ref.of === 'user' ? 'uid' : 'gid'}`
+            ? `did you mean ${quoted(guess)}? Otherwise create the ${ref.of}, or give a numeric ${ref.of === 'user' ? 'uid' : 'gid'}`
             : `create the ${ref.of} in ${file} first, or give a numeric ${ref.of === 'user' ? 'uid' : 'gid'}`,
         ),
       );
@@ -122,7 +123,7 @@ export function nestedEntries(ctx: RuleContext): Diagnostic[] {
           error(
             'inside-file',
             d,
-            `${JSON.stringify(d.target)} lies inside ${JSON.stringify(outer.target)}, which is declared as a file at ${where(outer.source)}`,
+            `${quoted(d.target)} lies inside ${quoted(outer.target)}, which is declared as a file at ${where(outer.source)}`,
             'a file cannot contain other paths: declare the outer path as a directory, or remove one of the entries',
           ),
         );
@@ -134,8 +135,8 @@ export function nestedEntries(ctx: RuleContext): Diagnostic[] {
           error(
             'inside-symlink',
             d,
-            `${JSON.stringify(d.target)} lies inside ${JSON.stringify(outer.target)}, which ${where(outer.source)} makes a symbolic link into ${outer.store}; keepsake does not mount or link through symbolic links`,
-            `store it in the same place as its parent (remove it: it is already inside ${outer.store}), or give ${JSON.stringify(outer.target)} method: auto`,
+            `${quoted(d.target)} lies inside ${quoted(outer.target)}, which ${where(outer.source)} makes a symbolic link into ${outer.store}; keepsake does not mount or link through symbolic links`,
+            `store it in the same place as its parent (remove it: it is already inside ${outer.store}), or give ${quoted(outer.target)} method: auto`,
           ),
         );
         break;
@@ -145,7 +146,7 @@ export function nestedEntries(ctx: RuleContext): Diagnostic[] {
           warning(
             'nested-same-store',
             d,
-            `${JSON.stringify(d.target)} is redundant: it lies inside ${JSON.stringify(outer.target)}, which is persisted from the same store by ${where(outer.source)}`,
+            `${quoted(d.target)} is redundant: it lies inside ${quoted(outer.target)}, which is persisted from the same store by ${where(outer.source)}`,
             `remove it; its data is already kept at ${d.store} through the parent entry`,
           ),
         );
@@ -188,7 +189,7 @@ export function targetsAndStores(ctx: RuleContext): Diagnostic[] {
         error(
           'target-in-store',
           d,
-          `${JSON.stringify(d.target)} lies inside the storage location ${container}; a store cannot be persisted into itself`,
+          `${quoted(d.target)} lies inside the storage location ${container}; a store cannot be persisted into itself`,
           'declare the path as it appears on the booted system, not its copy in the store',
         ),
       );
@@ -197,8 +198,8 @@ export function targetsAndStores(ctx: RuleContext): Diagnostic[] {
         error(
           'store-under-target',
           d,
-          `${JSON.stringify(d.target)} contains the storage location ${below}; persisting it would hide the store behind a mount`,
-          `persist the directories under ${JSON.stringify(d.target)} that need it, or move the store elsewhere`,
+          `${quoted(d.target)} contains the storage location ${below}; persisting it would hide the store behind a mount`,
+          `persist the directories under ${quoted(d.target)} that need it, or move the store elsewhere`,
         ),
       );
     }

@@ -279,6 +279,10 @@ function textCases(): BadConfig[] {
   );
   toml('TOML: 40,000 tables', '[[a]]\n'.repeat(40_000));
   yaml(
+    'YAML: a 100,000-character value aliased 9,000 times',
+    `persistence:\n /p:\n  files: [&a "${'r'.repeat(100_000)}"]\n  directories: [${Array(9_000).fill('*a').join(', ')}]\n`,
+  );
+  yaml(
     'YAML: 19,000 aliases of one anchor',
     `persistence:\n /p:\n  files: &a [/x]\n  directories: [${Array(19_000).fill('*a').join(', ')}]\n`,
   );

@@ -77,6 +77,14 @@ describe('bombs and huge files end with exit 2 in well under 2 s', () => {
     refusedQuickly(write('yaml', `${lines.join('\n')}\n`), /alias/i);
   });
 
+  test('a long value repeated by aliases', () => {
+    const value = 'r'.repeat(100_000);
+    const aliases = Array(9_000).fill('*a').join(', ');
+    const text = `persistence:\n /p:\n  files: [&a "${value}"]\n  directories: [${aliases}]\n`;
+    const r = refusedQuickly(write('yaml', text), /aliases expand to more than 1024 KiB of text/);
+    assert.ok(r.stderr.length < 2000);
+  });
+
   const keys = (n: number) => Array.from({ length: n }, (_, i) => i);
   test('200,000 bogus location keys in YAML', () => {
     const body = keys(200_000).map((i) => `  /p${i}:\n    bogus: 1\n`);
