@@ -67,9 +67,22 @@ export class SystemError extends KeepsakeError {
   }
 }
 
+/**
+ * The configuration file cannot be edited as asked (`keepsake add`, `keepsake ignore`): it does
+ * not parse, its shape leaves no place for the entry, or the request is not valid. Nothing was
+ * written.
+ */
+export class ConfigEditError extends KeepsakeError {
+  readonly code = 'config-edit';
+  constructor(message: string, hint = 'add the entry to the configuration file by hand') {
+    super(message, hint);
+  }
+}
+
 /** Exit codes: 0 success, 1 failure or drift, 2 bad usage or invalid config. */
 export function exitCodeFor(error: unknown): number {
   if (error instanceof ConfigError || error instanceof UsageError) return 2;
+  if (error instanceof ConfigEditError) return 2;
   return 1;
 }
 

@@ -8,9 +8,11 @@ import type { EntryInput } from './entries.js';
 import type { HomeFilesDraft } from './home-files.js';
 import type { LocationInfo } from './location-header.js';
 import { normaliseAbsolute } from './paths.js';
+import { quoted } from './quoted.js';
 import type { Position, Segment } from './raw.js';
 import { optionPath, type Reporter } from './reporter.js';
 import { closest } from './suggest.js';
+import { MAX_ID } from './values.js';
 
 /** Where an entry goes: the path it appears at, and the path of its copy in the store. */
 export type Placement = (input: EntryInput, storeRoot: string) => { target: string; store: string };
@@ -64,9 +66,9 @@ export class Builder {
         'unknown-user',
         at,
         pos,
-        `user ${JSON.stringify(user)} does not exist in ${accounts.passwdFile}`,
+        `user ${quoted(user)} does not exist in ${accounts.passwdFile}`,
         guess !== undefined
-          ? `did you mean ${JSON.stringify(guess)}? Otherwise create the user first`
+          ? `did you mean ${quoted(guess)}? Otherwise create the user first`
           : `create the user in ${accounts.passwdFile} first (keepsake reads users and homes from it)`,
       );
       return undefined;
@@ -80,12 +82,23 @@ export class Builder {
           'no-home',
           at,
           pos,
-          `user ${JSON.stringify(user)} has no usable home directory in ${accounts.passwdFile} (${JSON.stringify(account.home)})`,
+          `user ${quoted(user)} has no usable home directory in ${accounts.passwdFile} (${quoted(account.home)})`,
           `set users.${optionPath([user])}.home to the home directory`,
         );
         return undefined;
       }
       path = fromPasswd.path;
+    }
+    if (account.uid > MAX_ID || account.gid > MAX_ID) {
+      // Its files would be given to an id chown(2) ignores or cannot take.
+      this.r.error(
+        'invalid-id',
+        at,
+        pos,
+        `user ${quoted(user)} has uid ${account.uid} and gid ${account.gid} in ${accounts.passwdFile}; ids run from 0 to ${MAX_ID}`,
+        `give the user valid ids in ${accounts.passwdFile}`,
+      );
+      return undefined;
     }
     return { user: account.name, uid: account.uid, gid: account.gid, path };
   }

@@ -3,7 +3,8 @@
 // data the edited file must hold.
 
 import { compileGlob } from '../diff/glob.js';
-import { normaliseAbsolute, normaliseRelative } from './paths.js';
+import { ConfigEditError, UsageError } from '../errors.js';
+import { normaliseAbsolute, normaliseHomeEntry, normaliseRelative } from './paths.js';
 import { optionPath } from './reporter.js';
 
 export interface AddRequest {
@@ -50,30 +51,41 @@ function describeValue(v: unknown): string {
 /** The request, checked and with its path normalised. */
 function checkRequest(req: AddRequest): { value: string; location: string; user?: string } {
   if (req.kind !== 'directory' && req.kind !== 'file' && req.kind !== 'ignore') {
-    throw new Error(
+    throw new UsageError(
       `cannot add an entry of kind ${JSON.stringify(req.kind)}: expected directory, file or ignore`,
+      'add a directory, a file or an ignore pattern',
     );
   }
   // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters
   const control = /[\u0000-\u001f\u007f]/;
   if (typeof req.location !== 'string' || req.location.trim() === '') {
-    throw new Error('cannot add an entry: the storage location is empty');
+    throw new UsageError(
+      'cannot add an entry: the storage location is empty',
+      'name the storage location, e.g. --store /persist',
+    );
   }
   if (control.test(req.location) || req.location.trim() !== req.location) {
-    throw new Error(
+    throw new UsageError(
       `cannot add an entry: the storage location ${JSON.stringify(req.location)} contains a control character or surrounding spaces`,
+      'name the storage location as the configuration writes it',
     );
   }
   if (
     req.user !== undefined &&
     (req.user === '' || /[\s:/]/.test(req.user) || control.test(req.user))
   ) {
-    throw new Error(`cannot add an entry: ${JSON.stringify(req.user)} is not a user name`);
+    throw new UsageError(
+      `cannot add an entry: ${JSON.stringify(req.user)} is not a user name`,
+      'give the name of a user in /etc/passwd',
+    );
   }
   if (req.kind === 'ignore') {
     const glob = compileGlob(req.path);
     if (!glob.ok || control.test(req.path)) {
-      throw new Error(`cannot add ${JSON.stringify(req.path)}: not a usable pattern`);
+      throw new UsageError(
+        `cannot add ${JSON.stringify(req.path)}: not a usable pattern`,
+        'write a gitignore-style pattern, e.g. /var/lib/foo/cache/ or *.pid',
+      );
     }
     return {
       value: req.path.trim(),
@@ -82,7 +94,7 @@ function checkRequest(req: AddRequest): { value: string; location: string; user?
     };
   }
   const p = req.user === undefined ? normaliseAbsolute(req.path) : normaliseRelative(req.path);
-  if (!p.ok) throw new Error(`cannot add ${JSON.stringify(req.path)}: ${p.message} (${p.hint})`);
+  if (!p.ok) throw new UsageError(`cannot add ${JSON.stringify(req.path)}: ${p.message}`, p.hint);
   return req.user === undefined
     ? { value: p.path, location: req.location }
     : { value: p.path, location: req.location, user: req.user };
@@ -106,7 +118,7 @@ function sameEntry(item: unknown, kind: AddRequest['kind'], value: string, relat
   const raw = isObject(item) ? item[kind] : item;
   if (typeof raw !== 'string') return false;
   if (raw === value) return true;
-  const n = relative ? normaliseRelative(raw) : normaliseAbsolute(raw);
+  const n = relative ? normaliseHomeEntry(raw) : normaliseAbsolute(raw);
   return n.ok && n.path === value;
 }
 
@@ -119,7 +131,7 @@ export function planAdd(data: unknown, req: AddRequest): EditPlan {
   const { value, location, user } = checkRequest(req);
   const listKey = { directory: 'directories', file: 'files', ignore: 'ignore' }[req.kind];
   if (data !== null && data !== undefined && !isObject(data)) {
-    throw new Error(
+    throw new ConfigEditError(
       `cannot add to the configuration: its top level is ${describeValue(data)}, not a map`,
     );
   }
@@ -139,11 +151,11 @@ export function planAdd(data: unknown, req: AddRequest): EditPlan {
     const at = optionPath(segments.slice(0, i + 1));
     if (i === segments.length - 1) {
       if (!Array.isArray(v)) {
-        throw new Error(`cannot add to ${at}: it is ${describeValue(v)}, not a list`);
+        throw new ConfigEditError(`cannot add to ${at}: it is ${describeValue(v)}, not a list`);
       }
       duplicate = v.some((item) => sameEntry(item, req.kind, value, user !== undefined));
     } else if (!isObject(v)) {
-      throw new Error(`cannot add to ${at}: it is ${describeValue(v)}, not a map`);
+      throw new ConfigEditError(`cannot add to ${at}: it is ${describeValue(v)}, not a map`);
     }
     existing = i + 1;
     cur = v;

@@ -2,6 +2,8 @@
 // applied by offset, and inserting an element into a bracketed list (`[a, b]`, `{ a: 1 }`)
 // whether it is written on one line or one element per line.
 
+import { ConfigEditError } from '../errors.js';
+
 /** Replace `remove` characters at offset `at` with `insert`. */
 export interface Edit {
   at: number;
@@ -128,7 +130,7 @@ export function insertIntoList(
       const ind = indentOf(text, close) + style.unit;
       return [{ at: ls, insert: ind + render(ind, true) + style.eol }];
     }
-    throw new Error('cannot find where to insert into an empty list that holds comments');
+    throw new ConfigEditError('cannot find where to insert into an empty list that holds comments');
   }
   const k = after ?? items.length - 1;
   const item = items[k]!;

@@ -4,6 +4,7 @@
 // new `[table]`), and each candidate edit is kept only if the result parses to exactly the
 // data expected.
 
+import { ConfigEditError } from '../errors.js';
 import type { EditPlan } from './edit-plan.js';
 import {
   applyEdits,
@@ -86,7 +87,7 @@ function scanToml(text: string): Scan {
   const n = text.length;
   let i = 0;
   const fail = (): never => {
-    throw new Error(`cannot follow the TOML text near offset ${i}`);
+    throw new ConfigEditError(`cannot follow the TOML text near offset ${i}`);
   };
   const skipSpace = () => {
     while (i < n && (text[i] === ' ' || text[i] === '\t')) i++;
@@ -430,7 +431,7 @@ export function editTomlText(
     const candidate = applyEdits(text, c.edits);
     if (accept(candidate, c.item)) return candidate;
   }
-  throw new Error(
+  throw new ConfigEditError(
     `cannot add to ${optionPath(plan.segments)}: the TOML file's layout leaves no place where the entry can be inserted safely`,
   );
 }

@@ -14,6 +14,7 @@ import {
   type YAMLSeq,
   type Document as YamlDocument,
 } from 'yaml';
+import { ConfigEditError } from '../errors.js';
 import type { EditPlan } from './edit-plan.js';
 import {
   applyEdits,
@@ -63,7 +64,7 @@ export function yamlScalar(value: string, ctx: Context, prefer: Quote): string {
   const candidates =
     prefer === 'plain' ? [value, double] : prefer === 'single' ? [single, double] : [double];
   for (const c of candidates) if (readsAs(c, ctx, value)) return c;
-  throw new Error(`cannot write ${JSON.stringify(value)} as a YAML string`);
+  throw new ConfigEditError(`cannot write ${JSON.stringify(value)} as a YAML string`);
 }
 
 function quoteOf(nodes: readonly unknown[]): Quote | undefined {
@@ -79,7 +80,7 @@ function quoteOf(nodes: readonly unknown[]): Quote | undefined {
 
 const range = (n: unknown): [number, number, number] => {
   const r = (n as Node | null | undefined)?.range;
-  if (!r) throw new Error('cannot locate a node of the configuration in its text');
+  if (!r) throw new ConfigEditError('cannot locate a node of the configuration in its text');
   return r;
 };
 
@@ -226,7 +227,7 @@ class YamlEditor {
     const root = this.doc.contents;
     if (root === null || isEmptyScalar(root)) return this.emptyDocument();
     if (!isMap(root)) {
-      throw new Error('cannot add to the configuration: its top level is not a map');
+      throw new ConfigEditError('cannot add to the configuration: its top level is not a map');
     }
     let map: YAMLMap = root;
     const segs = this.segments;
@@ -250,7 +251,7 @@ class YamlEditor {
       if (!isMap(v)) throw this.shapeError(i, 'a map');
       map = v;
     }
-    throw new Error('unreachable');
+    throw new ConfigEditError('cannot find where to add the entry in the configuration');
   }
 
   /** `{}` as a plain placeholder (no anchor, tag or comment), which a block map may replace. */
@@ -259,9 +260,9 @@ class YamlEditor {
     return /^\{[ \t]*\}$/.test(this.text.slice(v.range[0], v.range[1]));
   }
 
-  private shapeError(i: number, what: string): Error {
+  private shapeError(i: number, what: string): ConfigEditError {
     const at = optionPath(this.segments.slice(0, i + 1));
-    return new Error(
+    return new ConfigEditError(
       `cannot add to ${at}: it is not ${what} that can be edited in place (an alias or a tagged value?)`,
     );
   }
@@ -340,7 +341,9 @@ class YamlEditor {
     const r = range(n);
     const list = { open: r[0], close: r[1] - 1, items: n.items.map(span) };
     if (this.text[list.open] !== open || this.text[list.close] !== close) {
-      throw new Error('cannot locate the brackets of a flow collection in the configuration');
+      throw new ConfigEditError(
+        'cannot locate the brackets of a flow collection in the configuration',
+      );
     }
     return list;
   }
@@ -358,7 +361,7 @@ class YamlEditor {
     }
     const first = map.items[0];
     if (first === undefined || at === undefined) {
-      throw new Error('cannot edit an empty block map');
+      throw new ConfigEditError('cannot edit an empty block map');
     }
     const col = columnOf(this.text, range(first.key)[0]);
     const anchor = endOfContentLine(this.text, lastContent(map.items[at]));
@@ -376,7 +379,7 @@ class YamlEditor {
       (isScalar(v) && v.source !== '' && v.source !== undefined) || this.isEmptyFlowMap(v);
     if (parent.flow) {
       if (!explicit) {
-        throw new Error(
+        throw new ConfigEditError(
           `cannot add to ${optionPath(this.segments)}: a key without a value in a flow map cannot be edited safely`,
         );
       }
@@ -390,7 +393,7 @@ class YamlEditor {
     if (explicit) {
       const r = range(v);
       if (lineStart(this.text, r[0]) !== lineStart(this.text, keyRange[0])) {
-        throw new Error(
+        throw new ConfigEditError(
           `cannot add to ${optionPath(this.segments)}: its null value is not on the line of its key`,
         );
       }
@@ -425,7 +428,7 @@ class YamlEditor {
     const last = seq.items[seq.items.length - 1];
     const dash = range(seq)[0];
     if (last === undefined || this.text[dash] !== '-') {
-      throw new Error('cannot locate the list in the configuration text');
+      throw new ConfigEditError('cannot locate the list in the configuration text');
     }
     const col = columnOf(this.text, dash);
     const lastStart = span(last).start;
@@ -444,10 +447,13 @@ class YamlEditor {
   private emptyDocument(): string {
     const root = this.doc.contents;
     if (isScalar(root) && root.source !== '' && root.source !== undefined) {
-      throw new Error('cannot add to the configuration: its top level is null, not a map');
+      throw new ConfigEditError(
+        'cannot add to the configuration: its top level is null, not a map',
+      );
     }
     if (this.json) {
-      if (this.text.trim() !== '') throw new Error('cannot add to the configuration: it is empty');
+      if (this.text.trim() !== '')
+        throw new ConfigEditError('cannot add to the configuration: it is empty');
       return `${JSON.stringify(this.valueFor(this.segments), null, 2)}\n`;
     }
     const lines = this.blockLines(this.segments, 0, 'plain');
@@ -460,7 +466,9 @@ class YamlEditor {
 export function editYamlText(text: string, format: 'yaml' | 'json', plan: EditPlan): string {
   const doc = parseDocument(text, { uniqueKeys: true, strict: true });
   if (doc.errors.length > 0) {
-    throw new Error(`the configuration does not parse: ${doc.errors[0]!.message.split('\n')[0]}`);
+    throw new ConfigEditError(
+      `the configuration does not parse: ${doc.errors[0]!.message.split('\n')[0]}`,
+    );
   }
   return new YamlEditor(text, doc, format, plan).run();
 }

@@ -22,10 +22,11 @@ import {
 import { basename, dirname, join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { parseDocument } from 'yaml';
+import { ConfigEditError, ConfigError, KeepsakeError, SystemError } from '../errors.js';
 import { type AddRequest, expectedData, planAdd, sameData } from './edit-plan.js';
 import { editTomlText } from './edit-toml.js';
 import { editYamlText } from './edit-yaml.js';
-import { formatOf } from './load.js';
+import { formatOf, parseText } from './load.js';
 import { checkStrictJson } from './strict-json.js';
 
 export type { AddRequest, EditPlan } from './edit-plan.js';
@@ -38,21 +39,53 @@ function parseData(text: string, format: Format): unknown {
     try {
       return parseToml(text);
     } catch (error) {
-      throw new Error(`the configuration does not parse: ${firstLine(error)}`);
+      throw unparsable(firstLine(error));
     }
   }
   if (format === 'json') {
     if (text.trim() === '') return null;
     const problem = checkStrictJson(text);
     if (problem !== undefined) {
-      throw new Error(`the configuration does not parse: ${problem.message}`);
+      throw unparsable(problem.message);
     }
   }
   const doc = parseDocument(text, { uniqueKeys: true, strict: true });
   if (doc.errors.length > 0) {
-    throw new Error(`the configuration does not parse: ${firstLine(doc.errors[0])}`);
+    throw unparsable(firstLine(doc.errors[0]));
   }
-  return doc.toJS();
+  try {
+    return doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    throw unparsable(firstLine(error));
+  }
+}
+
+/**
+ * The loader's own reading first: the same limits (size, values after aliases, nesting) bound
+ * the editor's work, and the same problems are found before anything is edited.
+ */
+function checkReadable(text: string, format: Format): void {
+  // An empty JSON file is edited as an empty configuration.
+  if (format === 'json' && text.trim() === '') return;
+  try {
+    parseText(text, 'the configuration', format);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    const d = error.diagnostics[0];
+    // Syntax errors are reported by the editor's own parse, in its words.
+    if (d?.code.endsWith('-syntax') === true) return;
+    throw new ConfigEditError(
+      `the configuration cannot be read: ${(d?.message ?? error.message).replace(/^the configuration: /, '')}`,
+      d?.hint ?? 'run keepsake check to see why, fix the file, then try again',
+    );
+  }
+}
+
+function unparsable(reason: string): ConfigEditError {
+  return new ConfigEditError(
+    `the configuration does not parse: ${reason}`,
+    'run keepsake check to see where, fix the file, then try again',
+  );
 }
 
 function firstLine(error: unknown): string {
@@ -71,6 +104,7 @@ export function addEntryToConfigText(text: string, format: Format, req: AddReque
   // A byte order mark is not content; it is kept.
   const bom = text.startsWith('\uFEFF') ? '\uFEFF' : '';
   const src = text.slice(bom.length);
+  checkReadable(src, format);
   const data = parseData(src, format);
   const plan = planAdd(data, req);
   if (plan.duplicate) return text;
@@ -86,7 +120,7 @@ export function addEntryToConfigText(text: string, format: Format, req: AddReque
   if (format === 'toml') return bom + editTomlText(src, plan, accept);
   const edited = editYamlText(src, format, plan);
   if (!accept(edited, plan.value)) {
-    throw new Error(
+    throw new ConfigEditError(
       `cannot add ${JSON.stringify(plan.value)} to the configuration: the edit would not read back as intended`,
     );
   }
@@ -104,12 +138,19 @@ export function addEntryToConfigFile(
 ): { before: string; after: string } {
   const format = formatOf(file);
   if (format === undefined) {
-    throw new Error(
+    throw new ConfigEditError(
       `${file}: cannot tell the configuration format; expected .yaml, .yml, .toml or .json`,
+      'rename the file so that it ends in .yaml, .yml, .toml or .json',
     );
   }
+  // The file's name leads every message; the error keeps its type, and its hint.
   const fail = (what: string, error: unknown): never => {
-    throw new Error(`${file}: ${what}${error instanceof Error ? error.message : String(error)}`);
+    const message = `${file}: ${what}${error instanceof Error ? error.message : String(error)}`;
+    if (error instanceof KeepsakeError && !(error instanceof ConfigEditError)) throw error;
+    if (error instanceof ConfigEditError) throw new ConfigEditError(message, error.hint);
+    const errno = (error as NodeJS.ErrnoException).code ?? 'EIO';
+    const syscall = (error as NodeJS.ErrnoException).syscall ?? 'open';
+    throw new SystemError(syscall, errno, file, message, 'check the path and its permissions');
   };
   let before = '';
   try {

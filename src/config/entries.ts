@@ -3,7 +3,8 @@
 
 import type { SourceRef } from '../model/types.js';
 import type { AccountRef } from './draft.js';
-import { normaliseAbsolute, normaliseRelative } from './paths.js';
+import { normaliseAbsolute, normaliseHomeEntry } from './paths.js';
+import { quoted } from './quoted.js';
 import type { Position, RawNode, RawScalar, Segment } from './raw.js';
 import { describe, type Reporter } from './reporter.js';
 import type { SectionId } from './schema.js';
@@ -87,7 +88,7 @@ function readEntries(
     }
     const pathAt = fields === undefined ? at : [...at, kind];
     const raw = pathNode.value as string;
-    const result = relative ? normaliseRelative(raw, home) : normaliseAbsolute(raw);
+    const result = relative ? normaliseHomeEntry(raw, home) : normaliseAbsolute(raw);
     if (!result.ok) {
       const hint =
         result.code === 'relative-path'
@@ -98,6 +99,15 @@ function readEntries(
     } else {
       for (const w of result.warnings) {
         r.warn('path-whitespace', pathAt, pathNode.pos, w, 'remove the surrounding spaces');
+      }
+      if (result.leadingSlash === true) {
+        r.warn(
+          'home-path-leading-slash',
+          pathAt,
+          pathNode.pos,
+          `${quoted(raw.trim())} starts with "/"; entries of a user are relative to their home, so it is read as ${quoted(result.path)}`,
+          `write ${quoted(result.path)}`,
+        );
       }
     }
     const input: EntryInput = {

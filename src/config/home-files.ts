@@ -4,7 +4,8 @@
 import { dirname, resolve } from 'node:path';
 import type { HomeFile, HomeFileContent, HomeFileSet, HomeRef, HomeState } from '../model/types.js';
 import type { Builder } from './builder.js';
-import { isInside, joinPath, normaliseAbsolute, normaliseRelative } from './paths.js';
+import { joinPath, normaliseAbsolute, normaliseRelative } from './paths.js';
+import { quoted } from './quoted.js';
 import type { Position, RawEntry, Segment } from './raw.js';
 import { bool, type Fields, map, readSection, str } from './sections.js';
 import { absolutePath } from './values.js';
@@ -98,7 +99,12 @@ function checkTargets(b: Builder, files: readonly HomeFile[]) {
     } else byTarget.set(f.target, f);
   }
   for (const f of files) {
-    const outer = files.find((o) => !o.recursive && isInside(f.target, o.target));
+    // The nearest enclosing target that links a whole tree, found among f's own ancestors.
+    let outer: HomeFile | undefined;
+    for (let p = dirname(f.target); p !== '/' && outer === undefined; p = dirname(p)) {
+      const o = byTarget.get(p);
+      if (o !== undefined && !o.recursive) outer = o;
+    }
     if (outer === undefined) continue;
     b.r.diagnostics.push({
       severity: 'error',
@@ -130,7 +136,7 @@ export function userHomeFiles(
       'invalid-value',
       [...at, 'backupExtension'],
       ext.node.pos,
-      `${JSON.stringify(ext.value)} is not a file name extension`,
+      `${quoted(ext.value)} is not a file name extension`,
       'write a plain extension without slashes, e.g. backupExtension: bak',
     );
   }

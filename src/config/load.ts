@@ -1,10 +1,11 @@
 // Reading a configuration file into a raw tree in which every key and value keeps the line
 // and column it was written at: picks the format, then hands the text to its reader.
 
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { extname } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { fileDiagnostic } from './file-errors.js';
+import { checkNesting, checkSize, LIMITS } from './limits.js';
 import { unmountedStore } from './missing-store.js';
 import type { ConfigFormat, LoadedConfig } from './raw.js';
 import { parseTomlText } from './read-toml.js';
@@ -40,8 +41,9 @@ export function loadFile(file: string): LoadedConfig {
   }
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readBounded(file);
   } catch (error) {
+    if (error instanceof ConfigError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     const reason =
       code === 'ENOENT'
@@ -71,9 +73,33 @@ export function loadFile(file: string): LoadedConfig {
   return parseText(text, file, format);
 }
 
+/**
+ * The file's text, read up to one byte past the size limit: a huge file, or a device that
+ * never ends, is refused without being read whole.
+ */
+function readBounded(file: string): string {
+  const fd = openSync(file, 'r');
+  try {
+    const buffer = Buffer.alloc(LIMITS.bytes + 1);
+    let length = 0;
+    for (;;) {
+      const n = readSync(fd, buffer, length, buffer.length - length, null);
+      if (n === 0) break;
+      length += n;
+      if (length === buffer.length) break;
+    }
+    checkSize(file, length);
+    return buffer.toString('utf8', 0, length);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Parse configuration text; `format` defaults to the one `file`'s extension implies. */
 export function parseText(text: string, file: string, format?: ConfigFormat): LoadedConfig {
   const fmt = format ?? formatOf(file) ?? 'yaml';
+  checkSize(file, Buffer.byteLength(text, 'utf8'));
+  checkNesting(file, text);
   // A byte order mark is not content.
   const src = text.startsWith('\uFEFF') ? text.slice(1) : text;
   if (fmt === 'toml') return parseTomlText(src, file);

@@ -1,8 +1,9 @@
 // The options of a storage location, under `persistence` or a user's Home Manager
 // `persistence`: where its store is, whether it is enabled, and the defaults its entries take.
 
+import { quoted } from './quoted.js';
 import type { Position, RawNode, Segment } from './raw.js';
-import { optionPath, type Reporter } from './reporter.js';
+import { describe, optionPath, type Reporter } from './reporter.js';
 import { section as sectionSpec } from './schema.js';
 import { bool, type Fields, readSection, str } from './sections.js';
 import { absolutePath } from './values.js';
@@ -40,7 +41,7 @@ export function readLocationHeader(
     );
     return undefined;
   }
-  const fields = readSection(r, node, id, at);
+  const fields = readSection(r, id === 'location' ? withoutAllowOther(r, node, at) : node, id, at);
   if (fields === undefined) return undefined;
   const psp = str(fields, 'persistentStoragePath');
   let storePath: string | undefined;
@@ -53,7 +54,7 @@ export function readLocationHeader(
       'location-not-path',
       at,
       keyPos,
-      `the location ${JSON.stringify(key)} is a name, not a path, and has no persistentStoragePath`,
+      `the location ${quoted(key)} is a name, not a path, and has no persistentStoragePath`,
       `set persistentStoragePath (e.g. persistentStoragePath: "/persist"), or use the store's path as the key`,
     );
   }
@@ -71,4 +72,26 @@ export function readLocationHeader(
   const debugging = bool(fields, 'enableDebugging');
   if (debugging !== undefined) info.enableDebugging = debugging;
   return info;
+}
+
+/**
+ * Home Manager's newer layout writes `allowOther` on the location, next to the entries keepsake
+ * reads under `users.<user>`. It is a bindfs (FUSE) setting with nothing to do for kernel bind
+ * mounts: accepted there when it is a boolean, and ignored, as under `users.<user>.persistence`.
+ */
+function withoutAllowOther(r: Reporter, node: RawNode, at: readonly Segment[]): RawNode {
+  if (node.kind !== 'map') return node;
+  const entry = node.entries.find((e) => e.key === 'allowOther');
+  if (entry === undefined) return node;
+  const v = entry.value;
+  if (!(v.kind === 'scalar' && (typeof v.value === 'boolean' || v.value === null))) {
+    r.error(
+      'wrong-type',
+      [...at, 'allowOther'],
+      v.pos,
+      `expected true or false, got ${describe(v)}`,
+      'write allowOther: true, or remove it (keepsake ignores it)',
+    );
+  }
+  return { ...node, entries: node.entries.filter((e) => e !== entry) };
 }

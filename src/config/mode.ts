@@ -1,5 +1,6 @@
 // Permission modes as configurations write them: octal ("0700", "700", "2775", 755) or
 // chmod's symbolic form ("u=rwx,g=rx,o="), evaluated from an empty mode.
+import { quoted } from './quoted.js';
 
 export type ModeResult = { ok: true; mode: number } | { ok: false; message: string };
 
@@ -49,7 +50,7 @@ function checkRange(bits: number, shown: string): ModeResult {
   return { ok: true, mode: bits };
 }
 
-function parseOctalString(s: string, shown = JSON.stringify(s)): ModeResult {
+function parseOctalString(s: string, shown = quoted(s)): ModeResult {
   const m = /^(?:0[oO])?([0-7]+)$/.exec(s);
   if (!m) {
     if (/^\d+$/.test(s)) return invalid(shown, 'octal digits are 0 to 7');
@@ -62,7 +63,7 @@ function parseOctalString(s: string, shown = JSON.stringify(s)): ModeResult {
 
 function parseSymbolic(s: string, kind: 'directory' | 'file'): ModeResult {
   let mode = 0;
-  const shown = JSON.stringify(s);
+  const shown = quoted(s);
   for (const clause of s.split(',')) {
     const m = /^([ugoa]*)([-+=].*)$/.exec(clause.trim());
     if (!m) return invalid(shown, `cannot read "${clause}"`);

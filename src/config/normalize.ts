@@ -6,6 +6,7 @@ import type { Accounts } from './accounts.js';
 import { Builder } from './builder.js';
 import type { Draft, OwnerDraft } from './draft.js';
 import { homeState, toHomeFileSet } from './home-files.js';
+import { LIMITS } from './limits.js';
 import type { LoadedConfig } from './raw.js';
 import { Reporter } from './reporter.js';
 import { runRules } from './rules.js';
@@ -69,6 +70,31 @@ function byPosition(a: Diagnostic, b: Diagnostic): number {
   return (a.source?.column ?? 0) - (b.source?.column ?? 0);
 }
 
+/**
+ * The first LIMITS.diagnostics problems and a line that counts the rest: a file with thousands
+ * of mistakes is a wrong file, and its first screen says what is wrong with it.
+ */
+function capped(diagnostics: Diagnostic[]): Diagnostic[] {
+  if (diagnostics.length <= LIMITS.diagnostics) return diagnostics;
+  const shown = diagnostics.slice(0, LIMITS.diagnostics);
+  const rest = diagnostics.length - shown.length;
+  const errors = diagnostics.some((d) => d.severity === 'error');
+  const last = shown.at(-1)?.source;
+  shown.push({
+    severity: errors ? 'error' : 'warning',
+    code: 'more-problems',
+    message: `${rest} more problem${rest === 1 ? '' : 's'} not shown (at most ${LIMITS.diagnostics} are listed)`,
+    hint: 'fix the problems above, then check again',
+    source: {
+      file: last?.file ?? '',
+      line: last?.line ?? 0,
+      column: last?.column ?? 0,
+      option: '',
+    },
+  });
+  return shown;
+}
+
 /** Validate a loaded configuration and build the Model; every problem is collected. */
 export function normalise(
   loaded: LoadedConfig,
@@ -86,7 +112,7 @@ export function normalise(
   }
   const stores = [...new Set(b.drafts.map((d) => d.storeRoot))].sort();
   r.diagnostics.push(...runRules({ drafts: b.drafts, accounts, stores }));
-  const diagnostics = [...loaded.diagnostics, ...r.diagnostics].sort(byPosition);
+  const diagnostics = capped([...loaded.diagnostics, ...r.diagnostics].sort(byPosition));
   const failed = diagnostics.some((d) => d.severity === 'error');
   if (!failed && b.drafts.length === 0 && b.homeFiles.length === 0) {
     diagnostics.push({

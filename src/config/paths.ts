@@ -2,9 +2,16 @@
 // names with spaces. Normalised here into one canonical form, or rejected with a fix.
 
 import { posix } from 'node:path';
+import { quoted } from './quoted.js';
 
 export type PathResult =
-  | { ok: true; path: string; warnings: string[] }
+  | {
+      ok: true;
+      path: string;
+      warnings: string[];
+      /** A home entry written with a leading "/", read relative to the home. */
+      leadingSlash?: true;
+    }
   | { ok: false; code: PathErrorCode; message: string; hint: string };
 
 export type PathErrorCode =
@@ -15,7 +22,35 @@ export type PathErrorCode =
   | 'root-path'
   | 'absolute-home-path'
   | 'tilde-path'
-  | 'home-itself';
+  | 'home-itself'
+  | 'name-too-long'
+  | 'path-too-long';
+
+/** The kernel's limits: NAME_MAX for one component, PATH_MAX less its terminating NUL. */
+export const NAME_MAX = 255;
+export const PATH_MAX = 4095;
+
+/** A component or a whole path longer than the kernel accepts (ENAMETOOLONG when applying). */
+function tooLong(raw: string, parts: readonly string[]): PathResult | undefined {
+  for (const part of parts) {
+    const bytes = Buffer.byteLength(part, 'utf8');
+    if (bytes <= NAME_MAX) continue;
+    return {
+      ok: false,
+      code: 'name-too-long',
+      message: `the name ${quoted(`${part.slice(0, 40)}...`)} is ${bytes} bytes long; a file name can have at most ${NAME_MAX} bytes`,
+      hint: 'shorten the name',
+    };
+  }
+  const bytes = Buffer.byteLength(raw, 'utf8');
+  if (bytes <= PATH_MAX) return undefined;
+  return {
+    ok: false,
+    code: 'path-too-long',
+    message: `the path ${quoted(`${raw.slice(0, 40)}...`)} is ${bytes} bytes long; a path can have at most ${PATH_MAX} bytes`,
+    hint: 'shorten the path',
+  };
+}
 
 /** Split a cleaned-up path into components, dropping empty and `.` components. */
 function components(path: string): string[] {
@@ -27,14 +62,14 @@ function common(raw: string): { value: string; warnings: string[] } | PathResult
   const value = raw.trim();
   if (value !== raw && value !== '') {
     warnings.push(
-      `${JSON.stringify(raw)} has leading or trailing whitespace; it is read as ${JSON.stringify(value)}`,
+      `${quoted(raw)} has leading or trailing whitespace; it is read as ${quoted(value)}`,
     );
   }
   if (value === '') {
     return {
       ok: false,
       code: 'empty-path',
-      message: raw === '' ? 'the path is empty' : `${JSON.stringify(raw)} is blank`,
+      message: raw === '' ? 'the path is empty' : `${quoted(raw)} is blank`,
       hint: 'write a path, or remove the entry',
     };
   }
@@ -43,7 +78,7 @@ function common(raw: string): { value: string; warnings: string[] } | PathResult
     return {
       ok: false,
       code: 'control-character',
-      message: `${JSON.stringify(raw)} contains a control character (such as a newline or tab)`,
+      message: `${quoted(raw)} contains a control character (such as a newline or tab)`,
       hint: 'remove the control character from the path',
     };
   }
@@ -54,11 +89,11 @@ function dotDot(raw: string, suggestion: string | undefined): PathResult {
   return {
     ok: false,
     code: 'dot-dot',
-    message: `${JSON.stringify(raw)} contains a ".." component; paths must not climb out of their base`,
+    message: `${quoted(raw)} contains a ".." component; paths must not climb out of their base`,
     hint:
       suggestion === undefined
         ? 'write the path without ".." components'
-        : `write the path without "..": ${JSON.stringify(suggestion)}`,
+        : `write the path without "..": ${quoted(suggestion)}`,
   };
 }
 
@@ -72,9 +107,9 @@ export function normaliseAbsolute(raw: string): PathResult {
     return {
       ok: false,
       code: 'relative-path',
-      message: `${JSON.stringify(value)} is a relative path; system paths must be absolute`,
+      message: `${quoted(value)} is a relative path; system paths must be absolute`,
       hint: fixed.ok
-        ? `write ${JSON.stringify(fixed.path)} (start it with "/")`
+        ? `write ${quoted(fixed.path)} (start it with "/")`
         : 'start the path with "/"',
     };
   }
@@ -83,11 +118,13 @@ export function normaliseAbsolute(raw: string): PathResult {
     const resolved = posix.normalize(value).replace(/\/+$/, '');
     return dotDot(value, resolved === '' || resolved === '/' ? undefined : resolved);
   }
+  const long = tooLong(value, parts);
+  if (long !== undefined) return long;
   if (parts.length === 0) {
     return {
       ok: false,
       code: 'root-path',
-      message: `${JSON.stringify(value)} is the root directory itself, which cannot be persisted this way`,
+      message: `${quoted(value)} is the root directory itself, which cannot be persisted this way`,
       hint: 'list the directories under / that should persist instead',
     };
   }
@@ -107,12 +144,12 @@ export function normaliseRelative(raw: string, home?: string): PathResult {
     let hint =
       'write it relative to the home directory, e.g. ".ssh", or declare it as a system path';
     if (abs.ok && home !== undefined && isInside(abs.path, home)) {
-      hint = `write ${JSON.stringify(abs.path.slice(home.length + 1))} (relative to ${home})`;
+      hint = `write ${quoted(abs.path.slice(home.length + 1))} (relative to ${home})`;
     }
     return {
       ok: false,
       code: 'absolute-home-path',
-      message: `${JSON.stringify(value)} is an absolute path, but entries of a user are relative to their home directory`,
+      message: `${quoted(value)} is an absolute path, but entries of a user are relative to their home directory`,
       hint,
     };
   }
@@ -121,8 +158,8 @@ export function normaliseRelative(raw: string, home?: string): PathResult {
     return {
       ok: false,
       code: 'tilde-path',
-      message: `${JSON.stringify(value)} starts with "~", which is not expanded; entries of a user are already relative to their home`,
-      hint: rest === '' ? 'remove the entry' : `write ${JSON.stringify(rest)}`,
+      message: `${quoted(value)} starts with "~", which is not expanded; entries of a user are already relative to their home`,
+      hint: rest === '' ? 'remove the entry' : `write ${quoted(rest)}`,
     };
   }
   const parts = components(value);
@@ -131,15 +168,34 @@ export function normaliseRelative(raw: string, home?: string): PathResult {
     const ok = resolved !== '' && resolved !== '.' && !resolved.startsWith('..');
     return dotDot(value, ok ? resolved : undefined);
   }
+  const long = tooLong(value, parts);
+  if (long !== undefined) return long;
   if (parts.length === 0) {
     return {
       ok: false,
       code: 'home-itself',
-      message: `${JSON.stringify(value)} names the home directory itself`,
+      message: `${quoted(value)} names the home directory itself`,
       hint: 'to persist a whole home, declare it as a system directory, e.g. "/home/jane"',
     };
   }
   return { ok: true, path: parts.join('/'), warnings };
+}
+
+/**
+ * An entry of a user's persistence, relative to their home. impermanence joins the home and the
+ * entry as strings, so "/Documents" there means "Documents": it is read that way here too
+ * (with `leadingSlash` set, for a warning). An absolute path inside the home stays an error:
+ * joined, "/home/jane/.ssh" would name "/home/jane/home/jane/.ssh", which is never meant.
+ */
+export function normaliseHomeEntry(raw: string, home?: string): PathResult {
+  const value = raw.trim();
+  if (!value.startsWith('/')) return normaliseRelative(raw, home);
+  const abs = normaliseAbsolute(value);
+  if (abs.ok && home !== undefined && isInside(abs.path, home)) return normaliseRelative(raw, home);
+  const rel = normaliseRelative(value.replace(/^\/+/, '') || '.', home);
+  if (!rel.ok) return rel;
+  const c = common(raw);
+  return { ...rel, warnings: 'ok' in c ? [] : c.warnings, leadingSlash: true };
 }
 
 /** Join normalised path pieces (`/persist` + `/var/log`, `/home/jane` + `.ssh`). */

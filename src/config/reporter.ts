@@ -2,6 +2,7 @@
 // (`persistence."/persist".directories[3]`), and the Reporter that collects the diagnostics.
 
 import type { Diagnostic, SourceRef } from '../model/types.js';
+import { quoted } from './quoted.js';
 import type { Position, RawNode, Segment } from './raw.js';
 
 /** `persistence."/persist".directories[3]`. */
@@ -10,7 +11,7 @@ export function optionPath(segments: readonly Segment[]): string {
   for (const s of segments) {
     if (typeof s === 'number') out += `[${s}]`;
     else {
-      const key = /^[A-Za-z_][A-Za-z0-9_-]*$/.test(s) ? s : JSON.stringify(s);
+      const key = /^[A-Za-z_][A-Za-z0-9_-]*$/.test(s) ? s : quoted(s);
       out += out === '' ? key : `.${key}`;
     }
   }
@@ -58,8 +59,9 @@ export function describe(node: RawNode): string {
   if (node.kind === 'map') return 'a map';
   if (node.kind === 'seq') return 'a list';
   if (node.value === null) return 'nothing';
-  if (typeof node.value === 'string') return JSON.stringify(node.value);
-  return node.text ?? String(node.value);
+  if (typeof node.value === 'string') return quoted(node.value);
+  const text = node.text ?? String(node.value);
+  return text.length > 100 ? quoted(text) : text;
 }
 
 export const isNull = (node: RawNode): boolean => node.kind === 'scalar' && node.value === null;

@@ -5,8 +5,11 @@ import type { Diagnostic } from '../model/types.js';
 import type { Accounts } from './accounts.js';
 import { type AccountRef, type Draft, where } from './draft.js';
 import { formatMode } from './mode.js';
-import { isInside, joinPath, relativeTo } from './paths.js';
+import { joinPath, relativeTo } from './paths.js';
+import { quoted } from './quoted.js';
+import { joinedPathLengths, reservedPaths } from './rules-paths.js';
 import { closest } from './suggest.js';
+import { MAX_ID } from './values.js';
 
 export interface RuleContext {
   drafts: readonly Draft[];
@@ -47,7 +50,7 @@ export function duplicateTargets(ctx: RuleContext): Diagnostic[] {
       error(
         'duplicate-target',
         d,
-        `${JSON.stringify(d.target)} is already declared at ${where(earlier.source)}${kinds}`,
+        `${quoted(d.target)} is already declared at ${where(earlier.source)}${kinds}`,
         'keep only one of the two declarations; a path can be persisted from one place only',
       ),
     );
@@ -63,6 +66,17 @@ export function unknownAccounts(ctx: RuleContext): Diagnostic[] {
       if (ref === undefined) continue;
       const { accounts } = ctx;
       const known = ref.of === 'user' ? accounts.uidOf(ref.value) : accounts.gidOf(ref.value);
+      if (known !== undefined && known > MAX_ID) {
+        out.push(
+          error(
+            'invalid-id',
+            ref,
+            `${ref.of} ${quoted(ref.value)} has the id ${known}, which is not a valid ${ref.of === 'user' ? 'uid' : 'gid'}: ids run from 0 to ${MAX_ID}`,
+            `give the ${ref.of} a valid id, or name another`,
+          ),
+        );
+        continue;
+      }
       if (known !== undefined) continue;
       const file = ref.of === 'user' ? accounts.passwdFile : accounts.groupFile;
       const names = ref.of === 'user' ? accounts.userNames() : accounts.groupNames();
@@ -73,9 +87,9 @@ export function unknownAccounts(ctx: RuleContext): Diagnostic[] {
           ref,
           typeof ref.value === 'number'
             ? `${ref.value} is not a valid ${ref.of === 'user' ? 'uid' : 'gid'}`
-            : `${ref.of} ${JSON.stringify(ref.value)} does not exist in ${file}`,
+            : `${ref.of} ${quoted(ref.value)} does not exist in ${file}`,
           guess !== undefined
-            ? `did you mean ${JSON.stringify(guess)}? Otherwise create the ${ref.of}, or give a numeric ${ref.of === 'user' ? 'uid' : 'gid'}`
+            ? `did you mean ${quoted(guess)}? Otherwise create the ${ref.of}, or give a numeric ${ref.of === 'user' ? 'uid' : 'gid'}`
             : `create the ${ref.of} in ${file} first, or give a numeric ${ref.of === 'user' ? 'uid' : 'gid'}`,
         ),
       );
@@ -109,7 +123,7 @@ export function nestedEntries(ctx: RuleContext): Diagnostic[] {
           error(
             'inside-file',
             d,
-            `${JSON.stringify(d.target)} lies inside ${JSON.stringify(outer.target)}, which is declared as a file at ${where(outer.source)}`,
+            `${quoted(d.target)} lies inside ${quoted(outer.target)}, which is declared as a file at ${where(outer.source)}`,
             'a file cannot contain other paths: declare the outer path as a directory, or remove one of the entries',
           ),
         );
@@ -121,8 +135,8 @@ export function nestedEntries(ctx: RuleContext): Diagnostic[] {
           error(
             'inside-symlink',
             d,
-            `${JSON.stringify(d.target)} lies inside ${JSON.stringify(outer.target)}, which ${where(outer.source)} makes a symbolic link into ${outer.store}; keepsake does not mount or link through symbolic links`,
-            `store it in the same place as its parent (remove it: it is already inside ${outer.store}), or give ${JSON.stringify(outer.target)} method: auto`,
+            `${quoted(d.target)} lies inside ${quoted(outer.target)}, which ${where(outer.source)} makes a symbolic link into ${outer.store}; keepsake does not mount or link through symbolic links`,
+            `store it in the same place as its parent (remove it: it is already inside ${outer.store}), or give ${quoted(outer.target)} method: auto`,
           ),
         );
         break;
@@ -132,7 +146,7 @@ export function nestedEntries(ctx: RuleContext): Diagnostic[] {
           warning(
             'nested-same-store',
             d,
-            `${JSON.stringify(d.target)} is redundant: it lies inside ${JSON.stringify(outer.target)}, which is persisted from the same store by ${where(outer.source)}`,
+            `${quoted(d.target)} is redundant: it lies inside ${quoted(outer.target)}, which is persisted from the same store by ${where(outer.source)}`,
             `remove it; its data is already kept at ${d.store} through the parent entry`,
           ),
         );
@@ -149,33 +163,45 @@ function parentOf(path: string): string | undefined {
   return i <= 0 ? '/' : path.slice(0, i);
 }
 
-/** A target inside a store, or over one, would mount the store onto itself or hide it. */
+/**
+ * A target inside a store, or over one, would mount the store onto itself or hide it. Each
+ * target looks up its own ancestors among the stores, and each store registers itself with its
+ * ancestors: the work grows with the entries and the depth of their paths, not their product.
+ */
 export function targetsAndStores(ctx: RuleContext): Diagnostic[] {
   const out: Diagnostic[] = [];
+  const stores = new Set(ctx.stores);
+  // For every directory above a store, the first store under it in sorted order.
+  const storeBelow = new Map<string, string>();
+  for (const store of [...ctx.stores].sort()) {
+    for (let p = parentOf(store); p !== undefined; p = parentOf(p)) {
+      if (!storeBelow.has(p)) storeBelow.set(p, store);
+    }
+  }
   for (const d of ctx.drafts) {
-    for (const store of ctx.stores) {
-      if (d.target === store || isInside(d.target, store)) {
-        out.push(
-          error(
-            'target-in-store',
-            d,
-            `${JSON.stringify(d.target)} lies inside the storage location ${store}; a store cannot be persisted into itself`,
-            'declare the path as it appears on the booted system, not its copy in the store',
-          ),
-        );
-        break;
-      }
-      if (isInside(store, d.target)) {
-        out.push(
-          error(
-            'store-under-target',
-            d,
-            `${JSON.stringify(d.target)} contains the storage location ${store}; persisting it would hide the store behind a mount`,
-            `persist the directories under ${JSON.stringify(d.target)} that need it, or move the store elsewhere`,
-          ),
-        );
-        break;
-      }
+    let container: string | undefined;
+    for (let p: string | undefined = d.target; p !== undefined; p = parentOf(p)) {
+      if (stores.has(p) && (container === undefined || p < container)) container = p;
+    }
+    const below = storeBelow.get(d.target);
+    if (container !== undefined && (below === undefined || container < below)) {
+      out.push(
+        error(
+          'target-in-store',
+          d,
+          `${quoted(d.target)} lies inside the storage location ${container}; a store cannot be persisted into itself`,
+          'declare the path as it appears on the booted system, not its copy in the store',
+        ),
+      );
+    } else if (below !== undefined) {
+      out.push(
+        error(
+          'store-under-target',
+          d,
+          `${quoted(d.target)} contains the storage location ${below}; persisting it would hide the store behind a mount`,
+          `persist the directories under ${quoted(d.target)} that need it, or move the store elsewhere`,
+        ),
+      );
     }
   }
   return out;
@@ -210,6 +236,8 @@ export const RULES: ReadonlyArray<Rule> = [
   unknownAccounts,
   nestedEntries,
   targetsAndStores,
+  joinedPathLengths,
+  reservedPaths,
   unsearchableDirectories,
 ];
 

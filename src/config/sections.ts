@@ -2,6 +2,7 @@
 // what was meant) and values of the wrong type; what passes is handed on as Fields.
 
 import { MODE_FORMS } from './mode.js';
+import { quoted } from './quoted.js';
 import type { RawEntry, RawMap, RawNode, RawScalar, Segment } from './raw.js';
 import { describe, isNull, type Reporter } from './reporter.js';
 import {
@@ -61,13 +62,7 @@ function unknownKey(r: Reporter, spec: SectionSpec, entry: RawEntry, segments: r
   const valid = `valid options here: ${names.join(', ')}`;
   const special = SPECIAL_HINTS[spec.id]?.[entry.key];
   if (special !== undefined) {
-    r.error(
-      'unknown-key',
-      at,
-      entry.keyPos,
-      `unknown option ${JSON.stringify(entry.key)}`,
-      special,
-    );
+    r.error('unknown-key', at, entry.keyPos, `unknown option ${quoted(entry.key)}`, special);
     return;
   }
   const guess = closest(entry.key, names);
@@ -76,7 +71,7 @@ function unknownKey(r: Reporter, spec: SectionSpec, entry: RawEntry, segments: r
       'unknown-key',
       at,
       entry.keyPos,
-      `unknown option ${JSON.stringify(entry.key)}; did you mean \`${guess}\`?`,
+      `unknown option ${quoted(entry.key)}; did you mean \`${guess}\`?`,
       `rename it to \`${guess}\` (${valid})`,
     );
     return;
@@ -96,7 +91,7 @@ function unknownKey(r: Reporter, spec: SectionSpec, entry: RawEntry, segments: r
     );
     return;
   }
-  r.error('unknown-key', at, entry.keyPos, `unknown option ${JSON.stringify(entry.key)}`, valid);
+  r.error('unknown-key', at, entry.keyPos, `unknown option ${quoted(entry.key)}`, valid);
 }
 
 const PATH_EXAMPLES: Record<string, string> = {
@@ -160,13 +155,13 @@ function checkType(r: Reporter, opt: OptionSpec, node: RawNode, at: Segment[]): 
     }
     case 'enum': {
       if (typeof s === 'string' && t.values.includes(s)) return true;
-      const choices = t.values.map((v) => JSON.stringify(v)).join(', ');
+      const choices = t.values.map((v) => quoted(v)).join(', ');
       const guess = typeof s === 'string' ? closest(s, t.values) : undefined;
       r.error(
         'invalid-value',
         at,
         node.pos,
-        `${got} is not a valid ${opt.name}; valid choices: ${choices}${guess !== undefined ? `; did you mean ${JSON.stringify(guess)}?` : ''}`,
+        `${got} is not a valid ${opt.name}; valid choices: ${choices}${guess !== undefined ? `; did you mean ${quoted(guess)}?` : ''}`,
         `write ${opt.name}: ${guess ?? t.values[0]}`,
       );
       return false;
@@ -179,7 +174,7 @@ function checkType(r: Reporter, opt: OptionSpec, node: RawNode, at: Segment[]): 
         node.pos,
         `expected a list of paths or entries, got ${got}`,
         typeof s === 'string'
-          ? `write it as a list: ${opt.name}: [ ${JSON.stringify(s)} ]`
+          ? `write it as a list: ${opt.name}: [ ${quoted(s)} ]`
           : `write a list, e.g. ${opt.name}: [ "/var/log" ]`,
       );
       return false;
@@ -191,7 +186,7 @@ function checkType(r: Reporter, opt: OptionSpec, node: RawNode, at: Segment[]): 
         node.pos,
         `expected a list of patterns, got ${got}`,
         typeof s === 'string'
-          ? `write it as a list: ${opt.name}: [ ${JSON.stringify(s)} ]`
+          ? `write it as a list: ${opt.name}: [ ${quoted(s)} ]`
           : `write a list, e.g. ${opt.name}: [ "/var/lib/example/cache/" ]`,
       );
       return false;

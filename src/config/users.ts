@@ -8,6 +8,7 @@ import { userHomeFiles } from './home-files.js';
 import { readIgnores } from './ignores.js';
 import { readLocationHeader } from './location-header.js';
 import { joinPath } from './paths.js';
+import { quoted } from './quoted.js';
 import type { Position, RawNode, Segment } from './raw.js';
 import { bool, map, readSection } from './sections.js';
 import { absolutePath } from './values.js';
@@ -47,14 +48,16 @@ export function user(b: Builder, name: string, keyPos: Position, node: RawNode) 
         'prefix-only',
         input.segments,
         input.pos,
-        `${JSON.stringify(input.path)} has nothing left once removePrefixDirectory drops its first component`,
+        `${quoted(input.path)} has nothing left once removePrefixDirectory drops its first component`,
         'write it as "<prefix>/<path in the home>" (e.g. "gpg/.gnupg"), or set removePrefixDirectory: false',
       );
       return false;
     });
     if (!loc.enabled) continue;
     b.noteLocation(loc);
-    b.userStores.set(name, [...(b.userStores.get(name) ?? []), loc.storePath]);
+    const own = b.userStores.get(name);
+    if (own === undefined) b.userStores.set(name, [loc.storePath]);
+    else own.push(loc.storePath);
     if (inputs.length === 0) continue;
     const home = b.resolveHome(name, at, keyPos);
     if (home === undefined) continue;

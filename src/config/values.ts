@@ -43,6 +43,9 @@ export function modeOf(
   return undefined;
 }
 
+/** The largest uid or gid: 2^32-1 is chown's "unchanged". */
+export const MAX_ID = 4294967294;
+
 export function accountOf(
   r: Reporter,
   entry: RawEntry | undefined,
@@ -53,5 +56,18 @@ export function accountOf(
   const v = entry.value.value;
   if (typeof v !== 'string' && typeof v !== 'number') return undefined;
   const value = typeof v === 'string' && /^\d+$/.test(v.trim()) ? Number(v.trim()) : v;
+  if (typeof value === 'number' && value > MAX_ID) {
+    // chown(2) reads 2^32-1 as "leave unchanged", and larger ids do not fit its argument: both
+    // would pass here and fail, or silently do nothing, while applying.
+    const noun = of === 'user' ? 'uid' : 'gid';
+    r.error(
+      'invalid-id',
+      [...at, entry.key],
+      entry.value.pos,
+      `${of} ${typeof v === 'string' ? v.trim() : (entry.value.text ?? String(v))} is not a valid ${noun}: ids run from 0 to ${MAX_ID}`,
+      `give a ${noun} between 0 and ${MAX_ID}, or a ${of} name`,
+    );
+    return undefined;
+  }
   return { of, value, source: r.source([...at, entry.key], entry.value.pos) };
 }
