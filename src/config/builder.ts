@@ -40,6 +40,8 @@ export class Builder {
   readonly userStores = new Map<string, string[]>();
   /** `users.<name>.files`, for the users that declare any. */
   readonly homeFiles: HomeFilesDraft[] = [];
+  /** Every `users.<name>.homeStore` written, whether or not the user declares files. */
+  readonly homeStores: { user: string; path: string }[] = [];
 
   constructor(
     readonly r: Reporter,

@@ -140,6 +140,9 @@ export function userHomeFiles(
       'write a plain extension without slashes, e.g. backupExtension: bak',
     );
   }
+  // A home store holds generations and content even while no file is declared (the files
+  // may come back): it is kept as referenced data either way.
+  if (homeStore !== undefined) b.homeStores.push({ user: name, path: homeStore });
   if (filesNode === undefined || filesNode.entries.length === 0) return undefined;
   const home = b.resolveHome(name, at, keyPos);
   if (home === undefined) return undefined;

@@ -145,6 +145,7 @@ export function normalise(
       configFile: options.configFile,
       entries: b.drafts.map((d) => toEntry(d, accounts)),
       ...(homeFiles.length > 0 ? { homeFiles } : {}),
+      ...(b.homeStores.length > 0 ? { homeStores: b.homeStores } : {}),
       stores,
       warnings: diagnostics.filter((d) => d.severity === 'warning'),
       verbose: options.verbose === true || b.verbose,

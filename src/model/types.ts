@@ -83,6 +83,8 @@ export interface Model {
   entries: PersistEntry[];
   /** Declared home files, one set per user that declares any (`users.<name>.files`). */
   homeFiles?: HomeFileSet[];
+  /** Every `users.<name>.homeStore` declared, also for users with no home files. */
+  homeStores?: { user: string; path: string }[];
   /** Every distinct storage location path, sorted. */
   stores: string[];
   warnings: Diagnostic[];

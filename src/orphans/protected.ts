@@ -186,6 +186,7 @@ export function protectedSet(model: Model, inputs: ProtectionInputs): Protection
     whole(s.config, `it is the configuration file ${s.unit} applies at boot`);
   // Every home store, and every home-file source (both as written and, with --root, inside it).
   for (const m of [model, ...(live ? [live.model] : [])]) {
+    for (const h of m.homeStores ?? []) whole(h.path, `it is the home store of ${h.user}`);
     for (const h of m.homeFiles ?? []) {
       whole(h.state.path, `it is the home store of ${h.user.user}`);
       for (const f of h.files) {

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
+import { loadConfig } from '../../src/config/index.js';
 import type { HomeFileSet, Model } from '../../src/model/types.js';
 import type { MountInfo } from '../../src/observe/types.js';
 import { findOrphans } from '../../src/orphans/find.js';
@@ -98,6 +99,24 @@ describe('protectedSet', () => {
       protectedSet(m, { root: NO_ROOT, mounts: [] }).some((x) => x.why.includes('.profile')),
       false,
     );
+  });
+
+  it('names a home store declared for a user who declares no home files', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'keepsake-prot-cfg-'));
+    dirs.push(root);
+    fs.mkdirSync(`${root}/etc`);
+    fs.writeFileSync(
+      `${root}/etc/passwd`,
+      'root:x:0:0::/root:/bin/sh\njane:x:1000:1000::/home/jane:/bin/sh\n',
+    );
+    fs.writeFileSync(`${root}/etc/group`, 'root:x:0:\njane:x:1000:\n');
+    const file = `${root}/keepsake.yaml`;
+    fs.writeFileSync(
+      file,
+      'persistence:\n  /persist:\n    directories: [/var/log]\nusers:\n  jane:\n    homeStore: /persist/homes/jane\n',
+    );
+    const m = loadConfig(file, { root });
+    assert.deepEqual(whyOf(m, '/persist/homes/jane'), ['whole: it is the home store of jane']);
   });
 
   it('names the live generation’s entries and configuration file', () => {
