@@ -133,6 +133,16 @@ export class Accounts {
     return [...this.usersByName.keys()];
   }
 
+  /**
+   * The names of people (root, and the uid range useradd gives them), for suggesting a home's
+   * user: a system account is never what someone meant by a home.
+   */
+  personNames(): string[] {
+    return [...this.usersByName.values()]
+      .filter((u) => u.uid === 0 || (u.uid >= 1000 && u.uid < 60000))
+      .map((u) => u.name);
+  }
+
   groupNames(): string[] {
     return [...this.groupsByName.keys()];
   }

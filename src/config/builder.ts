@@ -63,7 +63,7 @@ export class Builder {
     const { accounts } = this;
     const account = accounts.user(user);
     if (account === undefined) {
-      const guess = closest(user, accounts.userNames());
+      const guess = closest(user, accounts.personNames());
       this.r.error(
         'unknown-user',
         at,

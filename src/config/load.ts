@@ -58,13 +58,13 @@ export function loadFile(file: string): LoadedConfig {
       throw fileError(
         file,
         'store-not-mounted',
-        `${file}: cannot read the configuration file: ${unmounted}: the store that holds the configuration is not mounted`,
+        `cannot read the configuration file: ${unmounted}: the store that holds the configuration is not mounted`,
         'mount the store before keepsake runs (keepsake.service waits for it through RequiresMountsFor=): check its fstab line or mount unit, and this boot’s journal',
       );
     throw fileError(
       file,
       'unreadable',
-      `${file}: cannot read the configuration file: ${reason}`,
+      `cannot read the configuration file: ${reason}`,
       code === 'ENOENT'
         ? 'create it, or point --config at an existing file'
         : 'check the path and its permissions',
