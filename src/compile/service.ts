@@ -57,7 +57,10 @@ export function buildService(model: Model, opts: ServiceOptions): CompiledOutput
         ['#', 'they would land on top of the binds.'],
         ...each(
           'RequiresMountsFor',
-          [...model.stores, configDir, bin, ...outerParents(model.entries)].map(word),
+          // Each path once; `/` is always mounted, and naming it would only add noise.
+          [...new Set([...model.stores, configDir, bin, ...outerParents(model.entries)])]
+            .filter((p) => p !== '/')
+            .map(word),
         ),
         ['After', 'local-fs-pre.target systemd-remount-fs.service'],
         [

@@ -212,6 +212,33 @@ describe('writing the output', () => {
       dry.stdout,
       /^ExecStart=\/usr\/local\/bin\/keepsake apply --config \/persist\/install\.yaml --keep-going$/m,
     );
+    // The dry run shows every file the real run writes, and each mount requirement once.
+    fs.rmSync(path.join(dir, 'keepsake.service'));
+    const real = install();
+    assert.equal(real.status, 0, real.stderr);
+    const wrote = [...real.stdout.matchAll(/^wrote (.*)$/gm)].map((m) => m[1]).sort();
+    const dryDir = cli(
+      'install-service',
+      '--dry-run',
+      '--unit-dir',
+      dir,
+      '--config',
+      cfg,
+      '--root',
+      ROOT,
+    );
+    const shown = [...dryDir.stdout.matchAll(/^# would (?:write|link) (\S+?):?(?: -> .*)?$/gm)]
+      .map((m) => m[1])
+      .sort();
+    assert.ok(wrote.length > 0);
+    assert.deepEqual(shown, wrote, dryDir.stdout);
+    const unit = dryDir.stdout
+      .split(/^# would /m)
+      .find((f) => /^write \S+\/keepsake\.service:/.test(f));
+    const needs = [...(unit ?? '').matchAll(/^RequiresMountsFor=(.*)$/gm)].map((m) => m[1]);
+    assert.ok(needs.length > 0, dryDir.stdout);
+    assert.deepEqual(needs, [...new Set(needs)]);
+    assert.ok(!needs.includes('/'), needs.join(' '));
   });
 });
 

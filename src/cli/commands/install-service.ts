@@ -29,15 +29,26 @@ export function run(opts: InstallServiceCliOptions, out: Output): number {
   const launcher = root === '/' ? process.argv[1] : undefined;
   const bin = opts.bin ?? chooseBin(launcher, model.stores);
   const service = buildService(model, { bin, configFile });
-  const [unit] = service.files;
   if (!out.json && model.showWarnings) out.warnings([...model.warnings, ...service.warnings]);
+  const unitDir = path.resolve(opts.unitDir ?? hostPath(root, '/etc/systemd/system'));
   if (opts.dryRun) {
-    if (out.json)
-      out.value({ ok: true, dryRun: true, unit: unit?.content, bin, config: configFile });
-    else process.stdout.write(unit?.content ?? '');
+    // Everything the real run writes, file by file, in the order it writes them.
+    const files = service.files.map((f) => ({ ...f, path: path.join(unitDir, f.path) }));
+    if (out.json) {
+      const [unit] = service.files;
+      out.value({ ok: true, dryRun: true, unit: unit?.content, files, bin, config: configFile });
+      return 0;
+    }
+    files.forEach((f, i) => {
+      if (i > 0) out.line();
+      if (f.symlink !== undefined) out.line(`# would link ${f.path} -> ${f.symlink}`);
+      else {
+        out.line(`# would write ${f.path}:`);
+        out.line(f.content.replace(/\n$/, ''));
+      }
+    });
     return 0;
   }
-  const unitDir = path.resolve(opts.unitDir ?? hostPath(root, '/etc/systemd/system'));
   const written = installIntoUnitDir(unitDir, service.files);
   if (out.json) {
     out.value({
