@@ -17,7 +17,7 @@ import type { Generation } from '../generations/types.js';
 import type { Model } from '../model/types.js';
 import { observe } from '../observe/observe.js';
 import { buildPlan } from '../plan/build.js';
-import { hostPath } from '../plan/paths.js';
+import { hostPath, isWithin } from '../plan/paths.js';
 import type { Plan, Skipped } from '../plan/types.js';
 import { readPendingMoves } from '../system/move-journal.js';
 import { lstatOrNull } from '../system/safe-fs.js';
@@ -135,6 +135,20 @@ export interface ApplyResult extends ExecuteResult {
   recorded: string[];
   /** Stores whose `.keepsake` directory is not root's alone: no generation written there. */
   skipped: string[];
+  /** Of those, the stores a user owns (Home Manager's classic layout): skipped by design. */
+  userOwned: string[];
+}
+
+/**
+ * The storage directories of Home Manager's classic layout: a user's own, whose entries are
+ * kept at `<store>/<entry>` rather than under `<store><home>`.
+ */
+function classicStores(model: Model): Set<string> {
+  return new Set(
+    model.entries
+      .filter((e) => e.home && !isWithin(e.store, `${e.storeRoot}${e.home.path}`))
+      .map((e) => e.storeRoot),
+  );
 }
 
 /**
@@ -165,7 +179,8 @@ export function applyPlan(
   const result = { ...executed, skippedEntries, done };
   const recorded: string[] = [];
   const skipped: string[] = [];
-  if (!result.ok) return { ...result, recorded, skipped };
+  const userOwned: string[] = [];
+  if (!result.ok) return { ...result, recorded, skipped, userOwned };
   const skippedNow = skippedEntries.length;
   // A re-apply of the live setup that did nothing (and skipped nothing) has nothing to record.
   if (
@@ -174,7 +189,7 @@ export function applyPlan(
     prepared.liveUnchanged !== undefined &&
     options.rollbackOf === undefined
   ) {
-    return { ...result, generation: prepared.liveUnchanged, recorded, skipped };
+    return { ...result, generation: prepared.liveUnchanged, recorded, skipped, userOwned };
   }
   // What earlier applies of this boot set up is carried into the new record.
   const previous = prepared.previous ?? readApplied(plan.root);
@@ -203,7 +218,7 @@ export function applyPlan(
   sys.writeRecord(run, 'applied.json', `${JSON.stringify(live(generation))}\n`);
   // Written after the record it sums up: a crash in between only costs a full read next time.
   sys.writeRecord(run, 'applied.json.sum', `${number} ${setupOf(model)} ${skippedNow}\n`);
-  if (!changed) return { ...result, generation: number, recorded, skipped };
+  if (!changed) return { ...result, generation: number, recorded, skipped, userOwned };
   for (const store of model.stores) {
     const dir = hostPath(plan.root, `${store}/.keepsake`);
     const st = lstatOrNull(dir);
@@ -214,12 +229,13 @@ export function applyPlan(
     // layout) may hold a directory of the user's own making there.
     if (!rootOnly(top) || (st && !rootOnly(st))) {
       skipped.push(store);
+      if (classicStores(model).has(store) || (top && top.uid !== 0)) userOwned.push(store);
       continue;
     }
     sys.writeRecord(generationDir(plan.root, store), generationFile(number), json);
     recorded.push(store);
   }
-  return { ...result, generation: number, recorded, skipped };
+  return { ...result, generation: number, recorded, skipped, userOwned };
 }
 
 /** Entries whose steps failed while acting (`--keep-going`), as skipped entries. */

@@ -252,7 +252,17 @@ describe('apply in a booted namespace', { skip }, () => {
     });
     fs.mkdirSync(s.disk('/persist/jane', '/.keepsake'));
     fs.chownSync(s.disk('/persist/jane', '/.keepsake'), 1000, 1000);
-    const [r] = s.boot([{ do: 'apply', args: ['--json'] }]);
+    const config = (dirs: string) =>
+      `users:\n  jane:\n    persistence:\n      /persist/jane:\n        directories: [.ssh]\npersistence:\n  /persist:\n    directories: [${dirs}]\n`;
+    const [r, , again, , , loose] = s.boot([
+      { do: 'apply', args: ['--json'] },
+      { do: 'set-config', text: config('/var/log, /srv') },
+      { do: 'apply' },
+      // A system store others may write to: no record there, and a word on how to fix it.
+      { do: 'sh', cmd: 'chmod g+w "$ROOT/persist"' },
+      { do: 'set-config', text: config('/var/log, /srv, /opt') },
+      { do: 'apply' },
+    ]);
     const a = applied(r);
     assert.equal(a.status, 0, a.stderr);
     const result = JSON.parse(a.stdout.trim().split('\n').at(-1)!) as {
@@ -262,6 +272,14 @@ describe('apply in a booted namespace', { skip }, () => {
     assert.deepEqual(result.recorded, ['/persist']);
     assert.deepEqual(result.notRecorded, ['/persist/jane']);
     assert.deepEqual(fs.readdirSync(s.disk('/persist/jane', '/.keepsake')), []);
+    // jane's own storage directory never holds root's records: by design, so no word of it.
+    assert.equal(applied(again).status, 0, applied(again).stderr);
+    assert.doesNotMatch(applied(again).stderr, /no generation written/);
+    assert.equal(applied(loose).status, 0, applied(loose).stderr);
+    assert.match(
+      applied(loose).stderr,
+      /no generation written in \/persist\/\.keepsake: someone other than root may write there[^\n]*\n {2}hint: chown root: \/persist/,
+    );
   });
 
   it('lets only one keepsake act on a root at a time, and names the holder', () => {

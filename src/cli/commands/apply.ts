@@ -121,14 +121,19 @@ async function applyOnce(opts: ApplyOptions, out: Output, source: ApplySource): 
     ...(result.skipped.length > 0 ? { notRecorded: result.skipped } : {}),
     ...(plan.skipped ? { skipped } : {}),
   };
+  // A store a user owns (Home Manager's classic layout) never holds root's records: that is
+  // by design and needs no word. A root-owned store that others may write to is worth one.
   for (const store of result.skipped) {
-    if (!out.json)
-      out.error(
-        out.paint(
-          'yellow',
-          `keepsake: no generation written in ${store}/.keepsake: it is not owned by root alone`,
-        ),
-      );
+    if (out.json || result.userOwned.includes(store)) continue;
+    out.error(
+      out.paint(
+        'yellow',
+        `keepsake: no generation written in ${store}/.keepsake: someone other than root may write there, so a record kept there could not be trusted`,
+      ),
+    );
+    out.error(
+      `  hint: chown root: ${store} ${store}/.keepsake && chmod go-w ${store} ${store}/.keepsake (the entries are in place either way)`,
+    );
   }
   if (!out.json && result.ok) {
     for (const line of describeReleased(plan.released)) out.line(line);
