@@ -4,6 +4,7 @@ export const DEMO_CONFIG = `# keepsake demo configuration (impermanence's shape)
 persistence:
   /persist:
     hideMounts: true
+    ignore: [/etc/passwd, /etc/group]   # the demo's root image writes these at every boot
     directories:
       - /var/log
       - { directory: /var/lib/postgresql, user: postgres, group: postgres, mode: "0750" }

@@ -26,6 +26,8 @@ describe('keepsake demo', { skip }, () => {
     );
     assert.match(diff, /16 B {2}\/etc\/motd .*keepsake add \/etc\/motd/);
     assert.doesNotMatch(diff, /thesis|postgresql|\/var\/log|\/tmp/);
+    // The accounts the demo's image writes at boot are not the user's to persist.
+    assert.doesNotMatch(diff, /\/etc\/passwd|\/etc\/group/);
     assert.match(r.stdout, /declared files survived, everything else was wiped/);
     assert.ok(!r.stdout.includes('\u001b['), 'no colour with NO_COLOR');
     const after = readdirSync(tmpdir()).filter((n) => n.startsWith('keepsake-demo-'));
