@@ -79,7 +79,7 @@ export function planFile(ctx: Ctx, entry: PersistEntry): [Mechanism, LiveState] 
   if (store.type === 'missing' && target.type === 'missing' && !isMachineId) {
     // Like impermanence: link into the store, so the program creates the file there.
     if (!ensureStoreParent(ctx, entry)) return ['symlink', 'missing'];
-    link(ctx, entry);
+    link(ctx, entry, notStoredYet(entry));
     return ['symlink', 'missing'];
   }
   let storeOwner: Owner = { uid: store.uid, gid: store.gid, mode: store.mode };
@@ -204,4 +204,18 @@ function planRunningMachineId(
   replaceTransient();
   bindFile(ctx, entry);
   return ['bind', 'missing'];
+}
+
+/**
+ * Why a file entry is a link for now: its stored file does not exist yet. The link dangles
+ * until the program writes the file through it; from the next apply on (the next boot), the
+ * stored file exists and is bound instead. Host keys name what makes them.
+ */
+function notStoredYet(entry: PersistEntry): string {
+  const later = `the stored file does not exist yet: ${entry.target} is a link until a program writes it there, and is bound from the next boot on`;
+  if (/^\/etc\/ssh\/ssh_host_[a-z0-9]+_key(\.pub)?$/.test(entry.target)) {
+    const store = entry.storeRoot;
+    return `${later}; keepsake-ssh-host-keys.service (install-service, compile) makes host keys at boot, or run: mkdir -p ${store}/etc/ssh && ssh-keygen -A -f ${store}`;
+  }
+  return later;
 }

@@ -21,7 +21,8 @@ export function describeAction(a: Action): string {
     case 'propagation':
       return `slave   ${a.target}  (${a.reason})`;
     case 'symlink':
-      return `link    ${a.path} → ${a.to}`;
+      // The plain reason ("persist X") says nothing the line does not; others explain.
+      return `link    ${a.path} → ${a.to}${a.reason.startsWith('persist ') ? '' : `  (${a.reason})`}`;
     case 'utab':
       return a.remove
         ? `utab    ${a.target}  (drop its line)`

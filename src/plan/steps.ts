@@ -101,7 +101,7 @@ export function createFile(
   ctx.view.plan(path, { ...planned('file', owner), size: content.length });
 }
 
-export function link(ctx: Ctx, entry: PersistEntry) {
+export function link(ctx: Ctx, entry: PersistEntry, why = `persist ${entry.target}`) {
   if (!ensureParents(ctx, entry, entry.target, 'target')) return;
   const owner = entry.home ? { uid: entry.home.uid, gid: entry.home.gid } : { uid: 0, gid: 0 };
   const at = ctx.view.canonical(entry.target);
@@ -111,7 +111,7 @@ export function link(ctx: Ctx, entry: PersistEntry) {
     path: at,
     to: entry.store,
     ...owner,
-    reason: `persist ${entry.target}`,
+    reason: why,
   });
   ctx.view.plan(entry.target, {
     ...planned('symlink', { ...owner, mode: 0o777 }),

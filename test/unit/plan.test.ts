@@ -247,6 +247,24 @@ describe('planning a file', () => {
     const plan = buildPlan(m, observed(m, { '/persist': dir(), '/root': dir() }));
     assert.deepEqual(kinds(plan.actions), ['mkdir /persist/root', 'symlink /root/.bash_history']);
     assert.equal(plan.entries[0]!.mechanism, 'symlink');
+    // Why a link now and a bind after the next boot, in the step itself.
+    const made = plan.actions.at(-1)!;
+    assert.ok(made.kind === 'symlink');
+    assert.match(
+      made.reason,
+      /does not exist yet: .* is a link until a program writes it there, and is bound from the next boot on/,
+    );
+  });
+
+  it('names what makes a host key that is not stored yet', () => {
+    const m = model([entry('file', '/etc/ssh/ssh_host_ed25519_key')]);
+    const plan = buildPlan(m, observed(m, { '/persist': dir(), '/etc': dir(), '/etc/ssh': dir() }));
+    const made = plan.actions.find((a) => a.kind === 'symlink');
+    assert.ok(made?.kind === 'symlink');
+    assert.match(
+      made.reason,
+      /keepsake-ssh-host-keys\.service .* makes host keys at boot, or run: mkdir -p \/persist\/etc\/ssh && ssh-keygen -A -f \/persist$/,
+    );
   });
 
   it('seeds /etc/machine-id so systemd commits its id into the store', () => {
