@@ -16,7 +16,7 @@ import { observe } from '../observe/observe.js';
 import { buildPlan } from '../plan/build.js';
 import { hostPath, isWithin } from '../plan/paths.js';
 import { readPendingMoves } from '../system/move-journal.js';
-import { backupTagFor, type Prepared } from './pipeline.js';
+import { backupTagFor, classicStores, type Prepared } from './pipeline.js';
 
 export interface AddOptions {
   configFile: string;
@@ -92,13 +92,21 @@ function normalise(p: string): string {
   return n;
 }
 
+/**
+ * The location `add` and `ignore` write to when none is named: the configuration's only
+ * system location. A user's own storage directory (Home Manager's classic layout) is not a
+ * candidate: it holds that user's entries only, in a layout of its own.
+ */
 export function onlyLocation(model: Model): string {
-  const stores = model.stores;
+  const classic = classicStores(model);
+  const stores = model.stores.filter((s) => !classic.has(s));
   if (stores.length === 1) return stores[0]!;
   throw new UsageError(
     stores.length === 0
-      ? 'the configuration has no storage location yet'
+      ? 'the configuration has no system storage location yet'
       : `the configuration has ${stores.length} storage locations (${stores.join(', ')})`,
-    'name one with --store, e.g. --store /persist',
+    stores.length === 0
+      ? 'declare one under persistence (e.g. persistence: { /persist: {} }), or name one with --store'
+      : `name one with --store, e.g. --store ${stores[0]}`,
   );
 }

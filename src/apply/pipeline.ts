@@ -143,7 +143,7 @@ export interface ApplyResult extends ExecuteResult {
  * The storage directories of Home Manager's classic layout: a user's own, whose entries are
  * kept at `<store>/<entry>` rather than under `<store><home>`.
  */
-function classicStores(model: Model): Set<string> {
+export function classicStores(model: Model): Set<string> {
   return new Set(
     model.entries
       .filter((e) => e.home && !isWithin(e.store, `${e.storeRoot}${e.home.path}`))
