@@ -13,7 +13,13 @@ interface PathRuleContext {
   stores: readonly string[];
 }
 
-function error(code: string, d: Draft, message: string, hint: string): Diagnostic {
+/** A rule's error, at the option that holds the value. */
+export function error(
+  code: string,
+  d: Pick<Draft, 'source'>,
+  message: string,
+  hint: string,
+): Diagnostic {
   return {
     severity: 'error',
     code,

@@ -3,11 +3,11 @@
 
 import type { Diagnostic } from '../model/types.js';
 import type { Accounts } from './accounts.js';
-import { type AccountRef, type Draft, where } from './draft.js';
+import { type Draft, where } from './draft.js';
 import { formatMode } from './mode.js';
 import { joinPath, relativeTo } from './paths.js';
 import { quoted } from './quoted.js';
-import { joinedPathLengths, reservedPaths } from './rules-paths.js';
+import { error, joinedPathLengths, reservedPaths } from './rules-paths.js';
 import { closest } from './suggest.js';
 import { MAX_ID } from './values.js';
 
@@ -19,16 +19,6 @@ export interface RuleContext {
 }
 
 export type Rule = (ctx: RuleContext) => Diagnostic[];
-
-function error(code: string, d: Draft | AccountRef, message: string, hint: string): Diagnostic {
-  return {
-    severity: 'error',
-    code,
-    message: `${d.source.option}: ${message}`,
-    hint,
-    source: d.source,
-  };
-}
 
 function warning(code: string, d: Draft, message: string, hint: string): Diagnostic {
   return { ...error(code, d, message, hint), severity: 'warning' };
