@@ -136,8 +136,9 @@ describe('within the limits, every rule runs in linear time', () => {
   }
 
   /**
-   * The fastest of three validations of an already read configuration, for n and for 8n:
-   * linear work takes about eight times as long, quadratic work sixty-four.
+   * The fastest of five validations of an already read configuration, for n and for 8n:
+   * linear work takes about eight times as long, quadratic work sixty-four. The bound sits
+   * halfway (in ratio) between the two, so that a busy machine does not make it flaky.
    */
   function scaling(make: (n: number) => object, n: number) {
     const accounts = Accounts.load(root);
@@ -150,7 +151,7 @@ describe('within the limits, every rule runs in linear time', () => {
       };
       let best = Number.POSITIVE_INFINITY;
       let result: ReturnType<typeof normalise> | undefined;
-      for (let i = 0; i < 3; i++) {
+      for (let i = 0; i < 5; i++) {
         const start = performance.now();
         result = normalise(loaded, accounts, { configFile: 'x.yaml' });
         best = Math.min(best, performance.now() - start);
@@ -161,7 +162,7 @@ describe('within the limits, every rule runs in linear time', () => {
     const small = time(n);
     const large = time(8 * n);
     const ratio = large.ms / Math.max(small.ms, 1);
-    assert.ok(ratio < 24, `${n}: ${Math.round(small.ms)} ms, ${8 * n}: ${Math.round(large.ms)} ms`);
+    assert.ok(ratio < 32, `${n}: ${Math.round(small.ms)} ms, ${8 * n}: ${Math.round(large.ms)} ms`);
     return large;
   }
 
