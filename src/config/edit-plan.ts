@@ -155,6 +155,8 @@ function classicSegments(data: unknown, location: string, user: string, listKey:
         : 'name a storage directory the configuration declares with --store',
     );
   }
+  // A user's patterns are kept with the user, home-relative, whichever directory holds the data.
+  if (listKey === 'ignore') return ['users', user, 'ignore'];
   const users = (data as Obj).users as Obj;
   const persistence = (users[user] as Obj).persistence as Obj;
   const key = locationKey(persistence, location);

@@ -3,10 +3,11 @@
 // at `<dir>/<entry>`, and no system location is created for it.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { prepareIgnore } from '../../src/apply/ignore.js';
 import { type AddRequest, addEntryToConfigText, classicOwners } from '../../src/config/edit.js';
 import { loadConfigText } from '../../src/config/index.js';
 import { writeAccounts } from '../helpers/realworld.js';
@@ -126,6 +127,36 @@ files = [".screenrc"]
     assert.throws(
       () => addEntryToConfigText(YAML, 'yaml', { ...req('directory', '.mozilla'), user: 'bob' }),
       /not bob's.*jane/s,
+    );
+  });
+
+  test("ignore with --store naming a user's own directory writes to users.<user>.ignore", () => {
+    const file = join(tmp, 'ignore.yaml');
+    writeFileSync(file, YAML);
+    const current = loadConfigText(YAML, file, { root, format: 'yaml' });
+    for (const user of ['jane', undefined]) {
+      const p = prepareIgnore(
+        {
+          configFile: file,
+          root,
+          pattern: '/home/jane/.cache/',
+          store: DIR,
+          ...(user ? { user } : {}),
+        },
+        current,
+      );
+      assert.equal(p.option, 'users.jane.ignore');
+      assert.equal(p.after, `${YAML}    ignore: [/.cache/]\n`);
+      const model = loadConfigText(p.after, file, { root, format: 'yaml' });
+      assert.deepEqual(model.stores.sort(), ['/persist', DIR].sort(), 'no system location created');
+    }
+    assert.throws(
+      () =>
+        prepareIgnore(
+          { configFile: file, root, pattern: '*.tmp', store: DIR, user: 'bob' },
+          current,
+        ),
+      /jane/,
     );
   });
 });
