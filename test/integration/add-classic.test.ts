@@ -64,6 +64,7 @@ describe('keepsake add into a classic storage directory', { skip }, () => {
     assert.equal(w.status, 2, w.stdout + w.stderr);
     assert.match(w.stderr, /jane/);
     assert.match(w.stderr, /hint:/);
+    assert.equal(w.stdout, '', 'refused before any change');
     const a = ran(add);
     assert.equal(a.status, 0, a.stdout + a.stderr);
     assert.match(a.stdout, /users\.jane\.persistence/);

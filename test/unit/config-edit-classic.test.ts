@@ -130,6 +130,32 @@ files = [".screenrc"]
     );
   });
 
+  test('a block with removePrefixDirectory, or a request without its user, is refused', () => {
+    const prefixed = YAML.replace(
+      'files: [.screenrc]',
+      'files: [.screenrc]\n        removePrefixDirectory: true',
+    );
+    assert.throws(
+      () => addEntryToConfigText(prefixed, 'yaml', req('directory', '.mozilla')),
+      /removePrefixDirectory/,
+    );
+    assert.throws(
+      () =>
+        addEntryToConfigText(YAML, 'yaml', {
+          kind: 'directory',
+          location: DIR,
+          path: '.mozilla',
+          classic: true,
+        }),
+      /needs the user/,
+    );
+    assert.throws(
+      () =>
+        addEntryToConfigText(YAML, 'yaml', req('directory', '.mozilla', '/nix/persist/home/bob')),
+      /no such storage directory/,
+    );
+  });
+
   test("ignore with --store naming a user's own directory writes to users.<user>.ignore", () => {
     const file = join(tmp, 'ignore.yaml');
     writeFileSync(file, YAML);
