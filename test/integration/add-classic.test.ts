@@ -98,4 +98,38 @@ describe('keepsake add into a classic storage directory', { skip }, () => {
     assert.equal(later.paths['/home/jane/.mozilla/profile/prefs.js']!.content, 'prefs');
     assert.equal(later.paths['/home/jane/.bash_history']!.content, 'ls\n');
   });
+
+  it('refuses a link planted where the data would go, and loses nothing', () => {
+    const s = new TestSystem({
+      config: CONFIG,
+      stores: ['/persist'],
+      users: [{ name: 'jane', uid: 1000 }],
+    });
+    systems.push(s);
+    // The store's `.mozilla` is a link out of the store: following it would write elsewhere.
+    const elsewhere = s.disk('/persist', '/elsewhere');
+    fs.mkdirSync(elsewhere);
+    fs.mkdirSync(s.disk('/persist', '/home/jane'), { recursive: true });
+    fs.symlinkSync('/persist/elsewhere', s.disk('/persist', '/home/jane/.mozilla'));
+    const [, , add, seen] = s.boot([
+      { do: 'apply' },
+      { do: 'write', path: '/home/jane/.mozilla/prefs.js', content: 'prefs', uid: 1000 },
+      {
+        do: 'apply',
+        command: 'add',
+        args: ['/home/jane/.mozilla', '--store', '/persist/home/jane'],
+      },
+      { do: 'inspect', paths: ['/home/jane/.mozilla/prefs.js'] },
+    ]);
+    assert.notEqual(ran(add).status, 0, ran(add).stdout + ran(add).stderr);
+    assert.ok(seen?.do === 'inspect');
+    assert.equal(
+      seen.paths['/home/jane/.mozilla/prefs.js']!.content,
+      'prefs',
+      'data kept in place',
+    );
+    assert.deepEqual(fs.readdirSync(elsewhere), [], 'nothing written through the link');
+    assert.ok(fs.lstatSync(s.disk('/persist', '/home/jane/.mozilla')).isSymbolicLink());
+    assert.equal(fs.readFileSync(s.configFile, 'utf8'), CONFIG, 'refused before any change');
+  });
 });
