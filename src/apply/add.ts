@@ -6,7 +6,7 @@
 // the entry is declared already, and adoption picks up wherever the data is.
 
 import * as fs from 'node:fs';
-import { type AddRequest, addEntryToConfigText } from '../config/edit.js';
+import { type AddRequest, addEntryToConfigText, classicOwners } from '../config/edit.js';
 import { Accounts, loadConfigText } from '../config/index.js';
 import { formatOf } from '../config/load.js';
 import { UsageError } from '../errors.js';
@@ -50,12 +50,17 @@ export function prepareAdd(opts: AddOptions, current: Model): PreparedAdd {
   }
   const kind = declared?.kind ?? (st?.isDirectory() ? 'directory' : 'file');
   const location = opts.store ?? onlyLocation(current);
+  const format = formatOf(opts.configFile);
+  if (!format)
+    throw new UsageError(`${opts.configFile}: keepsake edits .yaml, .yml, .toml and .json files`);
+  const before = fs.readFileSync(opts.configFile, 'utf8');
+  const { user, classic } = storeUser(opts, before, format);
   let entryPath = path;
-  if (opts.user) {
-    const account = Accounts.load(opts.root).user(opts.user);
-    if (!account) throw new UsageError(`user ${opts.user} is not in ${opts.root}/etc/passwd`);
+  if (user) {
+    const account = Accounts.load(opts.root).user(user);
+    if (!account) throw new UsageError(`user ${user} is not in ${opts.root}/etc/passwd`);
     if (!isWithin(path, account.home) || path === account.home) {
-      throw new UsageError(`${path} is not inside ${opts.user}'s home ${account.home}`);
+      throw new UsageError(`${path} is not inside ${user}'s home ${account.home}`);
     }
     entryPath = path.slice(account.home.length + 1);
   }
@@ -63,12 +68,9 @@ export function prepareAdd(opts: AddOptions, current: Model): PreparedAdd {
     kind,
     location,
     path: entryPath,
-    ...(opts.user ? { user: opts.user } : {}),
+    ...(user ? { user } : {}),
+    ...(classic ? { classic } : {}),
   };
-  const format = formatOf(opts.configFile);
-  if (!format)
-    throw new UsageError(`${opts.configFile}: keepsake edits .yaml, .yml, .toml and .json files`);
-  const before = fs.readFileSync(opts.configFile, 'utf8');
   const after = declared ? before : addEntryToConfigText(before, format, request);
   // The edited file must validate exactly as apply would read it.
   const model = loadConfigText(after, opts.configFile, { root: opts.root, format });
@@ -82,6 +84,34 @@ export function prepareAdd(opts: AddOptions, current: Model): PreparedAdd {
     pendingMoves: readPendingMoves(opts.root, model.stores),
   });
   return { model, plan, ...(previous ? { previous } : {}), request, before, after };
+}
+
+/**
+ * Whose entry it is, and in which layout: a `--store` naming a user's own storage directory
+ * (`users.<user>.persistence.<dir>`, Home Manager's classic layout) takes the entry in that
+ * block, home-relative, for that user; `--user` may name only that user, and may be left out.
+ */
+export function storeUser(
+  opts: { store?: string; user?: string },
+  text: string,
+  format: 'yaml' | 'toml' | 'json',
+): { user?: string; classic: boolean } {
+  const owners = opts.store === undefined ? [] : classicOwners(text, format, opts.store);
+  if (owners.length === 0) return { ...(opts.user ? { user: opts.user } : {}), classic: false };
+  const block = (u: string) => `users.${u}.persistence."${opts.store}"`;
+  if (opts.user !== undefined && !owners.includes(opts.user)) {
+    throw new UsageError(
+      `${opts.store} is ${owners.join(' and ')}'s own storage directory (${block(owners[0]!)}), not ${opts.user}'s`,
+      `use --user ${owners[0]} to add to it, or name one of ${opts.user}'s storage locations with --store`,
+    );
+  }
+  if (opts.user === undefined && owners.length > 1) {
+    throw new UsageError(
+      `${opts.store} is the storage directory of ${owners.join(' and ')}`,
+      `name the user with --user, e.g. --user ${owners[0]}`,
+    );
+  }
+  return { user: opts.user ?? owners[0]!, classic: true };
 }
 
 function normalise(p: string): string {

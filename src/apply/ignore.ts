@@ -9,7 +9,7 @@ import { optionPath } from '../config/reporter.js';
 import { ignorePatternFor } from '../diff/ignore.js';
 import { UsageError } from '../errors.js';
 import type { Model } from '../model/types.js';
-import { onlyLocation } from './add.js';
+import { onlyLocation, storeUser } from './add.js';
 
 export interface IgnoreOptions {
   configFile: string;
@@ -31,29 +31,34 @@ export interface PreparedIgnore {
 
 /** The edit `keepsake ignore` makes, checked; writes nothing. */
 export function prepareIgnore(opts: IgnoreOptions, current: Model): PreparedIgnore {
-  const home = opts.user
-    ? (current.entries.find((e) => e.home?.user === opts.user)?.home?.path ??
-      Accounts.load(opts.root).user(opts.user)?.home)
+  const format = formatOf(opts.configFile);
+  if (!format) {
+    throw new UsageError(`${opts.configFile}: keepsake edits .yaml, .yml, .toml and .json files`);
+  }
+  const before = fs.readFileSync(opts.configFile, 'utf8');
+  // A user's own storage directory (classic layout) names the user; its patterns are the user's.
+  const { user, classic } = storeUser(opts, before, format);
+  const home = user
+    ? (current.entries.find((e) => e.home?.user === user)?.home?.path ??
+      Accounts.load(opts.root).user(user)?.home)
     : undefined;
-  if (opts.user && home === undefined) {
-    throw new UsageError(`user ${opts.user} is not in ${opts.root}/etc/passwd`);
+  if (user && home === undefined) {
+    throw new UsageError(`user ${user} is not in ${opts.root}/etc/passwd`);
   }
   const location = opts.store ?? onlyLocation(current);
   const request: AddRequest = {
     kind: 'ignore',
     location,
     path: ignorePatternFor(opts.pattern, home),
-    ...(opts.user ? { user: opts.user } : {}),
+    ...(user ? { user } : {}),
+    ...(classic ? { classic } : {}),
   };
-  const format = formatOf(opts.configFile);
-  if (!format) {
-    throw new UsageError(`${opts.configFile}: keepsake edits .yaml, .yml, .toml and .json files`);
-  }
-  const before = fs.readFileSync(opts.configFile, 'utf8');
   const after = addEntryToConfigText(before, format, request);
   // The edited file must validate exactly as every command reads it.
   loadConfigText(after, opts.configFile, { root: opts.root, format });
-  const segments = ['persistence', location, ...(opts.user ? ['users', opts.user] : []), 'ignore'];
+  const segments = classic
+    ? ['users', user!, 'ignore']
+    : ['persistence', location, ...(user ? ['users', user] : []), 'ignore'];
   return { request, option: optionPath(segments), before, after };
 }
 

@@ -19,11 +19,20 @@ export interface AddRequest {
   path: string;
   /** Add under `persistence.<location>.users.<user>` instead of the location itself. */
   user?: string;
+  /**
+   * With `user`: `location` is that user's own storage directory, and the entry goes to
+   * `users.<user>.persistence.<location>` (Home Manager's classic layout, stored at
+   * `<location>/<entry>`) rather than to a system location.
+   */
+  classic?: boolean;
 }
 
 export interface EditPlan {
   kind: AddRequest['kind'];
-  /** `persistence`, the location key as the file writes it, [`users`, user], the list key. */
+  /**
+   * `persistence`, the location key as the file writes it, [`users`, user], the list key; or,
+   * classic, `users`, user, `persistence`, the directory's key, the list key.
+   */
   segments: string[];
   /** The normalised path to append. */
   value: string;
@@ -50,6 +59,12 @@ function describeValue(v: unknown): string {
 
 /** The request, checked and with its path normalised. */
 function checkRequest(req: AddRequest): { value: string; location: string; user?: string } {
+  if (req.classic === true && req.user === undefined) {
+    throw new UsageError(
+      `cannot add to ${req.location}: a user's own storage directory needs the user`,
+      'name the user with --user',
+    );
+  }
   if (req.kind !== 'directory' && req.kind !== 'file' && req.kind !== 'ignore') {
     throw new UsageError(
       `cannot add an entry of kind ${JSON.stringify(req.kind)}: expected directory, file or ignore`,
@@ -112,6 +127,51 @@ function locationKey(persistence: unknown, location: string): string {
   return same.length === 1 ? same[0]! : location;
 }
 
+/**
+ * The users whose own storage directories (Home Manager's classic layout,
+ * `users.<user>.persistence.<key>`) have a key naming `location`, in file order.
+ */
+export function classicOwnersIn(data: unknown, location: string): string[] {
+  const users = isObject(data) ? data.users : undefined;
+  if (!isObject(users)) return [];
+  return Object.keys(users).filter((name) => {
+    const u = users[name];
+    const persistence = isObject(u) ? u.persistence : undefined;
+    if (!isObject(persistence)) return false;
+    return has(persistence, locationKey(persistence, location));
+  });
+}
+
+/** `segments` for a classic request, after checking that the directory is the user's. */
+function classicSegments(data: unknown, location: string, user: string, listKey: string) {
+  const owners = classicOwnersIn(data, location);
+  if (!owners.includes(user)) {
+    throw new UsageError(
+      owners.length > 0
+        ? `cannot add to ${location} for ${user}: it is not ${user}'s storage directory but ${owners.join(' and ')}'s (users.${owners[0]}.persistence)`
+        : `cannot add to ${location} for ${user}: users.${user}.persistence has no such storage directory`,
+      owners.length > 0
+        ? `use --user ${owners[0]}, or name one of ${user}'s own storage directories or a system location with --store`
+        : 'name a storage directory the configuration declares with --store',
+    );
+  }
+  // A user's patterns are kept with the user, home-relative, whichever directory holds the data.
+  if (listKey === 'ignore') return ['users', user, 'ignore'];
+  const users = (data as Obj).users as Obj;
+  const persistence = (users[user] as Obj).persistence as Obj;
+  const key = locationKey(persistence, location);
+  const block = persistence[key];
+  // With removePrefixDirectory every entry starts with a directory that is not in the home;
+  // which one the user means cannot be guessed.
+  if (isObject(block) && block.removePrefixDirectory === true) {
+    throw new UsageError(
+      `cannot add to ${optionPath(['users', user, 'persistence', key])}: it sets removePrefixDirectory, so its entries start with a prefix directory keepsake cannot choose`,
+      'add the entry to the file by hand as "<prefix>/<path in the home>"',
+    );
+  }
+  return ['users', user, 'persistence', key, listKey];
+}
+
 /** The same entry, as a plain path or as a `{ directory: ... }` / `{ file: ... }` map. */
 function sameEntry(item: unknown, kind: AddRequest['kind'], value: string, relative: boolean) {
   if (kind === 'ignore') return typeof item === 'string' && item.trim() === value;
@@ -136,12 +196,15 @@ export function planAdd(data: unknown, req: AddRequest): EditPlan {
     );
   }
   const persistence = isObject(data) ? data.persistence : undefined;
-  const segments = [
-    'persistence',
-    locationKey(persistence, location),
-    ...(user === undefined ? [] : ['users', user]),
-    listKey,
-  ];
+  const segments =
+    req.classic === true && user !== undefined
+      ? classicSegments(data, location, user, listKey)
+      : [
+          'persistence',
+          locationKey(persistence, location),
+          ...(user === undefined ? [] : ['users', user]),
+          listKey,
+        ];
   let cur: unknown = data;
   let existing = 0;
   let duplicate = false;

@@ -23,7 +23,7 @@ import { basename, dirname, join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { parseDocument } from 'yaml';
 import { ConfigEditError, ConfigError, KeepsakeError, SystemError } from '../errors.js';
-import { type AddRequest, expectedData, planAdd, sameData } from './edit-plan.js';
+import { type AddRequest, classicOwnersIn, expectedData, planAdd, sameData } from './edit-plan.js';
 import { editTomlText } from './edit-toml.js';
 import { editYamlText } from './edit-yaml.js';
 import { formatOf, parseText } from './load.js';
@@ -125,6 +125,19 @@ export function addEntryToConfigText(text: string, format: Format, req: AddReque
     );
   }
   return bom + edited;
+}
+
+/**
+ * The users whose own storage directory (`users.<user>.persistence.<key>`, Home Manager's
+ * classic layout) `location` names in `text`; none when the file does not parse.
+ */
+export function classicOwners(text: string, format: Format, location: string): string[] {
+  const src = text.startsWith('\uFEFF') ? text.slice(1) : text;
+  try {
+    return classicOwnersIn(parseData(src, format), location);
+  } catch {
+    return [];
+  }
 }
 
 /**

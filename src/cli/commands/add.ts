@@ -35,7 +35,10 @@ export async function run(
     const { plan, request } = added;
     if (plan.problems.length > 0) throw new RefusedError(plan.problems);
     const inserted = newLines(added.before, added.after);
-    const where = `persistence."${request.location}"${request.user ? `.users.${request.user}` : ''}.${request.kind === 'directory' ? 'directories' : 'files'}`;
+    const list = request.kind === 'directory' ? 'directories' : 'files';
+    const where = request.classic
+      ? `users.${request.user}.persistence."${request.location}".${list}`
+      : `persistence."${request.location}"${request.user ? `.users.${request.user}` : ''}.${list}`;
     if (opts.dryRun) {
       if (out.json) {
         out.value({ dryRun: true, request, configLines: inserted, plan });
