@@ -32,14 +32,22 @@ export function prepareHomeState(set: HomeFileSet): void {
   if (set.state.from !== 'home') ensureDir(set.state.path, uid, gid, 0o700);
 }
 
-/** keepsake's launcher, found from this module (compiled or bundled). */
+/**
+ * keepsake's launcher, found from this module: bin/keepsake.js beside the compiled or bundled
+ * tree of a source checkout, or bin/keepsake beside lib/keepsake where the package installs it
+ * (both are Node scripts).
+ */
 function launcher(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 5; i++, dir = dirname(dir)) {
     const bin = join(dir, 'bin', 'keepsake.js');
     if (fs.existsSync(bin)) return bin;
+    const installed = join(dir, 'bin', 'keepsake');
+    if (fs.existsSync(join(dir, 'lib', 'keepsake')) && fs.existsSync(installed)) return installed;
   }
-  throw new HomeError('cannot find keepsake’s launcher (bin/keepsake.js) to run as the user');
+  throw new HomeError(
+    'cannot find keepsake’s launcher (bin/keepsake.js, or bin/keepsake beside lib/keepsake) to run as the user',
+  );
 }
 
 /**

@@ -16,10 +16,12 @@ import {
   assertBound,
   assertContent,
   assertFilePlaced,
+  assertFromPackage,
   assertMissing,
   assertNotMounted,
   assertWritesDone,
   bootedAndProbed,
+  PACKAGE_PATHS,
   storeFiles,
   unmountFailures,
 } from './nspawn/expect.js';
@@ -27,6 +29,7 @@ import {
   CONFIG_IN_STORE,
   compiledMode,
   downSteps,
+  KEEPSAKE,
   type Mode,
   serviceMode,
   unitRuns,
@@ -188,10 +191,12 @@ for (const mode of [serviceMode, compiledMode]) {
     test('first boot on an empty store: everything declared is in place once local file systems are up; shutdown is clean', async () => {
       setConfig(configA);
       const b = await bootWith({
-        inspect: ['/home/jane', '/home/jane/Documents', ...Object.keys(files)],
+        inspect: ['/home/jane', '/home/jane/Documents', ...Object.keys(files), ...PACKAGE_PATHS],
         write: { ...persistedWrites, ...undeclaredWrites },
+        run: { version: [KEEPSAKE, '--version'] },
       });
       const up = bootedAndProbed(b);
+      assertFromPackage(b, up, KEEPSAKE);
       assertUnitUp(b, mode);
       for (const [target, stored] of Object.entries(dirs)) assertBound(b, up, target, stored);
       for (const [target, stored] of Object.entries(files)) assertFilePlaced(b, up, target, stored);

@@ -1,11 +1,13 @@
 // Boots this machine's own /usr as a container with systemd-nspawn: a fresh tmpfs root
 // (`--volatile=yes`, so /etc, /var, /home and /root are empty at every boot), the store bound
-// at /persist, and a staged tree (keepsake, test units) bound read-only at /usr/local.
+// at /persist, and a staged tree (keepsake's unpacked Debian package, test units) bound
+// read-only at /usr/local.
 // nspawn runs inside its own private mount namespace with a private /run, so nothing it
 // mounts or writes reaches this machine's namespace or its /run.
 
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import { packageProblem } from '../stage.js';
 
 export interface BootRequest {
   /** Host directory seen as /usr/local (read-only). */
@@ -141,6 +143,7 @@ export function nspawnProblem(): string | null {
     problem = `cannot create a mount namespace (unshare -m): ${ns.error?.message ?? ns.stderr.trim()}`;
   else if (!fs.existsSync('/usr/lib/systemd/systemd'))
     problem = 'no systemd in /usr/lib/systemd to boot this machine’s /usr with';
-  else problem = null;
+  // The booted system runs keepsake from its Debian package, built here.
+  else problem = packageProblem();
   return problem;
 }

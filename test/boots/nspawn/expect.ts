@@ -4,6 +4,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { REPO } from '../stage.js';
 import type { MountRecord, ProbeReport } from './probe.js';
 import type { Booted } from './testbed.js';
 
@@ -147,4 +148,40 @@ export function storeFiles(store: string, ignore: readonly string[]): Record<str
   };
   walk('');
   return out;
+}
+
+/** What the probe looks at to tell that keepsake in the booted system is its Debian package. */
+export const PACKAGE_PATHS = [
+  '/usr/local/bin/keepsake',
+  '/usr/local/share/keepsake/keepsake.schema.json',
+  '/usr/local/share/man/man8',
+];
+
+/**
+ * keepsake in the booted system is the one its Debian package installs: the package's own
+ * launcher (not one written for the test), the files only the package carries, and it runs.
+ */
+export function assertFromPackage(b: Booted, report: ProbeReport, launcher: string) {
+  const shipped = fs.readFileSync(path.join(REPO, 'packaging/keepsake'), 'utf8');
+  assert.equal(
+    report.paths['/usr/local/bin/keepsake']?.content,
+    shipped,
+    `/usr/local/bin/keepsake is not the package's launcher\n${b.describe()}`,
+  );
+  assert.equal(
+    report.paths['/usr/local/share/keepsake/keepsake.schema.json']?.type,
+    'file',
+    `the package's schema is not installed\n${b.describe()}`,
+  );
+  assert.deepEqual(
+    report.paths['/usr/local/share/man/man8']?.names,
+    ['keepsake.8.gz'],
+    `the package's manual page is not installed\n${b.describe()}`,
+  );
+  const { version } = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as {
+    version: string;
+  };
+  const ran = report.runs.version;
+  assert.equal(ran?.status, 0, `${launcher} --version failed: ${ran?.stderr}\n${b.describe()}`);
+  assert.match(ran?.stdout ?? '', new RegExp(version.replaceAll('.', '\\.')), b.describe());
 }

@@ -1,12 +1,12 @@
 // A machine that boots again and again over one persistent store: each boot gets a freshly
-// staged /usr/local (keepsake, the mode's units, the test units and what the probes should
+// staged /usr/local (keepsake unpacked from its Debian package, the mode's units, the test units and what the probes should
 // do), a fresh results directory, and the same store directory bound at /persist.
 
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { stageKeepsake } from '../stage.js';
+import { unpackKeepsake } from '../stage.js';
 import { type BootResult, boot } from './container.js';
 import type { ProbeReport, ProbeSteps } from './probe.js';
 import {
@@ -70,11 +70,14 @@ export class TestBed {
 
   async boot(plan: BootPlan): Promise<Booted> {
     const n = ++this.boots;
-    const stage = path.join(this.dir, `stage-${n}`);
     const results = path.join(this.dir, `results-${n}`);
     fs.mkdirSync(results);
+    // keepsake as its Debian package installs it: the unpacked package's /usr is the
+    // container's /usr/local, and the units name its launcher.
+    const stage = unpackKeepsake(path.join(this.dir, `package-${n}`), {
+      withNode: nodeInside === '/usr/local/bin/node',
+    });
     const unitDir = path.join(stage, 'lib/systemd/system');
-    stageKeepsake(stage, { withNode: nodeInside === '/usr/local/bin/node' });
     plan.install(unitDir);
     stageTestUnits(stage, unitDir, plan);
     const result = await boot({
