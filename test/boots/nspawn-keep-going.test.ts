@@ -5,7 +5,6 @@
 // stored /etc/passwd gets their home entries, owned by them.
 
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -19,23 +18,9 @@ import {
   bootedAndProbed,
   unmountFailures,
 } from './nspawn/expect.js';
+import { CONFIG_IN_STORE, KEEPSAKE, serviceMode } from './nspawn/modes.js';
 import type { ProbeSteps } from './nspawn/probe.js';
 import { TestBed } from './nspawn/testbed.js';
-import { REPO } from './stage.js';
-
-const CLI = path.join(REPO, 'bin/keepsake.js');
-const KEEPSAKE = '/usr/local/bin/keepsake';
-const CONFIG_IN_STORE = 'keepsake.yaml';
-
-function cli(args: string[]): string {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
-  assert.equal(
-    r.status,
-    0,
-    `keepsake ${args.join(' ')} failed (${r.status}):\n${r.stdout}${r.stderr}`,
-  );
-  return r.stdout;
-}
 
 /** keepsake.service as `install-service` writes it, plus the test's own units (`wants`: each
  *  one started by local-fs.target). */
@@ -45,17 +30,7 @@ function installService(
   units: Record<string, string>,
   wants: string[] = [],
 ) {
-  cli([
-    'install-service',
-    '--root',
-    bed.hostRoot,
-    '--config',
-    path.join(bed.store, CONFIG_IN_STORE),
-    '--unit-dir',
-    unitDir,
-    '--bin',
-    KEEPSAKE,
-  ]);
+  serviceMode.install(bed, unitDir);
   for (const [name, text] of Object.entries(units)) {
     fs.mkdirSync(path.dirname(path.join(unitDir, name)), { recursive: true });
     fs.writeFileSync(path.join(unitDir, name), text);
