@@ -1,9 +1,10 @@
 // The lock without flock (no native addon): a file created with O_EXCL that names its process.
 // The kernel does not drop it when the process dies, so a file whose process is gone is taken
-// over; the takeover is the only racy part, and it is made safe by moving the stale file aside
-// under a name of our own and checking that what was moved is the stale file we judged.
+// over. The takeover is serialised by a second O_EXCL file, the guard: only its holder may
+// remove a stale lock file, after judging it stale again under the guard. A stale file's owner
+// is dead and never releases it, and no one else removes it, so what the guard holder removes
+// is exactly the stale file it judged: a fresh holder's file is never moved.
 
-import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import { LockedError, UnsafePathError } from '../errors.js';
 import { toSystemError, withVerifiedPath } from '../system/safe-fs.js';
@@ -78,32 +79,43 @@ export function fileLock(dir: string, name: string, holder: string, root: string
       // A holder that has not written yet is alive, unless its empty file is old.
       if ((id === '' && !abandoned(`${d}/${name}`)) || (id !== '' && alive(id)))
         throw new LockedError(root, held || `pid ${id || 'unknown'}`);
-      // Stale. Move it aside under our own name: of several takers, only one moves it.
-      const aside = `${d}/.${name}.stale.${process.pid}.${randomBytes(4).toString('hex')}`;
-      try {
-        fs.renameSync(`${d}/${name}`, aside);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue; // another taker moved it
-        throw plantedOr(e, path);
-      }
-      const moved = readHolder(aside, path);
-      if (moved === text) {
-        fs.rmSync(aside, { force: true }); // invariant: only the stale file we judged is removed
-        continue;
-      }
-      // We moved a live holder's fresh file (it took over between our read and our rename):
-      // put it back where it was and leave the lock to it.
-      try {
-        fs.linkSync(aside, `${d}/${name}`);
-      } catch {
-        // A third process took the name in the moment it was free. Its owner's release finds
-        // the name not its own and leaves it; this window is the fallback's one weakness.
-      }
-      fs.rmSync(aside, { force: true });
-      throw new LockedError(root, (moved ?? '').split('\n')[1] || 'another keepsake');
+      // Stale: only the holder of the guard may remove it; then every taker tries again.
+      takeOver(d, name, text, mine, path, root);
     }
     throw new LockedError(root, 'processes that keep taking and releasing the lock');
   });
+}
+
+/**
+ * Remove the stale lock file `text` under the takeover guard. Throws LockedError while another
+ * live process holds the guard (it is taking the lock over at this moment).
+ */
+function takeOver(d: string, name: string, text: string, mine: string, path: string, root: string) {
+  const guard = `${d}/${name}.takeover`;
+  let fd: number;
+  try {
+    fd = fs.openSync(guard, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw plantedOr(e, path);
+    const owner = (readHolder(guard, path) ?? '').split('\n')[0] ?? '';
+    // A guard is held for microseconds: one whose process died long ago is removed. Its
+    // removal is the one unguarded step left, and needs a kill inside that window first.
+    if (owner !== '' ? !alive(owner) && abandoned(guard) : abandoned(guard))
+      fs.rmSync(guard, { force: true });
+    throw new LockedError(root, 'another keepsake, taking over a stale lock');
+  }
+  try {
+    fs.writeSync(fd, mine);
+  } finally {
+    fs.closeSync(fd);
+  }
+  try {
+    // Judged again under the guard: still the same stale file, so no one else can remove or
+    // replace it now; it is removed, and the lock is free for whoever creates it first.
+    if (readHolder(`${d}/${name}`, path) === text) fs.rmSync(`${d}/${name}`);
+  } finally {
+    if (readHolder(guard, path) === mine) fs.rmSync(guard, { force: true });
+  }
 }
 
 /** Remove the lock file only while it is still ours. */
