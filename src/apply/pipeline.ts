@@ -161,7 +161,7 @@ export function applyPlan(
   sys: SystemOps,
   onEvent: (e: ExecuteEvent) => void,
   now: Date,
-  options: ExecuteOptions & { rollbackOf?: number } = {},
+  options: ExecuteOptions & { rollbackOf?: number; startedMs?: number } = {},
 ): ApplyResult {
   const { model, plan } = prepared;
   if (plan.problems.length > 0) throw new RefusedError(plan.problems);
@@ -204,15 +204,11 @@ export function applyPlan(
     actions: plan.actions.filter((_, i) => executed.outcomes[i]?.status === 'done'),
     ...(keepGoing ? { skipped: skippedEntries } : {}),
   };
-  const generation = buildGeneration(
-    model,
-    carried,
-    previous,
-    number,
-    now,
-    VERSION,
-    options.rollbackOf,
-  );
+  const generation: Generation = {
+    ...buildGeneration(model, carried, previous, number, now, VERSION, options.rollbackOf),
+    // The whole apply, from the start the caller measured (observe and plan included).
+    durationSeconds: (Date.now() - (options.startedMs ?? now.getTime())) / 1000,
+  };
   const json = `${JSON.stringify(generation)}\n`;
   const run = hostPath(plan.root, '/run/keepsake');
   sys.writeRecord(run, 'applied.json', `${JSON.stringify(live(generation))}\n`);

@@ -180,6 +180,14 @@ mount or link was replaced by data of its own are reported first as escaped stat
 Ignore rules: the built-in list, then \`ignore\` in the configuration (keepsake ignore PATTERN).`,
     );
   command(
+    'metrics',
+    'print Prometheus metrics (entries, last apply, undeclared and orphaned bytes), or write them for node_exporter',
+    () => import('./commands/metrics.js'),
+  ).option(
+    '--textfile [dir]',
+    "write DIR/keepsake.prom atomically (no DIR: the configuration's metrics.textfile)",
+  );
+  command(
     'ignore',
     'add a pattern of paths keepsake diff leaves out to the configuration (gitignore-style)',
     () => import('./commands/ignore.js'),

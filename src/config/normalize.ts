@@ -7,6 +7,7 @@ import { Builder } from './builder.js';
 import type { Draft, OwnerDraft } from './draft.js';
 import { homeState, toHomeFileSet } from './home-files.js';
 import { LIMITS } from './limits.js';
+import { readMetrics } from './metrics.js';
 import type { LoadedConfig } from './raw.js';
 import { Reporter } from './reporter.js';
 import { runRules } from './rules.js';
@@ -104,6 +105,7 @@ export function normalise(
   const r = new Reporter(loaded.file);
   const b = new Builder(r, accounts);
   const top = readSection(r, loaded.root, 'root', []);
+  const metrics = top === undefined ? undefined : readMetrics(r, top);
   if (top !== undefined) {
     const users = map(top, 'users');
     for (const u of users?.entries ?? []) userHome(b, u.key, u.value);
@@ -151,6 +153,7 @@ export function normalise(
       verbose: options.verbose === true || b.verbose,
       showWarnings: b.showWarnings,
       ...(b.ignores.length > 0 ? { ignores: b.ignores } : {}),
+      ...(metrics ? { metrics } : {}),
     },
     diagnostics,
     drafts: b.drafts,

@@ -13,7 +13,8 @@ export type SectionId =
   | 'homeDirectory'
   | 'homeFile'
   | 'userFile'
-  | 'parentDirectory';
+  | 'parentDirectory'
+  | 'metrics';
 
 export type ValueType =
   | { kind: 'boolean' }
@@ -259,6 +260,13 @@ export const SCHEMA: readonly SectionSpec[] = [
         default: '{}',
         description:
           "Per-user settings: the home directory, and persistence in Home Manager's classic layout.",
+      },
+      {
+        name: 'metrics',
+        type: { kind: 'section', section: 'metrics' },
+        typeLabel: 'metrics settings',
+        description:
+          'Prometheus metrics for a fleet: where `apply` keeps them up to date for node_exporter.',
       },
     ],
   },
@@ -540,6 +548,23 @@ export const SCHEMA: readonly SectionSpec[] = [
         typeLabel: 'octal or symbolic mode',
         default: '`0755`',
         description: 'Permissions of created parent directories.',
+      },
+    ],
+  },
+  {
+    id: 'metrics',
+    path: 'metrics',
+    title: 'Metrics',
+    noun: 'a metrics map',
+    description:
+      "Prometheus metrics in node_exporter's textfile format (`keepsake metrics`). When set, `apply` rewrites the file after every run, with only what is cheap to learn; `keepsake metrics --textfile` adds what needs a walk of the tree.",
+    options: [
+      {
+        name: 'textfile',
+        type: path,
+        typeLabel: 'absolute path',
+        description:
+          "The directory node_exporter's textfile collector reads (its `--collector.textfile.directory`); keepsake writes `keepsake.prom` there. E.g. `/var/lib/prometheus/node-exporter`.",
       },
     ],
   },

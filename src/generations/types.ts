@@ -25,6 +25,8 @@ export interface Generation {
   rollbackOf?: number;
   /** Entries `apply --keep-going` left out: declared, but not set up. */
   skipped?: Skipped[];
+  /** How long the apply took, from its start to this record (absent in older records). */
+  durationSeconds?: number;
 }
 
 /** The facts `keepsake generations` lists. */

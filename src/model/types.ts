@@ -94,6 +94,8 @@ export interface Model {
   showWarnings: boolean;
   /** `ignore` patterns, in file order (absent in models written before they existed). */
   ignores?: IgnorePattern[];
+  /** `metrics`: the directory node_exporter's textfile collector reads. */
+  metrics?: { textfile: string };
 }
 
 /** What a declared home file holds: literal text, or a file or directory to copy. */

@@ -34,20 +34,42 @@ export async function run(
   source: ApplySource = {},
 ): Promise<number> {
   if (opts.dryRun) return applyOnce(opts, out, source);
+  const startedMs = Date.now();
+  const root = resolveRoot(opts.root);
   // Observing, planning and acting all happen under the lock: a plan is only true while no
   // other keepsake changes the same root.
-  const lock = acquireLock(resolveRoot(opts.root), loadBinding().binding, 'apply');
+  const lock = acquireLock(root, loadBinding().binding, 'apply');
   if (lock.notice) out.error(out.paint('yellow', `keepsake: ${lock.notice}`));
+  const seen: Seen = { startedMs };
+  let code = 1;
   try {
     const pause = Number(process.env.KEEPSAKE_TEST_HOLD_LOCK_MS ?? 0); // hidden, for tests
     if (pause > 0) await new Promise((r) => setTimeout(r, pause));
-    return await applyOnce(opts, out, source);
+    code = await applyOnce(opts, out, source, seen);
+    return code;
   } finally {
+    // Failed applies too: a fleet must see them.
+    const { afterApply } = await import('../../metrics/after-apply.js');
+    const ok = code === 0;
+    const configFile = opts.config;
+    for (const w of await afterApply({ root, configFile, ok, startedMs, model: seen.model }))
+      out.error(out.paint('yellow', `keepsake: ${w}`));
     lock.release();
   }
 }
 
-async function applyOnce(opts: ApplyOptions, out: Output, source: ApplySource): Promise<number> {
+/** What a real apply learns for the metrics: when it started, and the model it applied. */
+interface Seen {
+  startedMs: number;
+  model?: Model;
+}
+
+async function applyOnce(
+  opts: ApplyOptions,
+  out: Output,
+  source: ApplySource,
+  seen?: Seen,
+): Promise<number> {
   const prepared = await preparePlan({
     configFile: opts.config,
     root: opts.root,
@@ -58,6 +80,7 @@ async function applyOnce(opts: ApplyOptions, out: Output, source: ApplySource): 
     ...(source.model ? { model: source.model } : {}),
   });
   const { model, plan } = prepared;
+  if (seen) seen.model = model;
   if (!out.json && model.showWarnings) out.warnings(plan.warnings);
   const verbose = (opts.verbose || model.verbose) && !out.json;
   if (verbose) {
@@ -106,6 +129,7 @@ async function applyOnce(opts: ApplyOptions, out: Output, source: ApplySource): 
   const result = applyPlan(prepared, sys, onEvent, new Date(), {
     ...faultInjectionFromEnv(),
     ...(source.rollbackOf ? { rollbackOf: source.rollbackOf } : {}),
+    ...(seen ? { startedMs: seen.startedMs } : {}),
   });
   const skipped = result.skippedEntries;
   const summary = {

@@ -1,0 +1,37 @@
+// What every real apply leaves for the metrics: its outcome in /run, and, when the
+// configuration sets `metrics.textfile`, a refreshed textfile. Neither ever fails the apply.
+
+import type { Model } from '../model/types.js';
+import { recordLastApply } from './last-apply.js';
+import { refreshMetrics } from './refresh.js';
+
+export interface ApplyOutcome {
+  /** The resolved root. */
+  root: string;
+  configFile: string;
+  /** The exit status was 0. */
+  ok: boolean;
+  startedMs: number;
+  /** The model applied, when the configuration could be read. */
+  model?: Model;
+}
+
+/** Record the outcome and refresh the textfile; returns warnings, one line each. */
+export async function afterApply(o: ApplyOutcome): Promise<string[]> {
+  const warnings: string[] = [];
+  const finished = Date.now();
+  try {
+    recordLastApply(o.root, {
+      ok: o.ok,
+      finishedAt: new Date(finished).toISOString(),
+      durationSeconds: (finished - o.startedMs) / 1000,
+    });
+  } catch (e) {
+    warnings.push(`the outcome of this apply was not recorded: ${(e as Error).message}`);
+  }
+  if (o.model) {
+    const r = await refreshMetrics(o.model, o.root, o.configFile);
+    if (r.warning) warnings.push(r.warning);
+  }
+  return warnings;
+}
