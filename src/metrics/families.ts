@@ -50,18 +50,11 @@ export function metricsText(f: Figures, version = VERSION): string {
       },
     );
   }
-  families.push(
-    {
-      name: 'keepsake_orphan_bytes',
-      help: 'Bytes in the stores that no entry refers to, as keepsake orphans lists them.',
-      samples: one(f.orphanBytes),
-    },
-    {
-      name: 'keepsake_salvaged_bytes',
-      help: 'Bytes kept by complete salvage runs, over every store.',
-      samples: one(f.salvagedBytes),
-    },
-  );
+  families.push({
+    name: 'keepsake_salvaged_bytes',
+    help: 'Bytes kept by complete salvage runs, over every store.',
+    samples: one(f.salvagedBytes),
+  });
   if (f.walked) {
     families.push(
       {
@@ -80,8 +73,13 @@ export function metricsText(f: Figures, version = VERSION): string {
         samples: one(f.walked.escaped),
       },
       {
+        name: 'keepsake_orphan_bytes',
+        help: 'Bytes in the stores that no entry refers to, as keepsake orphans lists them.',
+        samples: one(f.walked.orphanBytes),
+      },
+      {
         name: 'keepsake_diff_timestamp_seconds',
-        help: 'When the tree was last walked for the undeclared and escaped figures, in seconds since the epoch.',
+        help: 'When the trees were last walked for the undeclared, escaped and orphan figures, in seconds since the epoch.',
         samples: one(f.walked.at),
       },
     );

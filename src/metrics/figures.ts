@@ -1,7 +1,8 @@
 // The figures a fleet watches, each from the very function the command that shows it uses:
 // entry states as `status` judges them, the undeclared and escaped totals of `diff`, the
-// orphaned bytes of `orphans`. The walk of the tree (diff) is the only costly part: a cheap
-// refresh (apply's) keeps the walked figures of the last full run of this boot instead.
+// orphaned bytes of `orphans`. The last two walk trees whose size has no bound (the ephemeral
+// file systems; the orphaned data in the stores): a cheap refresh (apply's) keeps the walked
+// figures of the last full run of this boot instead. The rest costs milliseconds.
 
 import fs from 'node:fs';
 import { preparePlan } from '../apply/pipeline.js';
@@ -16,7 +17,7 @@ import { lstatOrNull, mkdirSafe, writeFileAtomicSafe } from '../system/safe-fs.j
 import { type LastApply, readLastApply } from './last-apply.js';
 import { salvagedBytes } from './salvage.js';
 
-/** What a walk of the tree found, and when. */
+/** What the walks of the trees found, and when. */
 export interface Walked {
   version: 1;
   /** When the walk ended, in seconds since the epoch. */
@@ -24,13 +25,13 @@ export interface Walked {
   undeclaredFiles: number;
   undeclaredBytes: number;
   escaped: number;
+  orphanBytes: number;
 }
 
 export interface Figures {
   entries: Record<EntryPlan['state'], number>;
   skipped: number;
   lastApply?: LastApply;
-  orphanBytes: number;
   salvagedBytes: number;
   /** Absent when no full run has walked the tree in this boot. */
   walked?: Walked;
@@ -46,7 +47,8 @@ function readWalked(root: string): Walked | undefined {
     const st = fs.fstatSync(fd);
     if (!st.isFile() || st.uid !== 0 || (st.mode & 0o022) !== 0) return undefined;
     const w = JSON.parse(fs.readFileSync(fd, 'utf8')) as Walked;
-    return w.version === 1 && typeof w.undeclaredBytes === 'number' ? w : undefined;
+    const good = w.version === 1 && [w.at, w.undeclaredBytes, w.orphanBytes].every(Number.isFinite);
+    return good ? w : undefined;
   } catch {
     return undefined; // none yet in this boot: the figures are left out, not made up
   } finally {
@@ -61,21 +63,24 @@ export function saveWalked(root: string, walked: Walked): void {
   writeFileAtomicSafe(`${dir}/metrics-walked.json`, `${JSON.stringify(walked)}\n`, 0o644);
 }
 
-/** The undeclared and escaped totals, as `keepsake diff` with no path reports them. */
-export function walkTree(model: Model, root: string): Walked {
+/** The undeclared and escaped totals, as `keepsake diff` with no path reports them, and the
+ *  orphaned bytes, as `keepsake orphans` lists them. */
+export function walkTrees(model: Model, root: string): Walked {
   const report = scanLiveSystem(model, root, { paths: [], depth: 0, all: false });
+  const orphans = survey(model, root).orphans;
   return {
     version: 1,
     at: Date.now() / 1000,
     undeclaredFiles: report.roots.reduce((n, r) => n + r.files, 0),
     undeclaredBytes: report.roots.reduce((n, r) => n + r.bytes, 0),
     escaped: report.escaped.length,
+    orphanBytes: orphans.reduce((n, o) => n + o.bytes, 0),
   };
 }
 
 /**
- * Every figure. `walk`: walk the tree for the diff figures now; otherwise keep those of the
- * last full run. `root` is the resolved root.
+ * Every figure. `walk`: walk the trees for the diff and orphan figures now; otherwise keep
+ * those of the last full run of this boot. `root` is the resolved root.
  */
 export async function collectFigures(
   model: Model,
@@ -86,15 +91,13 @@ export async function collectFigures(
   const { plan } = await preparePlan({ configFile, root, model });
   const entries = { ok: 0, pending: 0, refused: 0 };
   for (const e of judge(plan).entries) entries[e.state]++;
-  const orphans = survey(model, root).orphans;
   const lastApply = readLastApply(root);
-  const walked = walk ? walkTree(model, root) : readWalked(root);
+  const walked = walk ? walkTrees(model, root) : readWalked(root);
   return {
     entries,
     // What the last apply left out, as it recorded it: status's `lastSkipped`.
     skipped: readApplied(root)?.skipped?.length ?? 0,
     ...(lastApply ? { lastApply } : {}),
-    orphanBytes: orphans.reduce((n, o) => n + o.bytes, 0),
     salvagedBytes: salvagedBytes(model, root),
     ...(walked ? { walked } : {}),
   };

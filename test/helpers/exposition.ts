@@ -127,7 +127,7 @@ export function parseExposition(text: string): Map<string, Family> {
 }
 
 /** The one value of an unlabelled (or exactly labelled) series; throws when it is absent. */
-export function valueOf(
+export function sampleValue(
   families: Map<string, Family>,
   name: string,
   labels: Record<string, string> = {},

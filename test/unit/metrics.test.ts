@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { validateConfig } from '../../src/config/index.js';
 import { escapeLabelValue, formatFamilies } from '../../src/metrics/exposition.js';
-import { parseExposition, valueOf } from '../helpers/exposition.js';
+import { parseExposition, sampleValue } from '../helpers/exposition.js';
 import { writeAccounts } from '../helpers/realworld.js';
 
 describe('exposition text', () => {
@@ -26,8 +26,8 @@ describe('exposition text', () => {
       },
     ]);
     const f = parseExposition(text);
-    assert.equal(valueOf(f, 'keepsake_test_bytes', { path: odd }), 3);
-    assert.equal(valueOf(f, 'keepsake_test_bytes', { path: 'plain' }), 0.5);
+    assert.equal(sampleValue(f, 'keepsake_test_bytes', { path: odd }), 3);
+    assert.equal(sampleValue(f, 'keepsake_test_bytes', { path: 'plain' }), 0.5);
     assert.equal(
       f.get('keepsake_test_bytes')?.help,
       'A figure, with a backslash \\ and a\nnewline in its help.',
