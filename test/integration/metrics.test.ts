@@ -121,6 +121,23 @@ ${cmd('--textfile "$ROOT/tmp/pl"')}`,
       /* 23 */ { do: 'set-config', text: LINKED },
       /* 24 */ { do: 'apply' },
       /* 25 */ { do: 'sh', cmd: 'ls -a "$ROOT/tmp/real"' },
+      // A full file system: the old file stays whole, and no temporary file is left behind.
+      /* 26 */ {
+        do: 'sh',
+        cmd: `mkdir -p "$ROOT/full" && mount -n -t tmpfs -o size=12k tmpfs "$ROOT/full"
+${cmd('--textfile "$ROOT/full"')} && cp "$ROOT/full/keepsake.prom" "$ROOT/tmp/full-before"
+head -c 65536 /dev/zero > "$ROOT/full/fill" 2>/dev/null
+${cmd('--textfile "$ROOT/full"')}`,
+      },
+      /* 27 */ {
+        do: 'sh',
+        cmd: 'cmp "$ROOT/full/keepsake.prom" "$ROOT/tmp/full-before" && echo same; ls -a "$ROOT/full"',
+      },
+      // A read-only file system.
+      /* 28 */ {
+        do: 'sh',
+        cmd: `mkdir -p "$ROOT/ro" && mount -n -t tmpfs -o ro tmpfs "$ROOT/ro" && ${cmd('--textfile "$ROOT/ro"')}`,
+      },
     ]);
     ended = Date.now() / 1000;
   });
@@ -287,5 +304,23 @@ ${cmd('--textfile "$ROOT/tmp/pl"')}`,
     assert.match(x.stderr, /metrics/);
     assert.match(x.stderr, /tmp\/ld/);
     assert.equal(out(25).stdout.trim(), '.\n..'.trim(), 'nothing written through the link');
+  });
+
+  it('a full or read-only file system: a clear error, the old file whole, nothing left behind', () => {
+    const full = out(26);
+    assert.equal(full.status, 1);
+    assert.match(full.stderr, /no space left on device \(ENOSPC\)/);
+    assert.doesNotMatch(full.stderr, /^\s+at /m);
+    assert.deepEqual(out(27).stdout.trim().split('\n'), [
+      'same',
+      '.',
+      '..',
+      'fill',
+      'keepsake.prom',
+    ]);
+    const ro = out(28);
+    assert.equal(ro.status, 1);
+    assert.match(ro.stderr, /read-only file system \(EROFS\)/);
+    assert.match(ro.stderr, /hint: /);
   });
 });
