@@ -20,14 +20,18 @@ export interface ApplyOutcome {
 export async function afterApply(o: ApplyOutcome): Promise<string[]> {
   const warnings: string[] = [];
   const finished = Date.now();
-  try {
-    recordLastApply(o.root, {
-      ok: o.ok,
-      finishedAt: new Date(finished).toISOString(),
-      durationSeconds: (finished - o.startedMs) / 1000,
-    });
-  } catch (e) {
-    warnings.push(`the outcome of this apply was not recorded: ${(e as Error).message}`);
+  // Only root's record is believed (readLastApply): another user's apply, which had nothing to
+  // do, leaves none rather than a warning.
+  if (process.geteuid?.() === 0) {
+    try {
+      recordLastApply(o.root, {
+        ok: o.ok,
+        finishedAt: new Date(finished).toISOString(),
+        durationSeconds: (finished - o.startedMs) / 1000,
+      });
+    } catch (e) {
+      warnings.push(`the outcome of this apply was not recorded: ${(e as Error).message}`);
+    }
   }
   if (o.model) {
     const r = await refreshMetrics(o.model, o.root, o.configFile);
