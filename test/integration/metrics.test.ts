@@ -138,6 +138,8 @@ ${cmd('--textfile "$ROOT/full"')}`,
         do: 'sh',
         cmd: `mkdir -p "$ROOT/ro" && mount -n -t tmpfs -o ro tmpfs "$ROOT/ro" && ${cmd('--textfile "$ROOT/ro"')}`,
       },
+      /* 29 */ { do: 'set-config', text: CONFIG.replace(/metrics:\n.*\n/, '') },
+      /* 30 */ { do: 'apply', command: 'metrics', args: ['--textfile'] },
     ]);
     ended = Date.now() / 1000;
   });
@@ -322,5 +324,12 @@ ${cmd('--textfile "$ROOT/full"')}`,
     assert.equal(ro.status, 1);
     assert.match(ro.stderr, /read-only file system \(EROFS\)/);
     assert.match(ro.stderr, /hint: /);
+  });
+
+  it('--textfile with no directory, and none configured, is a usage error with the fix', () => {
+    const x = out(30);
+    assert.equal(x.status, 2);
+    assert.match(x.stderr, /sets no metrics\.textfile/);
+    assert.match(x.stderr, /hint: .*--textfile DIR/);
   });
 });
