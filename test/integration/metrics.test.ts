@@ -35,6 +35,8 @@ printf '{"version":1,"boot":"b3","compl' > "$S/b3/salvage.json"
 printf '{"version":1,"boot":"b4","complete":true,"bytes":7777}' > "$ROOT/tmp/planted.json"
 ln -s "$ROOT/tmp/planted.json" "$S/b4/salvage.json"
 printf '{"version":2,"boot":"b5","complete":true,"bytes":31}' > "$S/b5/salvage.json"
+mkdir "$S/b6" && mkfifo "$S/b6/salvage.json"
+ln -s "$S/b1" "$S/b7"
 `;
 
 describe('keepsake metrics on a booted system', { skip }, () => {
