@@ -17,7 +17,8 @@ export interface RefreshResult {
 
 /**
  * Rewrite `<metrics.textfile>/keepsake.prom` when the model sets `metrics.textfile`, with the
- * cheap figures only: the walked ones (diff) are kept from the last full run of this boot.
+ * cheap figures only: the walked ones (diff, orphans) are kept from the last full run of this
+ * boot.
  * `root` is the resolved root. Never throws.
  */
 export async function refreshMetrics(

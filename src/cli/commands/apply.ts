@@ -48,13 +48,16 @@ export async function run(
     code = await applyOnce(opts, out, source, seen);
     return code;
   } finally {
-    // Failed applies too: a fleet must see them.
-    const { afterApply } = await import('../../metrics/after-apply.js');
-    const ok = code === 0;
-    const configFile = opts.config;
-    for (const w of await afterApply({ root, configFile, ok, startedMs, model: seen.model }))
-      out.error(out.paint('yellow', `keepsake: ${w}`));
-    lock.release();
+    try {
+      // Failed applies too: a fleet must see them. Never fails the apply: it warns.
+      const { afterApply } = await import('../../metrics/after-apply.js');
+      const ok = code === 0;
+      const configFile = opts.config;
+      for (const w of await afterApply({ root, configFile, ok, startedMs, model: seen.model }))
+        out.error(out.paint('yellow', `keepsake: ${w}`));
+    } finally {
+      lock.release();
+    }
   }
 }
 
