@@ -23,6 +23,11 @@ export function metricsText(f: Figures, version = VERSION): string {
       })),
     },
     {
+      name: 'keepsake_entries_live',
+      help: 'Declared entries by what the live system shows at their target, as keepsake status --json reports it (live): mounted, linked, covered (inside a parent entry), missing, wrong-source, shadowed, occupied (data of its own).',
+      samples: Object.entries(f.live).map(([live, value]) => ({ labels: { live }, value })),
+    },
+    {
       name: 'keepsake_skipped_entries',
       help: 'Declared entries the last apply of this boot left out (apply --keep-going).',
       samples: one(f.skipped),

@@ -12,7 +12,7 @@ import { readApplied } from '../generations/store.js';
 import type { Model } from '../model/types.js';
 import { survey } from '../orphans/survey.js';
 import { hostPath } from '../plan/paths.js';
-import type { EntryPlan } from '../plan/types.js';
+import type { EntryPlan, LiveState } from '../plan/types.js';
 import { lstatOrNull, mkdirSafe, writeFileAtomicSafe } from '../system/safe-fs.js';
 import { type LastApply, readLastApply } from './last-apply.js';
 import { salvagedBytes } from './salvage.js';
@@ -30,6 +30,8 @@ export interface Walked {
 
 export interface Figures {
   entries: Record<EntryPlan['state'], number>;
+  /** The same entries by what the live system shows at each target. */
+  live: Record<LiveState, number>;
   skipped: number;
   lastApply?: LastApply;
   salvagedBytes: number;
@@ -90,11 +92,24 @@ export async function collectFigures(
 ): Promise<Figures> {
   const { plan } = await preparePlan({ configFile, root, model });
   const entries = { ok: 0, pending: 0, refused: 0 };
-  for (const e of judge(plan).entries) entries[e.state]++;
+  const live: Record<LiveState, number> = {
+    mounted: 0,
+    linked: 0,
+    covered: 0,
+    missing: 0,
+    'wrong-source': 0,
+    shadowed: 0,
+    occupied: 0,
+  };
+  for (const e of judge(plan).entries) {
+    entries[e.state]++;
+    live[e.live]++;
+  }
   const lastApply = readLastApply(root);
   const walked = walk ? walkTrees(model, root) : readWalked(root);
   return {
     entries,
+    live,
     // What the last apply left out, as it recorded it: status's `lastSkipped`.
     skipped: readApplied(root)?.skipped?.length ?? 0,
     ...(lastApply ? { lastApply } : {}),

@@ -173,11 +173,21 @@ ${cmd('--textfile "$ROOT/full"')}`,
 
   it('counts entries by state as status reports them', () => {
     const f = prom(6);
-    const status = json(7) as { entries: { state: string }[]; lastSkipped: unknown[] };
+    const status = json(7) as {
+      entries: { state: string; live: string }[];
+      lastSkipped: unknown[];
+    };
     const byState = new Map<string, number>();
     for (const e of status.entries) byState.set(e.state, (byState.get(e.state) ?? 0) + 1);
     for (const state of ['ok', 'pending', 'refused'])
       assert.equal(sampleValue(f, 'keepsake_entries', { state }), byState.get(state) ?? 0, state);
+    const byLive = new Map<string, number>();
+    for (const e of status.entries) byLive.set(e.live, (byLive.get(e.live) ?? 0) + 1);
+    const live = f.get('keepsake_entries_live')?.samples ?? [];
+    assert.equal(live.length, 7, 'every live state, 0 included');
+    for (const s of live)
+      assert.equal(s.value, byLive.get(s.labels.live ?? '') ?? 0, s.labels.live);
+    assert.equal(byLive.get('occupied'), 1, 'the blocked entry');
     assert.equal(byState.get('refused'), 1, 'the blocked entry');
     assert.equal(byState.get('ok'), 3);
     assert.equal(sampleValue(f, 'keepsake_skipped_entries'), status.lastSkipped.length);
