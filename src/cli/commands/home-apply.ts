@@ -68,12 +68,12 @@ export function report(
   dryRun: boolean,
   out: Output,
 ): number {
-  // Refused (exit 2): the plan's checks failed before the first change to the home.
+  // Exit 1 even when refused: the home is unchanged, but its store was readied and the
+  // content staged in it before the checks, so "nothing changed" (exit 2) would not be true.
   const refused = (result.plan?.problems.length ?? 0) + result.contentProblems.length > 0;
-  const failed = refused ? 2 : 1;
   if (out.json) {
     out.record('home.apply.result', { event: 'result', user, dryRun, ...result });
-    return result.ok ? 0 : failed;
+    return result.ok ? 0 : 1;
   }
   for (const p of result.contentProblems)
     for (const l of describeContentProblem(p)) out.error(out.paint('red', l));
@@ -102,7 +102,7 @@ export function report(
           : `keepsake: home apply of ${user} stopped; run it again to finish`,
       ),
     );
-    return failed;
+    return 1;
   }
   const n = result.plan?.actions.length ?? 0;
   if (result.generation !== undefined)
