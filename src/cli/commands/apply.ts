@@ -22,9 +22,6 @@ export type ApplyOptions = CommonOptions & {
   keepGoing?: boolean;
 };
 
-/** The records an apply prints: its own, or (run by `add`) those of add. */
-const recordOf = { event: 'apply.event', result: 'apply.result' } as const;
-
 /** What rollback changes about an apply: the model comes from an older generation. */
 export interface ApplySource {
   model?: Model;
@@ -82,7 +79,7 @@ async function applyOnce(opts: ApplyOptions, out: Output, source: ApplySource): 
   const prefix = opts.dryRun ? 'would ' : '';
   const onEvent = ({ outcome }: ExecuteEvent) => {
     if (out.json) {
-      out.record(recordOf.event, {
+      out.record('apply.event', {
         event: 'action',
         index: outcome.index,
         status: outcome.status,
@@ -155,7 +152,7 @@ async function applyOnce(opts: ApplyOptions, out: Output, source: ApplySource): 
       );
     }
   }
-  if (out.json) out.record(recordOf.result, summary);
+  if (out.json) out.record('apply.result', summary);
   else if (result.ok && skipped.length > 0) describeSkipped(out, plan, result, prefix);
   else if (!result.ok)
     out.trouble(
