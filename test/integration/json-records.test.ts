@@ -116,6 +116,13 @@ describe('every reporting command, read back', { skip }, () => {
       { do: 'apply', command: 'release', args: ['--json'] }, // 28
       { do: 'apply', command: 'check', args: ['--json', '--config', `${s.dir}/absent.yaml`] },
       { do: 'apply', command: 'status', args: ['--json'] }, // 30
+      // Released: data written at a target now escapes; a disk's file system is not entered.
+      { do: 'write', path: '/var/lib/app/escaped', content: 'lost at reboot\n' },
+      {
+        do: 'sh',
+        cmd: `mkdir -p ${s.dir}/other $ROOT/mnt/other && mount -n --bind ${s.dir}/other $ROOT/mnt/other`,
+      },
+      { do: 'apply', command: 'diff', args: ['--json'] }, // 33
     ]);
   });
   after(() => s?.cleanup());
@@ -255,6 +262,29 @@ describe('every reporting command, read back', { skip }, () => {
     // Released: status now finds the directories unmounted (drift, exit 1).
     const [status] = at(30, 1);
     assert.equal(status!.ok, false);
+  });
+
+  it('diff reports escaped state first, with exit 1, and the file systems it did not enter', () => {
+    const rs = at(33, 1);
+    const escaped = rs[0]!;
+    assert.deepEqual([escaped.record, escaped.target], ['diff.escaped', '/var/lib/app']);
+    assert.ok(
+      ['not-mounted', 'not-applied'].includes(escaped.reason as string),
+      String(escaped.reason),
+    );
+    assert.ok(rs.some((r) => r.record === 'diff.skipped' && r.path === '/mnt/other'));
+    assert.equal(rs.at(-1)!.escaped, 1);
+  });
+
+  it('prints every published record type but those of home and an unreadable path', () => {
+    const seen = new Set<string>();
+    for (const r of out) {
+      if (r.do !== 'apply' && r.do !== 'sh') continue;
+      for (const line of r.stdout.split('\n'))
+        if (line.startsWith('{"record"')) seen.add(JSON.parse(line).record);
+    }
+    const expected = [...TYPES.keys()].filter((n) => !n.startsWith('home.') && n !== 'diff.error');
+    assert.deepEqual([...seen].sort(), expected.sort());
   });
 
   it('a failure is an error record, with exit status 2 for a file that cannot be read', () => {
