@@ -79,10 +79,15 @@ export class ConfigEditError extends KeepsakeError {
   }
 }
 
-/** Exit codes: 0 success, 1 failure or drift, 2 bad usage or invalid config. */
+/**
+ * Exit codes: 0 done, 1 done with problems (or drift, or a failure while acting), 2 refused
+ * with nothing changed: bad usage, an invalid configuration, a plan apply refuses, the lock
+ * held by another keepsake. The table is in docs/cli.md.
+ */
 export function exitCodeFor(error: unknown): number {
   if (error instanceof ConfigError || error instanceof UsageError) return 2;
-  if (error instanceof ConfigEditError) return 2;
+  if (error instanceof ConfigEditError || error instanceof RefusedError) return 2;
+  if (error instanceof LockedError) return 2;
   return 1;
 }
 

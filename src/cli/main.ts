@@ -12,6 +12,8 @@ export interface CommonOptions {
   config: string;
   root: string;
   json: boolean;
+  /** Nothing on stdout but what the command was asked to produce; see docs/cli.md. */
+  quiet: boolean;
   verbose: boolean;
   color: boolean;
   /** Print the stack trace of a failure (KEEPSAKE_DEBUG=1 too). */
@@ -64,7 +66,12 @@ export function buildProgram(): { program: Command; exitCode: () => number } {
           .default(DEFAULT_CONFIG),
       )
       .option('-r, --root <dir>', 'where the root file system is mounted (e.g. /sysroot)', '/')
-      .option('--json', 'print JSON for scripts', false)
+      .option('--json', 'print JSON records for scripts, one a line (see docs/json.md)', false)
+      .option(
+        '-q, --quiet',
+        'print nothing on success but what was asked for; problems still go to stderr',
+        false,
+      )
       .option('-v, --verbose', 'say more', false)
       .option('--no-color', 'never colour the output')
       .addOption(
@@ -78,7 +85,11 @@ export function buildProgram(): { program: Command; exitCode: () => number } {
         .slice(0, args.length)
         .flatMap((x) => (Array.isArray(x) ? x : [x]))
         .filter((x): x is string => typeof x === 'string');
-      const out = createOutput({ json: opts.json, ...(opts.color ? {} : { color: false }) });
+      const out = createOutput({
+        json: opts.json,
+        quiet: opts.quiet,
+        ...(opts.color ? {} : { color: false }),
+      });
       try {
         code = await (await load()).run({ ...opts, args: positional }, out);
       } catch (e) {
@@ -134,9 +145,9 @@ reports every problem apply would refuse on, with exit 1 (exit 2 for an invalid 
     );
   command(
     'schema',
-    'print the JSON Schema of the configuration file',
+    'print the JSON Schema of the configuration file (--records: of the --json records)',
     () => import('./commands/schema.js'),
-  );
+  ).option('--records', 'print the JSON Schema of every record --json prints instead', false);
   command(
     'add',
     'persist a live path: declare it, move its data into the store, bind or link it back',
@@ -325,11 +336,12 @@ launcher when it lies under /usr or in a store, else /usr/local/bin/keepsake.`,
     .command('demo')
     .description('show keepsake at work in a throw-away namespace: apply, write, reboot, compare')
     .option('--keep', 'keep the temporary directory and print its path', false)
+    .option('-q, --quiet', 'print nothing on success; problems still go to stderr', false)
     .addOption(
       new Option('--debug', 'on failure, also print the stack trace').env('KEEPSAKE_DEBUG'),
     )
-    .action(async (opts: { keep: boolean; debug?: boolean }) => {
-      const out = createOutput({ json: false });
+    .action(async (opts: { keep: boolean; quiet: boolean; debug?: boolean }) => {
+      const out = createOutput({ json: false, quiet: opts.quiet });
       try {
         code = await (await import('../demo/demo.js')).runDemo(opts, out);
       } catch (e) {

@@ -1,10 +1,12 @@
 // The one module that writes to the terminal. Commands hand it values; it decides between
-// human text (coloured only on a TTY and never with NO_COLOR) and JSON.
+// human text (coloured only on a TTY and never with NO_COLOR) and JSON records, and what
+// --quiet leaves out.
 
 import { formatDiagnostic } from '../config/diagnostic.js';
 import { ConfigError, KeepsakeError, RefusedError } from '../errors.js';
 import type { Diagnostic } from '../model/types.js';
 import { describeProblem } from '../plan/format.js';
+import { type RecordName, recordVersion } from './records.js';
 
 type Style = 'red' | 'green' | 'yellow' | 'dim' | 'bold' | 'cyan';
 const CODES: Record<Style, [number, number]> = {
@@ -18,12 +20,24 @@ const CODES: Record<Style, [number, number]> = {
 
 export interface Output {
   readonly json: boolean;
+  /** `--quiet`: report lines and progress are left out; what went wrong still goes to stderr. */
+  readonly quiet: boolean;
   /** Standard output is a terminal: room for layout meant for people (trees, colour). */
   readonly terminal: boolean;
+  /** A line of the report on stdout; none with --quiet. */
   line(text?: string): void;
-  /** One JSON value on its own line (JSON mode). */
-  value(v: unknown): void;
+  /** What the command was asked to produce (a document to save or pipe): even with --quiet. */
+  product(text: string): void;
+  /** A line that says what went wrong: stdout with the report, stderr with --quiet. */
+  trouble(text: string): void;
+  /** One record on its own line: `record` and `version` first, then the value's fields. */
+  record(name: RecordName, value: object): void;
+  /** Many records in one write (a report can have tens of thousands). */
+  records(values: Iterable<[RecordName, object]>): void;
+  /** Always on stderr: warnings and errors. */
   error(text: string): void;
+  /** On stderr, a success's side note (a file written); none with --quiet. */
+  note(text: string): void;
   /** A transient status line on stderr (a terminal only); undefined clears it. */
   progress(text: string | undefined): void;
   paint(style: Style, text: string): string;
@@ -31,7 +45,12 @@ export interface Output {
   failure(e: unknown): void;
 }
 
-export function createOutput(opts: { json: boolean; color?: boolean }): Output {
+const recordLine = (name: RecordName, value: object) =>
+  // Spread after the two keys: a value's own `version` (the plan's) cannot move them.
+  JSON.stringify({ record: name, version: recordVersion(name), ...value });
+
+export function createOutput(opts: { json: boolean; quiet?: boolean; color?: boolean }): Output {
+  const quiet = opts.quiet === true;
   const color =
     opts.color ??
     (process.stdout.isTTY === true && !process.env.NO_COLOR && process.env.TERM !== 'dumb');
@@ -43,12 +62,26 @@ export function createOutput(opts: { json: boolean; color?: boolean }): Output {
   let progressShown = false;
   const out: Output = {
     json: opts.json,
+    quiet,
     terminal: process.stdout.isTTY === true,
-    line: (text = '') => process.stdout.write(`${text}\n`),
-    value: (v) => process.stdout.write(`${JSON.stringify(v)}\n`),
+    line: (text = '') => {
+      if (!quiet) process.stdout.write(`${text}\n`);
+    },
+    product: (text) => process.stdout.write(`${text}\n`),
+    trouble: (text) => (quiet ? out.error(text) : process.stdout.write(`${text}\n`)),
+    record: (name, value) => process.stdout.write(`${recordLine(name, value)}\n`),
+    records(values) {
+      const lines: string[] = [];
+      for (const [name, value] of values) lines.push(recordLine(name, value));
+      if (lines.length > 0) process.stdout.write(`${lines.join('\n')}\n`);
+    },
     error: (text) => process.stderr.write(`${text}\n`),
+    note: (text) => {
+      if (!quiet) process.stderr.write(`${text}\n`);
+    },
     progress(text) {
-      if (!process.stderr.isTTY || out.json || (text === undefined && !progressShown)) return;
+      if (!process.stderr.isTTY || out.json || quiet) return;
+      if (text === undefined && !progressShown) return;
       const width = Math.max(20, (process.stderr.columns ?? 80) - 1);
       process.stderr.write(`\r\x1b[K${text === undefined ? '' : text.slice(0, width)}`);
       progressShown = text !== undefined;
@@ -59,7 +92,7 @@ export function createOutput(opts: { json: boolean; color?: boolean }): Output {
     },
     failure(e) {
       if (out.json) {
-        out.value(errorValue(e));
+        out.record('error', errorValue(e));
         return;
       }
       if (e instanceof ConfigError) {

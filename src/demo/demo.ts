@@ -49,7 +49,7 @@ export async function runDemo(opts: { keep: boolean }, out: Output): Promise<num
     }
     return 0;
   } finally {
-    if (opts.keep) out.line(`kept ${dir}`);
+    if (opts.keep) out.product(`kept ${dir}`);
     else fs.rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -163,11 +163,9 @@ async function runBoot(boot: number, dir: string, out: Output): Promise<number> 
   }
   const again = await preparePlan({ configFile: `${dir}/keepsake.yaml`, root });
   out.line(`  a second apply now plans ${again.plan.actions.length} actions (idempotent)`);
-  out.line(
-    wrong === 0
-      ? out.paint('green', 'declared files survived, everything else was wiped')
-      : out.paint('red', `${wrong} files did not behave as declared`),
-  );
+  if (wrong === 0)
+    out.line(out.paint('green', 'declared files survived, everything else was wiped'));
+  else out.trouble(out.paint('red', `${wrong} files did not behave as declared`));
   return wrong === 0 ? 0 : 1;
 }
 

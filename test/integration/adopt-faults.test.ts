@@ -105,7 +105,7 @@ describe('adoption under faults', { skip }, () => {
       { do: 'inspect', paths: ['/srv/app/own', '/srv/app/cache/c'] },
     ]);
     for (const a of [ran(r[3]), ran(r[5])]) {
-      assert.equal(a.status, 1, a.stdout + a.stderr);
+      assert.equal(a.status, 2, a.stdout + a.stderr);
       assert.match(a.stderr, /\/srv\/app\/cache/);
       assert.match(a.stderr, /mounted/);
     }

@@ -56,7 +56,7 @@ describe('adopting data in the way', { skip }, () => {
   it('refuses by default and names the choices', () => {
     const { s } = system();
     const [, , , , , r] = s.boot([...IN_THE_WAY, { do: 'apply' }]);
-    assert.equal(applied(r).status, 1);
+    assert.equal(applied(r).status, 2);
     assert.match(applied(r).stderr, /--adopt/);
   });
 

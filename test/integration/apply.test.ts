@@ -207,7 +207,7 @@ describe('apply in a booted namespace', { skip }, () => {
       { do: 'inspect', paths: ['/persist/var', '/var/log'] },
     ]);
     const a = applied(r);
-    assert.equal(a.status, 1);
+    assert.equal(a.status, 2);
     assert.match(a.stderr, /\/srv\/www already holds 1 file, 0 directories, 12 bytes;/);
     assert.match(a.stderr, /index\.html/);
     assert.ok(m?.do === 'mounts');
@@ -233,7 +233,7 @@ describe('apply in a booted namespace', { skip }, () => {
       { do: 'apply' },
       { do: 'mounts' },
     ]);
-    assert.equal(applied(r).status, 1);
+    assert.equal(applied(r).status, 2);
     assert.match(applied(r).stderr, /\/persist\/var\/lib is a symbolic link/);
     assert.match(applied(r2).stderr, /\/home\/jane is a symbolic link/);
     assert.ok(m?.do === 'mounts');
@@ -290,7 +290,7 @@ describe('apply in a booted namespace', { skip }, () => {
     const [r] = s.boot([{ do: 'apply-twice-at-once', holdMs: 1500 }]);
     assert.ok(r?.do === 'apply-twice-at-once');
     assert.equal(r.first.status, 0, r.first.stderr);
-    assert.equal(r.second.status, 1);
+    assert.equal(r.second.status, 2);
     assert.match(
       r.second.stderr,
       /another keepsake is working on .*: pid \d+ \(keepsake apply, since 20/,

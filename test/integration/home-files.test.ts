@@ -190,7 +190,7 @@ describe('home files as an unprivileged user', { skip }, () => {
       { do: 'user', args: ['home', 'apply'] },
     ]);
     assert.equal(ran(first).status, 0, ran(first).stderr);
-    assert.equal(ran(held).status, 1);
+    assert.equal(ran(held).status, 2);
     assert.match(
       ran(held).stderr,
       /another keepsake is working on .*\/store\/hm: another keepsake home run for tester/,

@@ -90,7 +90,7 @@ describe('prune --yes keeps what is referenced outside the entries', { skip }, (
     assert.equal(sh(applied).status, 0, sh(applied).stderr);
 
     // `orphans` and `prune` agree: what orphans lists as prunable is what prune would delete.
-    const orphans = JSON.parse(sh(orphansRun).stdout) as Orphan[];
+    const orphans = (JSON.parse(sh(orphansRun).stdout) as { orphans: Orphan[] }).orphans;
     assert.deepEqual(
       orphans.map((o) => [o.path, o.prunable]),
       [
@@ -147,7 +147,7 @@ describe('prune --yes keeps what is referenced outside the entries', { skip }, (
       ])
       .map(sh);
     assert.equal(bound!.status, 0, bound!.stderr);
-    const orphans = JSON.parse(list!.stdout) as Orphan[];
+    const orphans = (JSON.parse(list!.stdout) as { orphans: Orphan[] }).orphans;
     assert.ok(orphans.some((o) => o.path === '/persist/opt/junk' && o.prunable));
     assert.ok(
       !orphans.some((o) => o.path === '/persist/opt' || o.path.startsWith('/persist/opt/shared')),
@@ -171,7 +171,7 @@ describe('prune --yes keeps what is referenced outside the entries', { skip }, (
         refusal('/persist/dotfiles'),
       ])
       .map(sh);
-    for (const r of results) assert.equal(r.status, 1, r.stdout);
+    for (const r of results) assert.equal(r.status, 2, r.stdout);
     const [config, homes, inHome, source, sources] = results.map((r) => r.stderr);
     assert.match(
       config!,
@@ -198,7 +198,7 @@ describe('prune --yes keeps what is referenced outside the entries', { skip }, (
         { do: 'sh', cmd: ks('prune --yes') },
       ])
       .map(sh);
-    const orphans = JSON.parse(list!.stdout) as Orphan[];
+    const orphans = (JSON.parse(list!.stdout) as { orphans: Orphan[] }).orphans;
     assert.deepEqual(orphans.map((o) => o.path).sort(), [
       '/persist/dotfiles/old-zshrc',
       '/persist/keepsake-next.yaml',
@@ -265,7 +265,7 @@ describe('prune keeps what is in use', {
     assert.equal(fs.existsSync(`${t.store}/stray`), false);
     assert.ok(fs.existsSync(`${t.store}/boot.yaml`));
     const named = run(t, 'prune', '/persist/boot.yaml', '--yes');
-    assert.equal(named.status, 1);
+    assert.equal(named.status, 2);
     assert.match(
       named.stderr,
       /it is the configuration file \/etc\/systemd\/system\/keepsake\.service applies at boot/,
@@ -283,14 +283,16 @@ describe('prune keeps what is in use', {
     cleanups.push(() => stop(writer));
     await new Promise((r) => setTimeout(r, 200));
     const list = run(t, 'orphans', '--json');
-    const old = (JSON.parse(list.stdout) as Orphan[]).find((o) => o.path === '/persist/old');
+    const old = (JSON.parse(list.stdout) as { orphans: Orphan[] }).orphans.find(
+      (o) => o.path === '/persist/old',
+    );
     assert.equal(old?.prunable, false);
     assert.match(
       old?.reason ?? '',
       new RegExp(`/persist/old/log is in use by process ${writer.pid} \\(sh\\)`),
     );
     const named = run(t, 'prune', '/persist/old/log', '--yes');
-    assert.equal(named.status, 1);
+    assert.equal(named.status, 2);
     assert.match(named.stderr, /it is in use by process \d+ \(sh\); stop it first/);
     const all = run(t, 'prune', '--yes');
     assert.equal(all.status, 0, all.stderr);
@@ -321,7 +323,7 @@ describe('prune keeps what is in use', {
     fs.writeFileSync(`${jane}/notes`, 'mine');
     fs.chownSync(`${jane}/notes`, 1000, 1000);
     fs.writeFileSync(`${jane}/root-leftover`, 'root made this');
-    const list = JSON.parse(run(t, 'orphans', '--json').stdout) as Orphan[];
+    const list = (JSON.parse(run(t, 'orphans', '--json').stdout) as { orphans: Orphan[] }).orphans;
     const byPath = Object.fromEntries(list.map((o) => [o.path, o]));
     assert.equal(byPath['/persist/jane/notes']?.prunable, false);
     assert.match(
@@ -335,7 +337,7 @@ describe('prune keeps what is in use', {
     );
     assert.equal(byPath['/persist/jane/root-leftover']?.prunable, true);
     const inside = run(t, 'prune', '/persist/jane/old-project/src', '--yes');
-    assert.equal(inside.status, 1);
+    assert.equal(inside.status, 2);
     assert.match(inside.stderr, /main\.c: belongs to uid 1000, in a user's storage directory/);
     const all = run(t, 'prune', '--yes');
     assert.equal(all.status, 0, all.stderr);

@@ -103,7 +103,7 @@ describe('orphans and prune in a booted namespace', { skip }, () => {
       { do: 'apply', command: 'orphans' },
     ]);
     assert.equal(ran(json).status, 0, ran(json).stderr);
-    const orphans = JSON.parse(ran(json).stdout) as Orphan[];
+    const orphans = (JSON.parse(ran(json).stdout) as { orphans: Orphan[] }).orphans;
     assert.deepEqual(
       orphans.map((o) => [o.path, o.kind, o.files, o.directories, o.prunable]),
       [
@@ -134,11 +134,11 @@ describe('orphans and prune in a booted namespace', { skip }, () => {
       { do: 'apply', command: 'prune' },
       { do: 'apply', command: 'prune', args: ['/persist/opt', '--json'] },
     ]);
-    assert.equal(ran(r).status, 1);
+    assert.equal(ran(r).status, 2);
     assert.match(ran(r).stdout, /would delete 3 paths, 1\.2 MiB/);
     assert.match(ran(r).stdout, /\/persist\/var\/lib\/old/);
     assert.match(ran(r).stderr, /nothing was deleted: pass --yes/);
-    assert.equal(ran(j).status, 1);
+    assert.equal(ran(j).status, 2);
     const value = JSON.parse(ran(j).stdout) as {
       dryRun: boolean;
       wouldDelete: Array<{ path: string }>;
@@ -191,7 +191,7 @@ describe('orphans and prune in a booted namespace', { skip }, () => {
     // The links were removed; what they pointed to was not touched.
     assert.deepEqual(snapshot(outside), outsideBefore);
     assert.equal(fs.readFileSync(`${outside}/precious/file`, 'utf8'), 'do not touch');
-    assert.deepEqual(JSON.parse(ran(again).stdout), []);
+    assert.deepEqual(JSON.parse(ran(again).stdout), { record: 'orphans', version: 1, orphans: [] });
   });
 
   it('refuses a path that is not orphaned, and then deletes nothing at all', () => {
@@ -225,7 +225,7 @@ describe('orphans and prune in a booted namespace', { skip }, () => {
       throughLink,
       json,
     ] = results.map(ran);
-    for (const r of results.map(ran).slice(0, -1)) assert.equal(r.status, 1, r.stdout);
+    for (const r of results.map(ran).slice(0, -1)) assert.equal(r.status, 2, r.stdout);
     assert.match(
       mixed!.stderr,
       /refused: \/persist\/var\/log: it is the data of the directory entry \/var\/log/,
@@ -243,8 +243,10 @@ describe('orphans and prune in a booted namespace', { skip }, () => {
     assert.match(missing!.stderr, /it does not exist/);
     assert.match(relative!.stderr, /not an absolute path/);
     assert.match(throughLink!.stderr, /\/persist\/var\/lib\/old\/sub\/to-dir is a symbolic link/);
-    assert.equal(json!.status, 1);
+    assert.equal(json!.status, 2);
     assert.deepEqual(JSON.parse(json!.stdout), {
+      record: 'prune',
+      version: 1,
       ok: false,
       deleted: [],
       refused: [
@@ -289,7 +291,7 @@ describe('orphans and prune in a booted namespace', { skip }, () => {
       { do: 'apply', command: 'prune', args: ['/persist/jane/old-notes', '--yes'] },
       { do: 'apply', command: 'prune', args: ['--yes'] },
     ]);
-    const orphans = JSON.parse(ran(list).stdout) as Orphan[];
+    const orphans = (JSON.parse(ran(list).stdout) as { orphans: Orphan[] }).orphans;
     assert.deepEqual(
       orphans.map((o) => [o.path, o.store, o.prunable]),
       [
@@ -298,7 +300,7 @@ describe('orphans and prune in a booted namespace', { skip }, () => {
       ],
     );
     assert.match(orphans[1]!.reason!, /belongs to uid 1000/);
-    assert.equal(ran(pruneJane).status, 1);
+    assert.equal(ran(pruneJane).status, 2);
     assert.match(
       ran(pruneJane).stderr,
       /refused: \/persist\/jane\/old-notes: the store \/persist\/jane belongs to uid 1000/,
@@ -378,13 +380,15 @@ describe('prune never crosses a mount point', { skip }, () => {
       const before = snapshot(t.store);
       const list = inNamespace(mount, cli(t, 'orphans', '--json'));
       assert.equal(list.status, 0, list.stderr);
-      const old = (JSON.parse(list.stdout) as Orphan[]).find((o) => o.path === '/persist/old');
+      const old = (JSON.parse(list.stdout) as { orphans: Orphan[] }).orphans.find(
+        (o) => o.path === '/persist/old',
+      );
       assert.equal(old?.prunable, false);
       assert.deepEqual(old?.mounts, ['/persist/old/inner']);
       assert.match(old?.reason ?? '', /mounted inside it at \/persist\/old\/inner/);
 
       const named = inNamespace(mount, cli(t, 'prune', '/persist/old', '--yes'));
-      assert.equal(named.status, 1, named.stdout);
+      assert.equal(named.status, 2, named.stdout);
       assert.match(
         named.stderr,
         /refused: \/persist\/old: a file system is mounted inside it at \/persist\/old\/inner/,
@@ -394,7 +398,7 @@ describe('prune never crosses a mount point', { skip }, () => {
       assert.match(all.stdout, /not pruned: \/persist\/old: a file system is mounted inside it/);
       assert.match(all.stdout, /nothing to prune/);
       const inner = inNamespace(mount, cli(t, 'prune', '/persist/old/inner/c', '--yes'));
-      assert.equal(inner.status, 1);
+      assert.equal(inner.status, 2);
       assert.match(
         inner.stderr,
         /it lies on another file system, mounted at \/persist\/old\/inner/,
@@ -469,7 +473,7 @@ describe('prune in a temporary root', {
       { encoding: 'utf8' },
     );
     const r = JSON.parse(holder.stdout) as { status: number; stderr: string };
-    assert.equal(r.status, 1);
+    assert.equal(r.status, 2);
     assert.match(r.stderr, /another keepsake is working on .*keepsake apply/);
     assert.ok(fs.existsSync(`${t.store}/old/a`));
   });

@@ -317,7 +317,9 @@ describe('config changes between applies', { skip }, () => {
     ]);
     assert.equal(applied(first).status, 0, applied(first).stderr);
     const paths = (r: StepResult | undefined) =>
-      (JSON.parse(applied(r).stdout) as Array<{ path: string }>).map((o) => o.path);
+      (JSON.parse(applied(r).stdout) as { orphans: Array<{ path: string }> }).orphans.map(
+        (o) => o.path,
+      );
     assert.ok(
       !paths(before).some((p) => p.startsWith('/persist/srv')),
       'live data is not orphaned',

@@ -41,7 +41,7 @@ export async function run(
       : `persistence."${request.location}"${request.user ? `.users.${request.user}` : ''}.${list}`;
     if (opts.dryRun) {
       if (out.json) {
-        out.value({ dryRun: true, request, configLines: inserted, plan });
+        out.record('add.plan', { dryRun: true, request, configLines: inserted, plan });
         return 0;
       }
       out.line(
@@ -70,7 +70,7 @@ export async function run(
       sys,
       ({ outcome }) => {
         if (out.json)
-          out.value({
+          out.record('add.event', {
             event: 'action',
             index: outcome.index,
             status: outcome.status,
@@ -79,15 +79,18 @@ export async function run(
             ...(outcome.notes ? { notes: outcome.notes } : {}),
           });
         else {
-          out.line(
+          // A failure always says why; data kept beside the store's is always said (on stderr
+          // with --quiet).
+          const say =
+            outcome.status === 'done' && !outcome.error && !outcome.notes ? out.line : out.trouble;
+          say(
             `${outcome.status === 'done' ? out.paint('green', '✓') : out.paint('red', outcome.status)} ${describeAction(outcome.action)}`,
           );
-          // A failure always says why; data kept beside the store's is always said.
           if (outcome.error) {
             const { message, hint } = outcome.error;
-            out.line(out.paint('red', `    ${message}${hint ? `\n    hint: ${hint}` : ''}`));
+            out.trouble(out.paint('red', `    ${message}${hint ? `\n    hint: ${hint}` : ''}`));
           }
-          for (const note of outcome.notes ?? []) out.line(out.paint('yellow', `    ${note}`));
+          for (const note of outcome.notes ?? []) out.trouble(out.paint('yellow', `    ${note}`));
         }
       },
       new Date(),
@@ -95,7 +98,7 @@ export async function run(
     );
     const moved = plan.adopted[0];
     if (out.json) {
-      out.value({
+      out.record('add.result', {
         event: 'result',
         ok: result.ok,
         request,
@@ -110,7 +113,7 @@ export async function run(
           `moved ${count(moved.files, 'file')} (${count(moved.bytes, 'byte')}) into ${moved.to}`,
         );
     } else {
-      out.line(
+      out.trouble(
         out.paint(
           'red',
           `the configuration now declares ${path}, but applying it failed (see above); run keepsake add ${path} again`,

@@ -105,7 +105,7 @@ async function applyOnce(
   const prefix = opts.dryRun ? 'would ' : '';
   const onEvent = ({ outcome }: ExecuteEvent) => {
     if (out.json) {
-      out.value({
+      out.record('apply.event', {
         event: 'action',
         index: outcome.index,
         status: outcome.status,
@@ -119,15 +119,18 @@ async function applyOnce(
       outcome.status === 'done'
         ? out.paint('green', prefix ? '·' : '✓')
         : out.paint(outcome.status === 'skipped' ? 'yellow' : 'red', outcome.status);
-    out.line(`${mark} ${prefix}${describeAction(outcome.action)}`);
+    // A step that did not go as planned, and why, reaches stderr even with --quiet.
+    const say =
+      outcome.status === 'done' && !outcome.error && !outcome.notes ? out.line : out.trouble;
+    say(`${mark} ${prefix}${describeAction(outcome.action)}`);
     if (outcome.error)
-      out.line(
+      out.trouble(
         out.paint(
           'red',
           `    ${outcome.error.message}${outcome.error.hint ? `\n    hint: ${outcome.error.hint}` : ''}`,
         ),
       );
-    for (const note of outcome.notes ?? []) out.line(out.paint('yellow', `    ${note}`));
+    for (const note of outcome.notes ?? []) out.trouble(out.paint('yellow', `    ${note}`));
   };
   const result = applyPlan(prepared, sys, onEvent, new Date(), {
     ...faultInjectionFromEnv(),
@@ -176,10 +179,10 @@ async function applyOnce(
       );
     }
   }
-  if (out.json) out.value(summary);
+  if (out.json) out.record('apply.result', summary);
   else if (result.ok && skipped.length > 0) describeSkipped(out, plan, result, prefix);
   else if (!result.ok)
-    out.line(
+    out.trouble(
       out.paint(
         'red',
         result.outcomes.some((o) => o.status === 'undo-failed')
@@ -201,7 +204,11 @@ async function applyOnce(
   // Home files come after the system's binds: a home file may lie inside a bound directory.
   if (source.model === undefined && plan.root === '/' && (model.homeFiles?.length ?? 0) > 0) {
     const { forwarded, runForUsers } = await import('./home-apply.js');
-    const args = ['apply', '--files-only', ...forwarded({ ...opts, json: out.json })];
+    const args = [
+      'apply',
+      '--files-only',
+      ...forwarded({ ...opts, json: out.json, quiet: out.quiet }),
+    ];
     const home = await runForUsers(model.homeFiles ?? [], args, { prepare: !opts.dryRun, out });
     return Math.max(home, code);
   }
@@ -222,7 +229,7 @@ function describeSkipped(out: Output, plan: Plan, result: ApplyResult, prefix: s
     out.error(`  fix: ${s.hint}`);
   }
   const rest = plan.entries.length - skipped.length;
-  out.line(
+  out.trouble(
     out.paint(
       'red',
       `${prefix ? 'dry run: ' : ''}${skipped.length} of ${count(plan.entries.length, 'entry', 'entries')} skipped, left as they are; ${rest} in place (${count(result.done, 'action')}); resolve the problems above, then apply again`,

@@ -16,7 +16,7 @@ export async function run(opts: CommonOptions, out: Output): Promise<number> {
     : [];
   const ok = problems.length === 0;
   if (out.json) {
-    out.value({
+    out.record('check', {
       ok,
       entries: model.entries.length,
       stores: model.stores,
@@ -35,7 +35,9 @@ export async function run(opts: CommonOptions, out: Output): Promise<number> {
     out.line(`${root}: apply would refuse nothing`);
     return 0;
   }
-  out.line(out.paint('red', `${root}: ${count(problems.length, 'problem')}: apply would refuse`));
-  for (const p of problems) for (const l of describeProblem(p)) out.line(`  ${l}`);
+  out.trouble(
+    out.paint('red', `${root}: ${count(problems.length, 'problem')}: apply would refuse`),
+  );
+  for (const p of problems) for (const l of describeProblem(p)) out.trouble(`  ${l}`);
   return 1;
 }

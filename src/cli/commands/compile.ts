@@ -31,7 +31,7 @@ export function run(opts: CompileCliOptions, out: Output): number {
   const mounts = units.filter((f) => f.path.endsWith('.mount')).length;
   const others = units.filter((f) => !f.path.endsWith('.mount')).map((f) => f.path.slice(7));
   if (out.json) {
-    out.value({
+    out.record('compile', {
       ok: true,
       outdir: dir,
       initrd,

@@ -22,7 +22,7 @@ export async function run(opts: CommonOptions & { args: string[] }, out: Output)
   });
   const d = diffGenerations(a!, b!);
   if (out.json) {
-    out.value(d);
+    out.record('generations.diff', d);
     return 0;
   }
   out.line(`generation ${d.from} → ${d.to}`);

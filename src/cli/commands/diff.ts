@@ -9,6 +9,8 @@ import { UsageError } from '../../errors.js';
 import type { CommonOptions } from '../main.js';
 import type { Output } from '../output.js';
 
+type DiffRecordType = 'escaped' | 'path' | 'skipped' | 'error' | 'summary';
+
 interface DiffOptions extends CommonOptions {
   args: string[];
   all?: boolean;
@@ -50,12 +52,16 @@ export async function run(opts: DiffOptions, out: Output): Promise<number> {
   const shown = { ...view, homes: reportHomes(model) };
   // One write: a report can have tens of thousands of lines.
   if (out.json)
-    out.line(
-      jsonRecords(report, shown)
-        .map((v) => JSON.stringify(v))
-        .join('\n'),
+    out.records(
+      jsonRecords(report, shown).map((v) => {
+        const value = v as { type: DiffRecordType };
+        return [`diff.${value.type}`, value] as const;
+      }),
     );
-  else if (out.terminal) out.line(formatTree(report, shown, out.paint).join('\n'));
+  else if (out.quiet) {
+    // Escaped state is what went wrong: said on stderr, the rest of the report left out.
+    for (const e of report.escaped) out.error(`keepsake: ${e.target} escaped: ${e.fix}`);
+  } else if (out.terminal) out.line(formatTree(report, shown, out.paint).join('\n'));
   else out.line(formatLines(report, shown).join('\n'));
   return report.escaped.length > 0 ? 1 : 0;
 }

@@ -11,7 +11,7 @@ export async function run(opts: CommonOptions, out: Output): Promise<number> {
   const list = listGenerations(root, model.stores);
   const live = readApplied(root)?.number;
   if (out.json) {
-    out.value({ live: live ?? null, generations: list });
+    out.record('generations', { live: live ?? null, generations: list });
     return 0;
   }
   if (list.length === 0) {

@@ -27,13 +27,14 @@ export interface HomeApplyCli extends CommonOptions {
 }
 
 /** The options a root process hands on to the process it runs as the user. */
-export function forwarded(opts: HomeApplyCli & { json: boolean }): string[] {
+export function forwarded(opts: HomeApplyCli & { json: boolean; quiet: boolean }): string[] {
   return [
     '--config',
     resolve(opts.config),
     ...(opts.backup !== undefined ? ['--backup', opts.backup] : []),
     ...(opts.dryRun ? ['--dry-run'] : []),
     ...(opts.json ? ['--json'] : []),
+    ...(opts.quiet ? ['--quiet'] : []),
     ...(opts.verbose ? ['--verbose'] : []),
     ...(opts.color ? [] : ['--no-color']),
   ];
@@ -67,30 +68,32 @@ export function report(
   dryRun: boolean,
   out: Output,
 ): number {
+  // Exit 1 even when refused: the home is unchanged, but its store was readied and the
+  // content staged in it before the checks, so "nothing changed" (exit 2) would not be true.
+  const refused = (result.plan?.problems.length ?? 0) + result.contentProblems.length > 0;
   if (out.json) {
-    out.value({ event: 'result', user, dryRun, ...result });
+    out.record('home.apply.result', { event: 'result', user, dryRun, ...result });
     return result.ok ? 0 : 1;
   }
   for (const p of result.contentProblems)
     for (const l of describeContentProblem(p)) out.error(out.paint('red', l));
   for (const p of result.plan?.problems ?? [])
     for (const l of describeHomeProblem(p)) out.error(out.paint('red', l));
-  for (const n of result.plan?.notes ?? []) out.line(out.paint('yellow', n));
+  for (const n of result.plan?.notes ?? []) out.trouble(out.paint('yellow', n));
   if (dryRun)
     for (const a of result.plan?.actions ?? []) out.line(`· would ${describeHomeAction(a)}`);
   for (const c of result.onChange) {
     const ok = c.status === 0;
-    out.line(
+    (ok ? out.line : out.trouble)(
       out.paint(
         ok ? 'green' : 'red',
         `onChange of ${c.target}: ${ok ? 'ran' : `failed (status ${c.status})`}`,
       ),
     );
     if (c.output.trim() !== '')
-      out.line(out.paint('dim', c.output.trimEnd().replace(/^/gm, '    ')));
+      (ok ? out.line : out.trouble)(out.paint('dim', c.output.trimEnd().replace(/^/gm, '    ')));
   }
   if (!result.ok) {
-    const refused = (result.plan?.problems.length ?? 0) + result.contentProblems.length > 0;
     out.error(
       out.paint(
         'red',
@@ -147,9 +150,9 @@ function applyLocked(
     ...(rollbackTo !== undefined ? { rollbackTo } : {}),
     ...(stop !== undefined ? { stopAfter: Number(stop) } : {}),
     onOutcome: (o) => {
-      if (out.json) out.value({ event: 'action', ...o });
+      if (out.json) out.record('home.apply.event', { event: 'action', ...o });
       else
-        out.line(
+        (o.status === 'failed' ? out.trouble : out.line)(
           `${o.status === 'done' ? out.paint('green', '✓') : o.status === 'skipped' ? out.paint('dim', '·') : out.paint('red', '✗')} ${describeHomeAction(o.action)}${o.note ? out.paint('dim', ` (${o.note})`) : ''}`,
         );
     },

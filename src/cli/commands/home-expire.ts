@@ -30,7 +30,14 @@ export async function run(
     ];
     return runForUsers(
       session.sets,
-      ['expire', '--config', resolve(opts.config), ...args, ...(opts.json ? ['--json'] : [])],
+      [
+        'expire',
+        '--config',
+        resolve(opts.config),
+        ...args,
+        ...(opts.json ? ['--json'] : []),
+        ...(opts.quiet ? ['--quiet'] : []),
+      ],
       { prepare: false, out },
     );
   }
@@ -41,7 +48,7 @@ export async function run(
       now: new Date(),
     }),
   );
-  if (out.json) out.value({ user: session.set.user.user, deleted });
+  if (out.json) out.record('home.expire', { user: session.set.user.user, deleted });
   else
     out.line(
       deleted.length === 0

@@ -12,7 +12,7 @@ export async function run(opts: CommonOptions & { user?: string }, out: Output):
     const list = listHomeGenerations(set.state.path);
     const current = [...list].reverse().find((g) => g.state === 'complete')?.number;
     if (out.json) {
-      out.value({
+      out.record('home.generations', {
         user: set.user.user,
         store: set.state.path,
         current: current ?? null,

@@ -25,7 +25,7 @@ export async function run(
   const changed = prepared.after !== prepared.before;
   if (!opts.dryRun) writeIgnore(opts.config, prepared);
   if (out.json) {
-    out.value({
+    out.record('ignore', {
       pattern: prepared.request.path,
       option: prepared.option,
       changed,

@@ -43,10 +43,14 @@ export function run(
     groupName: (gid) => groups.find((g) => g.gid === gid)?.name,
   });
   if (opts.output === undefined) {
-    out.line(text.replace(/\n$/, ''));
+    if (out.json) out.record('init', { config: text });
+    // The configuration is what init was asked for: printed even with --quiet.
+    else out.product(text.replace(/\n$/, ''));
     return 0;
   }
   writeNewFile(opts.output, text);
-  out.error(`wrote ${opts.output}; review it, then run: keepsake check --config ${opts.output}`);
+  if (out.json) out.record('init', { config: text, output: opts.output });
+  else
+    out.note(`wrote ${opts.output}; review it, then run: keepsake check --config ${opts.output}`);
   return 0;
 }

@@ -36,23 +36,32 @@ export function run(opts: InstallServiceCliOptions, out: Output): number {
     const files = service.files.map((f) => ({ ...f, path: path.join(unitDir, f.path) }));
     if (out.json) {
       const [unit] = service.files;
-      out.value({ ok: true, dryRun: true, unit: unit?.content, files, bin, config: configFile });
+      out.record('install-service', {
+        ok: true,
+        dryRun: true,
+        unit: unit?.content,
+        files,
+        bin,
+        config: configFile,
+      });
       return 0;
     }
+    // The unit is what --dry-run was asked for: printed even with --quiet.
     files.forEach((f, i) => {
-      if (i > 0) out.line();
-      if (f.symlink !== undefined) out.line(`# would link ${f.path} -> ${f.symlink}`);
+      if (i > 0) out.product('');
+      if (f.symlink !== undefined) out.product(`# would link ${f.path} -> ${f.symlink}`);
       else {
-        out.line(`# would write ${f.path}:`);
-        out.line(f.content.replace(/\n$/, ''));
+        out.product(`# would write ${f.path}:`);
+        out.product(f.content.replace(/\n$/, ''));
       }
     });
     return 0;
   }
   const written = installIntoUnitDir(unitDir, service.files);
   if (out.json) {
-    out.value({
+    out.record('install-service', {
       ok: true,
+      dryRun: false,
       unitDir,
       files: written,
       bin,

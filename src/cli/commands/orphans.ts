@@ -20,7 +20,7 @@ export async function run(opts: CommonOptions, out: Output): Promise<number> {
   // prune deletes, and nothing in the protected set is listed.
   const { listing, orphans } = survey(model, root);
   if (out.json) {
-    out.value(orphans);
+    out.record('orphans', { orphans });
     return 0;
   }
   for (const scan of listing.stores) {

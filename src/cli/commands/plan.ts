@@ -11,7 +11,7 @@ export async function run(opts: CommonOptions & { adopt?: boolean }, out: Output
     verbose: opts.verbose,
   });
   if (out.json) {
-    out.value(plan);
+    out.record('plan', plan);
     return plan.problems.length > 0 ? 1 : 0;
   }
   if (model.showWarnings) out.warnings(plan.warnings);
@@ -23,13 +23,13 @@ export async function run(opts: CommonOptions & { adopt?: boolean }, out: Output
   for (const a of plan.actions) out.line(`  ${describeAction(a)}`);
   for (const line of describeReleased(plan.released)) out.line(`  ${line}`);
   if (plan.problems.length > 0) {
-    out.line(
+    out.trouble(
       out.paint(
         'red',
         `${count(plan.problems.length, 'problem')}: apply would refuse and change nothing`,
       ),
     );
-    for (const p of plan.problems) for (const l of describeProblem(p)) out.line(`  ${l}`);
+    for (const p of plan.problems) for (const l of describeProblem(p)) out.trouble(`  ${l}`);
     return 1;
   }
   return 0;

@@ -28,18 +28,19 @@ function ask(): Promise<string> {
   });
 }
 
-function listTargets(plan: PrunePlan, out: Output, verb: string) {
+/** `say`: the question a person answers is shown even with --quiet. */
+function listTargets(plan: PrunePlan, say: (text: string) => void, verb: string) {
   const bytes = plan.targets.reduce((n, t) => n + t.bytes, 0);
-  out.line(`${verb} ${count(plan.targets.length, 'path')}, ${formatBytes(bytes)}:`);
+  say(`${verb} ${count(plan.targets.length, 'path')}, ${formatBytes(bytes)}:`);
   for (const t of plan.targets) {
     const what = t.kind === 'directory' ? describeCounts(t) : t.kind;
-    out.line(`  ${sizeColumn(t.bytes)}  ${t.path}  (${what})`);
+    say(`  ${sizeColumn(t.bytes)}  ${t.path}  (${what})`);
   }
 }
 
 function listKept(plan: PrunePlan, out: Output) {
   for (const o of plan.kept) {
-    out.line(out.paint('yellow', `not pruned: ${o.path}: ${o.reason}`));
+    out.trouble(out.paint('yellow', `not pruned: ${o.path}: ${o.reason}`));
   }
 }
 
@@ -68,8 +69,8 @@ async function prune(opts: PruneOptions, root: string, out: Output): Promise<num
 
   if (plan.refused.length > 0) {
     if (out.json) {
-      out.value({ ok: false, deleted: [], refused: plan.refused });
-      return 1;
+      out.record('prune', { ok: false, deleted: [], refused: plan.refused });
+      return 2;
     }
     for (const r of plan.refused) out.error(out.paint('red', `refused: ${r.path}: ${r.reason}`));
     out.error(
@@ -79,11 +80,11 @@ async function prune(opts: PruneOptions, root: string, out: Output): Promise<num
       ),
     );
     out.error('  hint: prune deletes only orphaned store data; `keepsake orphans` lists it');
-    return 1;
+    return 2;
   }
 
   if (plan.targets.length === 0) {
-    if (out.json) out.value({ ok: true, deleted: [], kept: plan.kept });
+    if (out.json) out.record('prune', { ok: true, deleted: [], kept: plan.kept });
     else {
       listKept(plan, out);
       out.line(
@@ -97,7 +98,7 @@ async function prune(opts: PruneOptions, root: string, out: Output): Promise<num
     const interactive = !out.json && process.stdin.isTTY === true && process.stdout.isTTY === true;
     if (!interactive) {
       if (out.json) {
-        out.value({
+        out.record('prune', {
           ok: false,
           dryRun: true,
           wouldDelete: plan.targets,
@@ -105,19 +106,19 @@ async function prune(opts: PruneOptions, root: string, out: Output): Promise<num
           hint: 'pass --yes to delete',
         });
       } else {
-        listTargets(plan, out, 'would delete');
+        listTargets(plan, out.trouble, 'would delete');
         listKept(plan, out);
         out.error('keepsake: nothing was deleted: pass --yes to delete these');
       }
-      return 1;
+      return 2;
     }
-    listTargets(plan, out, 'will delete');
+    listTargets(plan, out.product, 'will delete');
     listKept(plan, out);
-    out.line('delete them? [y/N]');
+    out.product('delete them? [y/N]');
     const answer = (await ask()).trim().toLowerCase();
     if (answer !== 'y' && answer !== 'yes') {
-      out.line('nothing was deleted');
-      return 1;
+      out.trouble('nothing was deleted');
+      return 2;
     }
   }
 
@@ -127,7 +128,7 @@ async function prune(opts: PruneOptions, root: string, out: Output): Promise<num
   const bytes = result.deleted.reduce((n, d) => n + d.bytes, 0);
   const ok = result.kept.length === 0;
   if (out.json) {
-    out.value({
+    out.record('prune', {
       ok,
       deleted: result.deleted,
       ...(result.kept.length > 0 ? { failed: result.kept } : {}),
@@ -140,7 +141,7 @@ async function prune(opts: PruneOptions, root: string, out: Output): Promise<num
     const what = d.kind === 'directory' ? describeCounts(d) : d.kind;
     out.line(`${out.paint('green', '✓')} deleted ${d.path}  (${what}, ${formatBytes(d.bytes)})`);
   }
-  for (const k of result.kept) out.line(out.paint('red', `kept ${k.path}: ${k.reason}`));
+  for (const k of result.kept) out.trouble(out.paint('red', `kept ${k.path}: ${k.reason}`));
   listKept(plan, out);
   const summary = `pruned ${count(result.deleted.length, 'path')}: ${describeCounts({ files, directories })}, ${formatBytes(bytes)}`;
   out.line(ok ? out.paint('green', summary) : summary);

@@ -30,13 +30,13 @@ export async function run(
   try {
     const live = readApplied(root);
     if (!live) {
-      if (out.json) out.value({ event: 'result', ok: true, released: 0 });
+      if (out.json) out.record('release.result', { event: 'result', ok: true, released: 0 });
       else out.line('nothing to release: no generation is live in this boot');
       return 0;
     }
     const plan = planRelease(live, observe(root));
     if (opts.dryRun) {
-      if (out.json) out.value(plan);
+      if (out.json) out.record('release.plan', plan);
       else for (const s of plan.unmounts) out.line(`would unmount ${s.target}`);
       return 0;
     }
@@ -45,7 +45,7 @@ export async function run(
     const result = system.sys.batch(() =>
       executeRelease(plan, system.sys, (o) => {
         if (out.json)
-          out.value({
+          out.record('release.event', {
             event: 'unmount',
             target: o.step.target,
             status: o.status,
@@ -53,26 +53,27 @@ export async function run(
           });
         else {
           const mark = o.status === 'failed' ? out.paint('red', '✗') : out.paint('green', '✓');
-          out.line(`${mark} ${SAY[o.status]} ${o.step.target}${o.error ? `: ${o.error}` : ''}`);
+          (o.status === 'failed' ? out.trouble : out.line)(
+            `${mark} ${SAY[o.status]} ${o.step.target}${o.error ? `: ${o.error}` : ''}`,
+          );
         }
       }),
     );
     for (const l of plan.left)
-      if (!out.json) out.line(out.paint('yellow', `left ${l.target}: ${l.note}`));
+      if (!out.json) out.trouble(out.paint('yellow', `left ${l.target}: ${l.note}`));
     if (out.json)
-      out.value({
+      out.record('release.result', {
         event: 'result',
         ok: result.ok,
         generation: plan.generation,
         released: result.outcomes.length,
         left: plan.left,
       });
-    else
+    else if (result.ok)
       out.line(
-        result.ok
-          ? `released generation ${plan.generation}: ${result.outcomes.length} mount(s) taken down, data kept in the stores`
-          : out.paint('red', 'release incomplete: see the mounts marked ✗ above'),
+        `released generation ${plan.generation}: ${result.outcomes.length} mount(s) taken down, data kept in the stores`,
       );
+    else out.trouble(out.paint('red', 'release incomplete: see the mounts marked ✗ above'));
     return result.ok ? 0 : 1;
   } finally {
     lock?.release();

@@ -35,19 +35,21 @@ export async function run(opts: CommonOptions, out: Output): Promise<number> {
   // What the last apply of this boot left out (`--keep-going`), as it recorded it.
   const lastSkipped = readApplied(resolveRoot(opts.root))?.skipped ?? [];
   if (out.json) {
-    out.value({ ok, entries, stale, problems, lastSkipped });
+    out.record('status', { ok, entries, stale, problems, lastSkipped });
     return ok ? 0 : 1;
   }
+  // Drift is what went wrong: with --quiet only it is printed, on stderr.
   for (const e of entries) {
     const text = describeEntryState(e);
-    out.line(e.state === 'ok' ? text : out.paint(e.state === 'refused' ? 'red' : 'yellow', text));
+    if (e.state === 'ok') out.line(text);
+    else out.trouble(out.paint(e.state === 'refused' ? 'red' : 'yellow', text));
   }
   // Still set up, but no longer declared: the next apply takes these down.
   for (const line of describeReleased(stale))
-    out.line(out.paint('yellow', line.replace(/^released/, 'stale   ')));
-  for (const p of problems) for (const l of describeProblem(p)) out.line(out.paint('red', l));
+    out.trouble(out.paint('yellow', line.replace(/^released/, 'stale   ')));
+  for (const p of problems) for (const l of describeProblem(p)) out.trouble(out.paint('red', l));
   if (lastSkipped.length > 0)
-    out.line(
+    out.trouble(
       out.paint(
         'red',
         `the last apply skipped ${count(lastSkipped.length, 'entry', 'entries')}: ${lastSkipped.map((s) => s.target).join(', ')}`,
@@ -61,6 +63,6 @@ export async function run(opts: CommonOptions, out: Output): Promise<number> {
   if (stale.length > 0) parts.push(`${stale.length} no longer declared but still set up`);
   if (problems.length > 0)
     parts.push(`${count(problems.length, 'problem')} apply would refuse on (listed above)`);
-  out.line(`${parts.join(', ')} (run keepsake plan)`);
+  out.trouble(`${parts.join(', ')} (run keepsake plan)`);
   return 1;
 }
