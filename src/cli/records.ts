@@ -198,6 +198,20 @@ const RECORD_DEFINITIONS = {
     },
     required: ['type', 'bootTime', 'files', 'bytes', 'escaped', 'ignored'],
   },
+  metrics: {
+    version: 1,
+    description:
+      'keepsake metrics: the figures of keepsake.prom (entries, last apply, skipped, salvaged, and the walked figures when the tree was walked)',
+    fields: {
+      entries: obj,
+      live: obj,
+      skipped: int,
+      lastApply: obj,
+      salvagedBytes: int,
+      walked: obj,
+    },
+    required: ['entries', 'live', 'skipped', 'salvagedBytes'],
+  },
   orphans: {
     version: 1,
     description: 'keepsake orphans: store data no entry refers to',

@@ -123,6 +123,7 @@ describe('every reporting command, read back', { skip }, () => {
         cmd: `mkdir -p ${s.dir}/other $ROOT/mnt/other && mount -n --bind ${s.dir}/other $ROOT/mnt/other`,
       },
       { do: 'apply', command: 'diff', args: ['--json'] }, // 33
+      { do: 'apply', command: 'metrics', args: ['--json'] }, // 34
     ]);
   });
   after(() => s?.cleanup());
@@ -274,6 +275,15 @@ describe('every reporting command, read back', { skip }, () => {
     );
     assert.ok(rs.some((r) => r.record === 'diff.skipped' && r.path === '/mnt/other'));
     assert.equal(rs.at(-1)!.escaped, 1);
+  });
+
+  it('metrics has the entries that status counts', () => {
+    const [m] = at(34);
+    assert.equal(m!.record, 'metrics');
+    const [status] = at(30, 1);
+    const entries = m!.entries as Record<string, number>;
+    const total = Object.values(entries).reduce((n, v) => n + v, 0);
+    assert.equal(total, (status!.entries as unknown[]).length);
   });
 
   it('prints every published record type but those of home and an unreadable path', () => {

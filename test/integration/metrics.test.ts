@@ -209,7 +209,7 @@ ${cmd('--textfile "$ROOT/full"')}`,
     assert.equal(sampleValue(f, 'keepsake_undeclared_bytes'), summary.bytes);
     assert.equal(sampleValue(f, 'keepsake_undeclared_files'), summary.files);
     assert.equal(sampleValue(f, 'keepsake_escaped_paths'), summary.escaped);
-    const orphans = json(9) as { bytes: number }[];
+    const orphans = (json(9) as { orphans: { bytes: number }[] }).orphans;
     const bytes = orphans.reduce((n, o) => n + o.bytes, 0);
     assert.ok(bytes >= 1234, 'the orphan written is counted');
     assert.equal(sampleValue(f, 'keepsake_orphan_bytes'), bytes);

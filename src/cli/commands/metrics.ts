@@ -33,7 +33,7 @@ export async function run(opts: MetricsOptions, out: Output): Promise<number> {
   } else if (typeof opts.textfile === 'string') dir = path.resolve(opts.textfile);
   const figures = await collectFigures(model, root, opts.config, true);
   if (dir === undefined) {
-    if (out.json) out.value(figures);
+    if (out.json) out.record('metrics', figures);
     else out.line(metricsText(figures).replace(/\n$/, ''));
     return 0;
   }
