@@ -191,6 +191,39 @@ Ignore rules: the built-in list, then \`ignore\` in the configuration (keepsake 
     )
     .option('-u, --user <name>', "a pattern relative to this user's home")
     .option('-n, --dry-run', 'show the line that would be added', false);
+  const salvage = program
+    .command('salvage')
+    .description('undeclared files the reboots wiped, copied at shutdown into the store');
+  const salvageCommand = (
+    name: 'run' | 'list' | 'restore' | 'add',
+    what: string,
+    args: string[] = [],
+  ) =>
+    command(
+      name,
+      what,
+      () => import('./commands/salvage.js').then((m) => ({ run: m[`${name}Command`] as Runner })),
+      args,
+      salvage,
+    );
+  salvageCommand(
+    'run',
+    'copy the undeclared files changed since boot into the store (at shutdown)',
+  );
+  salvageCommand('list', 'list the boots salvaged, or one boot’s files and what it skipped', [
+    '[boot]',
+  ]);
+  salvageCommand('restore', 'copy salvaged files back, with owner and mode', ['<path...>'])
+    .option('-b, --boot <boot>', 'from this boot (default: the newest holding the path)')
+    .option('-t, --to <dir>', 'put them under DIR instead of where they were')
+    .option('-f, --force', 'replace a file or link that is there', false);
+  salvageCommand('add', 'declare a salvaged path, and fill it from the salvage', ['<path>'])
+    .option('-b, --boot <boot>', 'from this boot (default: the newest holding the path)')
+    .option(
+      '-s, --store <location>',
+      "the storage location (default: the configuration's only one)",
+    )
+    .option('-u, --user <name>', "declare it in this user's home, relative to it");
   command(
     'generations',
     'list the generations recorded in the stores',
