@@ -3,7 +3,7 @@
 // command and the demo alike.
 
 import type { Model } from '../model/types.js';
-import { readBootTimeMs } from './boot.js';
+import { bootTimeUnder } from './boot.js';
 import { observeEphemeral } from './ephemeral.js';
 import { readLiveTargets } from './escaped.js';
 import { directoryReader } from './listing.js';
@@ -32,7 +32,7 @@ export function scanLiveSystem(model: Model, root: string, scan: LiveScan): Diff
     mounts,
     areas,
     liveTargets: readLiveTargets(root),
-    bootMs: readBootTimeMs(),
+    bootMs: bootTimeUnder(root),
     depth: scan.depth,
     all: scan.all,
     read: reader.read,

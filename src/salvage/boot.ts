@@ -4,7 +4,7 @@
 // UTC, so that names sort by age.
 
 import { readFileSync } from 'node:fs';
-import { readBootTimeMs } from '../diff/boot.js';
+import { bootTimeUnder } from '../diff/boot.js';
 import { UsageError } from '../errors.js';
 import { hostPath } from '../plan/paths.js';
 
@@ -51,18 +51,6 @@ export function readBootIdentity(root: string): BootIdentity {
       'salvage needs /proc mounted',
     );
   }
-  const stat = readUnder(root, '/proc/stat');
-  const startMs = stat === undefined ? 0 : readBootTimeMs(statFile(root));
+  const startMs = bootTimeUnder(root);
   return { id, startMs, name: bootName(startMs, id) };
-}
-
-/** The /proc/stat read for the boot time: the root's own when it has one. */
-function statFile(root: string): string {
-  if (root === '/') return '/proc/stat';
-  try {
-    readFileSync(hostPath(root, '/proc/stat'));
-    return hostPath(root, '/proc/stat');
-  } catch {
-    return '/proc/stat';
-  }
 }

@@ -6,7 +6,6 @@
 // salvages of the oldest boots beyond `keepBoots` are deleted (never this boot's).
 
 import * as fs from 'node:fs';
-import { readBootTimeMs } from '../diff/boot.js';
 import { observeEphemeral } from '../diff/ephemeral.js';
 import { directoryReader } from '../diff/listing.js';
 import { declaredTargets } from '../diff/scan.js';
@@ -40,8 +39,7 @@ export interface SalvagePlan {
 export function planSalvage(root: string, model: Model): SalvagePlan {
   const settings = salvageSettings(model);
   const boot = readBootIdentity(root);
-  // The root's own boot time when it names one (a test system), else this machine's.
-  const bootMs = boot.startMs || readBootTimeMs();
+  const bootMs = boot.startMs;
   const declared = declaredTargets(model);
   const { mounts, areas } = observeEphemeral(root, model, declared);
   const gathered = gatherChanged({
