@@ -6,6 +6,7 @@
 // full store ends in a partial record and exit 1.
 
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { CLI, requireNamespaces, type StepResult, TestSystem } from '../helpers/boot.js';
 
@@ -127,6 +128,14 @@ describe('keepsake salvage across boots', { skip }, () => {
         cmd: `${ks('salvage restore /etc/app --to /root/back')} && readlink "$ROOT/root/back/app/current" && cat "$ROOT/root/back/app/local.conf"`,
       },
       { do: 'sh', cmd: ks('salvage run --json') },
+      // 9: what the next shutdown keeps, as diff says; 10: the space, as status says
+      { do: 'sh', cmd: ks('diff --json') },
+      { do: 'sh', cmd: ks('status') },
+      // 11: declare a salvaged directory and fill it from the salvage
+      {
+        do: 'sh',
+        cmd: `${ks('salvage add /home/jane/.config/tool')} && cat "$ROOT/persist/home/jane/.config/tool/settings" && echo && stat -c '%a %u:%g' "$ROOT/persist/home/jane/.config/tool/settings" && grep -c /home/jane/.config/tool "$ROOT/../keepsake.yaml"`,
+      },
     ]);
     third = system.boot([
       { do: 'sh', cmd: bootIs(3, t0 + 80) },
@@ -212,6 +221,30 @@ describe('keepsake salvage across boots', { skip }, () => {
     assert.deepEqual(to.stdout.trim().split('\n').slice(-2), ['local.conf', 'local']);
   });
 
+  it('diff says what the next shutdown keeps; status says the space salvages take', () => {
+    const d = sh(second[9]);
+    const salvage = d.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Json)
+      .find((r) => r.type === 'salvage') as { keeps: { files: number }; maxBytes: number };
+    assert.ok(salvage, d.stdout);
+    assert.ok(salvage.keeps.files >= 1);
+    assert.equal(salvage.maxBytes, 10 * 1024);
+    assert.match(
+      sh(second[10]).stdout,
+      /^salvage: on; 2 boots kept in \/persist\/.keepsake\/salvage, /m,
+    );
+  });
+
+  it('salvage add declares the path and fills its store from the salvage', () => {
+    const a = sh(second[11]);
+    assert.equal(a.status, 0, `${a.stdout}\n${a.stderr}`);
+    assert.match(a.stdout, /restored \/home\/jane\/.config\/tool\/settings from the salvage of /);
+    const lines = a.stdout.trim().split('\n');
+    assert.deepEqual(lines.slice(-3), ['dark=1', '644 1000:1000', '1']);
+  });
+
   it('keeps the salvages of keepBoots boots, the oldest expiring first', () => {
     const r2 = json(second[8]) as unknown as Rec & { expired: string[] };
     assert.deepEqual(r2.expired, []);
@@ -256,7 +289,17 @@ for i in 1 2 3 4; do printf "file $i" > "$ROOT/srv/a/f$i"; done
         do: 'sh',
         cmd: `mkdir -p "$ROOT/../outside" && mv "$ROOT/persist/.keepsake/salvage" "$ROOT/persist/.keepsake/salvage.real" && ln -s "$ROOT/../outside" "$ROOT/persist/.keepsake/salvage" && { ${ks('salvage run')}; echo "status $?"; ls -A "$ROOT/../outside" | wc -l; rm "$ROOT/persist/.keepsake/salvage"; mv "$ROOT/persist/.keepsake/salvage.real" "$ROOT/persist/.keepsake/salvage"; }`,
       },
-      // 11: a full store: a small tmpfs where the salvages go
+      // 11: a process writing to a file all through the salvage
+      {
+        do: 'sh',
+        cmd: `(while :; do echo line >> "$ROOT/srv/a/live.log"; done) & w=$!; ${ks('salvage run --json')}; kill $w; wait $w 2>/dev/null; cat "$ROOT/persist/.keepsake/salvage/"*/files/srv/a/live.log 2>/dev/null | wc -c`,
+      },
+      // 12: more files than the time allows
+      {
+        do: 'sh',
+        cmd: `mkdir -p "$ROOT/srv/many" && cd "$ROOT/srv/many" && seq 20000 | xargs touch && sed -i 's/keepBoots: 2/keepBoots: 2\\n  timeout: 1s/' "$ROOT/../keepsake.yaml" && { ${ks('salvage run --json')} > "$ROOT/../timeout.json"; echo "status $?"; } && rm -rf "$ROOT/srv/many" "$ROOT/srv/a/live.log" && sed -i '/timeout: 1s/d' "$ROOT/../keepsake.yaml"`,
+      },
+      // 13: a full store: a small tmpfs where the salvages go
       {
         do: 'sh',
         cmd: `mount -n -t tmpfs -o size=96k tmpfs "$ROOT/persist/.keepsake/salvage" && head -c 60000 /dev/urandom > "$ROOT/srv/a/g1" && head -c 70000 /dev/urandom > "$ROOT/srv/a/g2" && { ${ks('salvage run --json')}; echo "status $?"; }`,
@@ -287,8 +330,31 @@ for i in 1 2 3 4; do printf "file $i" > "$ROOT/srv/a/f$i"; done
     assert.match(s.stderr, /symbolic link/);
   });
 
-  it('a full store ends with a partial record and exit 1, not a crash', () => {
+  it('a file written to all through the salvage is copied whole, or left out and said so', () => {
     const s = sh(steps[11]);
+    const lines = s.stdout.trim().split('\n');
+    const r = JSON.parse(lines[0] ?? '{}') as Rec;
+    assert.equal(r.complete, true, s.stderr);
+    const kept = r.files.find((f) => f.path === '/srv/a/live.log');
+    const left = r.skipped.find((f) => f.path === '/srv/a/live.log');
+    assert.ok(kept !== undefined || left !== undefined, 'live.log is accounted for');
+    if (kept) assert.equal(Number(lines[1]), kept.size, 'the copy is the version recorded');
+    else assert.match(left?.reason ?? '', /kept changing while it was copied/);
+  });
+
+  it('a salvage out of time stops, says so for every file left, and is partial', () => {
+    const s = sh(steps[12]);
+    assert.equal(s.stdout.trim(), 'status 1', s.stderr);
+    // Read from the disk: the record lists 20,000 files.
+    const r = JSON.parse(readFileSync(`${system.dir}/timeout.json`, 'utf8')) as Rec;
+    assert.equal(r.complete, false);
+    const late = r.skipped.filter((k) => k.reason === 'not copied: the salvage ran out of time');
+    assert.ok(late.length > 0, 'some files left for lack of time');
+    assert.equal(r.files.length + late.length, 20000 + 7, 'every file kept or listed');
+  });
+
+  it('a full store ends with a partial record and exit 1, not a crash', () => {
+    const s = sh(steps[13]);
     const lines = s.stdout.trim().split('\n');
     assert.equal(lines.at(-1), 'status 1', s.stderr);
     const r = JSON.parse(lines.at(-2) ?? '{}') as Rec;
