@@ -173,8 +173,9 @@ reports every problem apply would refuse on, with exit 1 (exit 2 for an invalid 
     .addHelpText(
       'after',
       `
-Walks the root (or each PATH) without crossing into other file systems, /proc, /sys, /dev,
-/run, the stores, or anything declared, and rolls what it finds up by directory. A directory
+Walks what the next boot wipes (memory-backed file systems, and paths the configuration
+declares \`ephemeral\`), or each PATH, without crossing into other file systems, /proc, /sys,
+/dev, /run, the stores, or anything declared, and rolls what it finds up by directory. A directory
 that holds nothing declared is shown with the command that persists it. Entries whose bind
 mount or link was replaced by data of its own are reported first as escaped state (exit 1).
 Ignore rules: the built-in list, then \`ignore\` in the configuration (keepsake ignore PATTERN).`,
