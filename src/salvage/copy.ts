@@ -58,8 +58,8 @@ export class Copier {
       dirs.unshift(d);
     for (const d of dirs) {
       const dest = `${this.at.files}${d}`;
-      const st = fs.lstatSync(hostPath(this.at.root, d));
-      if (!st.isDirectory()) throw new KeptChanging(`${d} is no longer a directory`);
+      // Read through a verified path: a link planted on the way is refused, not followed.
+      const st = withVerifiedPath(hostPath(this.at.root, d), 'directory', (_, st) => st);
       if (fs.lstatSync(dest, { throwIfNoEntry: false }) === undefined)
         mkdirSafe(dest, st.uid, st.gid, st.mode & 0o7777);
       this.made.add(d);

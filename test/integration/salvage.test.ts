@@ -51,6 +51,7 @@ printf 'junk' > etc/app/junk.skipme
 printf 'temp' > tmp/t
 printf 'old' > etc/old.conf && touch -d 2001-01-01 etc/old.conf
 printf 'key' > home/jane/.ssh/id
+ln -s /etc/app/local.conf home/jane/evil
 `;
 
 /** What boot 1 leaves undeclared and changed, and within the budget. */
@@ -60,6 +61,7 @@ const KEPT = [
   '/etc/group',
   '/etc/passwd',
   '/home/jane/.config/tool/settings',
+  '/home/jane/evil',
   '/home/jane/notes.txt',
 ];
 
@@ -106,7 +108,7 @@ describe('keepsake salvage across boots', { skip }, () => {
       { do: 'sh', cmd: ks('salvage run --json') },
       {
         do: 'sh',
-        cmd: `cd "$ROOT/persist/.keepsake/salvage" && stat -c '%n %a %u:%g' . */files/home/jane/notes.txt */files/home/jane/.config */files/etc/app/local.conf && cat */salvage.json`,
+        cmd: `cd "$ROOT/persist/.keepsake/salvage" && stat -c '%n %a %u:%g' . */files/home/jane/notes.txt */files/home/jane/.config */files/etc/app/local.conf && cat */salvage.json && readlink */files/home/jane/evil`,
       },
     ]);
     second = system.boot([
@@ -167,13 +169,16 @@ describe('keepsake salvage across boots', { skip }, () => {
     const notes = r.files.find((f) => f.path === '/home/jane/notes.txt');
     assert.deepEqual([notes?.uid, notes?.gid, notes?.mode, notes?.size], [1000, 1000, 0o600, 8]);
     assert.equal(r.files.find((f) => f.path === '/etc/app/current')?.type, 'link');
+    // A link is kept as a link: what it points to is never copied in its name.
+    assert.equal(r.files.find((f) => f.path === '/home/jane/evil')?.type, 'link');
     assert.match(r.boot, /^\d{8}T\d{6}Z-00000001-aaaa-bbbb-cccc-dddddddddddd$/);
   });
 
   it('keeps the record format, a root-only salvage directory, and each file its owner and mode', () => {
     const s = sh(first[5]);
     assert.equal(s.status, 0, s.stderr);
-    const [dir, notes, config, local, record] = s.stdout.trim().split('\n');
+    const [dir, notes, config, local, record, evil] = s.stdout.trim().split('\n');
+    assert.equal(evil, '/etc/app/local.conf', 'the link itself, as it was');
     assert.equal(dir, '. 700 0:0');
     assert.match(notes ?? '', / 600 1000:1000$/);
     assert.match(config ?? '', / 750 1000:1000$/);
