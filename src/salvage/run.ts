@@ -6,9 +6,10 @@
 // salvages of the oldest boots beyond `keepBoots` are deleted (never this boot's).
 
 import * as fs from 'node:fs';
-import { observeEphemeral } from '../diff/ephemeral.js';
+import { areaOf, observeEphemeral } from '../diff/ephemeral.js';
 import { directoryReader } from '../diff/listing.js';
 import { declaredTargets } from '../diff/scan.js';
+import { SalvageError } from '../errors.js';
 import type { Model, SalvageSettings } from '../model/types.js';
 import { childPath } from '../orphans/find.js';
 import { hostPath } from '../plan/paths.js';
@@ -42,6 +43,15 @@ export function planSalvage(root: string, model: Model): SalvagePlan {
   const bootMs = boot.startMs;
   const declared = declaredTargets(model);
   const { mounts, areas } = observeEphemeral(root, model, declared);
+  // A store that is not mounted is a directory of the ephemeral root: copies made there would
+  // be wiped with what they are meant to keep.
+  const unsafe = areaOf(settings.store, areas, root, mounts);
+  if (unsafe !== undefined) {
+    throw new SalvageError(
+      `the store ${settings.store} is on ${unsafe.path === '/' ? 'the root' : unsafe.path}, which the next boot wipes (${unsafe.fsType}): a salvage there would be lost with the rest`,
+      `mount the store, or name a persistent one in salvage.store`,
+    );
+  }
   const gathered = gatherChanged({
     root,
     model,

@@ -309,6 +309,11 @@ for i in 1 2 3 4; do printf "file $i" > "$ROOT/srv/a/f$i"; done
         do: 'sh',
         cmd: `mount -n -t tmpfs -o size=96k tmpfs "$ROOT/persist/.keepsake/salvage" && head -c 60000 /dev/urandom > "$ROOT/srv/a/g1" && head -c 70000 /dev/urandom > "$ROOT/srv/a/g2" && { ${ks('salvage run --json')}; echo "status $?"; }`,
       },
+      // 14: the store not mounted: its directory is on the root the next boot wipes
+      {
+        do: 'sh',
+        cmd: `umount -n "$ROOT/persist/.keepsake/salvage" && umount -n "$ROOT/persist" && { ${ks('salvage run')}; echo "status $?"; ls -A "$ROOT/persist" | wc -l; }`,
+      },
     ]);
   });
   after(() => system?.cleanup());
@@ -371,5 +376,15 @@ for i in 1 2 3 4; do printf "file $i" > "$ROOT/srv/a/f$i"; done
     );
     assert.ok(r.files.some((f) => f.path === '/srv/a/g1'));
     assert.doesNotMatch(s.stderr, /at .*\.js:\d+/, 'no stack trace');
+  });
+
+  it('refuses to salvage into a store that is not mounted, and makes nothing there', () => {
+    const s = sh(steps[14]);
+    assert.deepEqual(s.stdout.trim().split('\n'), ['status 1', '0']);
+    assert.match(
+      s.stderr,
+      /the store \/persist is on the root, which the next boot wipes \(tmpfs\)/,
+    );
+    assert.match(s.stderr, /hint: mount the store/);
   });
 });
