@@ -1,9 +1,11 @@
 // `keepsake salvage` across real "boots" (private mount namespaces, each with a fresh tmpfs
 // root over the same store disk): what the first boot wrote and did not declare is salvaged
-// at its end, with owners, modes, times and extended attributes; the next boot lists exactly
-// that, restores a file as it was, and refuses to overwrite; older salvages expire; a salvage
-// killed after any file reads as partial; a link planted in the salvage path is refused; a
-// full store ends in a partial record and exit 1.
+// at its end (not what another file system mounted in it holds), with owners, modes, times
+// and extended attributes; the next boot lists exactly that, restores a file as it was, and
+// refuses to overwrite; older salvages expire; a salvage killed after any file reads as
+// partial; a file written all through it is copied whole or left out; one out of time stops
+// and says so; a link planted in the salvage path is refused; a full store ends in a partial
+// record and exit 1; a store that is not mounted is refused.
 
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -52,6 +54,8 @@ printf 'temp' > tmp/t
 printf 'old' > etc/old.conf && touch -d 2001-01-01 etc/old.conf
 printf 'key' > home/jane/.ssh/id
 ln -s /etc/app/local.conf home/jane/evil
+mkdir -p "$ROOT.foreign" srv/foreign && printf 'elsewhere' > "$ROOT.foreign/f"
+mount -n --bind "$ROOT.foreign" srv/foreign
 `;
 
 /** What boot 1 leaves undeclared and changed, and within the budget. */
