@@ -38,7 +38,7 @@ const ks = (args: string, env = '') =>
 const bootIs = (n: number, startSec: number) =>
   `mkdir -p "$ROOT/proc/sys/kernel/random" && echo 0000000${n}-aaaa-bbbb-cccc-dddddddddddd > "$ROOT/proc/sys/kernel/random/boot_id" && echo "btime ${startSec}" > "$ROOT/proc/stat"`;
 
-const BUILD = String.raw`set -e
+const BUILD = `set -e
 cd "$ROOT"
 mkdir -p etc/app home/jane/.config/tool var/log tmp
 printf 'local' > etc/app/local.conf && chmod 640 etc/app/local.conf
@@ -272,7 +272,7 @@ describe('keepsake salvage under adversity', { skip }, () => {
   let system: TestSystem;
   let steps: StepResult[] = [];
   const t0 = Math.floor(Date.now() / 1000) - 100;
-  const FILES = String.raw`set -e
+  const FILES = `set -e
 mkdir -p "$ROOT/srv/a"
 for i in 1 2 3 4; do printf "file $i" > "$ROOT/srv/a/f$i"; done
 `;
