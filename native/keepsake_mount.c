@@ -19,6 +19,7 @@
 #include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #define CHECK(env, call)                                                                         \
@@ -406,12 +407,58 @@ static napi_value js_list_dir(napi_env env, napi_callback_info info) {
   return result;
 }
 
+// copyXattrs(from, to): every extended attribute of one open file onto another, by
+// descriptor (flistxattr, fgetxattr, fsetxattr); returns how many were copied.
+static napi_value js_copy_xattrs(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  if (!get_args(env, info, 2, argv, "copyXattrs expects 2 arguments")) return NULL;
+  int64_t from = 0, to = 0;
+  if (!get_int64(env, argv[0], "from", &from) || !get_int64(env, argv[1], "to", &to)) return NULL;
+  ssize_t len = flistxattr((int)from, NULL, 0);
+  if (len < 0) {
+    if (errno == ENOTSUP) len = 0;
+    else {
+      throw_errno(env, errno, "flistxattr", NULL, NULL, (int)from);
+      return NULL;
+    }
+  }
+  char *names = len > 0 ? malloc((size_t)len) : NULL;
+  if (len > 0 && !names) {
+    napi_throw_error(env, "ENOMEM", "keepsake_mount: out of memory");
+    return NULL;
+  }
+  if (len > 0) len = flistxattr((int)from, names, (size_t)len);
+  int copied = 0;
+  for (ssize_t i = 0; len > 0 && i < len; i += (ssize_t)strlen(names + i) + 1) {
+    const char *name = names + i;
+    ssize_t size = fgetxattr((int)from, name, NULL, 0);
+    if (size < 0) continue; /* gone since it was listed */
+    char *value = malloc(size > 0 ? (size_t)size : 1);
+    if (!value) break;
+    size = fgetxattr((int)from, name, value, (size_t)size);
+    if (size >= 0 && fsetxattr((int)to, name, value, (size_t)size, 0) != 0) {
+      int err = errno;
+      free(value);
+      free(names);
+      throw_errno(env, err, "fsetxattr", NULL, NULL, (int)to);
+      return NULL;
+    }
+    free(value);
+    copied++;
+  }
+  free(names);
+  napi_value result;
+  CHECK(env, napi_create_int32(env, copied, &result));
+  return result;
+}
+
 NAPI_MODULE_INIT() {
   napi_property_descriptor props[] = {
       {"mount", NULL, js_mount, NULL, NULL, NULL, napi_enumerable, NULL},
       {"umount2", NULL, js_umount2, NULL, NULL, NULL, napi_enumerable, NULL},
       {"flock", NULL, js_flock, NULL, NULL, NULL, napi_enumerable, NULL},
       {"listDir", NULL, js_list_dir, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"copyXattrs", NULL, js_copy_xattrs, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   CHECK(env, napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   return exports;

@@ -91,6 +91,11 @@ export function exitCodeFor(error: unknown): number {
   return 1;
 }
 
+/** A salvage cannot be made where it would last (its store is not persistent). */
+export class SalvageError extends KeepsakeError {
+  readonly code = 'salvage';
+}
+
 /** Another keepsake is working on the same root. */
 export class LockedError extends KeepsakeError {
   readonly code = 'locked';

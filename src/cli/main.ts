@@ -184,8 +184,9 @@ reports every problem apply would refuse on, with exit 1 (exit 2 for an invalid 
     .addHelpText(
       'after',
       `
-Walks the root (or each PATH) without crossing into other file systems, /proc, /sys, /dev,
-/run, the stores, or anything declared, and rolls what it finds up by directory. A directory
+Walks what the next boot wipes (memory-backed file systems, and paths the configuration
+declares \`ephemeral\`), or each PATH, without crossing into other file systems, /proc, /sys,
+/dev, /run, the stores, or anything declared, and rolls what it finds up by directory. A directory
 that holds nothing declared is shown with the command that persists it. Entries whose bind
 mount or link was replaced by data of its own are reported first as escaped state (exit 1).
 Ignore rules: the built-in list, then \`ignore\` in the configuration (keepsake ignore PATTERN).`,
@@ -210,6 +211,39 @@ Ignore rules: the built-in list, then \`ignore\` in the configuration (keepsake 
     )
     .option('-u, --user <name>', "a pattern relative to this user's home")
     .option('-n, --dry-run', 'show the line that would be added', false);
+  const salvage = program
+    .command('salvage')
+    .description('undeclared files the reboots wiped, copied at shutdown into the store');
+  const salvageCommand = (
+    name: 'run' | 'list' | 'restore' | 'add',
+    what: string,
+    args: string[] = [],
+  ) =>
+    command(
+      name,
+      what,
+      () => import('./commands/salvage.js').then((m) => ({ run: m[`${name}Command`] as Runner })),
+      args,
+      salvage,
+    );
+  salvageCommand(
+    'run',
+    'copy the undeclared files changed since boot into the store (at shutdown)',
+  );
+  salvageCommand('list', 'list the boots salvaged, or one boot’s files and what it skipped', [
+    '[boot]',
+  ]);
+  salvageCommand('restore', 'copy salvaged files back, with owner and mode', ['<path...>'])
+    .option('-b, --boot <boot>', 'from this boot (default: the newest holding the path)')
+    .option('-t, --to <dir>', 'put them under DIR instead of where they were')
+    .option('-f, --force', 'replace a file or link that is there', false);
+  salvageCommand('add', 'declare a salvaged path, and fill it from the salvage', ['<path>'])
+    .option('-b, --boot <boot>', 'from this boot (default: the newest holding the path)')
+    .option(
+      '-s, --store <location>',
+      "the storage location (default: the configuration's only one)",
+    )
+    .option('-u, --user <name>', "declare it in this user's home, relative to it");
   command(
     'generations',
     'list the generations recorded in the stores',

@@ -8,6 +8,7 @@ import { storesMountedCommand } from './checks.js';
 import { UNIT_NAME_MAX, unitNameForPath, unitValueProblem, unitWord } from './escape.js';
 import { buildLayout, outerParents } from './layout.js';
 import { MACHINE_ID, machineIdCommitDropIn } from './machine-id.js';
+import { salvageCommand, salvageEnabled, salvageReads, stopTimeoutSec } from './salvage-unit.js';
 import { sshHostKeyUnit } from './ssh-keys.js';
 import type { CompiledOutput } from './types.js';
 import { each, unitFile, wantsLink } from './unit-file.js';
@@ -58,7 +59,16 @@ export function buildService(model: Model, opts: ServiceOptions): CompiledOutput
         ...each(
           'RequiresMountsFor',
           // Each path once; `/` is always mounted, and naming it would only add noise.
-          [...new Set([...model.stores, configDir, bin, ...outerParents(model.entries)])]
+          [
+            ...new Set([
+              ...model.stores,
+              configDir,
+              bin,
+              ...outerParents(model.entries),
+              // What salvage reads at shutdown must still be mounted then.
+              ...(salvageEnabled(model) ? salvageReads(model) : []),
+            ]),
+          ]
             .filter((p) => p !== '/')
             .map(word),
         ),
@@ -87,9 +97,15 @@ export function buildService(model: Model, opts: ServiceOptions): CompiledOutput
           storesMountedCommand(model.stores, '/', `systemctl restart ${SERVICE_UNIT}`),
         ],
         ['ExecStart', `${command('apply')} --keep-going`],
+        ...(salvageEnabled(model)
+          ? [
+              ['#', 'First, while the files are still there: what a reboot would wipe.'] as const,
+              ['ExecStop', salvageCommand(bin, configFile)] as const,
+            ]
+          : []),
         ['ExecStop', command('release')],
         ['TimeoutStartSec', '90s'],
-        ['TimeoutStopSec', '90s'],
+        ['TimeoutStopSec', `${stopTimeoutSec(model, 90)}s`],
       ],
     },
     { name: 'Install', lines: [['WantedBy', 'local-fs.target']] },

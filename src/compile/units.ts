@@ -13,6 +13,7 @@ import { escapeSpecifiers, unitNameForPath, unitWord } from './escape.js';
 import { buildLayout, type Layout, outerParents } from './layout.js';
 import { MACHINE_ID, machineIdCommitDropIn } from './machine-id.js';
 import { checkRepresentable, checkUnitFor, warningsFor } from './representable.js';
+import { salvageUnitFiles } from './salvage-unit.js';
 import { isHostKey, SSH_KEYS_UNIT, sshHostKeyUnit } from './ssh-keys.js';
 import { buildPrepareRules, renderRules } from './tmpfiles.js';
 import type { CompiledFile, CompiledOutput, CompileOptions, StoreDevice } from './types.js';
@@ -131,6 +132,10 @@ export function compileSystemd(model: Model, options: CompileOptions): CompiledO
       prepare,
       target,
       ...sshKeys,
+      // Not from the initrd: its units stop at the switch to the booted system.
+      ...(options.initrd
+        ? []
+        : salvageUnitFiles(model, { after: mounts.map(unitOf), target: TARGET_UNIT, header })),
       wantsLink('system', stage.into, TARGET_UNIT),
       { path: TMPFILES_FILE, content: rules },
     ],

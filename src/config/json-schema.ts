@@ -3,6 +3,7 @@
 // `keepsake schema`'s output and /usr/share/keepsake/keepsake.schema.json in the package.
 
 import { VERSION } from '../version.js';
+import { DURATION_PATTERN, SIZE_PATTERN } from './quantities.js';
 import { type OptionSpec, SCHEMA, type SectionSpec, type ValueType } from './schema.js';
 
 export const SCHEMA_FILE = '/usr/share/keepsake/keepsake.schema.json';
@@ -43,7 +44,24 @@ function valueSchema(t: ValueType): Json {
     case 'entries':
       return { type: 'array', items: { anyOf: [{ type: 'string' }, ref(t.entry)] } };
     case 'patterns':
+    case 'paths':
       return { type: 'array', items: { type: 'string' } };
+    case 'size':
+      return {
+        anyOf: [
+          { type: 'string', pattern: SIZE_PATTERN },
+          { type: 'integer', minimum: 0 },
+        ],
+      };
+    case 'duration':
+      return {
+        anyOf: [
+          { type: 'string', pattern: DURATION_PATTERN },
+          { type: 'integer', minimum: 1 },
+        ],
+      };
+    case 'count':
+      return { type: 'integer', minimum: 1 };
     case 'section':
       return ref(t.section);
     case 'mapOf':

@@ -11,6 +11,7 @@ import { readMetrics } from './metrics.js';
 import type { LoadedConfig } from './raw.js';
 import { Reporter } from './reporter.js';
 import { runRules } from './rules.js';
+import { readEphemeral, readSalvage } from './salvage.js';
 import { map, readSection } from './sections.js';
 import { location } from './system-location.js';
 import { user, userHome } from './users.js';
@@ -114,6 +115,13 @@ export function normalise(
   }
   const stores = [...new Set(b.drafts.map((d) => d.storeRoot))].sort();
   r.diagnostics.push(...runRules({ drafts: b.drafts, accounts, stores }));
+  const classic = new Set([...b.userStores.values()].flat());
+  const systemStores = stores.filter((s) => !classic.has(s));
+  const ephemeral = readEphemeral(r, top?.get('ephemeral')?.value);
+  const salvage = readSalvage(r, top?.get('salvage')?.value, {
+    first: b.drafts.map((d) => d.storeRoot).find((s) => !classic.has(s)),
+    all: systemStores,
+  });
   const diagnostics = capped([...loaded.diagnostics, ...r.diagnostics].sort(byPosition));
   const failed = diagnostics.some((d) => d.severity === 'error');
   if (!failed && b.drafts.length === 0 && b.homeFiles.length === 0) {
@@ -126,8 +134,6 @@ export function normalise(
     });
   }
   if (failed) return { model: undefined, diagnostics, drafts: b.drafts };
-  const classic = new Set([...b.userStores.values()].flat());
-  const systemStores = stores.filter((s) => !classic.has(s));
   const homeFiles = b.homeFiles.map((h) =>
     toHomeFileSet(h, homeState(h, b.userStores.get(h.user.user) ?? [], systemStores)),
   );
@@ -154,6 +160,8 @@ export function normalise(
       showWarnings: b.showWarnings,
       ...(b.ignores.length > 0 ? { ignores: b.ignores } : {}),
       ...(metrics ? { metrics } : {}),
+      ...(ephemeral.length > 0 ? { ephemeral } : {}),
+      ...(salvage !== undefined ? { salvage } : {}),
     },
     diagnostics,
     drafts: b.drafts,

@@ -14,7 +14,8 @@ export type SectionId =
   | 'homeFile'
   | 'userFile'
   | 'parentDirectory'
-  | 'metrics';
+  | 'metrics'
+  | 'salvage';
 
 export type ValueType =
   | { kind: 'boolean' }
@@ -27,6 +28,14 @@ export type ValueType =
   | { kind: 'entries'; entry: SectionId }
   /** A list of gitignore-style patterns (strings). */
   | { kind: 'patterns' }
+  /** A list of absolute paths. */
+  | { kind: 'paths' }
+  /** Bytes: a whole number, or one with a K, M or G suffix (binary units). */
+  | { kind: 'size' }
+  /** Seconds: a whole number, or one with an s, m or h suffix. */
+  | { kind: 'duration' }
+  /** A whole number, at least 1. */
+  | { kind: 'count' }
   | { kind: 'section'; section: SectionId }
   /** A map from free-form keys (a location, a user name) to a section. */
   | { kind: 'mapOf'; key: string; section: SectionId };
@@ -267,6 +276,22 @@ export const SCHEMA: readonly SectionSpec[] = [
         typeLabel: 'metrics settings',
         description:
           'Prometheus metrics for a fleet: where `apply` keeps them up to date for node_exporter.',
+      },
+      {
+        name: 'ephemeral',
+        type: { kind: 'paths' },
+        typeLabel: 'list of absolute paths',
+        default: '[]',
+        description:
+          'Paths on disk-backed file systems that are rolled back to a blank state at every boot (a btrfs or ZFS root restored from an empty snapshot): `[ / ]`. Memory-backed file systems (tmpfs, ramfs) are known to be ephemeral without it. `keepsake diff` and `salvage` look only at what is ephemeral.',
+      },
+      {
+        name: 'salvage',
+        type: { kind: 'section', section: 'salvage' },
+        typeLabel: 'map',
+        default: '{ enable: false }',
+        description:
+          'At shutdown, copy the undeclared files changed since boot, which the next boot would wipe, into the store, so that a forgotten file can be restored (`keepsake salvage`).',
       },
     ],
   },
@@ -566,6 +591,58 @@ export const SCHEMA: readonly SectionSpec[] = [
         description:
           "The directory node_exporter's textfile collector reads (its `--collector.textfile.directory`); keepsake writes `keepsake.prom` there. E.g. `/var/lib/prometheus/node-exporter`.",
       },
+    ],
+  },
+  {
+    id: 'salvage',
+    path: 'salvage',
+    title: 'Salvage at shutdown',
+    noun: 'a salvage map',
+    description:
+      'What `keepsake salvage run` keeps at shutdown: the undeclared regular files and symbolic links on ephemeral file systems that changed since boot (what `keepsake diff` reports), smallest and most recently changed first, up to a budget, in `<store>/.keepsake/salvage/<boot>/`.',
+    options: [
+      {
+        name: 'enable',
+        type: boolean,
+        typeLabel: 'boolean',
+        default: 'false',
+        description:
+          '`keepsake.service` (and the compiled units) run `keepsake salvage run` at shutdown, before the binds are taken down.',
+      },
+      {
+        name: 'maxBytes',
+        type: { kind: 'size' },
+        typeLabel: 'size (`512K`, `256M`, `1G`)',
+        default: '`256M`',
+        description:
+          'At most this many bytes are copied at each shutdown; what does not fit is listed as skipped.',
+      },
+      {
+        name: 'keepBoots',
+        type: { kind: 'count' },
+        typeLabel: 'whole number',
+        default: '5',
+        description:
+          "The salvages of this many boots are kept; older ones are deleted, oldest first (never the current boot's).",
+      },
+      {
+        name: 'store',
+        type: path,
+        typeLabel: 'a storage location',
+        default: 'the first storage location',
+        description: 'The storage location whose `.keepsake/salvage/` holds the salvages.',
+      },
+      {
+        name: 'timeout',
+        type: { kind: 'duration' },
+        typeLabel: 'duration (`30s`, `2m`)',
+        default: '`30s`',
+        description:
+          'A salvage stops after this long, so that shutdown is never held up; the record then says it is partial.',
+      },
+      ignoreOption(
+        'Patterns of paths salvage leaves out, in addition to the `ignore` rules `keepsake diff` follows; relative to `/`.',
+      ),
     ],
   },
 ];

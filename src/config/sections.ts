@@ -190,6 +190,31 @@ function checkType(r: Reporter, opt: OptionSpec, node: RawNode, at: Segment[]): 
           : `write a list, e.g. ${opt.name}: [ "/var/lib/example/cache/" ]`,
       );
       return false;
+    case 'paths':
+      if (node.kind === 'seq') return true;
+      r.error(
+        'wrong-type',
+        at,
+        node.pos,
+        `expected a list of absolute paths, got ${got}`,
+        typeof s === 'string'
+          ? `write it as a list: ${opt.name}: [ ${quoted(s)} ]`
+          : `write a list, e.g. ${opt.name}: [ / ]`,
+      );
+      return false;
+    case 'size':
+    case 'duration':
+    case 'count':
+      // The value itself is read, and reported with its fix, where the section is built.
+      if (typeof s === 'string' || typeof s === 'number') return true;
+      r.error(
+        'wrong-type',
+        at,
+        node.pos,
+        `expected ${t.kind === 'size' ? 'a size' : t.kind === 'duration' ? 'a duration' : 'a whole number'}, got ${got}`,
+        `e.g. ${opt.name}: ${t.kind === 'size' ? '256M' : t.kind === 'duration' ? '30s' : '5'}`,
+      );
+      return false;
     case 'section':
     case 'mapOf':
       if (node.kind === 'map') return true;

@@ -1,6 +1,7 @@
 // When this system booted, for the changed-since-boot marks: `btime` in /proc/stat.
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { hostPath } from '../plan/paths.js';
 
 /** Boot time in ms since the epoch; 0 (every entry counts as changed) when unknown. */
 export function readBootTimeMs(stat = '/proc/stat'): number {
@@ -10,4 +11,11 @@ export function readBootTimeMs(stat = '/proc/stat'): number {
   } catch {
     return 0;
   }
+}
+
+/** The boot time of the system at `root`: its own /proc/stat when it has one (a test
+ *  system names its boots so), else this machine's. */
+export function bootTimeUnder(root: string): number {
+  const own = hostPath(root, '/proc/stat');
+  return root !== '/' && existsSync(own) ? readBootTimeMs(own) : readBootTimeMs();
 }

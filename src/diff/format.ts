@@ -55,14 +55,22 @@ function empty(node: DiffNode): boolean {
 /** The nodes to show, depth first, each directory's children in the chosen order. */
 export function selectNodes(report: DiffReport, view: ViewOptions): Shown[] {
   const out: Shown[] = [];
-  const visit = (node: DiffNode, depth: number) => {
-    const add = depth > 0 ? addCommand(node, view) : undefined;
+  // Nothing the next boot keeps is ever suggested for persisting.
+  const kept = new Set(report.persistent.map((p) => p.path));
+  const visit = (node: DiffNode, depth: number, persistent: boolean) => {
+    const add = depth > 0 && !persistent ? addCommand(node, view) : undefined;
     out.push(add === undefined ? { node, depth } : { node, depth, add });
     const children = (node.children ?? []).filter((c) => c.bytes >= view.minSize && !empty(c));
-    for (const c of children.sort(COMPARE[view.sort])) visit(c, depth + 1);
+    for (const c of children.sort(COMPARE[view.sort])) visit(c, depth + 1, persistent);
   };
-  for (const root of report.roots) visit(root, 0);
+  for (const root of report.roots) visit(root, 0, kept.has(root.path));
   return out;
+}
+
+/** The scanned trees the next boot wipes (those given by name may be persistent). */
+export function ephemeralRoots(report: DiffReport): DiffNode[] {
+  const kept = new Set(report.persistent.map((p) => p.path));
+  return report.roots.filter((r) => !kept.has(r.path));
 }
 
 function counts(node: DiffNode): string {
@@ -123,10 +131,37 @@ function footer(report: DiffReport, all: boolean, paint: Paint): string[] {
     );
   }
   for (const e of report.errors) lines.push(paint('yellow', `${displayPath(e.path)}: ${e.reason}`));
+  for (const p of report.persistent) {
+    lines.push(
+      paint(
+        'green',
+        `kept at reboot: ${displayPath(p.path)} is on a persistent file system (${p.fsType}); nothing in it is lost`,
+      ),
+    );
+  }
+  const roots = ephemeralRoots(report);
+  if (roots.length === 0) {
+    lines.push(
+      paint(
+        'bold',
+        report.ephemeral.length === 0
+          ? 'nothing here is ephemeral: no memory-backed file system, and no path declared `ephemeral`, so the next boot wipes nothing'
+          : 'nothing scanned is ephemeral: the next boot wipes nothing of it',
+      ),
+    );
+    if (report.ephemeral.length === 0)
+      lines.push(
+        paint(
+          'dim',
+          'a root rolled back to a blank snapshot at boot is declared in the configuration: ephemeral: [ / ]',
+        ),
+      );
+    return lines;
+  }
   let files = 0;
   let bytes = 0;
   let changed = 0;
-  for (const r of report.roots) {
+  for (const r of roots) {
     files += r.files;
     bytes += r.bytes;
     changed += r.changed;
@@ -194,8 +229,10 @@ export function jsonRecords(report: DiffReport, view: ViewOptions): unknown[] {
   out.push({
     type: 'summary',
     bootTime: new Date(report.bootMs).toISOString(),
-    files: report.roots.reduce((n, r) => n + r.files, 0),
-    bytes: report.roots.reduce((n, r) => n + r.bytes, 0),
+    files: ephemeralRoots(report).reduce((n, r) => n + r.files, 0),
+    bytes: ephemeralRoots(report).reduce((n, r) => n + r.bytes, 0),
+    ephemeral: report.ephemeral,
+    persistent: report.persistent,
     escaped: report.escaped.length,
     ignored: report.ignored,
     backend: report.backend,

@@ -3,15 +3,15 @@
 // command and the demo alike.
 
 import type { Model } from '../model/types.js';
-import { readMountInfo } from '../observe/mountinfo.js';
-import { readBootTimeMs } from './boot.js';
+import { bootTimeUnder } from './boot.js';
+import { observeEphemeral } from './ephemeral.js';
 import { readLiveTargets } from './escaped.js';
 import { directoryReader } from './listing.js';
-import { declaredTargets, ephemeralMountPoints, scanUndeclared } from './scan.js';
+import { declaredTargets, scanUndeclared } from './scan.js';
 import type { DiffReport } from './types.js';
 
 export interface LiveScan {
-  /** System paths asked for; none: the root and every other ephemeral file system in it. */
+  /** System paths asked for; none: every ephemeral area (ephemeral.ts). */
   paths: readonly string[];
   depth: number;
   all: boolean;
@@ -19,20 +19,20 @@ export interface LiveScan {
 }
 
 export function scanLiveSystem(model: Model, root: string, scan: LiveScan): DiffReport {
-  const mounts = readMountInfo();
   const declared = declaredTargets(model);
-  const found =
-    scan.paths.length > 0 ? [] : ephemeralMountPoints(root, mounts, model.stores, declared);
+  const { mounts, areas } = observeEphemeral(root, model, declared);
+  const found = scan.paths.length > 0 ? [] : areas.map((a) => a.path);
   const reader = directoryReader();
   return scanUndeclared({
     root,
-    paths: [...(scan.paths.length > 0 ? scan.paths : ['/']), ...found],
+    paths: scan.paths.length > 0 ? scan.paths : found,
     found,
     model,
     declared,
     mounts,
+    areas,
     liveTargets: readLiveTargets(root),
-    bootMs: readBootTimeMs(),
+    bootMs: bootTimeUnder(root),
     depth: scan.depth,
     all: scan.all,
     read: reader.read,

@@ -5,16 +5,16 @@
 import { managedHomeTargets } from '../home/select.js';
 import type { Model } from '../model/types.js';
 import type { MountInfo } from '../observe/types.js';
-import { ancestorsOf, hostPath, isWithin } from '../plan/paths.js';
+import { hostPath, isWithin } from '../plan/paths.js';
 import { Aggregator } from './aggregate.js';
+import { areaOf, type EphemeralArea, fsTypeAt, PSEUDO_PATHS } from './ephemeral.js';
 import { findEscaped } from './escaped.js';
 import { buildIgnoreRules, ignoredBy } from './ignore.js';
 import type { ReadDirectory } from './listing.js';
 import type { DiffReport } from './types.js';
 import { ancestorsOfAll, type PruneReason, type Pruning, Walk } from './walk.js';
 
-/** Pseudo file systems: never state, never walked. */
-export const PSEUDO_PATHS = ['/proc', '/sys', '/dev', '/run'] as const;
+export { PSEUDO_PATHS };
 
 export interface DiffRequest {
   /** `--root`, a real directory. */
@@ -31,6 +31,8 @@ export interface DiffRequest {
    */
   declared: readonly string[];
   mounts: readonly MountInfo[];
+  /** What the next boot wipes (see ephemeral.ts). */
+  areas: readonly EphemeralArea[];
   /** Targets keepsake set up in this boot; undefined when unknown. */
   liveTargets: readonly string[] | undefined;
   bootMs: number;
@@ -47,31 +49,6 @@ export interface DiffRequest {
  *  (a link into keepsake's home store, made again at each apply). */
 export function declaredTargets(model: Model): string[] {
   return [...model.entries.map((e) => e.target), ...managedHomeTargets(model)];
-}
-
-/** File systems whose content is gone at the next boot: memory-backed ones. */
-const EPHEMERAL_TYPES = new Set(['tmpfs', 'ramfs']);
-
-/**
- * The ephemeral file systems mounted inside the root besides the root itself (a tmpfs
- * `/home`), as the booted system sees them: scanned by default along with `/`. Not the pseudo
- * file systems, the stores, or what persists.
- */
-export function ephemeralMountPoints(
-  root: string,
-  mounts: readonly MountInfo[],
-  stores: readonly string[],
-  declared: readonly string[],
-): string[] {
-  const excluded = new Set<string>([...PSEUDO_PATHS, ...stores, ...declared]);
-  const out = new Set<string>();
-  for (const m of mounts) {
-    if (!EPHEMERAL_TYPES.has(m.fsType) || m.mountPoint === root) continue;
-    if (root !== '/' && !isWithin(m.mountPoint, root)) continue;
-    const path = root === '/' ? m.mountPoint : m.mountPoint.slice(root.length);
-    if (![path, ...ancestorsOf(path)].some((p) => excluded.has(p))) out.add(path);
-  }
-  return [...out].sort();
 }
 
 /** What the walk never enters (host paths): declared paths, stores, pseudo and other mounts. */
@@ -112,6 +89,8 @@ export function scanUndeclared(req: DiffRequest): DiffReport {
     errors: walk.result.errors,
     ignored: agg.ignored,
     backend: req.backend,
+    ephemeral: [...req.areas],
+    persistent: [],
   };
   const found = new Set(req.found ?? []);
   for (const path of req.paths) {
@@ -126,6 +105,9 @@ export function scanUndeclared(req: DiffRequest): DiffReport {
       report.errors.push({ path, reason: `not scanned: ignored by ${rule.origin} (see --all)` });
       continue;
     }
+    // Asked for by name, a path the next boot keeps is still walked, but said to be kept.
+    if (areaOf(path, req.areas, root, req.mounts) === undefined)
+      report.persistent.push({ path, fsType: fsTypeAt(path, root, req.mounts) });
     report.roots.push(walk.run(hostPath(root, path), rule?.origin));
   }
   // A mount met by one walk and scanned as a path of its own is not "not scanned".
@@ -138,7 +120,10 @@ export function scanUndeclared(req: DiffRequest): DiffReport {
     return { files: node.files, bytes: node.bytes, changed: node.changed };
   };
   const live = req.liveTargets === undefined ? undefined : new Set(req.liveTargets);
-  const scanned = model.entries.filter((e) => req.paths.some((p) => isWithin(e.target, p)));
+  const kept = new Set(report.persistent.map((p) => p.path));
+  const scanned = model.entries.filter((e) =>
+    req.paths.some((p) => !kept.has(p) && isWithin(e.target, p)),
+  );
   report.escaped = findEscaped(scanned, root, req.mounts, req.bootMs, live, measure);
   return report;
 }

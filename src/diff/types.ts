@@ -1,3 +1,5 @@
+import type { EphemeralArea } from './ephemeral.js';
+
 // What `keepsake diff` reports: undeclared paths rolled up by directory, escaped state, and
 // what the scan could not look at. Plain data; `diff --json` prints it.
 
@@ -74,4 +76,8 @@ export interface DiffReport {
   ignored: { files: number; bytes: number };
   /** How directories were read: the addon, or Node's readdir and lstat. */
   backend: 'native' | 'node';
+  /** What the next boot wipes, on this system. */
+  ephemeral: EphemeralArea[];
+  /** Scanned paths (given by name) that the next boot keeps: nothing in them is lost. */
+  persistent: { path: string; fsType: string }[];
 }

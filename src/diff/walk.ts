@@ -43,6 +43,8 @@ export interface WalkOptions {
   showIgnored: boolean;
   /** Called every few hundred directories with the count of entries seen so far. */
   onProgress?: (entries: number, dir: string) => void;
+  /** Called for every non-directory counted, with its name: salvage lists files one by one. */
+  onFile?: (name: NodeName, host: WalkPath, facts: EntryFacts) => void;
 }
 
 /** Files listed one by one in a directory; beyond this many, the largest are. */
@@ -185,7 +187,12 @@ export class Walk {
         result.errors.push({ path: this.systemPath(child).path, reason });
         agg.blocked();
       } else {
-        agg.entry(this.facts(listing, i, ignored));
+        const facts = this.facts(listing, i, ignored);
+        agg.entry(facts);
+        if (opts.onFile !== undefined) {
+          if (child === '') child = childOf(host, listing.name(i), listing.nameBytes(i));
+          opts.onFile(this.systemPath(child), child, facts);
+        }
       }
     }
     if (!agg.keepsFileNodes()) return;

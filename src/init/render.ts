@@ -144,5 +144,16 @@ export function renderInit(input: InitInput): string {
       out.push(...list(input, HOME_PRESETS, 'file', 'files', '        ', u.home));
     }
   }
+  out.push(
+    '# At shutdown, copy what the reboot would wipe and nothing declares (changed since boot,',
+    '# smallest first, up to maxBytes) into <store>/.keepsake/salvage/; bring a forgotten file',
+    '# back with `keepsake salvage restore PATH`, or keep it for good with `keepsake salvage add PATH`.',
+    'salvage:',
+    '  enable: true',
+    '  maxBytes: 256M',
+    '  keepBoots: 5',
+    '# A root on btrfs or ZFS rolled back to a blank snapshot at boot is ephemeral too: say so.',
+    '# ephemeral: [ / ]',
+  );
   return `${out.join('\n')}\n`;
 }

@@ -77,6 +77,24 @@ export interface IgnorePattern {
   source: SourceRef;
 }
 
+/** A path on a disk-backed file system that is rolled back to a blank state at boot. */
+export interface EphemeralPath {
+  path: string;
+  source: SourceRef;
+}
+
+/** `salvage`: what `keepsake salvage run` keeps of the undeclared files at shutdown. */
+export interface SalvageSettings {
+  enable: boolean;
+  maxBytes: number;
+  keepBoots: number;
+  /** The storage location whose `.keepsake/salvage/` holds the salvages. */
+  store: string;
+  timeoutMs: number;
+  /** Added to the `ignore` rules, for salvage only. */
+  ignores: IgnorePattern[];
+}
+
 export interface Model {
   /** Absolute path of the configuration file. */
   configFile: string;
@@ -96,6 +114,10 @@ export interface Model {
   ignores?: IgnorePattern[];
   /** `metrics`: the directory node_exporter's textfile collector reads. */
   metrics?: { textfile: string };
+  /** `ephemeral`: disk-backed paths rolled back at boot (absent when none are declared). */
+  ephemeral?: EphemeralPath[];
+  /** `salvage`, its defaults filled in (absent when the configuration has no `salvage`). */
+  salvage?: SalvageSettings;
 }
 
 /** What a declared home file holds: literal text, or a file or directory to copy. */

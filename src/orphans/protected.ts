@@ -200,6 +200,12 @@ export function protectedSet(model: Model, inputs: ProtectionInputs): Protection
   // keepsake's own records in every store.
   const stores = [...new Set([...model.stores, ...(live?.model.stores ?? [])])];
   for (const s of stores) {
+    // Salvages hold what reboots wiped and nothing else has: never orphans, whatever the
+    // configuration says now (`salvage.keepBoots` expires them).
+    whole(
+      childPath(s, `${RECORDS_DIR}/salvage`),
+      'it holds the salvages of files reboots wiped (keepsake salvage list)',
+    );
     whole(childPath(s, RECORDS_DIR), "it holds keepsake's own records");
     whole(childPath(s, HOME_RECORDS_DIR), "it holds keepsake's home files");
   }

@@ -22,6 +22,8 @@ export interface MountBinding {
    * (see native/keepsake_mount.c for the record layout). Absent from older builds.
    */
   listDir?(path: string | Buffer): ArrayBuffer;
+  /** Copies every extended attribute of one open file onto another. Absent from older builds. */
+  copyXattrs?(from: number, to: number): number;
 }
 
 /** What the addon throws: shaped like Node's system errors; `errno` is the positive C value. */

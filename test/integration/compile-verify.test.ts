@@ -65,6 +65,8 @@ users:
     persistence:
       /persist/home/jane:
         directories: [.ssh, { directory: .local/share/Steam, method: symlink }]
+salvage:
+  enable: true
 `;
 
 function cli(...args: string[]) {
@@ -247,6 +249,8 @@ describe('systemd-analyze verify', { skip: skipTools }, () => {
 
   it('accepts the compiled units, for the booted system and for the initrd', () => {
     assertVerifies(path.join(compile(path.join(tmp, 'normal')), 'system'));
+    // salvage.enable: the shutdown salvage unit is among those verified.
+    assert.ok(fs.existsSync(path.join(tmp, 'normal', 'system', 'keepsake-salvage.service')));
     const initrd = compile(
       path.join(tmp, 'initrd'),
       '--initrd',
@@ -297,6 +301,10 @@ describe('systemd-analyze verify', { skip: skipTools }, () => {
     assert.match(
       fs.readFileSync(path.join(dir, 'keepsake.service'), 'utf8'),
       /^ExecStart=\S+ apply --config "\/persist\/keepsake config\.yaml" --keep-going$/m,
+    );
+    assert.match(
+      fs.readFileSync(path.join(dir, 'keepsake.service'), 'utf8'),
+      /^ExecStop=-\S+ salvage run --config "\/persist\/keepsake config\.yaml"\nExecStop=\S+ release /m,
     );
     assertVerifies(dir);
   });

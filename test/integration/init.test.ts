@@ -129,6 +129,8 @@ describe('keepsake init', () => {
     assert.match(text, /- \{ file: \.local\/share\/fish\/fish_history, method: symlink \}/);
     assert.match(text, /# nothing found for: .*docker/);
     assert.doesNotMatch(text, /^\s+- \/var\/lib\/docker/m);
+    // Salvage at shutdown, proposed on: what the first reboot would wipe is kept.
+    assert.match(text, /^salvage:\n {2}enable: true\n {2}maxBytes: 256M\n {2}keepBoots: 5$/m);
     assert.equal(snapshot(desktop), before, 'init changed the root');
     // The proposal is a valid configuration for that machine as it stands.
     const file = path.join(tmp, 'desktop.yaml');

@@ -91,6 +91,8 @@ const reportOf = (root: DiffNode, over: Partial<DiffReport> = {}): DiffReport =>
   errors: [],
   ignored: { files: 0, bytes: 0 },
   backend: 'native',
+  ephemeral: [{ path: '/', fsType: 'tmpfs', why: 'memory' }],
+  persistent: [],
   ...over,
 });
 
@@ -312,6 +314,8 @@ describe('formatting', () => {
       escaped: 1,
       ignored: { files: 0, bytes: 0 },
       backend: 'native',
+      ephemeral: [{ path: '/', fsType: 'tmpfs', why: 'memory' }],
+      persistent: [],
     });
   });
 });

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Aggregator } from '../../src/diff/aggregate.js';
+import { areaOf, ephemeralAreas } from '../../src/diff/ephemeral.js';
 import { buildIgnoreRules } from '../../src/diff/ignore.js';
 import {
   KIND_DIRECTORY,
@@ -13,7 +14,7 @@ import {
   type Listing,
   type WalkPath,
 } from '../../src/diff/listing.js';
-import { buildPruning, ephemeralMountPoints } from '../../src/diff/scan.js';
+import { buildPruning } from '../../src/diff/scan.js';
 import type { DiffNode } from '../../src/diff/types.js';
 import { MAX_FILE_NODES, Walk } from '../../src/diff/walk.js';
 import { mount } from '../helpers/builders.js';
@@ -156,29 +157,67 @@ describe('the walk', () => {
   });
 });
 
-describe('the ephemeral file systems scanned by default', () => {
+describe('what the next boot wipes', () => {
   const tmpfs = (at: string, root = '/') =>
     mount(at, '0:40', root, { fsType: 'tmpfs', source: 'tmpfs' });
-  const mounts = [
-    { ...tmpfs('/'), id: 1, parentId: 0 },
-    tmpfs('/home'),
-    tmpfs('/run'),
-    tmpfs('/dev/shm'),
-    tmpfs('/persist'),
-    tmpfs('/var/log', '/var/log'),
-    mount('/mnt/disk', '8:3'),
-    tmpfs('/tmp'),
-  ];
+  const paths = (areas: { path: string }[]) => areas.map((a) => a.path);
 
-  test('are the memory-backed mounts besides the root, not pseudo, stores or declared', () => {
-    assert.deepEqual(ephemeralMountPoints('/', mounts, ['/persist'], ['/var/log']), [
+  test('a tmpfs root and the memory-backed mounts in it, not pseudo, stores or declared', () => {
+    const mounts = [
+      { ...tmpfs('/'), id: 1, parentId: 0 },
+      tmpfs('/home'),
+      tmpfs('/run'),
+      tmpfs('/dev/shm'),
+      tmpfs('/persist'),
+      tmpfs('/var/log', '/var/log'),
+      mount('/mnt/disk', '8:3'),
+      tmpfs('/tmp'),
+    ];
+    assert.deepEqual(paths(ephemeralAreas('/', mounts, [], ['/persist', '/var/log'])), [
+      '/',
       '/home',
       '/tmp',
     ]);
   });
 
+  test('a persistent root is not ephemeral; a tmpfs /home on it is', () => {
+    const mounts = [{ ...mount('/', '8:1'), id: 1, parentId: 0 }, tmpfs('/home')];
+    assert.deepEqual(paths(ephemeralAreas('/', mounts, [], [])), ['/home']);
+    assert.equal(
+      areaOf('/usr/bin/ls', ephemeralAreas('/', mounts, [], []), '/', mounts),
+      undefined,
+    );
+    assert.deepEqual(paths(ephemeralAreas('/', [mounts[0]!], [], [])), []);
+  });
+
+  test('a root rolled back at boot is declared; a disk mounted in it is not rolled back', () => {
+    const root = { ...mount('/', '0:30', '/', { fsType: 'btrfs' }), id: 1, parentId: 0 };
+    const mounts = [root, mount('/srv', '8:3')];
+    const areas = ephemeralAreas('/', mounts, ['/'], []);
+    assert.deepEqual(areas, [{ path: '/', fsType: 'btrfs', why: 'declared' }]);
+    assert.equal(areaOf('/etc/hosts', areas, '/', mounts)?.path, '/');
+    assert.equal(areaOf('/srv/data', areas, '/', mounts), undefined);
+  });
+
+  test('an overlay is ephemeral when its upper layer is in memory', () => {
+    const upper = tmpfs('/run/overlay');
+    const overlay = (u: string) => ({
+      ...mount('/', '0:50', '/', {
+        fsType: 'overlay',
+        superOptions: `rw,lowerdir=/lower,upperdir=${u}/upper,workdir=${u}/work`,
+      }),
+      id: 1,
+      parentId: 0,
+    });
+    assert.deepEqual(paths(ephemeralAreas('/', [overlay('/run/overlay'), upper], [], [])), ['/']);
+    assert.deepEqual(
+      paths(ephemeralAreas('/', [overlay('/disk'), mount('/disk', '8:2')], [], [])),
+      [],
+    );
+  });
+
   test('are seen from inside --root', () => {
     const inRoot = [tmpfs('/sysroot'), tmpfs('/sysroot/home'), tmpfs('/elsewhere')];
-    assert.deepEqual(ephemeralMountPoints('/sysroot', inRoot, [], []), ['/home']);
+    assert.deepEqual(paths(ephemeralAreas('/sysroot', inRoot, [], [])), ['/', '/home']);
   });
 });

@@ -230,6 +230,37 @@ describe('findOrphans with the protected set', () => {
     assert.ok(orphans.every((o) => o.prunable));
   });
 
+  it('never counts a salvage as an orphan, whoever owns its files', () => {
+    const m = model([entry('directory', '/var/log')]);
+    const boot = '20261206T083000Z-0000-aaaa';
+    const l = listing(
+      d('', [
+        d('var', [d('log')]),
+        d('.keepsake', [
+          d('salvage', [
+            d(boot, [
+              f('salvage.json'),
+              d('files', [d('home', [d('jane', [f('notes.txt', { uid: 1000 })], { uid: 1000 })])]),
+            ]),
+          ]),
+        ]),
+        f('stray'),
+      ]),
+    );
+    const set = protectedSet(m, { root: NO_ROOT, mounts: [] });
+    assert.ok(
+      set.some(
+        (p) =>
+          p.path === '/persist/.keepsake/salvage' && /salvages/.test(p.why) && p.scope === 'whole',
+      ),
+    );
+    const orphans = findOrphans(m, l, set);
+    assert.deepEqual(
+      orphans.map((o) => o.path),
+      ['/persist/stray'],
+    );
+  });
+
   it('for root, what a user owns in a user’s storage directory is listed, not prunable', () => {
     const home = { user: 'jane', uid: 1000, gid: 1000, path: '/home/jane' };
     const m = model([

@@ -6,10 +6,11 @@ import { reportHomes, scanLiveSystem } from '../../diff/live.js';
 import { displayPath } from '../../diff/names.js';
 import { parseDepth, parseSize, parseSort } from '../../diff/options.js';
 import { UsageError } from '../../errors.js';
+import { describePreview, previewSalvage } from '../../salvage/preview.js';
 import type { CommonOptions } from '../main.js';
 import type { Output } from '../output.js';
 
-type DiffRecordType = 'escaped' | 'path' | 'skipped' | 'error' | 'summary';
+type DiffRecordType = 'escaped' | 'path' | 'skipped' | 'error' | 'salvage' | 'summary';
 
 interface DiffOptions extends CommonOptions {
   args: string[];
@@ -50,18 +51,25 @@ export async function run(opts: DiffOptions, out: Output): Promise<number> {
   });
   out.progress(undefined);
   const shown = { ...view, homes: reportHomes(model) };
+  // What the next shutdown's salvage keeps of it (only when no PATH narrows the scan).
+  const salvage = paths.length === 0 ? previewSalvage(root, model) : undefined;
   // One write: a report can have tens of thousands of lines.
-  if (out.json)
+  if (out.json) {
+    const records = jsonRecords(report, shown);
+    if (salvage !== undefined) records.splice(-1, 0, { type: 'salvage', ...salvage });
     out.records(
-      jsonRecords(report, shown).map((v) => {
+      records.map((v) => {
         const value = v as { type: DiffRecordType };
         return [`diff.${value.type}`, value] as const;
       }),
     );
-  else if (out.quiet) {
+  } else if (out.quiet) {
     // Escaped state is what went wrong: said on stderr, the rest of the report left out.
     for (const e of report.escaped) out.error(`keepsake: ${e.target} escaped: ${e.fix}`);
-  } else if (out.terminal) out.line(formatTree(report, shown, out.paint).join('\n'));
-  else out.line(formatLines(report, shown).join('\n'));
+  } else {
+    const lines = out.terminal ? formatTree(report, shown, out.paint) : formatLines(report, shown);
+    if (salvage !== undefined) lines.push(describePreview(salvage));
+    out.line(lines.join('\n'));
+  }
   return report.escaped.length > 0 ? 1 : 0;
 }

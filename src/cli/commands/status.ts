@@ -2,6 +2,7 @@ import { preparePlan, resolveRoot } from '../../apply/pipeline.js';
 import { readApplied } from '../../generations/store.js';
 import { count, describeEntryState, describeProblem, describeReleased } from '../../plan/format.js';
 import type { EntryPlan, Plan } from '../../plan/types.js';
+import { describeSpace, salvageSpace } from '../../salvage/space.js';
 import type { CommonOptions } from '../main.js';
 import type { Output } from '../output.js';
 
@@ -26,7 +27,7 @@ export function judge(plan: Plan) {
  * dropped is still set up, and apply would refuse nothing; 1 otherwise.
  */
 export async function run(opts: CommonOptions, out: Output): Promise<number> {
-  const { plan } = await preparePlan({
+  const { plan, model } = await preparePlan({
     configFile: opts.config,
     root: opts.root,
     verbose: opts.verbose,
@@ -34,8 +35,18 @@ export async function run(opts: CommonOptions, out: Output): Promise<number> {
   const { ok, entries, drift, stale, problems } = judge(plan);
   // What the last apply of this boot left out (`--keep-going`), as it recorded it.
   const lastSkipped = readApplied(resolveRoot(opts.root))?.skipped ?? [];
+  // Space only: a salvage says nothing about drift.
+  const space = salvageSpace(resolveRoot(opts.root), model);
+  const salvage = space?.enabled || (space?.boots ?? 0) > 0 ? space : undefined;
   if (out.json) {
-    out.record('status', { ok, entries, stale, problems, lastSkipped });
+    out.record('status', {
+      ok,
+      entries,
+      stale,
+      problems,
+      lastSkipped,
+      ...(salvage ? { salvage } : {}),
+    });
     return ok ? 0 : 1;
   }
   // Drift is what went wrong: with --quiet only it is printed, on stderr.
@@ -55,6 +66,7 @@ export async function run(opts: CommonOptions, out: Output): Promise<number> {
         `the last apply skipped ${count(lastSkipped.length, 'entry', 'entries')}: ${lastSkipped.map((s) => s.target).join(', ')}`,
       ),
     );
+  if (salvage !== undefined) out.line(describeSpace(salvage));
   if (ok) {
     out.line(out.paint('green', `all ${count(entries.length, 'entry', 'entries')} in place`));
     return 0;
