@@ -137,8 +137,6 @@ function openVerified(openPath: string, target: string, expect: Expect) {
 interface Verified {
   fd: number;
   st: fs.Stats;
-  /** When it was verified; a later `forgetVerified` of it or an ancestor makes it stale. */
-  generation: number;
   /** Callers running with its alias right now: never closed under them. */
   inUse: number;
 }
@@ -147,9 +145,6 @@ const VERIFIED_OPEN = 64;
 
 /** In order of last use, oldest first (a Map keeps insertion order). */
 let verifiedDirs: Map<string, Verified> | null = null;
-/** Paths forgotten, with the generation at which they were; checked on lookup, O(depth). */
-let forgotten = new Map<string, number>();
-let generation = 0;
 
 export function withVerifiedDirCache<T>(fn: () => T): T {
   if (verifiedDirs) return fn();
@@ -159,7 +154,6 @@ export function withVerifiedDirCache<T>(fn: () => T): T {
   } finally {
     for (const { fd, inUse } of verifiedDirs.values()) if (inUse === 0) fs.closeSync(fd);
     verifiedDirs = null;
-    forgotten = new Map();
   }
 }
 
@@ -174,11 +168,14 @@ export function withoutVerifiedDirCache<T>(fn: () => T): T {
   }
 }
 
-/** Forget `target` and everything below it (it was mounted on, unmounted or removed). */
+/** Forget `target` and everything below it (it was mounted on, unmounted or removed). The
+ *  cache is small (VERIFIED_OPEN and those in use), so it is searched whole. */
 export function forgetVerified(target: string): void {
   if (!verifiedDirs) return;
-  forgotten.set(target, ++generation);
-  drop(target);
+  const below = target === '/' ? '/' : `${target}/`;
+  for (const p of [...verifiedDirs.keys()]) {
+    if (p === target || p.startsWith(below)) drop(p);
+  }
 }
 
 function drop(target: string) {
@@ -193,16 +190,6 @@ function drop(target: string) {
 function lookup(target: string): Verified | undefined {
   const v = verifiedDirs?.get(target);
   if (!v) return undefined;
-  if (forgotten.size > 0) {
-    for (let p = target; ; p = path.posix.dirname(p)) {
-      if ((forgotten.get(p) ?? 0) > v.generation) {
-        if (v.inUse > 0) return undefined; // closed when its last user is done
-        drop(target);
-        return undefined;
-      }
-      if (p === '/') break;
-    }
-  }
   verifiedDirs!.delete(target);
   verifiedDirs!.set(target, v);
   return v;
@@ -237,7 +224,7 @@ function acquire(
     const old = verifiedDirs.get(target);
     if (old && old.inUse === 0) drop(target);
     else if (old) verifiedDirs.delete(target); // its users close it (see release)
-    const v: Verified = { ...opened, generation, inUse: 1 };
+    const v: Verified = { ...opened, inUse: 1 };
     verifiedDirs.set(target, v);
     trim();
     return { ...opened, owned: false, cached: v };

@@ -19,6 +19,8 @@ const DIRECTORIES = 17_000;
 const FILES = 2_000;
 const LINKS = 1_000;
 const FD_LIMIT = 1024;
+/** An action near the end of the apply: the binds of most entries are made before it. */
+const FAIL_AT = 50_000;
 
 const dir = (i: number) => `/srv/g${i % 97}/h${i % 13}/d${i}`;
 const file = (i: number) => `/etc/many/g${i % 41}/f${i}.conf`;
@@ -37,9 +39,9 @@ function config(): string {
 
 /** A keepsake command under `ulimit -n`, its JSON output kept in the root's /tmp; prints the
  *  exit status and the last line (the summary). */
-const limited = (command: string, out: string) => ({
+const limited = (command: string, out: string, env = '') => ({
   do: 'sh' as const,
-  cmd: `t0=$(date +%s%N); (ulimit -n ${FD_LIMIT} && exec "${process.execPath}" "${CLI}" ${command} --root "$ROOT" --config "$CONFIG" --json > "$ROOT/tmp/${out}" 2>&1); echo "status $?"; tail -n 1 "$ROOT/tmp/${out}"; grep -m 3 -i -e "too many" -e '"failed"' "$ROOT/tmp/${out}"; echo "${command}: $((($(date +%s%N) - t0) / 1000000)) ms" >&2`,
+  cmd: `t0=$(date +%s%N); (ulimit -n ${FD_LIMIT} && exec ${env} "${process.execPath}" "${CLI}" ${command} --root "$ROOT" --config "$CONFIG" --json > "$ROOT/tmp/${out}" 2>&1); echo "status $?"; tail -n 1 "$ROOT/tmp/${out}"; grep -m 3 -i -e "too many" -e '"failed"' "$ROOT/tmp/${out}"; echo "${command}: $((($(date +%s%N) - t0) / 1000000)) ms" >&2`,
 });
 
 const sh = (r: StepResult | undefined) => {
@@ -72,6 +74,13 @@ describe(`${DIRECTORIES + FILES + LINKS} entries with ${FD_LIMIT} descriptors`, 
       cmd: `CONFIG=${JSON.stringify(s.configFile)}; ${step.cmd}`,
     });
     const results = s.boot([
+      // A step fails late: everything done before it is undone, by path, with few descriptors.
+      withConfig(limited('apply', 'failed', `env KEEPSAKE_FAIL_AT_ACTION=${FAIL_AT}`)),
+      { do: 'mounts' },
+      {
+        do: 'sh',
+        cmd: `grep -c '"status":"undone"' "$ROOT/tmp/failed"; grep -c undo-failed "$ROOT/tmp/failed"; ls "$ROOT"`,
+      },
       withConfig(limited('apply', 'first')),
       { do: 'mounts' },
       {
@@ -83,7 +92,16 @@ describe(`${DIRECTORIES + FILES + LINKS} entries with ${FD_LIMIT} descriptors`, 
       { do: 'mounts' },
     ]);
 
-    for (const i of [0, 3, 4]) t.diagnostic(sh(results[i]).stderr.trim());
+    for (const i of [0, 3, 6, 7]) t.diagnostic(sh(results[i]).stderr.trim());
+    const failed = sh(results[0]).stdout.split('\n');
+    assert.equal(failed[0], 'status 1', sh(results[0]).stdout);
+    assert.equal(JSON.parse(failed[1]!).ok, false);
+    assert.deepEqual(mounts(results[1]), ['/persist'], 'every bind undone');
+    const [undone, undoFailed, ...left] = sh(results[2]).stdout.trim().split('\n');
+    assert.ok(Number(undone) >= FAIL_AT / 2, `${undone} steps undone`);
+    assert.equal(undoFailed, '0');
+    assert.deepEqual(left, ['etc', 'persist', 'run', 'tmp'], 'every directory made removed');
+    results.splice(0, 3);
     const first = summary(results[0]);
     assert.equal(first.ok, true);
     assert.ok(first.actions >= DIRECTORIES + FILES + LINKS, `${first.actions} actions`);
