@@ -129,10 +129,11 @@ function openVerified(openPath: string, target: string, expect: Expect) {
  * Verified directories kept open during one batch of operations (an apply), so a chain of
  * mkdirs and binds verifies each directory once. A descriptor stays pinned to the directory
  * that was verified; entries are dropped when that directory changes meaning: a mount on it,
- * an unmount, its removal, or a new owner or mode. At most VERIFIED_OPEN are kept, the least
- * recently used closed first, so the descriptors an apply holds do not grow with its entries
- * (a directory closed here is verified again, from its path, when it is next needed). The
- * plan visits paths in order, so the directories it still needs are the recent ones.
+ * an unmount, its removal, or a new owner or mode. At most VERIFIED_OPEN are kept, the oldest
+ * closed first, so the descriptors an apply holds do not grow with its entries (a directory
+ * closed here is verified again, from its path, when it is next needed). The plan visits
+ * paths in order, so the directories it still needs are mostly the recent ones; keeping them
+ * in order of verification rather than of use costs a few more opens and no reordering.
  */
 interface Verified {
   fd: number;
@@ -143,7 +144,7 @@ interface Verified {
 
 const VERIFIED_OPEN = 64;
 
-/** In order of last use, oldest first (a Map keeps insertion order). */
+/** In order of verification, oldest first (a Map keeps insertion order). */
 let verifiedDirs: Map<string, Verified> | null = null;
 
 export function withVerifiedDirCache<T>(fn: () => T): T {
@@ -186,16 +187,12 @@ function drop(target: string) {
   if (v.inUse === 0) fs.closeSync(v.fd);
 }
 
-/** A cached, still valid verification of `target`, now the most recently used. */
+/** A cached verification of `target` (forgetVerified removes those no longer valid). */
 function lookup(target: string): Verified | undefined {
-  const v = verifiedDirs?.get(target);
-  if (!v) return undefined;
-  verifiedDirs!.delete(target);
-  verifiedDirs!.set(target, v);
-  return v;
+  return verifiedDirs?.get(target);
 }
 
-/** Close the least recently used descriptors no caller is using, down to VERIFIED_OPEN. */
+/** Close the oldest descriptors no caller is using, down to VERIFIED_OPEN. */
 function trim() {
   if (!verifiedDirs || verifiedDirs.size <= VERIFIED_OPEN) return;
   for (const [p, v] of verifiedDirs) {
