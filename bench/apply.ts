@@ -1,8 +1,10 @@
 // `npm run bench`, in three parts (each can run alone with --only):
 // - apply: keepsake's apply of 1000 directories, 200 files and 100 symlinks into an empty
 //   tmpfs root, against a baseline in the same run that makes the same layout with one
-//   `mount --bind` process per bind entry (what per-entry scripts and units cost), and a no-op
-//   re-apply;
+//   `mount --bind` process per bind entry (what per-entry scripts and units cost), against
+//   the floor for a safe tool (floor.c, compiled here) plus `node -e 0`, and a no-op re-apply;
+// - scaling: the first apply of 100, 5,000 and 20,000 entries as well, by keepsake and by the
+//   floor, in µs per entry and as a fitted line (scaling.ts);
 // - transition: from one configuration to another that differs in 10% of 1000 entries
 //   (transition.ts);
 // - add: adopting a directory of 10,000 small files into the store, on one file system and
@@ -18,16 +20,20 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runAdd } from './adopt.js';
+import { type Profiles, printTable, TARGET_NOOP_MS, TARGET_RATIO } from './apply-table.js';
 import { runDiff } from './diff.js';
+import { buildFloor, floorTargets, TARGET_FIRST_RATIO, TARGET_NOOP_OVER_NODE_MS } from './floor.js';
 import { DEFAULT_COUNTS, makeLayout, STORE, USER } from './layout.js';
 import type { PartContext, PartResult } from './parent.js';
 import { median } from './proc.js';
-import { type FunctionTime, type ProfileSummary, summarizeProfile } from './profile.js';
+import { summarizeProfile } from './profile.js';
+import { runScaling } from './scaling.js';
 import type {
   BaselineResult,
   ChildResult,
   ChildSpec,
   CliResult,
+  FloorResult,
   InProcessResult,
   Mode,
 } from './spec.js';
@@ -38,19 +44,16 @@ const REPO = path.resolve(here, '../..');
 const CLI = path.join(REPO, 'bin/keepsake.js');
 const CHILD = path.join(here, 'child.js');
 
-/** The targets the benchmark checks. */
-const TARGET_RATIO = 100;
-const TARGET_NOOP_MS = 50;
-
-const PARTS = ['apply', 'transition', 'add', 'diff'] as const;
+const PARTS = ['apply', 'scaling', 'transition', 'add', 'diff'] as const;
 type Part = (typeof PARTS)[number];
 
 const USAGE = `usage: node dist/bench/apply.js [options]
 
   --only PART[,PART]  run only these parts: apply (first apply and no-op re-apply of 1300
-                      entries), transition (A to B, 10% of 1000 entries changed), add
+                      entries), scaling (first apply of 100 to 20,000 entries against the
+                      floor), transition (A to B, 10% of 1000 entries changed), add
                       (adopting a directory of 10,000 files), diff (keepsake diff of a tree
-                      of 500,000 entries against find); default: all four
+                      of 500,000 entries against find); default: all five
   --runs N            measurements of each kind; the median is reported
                       (default 3, or KEEPSAKE_BENCH_RUNS)
   --backend NAME      auto (default: what keepsake loads), native or exec (mount(8))
@@ -63,8 +66,10 @@ const USAGE = `usage: node dist/bench/apply.js [options]
   -h, --help
 
 Exits 1 when a target of the apply part is missed: in-process work at least ${TARGET_RATIO}x
-faster than the baseline, and a no-op re-apply doing under ${TARGET_NOOP_MS} ms of work once
-Node runs (in-process); 2 when a measurement fails or its result is wrong.`;
+faster than the baseline; a no-op re-apply doing under ${TARGET_NOOP_MS} ms of work once
+Node runs (in-process); the CLI's first apply within ${TARGET_FIRST_RATIO}x of the floor (floor.c) plus
+\`node -e 0\`; its no-op re-apply within ${TARGET_NOOP_OVER_NODE_MS} ms of \`node -e 0\`. Exits 2 when a
+measurement fails or its result is wrong.`;
 
 function options() {
   const { values } = parseArgs({
@@ -123,8 +128,13 @@ function main(): number {
   const env = { ...process.env };
   if (opts.backend === 'auto') delete env.KEEPSAKE_MOUNT_BACKEND;
   else env.KEEPSAKE_MOUNT_BACKEND = opts.backend;
+  const built = buildFloor(REPO, work);
+  const floorBin = 'bin' in built ? built.bin : null;
+  if ('problem' in built)
+    process.stderr.write(`bench: no floor to compare with: ${built.problem}\n`);
   const run: Record<Part, (ctx: PartContext) => PartResult> = {
-    apply: (ctx) => measure(opts, makeLayout(DEFAULT_COUNTS), ctx.work, env),
+    apply: (ctx) => measure(opts, makeLayout(DEFAULT_COUNTS), ctx.work, env, floorBin),
+    scaling: (ctx) => runScaling(ctx, floorBin),
     transition: runTransition,
     add: runAdd,
     diff: runDiff,
@@ -160,6 +170,7 @@ function measure(
   layout: ReturnType<typeof makeLayout>,
   work: string,
   env: NodeJS.ProcessEnv,
+  floorBin: string | null,
 ): PartResult {
   const root = path.join(work, 'root');
   fs.mkdirSync(root);
@@ -179,6 +190,7 @@ function measure(
       entries: layout.entries,
       cli: opts.cli,
       startupRuns: 6,
+      ...(floorBin ? { floorBin } : {}),
       ...extra,
     };
     const specFile = path.join(work, `${mode}.json`);
@@ -207,12 +219,18 @@ function measure(
   const baselines: BaselineResult[] = [];
   const inProcess: InProcessResult[] = [];
   const clis: CliResult[] = [];
+  const floors: FloorResult[] = [];
   for (let i = 1; i <= opts.runs; i++) {
     progress(`apply run ${i}/${opts.runs}:`);
     if (opts.baseline) {
       const b = child<BaselineResult>('baseline');
       baselines.push(b);
       progress(` baseline ${(b.totalMs / 1000).toFixed(1)} s,`);
+    }
+    if (floorBin) {
+      const f = child<FloorResult>('floor');
+      floors.push(f);
+      progress(` floor ${f.ms.toFixed(1)} ms,`);
     }
     const p = child<InProcessResult>('in-process');
     inProcess.push(p);
@@ -257,13 +275,17 @@ function measure(
     noopInProcessPrepareMs: median(inProcess.map((p) => p.noopPrepareMs)),
     noopCliMs: median(clis.map((c) => c.noopMs)),
     noopBeyondStartupMs: median(clis.map((c, i) => c.noopMs - startup[i]!)),
+    floorMs: floors.length > 0 ? median(floors.map((f) => f.ms)) : null,
   };
+  const floor = floorTargets(m);
   const ratioWork = m.baselineMs === null ? null : m.baselineMs / m.inProcessMs;
   const ratioProcess = m.baselineMs === null ? null : m.baselineMs / m.cliMs;
   const pass = {
     ratio: ratioWork === null ? null : ratioWork >= TARGET_RATIO,
     // The work a no-op re-apply does once Node runs: config (cached model), observe, plan.
     noop: m.noopInProcessMs < TARGET_NOOP_MS,
+    firstToFloor: floor.firstPass,
+    noopOverNode: floor.noopPass,
   };
   const first = inProcess[0]!;
   const links = layout.entries.filter((e) => e.kind === 'symlink').length;
@@ -282,140 +304,29 @@ function measure(
     cpus: os.cpus().length,
     runs: opts.runs,
     medians: m,
-    ratios: { inProcessWork: ratioWork, wholeProcess: ratioProcess },
-    targets: { ratio: TARGET_RATIO, noopWorkMs: TARGET_NOOP_MS },
+    ratios: {
+      inProcessWork: ratioWork,
+      wholeProcess: ratioProcess,
+      firstToFloorAndNode: floor.firstRatio,
+    },
+    noopOverNodeMs: floor.noopOverNodeMs,
+    phases: { first: clis[0]!.firstPhases, noop: clis[0]!.noopPhases },
+    targets: {
+      ratio: TARGET_RATIO,
+      noopWorkMs: TARGET_NOOP_MS,
+      firstToFloorAndNode: TARGET_FIRST_RATIO,
+      noopOverNodeMs: TARGET_NOOP_OVER_NODE_MS,
+    },
     pass,
-    raw: { baseline: baselines, inProcess, cli: clis },
+    raw: { baseline: baselines, floor: floors, inProcess, cli: clis },
     ...(profile ? { profile } : {}),
   };
 
   return {
     report,
-    text: printTable(report, links, { baselines, inProcess, clis, startup }, profile),
-    code: pass.ratio === false || !pass.noop ? 1 : 0,
+    text: printTable(report, links, { baselines, floors, inProcess, clis, startup }, profile),
+    code: Object.values(pass).includes(false) ? 1 : 0,
   };
-}
-
-type Profiles = {
-  first: ProfileSummary;
-  noop: ProfileSummary;
-  cliNoop: ProfileSummary;
-  dir: string;
-};
-
-type Report = {
-  layout: { bindMounts: number; actions: number; actionKinds: Record<string, number> };
-  backend: string;
-  backendNotice?: string;
-  node: string;
-  cli: string;
-  cpus: number;
-  runs: number;
-  medians: Record<string, number | null>;
-  ratios: { inProcessWork: number | null; wholeProcess: number | null };
-  pass: { ratio: boolean | null; noop: boolean };
-};
-
-function printTable(
-  r: Report,
-  links: number,
-  raw: {
-    baselines: BaselineResult[];
-    inProcess: InProcessResult[];
-    clis: CliResult[];
-    startup: number[];
-  },
-  profile?: Profiles,
-): string {
-  const out: string[] = [];
-  const ms = (x: number | null | undefined) =>
-    x === null || x === undefined ? '-' : x >= 100 ? x.toFixed(0) : x.toFixed(1);
-  const all = (xs: number[]) => (xs.length > 1 ? `[${xs.map(ms).join(', ')}]` : '');
-  const row = (name: string, value: number | null | undefined, runs: number[] = [], note = '') =>
-    out.push(
-      `  ${name.padEnd(44)}${`${ms(value)} ms`.padStart(12)}  ${all(runs).padEnd(26)}${note}`,
-    );
-  const m = r.medians;
-  const d = DEFAULT_COUNTS;
-  const kinds = Object.entries(r.layout.actionKinds)
-    .map(([k, n]) => `${n} ${k}`)
-    .join(', ');
-  out.push(
-    `keepsake apply: ${d.directories} directories + ${d.files} files + ${d.symlinks} symlinks into an empty tmpfs root`,
-    `  ${r.layout.bindMounts} bind mounts; keepsake plans ${r.layout.actions} actions (${kinds})`,
-    `  CLI: node ${r.cli}; mount backend: ${r.backend}${r.backendNotice ? ` (${r.backendNotice})` : ''}; node ${r.node}, ${r.cpus} CPUs; median of ${r.runs} run${r.runs > 1 ? 's' : ''}, each in a fresh namespace`,
-    '',
-  );
-  if (raw.baselines.length > 0) {
-    row(
-      'baseline: one mount(8) process per bind',
-      m.baselineMs,
-      raw.baselines.map((b) => b.totalMs),
-    );
-    row('  of which waiting for mount(8)', m.baselineSpawnMs);
-    out.push(
-      `    (${raw.baselines[0]!.spawns} mount --bind processes; the ${links} links are made in-process with symlink(2), not counted as processes)`,
-    );
-  }
-  row(
-    'keepsake first apply, in-process work',
-    m.inProcessMs,
-    raw.inProcess.map((p) => p.firstMs),
-  );
-  row('  config + observe + plan (preparePlan)', m.inProcessPrepareMs);
-  row('  execute + record (applyPlan)', m.inProcessApplyMs);
-  row(
-    'keepsake first apply, CLI process',
-    m.cliMs,
-    raw.clis.map((c) => c.firstMs),
-  );
-  row('node -e 0 (start-up)', m.startupMs, raw.startup);
-  row('  CLI first apply beyond start-up', m.cliBeyondStartupMs);
-  row(
-    'no-op re-apply, in-process work',
-    m.noopInProcessMs,
-    raw.inProcess.map((p) => p.noopMs),
-    '0 actions',
-  );
-  row(
-    'no-op re-apply, CLI process',
-    m.noopCliMs,
-    raw.clis.map((c) => c.noopMs),
-    '0 actions',
-  );
-  row(
-    '  no-op CLI beyond start-up',
-    m.noopBeyondStartupMs,
-    raw.clis.map((c, i) => c.noopMs - raw.startup[i]!),
-  );
-  out.push('');
-  const verdict = (ok: boolean | null) => (ok === null ? 'n/a' : ok ? 'PASS' : 'FAIL');
-  const x = (v: number | null) => (v === null ? '-' : `${v.toFixed(0)}x`);
-  out.push(
-    `  ratio baseline / keepsake in-process work   ${x(r.ratios.inProcessWork).padStart(8)}   target >= ${TARGET_RATIO}x   ${verdict(r.pass.ratio)}`,
-    `  ratio baseline / keepsake CLI process       ${x(r.ratios.wholeProcess).padStart(8)}`,
-    `  no-op re-apply, keepsake's work             ${`${ms(m.noopInProcessMs)} ms`.padStart(8)}   target < ${TARGET_NOOP_MS} ms   ${verdict(r.pass.noop)}`,
-    `  no-op re-apply, CLI beyond node -e 0        ${`${ms(m.noopBeyondStartupMs)} ms`.padStart(8)}   (includes loading keepsake's code)`,
-  );
-  if (profile) {
-    const list = (title: string, xs: FunctionTime[]) => {
-      out.push('', `  ${title}`);
-      for (const f of xs) {
-        out.push(`    ${ms(f.ms).padStart(8)} ms  ${f.name.slice(0, 40).padEnd(40)} ${f.where}`);
-      }
-    };
-    for (const [label, p] of [
-      ['first apply', profile.first],
-      ['no-op re-apply (in-process, after the first)', profile.noop],
-      ['no-op re-apply (CLI process, whole)', profile.cliNoop],
-    ] as const) {
-      out.push('', `profile of one ${label}: ${ms(p.totalMs)} ms sampled, profiler on`);
-      list('self time', p.self.slice(0, 12));
-      list("total time, keepsake's functions", p.inclusive.slice(0, 12));
-    }
-    out.push('', `  profiles: ${profile.dir}/apply.{first,noop,cli-noop}.cpuprofile`);
-  }
-  return out.join('\n');
 }
 
 try {

@@ -11,13 +11,15 @@ import { performance } from 'node:perf_hooks';
 import { applyPlan, preparePlan } from '../src/apply/pipeline.js';
 import { loadMountBackend } from '../src/system/mount-backend.js';
 import { createLiveSystem } from '../src/system/system.js';
-import { actionsOf, checkApplied, mkdirOwned, run, timed } from './proc.js';
+import { actionsOf, checkApplied, mkdirOwned, run, spawnTimed, timed } from './proc.js';
 import type {
   BaselineResult,
   ChildResult,
   ChildSpec,
   CliResult,
+  FloorResult,
   InProcessResult,
+  Phases,
   Verified,
 } from './spec.js';
 
@@ -99,6 +101,20 @@ function baseline(spec: ChildSpec, at: (p: string) => string): BaselineResult {
   }
   const totalMs = performance.now() - t0;
   return { mode: 'baseline', totalMs, spawnMs, spawns, links, verified: verify(spec, at) };
+}
+
+/** The floor program over the same entries, as one process (its list written beforehand). */
+function floor(spec: ChildSpec, at: (p: string) => string): FloorResult {
+  const list = `${spec.root}.floor`;
+  const kind = { directory: 'd', file: 'f', symlink: 'l' } as const;
+  fs.writeFileSync(
+    list,
+    spec.entries
+      .map((e) => `${kind[e.kind]}\t${e.uid}\t${e.gid}\t${e.target}\t${e.store}\n`)
+      .join(''),
+  );
+  const ms = spawnTimed(spec.floorBin!, [spec.root, list]);
+  return { mode: 'floor', ms, verified: verify(spec, at) };
 }
 
 async function inProcess(spec: ChildSpec, at: (p: string) => string): Promise<InProcessResult> {
@@ -184,8 +200,12 @@ function cli(spec: ChildSpec, at: (p: string) => string): CliResult {
   const half = Math.ceil(spec.startupRuns / 2);
   for (let i = 0; i < half; i++) startupMs.push(timed(['-e', '0'], outFile).ms);
   const apply = ['apply', '--root', spec.root, '--config', spec.configFile, '--json'];
-  const first = timed([spec.cli, ...apply], outFile);
-  const noop = timed([spec.cli, ...apply], outFile);
+  // Each run tells its phases: seven clock readings and one line at exit.
+  const phases = { KEEPSAKE_PHASES: '1' };
+  const first = timed([spec.cli, ...apply], outFile, phases);
+  const noop = timed([spec.cli, ...apply], outFile, phases);
+  const firstPhases = phasesOf(first.stderr);
+  const noopPhases = phasesOf(noop.stderr);
   for (let i = half; i < spec.startupRuns; i++) startupMs.push(timed(['-e', '0'], outFile).ms);
   const noopActions = actionsOf(noop.stdout);
   if (noopActions !== 0)
@@ -197,8 +217,16 @@ function cli(spec: ChildSpec, at: (p: string) => string): CliResult {
     firstActions: actionsOf(first.stdout),
     noopMs: noop.ms,
     noopActions,
+    ...(firstPhases ? { firstPhases } : {}),
+    ...(noopPhases ? { noopPhases } : {}),
     verified: verify(spec, at),
   };
+}
+
+/** The phases line keepsake writes to stderr with KEEPSAKE_PHASES=1, if any. */
+function phasesOf(stderr: string): Phases | undefined {
+  const line = stderr.split('\n').find((l) => l.startsWith('{"phases"'));
+  return line ? (JSON.parse(line) as { phases: Phases }).phases : undefined;
 }
 
 const spec = JSON.parse(fs.readFileSync(process.argv[2]!, 'utf8')) as ChildSpec;
@@ -210,6 +238,9 @@ switch (spec.mode) {
     break;
   case 'cli':
     result = cli(spec, at);
+    break;
+  case 'floor':
+    result = floor(spec, at);
     break;
   default:
     result = await inProcess(spec, at);

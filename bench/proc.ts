@@ -25,7 +25,11 @@ export function spawnTimed(cmd: string, args: string[]): number {
  * Wall time of one node process. Its stdout goes to a file: the CLI ends with process.exit(),
  * which can drop what is still queued for a pipe, and the first apply prints a line per action.
  */
-export function timed(args: string[], outFile: string): { ms: number; stdout: string } {
+export function timed(
+  args: string[],
+  outFile: string,
+  env: Record<string, string> = {},
+): { ms: number; stdout: string; stderr: string } {
   const out = fs.openSync(outFile, 'w');
   const t0 = performance.now();
   let r: ReturnType<typeof spawnSync>;
@@ -33,7 +37,7 @@ export function timed(args: string[], outFile: string): { ms: number; stdout: st
     r = spawnSync(process.execPath, args, {
       encoding: 'utf8',
       stdio: ['ignore', out, 'pipe'],
-      env: { ...process.env, NO_COLOR: '1' },
+      env: { ...process.env, NO_COLOR: '1', ...env },
     });
   } finally {
     fs.closeSync(out);
@@ -45,7 +49,7 @@ export function timed(args: string[], outFile: string): { ms: number; stdout: st
       `node ${args.join(' ')} exited ${r.status}: ${r.error?.message ?? r.stderr}${stdout}`,
     );
   }
-  return { ms, stdout: fs.readFileSync(outFile, 'utf8') };
+  return { ms, stdout: fs.readFileSync(outFile, 'utf8'), stderr: String(r.stderr) };
 }
 
 /** The last line of `apply --json`: the summary. */

@@ -2,7 +2,7 @@
 
 import type { BenchEntry } from './layout.js';
 
-export type Mode = 'baseline' | 'in-process' | 'cli' | 'profile';
+export type Mode = 'baseline' | 'floor' | 'in-process' | 'cli' | 'profile';
 
 export interface ChildSpec {
   mode: Mode;
@@ -21,6 +21,8 @@ export interface ChildSpec {
   startupRuns: number;
   /** For mode `profile`: where to write the .cpuprofile. */
   profileFile?: string;
+  /** For mode `floor`: the compiled floor program (floor.c). */
+  floorBin?: string;
 }
 
 export interface Verified {
@@ -35,6 +37,13 @@ export interface BaselineResult {
   spawnMs: number;
   spawns: number;
   links: number;
+  verified: Verified;
+}
+
+/** The floor program (floor.c): one process doing only the safe minimum. */
+export interface FloorResult {
+  mode: 'floor';
+  ms: number;
   verified: Verified;
 }
 
@@ -62,7 +71,13 @@ export interface CliResult {
   firstActions: number;
   noopMs: number;
   noopActions: number;
+  /** KEEPSAKE_PHASES of the first apply and of the no-op re-apply. */
+  firstPhases?: Phases;
+  noopPhases?: Phases;
   verified: Verified;
 }
 
-export type ChildResult = BaselineResult | InProcessResult | CliResult;
+/** keepsake's own account of where a run's time went, in ms (see src/apply/phases.ts). */
+export type Phases = Record<string, number>;
+
+export type ChildResult = BaselineResult | FloorResult | InProcessResult | CliResult;

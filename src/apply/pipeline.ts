@@ -30,6 +30,7 @@ import {
   executePlan,
 } from './execute.js';
 import { loadModel } from './model-cache.js';
+import { phaseDone } from './phases.js';
 
 export interface PlanRequest {
   configFile: string;
@@ -78,6 +79,7 @@ export interface Prepared {
 
 export async function preparePlan(req: PlanRequest): Promise<Prepared> {
   const root = resolveRoot(req.root);
+  phaseDone('start');
   const model =
     req.model ??
     (await loadModel(req.configFile, {
@@ -85,6 +87,7 @@ export async function preparePlan(req: PlanRequest): Promise<Prepared> {
       verbose: req.verbose === true,
       store: req.cacheModel === true,
     }));
+  phaseDone('config');
   // The live generation matters only when its setup differs from this one (something to take
   // down); the small summary beside it says whether, without reading the whole record.
   const summary = readLiveSummary(root);
@@ -95,12 +98,15 @@ export async function preparePlan(req: PlanRequest): Promise<Prepared> {
   const previous = unchanged ? undefined : readApplied(root);
   // Backups of adopted data are named for the time of this run.
   const backupTag = backupTagFor(new Date());
-  const plan = buildPlan(model, observe(root), previous, {
+  const observed = observe(root);
+  phaseDone('observe');
+  const plan = buildPlan(model, observed, previous, {
     adopt: req.adopt === true,
     backupTag,
     keepGoing: req.keepGoing === true,
     pendingMoves: readPendingMoves(root, model.stores),
   });
+  phaseDone('plan');
   return {
     model,
     plan,
@@ -163,6 +169,18 @@ export function applyPlan(
   now: Date,
   options: ExecuteOptions & { rollbackOf?: number; startedMs?: number } = {},
 ): ApplyResult {
+  const result = executeAndRecord(prepared, sys, onEvent, now, options);
+  phaseDone('record');
+  return result;
+}
+
+function executeAndRecord(
+  prepared: Prepared,
+  sys: SystemOps,
+  onEvent: (e: ExecuteEvent) => void,
+  now: Date,
+  options: ExecuteOptions & { rollbackOf?: number; startedMs?: number },
+): ApplyResult {
   const { model, plan } = prepared;
   if (plan.problems.length > 0) throw new RefusedError(plan.problems);
   if (sys.live && plan.actions.length > 0 && process.geteuid?.() !== 0) {
@@ -174,6 +192,7 @@ export function applyPlan(
   // A plan made with --keep-going carries its skipped list: it is carried out entry by entry.
   const keepGoing = plan.skipped !== undefined;
   const executed = executePlan(plan, sys, onEvent, { ...options, keepGoing });
+  phaseDone('execute');
   const skippedEntries = [...(plan.skipped ?? []), ...failedToSkipped(plan, executed)];
   const done = executed.outcomes.filter((o) => o.status === 'done').length;
   const result = { ...executed, skippedEntries, done };

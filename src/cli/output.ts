@@ -60,28 +60,56 @@ export function createOutput(opts: { json: boolean; quiet?: boolean; color?: boo
     return `\x1b[${on}m${text}\x1b[${off}m`;
   };
   let progressShown = false;
+  // Lines for a file or a pipe are gathered and written together (one write per action line
+  // costs more than the action on a large apply): when the running step yields, when 64 KiB
+  // have gathered, before anything goes to stderr (so that the two stay in order when they
+  // share a file), and at exit. A terminal gets each line at once: it shows progress.
+  const terminal = process.stdout.isTTY === true;
+  let pending = '';
+  const flush = () => {
+    if (pending === '') return;
+    const text = pending;
+    pending = '';
+    process.stdout.write(text);
+  };
+  process.once('exit', flush);
+  const write = (text: string) => {
+    if (terminal) {
+      process.stdout.write(text);
+      return;
+    }
+    if (pending === '') queueMicrotask(flush);
+    pending += text;
+    if (pending.length >= 65536) flush();
+  };
   const out: Output = {
     json: opts.json,
     quiet,
-    terminal: process.stdout.isTTY === true,
+    terminal,
     line: (text = '') => {
-      if (!quiet) process.stdout.write(`${text}\n`);
+      if (!quiet) write(`${text}\n`);
     },
-    product: (text) => process.stdout.write(`${text}\n`),
-    trouble: (text) => (quiet ? out.error(text) : process.stdout.write(`${text}\n`)),
-    record: (name, value) => process.stdout.write(`${recordLine(name, value)}\n`),
+    product: (text) => write(`${text}\n`),
+    trouble: (text) => (quiet ? out.error(text) : write(`${text}\n`)),
+    record: (name, value) => write(`${recordLine(name, value)}\n`),
     records(values) {
       const lines: string[] = [];
       for (const [name, value] of values) lines.push(recordLine(name, value));
-      if (lines.length > 0) process.stdout.write(`${lines.join('\n')}\n`);
+      if (lines.length > 0) write(`${lines.join('\n')}\n`);
     },
-    error: (text) => process.stderr.write(`${text}\n`),
+    error: (text) => {
+      flush();
+      process.stderr.write(`${text}\n`);
+    },
     note: (text) => {
-      if (!quiet) process.stderr.write(`${text}\n`);
+      if (quiet) return;
+      flush();
+      process.stderr.write(`${text}\n`);
     },
     progress(text) {
       if (!process.stderr.isTTY || out.json || quiet) return;
       if (text === undefined && !progressShown) return;
+      flush();
       const width = Math.max(20, (process.stderr.columns ?? 80) - 1);
       process.stderr.write(`\r\x1b[K${text === undefined ? '' : text.slice(0, width)}`);
       progressShown = text !== undefined;

@@ -6,13 +6,20 @@ import { mountContaining, sourceOf, stackAt } from '../observe/mount-table.js';
 import type { MountInfo, PathState } from '../observe/types.js';
 import type { Ctx } from './context.js';
 import { describeContents } from './format.js';
-import { ancestorsOf, hostPath } from './paths.js';
+import { hostPath, parentOf } from './paths.js';
 import type { Problem, ProblemCode } from './types.js';
 
 /** No component of the path (as it really lives, links that keepsake made followed) may be a symlink. */
 export function pathIsSafe(ctx: Ctx, entry: PersistEntry, path: string): boolean {
-  for (const a of ancestorsOf(path)) {
-    if (ctx.safe.has(a)) continue;
+  // Paths join `safe` top-down, so it holds every ancestor of each path in it: walking up
+  // stops at the first safe one, and only the unknown ones below it are checked, top-down.
+  const unknown: string[] = [];
+  for (let p = parentOf(path); !ctx.safe.has(p); p = parentOf(p)) {
+    unknown.push(p);
+    if (p === '/') break;
+  }
+  for (let i = unknown.length - 1; i >= 0; i--) {
+    const a = unknown[i]!;
     if (ctx.view.stat(a).type !== 'symlink') ctx.safe.add(a);
     else {
       problem(

@@ -23,9 +23,11 @@ export interface Topology {
 }
 
 export function buildTopology(entries: readonly PersistEntry[]): Topology {
-  const ordered = [...entries].sort(
-    (a, b) => depthOf(a.target) - depthOf(b.target) || (a.target < b.target ? -1 : 1),
-  );
+  // Each depth counted once, not once per comparison.
+  const ordered = entries
+    .map((e) => ({ e, depth: depthOf(e.target) }))
+    .sort((a, b) => a.depth - b.depth || (a.e.target < b.e.target ? -1 : 1))
+    .map((x) => x.e);
   const dirs = directoryIndex(entries);
   const enclosing = new Map<string, PersistEntry>();
   const covered = new Set<string>();

@@ -126,22 +126,26 @@ function openVerified(openPath: string, target: string, expect: Expect) {
 }
 
 /**
- * Verified directories kept open for the length of one batch of operations (an apply), so a
- * chain of mkdirs and binds verifies each directory once. A descriptor stays pinned to the
- * directory that was verified; entries are dropped when that directory changes meaning: a
- * mount on it, an unmount, its removal, or a new owner or mode.
+ * Verified directories kept open during one batch of operations (an apply), so a chain of
+ * mkdirs and binds verifies each directory once. A descriptor stays pinned to the directory
+ * that was verified; entries are dropped when that directory changes meaning: a mount on it,
+ * an unmount, its removal, or a new owner or mode. At most VERIFIED_OPEN are kept, the oldest
+ * closed first, so the descriptors an apply holds do not grow with its entries (a directory
+ * closed here is verified again, from its path, when it is next needed). The plan visits
+ * paths in order, so the directories it still needs are mostly the recent ones; keeping them
+ * in order of verification rather than of use costs a few more opens and no reordering.
  */
 interface Verified {
   fd: number;
   st: fs.Stats;
-  /** When it was verified; a later `forgetVerified` of it or an ancestor makes it stale. */
-  generation: number;
+  /** Callers running with its alias right now: never closed under them. */
+  inUse: number;
 }
 
+const VERIFIED_OPEN = 64;
+
+/** In order of verification, oldest first (a Map keeps insertion order). */
 let verifiedDirs: Map<string, Verified> | null = null;
-/** Paths forgotten, with the generation at which they were; checked on lookup, O(depth). */
-let forgotten = new Map<string, number>();
-let generation = 0;
 
 export function withVerifiedDirCache<T>(fn: () => T): T {
   if (verifiedDirs) return fn();
@@ -149,9 +153,8 @@ export function withVerifiedDirCache<T>(fn: () => T): T {
   try {
     return fn();
   } finally {
-    for (const { fd } of verifiedDirs.values()) fs.closeSync(fd);
+    for (const { fd, inUse } of verifiedDirs.values()) if (inUse === 0) fs.closeSync(fd);
     verifiedDirs = null;
-    forgotten = new Map();
   }
 }
 
@@ -166,47 +169,77 @@ export function withoutVerifiedDirCache<T>(fn: () => T): T {
   }
 }
 
-/** Forget `target` and everything below it (it was mounted on, unmounted or removed). */
+/** Forget `target` and everything below it (it was mounted on, unmounted or removed). The
+ *  cache is small (VERIFIED_OPEN and those in use), so it is searched whole. */
 export function forgetVerified(target: string): void {
   if (!verifiedDirs) return;
-  forgotten.set(target, ++generation);
-  drop(target);
+  const below = target === '/' ? '/' : `${target}/`;
+  for (const p of [...verifiedDirs.keys()]) {
+    if (p === target || p.startsWith(below)) drop(p);
+  }
 }
 
 function drop(target: string) {
   const v = verifiedDirs?.get(target);
-  if (v) {
-    fs.closeSync(v.fd);
-    verifiedDirs!.delete(target);
-  }
+  if (!v) return;
+  verifiedDirs!.delete(target);
+  // A caller still using it closes it when done (see release).
+  if (v.inUse === 0) fs.closeSync(v.fd);
 }
 
-/** A cached, still valid verification of `target`. */
+/** A cached verification of `target` (forgetVerified removes those no longer valid). */
 function lookup(target: string): Verified | undefined {
-  const v = verifiedDirs?.get(target);
-  if (!v) return undefined;
-  for (let p = target; ; p = path.posix.dirname(p)) {
-    if ((forgotten.get(p) ?? 0) > v.generation) {
-      drop(target);
-      return undefined;
-    }
-    if (p === '/') return v;
+  return verifiedDirs?.get(target);
+}
+
+/** Close the oldest descriptors no caller is using, down to VERIFIED_OPEN. */
+function trim() {
+  if (!verifiedDirs || verifiedDirs.size <= VERIFIED_OPEN) return;
+  for (const [p, v] of verifiedDirs) {
+    if (verifiedDirs.size <= VERIFIED_OPEN) return;
+    if (v.inUse > 0) continue;
+    fs.closeSync(v.fd);
+    verifiedDirs.delete(p);
   }
 }
 
-/** A verified descriptor for `target`: from the cache, through a cached parent, or opened. */
-function acquire(target: string, expect: Expect): { fd: number; st: fs.Stats; owned: boolean } {
-  const cached = expect === 'file' ? undefined : lookup(target);
-  if (cached) return { fd: cached.fd, st: cached.st, owned: false };
+/** A verified descriptor for `target`: from the cache, through a cached parent, or opened.
+ *  A cached one is marked in use: `release` it when done. */
+function acquire(
+  target: string,
+  expect: Expect,
+): { fd: number; st: fs.Stats; owned: boolean; cached?: Verified } {
+  const hit = expect === 'file' ? undefined : lookup(target);
+  if (hit) {
+    hit.inUse++;
+    return { fd: hit.fd, st: hit.st, owned: false, cached: hit };
+  }
   const parent = target === '/' ? undefined : lookup(path.posix.dirname(target));
   const openPath = parent ? `/proc/self/fd/${parent.fd}/${path.posix.basename(target)}` : target;
   const opened = openVerified(openPath, target, expect);
   if (verifiedDirs && opened.st.isDirectory() && expect !== 'file') {
-    drop(target);
-    verifiedDirs.set(target, { ...opened, generation });
-    return { ...opened, owned: false };
+    const old = verifiedDirs.get(target);
+    if (old && old.inUse === 0) drop(target);
+    else if (old) verifiedDirs.delete(target); // its users close it (see release)
+    const v: Verified = { ...opened, inUse: 1 };
+    verifiedDirs.set(target, v);
+    trim();
+    return { ...opened, owned: false, cached: v };
   }
   return { ...opened, owned: true };
+}
+
+/** Done with a descriptor from `acquire`: close it if it is no longer the cached one. */
+function release(target: string, got: { fd: number; owned: boolean; cached?: Verified }) {
+  if (got.owned) {
+    fs.closeSync(got.fd);
+    return;
+  }
+  const v = got.cached!;
+  v.inUse--;
+  if (v.inUse > 0) return;
+  if (verifiedDirs?.get(target) !== v) fs.closeSync(v.fd);
+  else trim();
 }
 
 /**
@@ -219,11 +252,11 @@ export function withVerifiedPath<T>(
   fn: (procPath: string, st: fs.Stats) => T,
 ): T {
   checkAbsolute(target);
-  const { fd, st, owned } = acquire(target, expect);
+  const got = acquire(target, expect);
   try {
-    return fn(`/proc/self/fd/${fd}`, st);
+    return fn(`/proc/self/fd/${got.fd}`, got.st);
   } finally {
-    if (owned) fs.closeSync(fd);
+    release(target, got);
   }
 }
 

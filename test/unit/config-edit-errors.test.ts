@@ -127,10 +127,10 @@ describe('typed errors', () => {
     const lines = ['a0: &a0 ["/x"]'];
     for (let i = 1; i < 10; i++) lines.push(`a${i}: &a${i} [${Array(9).fill(`*a${i - 1}`)}]`);
     const bomb = `${lines.join('\n')}\npersistence:\n  /persist:\n    directories: *a9\n`;
-    const huge = `persistence:\n${Array.from({ length: 30_000 }, (_, i) => `  /p${i}: {}\n`).join('')}`;
+    const huge = `persistence:\n${Array.from({ length: 200_000 }, (_, i) => `  /p${i}: {}\n`).join('')}`;
     for (const [text, message] of [
       [bomb, /aliases expand to more than/],
-      [huge, /larger than 256 KiB \(the limit\)/],
+      [huge, /larger than 2048 KiB \(the limit\)/],
     ] as const) {
       const start = performance.now();
       const e = thrown(() => addEntryToConfigText(text, 'yaml', dir('/var/a')));

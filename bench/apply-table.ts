@@ -1,0 +1,155 @@
+// The apply part's table: the medians of every kind of run, the targets and whether each is
+// met, keepsake's phases, and (with --profile) where the time went.
+
+import { phaseLine, TARGET_FIRST_RATIO, TARGET_NOOP_OVER_NODE_MS } from './floor.js';
+import { DEFAULT_COUNTS } from './layout.js';
+import type { FunctionTime, ProfileSummary } from './profile.js';
+import type { BaselineResult, CliResult, FloorResult, InProcessResult } from './spec.js';
+
+export const TARGET_RATIO = 100;
+export const TARGET_NOOP_MS = 50;
+
+export type Profiles = {
+  first: ProfileSummary;
+  noop: ProfileSummary;
+  cliNoop: ProfileSummary;
+  dir: string;
+};
+
+export type Report = {
+  layout: { bindMounts: number; actions: number; actionKinds: Record<string, number> };
+  backend: string;
+  backendNotice?: string;
+  node: string;
+  cli: string;
+  cpus: number;
+  runs: number;
+  medians: Record<string, number | null>;
+  ratios: {
+    inProcessWork: number | null;
+    wholeProcess: number | null;
+    firstToFloorAndNode: number | null;
+  };
+  noopOverNodeMs: number;
+  phases: { first?: Record<string, number>; noop?: Record<string, number> };
+  pass: {
+    ratio: boolean | null;
+    noop: boolean;
+    firstToFloor: boolean | null;
+    noopOverNode: boolean;
+  };
+};
+
+export function printTable(
+  r: Report,
+  links: number,
+  raw: {
+    baselines: BaselineResult[];
+    floors: FloorResult[];
+    inProcess: InProcessResult[];
+    clis: CliResult[];
+    startup: number[];
+  },
+  profile?: Profiles,
+): string {
+  const out: string[] = [];
+  const ms = (x: number | null | undefined) =>
+    x === null || x === undefined ? '-' : x >= 100 ? x.toFixed(0) : x.toFixed(1);
+  const all = (xs: number[]) => (xs.length > 1 ? `[${xs.map(ms).join(', ')}]` : '');
+  const row = (name: string, value: number | null | undefined, runs: number[] = [], note = '') =>
+    out.push(
+      `  ${name.padEnd(44)}${`${ms(value)} ms`.padStart(12)}  ${all(runs).padEnd(26)}${note}`,
+    );
+  const m = r.medians;
+  const d = DEFAULT_COUNTS;
+  const kinds = Object.entries(r.layout.actionKinds)
+    .map(([k, n]) => `${n} ${k}`)
+    .join(', ');
+  out.push(
+    `keepsake apply: ${d.directories} directories + ${d.files} files + ${d.symlinks} symlinks into an empty tmpfs root`,
+    `  ${r.layout.bindMounts} bind mounts; keepsake plans ${r.layout.actions} actions (${kinds})`,
+    `  CLI: node ${r.cli}; mount backend: ${r.backend}${r.backendNotice ? ` (${r.backendNotice})` : ''}; node ${r.node}, ${r.cpus} CPUs; median of ${r.runs} run${r.runs > 1 ? 's' : ''}, each in a fresh namespace`,
+    '',
+  );
+  if (raw.baselines.length > 0) {
+    row(
+      'baseline: one mount(8) process per bind',
+      m.baselineMs,
+      raw.baselines.map((b) => b.totalMs),
+    );
+    row('  of which waiting for mount(8)', m.baselineSpawnMs);
+    out.push(
+      `    (${raw.baselines[0]!.spawns} mount --bind processes; the ${links} links are made in-process with symlink(2), not counted as processes)`,
+    );
+  }
+  if (raw.floors.length > 0) {
+    row(
+      'floor for a safe tool (floor.c), one process',
+      m.floorMs,
+      raw.floors.map((f) => f.ms),
+    );
+  }
+  row(
+    'keepsake first apply, in-process work',
+    m.inProcessMs,
+    raw.inProcess.map((p) => p.firstMs),
+  );
+  row('  config + observe + plan (preparePlan)', m.inProcessPrepareMs);
+  row('  execute + record (applyPlan)', m.inProcessApplyMs);
+  row(
+    'keepsake first apply, CLI process',
+    m.cliMs,
+    raw.clis.map((c) => c.firstMs),
+  );
+  row('node -e 0 (start-up)', m.startupMs, raw.startup);
+  row('  CLI first apply beyond start-up', m.cliBeyondStartupMs);
+  row(
+    'no-op re-apply, in-process work',
+    m.noopInProcessMs,
+    raw.inProcess.map((p) => p.noopMs),
+    '0 actions',
+  );
+  row(
+    'no-op re-apply, CLI process',
+    m.noopCliMs,
+    raw.clis.map((c) => c.noopMs),
+    '0 actions',
+  );
+  row(
+    '  no-op CLI beyond start-up',
+    m.noopBeyondStartupMs,
+    raw.clis.map((c, i) => c.noopMs - raw.startup[i]!),
+  );
+  out.push('');
+  const verdict = (ok: boolean | null) => (ok === null ? 'n/a' : ok ? 'PASS' : 'FAIL');
+  const x = (v: number | null) => (v === null ? '-' : `${v.toFixed(0)}x`);
+  out.push(
+    `  ratio baseline / keepsake in-process work   ${x(r.ratios.inProcessWork).padStart(8)}   target >= ${TARGET_RATIO}x   ${verdict(r.pass.ratio)}`,
+    `  ratio baseline / keepsake CLI process       ${x(r.ratios.wholeProcess).padStart(8)}`,
+    `  no-op re-apply, keepsake's work             ${`${ms(m.noopInProcessMs)} ms`.padStart(8)}   target < ${TARGET_NOOP_MS} ms   ${verdict(r.pass.noop)}`,
+    `  no-op re-apply, CLI beyond node -e 0        ${`${ms(m.noopBeyondStartupMs)} ms`.padStart(8)}   target <= ${TARGET_NOOP_OVER_NODE_MS} ms   ${verdict(r.pass.noopOverNode)}`,
+    `  CLI first apply / (floor + node -e 0)       ${(r.ratios.firstToFloorAndNode === null ? '-' : `${r.ratios.firstToFloorAndNode.toFixed(2)}x`).padStart(8)}   target <= ${TARGET_FIRST_RATIO}x   ${verdict(r.pass.firstToFloor)}`,
+    '',
+    `  phases (KEEPSAKE_PHASES=1, ms), first apply: ${phaseLine(r.phases.first)}`,
+    `  phases (KEEPSAKE_PHASES=1, ms), no-op:       ${phaseLine(r.phases.noop)}`,
+  );
+  if (profile) {
+    const list = (title: string, xs: FunctionTime[]) => {
+      out.push('', `  ${title}`);
+      for (const f of xs) {
+        out.push(`    ${ms(f.ms).padStart(8)} ms  ${f.name.slice(0, 40).padEnd(40)} ${f.where}`);
+      }
+    };
+    for (const [label, p] of [
+      ['first apply', profile.first],
+      ['no-op re-apply (in-process, after the first)', profile.noop],
+      ['no-op re-apply (CLI process, whole)', profile.cliNoop],
+    ] as const) {
+      out.push('', `profile of one ${label}: ${ms(p.totalMs)} ms sampled, profiler on`);
+      list('self time', p.self.slice(0, 12));
+      list("total time, keepsake's functions", p.inclusive.slice(0, 12));
+    }
+    out.push('', `  profiles: ${profile.dir}/apply.{first,noop,cli-noop}.cpuprofile`);
+  }
+  return out.join('\n');
+}

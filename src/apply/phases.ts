@@ -1,0 +1,35 @@
+// keepsake's own account of where a run's time goes, asked for with KEEPSAKE_PHASES=1: each
+// phase is the time from the end of the previous one, `start` from the process's own start
+// (Node's start-up, loading keepsake's code, reading the command line and taking the lock),
+// `output` to the process's exit. One JSON line on stderr at exit:
+//   {"phases":{"start":61.2,"config":20.1,"observe":3.4,"plan":9.8,"execute":80.3,
+//    "record":2.1,"output":4.0},"totalMs":181}
+// Off, every call is one comparison.
+
+import { writeSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+
+const enabled = process.env.KEEPSAKE_PHASES === '1';
+const times: Record<string, number> = {};
+let last = 0;
+
+/** The phase `name` ends now (a phase that ends several times adds up). */
+export function phaseDone(name: string): void {
+  if (!enabled) return;
+  const now = performance.now();
+  if (last === 0) process.once('exit', report);
+  times[name] = (times[name] ?? 0) + (now - last);
+  last = now;
+}
+
+function report() {
+  phaseDone('output');
+  const phases: Record<string, number> = {};
+  for (const [k, v] of Object.entries(times)) phases[k] = Math.round(v * 10) / 10;
+  const line = JSON.stringify({ phases, totalMs: Math.round(performance.now()) });
+  try {
+    writeSync(2, `${line}\n`);
+  } catch {
+    // stderr is gone: there is no one to tell
+  }
+}

@@ -1,0 +1,62 @@
+// KEEPSAKE_PHASES=1: keepsake tells where an apply's time went, as one JSON line on stderr at
+// exit, every phase in order and accounted for; without it, stderr says nothing of the kind.
+// The action lines of `--json`, gathered and written in chunks, all arrive, in order.
+
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { requireNamespaces, type StepResult, TestSystem } from '../helpers/boot.js';
+
+const skip = requireNamespaces();
+const systems: TestSystem[] = [];
+after(() => {
+  for (const s of systems) s.cleanup();
+});
+
+const dirs = Array.from({ length: 300 }, (_, i) => `/srv/p${i % 7}/d${i}`);
+const CONFIG = `persistence:\n  /persist:\n    directories:\n${dirs.map((d) => `      - ${d}\n`).join('')}`;
+const ORDER = ['start', 'config', 'observe', 'plan', 'execute', 'record', 'output'];
+
+const applied = (r: StepResult | undefined) => {
+  assert.ok(r?.do === 'apply');
+  assert.equal(r.status, 0, r.stderr + r.stdout);
+  return r;
+};
+
+function phasesOf(stderr: string) {
+  const lines = stderr.split('\n').filter((l) => l.startsWith('{"phases"'));
+  assert.equal(lines.length, 1, stderr);
+  return JSON.parse(lines[0]!) as { phases: Record<string, number>; totalMs: number };
+}
+
+describe('KEEPSAKE_PHASES', { skip }, () => {
+  it('reports each phase once, in order, adding up to the whole run', () => {
+    const s = new TestSystem({ config: CONFIG, stores: ['/persist'] });
+    systems.push(s);
+    const env = { KEEPSAKE_PHASES: '1' };
+    const r = s.boot([
+      { do: 'apply', args: ['--json'], env },
+      { do: 'apply', args: ['--json'], env },
+      { do: 'apply', args: ['--json'] },
+    ]);
+    for (const run of [applied(r[0]), applied(r[1])]) {
+      const { phases, totalMs } = phasesOf(run.stderr);
+      assert.deepEqual(Object.keys(phases), ORDER);
+      for (const v of Object.values(phases)) assert.ok(v >= 0, JSON.stringify(phases));
+      const sum = Object.values(phases).reduce((a, b) => a + b, 0);
+      assert.ok(Math.abs(sum - totalMs) < 2, `${sum} against ${totalMs}`);
+    }
+    // The first apply's action lines: every one, numbered in order, then the summary.
+    const lines = applied(r[0])
+      .stdout.trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const summary = lines.pop();
+    assert.equal(summary.event, 'result');
+    assert.ok(summary.actions >= dirs.length * 3, `${summary.actions} actions`);
+    assert.deepEqual(
+      lines.map((l) => l.index),
+      Array.from({ length: summary.actions }, (_, i) => i),
+    );
+    assert.doesNotMatch(applied(r[2]).stderr, /phases/);
+  });
+});
