@@ -323,7 +323,7 @@ launcher when it lies under /usr or in a store, else /usr/local/bin/keepsake.`,
     .action(async (opts: { keep: boolean; debug?: boolean }) => {
       const out = createOutput({ json: false });
       try {
-        code = await (await import('../demo/demo.js')).runDemo(opts, out);
+        code = await (await import('./demo/demo.js')).runDemo(opts, out);
       } catch (e) {
         code = report(e, out, opts.debug === true);
       }

@@ -2,12 +2,12 @@
 // nothing declares. Composition only: the pruned paths, the ignore rules, one walk per
 // scanned path into its own roll-up, and the escaped entries.
 
+import { ancestorsOf, hostPath, isWithin } from '../core/paths.js';
 import { managedHomeTargets } from '../home/select.js';
+import type { MountInfo } from '../model/observed.js';
 import type { Model } from '../model/types.js';
-import type { MountInfo } from '../observe/types.js';
-import { ancestorsOf, hostPath, isWithin } from '../plan/paths.js';
 import { Aggregator } from './aggregate.js';
-import { findEscaped } from './escaped.js';
+import { findEscaped, type Inspect } from './escaped.js';
 import { buildIgnoreRules, ignoredBy } from './ignore.js';
 import type { ReadDirectory } from './listing.js';
 import type { DiffReport } from './types.js';
@@ -39,6 +39,8 @@ export interface DiffRequest {
   /** Walk and report ignored paths too, marked. */
   all: boolean;
   read: ReadDirectory;
+  /** lstat and existence of targets and stores, for escaped data. */
+  inspect: Inspect;
   backend: DiffReport['backend'];
   onProgress?: (entries: number, dir: string) => void;
 }
@@ -139,6 +141,6 @@ export function scanUndeclared(req: DiffRequest): DiffReport {
   };
   const live = req.liveTargets === undefined ? undefined : new Set(req.liveTargets);
   const scanned = model.entries.filter((e) => req.paths.some((p) => isWithin(e.target, p)));
-  report.escaped = findEscaped(scanned, root, req.mounts, req.bootMs, live, measure);
+  report.escaped = findEscaped(scanned, root, req.mounts, req.bootMs, live, measure, req.inspect);
   return report;
 }

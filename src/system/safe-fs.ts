@@ -6,19 +6,13 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { getSystemErrorMap } from 'node:util';
+import { describeErrno } from '../core/errno.js';
 import { KeepsakeError, SystemError, UnsafePathError } from '../errors.js';
 
 const O_PATH = 0o10000000;
 const { O_NOFOLLOW, O_DIRECTORY, O_CREAT, O_EXCL, O_WRONLY, O_RDONLY } = fs.constants;
 
-let errnoMessages: Map<string, string> | undefined;
-
-/** `ENOENT` -> `no such file or directory`. */
-export function describeErrno(code: string): string {
-  errnoMessages ??= new Map([...getSystemErrorMap().values()].map(([name, text]) => [name, text]));
-  return errnoMessages.get(code) ?? 'unknown error';
-}
+export { describeErrno };
 
 const FS_HINTS: Record<string, string> = {
   EACCES: 'keepsake needs to run as root',

@@ -1,6 +1,7 @@
 import { preparePlan, resolveRoot } from '../../apply/pipeline.js';
+import { count } from '../../core/text.js';
 import { readApplied } from '../../generations/store.js';
-import { count, describeEntryState, describeProblem, describeReleased } from '../../plan/format.js';
+import { describeEntryState, describeProblem, describeReleased } from '../../plan/format.js';
 import type { EntryPlan, Plan } from '../../plan/types.js';
 import type { CommonOptions } from '../main.js';
 import type { Output } from '../output.js';
