@@ -6,9 +6,10 @@ import * as fs from 'node:fs';
 import { hostPath } from '../core/paths.js';
 import { APPLIED, readApplied } from '../generations/store.js';
 import type { Model } from '../model/types.js';
+import { kindOf } from '../system/file-kind.js';
 import { readMountInfo } from '../system/mountinfo.js';
 import { readBootTimeMs } from './boot.js';
-import type { Found, Inspect } from './escaped.js';
+import type { Inspect } from './escaped.js';
 import { directoryReader } from './read-directory.js';
 import { declaredTargets, ephemeralMountPoints, scanUndeclared } from './scan.js';
 import type { DiffReport } from './types.js';
@@ -72,14 +73,7 @@ const liveInspect: Inspect = {
   lstat(host) {
     const st = fs.lstatSync(host, { throwIfNoEntry: false });
     if (st === undefined) return undefined;
-    const kind: Found['kind'] = st.isDirectory()
-      ? 'directory'
-      : st.isFile()
-        ? 'file'
-        : st.isSymbolicLink()
-          ? 'symlink'
-          : 'other';
-    return { kind, size: st.size, mtimeMs: st.mtimeMs };
+    return { kind: kindOf(st), size: st.size, mtimeMs: st.mtimeMs };
   },
   exists: (host) => fs.existsSync(host),
 };
