@@ -13,14 +13,7 @@ import { kindOf } from '../system/file-kind.js';
 import { readMountInfo } from '../system/mountinfo.js';
 import { describeErrno } from '../system/safe-fs.js';
 import { childPath, noteOwned, type References, referencesOf } from './find.js';
-import type {
-  ListedNode,
-  NodeKind,
-  Protection,
-  StoreListing,
-  StoreScan,
-  TreeTotals,
-} from './types.js';
+import type { ListedNode, Protection, StoreListing, StoreScan, TreeTotals } from './types.js';
 
 function lstatQuiet(path: string): fs.Stats | undefined {
   try {
