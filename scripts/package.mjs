@@ -59,7 +59,7 @@ if (logged !== version)
 const arch = run('dpkg', ['--print-architecture']).trim();
 
 const { renderJsonSchema } = await import(at('dist/src/config/json-schema.js'));
-const { renderConfigManual } = await import(at('dist/src/config/man-config.js'));
+const { renderConfigManual } = await import(at('dist/src/cli/docs/man-config.js'));
 const { renderKeepsakeManual } = await import(at('dist/src/cli/docs/man-keepsake.js'));
 const { renderBash, renderZsh, renderFish } = await import(at('dist/src/cli/docs/completions.js'));
 

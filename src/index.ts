@@ -3,11 +3,11 @@
 export { applyPlan, type Prepared, preparePlan, resolveRoot } from './apply/pipeline.js';
 export { formatDiagnostic, loadConfig, loadConfigText, validateConfig } from './config/index.js';
 export * from './errors.js';
-export type { Generation } from './generations/types.js';
 export { applyHome, type HomeApplyResult } from './home/apply.js';
 export { planHome } from './home/plan.js';
 export { isManagedHomePath, managedHomeTargets } from './home/select.js';
 export type { HomeAction, HomeGeneration, HomePlan } from './home/types.js';
+export type { Observed } from './model/observed.js';
 export type {
   Diagnostic,
   HomeFile,
@@ -16,7 +16,7 @@ export type {
   PersistEntry,
 } from './model/types.js';
 export { observe } from './observe/observe.js';
-export type { Observed } from './observe/types.js';
 export { buildPlan, type PlanOptions } from './plan/build.js';
+export type { Generation } from './plan/generation.js';
 export type { Action, Plan } from './plan/types.js';
 export { createLiveSystem, createRecordingSystem, type SystemOps } from './system/system.js';

@@ -9,12 +9,12 @@ import * as fs from 'node:fs';
 import { type AddRequest, addEntryToConfigText, classicOwners } from '../config/edit.js';
 import { Accounts, loadConfigText } from '../config/index.js';
 import { formatOf } from '../config/load.js';
+import { hostPath, isWithin } from '../core/paths.js';
 import { UsageError } from '../errors.js';
 import { readApplied } from '../generations/store.js';
 import type { Model } from '../model/types.js';
 import { observe } from '../observe/observe.js';
 import { buildPlan } from '../plan/build.js';
-import { hostPath, isWithin } from '../plan/paths.js';
 import { readPendingMoves } from '../system/move-journal.js';
 import { backupTagFor, classicStores, type Prepared } from './pipeline.js';
 

@@ -9,7 +9,7 @@
 // and is undone in turn: it is named, never half set up. utab lines are written last, for the
 // entries that are in place; a line that cannot be written is skipped, as in a plain apply.
 
-import { hostPath, isWithin } from '../plan/paths.js';
+import { hostPath, isWithin } from '../core/paths.js';
 import type { Plan } from '../plan/types.js';
 import type { SystemOps } from '../system/system.js';
 import {

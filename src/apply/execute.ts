@@ -3,8 +3,8 @@
 // Only plans without problems reach this point (see apply.ts). With `keepGoing`, the unit of
 // all-or-nothing is one entry instead of the whole plan (execute-each.ts).
 
+import { hostPath } from '../core/paths.js';
 import { KeepsakeError, SystemError } from '../errors.js';
-import { hostPath } from '../plan/paths.js';
 import type { Action, Plan } from '../plan/types.js';
 import type { MoveSpec } from '../system/move.js';
 import { journalPath } from '../system/move-journal.js';

@@ -9,15 +9,11 @@
 // lock move to the running system's /run, named by the root's device and inode.
 
 import * as fs from 'node:fs';
+import { hostPath } from '../core/paths.js';
 import { LockedError, SystemError, UnsafePathError } from '../errors.js';
-import { hostPath } from '../plan/paths.js';
-import type { MountBinding } from '../system/binding.js';
+import { LOCK_EX, LOCK_NB, LOCK_UN, type MountBinding } from '../system/binding.js';
 import { lstatOrNull, mkdirSafe, withVerifiedPath } from '../system/safe-fs.js';
 import { fileLock, lockError, plantedOr } from './lock-file.js';
-
-const LOCK_EX = 2;
-const LOCK_NB = 4;
-const LOCK_UN = 8;
 
 export interface Lock {
   /** Where the lock is. */

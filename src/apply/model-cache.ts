@@ -7,9 +7,9 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { resolve } from 'node:path';
 import { storedAccountFiles } from '../config/accounts.js';
+import { hostPath } from '../core/paths.js';
 import { knownSetup, setupOf } from '../generations/store.js';
 import type { Model } from '../model/types.js';
-import { hostPath } from '../plan/paths.js';
 import { lstatOrNull, mkdirSafe, writeFileAtomicSafe } from '../system/safe-fs.js';
 import { VERSION } from '../version.js';
 

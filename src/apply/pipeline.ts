@@ -1,6 +1,7 @@
 // The stages, composed: config → model → observed state → plan → execute → record.
 
 import * as fs from 'node:fs';
+import { hostPath, isWithin } from '../core/paths.js';
 import { RefusedError, UsageError } from '../errors.js';
 import { buildGeneration } from '../generations/build.js';
 import {
@@ -13,11 +14,10 @@ import {
   sameSetup,
   setupOf,
 } from '../generations/store.js';
-import type { Generation } from '../generations/types.js';
 import type { Model } from '../model/types.js';
 import { observe } from '../observe/observe.js';
 import { buildPlan } from '../plan/build.js';
-import { hostPath, isWithin } from '../plan/paths.js';
+import type { Generation } from '../plan/generation.js';
 import type { Plan, Skipped } from '../plan/types.js';
 import { readPendingMoves } from '../system/move-journal.js';
 import { lstatOrNull } from '../system/safe-fs.js';

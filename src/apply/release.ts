@@ -5,8 +5,8 @@
 // (keepsake.service is ordered before their mount units, so it stops after them), and
 // release only takes down what systemd could not, without a second unmount of the rest.
 
+import { hostPath } from '../core/paths.js';
 import { SystemError } from '../errors.js';
-import { hostPath } from '../plan/paths.js';
 import type { ReleasePlan, ReleaseStep } from '../plan/release.js';
 import type { SystemOps } from '../system/system.js';
 

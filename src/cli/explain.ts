@@ -2,8 +2,8 @@
 // An fs error that escaped the layer that knows its context still names its path and what
 // the errno means; anything else becomes an InternalError. Stack traces are for --debug only.
 
+import { describeErrno } from '../core/errno.js';
 import { InternalError, KeepsakeError, SystemError } from '../errors.js';
-import { describeErrno } from '../system/safe-fs.js';
 
 const ERRNO = /\b(E[A-Z0-9]{2,})\b(?=[:)])/;
 

@@ -377,7 +377,7 @@ launcher when it lies under /usr or in a store, else /usr/local/bin/keepsake.`,
     .action(async (opts: { keep: boolean; quiet: boolean; debug?: boolean }) => {
       const out = createOutput({ json: false, quiet: opts.quiet });
       try {
-        code = await (await import('../demo/demo.js')).runDemo(opts, out);
+        code = await (await import('./demo/demo.js')).runDemo(opts, out);
       } catch (e) {
         code = report(e, out, opts.debug === true);
       }

@@ -3,7 +3,7 @@
 // that fails fails its unit (listed by `systemctl --failed`), and what depends on it does not
 // start; a Condition= or Assert= would leave no failed unit behind, and the boot would look fine.
 
-import { mangle } from '../observe/utab.js';
+import { mangle } from '../core/utab-line.js';
 import { unitWord } from './escape.js';
 
 const sh = (script: string, args: readonly string[]) =>

@@ -1,8 +1,8 @@
 // Where each entry's paths live once the binds and links are in place, and which entries get
 // a mount unit: the same topology the planner uses, without looking at the system.
 
+import { ancestorsOf, baseName, isWithin, parentOf } from '../core/paths.js';
 import type { PersistEntry } from '../model/types.js';
-import { ancestorsOf, baseName, isWithin, parentOf } from '../plan/paths.js';
 import {
   buildTopology,
   canonicalPath,

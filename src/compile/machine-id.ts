@@ -4,11 +4,12 @@
 // id is already persistent: a drop-in skips the commit then, and lets it run when systemd's own
 // transient id is on top (the first boot with an id bound from the initrd, still a seed).
 
+import { MACHINE_ID } from '../core/paths.js';
 import { topIsTmpfsCommand } from './checks.js';
 import type { CompiledFile } from './types.js';
 import { unitFile } from './unit-file.js';
 
-export const MACHINE_ID = '/etc/machine-id';
+export { MACHINE_ID };
 export const COMMIT_UNIT = 'systemd-machine-id-commit.service';
 
 /** The drop-in for `dir` (`''` for a unit directory, or a directory's path without the

@@ -1,8 +1,8 @@
 // Service mode: one unit that runs `keepsake apply` early at boot and `keepsake release` at
 // shutdown. Pure: the unit's text, its `.wants/` link, and notes on where things live.
 
+import { isWithin } from '../core/paths.js';
 import type { Diagnostic, Model } from '../model/types.js';
-import { isWithin } from '../plan/paths.js';
 import { VERSION } from '../version.js';
 import { storesMountedCommand } from './checks.js';
 import { UNIT_NAME_MAX, unitNameForPath, unitValueProblem, unitWord } from './escape.js';

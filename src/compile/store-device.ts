@@ -2,8 +2,8 @@
 // (and so /etc/fstab) is empty at boot.
 
 import { normaliseAbsolute } from '../config/paths.js';
+import { isWithin } from '../core/paths.js';
 import { UsageError } from '../errors.js';
-import { isWithin } from '../plan/paths.js';
 import { unitValueProblem } from './escape.js';
 import type { StoreDevice } from './types.js';
 

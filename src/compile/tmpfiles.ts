@@ -3,10 +3,10 @@
 // Existing paths keep their owner and mode (the `:` prefix: "only when creating"), except
 // what the configuration names for the entry itself, which `apply` corrects too.
 
+import { ancestorsOf, parentOf } from '../core/paths.js';
 import type { PersistEntry } from '../model/types.js';
 import { MACHINE_ID_SEED } from '../plan/entry-file.js';
 import { ownerForCreatedDir } from '../plan/owners.js';
-import { ancestorsOf, parentOf } from '../plan/paths.js';
 import { tmpfilesArgument, tmpfilesPath } from './escape.js';
 import type { Layout } from './layout.js';
 import { MACHINE_ID } from './machine-id.js';

@@ -2,7 +2,7 @@
 // down to the list, which of them already exist, whether the entry is already there, and the
 // data the edited file must hold.
 
-import { compileGlob } from '../diff/glob.js';
+import { compileGlob } from '../core/glob.js';
 import { ConfigEditError, UsageError } from '../errors.js';
 import { normaliseAbsolute, normaliseHomeEntry, normaliseRelative } from './paths.js';
 import { optionPath } from './reporter.js';

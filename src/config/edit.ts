@@ -1,28 +1,9 @@
-// Adding an entry to a configuration file in place: the path is appended to
-// `persistence.<location>.directories` (or `files`, or a user's lists), creating what is
-// missing, and nothing else in the file changes: comments, blank lines, key order, quoting and
-// list style all stay as they were. Every result is parsed again and checked to hold exactly
-// the original data plus the new entry.
-
-import { randomBytes } from 'node:crypto';
-import {
-  closeSync,
-  fchmodSync,
-  fchownSync,
-  fstatSync,
-  fsyncSync,
-  openSync,
-  readFileSync,
-  realpathSync,
-  renameSync,
-  statSync,
-  unlinkSync,
-  writeFileSync,
-} from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { parseDocument } from 'yaml';
 import { ConfigEditError, ConfigError, KeepsakeError, SystemError } from '../errors.js';
+import { AtomicWriteError, replaceFile } from '../system/atomic-write.js';
 import { type AddRequest, classicOwnersIn, expectedData, planAdd, sameData } from './edit-plan.js';
 import { editTomlText } from './edit-toml.js';
 import { editYamlText } from './edit-yaml.js';
@@ -188,43 +169,19 @@ export function addEntryToConfigFile(
 }
 
 /**
- * Replace `target` with `text`: written to a temporary file beside it (owner and mode set to
- * the original's before anything else can open it), synced, then renamed over it.
+ * Replace `target` with `text`, keeping the original's owner and mode (system/atomic-write.ts).
+ * The path is followed as given: the configuration is the administrator's own file, and it
+ * may well sit behind a link into the store.
  */
 function writeAtomically(target: string, text: string): void {
   const st = statSync(target);
-  const temp = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
-  const fd = openSync(temp, 'wx', 0o600);
-  let done = false;
   try {
-    try {
-      const own = fstatSync(fd);
-      if (own.uid !== st.uid || own.gid !== st.gid) fchownSync(fd, st.uid, st.gid);
-      fchmodSync(fd, st.mode & 0o7777);
-      writeFileSync(fd, text);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temp, target);
-    done = true;
-  } finally {
-    if (!done) {
-      try {
-        unlinkSync(temp);
-      } catch {
-        // already gone
-      }
-    }
-  }
-  try {
-    const dir = openSync(dirname(target), 'r');
-    try {
-      fsyncSync(dir);
-    } finally {
-      closeSync(dir);
-    }
-  } catch {
-    // not every file system syncs directories
+    replaceFile(dirname(target), basename(target), text, {
+      mode: st.mode & 0o7777,
+      uid: st.uid,
+      gid: st.gid,
+    });
+  } catch (thrown) {
+    throw thrown instanceof AtomicWriteError ? thrown.error : thrown;
   }
 }

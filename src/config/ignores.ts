@@ -2,7 +2,7 @@
 // paths that `keepsake diff` does not report, each checked here so that a bad one is reported
 // with its position, like any other option.
 
-import { compileGlob } from '../diff/glob.js';
+import { compileGlob } from '../core/glob.js';
 import type { IgnorePattern } from '../model/types.js';
 import type { Segment } from './raw.js';
 import { describe, type Reporter } from './reporter.js';

@@ -9,6 +9,7 @@ import { loadFile, parseText } from './load.js';
 import { normalise } from './normalize.js';
 import type { ConfigFormat, LoadedConfig } from './raw.js';
 
+export { isInside } from '../core/paths.js';
 export type { GroupAccount, UserAccount } from './accounts.js';
 export {
   Accounts,
@@ -19,7 +20,7 @@ export {
 export { formatDiagnostic } from './diagnostic.js';
 export { formatOf, loadFile, parseText } from './load.js';
 export { formatMode, MODE_FORMS, parseMode } from './mode.js';
-export { isInside, joinPath, normaliseAbsolute, normaliseRelative } from './paths.js';
+export { joinPath, normaliseAbsolute, normaliseRelative } from './paths.js';
 export type { ConfigFormat, Position, RawNode } from './raw.js';
 export { optionPath } from './reporter.js';
 export { RULES } from './rules.js';

@@ -5,7 +5,7 @@
 
 import * as fs from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { readMountInfo } from '../observe/mountinfo.js';
+import { readMountInfo } from '../system/mountinfo.js';
 
 /** File systems that vanish with the boot: a path missing there was never made this boot. */
 const VOLATILE = new Set(['tmpfs', 'ramfs']);

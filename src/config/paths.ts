@@ -2,6 +2,7 @@
 // names with spaces. Normalised here into one canonical form, or rejected with a fix.
 
 import { posix } from 'node:path';
+import { isInside } from '../core/paths.js';
 import { quoted } from './quoted.js';
 
 export type PathResult =
@@ -202,12 +203,6 @@ export function normaliseHomeEntry(raw: string, home?: string): PathResult {
 export function joinPath(...parts: string[]): string {
   const joined = parts.flatMap((p) => p.split('/')).filter((c) => c !== '');
   return `/${joined.join('/')}`;
-}
-
-/** Whether `child` lies strictly inside `parent` (both normalised and absolute). */
-export function isInside(child: string, parent: string): boolean {
-  if (parent === '/') return child !== '/';
-  return child.startsWith(`${parent}/`);
 }
 
 /** `child` relative to `parent`, when it is inside it (or equal: ""). */

@@ -2,9 +2,10 @@
 // kernel would refuse as too long, targets in the kernel's own file systems, and copies that
 // would land in the state keepsake keeps in each store.
 
+import { isInside } from '../core/paths.js';
 import type { Diagnostic } from '../model/types.js';
 import type { Draft } from './draft.js';
-import { isInside, PATH_MAX } from './paths.js';
+import { PATH_MAX } from './paths.js';
 import { quoted } from './quoted.js';
 
 /** The context the rules here need: every entry, every store. */

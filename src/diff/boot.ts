@@ -1,7 +1,7 @@
 // When this system booted, for the changed-since-boot marks: `btime` in /proc/stat.
 
 import { existsSync, readFileSync } from 'node:fs';
-import { hostPath } from '../plan/paths.js';
+import { hostPath } from '../core/paths.js';
 
 /** Boot time in ms since the epoch; 0 (every entry counts as changed) when unknown. */
 export function readBootTimeMs(stat = '/proc/stat'): number {

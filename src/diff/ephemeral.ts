@@ -2,13 +2,11 @@
 // memory-backed file systems (tmpfs, ramfs, and an overlay whose upper layer is one), seen in
 // the mount table, and the paths the configuration declares `ephemeral` (a disk-backed root
 // rolled back to a blank snapshot at boot). Nothing else is: a persistent root is never
-// walked, and nothing on it is ever called lost. Pure; `observeEphemeral` reads the table.
+// walked, and nothing on it is ever called lost. Pure; `observeEphemeral` (ephemeral-live.ts) reads the table.
 
-import type { Model } from '../model/types.js';
-import { mountContaining, topMountAt } from '../observe/mount-table.js';
-import { readMountInfo } from '../observe/mountinfo.js';
-import type { MountInfo } from '../observe/types.js';
-import { ancestorsOf, hostPath, isWithin } from '../plan/paths.js';
+import { mountContaining, topMountAt } from '../core/mount-table.js';
+import { ancestorsOf, hostPath, isWithin } from '../core/paths.js';
+import type { MountInfo } from '../model/observed.js';
 
 /** Pseudo file systems: never state, never walked. */
 export const PSEUDO_PATHS = ['/proc', '/sys', '/dev', '/run'] as const;
@@ -96,20 +94,4 @@ export function areaOf(
 /** The file system a path is on, for saying why it is not ephemeral. */
 export function fsTypeAt(path: string, root: string, mounts: readonly MountInfo[]): string {
   return mountContaining(mounts, hostPath(root, path))?.fsType ?? 'unknown';
-}
-
-export interface EphemeralView {
-  mounts: MountInfo[];
-  areas: EphemeralArea[];
-}
-
-/** The mount table of this namespace, and what in the root at `root` the next boot wipes. */
-export function observeEphemeral(
-  root: string,
-  model: Model,
-  declared: readonly string[],
-): EphemeralView {
-  const mounts = readMountInfo();
-  const listed = (model.ephemeral ?? []).map((e) => e.path);
-  return { mounts, areas: ephemeralAreas(root, mounts, listed, [...model.stores, ...declared]) };
 }

@@ -2,14 +2,13 @@
 // into the store, and that is therefore on the ephemeral file system. A file entry whose bind
 // mount is gone, or a link into the store replaced by a regular file (an editor's or a
 // program's "write a new file, rename it over the old one"), is the most common way data is
-// lost silently. Read-only: one lstat per entry, and a walk of what is found.
+// lost silently. Pure: what is at each target comes through `Inspect` (one lstat per entry),
+// and a directory's contents through `measure`.
 
-import * as fs from 'node:fs';
-import { APPLIED, readApplied } from '../generations/store.js';
+import { topMountAt } from '../core/mount-table.js';
+import { hostPath } from '../core/paths.js';
+import type { MountInfo } from '../model/observed.js';
 import type { PersistEntry } from '../model/types.js';
-import { topMountAt } from '../observe/mount-table.js';
-import type { MountInfo } from '../observe/types.js';
-import { hostPath } from '../plan/paths.js';
 import type { EscapedState, EscapeReason, NodeKind } from './types.js';
 
 export interface Measured {
@@ -18,22 +17,30 @@ export interface Measured {
   changed: number;
 }
 
-function kindOf(st: fs.Stats): NodeKind {
-  if (st.isDirectory()) return 'directory';
-  if (st.isFile()) return 'file';
-  if (st.isSymbolicLink()) return 'symlink';
-  return 'other';
+/** What an lstat of a path found: undefined when nothing is there. */
+export interface Found {
+  kind: NodeKind;
+  size: number;
+  mtimeMs: number;
+}
+
+/** How the scan looks at targets and stores (host paths); live.ts gives the real one. */
+export interface Inspect {
+  /** lstat: never follows a link. Throws when the path cannot be reached. */
+  lstat(host: string): Found | undefined;
+  /** Whether the store path leads to something (links followed, as a bind would). */
+  exists(host: string): boolean;
 }
 
 /** What a target holds instead of the bind or link its entry expects, if anything. */
 function escapeOf(
   entry: PersistEntry,
-  st: fs.Stats,
+  st: Found,
   mounted: boolean,
   storeHolds: boolean,
   live: ReadonlySet<string> | undefined,
 ): EscapeReason | undefined {
-  if (mounted || st.isSymbolicLink()) return undefined;
+  if (mounted || st.kind === 'symlink') return undefined;
   if (live !== undefined && !live.has(entry.target)) return 'not-applied';
   if (entry.method === 'symlink') return 'link-replaced';
   // `auto`: a directory is always bound; a file is bound once the store holds it, linked before.
@@ -62,49 +69,36 @@ export function findEscaped(
   bootMs: number,
   live: ReadonlySet<string> | undefined,
   measure: (host: string) => Measured,
+  inspect: Inspect,
 ): EscapedState[] {
   const out: EscapedState[] = [];
   for (const entry of entries) {
     const host = hostPath(root, entry.target);
-    let st: fs.Stats | undefined;
+    let st: Found | undefined;
     try {
-      st = fs.lstatSync(host, { throwIfNoEntry: false });
+      st = inspect.lstat(host);
     } catch {
       continue; // not reachable: status says why
     }
     if (st === undefined) continue;
     const mounted = topMountAt(mounts, host) !== undefined;
-    const storeHolds = fs.existsSync(hostPath(root, entry.store));
+    const storeHolds = inspect.exists(hostPath(root, entry.store));
     const reason = escapeOf(entry, st, mounted, storeHolds, live);
     if (reason === undefined) continue;
-    const m: Measured = st.isDirectory()
-      ? measure(host)
-      : { files: 1, bytes: st.size, changed: st.mtimeMs > bootMs ? 1 : 0 };
+    const m: Measured =
+      st.kind === 'directory'
+        ? measure(host)
+        : { files: 1, bytes: st.size, changed: st.mtimeMs > bootMs ? 1 : 0 };
     if (m.files === 0 && m.bytes === 0) continue; // nothing there to lose
     out.push({
       target: entry.target,
       store: entry.store,
       kind: entry.kind,
       reason,
-      found: kindOf(st),
+      found: st.kind,
       ...m,
       fix: fixFor(entry, reason),
     });
   }
   return out.sort((a, b) => b.bytes - a.bytes || (a.target < b.target ? -1 : 1));
-}
-
-/**
- * The targets of the generation live in this boot; [] when none was applied; undefined when
- * its record cannot be read (as a user other than root), so that nothing is guessed.
- */
-export function readLiveTargets(root: string): string[] | undefined {
-  try {
-    const live = readApplied(root);
-    if (live !== undefined) return live.model.entries.map((e) => e.target);
-    fs.lstatSync(hostPath(root, APPLIED));
-    return undefined; // there, but not a record keepsake trusts
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? [] : undefined;
-  }
 }

@@ -3,10 +3,10 @@
 // with the `keepsake add` that keeps it; escaped state first and loudly; and one JSON object
 // per line for scripts. Pure: returns lines and values.
 
-import { formatBytes, sizeColumn } from '../orphans/format.js';
-import { count } from '../plan/format.js';
-import { isWithin } from '../plan/paths.js';
-import { displayPath, shellQuote } from './names.js';
+import { displayPath, shellQuote } from '../core/display.js';
+import { isWithin } from '../core/paths.js';
+import { count, formatBytes } from '../core/text.js';
+import { sizeColumn } from '../orphans/format.js';
 import type { DiffNode, DiffReport, EscapedState } from './types.js';
 
 export type SortKey = 'size' | 'path' | 'mtime';

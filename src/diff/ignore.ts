@@ -3,10 +3,10 @@
 // base (`/`, or a user's home). As in gitignore, the last pattern that matches decides, and
 // nothing inside an ignored directory is looked at again. Pure.
 
+import { compileGlob, type Glob, globMatches, globReachesInto } from '../core/glob.js';
+import { isWithin } from '../core/paths.js';
 import { UsageError } from '../errors.js';
 import type { IgnorePattern } from '../model/types.js';
-import { isWithin } from '../plan/paths.js';
-import { compileGlob, type Glob, globMatches, globReachesInto } from './glob.js';
 
 /** State that is regenerated, cached or downloaded again; anchored at `/`. */
 export const DEFAULT_IGNORES: readonly string[] = [

@@ -1,10 +1,6 @@
-// One directory's entries with their kind, size and modification time: from the addon's
-// listDir (one fstatat per non-directory, relative to the open directory) or, without it,
-// from readdir and one lstat per non-directory. Names are kept as bytes when they are not
-// UTF-8, so that such files are still found, measured and shown.
-
-import * as fs from 'node:fs';
-import { loadBinding } from '../system/binding.js';
+// One directory's entries with their kind, size and modification time, as the walk reads them.
+// Names are kept as bytes when they are not UTF-8, so that such files are still found,
+// measured and shown. The readers are in read-directory.ts.
 
 export const KIND_FILE = 1;
 export const KIND_DIRECTORY = 2;
@@ -29,75 +25,6 @@ export interface Listing {
 
 export type ReadDirectory = (path: WalkPath) => Listing;
 
-/** The addon's layout (see listDir in native/keepsake_mount.c): fixed records, then names. */
-class NativeListing implements Listing {
-  readonly length: number;
-  private readonly f64: Float64Array;
-  private readonly u8: Uint8Array;
-  private readonly u32: Uint32Array;
-  private readonly names: number;
-
-  constructor(private readonly buffer: ArrayBuffer) {
-    this.u32 = new Uint32Array(buffer, 0, buffer.byteLength >> 2);
-    this.f64 = new Float64Array(buffer, 0, buffer.byteLength >> 3);
-    this.u8 = new Uint8Array(buffer);
-    this.length = this.u32[0]!;
-    this.names = 8 + 24 * this.length;
-  }
-
-  kind(i: number): number {
-    return this.u8[8 + 24 * i + 16]!;
-  }
-  size(i: number): number {
-    return this.f64[1 + 3 * i]!;
-  }
-  mtimeMs(i: number): number {
-    return this.f64[2 + 3 * i]!;
-  }
-  private bytes(i: number): Buffer {
-    const r = 8 + 24 * i;
-    const length = this.u8[r + 18]! | (this.u8[r + 19]! << 8);
-    return Buffer.from(this.buffer, this.names + this.u32[(r + 20) >> 2]!, length);
-  }
-  name(i: number): string {
-    return this.bytes(i).toString('utf8');
-  }
-  nameBytes(i: number): Buffer | undefined {
-    return this.u8[8 + 24 * i + 17] === 1 ? Buffer.from(this.bytes(i)) : undefined;
-  }
-}
-
-interface JsEntry {
-  name: string;
-  bytes: Buffer | undefined;
-  kind: number;
-  size: number;
-  mtimeMs: number;
-}
-
-class JsListing implements Listing {
-  constructor(private readonly entries: JsEntry[]) {}
-  get length() {
-    return this.entries.length;
-  }
-  kind(i: number) {
-    return this.entries[i]!.kind;
-  }
-  size(i: number) {
-    return this.entries[i]!.size;
-  }
-  mtimeMs(i: number) {
-    return this.entries[i]!.mtimeMs;
-  }
-  name(i: number) {
-    return this.entries[i]!.name;
-  }
-  nameBytes(i: number) {
-    return this.entries[i]!.bytes;
-  }
-}
-
-/** `parent/name` as a string, or as bytes when either is not UTF-8. */
 export function childOf(parent: WalkPath, name: string, bytes: Buffer | undefined): WalkPath {
   if (typeof parent === 'string' && bytes === undefined) {
     return parent.endsWith('/') ? parent + name : `${parent}/${name}`;
@@ -105,48 +32,4 @@ export function childOf(parent: WalkPath, name: string, bytes: Buffer | undefine
   const head = typeof parent === 'string' ? Buffer.from(parent) : parent;
   const sep = head[head.length - 1] === 0x2f ? [] : [Buffer.from('/')];
   return Buffer.concat([head, ...sep, bytes ?? Buffer.from(name)]);
-}
-
-function kindOfStats(st: fs.Stats): number {
-  if (st.isFile()) return KIND_FILE;
-  if (st.isDirectory()) return KIND_DIRECTORY;
-  if (st.isSymbolicLink()) return KIND_SYMLINK;
-  return KIND_OTHER;
-}
-
-function readWithNode(path: WalkPath): Listing {
-  let dirents: fs.Dirent[] | fs.Dirent<Buffer>[] = fs.readdirSync(path, { withFileTypes: true });
-  // A name that is not UTF-8 comes back with U+FFFD: read the directory again as bytes.
-  const lossy = dirents.some((d) => d.name.includes('\uFFFD'));
-  if (lossy) dirents = fs.readdirSync(path, { withFileTypes: true, encoding: 'buffer' });
-  const entries: JsEntry[] = [];
-  for (const d of dirents) {
-    const raw = typeof d.name === 'string' ? undefined : d.name;
-    const name = raw === undefined ? (d.name as string) : raw.toString('utf8');
-    const bytes = raw !== undefined && Buffer.from(name).equals(raw) ? undefined : raw;
-    const entry: JsEntry = { name, bytes, kind: KIND_DIRECTORY, size: 0, mtimeMs: 0 };
-    if (!d.isDirectory()) {
-      try {
-        const st = fs.lstatSync(childOf(path, name, bytes));
-        entry.kind = kindOfStats(st);
-        if (entry.kind !== KIND_DIRECTORY) {
-          entry.size = st.size;
-          entry.mtimeMs = st.mtimeMs;
-        }
-      } catch (error) {
-        entry.kind = KIND_ERROR;
-        entry.size = Number((error as NodeJS.ErrnoException).errno ?? 0);
-      }
-    }
-    entries.push(entry);
-  }
-  return new JsListing(entries);
-}
-
-/** The addon's reader when it is built, Node's otherwise; `KEEPSAKE_SCAN=node` forces Node's. */
-export function directoryReader(): { read: ReadDirectory; backend: 'native' | 'node' } {
-  const binding = process.env.KEEPSAKE_SCAN === 'node' ? null : loadBinding().binding;
-  const listDir = binding?.listDir?.bind(binding);
-  if (listDir === undefined) return { read: readWithNode, backend: 'node' };
-  return { read: (path) => new NativeListing(listDir(path)), backend: 'native' };
 }

@@ -2,13 +2,13 @@
 // nothing declares. Composition only: the pruned paths, the ignore rules, one walk per
 // scanned path into its own roll-up, and the escaped entries.
 
+import { hostPath, isWithin } from '../core/paths.js';
 import { managedHomeTargets } from '../home/select.js';
+import type { MountInfo } from '../model/observed.js';
 import type { Model } from '../model/types.js';
-import type { MountInfo } from '../observe/types.js';
-import { hostPath, isWithin } from '../plan/paths.js';
 import { Aggregator } from './aggregate.js';
 import { areaOf, type EphemeralArea, fsTypeAt, PSEUDO_PATHS } from './ephemeral.js';
-import { findEscaped } from './escaped.js';
+import { findEscaped, type Inspect } from './escaped.js';
 import { buildIgnoreRules, ignoredBy } from './ignore.js';
 import type { ReadDirectory } from './listing.js';
 import type { DiffReport } from './types.js';
@@ -41,6 +41,8 @@ export interface DiffRequest {
   /** Walk and report ignored paths too, marked. */
   all: boolean;
   read: ReadDirectory;
+  /** lstat and existence of targets and stores, for escaped data. */
+  inspect: Inspect;
   backend: DiffReport['backend'];
   onProgress?: (entries: number, dir: string) => void;
 }
@@ -124,6 +126,6 @@ export function scanUndeclared(req: DiffRequest): DiffReport {
   const scanned = model.entries.filter((e) =>
     req.paths.some((p) => !kept.has(p) && isWithin(e.target, p)),
   );
-  report.escaped = findEscaped(scanned, root, req.mounts, req.bootMs, live, measure);
+  report.escaped = findEscaped(scanned, root, req.mounts, req.bootMs, live, measure, req.inspect);
   return report;
 }

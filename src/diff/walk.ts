@@ -5,7 +5,8 @@
 // to a pruned path; ignore rules are matched only where one can still apply.
 
 import { getSystemErrorName } from 'node:util';
-import { describeErrno } from '../system/safe-fs.js';
+import { displayBytes } from '../core/display.js';
+import { describeErrno } from '../core/errno.js';
 import type { Aggregator, EntryFacts, NodeName } from './aggregate.js';
 import { type IgnoreRule, ignoredBy, rulesInside } from './ignore.js';
 import {
@@ -18,7 +19,6 @@ import {
   type ReadDirectory,
   type WalkPath,
 } from './listing.js';
-import { displayBytes } from './names.js';
 import type { DiffNode, NodeKind, ScanError, SkippedMount } from './types.js';
 
 /** Why a path is not entered. Mounts of other file systems are reported as skipped. */

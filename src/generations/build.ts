@@ -1,8 +1,8 @@
 // Building the generation an apply leaves behind. Pure.
 
 import type { Model } from '../model/types.js';
+import { GENERATION_VERSION, type Generation } from '../plan/generation.js';
 import type { Action, Plan } from '../plan/types.js';
-import { GENERATION_VERSION, type Generation } from './types.js';
 
 /** Actions that set something up (as opposed to taking it down or noting it in utab). */
 const SETS_UP = new Set<Action['kind']>([

@@ -1,7 +1,7 @@
 // What changed between two generations' setups. Pure.
 
 import type { PersistEntry } from '../model/types.js';
-import type { Generation } from './types.js';
+import type { Generation } from '../plan/generation.js';
 
 export interface EntryChange {
   target: string;

@@ -5,10 +5,10 @@
 
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
+import { hostPath } from '../core/paths.js';
 import type { Model } from '../model/types.js';
-import { hostPath } from '../plan/paths.js';
+import { GENERATION_VERSION, type Generation, type GenerationSummary } from '../plan/generation.js';
 import { lstatOrNull } from '../system/safe-fs.js';
-import { GENERATION_VERSION, type Generation, type GenerationSummary } from './types.js';
 
 export const APPLIED = '/run/keepsake/applied.json';
 const DIR = '.keepsake/generations';

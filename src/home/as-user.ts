@@ -7,9 +7,9 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ancestorsOf } from '../core/paths.js';
 import { HomeError } from '../errors.js';
 import type { HomeFileSet } from '../model/types.js';
-import { ancestorsOf } from '../plan/paths.js';
 import { lstatOrNull, mkdirSafe } from '../system/safe-fs.js';
 
 /** Create `path` (the user's, `mode`) and its missing parents (root's, 0755), never following. */

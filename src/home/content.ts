@@ -5,6 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import type { HomeFile, HomeFileSet, PersistEntry } from '../model/types.js';
+import { AtomicWriteError, replaceFile } from '../system/atomic-write.js';
 import type { DesiredHome, DesiredLink } from './types.js';
 
 export interface ContentProblem {
@@ -25,7 +26,7 @@ interface Area {
   write: boolean;
 }
 
-/** Write `fill(tmp)` under a temporary name, then rename it to `name` unless it exists. */
+/** A directory blob: `fill(tmp)` under a temporary name, then renamed to `name` unless it exists. */
 function putOnce(area: Area, name: string, fill: (tmp: string) => void): string {
   const final = `${area.path}/${name}`;
   if (!area.write || fs.existsSync(final)) return final;
@@ -43,10 +44,14 @@ function putOnce(area: Area, name: string, fill: (tmp: string) => void): string 
 
 function putFile(area: Area, data: Buffer, executable: boolean): { path: string; hash: string } {
   const hash = `${sha256(data)}-${executable ? 'x' : 'r'}`;
-  const path = putOnce(area, hash, (tmp) => {
-    fs.writeFileSync(tmp, data, { mode: executable ? 0o555 : 0o444, flag: 'wx' });
-    fs.chmodSync(tmp, executable ? 0o555 : 0o444);
-  });
+  const path = `${area.path}/${hash}`;
+  // Content-addressed: a file already there holds these very bytes, and is left as it is.
+  if (!area.write || fs.existsSync(path)) return { path, hash };
+  try {
+    replaceFile(area.path, hash, data, { mode: executable ? 0o555 : 0o444 });
+  } catch (thrown) {
+    throw thrown instanceof AtomicWriteError ? thrown.error : thrown;
+  }
   return { path, hash };
 }
 

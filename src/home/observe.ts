@@ -4,7 +4,7 @@
 
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import { ancestorsOf, isWithin } from '../plan/paths.js';
+import { ancestorsOf, isWithin } from '../core/paths.js';
 import type { HomeHistory } from './plan.js';
 import type { DesiredHome, HomeObservation, PathState } from './types.js';
 

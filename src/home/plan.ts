@@ -2,7 +2,7 @@
 // what is in the home now. Every target is checked and every collision collected before any
 // action is planned to run, so a plan with problems changes nothing.
 
-import { ancestorsOf, depthOf, isWithin } from '../plan/paths.js';
+import { ancestorsOf, depthOf, isWithin } from '../core/paths.js';
 import type {
   DesiredHome,
   DesiredLink,

@@ -2,13 +2,14 @@
 // not in the home: a home on tmpfs loses everything at boot, and the record is what lets the
 // next apply find and remove the links an earlier one made.
 
-import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
+import { AtomicWriteError, replaceFile } from '../system/atomic-write.js';
 import type { HomeHistory } from './plan.js';
 import { HOME_RECORD_VERSION, type HomeGeneration } from './types.js';
 
 const dirOf = (state: string) => `${state}/generations`;
-const fileOf = (state: string, n: number) => `${dirOf(state)}/${String(n).padStart(6, '0')}.json`;
+const nameOf = (n: number) => `${String(n).padStart(6, '0')}.json`;
+const fileOf = (state: string, n: number) => `${dirOf(state)}/${nameOf(n)}`;
 
 export function listHomeGenerations(state: string): HomeGeneration[] {
   let names: string[];
@@ -49,15 +50,13 @@ export function historyOf(generations: readonly HomeGeneration[]): HomeHistory {
 
 export function writeHomeGeneration(state: string, g: HomeGeneration): void {
   fs.mkdirSync(dirOf(state), { recursive: true, mode: 0o700 });
-  const tmp = `${dirOf(state)}/.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  const fd = fs.openSync(tmp, 'wx', 0o600);
   try {
-    fs.writeSync(fd, `${JSON.stringify(g, null, 2)}\n`);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
+    replaceFile(dirOf(state), nameOf(g.number), `${JSON.stringify(g, null, 2)}\n`, {
+      mode: 0o600,
+    });
+  } catch (thrown) {
+    throw thrown instanceof AtomicWriteError ? thrown.error : thrown;
   }
-  fs.renameSync(tmp, fileOf(state, g.number));
 }
 
 export interface ExpireOptions {

@@ -2,8 +2,8 @@
 // (for commands that compare declared paths with what is on the system).
 
 import { homeState } from '../config/home-files.js';
+import { isWithin } from '../core/paths.js';
 import type { HomeFileSet, HomeRef, Model, PersistEntry } from '../model/types.js';
-import { isWithin } from '../plan/paths.js';
 
 /** Every absolute target home files declare, for all users. */
 export function managedHomeTargets(model: Model): string[] {

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import { loadConfig } from '../config/index.js';
 import { HomeError, LockedError, UsageError } from '../errors.js';
 import type { HomeFileSet, Model } from '../model/types.js';
-import { loadBinding } from '../system/binding.js';
+import { LOCK_EX, LOCK_NB, LOCK_UN, loadBinding } from '../system/binding.js';
 import { homeSetOf } from './select.js';
 
 export type HomeSession =
@@ -61,10 +61,6 @@ export function readyHomeStore(set: HomeFileSet): void {
   }
   fs.mkdirSync(path, { recursive: true, mode: 0o700 });
 }
-
-const LOCK_EX = 2;
-const LOCK_NB = 4;
-const LOCK_UN = 8;
 
 /**
  * Run `fn` as the only home run on this home store (root's at boot and the user's at login,

@@ -6,12 +6,12 @@
 
 import fs from 'node:fs';
 import { preparePlan } from '../apply/pipeline.js';
-import { judge } from '../cli/commands/status.js';
+import { hostPath } from '../core/paths.js';
 import { scanLiveSystem } from '../diff/live.js';
 import { readApplied } from '../generations/store.js';
 import type { Model } from '../model/types.js';
 import { survey } from '../orphans/survey.js';
-import { hostPath } from '../plan/paths.js';
+import { judge } from '../plan/judge.js';
 import type { EntryPlan, LiveState } from '../plan/types.js';
 import { lstatOrNull, mkdirSafe, writeFileAtomicSafe } from '../system/safe-fs.js';
 import { type LastApply, readLastApply } from './last-apply.js';

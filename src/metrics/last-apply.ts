@@ -4,8 +4,8 @@
 // had nothing to do. It lives in /run, so it vanishes with the boot, as the mounts do.
 
 import fs from 'node:fs';
+import { hostPath } from '../core/paths.js';
 import { readApplied } from '../generations/store.js';
-import { hostPath } from '../plan/paths.js';
 import { lstatOrNull, mkdirSafe, writeFileAtomicSafe } from '../system/safe-fs.js';
 
 export const LAST_APPLY = '/run/keepsake/last-apply.json';

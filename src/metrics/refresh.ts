@@ -2,8 +2,8 @@
 // (apply; salvage run). A metrics file is a report: failing to write it never fails the
 // command that changed the system, it only warns.
 
+import { hostPath } from '../core/paths.js';
 import type { Model } from '../model/types.js';
-import { hostPath } from '../plan/paths.js';
 import { metricsText } from './families.js';
 import { collectFigures } from './figures.js';
 import { writeTextfile } from './textfile.js';

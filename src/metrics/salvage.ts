@@ -5,8 +5,8 @@
 // being written is incomplete by definition, and a link may point anywhere a user chose).
 
 import fs from 'node:fs';
+import { hostPath } from '../core/paths.js';
 import type { Model } from '../model/types.js';
-import { hostPath } from '../plan/paths.js';
 import { withVerifiedPath } from '../system/safe-fs.js';
 
 const O_PATH = 0o10000000;

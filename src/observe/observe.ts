@@ -3,10 +3,10 @@
 // most once), never follows a symlink and never spawns a process.
 
 import * as fs from 'node:fs';
-import { hostPath } from '../plan/paths.js';
-import { readMountInfo } from './mountinfo.js';
-import { type ContentSummary, MISSING, type Observed, type PathState } from './types.js';
-import { readUtab } from './utab.js';
+import { hostPath } from '../core/paths.js';
+import { type ContentSummary, MISSING, type Observed, type PathState } from '../model/observed.js';
+import { readMountInfo } from '../system/mountinfo.js';
+import { readUtab } from '../system/utab.js';
 
 /** A refusal message needs an idea of how much is in the way, not an exact census. */
 const SUMMARY_LIMIT = 20_000;

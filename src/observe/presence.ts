@@ -3,6 +3,7 @@
 
 import * as fs from 'node:fs';
 import type { Found } from '../init/render.js';
+import { kindOf } from '../system/file-kind.js';
 
 export function probePaths(root: string, paths: readonly string[]): Map<string, Found> {
   const found = new Map<string, Found>();
@@ -10,13 +11,7 @@ export function probePaths(root: string, paths: readonly string[]): Map<string, 
   for (const p of paths) {
     const st = fs.lstatSync(`${base}${p}`, { throwIfNoEntry: false });
     if (!st) continue;
-    const type = st.isDirectory()
-      ? 'directory'
-      : st.isFile()
-        ? 'file'
-        : st.isSymbolicLink()
-          ? 'symlink'
-          : 'other';
+    const type = kindOf(st);
     found.set(p, { type, uid: st.uid, gid: st.gid, mode: st.mode });
   }
   return found;

@@ -4,8 +4,8 @@
 // the top-most paths that are not. Inside a user's storage directory, what a user owns is
 // listed but never root's to prune.
 
+import { isWithin } from '../core/paths.js';
 import type { Model } from '../model/types.js';
-import { isWithin } from '../plan/paths.js';
 import type {
   Blocker,
   BlockerCode,
@@ -22,9 +22,9 @@ export const RECORDS_DIR = '.keepsake';
 /** Home-file generations and content kept in a store for its users. */
 export const HOME_RECORDS_DIR = '.keepsake-home';
 
-export function childPath(dir: string, name: string): string {
-  return dir === '/' ? `/${name}` : `${dir}/${name}`;
-}
+export { childPath } from '../core/paths.js';
+
+import { childPath } from '../core/paths.js';
 
 const octal = (mode: number) => mode.toString(8).padStart(4, '0');
 

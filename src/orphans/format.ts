@@ -1,22 +1,7 @@
 // Plain-text descriptions of orphans and of what prune deletes. Pure: returns strings.
 
-import { count } from '../plan/format.js';
+import { count, formatBytes } from '../core/text.js';
 import type { Orphan } from './types.js';
-
-const UNITS = ['KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-
-/** `512 B`, `1.2 MiB`: binary units, one decimal. */
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  let value = n;
-  let unit = 'B';
-  for (const u of UNITS) {
-    if (value < 1024) break;
-    value /= 1024;
-    unit = u;
-  }
-  return `${value.toFixed(1)} ${unit}`;
-}
 
 /** `12 files, 3 directories`: what a tree holds (a directory counts itself). */
 export function describeCounts(c: { files: number; directories: number }): string {

@@ -3,7 +3,7 @@
 // an entry does, so prune leaves what a process holds open.
 
 import * as fs from 'node:fs';
-import { isWithin } from '../plan/paths.js';
+import { isWithin } from '../core/paths.js';
 import type { Opener } from './types.js';
 
 const DELETED = ' (deleted)';

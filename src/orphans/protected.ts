@@ -6,10 +6,10 @@
 
 import * as fs from 'node:fs';
 import * as posix from 'node:path/posix';
+import { sourceOf } from '../core/mount-table.js';
+import { hostPath, isWithin } from '../core/paths.js';
+import type { MountInfo } from '../model/observed.js';
 import type { Model } from '../model/types.js';
-import { sourceOf } from '../observe/mount-table.js';
-import type { MountInfo } from '../observe/types.js';
-import { hostPath, isWithin } from '../plan/paths.js';
 import { childPath, HOME_RECORDS_DIR, RECORDS_DIR } from './find.js';
 import type { Protection } from './types.js';
 

@@ -5,13 +5,13 @@
 
 import * as fs from 'node:fs';
 import path from 'node:path';
+import { hostPath, isWithin, parentOf } from '../core/paths.js';
+import type { MountInfo } from '../model/observed.js';
 import type { Model } from '../model/types.js';
-import { readMountInfo } from '../observe/mountinfo.js';
-import type { MountInfo } from '../observe/types.js';
-import { hostPath, isWithin, parentOf } from '../plan/paths.js';
+import { readMountInfo } from '../system/mountinfo.js';
+import { inspectTree, type Removal, removeTreeSafe } from '../system/remove-tree.js';
 import { controlBlocker } from './find.js';
 import { openersUnder } from './in-use.js';
-import { inspectTree, type Removal, removeTreeSafe } from './remove.js';
 import { inUseBlocker, type Survey, survey } from './survey.js';
 import type { NodeKind, Orphan, Protection } from './types.js';
 

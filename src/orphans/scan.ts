@@ -5,28 +5,15 @@
 // as a whole); everything else is summed without listing, du-like.
 
 import * as fs from 'node:fs';
+import { describeErrno } from '../core/errno.js';
+import { topMountAt } from '../core/mount-table.js';
+import { hostPath, isWithin } from '../core/paths.js';
+import type { MountInfo } from '../model/observed.js';
 import type { Model } from '../model/types.js';
-import { topMountAt } from '../observe/mount-table.js';
-import { readMountInfo } from '../observe/mountinfo.js';
-import type { MountInfo } from '../observe/types.js';
-import { hostPath, isWithin } from '../plan/paths.js';
-import { describeErrno } from '../system/safe-fs.js';
+import { kindOf } from '../system/file-kind.js';
+import { readMountInfo } from '../system/mountinfo.js';
 import { childPath, noteOwned, type References, referencesOf } from './find.js';
-import type {
-  ListedNode,
-  NodeKind,
-  Protection,
-  StoreListing,
-  StoreScan,
-  TreeTotals,
-} from './types.js';
-
-export function kindOf(st: fs.Stats): NodeKind {
-  if (st.isSymbolicLink()) return 'symlink';
-  if (st.isDirectory()) return 'directory';
-  if (st.isFile()) return 'file';
-  return 'other';
-}
+import type { ListedNode, Protection, StoreListing, StoreScan, TreeTotals } from './types.js';
 
 function lstatQuiet(path: string): fs.Stats | undefined {
   try {

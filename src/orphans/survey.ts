@@ -2,11 +2,11 @@
 // both commands, so they cannot disagree. The protected set, the scan of the stores, the
 // orphans, and which of them a process holds open.
 
+import { hostPath, isWithin } from '../core/paths.js';
 import { readApplied } from '../generations/store.js';
+import type { MountInfo } from '../model/observed.js';
 import type { Model } from '../model/types.js';
-import { readMountInfo } from '../observe/mountinfo.js';
-import type { MountInfo } from '../observe/types.js';
-import { hostPath, isWithin } from '../plan/paths.js';
+import { readMountInfo } from '../system/mountinfo.js';
 import { findOrphans } from './find.js';
 import { openersUnder } from './in-use.js';
 import { protectedSet } from './protected.js';

@@ -2,7 +2,9 @@
 // tree of what it found; the pure `findOrphans` (find.ts) decides what is orphaned. Paths are
 // system paths (as in the configuration, never prefixed with `--root`).
 
-export type NodeKind = 'file' | 'directory' | 'symlink' | 'other';
+import type { NodeKind } from '../system/file-kind.js';
+
+export type { NodeKind };
 
 /** Totals of a tree (du-like: lstat sizes, links not followed, mounts not entered). */
 export interface TreeTotals {

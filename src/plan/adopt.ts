@@ -9,11 +9,11 @@
 // or the file's bind needs the old one gone). A move an earlier run journaled and did not
 // finish is carried on as it was planned then, never started afresh.
 
+import { baseName, hostPath, parentOf } from '../core/paths.js';
+import { MISSING } from '../model/observed.js';
 import type { PersistEntry } from '../model/types.js';
-import { MISSING } from '../observe/types.js';
 import { problem } from './checks.js';
 import type { Ctx } from './context.js';
-import { baseName, hostPath, parentOf } from './paths.js';
 import { ensureParents } from './steps.js';
 import type { Action } from './types.js';
 

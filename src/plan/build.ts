@@ -7,16 +7,16 @@
 //      will already be there when its own actions run.
 // Each kind of entry is planned in its own module; checks.ts holds what makes the planner refuse.
 
-import type { Generation } from '../generations/types.js';
+import { topMountAt } from '../core/mount-table.js';
+import { hostPath } from '../core/paths.js';
+import type { Observed } from '../model/observed.js';
 import type { Model, PersistEntry } from '../model/types.js';
-import { topMountAt } from '../observe/mount-table.js';
-import type { Observed } from '../observe/types.js';
 import { planSettle } from './adopt.js';
 import { checkStoresPersistent, mountStateOf, pathIsSafe } from './checks.js';
 import type { Ctx } from './context.js';
 import { planDirBind, planDirLink } from './entry-directory.js';
 import { planFile } from './entry-file.js';
-import { hostPath } from './paths.js';
+import type { Generation } from './generation.js';
 import { SkipList } from './skip.js';
 import { ensureStoreDir, fixOwnership } from './steps.js';
 import { buildTopology } from './topology.js';

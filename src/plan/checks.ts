@@ -1,12 +1,12 @@
 // The checks that make the planner refuse: planted symlinks, foreign or shadowing mounts,
 // data in the way, wrong types, and stores that would not survive a reboot.
 
+import { mountContaining, sourceOf, stackAt } from '../core/mount-table.js';
+import { hostPath, parentOf } from '../core/paths.js';
+import type { MountInfo, PathState } from '../model/observed.js';
 import type { PersistEntry } from '../model/types.js';
-import { mountContaining, sourceOf, stackAt } from '../observe/mount-table.js';
-import type { MountInfo, PathState } from '../observe/types.js';
 import type { Ctx } from './context.js';
 import { describeContents } from './format.js';
-import { hostPath, parentOf } from './paths.js';
 import type { Problem, ProblemCode } from './types.js';
 
 /** No component of the path (as it really lives, links that keepsake made followed) may be a symlink. */

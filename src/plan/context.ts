@@ -1,7 +1,7 @@
 // What the planner carries from entry to entry while it builds a plan.
 
+import type { MountInfo } from '../model/observed.js';
 import type { Diagnostic, Model } from '../model/types.js';
-import type { MountInfo } from '../observe/types.js';
 import type { Topology } from './topology.js';
 import type { Action, Adoption, PendingMove, Problem } from './types.js';
 import type { View } from './view.js';

@@ -1,7 +1,7 @@
 // Planning a directory entry: a bind mount of the store (the default), or a link into it.
 
+import { MISSING } from '../model/observed.js';
 import type { PersistEntry } from '../model/types.js';
-import { MISSING } from '../observe/types.js';
 import { planAdoption, wantsAdoption } from './adopt.js';
 import { mountStateOf, refuseData, refuseMount, refuseType } from './checks.js';
 import type { Ctx } from './context.js';

@@ -2,6 +2,7 @@
 // does not yet, and seed /etc/machine-id so systemd commits its id into the store (or, when
 // the system already booted with an id, keep that one).
 
+import { MACHINE_ID } from '../core/paths.js';
 import type { PersistEntry } from '../model/types.js';
 import { planAdoption, wantsAdoption } from './adopt.js';
 import {
@@ -19,7 +20,6 @@ import type { LiveState, Mechanism } from './types.js';
 
 /** systemd treats this content as "no id yet" and commits the id it generates into the file. */
 export const MACHINE_ID_SEED = 'uninitialized\n';
-const MACHINE_ID = '/etc/machine-id';
 /** Where systemd keeps the transient id it binds over /etc/machine-id. */
 const TRANSIENT_MACHINE_ID = '/run/machine-id';
 

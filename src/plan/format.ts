@@ -1,6 +1,7 @@
 // Plain-text descriptions of plans, actions and problems, for people. Pure: returns strings.
 
-import type { ContentSummary } from '../observe/types.js';
+import { count } from '../core/text.js';
+import type { ContentSummary } from '../model/observed.js';
 import type { Action, EntryPlan, Problem, Released } from './types.js';
 
 const octal = (mode: number) => mode.toString(8).padStart(4, '0');
@@ -38,11 +39,6 @@ export function describeAction(a: Action): string {
     case 'adopt-finish':
       return `settle  ${a.from} → ${a.to}  (${a.reason})`;
   }
-}
-
-/** `1 file`, `3 files`; `count(2, 'directory', 'directories')`. */
-export function count(n: number, noun: string, plural = `${noun}s`): string {
-  return `${n} ${n === 1 ? noun : plural}`;
 }
 
 export function describeContents(c: ContentSummary): string {

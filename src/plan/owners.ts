@@ -3,8 +3,8 @@
 // home are the user's, 0755; the entry's immediate parent follows `parentDirectory`; anything
 // else is root's, 0755. Existing directories are never touched by these rules.
 
+import { isWithin, parentOf } from '../core/paths.js';
 import type { PersistEntry } from '../model/types.js';
-import { isWithin, parentOf } from './paths.js';
 import type { Side } from './types.js';
 
 export interface Owner {

@@ -3,10 +3,10 @@
 // store's own file system. The data stays in the stores; links and mount points on the
 // ephemeral root need no care (they vanish with it).
 
-import type { Generation } from '../generations/types.js';
-import { sourceOf, stackAt } from '../observe/mount-table.js';
-import type { Observed } from '../observe/types.js';
-import { depthOf, hostPath } from './paths.js';
+import { sourceOf, stackAt } from '../core/mount-table.js';
+import { depthOf, hostPath } from '../core/paths.js';
+import type { Observed } from '../model/observed.js';
+import type { Generation } from './generation.js';
 import { buildTopology, canonicalPath, type Redirect } from './topology.js';
 
 export interface ReleaseStep {

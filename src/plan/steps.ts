@@ -1,12 +1,12 @@
 // Steps that several kinds of entry share: creating stores, targets and their parents,
 // placeholders and links, and applying the owner and mode the config names.
 
+import { parentOf } from '../core/paths.js';
+import type { PathState } from '../model/observed.js';
 import type { PersistEntry } from '../model/types.js';
-import type { PathState } from '../observe/types.js';
 import { problem } from './checks.js';
 import type { Ctx } from './context.js';
 import { type Owner, ownerForCreatedDir } from './owners.js';
-import { parentOf } from './paths.js';
 import type { Side } from './types.js';
 
 /** Make sure the entry's store directory exists with the declared owner; returns its owner. */

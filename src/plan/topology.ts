@@ -1,8 +1,8 @@
 // How entries relate to each other: which directory entry encloses which, which nested
 // entries are redundant, and where a path really lives once redirections are followed.
 
+import { depthOf, parentOf, rebase } from '../core/paths.js';
 import type { PersistEntry } from '../model/types.js';
-import { depthOf, parentOf, rebase } from './paths.js';
 
 /** A directory entry whose target shows the content of its store path. */
 export interface Redirect {

@@ -4,12 +4,12 @@
 // foreign mount or link is left alone, with a note); the stored data always stays; deeper
 // targets go first, so a child is unmounted before its parent.
 
-import type { Generation } from '../generations/types.js';
+import { depthOf, hostPath } from '../core/paths.js';
+import { MISSING, type PathState } from '../model/observed.js';
 import type { PersistEntry } from '../model/types.js';
-import { MISSING, type PathState } from '../observe/types.js';
 import { mountStateOf } from './checks.js';
 import type { Ctx } from './context.js';
-import { depthOf, hostPath } from './paths.js';
+import type { Generation } from './generation.js';
 import { buildTopology } from './topology.js';
 import type { Action, Released } from './types.js';
 

@@ -2,8 +2,8 @@
 // touching the system; `plan --json` prints it; the executor carries it out in order.
 // Paths are as seen by the booted system; `root` is prefixed only when acting.
 
+import type { ContentSummary } from '../model/observed.js';
 import type { Diagnostic } from '../model/types.js';
-import type { ContentSummary } from '../observe/types.js';
 
 export const PLAN_VERSION = 1;
 

@@ -1,8 +1,8 @@
 // Userspace mount options (x-gvfs-hide, x-gvfs-trash) for libmount's utab.
 
-import { mountContaining, sourceOf } from '../observe/mount-table.js';
+import { mountContaining, sourceOf } from '../core/mount-table.js';
+import { hostPath } from '../core/paths.js';
 import type { Ctx } from './context.js';
-import { hostPath } from './paths.js';
 import type { EntryPlan } from './types.js';
 
 export function planUtab(ctx: Ctx, entries: EntryPlan[]) {

@@ -2,8 +2,8 @@
 // planned so far will have created, seen through the entries that redirect a directory
 // (a bind mount or a link shows the store's content at the target).
 
-import type { ContentSummary, Observed, PathState } from '../observe/types.js';
-import { hostPath } from './paths.js';
+import { hostPath } from '../core/paths.js';
+import type { ContentSummary, Observed, PathState } from '../model/observed.js';
 import { canonicalPath, type Redirect } from './topology.js';
 
 export interface View {

@@ -4,9 +4,9 @@
 // UTC, so that names sort by age.
 
 import { readFileSync } from 'node:fs';
+import { hostPath } from '../core/paths.js';
 import { bootTimeUnder } from '../diff/boot.js';
 import { UsageError } from '../errors.js';
-import { hostPath } from '../plan/paths.js';
 
 export interface BootIdentity {
   id: string;

@@ -2,16 +2,16 @@
 // ephemeral areas changed since boot, the very set `keepsake diff` counts (the same walk,
 // pruning and ignore rules, plus salvage's own `ignore`), and which of them fit the budget.
 
+import { hostPath, isWithin } from '../core/paths.js';
+import { formatBytes } from '../core/text.js';
 import { Aggregator } from '../diff/aggregate.js';
 import type { EphemeralArea } from '../diff/ephemeral.js';
 import { buildIgnoreRules, ignoredBy } from '../diff/ignore.js';
 import type { ReadDirectory } from '../diff/listing.js';
 import { buildPruning } from '../diff/scan.js';
 import { Walk } from '../diff/walk.js';
+import type { MountInfo } from '../model/observed.js';
 import type { Model, SalvageSettings } from '../model/types.js';
-import type { MountInfo } from '../observe/types.js';
-import { formatBytes } from '../orphans/format.js';
-import { hostPath, isWithin } from '../plan/paths.js';
 import type { SkippedFile } from './record.js';
 
 export interface Candidate {

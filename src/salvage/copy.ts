@@ -9,8 +9,8 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as posix from 'node:path/posix';
+import { hostPath } from '../core/paths.js';
 import { KeepsakeError, SystemError } from '../errors.js';
-import { hostPath } from '../plan/paths.js';
 import { loadBinding } from '../system/binding.js';
 import { syncFs } from '../system/move-tree.js';
 import { mkdirSafe, symlinkSafe, toSystemError, withVerifiedPath } from '../system/safe-fs.js';

@@ -1,8 +1,8 @@
 // `keepsake salvage list` for people: the boots salvaged, or one boot's files and what it
 // left. Pure: returns lines.
 
-import { formatBytes, shortTime, sizeColumn } from '../orphans/format.js';
-import { count } from '../plan/format.js';
+import { count, formatBytes } from '../core/text.js';
+import { shortTime, sizeColumn } from '../orphans/format.js';
 import type { StoredSalvage } from './record.js';
 
 const octal = (mode: number) => mode.toString(8).padStart(4, '0');

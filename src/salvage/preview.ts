@@ -1,9 +1,8 @@
 // What the next shutdown's salvage will keep and leave, for `keepsake diff`: the same
 // selection `salvage run` makes, computed without copying anything.
 
+import { count, formatBytes } from '../core/text.js';
 import type { Model } from '../model/types.js';
-import { formatBytes } from '../orphans/format.js';
-import { count } from '../plan/format.js';
 import { planSalvage } from './run.js';
 
 export interface SalvagePreview {

@@ -5,8 +5,8 @@
 // any point reads as partial, never as complete.
 
 import * as fs from 'node:fs';
+import { hostPath } from '../core/paths.js';
 import { childPath } from '../orphans/find.js';
-import { hostPath } from '../plan/paths.js';
 import { writeFileAtomicSafe } from '../system/safe-fs.js';
 import { isBootName } from './boot.js';
 

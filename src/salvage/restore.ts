@@ -8,8 +8,8 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as posix from 'node:path/posix';
+import { hostPath, isWithin } from '../core/paths.js';
 import { UsageError } from '../errors.js';
-import { hostPath, isWithin } from '../plan/paths.js';
 import { mkdirSafe, symlinkSafe, withVerifiedPath } from '../system/safe-fs.js';
 import { copyContent, copyXattrs } from './copy.js';
 import {

@@ -6,13 +6,14 @@
 // salvages of the oldest boots beyond `keepBoots` are deleted (never this boot's).
 
 import * as fs from 'node:fs';
-import { areaOf, observeEphemeral } from '../diff/ephemeral.js';
-import { directoryReader } from '../diff/listing.js';
+import { hostPath } from '../core/paths.js';
+import { areaOf } from '../diff/ephemeral.js';
+import { observeEphemeral } from '../diff/ephemeral-live.js';
+import { directoryReader } from '../diff/read-directory.js';
 import { declaredTargets } from '../diff/scan.js';
 import { SalvageError } from '../errors.js';
 import type { Model, SalvageSettings } from '../model/types.js';
 import { childPath } from '../orphans/find.js';
-import { hostPath } from '../plan/paths.js';
 import { mkdirSafe, toSystemError, withVerifiedPath } from '../system/safe-fs.js';
 import { type BootIdentity, readBootIdentity } from './boot.js';
 import { type Candidate, gatherChanged, type Selection, selectWithinBudget } from './candidates.js';

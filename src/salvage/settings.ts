@@ -2,9 +2,9 @@
 // no `salvage` map (a configuration written before it, or one that leaves it out).
 
 import { SALVAGE_DEFAULTS } from '../config/salvage.js';
+import { isWithin } from '../core/paths.js';
 import { UsageError } from '../errors.js';
 import type { Model, SalvageSettings } from '../model/types.js';
-import { isWithin } from '../plan/paths.js';
 
 export function salvageSettings(model: Model): SalvageSettings {
   if (model.salvage !== undefined) return model.salvage;

@@ -1,9 +1,8 @@
 // How much the salvages take, for `keepsake status`: boots kept, bytes, and how many are
 // partial. Only reads the records.
 
+import { count, formatBytes } from '../core/text.js';
 import type { Model } from '../model/types.js';
-import { formatBytes } from '../orphans/format.js';
-import { count } from '../plan/format.js';
 import { listSalvages, salvageDir } from './record.js';
 import { salvageSettings } from './settings.js';
 

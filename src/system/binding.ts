@@ -7,6 +7,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The raw addon: each function makes exactly one syscall and throws a BindingError. */
+/** flock(2) operations, as <sys/file.h> defines them. */
+export const LOCK_EX = 2;
+export const LOCK_NB = 4;
+export const LOCK_UN = 8;
+
 export interface MountBinding {
   mount(
     source: string | null,

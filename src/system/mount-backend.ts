@@ -3,9 +3,9 @@
 
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import { describeErrno } from '../core/errno.js';
 import { SystemError, UsageError } from '../errors.js';
 import { type BindingError, loadBinding, type MountBinding } from './binding.js';
-import { describeErrno } from './safe-fs.js';
 
 export interface MountBackend {
   readonly name: 'native' | 'exec' | 'recording';

@@ -5,7 +5,7 @@
 
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import { hostPath } from '../plan/paths.js';
+import { hostPath } from '../core/paths.js';
 import type { PendingMove } from '../plan/types.js';
 import {
   forgetVerified,

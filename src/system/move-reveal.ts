@@ -5,9 +5,9 @@
 // descriptor keeps the view alive for as long as the move needs it.
 
 import * as fs from 'node:fs';
-import { topMountAt } from '../observe/mount-table.js';
-import { readMountInfo } from '../observe/mountinfo.js';
+import { topMountAt } from '../core/mount-table.js';
 import type { MountBackend } from './mount-backend.js';
+import { readMountInfo } from './mountinfo.js';
 import type { MoveSpec } from './move.js';
 import { nameOf, parentOf } from './move-tree.js';
 import { forgetVerified, lstatOrNull, mkdirSafe, withVerifiedPath } from './safe-fs.js';

@@ -9,7 +9,6 @@
 // - a directory is removed once empty, after the store has one of its own.
 
 import * as fs from 'node:fs';
-import { removeTreeSafe } from '../orphans/remove.js';
 import { keyOf, type MoveJournal, type StatKey, sameKey, writeJournal } from './move-journal.js';
 import {
   checkpoint,
@@ -24,6 +23,7 @@ import {
   syncFs,
   walk,
 } from './move-tree.js';
+import { removeTreeSafe } from './remove-tree.js';
 import { lstatOrNull, mkdirSafe, withoutVerifiedDirCache, withVerifiedPath } from './safe-fs.js';
 
 const O_PATH = 0o10000000;

@@ -5,9 +5,9 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
+import { describeErrno } from '../core/errno.js';
 import { SystemError } from '../errors.js';
 import { keyOf, type StatKey } from './move-journal.js';
-import { describeErrno } from './safe-fs.js';
 
 export const parentOf = (p: string) => p.slice(0, p.lastIndexOf('/')) || '/';
 export const nameOf = (p: string) => p.slice(p.lastIndexOf('/') + 1);

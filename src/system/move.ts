@@ -21,7 +21,6 @@
 
 import * as fs from 'node:fs';
 import { SystemError } from '../errors.js';
-import { removeTreeSafe } from '../orphans/remove.js';
 import {
   dropJournal,
   type MoveJournal,
@@ -44,6 +43,7 @@ import {
   syncFs,
   walk,
 } from './move-tree.js';
+import { removeTreeSafe } from './remove-tree.js';
 import {
   forgetVerified,
   lstatOrNull,

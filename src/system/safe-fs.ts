@@ -3,22 +3,16 @@
 // (/proc/self/fd/N) is exactly the path asked for, so no component can be a symlink. Work is
 // then done through the descriptor (or its parent's), never by re-resolving the path.
 
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { getSystemErrorMap } from 'node:util';
+import { describeErrno } from '../core/errno.js';
 import { KeepsakeError, SystemError, UnsafePathError } from '../errors.js';
+import { AtomicWriteError, replaceFile } from './atomic-write.js';
 
 const O_PATH = 0o10000000;
-const { O_NOFOLLOW, O_DIRECTORY, O_CREAT, O_EXCL, O_WRONLY, O_RDONLY } = fs.constants;
+const { O_NOFOLLOW, O_DIRECTORY, O_CREAT, O_EXCL, O_WRONLY } = fs.constants;
 
-let errnoMessages: Map<string, string> | undefined;
-
-/** `ENOENT` -> `no such file or directory`. */
-export function describeErrno(code: string): string {
-  errnoMessages ??= new Map([...getSystemErrorMap().values()].map(([name, text]) => [name, text]));
-  return errnoMessages.get(code) ?? 'unknown error';
-}
+export { describeErrno };
 
 const FS_HINTS: Record<string, string> = {
   EACCES: 'keepsake needs to run as root',
@@ -431,25 +425,16 @@ export function writeFileAtomicSafe(target: string, content: string, mode: numbe
   withVerifiedParent(target, (parent, name) => {
     const existing = lstatOrNull(`${parent}/${name}`);
     if (existing?.isSymbolicLink()) throw refuse(target, target);
-    const temp = `.${name.slice(0, 200)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    writeNew(parent, temp, path.posix.join(path.posix.dirname(target), temp), content, (fd) =>
-      fs.fchmodSync(fd, mode),
-    );
     try {
-      fs.renameSync(`${parent}/${temp}`, `${parent}/${name}`);
-    } catch (error) {
-      fs.rmSync(`${parent}/${temp}`, { force: true });
-      throw toSystemError(error, 'rename', target, 'replace');
-    }
-    // O_PATH descriptors cannot be fsynced: open the same directory for reading.
-    let dirFd: number | undefined;
-    try {
-      dirFd = fs.openSync(parent, O_RDONLY | O_DIRECTORY);
-      fs.fsyncSync(dirFd);
-    } catch (error) {
-      throw toSystemError(error, 'fsync', path.posix.dirname(target), 'sync directory');
-    } finally {
-      if (dirFd !== undefined) fs.closeSync(dirFd);
+      replaceFile(parent, name, content, { mode });
+    } catch (thrown) {
+      if (!(thrown instanceof AtomicWriteError)) throw thrown;
+      const { step, error } = thrown;
+      if (step === 'open')
+        throw createError(error, `${parent}/${name}`, target, 'open', 'create file');
+      if (step === 'fsync')
+        throw toSystemError(error, 'fsync', path.posix.dirname(target), 'sync directory');
+      throw toSystemError(error, step, target, step === 'rename' ? 'replace' : 'write');
     }
   });
 }

@@ -4,8 +4,7 @@
 
 import * as fs from 'node:fs';
 import { UnsafePathError } from '../errors.js';
-import { addUtabEntries, removeUtabEntries } from '../observe/utab.js';
-import { loadBinding } from './binding.js';
+import { LOCK_EX, loadBinding } from './binding.js';
 import { loadMountBackend, type MountBackend } from './mount-backend.js';
 import { beginMove, finishMove, type MoveSpec, undoMove } from './move.js';
 import { openSourceDir } from './move-reveal.js';
@@ -21,6 +20,7 @@ import {
   withVerifiedPath,
   writeFileAtomicSafe,
 } from './safe-fs.js';
+import { addUtabEntries, removeUtabEntries } from './utab.js';
 
 export interface SystemOps {
   readonly live: boolean;
@@ -155,7 +155,6 @@ function ensureDirs(dir: string) {
 export function openLiveSystem(): { sys: SystemOps; notice?: string; backend: string } {
   const { backend, notice } = loadMountBackend();
   const { binding } = loadBinding();
-  const LOCK_EX = 2;
   const sys = createLiveSystem(backend, binding ? (fd) => binding.flock(fd, LOCK_EX) : null);
   return { sys, backend: backend.name, ...(notice ? { notice } : {}) };
 }

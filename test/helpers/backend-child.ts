@@ -4,15 +4,15 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { sourceOf, topMountAt } from '../../src/core/mount-table.js';
 import { SystemError } from '../../src/errors.js';
-import { sourceOf, topMountAt } from '../../src/observe/mount-table.js';
-import { readMountInfo } from '../../src/observe/mountinfo.js';
 import { loadBinding } from '../../src/system/binding.js';
 import {
   createExecBackend,
   createNativeBackend,
   type MountBackend,
 } from '../../src/system/mount-backend.js';
+import { readMountInfo } from '../../src/system/mountinfo.js';
 import { emit } from './ns-run.js';
 
 const O_PATH = 0o10000000;

@@ -5,7 +5,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { resolveInRoot } from '../../src/demo/in-root.js';
+import { resolveInRoot } from '../../src/cli/demo/in-root.js';
 import type { BootSpec, StepResult } from './boot.js';
 import { inspect } from './inspect.js';
 

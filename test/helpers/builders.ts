@@ -1,8 +1,8 @@
 // In-memory builders for planner tests: entries, observed states and mount tables, no root.
 
+import { hostPath } from '../../src/core/paths.js';
+import type { ContentSummary, MountInfo, Observed, PathState } from '../../src/model/observed.js';
 import type { Model, Ownership, PersistEntry } from '../../src/model/types.js';
-import type { ContentSummary, MountInfo, Observed, PathState } from '../../src/observe/types.js';
-import { hostPath } from '../../src/plan/paths.js';
 
 const implicit = { user: false, group: false, mode: false };
 

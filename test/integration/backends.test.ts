@@ -8,9 +8,9 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { SystemError, UsageError } from '../../src/errors.js';
-import { readMountInfo } from '../../src/observe/mountinfo.js';
 import { loadBinding } from '../../src/system/binding.js';
 import { createRecordingBackend, loadMountBackend } from '../../src/system/mount-backend.js';
+import { readMountInfo } from '../../src/system/mountinfo.js';
 import {
   namespaceProblem,
   readChildJson,

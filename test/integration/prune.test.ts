@@ -415,7 +415,7 @@ describe('prune never crosses a mount point', { skip }, () => {
     const t = tempRoot();
     const before = snapshot(t.store);
     const code = `
-      const { removeTreeSafe } = await import(${JSON.stringify(`${REPO}/dist/src/orphans/remove.js`)});
+      const { removeTreeSafe } = await import(${JSON.stringify(`${REPO}/dist/src/system/remove-tree.js`)});
       try { removeTreeSafe(${JSON.stringify(`${t.store}/old`)}, { mounts: [] }); console.log('deleted'); }
       catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })); }`;
     const r = inNamespace(`mount -n --bind ${shq(t.elsewhere)} ${shq(`${t.store}/old/inner`)}`, [

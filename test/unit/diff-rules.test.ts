@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { addEntryToConfigText } from '../../src/config/edit.js';
 import { loadConfig, validateConfig } from '../../src/config/index.js';
-import { compileGlob, type Glob, globMatches, globReachesInto } from '../../src/diff/glob.js';
+import { displayBytes, displayPath, shellQuote } from '../../src/core/display.js';
+import { compileGlob, type Glob, globMatches, globReachesInto } from '../../src/core/glob.js';
 import {
   buildIgnoreRules,
   DEFAULT_IGNORES,
@@ -16,7 +17,6 @@ import {
   ignorePatternFor,
   rulesInside,
 } from '../../src/diff/ignore.js';
-import { displayBytes, displayPath, shellQuote } from '../../src/diff/names.js';
 import { parseDepth, parseSize, parseSort } from '../../src/diff/options.js';
 import { UsageError } from '../../src/errors.js';
 import type { IgnorePattern } from '../../src/model/types.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { mountContaining, sourceOf, stackAt, topMountAt } from '../../src/observe/mount-table.js';
-import { parseMountInfo, readMountInfo } from '../../src/observe/mountinfo.js';
+import { mountContaining, sourceOf, stackAt, topMountAt } from '../../src/core/mount-table.js';
+import { parseMountInfo, readMountInfo } from '../../src/system/mountinfo.js';
 
 const TABLE = [
   '22 1 253:1 / / rw,relatime shared:1 - ext4 /dev/vda1 rw',

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { formatBytes } from '../../src/core/text.js';
+import type { MountInfo } from '../../src/model/observed.js';
 import type { Model } from '../../src/model/types.js';
-import type { MountInfo } from '../../src/observe/types.js';
 import { findOrphans } from '../../src/orphans/find.js';
-import { byStore, describeOrphan, formatBytes } from '../../src/orphans/format.js';
+import { byStore, describeOrphan } from '../../src/orphans/format.js';
 import { protectedSet } from '../../src/orphans/protected.js';
 import type { ListedNode, Orphan, StoreListing, TreeTotals } from '../../src/orphans/types.js';
 import { entry, model } from '../helpers/builders.js';

@@ -3,13 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import {
-  addUtabEntries,
-  formatUtabLine,
-  parseUtab,
-  readUtab,
-  removeUtabEntries,
-} from '../../src/observe/utab.js';
+import { formatUtabLine, parseUtab } from '../../src/core/utab-line.js';
+import { addUtabEntries, readUtab, removeUtabEntries } from '../../src/system/utab.js';
 
 describe('parseUtab', () => {
   it('reads KEY=value pairs, unescaping values', () => {

@@ -1,9 +1,9 @@
 import { type ExecuteEvent, faultInjectionFromEnv } from '../../apply/execute.js';
 import { acquireLock } from '../../apply/lock.js';
 import { type ApplyResult, applyPlan, preparePlan, resolveRoot } from '../../apply/pipeline.js';
+import { count } from '../../core/text.js';
 import type { Model } from '../../model/types.js';
 import {
-  count,
   describeAction,
   describeContents,
   describeEntryState,

@@ -1,6 +1,7 @@
 import { preparePlan, resolveRoot } from '../../apply/pipeline.js';
 import { loadConfig } from '../../config/index.js';
-import { count, describeProblem } from '../../plan/format.js';
+import { count } from '../../core/text.js';
+import { describeProblem } from '../../plan/format.js';
 import type { Problem } from '../../plan/types.js';
 import type { CommonOptions } from '../main.js';
 import type { Output } from '../output.js';

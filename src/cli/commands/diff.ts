@@ -1,9 +1,9 @@
 import { loadModel } from '../../apply/model-cache.js';
 import { resolveRoot } from '../../apply/pipeline.js';
 import { normaliseAbsolute } from '../../config/paths.js';
+import { displayPath } from '../../core/display.js';
 import { formatLines, formatTree, jsonRecords } from '../../diff/format.js';
 import { reportHomes, scanLiveSystem } from '../../diff/live.js';
-import { displayPath } from '../../diff/names.js';
 import { parseDepth, parseSize, parseSort } from '../../diff/options.js';
 import { UsageError } from '../../errors.js';
 import { describePreview, previewSalvage } from '../../salvage/preview.js';

@@ -3,8 +3,8 @@ import { resolveRoot } from '../../apply/pipeline.js';
 import { bootedPath, buildService, chooseBin } from '../../compile/service.js';
 import { installIntoUnitDir } from '../../compile/write.js';
 import { loadConfig } from '../../config/index.js';
+import { hostPath } from '../../core/paths.js';
 import { UsageError } from '../../errors.js';
-import { hostPath } from '../../plan/paths.js';
 import type { CommonOptions } from '../main.js';
 import type { Output } from '../output.js';
 

@@ -1,11 +1,11 @@
 import path from 'node:path';
 import { loadModel } from '../../apply/model-cache.js';
 import { resolveRoot } from '../../apply/pipeline.js';
+import { hostPath } from '../../core/paths.js';
 import { UsageError } from '../../errors.js';
 import { metricsText } from '../../metrics/families.js';
 import { collectFigures, saveWalked } from '../../metrics/figures.js';
 import { writeTextfile } from '../../metrics/textfile.js';
-import { hostPath } from '../../plan/paths.js';
 import type { CommonOptions } from '../main.js';
 import type { Output } from '../output.js';
 

@@ -1,8 +1,8 @@
 import { loadModel } from '../../apply/model-cache.js';
 import { resolveRoot } from '../../apply/pipeline.js';
-import { byStore, describeOrphan, formatBytes } from '../../orphans/format.js';
+import { count, formatBytes } from '../../core/text.js';
+import { byStore, describeOrphan } from '../../orphans/format.js';
 import { survey } from '../../orphans/survey.js';
-import { count } from '../../plan/format.js';
 import type { CommonOptions } from '../main.js';
 import type { Output } from '../output.js';
 

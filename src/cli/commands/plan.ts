@@ -1,5 +1,6 @@
 import { preparePlan } from '../../apply/pipeline.js';
-import { count, describeAction, describeProblem, describeReleased } from '../../plan/format.js';
+import { count } from '../../core/text.js';
+import { describeAction, describeProblem, describeReleased } from '../../plan/format.js';
 import type { CommonOptions } from '../main.js';
 import type { Output } from '../output.js';
 

@@ -1,7 +1,6 @@
 // /proc/self/mountinfo: a fast split-based parser (queries over the table: mount-table.ts).
 
-import { readFileSync } from 'node:fs';
-import type { MountInfo } from './types.js';
+import type { MountInfo } from '../model/observed.js';
 
 /** The kernel escapes space, tab, newline and backslash in paths as `\ooo`. */
 export function unescapeMountPath(s: string): string {
@@ -40,6 +39,3 @@ export function parseMountInfo(text: string): MountInfo[] {
 }
 
 /** The mount table of this process's namespace; reads a file, never spawns. */
-export function readMountInfo(): MountInfo[] {
-  return parseMountInfo(readFileSync('/proc/self/mountinfo', 'utf8'));
-}

@@ -4,47 +4,15 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
+import { formatUtabLine, parseUtab } from '../core/utab-line.js';
+import type { UtabEntry } from '../model/observed.js';
 import {
   lstatOrNull,
   mkdirSafe,
   toSystemError,
   withVerifiedPath,
   writeFileAtomicSafe,
-} from '../system/safe-fs.js';
-import { unescapeMountPath } from './mountinfo.js';
-import type { UtabEntry } from './types.js';
-
-/** libmount's field order; other keys follow in the order given. */
-const ORDER = ['ID', 'SRC', 'TARGET', 'ROOT', 'BINDSRC', 'ATTRS', 'OPTS'];
-
-export function parseUtab(text: string): UtabEntry[] {
-  const entries: UtabEntry[] = [];
-  for (const line of text.split('\n')) {
-    const trimmed = line.trim();
-    if (trimmed === '' || trimmed.startsWith('#')) continue;
-    const fields: Record<string, string> = {};
-    for (const token of trimmed.split(/[ \t]+/)) {
-      const eq = token.indexOf('=');
-      if (eq > 0) fields[token.slice(0, eq)] = unescapeMountPath(token.slice(eq + 1));
-    }
-    if (Object.keys(fields).length > 0) entries.push({ fields });
-  }
-  return entries;
-}
-
-/** Escapes space, tab, newline and backslash as `\ooo`, like libmount's mangle(); the kernel
- *  writes paths in /proc/self/mountinfo the same way. */
-export function mangle(value: string): string {
-  return value.replace(/[ \t\n\\]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`);
-}
-
-export function formatUtabLine(fields: Record<string, string>): string {
-  const keys = [
-    ...ORDER.filter((k) => k in fields),
-    ...Object.keys(fields).filter((k) => !ORDER.includes(k)),
-  ];
-  return keys.map((k) => `${k}=${mangle(fields[k]!)}`).join(' ');
-}
+} from './safe-fs.js';
 
 /** Entries of the utab at `utabPath`; a missing file is an empty table. */
 export function readUtab(utabPath: string): UtabEntry[] {

@@ -1,7 +1,7 @@
 // Pure questions about a parsed mount table: what is visible at a path, what is stacked
 // there, and which file system and in-file-system path a path resolves to.
 
-import type { MountInfo } from './types.js';
+import type { MountInfo } from '../model/observed.js';
 
 interface Index {
   length: number;

@@ -1,10 +1,10 @@
 // keepsake.yaml(5): the configuration file, rendered from the schema table like the option
 // reference and the JSON Schema, so the three say the same.
 
-import { header, line, macro, markdown, paragraphs, text } from '../cli/docs/roff.js';
-import { VERSION } from '../version.js';
-import { SCHEMA_FILE, SCHEMA_MODELINE } from './json-schema.js';
-import { type OptionSpec, SCHEMA, type SectionSpec } from './schema.js';
+import { SCHEMA_FILE, SCHEMA_MODELINE } from '../../config/json-schema.js';
+import { type OptionSpec, SCHEMA, type SectionSpec } from '../../config/schema.js';
+import { VERSION } from '../../version.js';
+import { header, line, macro, markdown, paragraphs, text } from './roff.js';
 
 export const EXAMPLE = `${SCHEMA_MODELINE}
 persistence:

@@ -3,7 +3,7 @@
 // (to take down what the configuration dropped); `rollback` re-applies an older one.
 
 import type { Model } from '../model/types.js';
-import type { Action, Plan, Skipped } from '../plan/types.js';
+import type { Action, Plan, Skipped } from './types.js';
 
 export const GENERATION_VERSION = 1;
 

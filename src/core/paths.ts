@@ -23,6 +23,12 @@ export function isWithin(path: string, dir: string): boolean {
   return path === dir || path.startsWith(`${dir}/`);
 }
 
+/** True when `child` lies strictly below `parent`. */
+export function isInside(child: string, parent: string): boolean {
+  if (parent === '/') return child !== '/';
+  return child.startsWith(`${parent}/`);
+}
+
 /** Strict ancestors, from the top down: `/a/b/c` → `['/', '/a', '/a/b']`. */
 export function ancestorsOf(path: string): string[] {
   const out: string[] = [];
@@ -47,3 +53,11 @@ export function depthOf(path: string): number {
   for (let i = 0; i < path.length; i++) if (path.charCodeAt(i) === 47) n++;
   return n;
 }
+
+/** `childPath('/', 'a')` → `/a`; `childPath('/a', 'b')` → `/a/b`. */
+export function childPath(dir: string, name: string): string {
+  return dir === '/' ? `/${name}` : `${dir}/${name}`;
+}
+
+/** The machine's identity, which systemd writes at first boot and keepsake treats specially. */
+export const MACHINE_ID = '/etc/machine-id';

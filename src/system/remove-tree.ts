@@ -6,15 +6,14 @@
 // The whole tree is checked before the first deletion; a mount inside it is a refusal.
 
 import * as fs from 'node:fs';
+import { describeErrno } from '../core/errno.js';
+import { topMountAt } from '../core/mount-table.js';
+import { baseName, childPath, parentOf } from '../core/paths.js';
 import { KeepsakeError, UsageError } from '../errors.js';
-import { topMountAt } from '../observe/mount-table.js';
-import { readMountInfo } from '../observe/mountinfo.js';
-import type { MountInfo } from '../observe/types.js';
-import { baseName, parentOf } from '../plan/paths.js';
-import { describeErrno, withVerifiedPath } from '../system/safe-fs.js';
-import { childPath } from './find.js';
-import { kindOf } from './scan.js';
-import type { NodeKind } from './types.js';
+import type { MountInfo } from '../model/observed.js';
+import { kindOf, type NodeKind } from './file-kind.js';
+import { readMountInfo } from './mountinfo.js';
+import { withVerifiedPath } from './safe-fs.js';
 
 /** Store data that prune will not delete; nothing was deleted. */
 export class PruneRefusedError extends KeepsakeError {

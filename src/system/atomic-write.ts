@@ -1,0 +1,97 @@
+// The one way keepsake replaces a file: a temporary file beside it, created exclusively, given
+// its owner and mode before it has content, written and synced, then renamed over the target,
+// and the directory synced. A reader sees the old file or the new one, never half of either;
+// a crash leaves at most a `.NAME.*.tmp` beside it, never a damaged target.
+//
+// `dir` is the directory as it is to be opened: a verified `/proc/self/fd/N` alias for paths
+// others may control (safe-fs.ts's writeFileAtomicSafe), or a plain path where the owner's own
+// links are to be followed (the configuration file, a user's own records in their home).
+
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+
+const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_RDONLY, O_DIRECTORY } = fs.constants;
+
+export interface AtomicWrite {
+  /** Permission bits of the new file. */
+  mode: number;
+  /** Owner of the new file; the writer's own when not given. */
+  uid?: number;
+  gid?: number;
+}
+
+/** Which step failed, with its error: the caller knows the path to name. */
+export class AtomicWriteError extends Error {
+  constructor(
+    readonly step: 'open' | 'write' | 'rename' | 'fsync',
+    readonly error: unknown,
+  ) {
+    super(`${step}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/**
+ * Replaces (or creates) `dir/name` with `content`. Throws an AtomicWriteError so that the caller
+ * names the real path.
+ */
+export function replaceFile(
+  dir: string,
+  name: string,
+  content: string | Uint8Array,
+  opts: AtomicWrite,
+): void {
+  const temp = `.${name.slice(0, 200)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const tempPath = `${dir}/${temp}`;
+  let fd: number;
+  try {
+    // O_EXCL|O_NOFOLLOW: a name planted here meanwhile is never opened, let alone followed.
+    fd = fs.openSync(tempPath, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
+  } catch (error) {
+    throw new AtomicWriteError('open', error);
+  }
+  let placed = false;
+  try {
+    try {
+      // Owner and mode first: nobody may open the file with wider rights while it fills.
+      if (opts.uid !== undefined || opts.gid !== undefined) {
+        const own = fs.fstatSync(fd);
+        const uid = opts.uid ?? own.uid;
+        const gid = opts.gid ?? own.gid;
+        if (own.uid !== uid || own.gid !== gid) fs.fchownSync(fd, uid, gid);
+      }
+      fs.fchmodSync(fd, opts.mode);
+      fs.writeFileSync(fd, content);
+      fs.fsyncSync(fd);
+    } catch (error) {
+      throw new AtomicWriteError('write', error);
+    } finally {
+      fs.closeSync(fd);
+    }
+    try {
+      fs.renameSync(tempPath, `${dir}/${name}`);
+      placed = true;
+    } catch (error) {
+      throw new AtomicWriteError('rename', error);
+    }
+  } finally {
+    // Invariant: the temporary name never outlives a failed call; it holds only what this call
+    // wrote, never the target's data.
+    if (!placed) fs.rmSync(tempPath, { force: true });
+  }
+  syncDirectory(dir);
+}
+
+/** The rename is durable once the directory is synced (O_PATH descriptors cannot be). */
+function syncDirectory(dir: string): void {
+  let dirFd: number | undefined;
+  try {
+    dirFd = fs.openSync(dir, O_RDONLY | O_DIRECTORY);
+    fs.fsyncSync(dirFd);
+  } catch (error) {
+    // Some file systems refuse to sync a directory (EINVAL): the data itself is synced.
+    if ((error as NodeJS.ErrnoException).code !== 'EINVAL')
+      throw new AtomicWriteError('fsync', error);
+  } finally {
+    if (dirFd !== undefined) fs.closeSync(dirFd);
+  }
+}

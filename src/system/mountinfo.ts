@@ -1,0 +1,11 @@
+// Reading the kernel's mount table; the parsing itself is pure and lives in core.
+
+import { readFileSync } from 'node:fs';
+import { parseMountInfo } from '../core/mountinfo.js';
+import type { MountInfo } from '../model/observed.js';
+
+export { parseMountInfo, unescapeMountPath } from '../core/mountinfo.js';
+
+export function readMountInfo(): MountInfo[] {
+  return parseMountInfo(readFileSync('/proc/self/mountinfo', 'utf8'));
+}

@@ -1,0 +1,183 @@
+// The layers hold by themselves: the pure stages reach no file system, process or addon (not
+// even through what they import), and no folder of src/ imports one that imports it back.
+// Reads the TypeScript sources, so it judges the code as written, not as bundled.
+
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { REPO } from '../helpers/boot.js';
+
+const SRC = path.join(REPO, 'src');
+
+/** Modules that must stay pure: decisions on plain data, no side effect and no reading. */
+const PURE: Array<{ folder: string; except?: string[]; only?: string[] }> = [
+  { folder: 'core' },
+  { folder: 'model' },
+  { folder: 'plan' },
+  // Writing the compiled units is the one effect of compile; rendering them is pure.
+  { folder: 'compile', except: ['write.ts'] },
+  { folder: 'home', only: ['plan.ts'] },
+  // Reading the file, the accounts and the store, and editing the file in place, are the
+  // config stage's effects; parsing and validating what was read are pure.
+  {
+    folder: 'config',
+    except: ['load.ts', 'accounts.ts', 'edit.ts', 'missing-store.ts', 'index.ts'],
+  },
+  { folder: 'diff', only: ['scan.ts', 'walk.ts', 'format.ts'] },
+];
+
+/** What a pure module may not reach. */
+const EFFECTS = /^(node:)?(fs|fs\/promises|child_process)$|binding\.js$|\.node$/;
+
+function sourcesIn(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const p = path.join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...sourcesIn(p));
+    else if (name.endsWith('.ts')) out.push(p);
+  }
+  return out;
+}
+
+/** Specifiers a module imports for their values (`import type` is erased and costs nothing). */
+function valueImports(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  const specs: string[] = [];
+  for (const m of text.matchAll(/^(?:import|export)(?!\s+type\b)[^;]*?\bfrom\s+'([^']+)'/gm))
+    specs.push(m[1]!);
+  for (const m of text.matchAll(/\bimport\(\s*'([^']+)'\s*\)/g)) specs.push(m[1]!);
+  return specs;
+}
+
+/** Every import, types included: a folder cycle is a cycle whatever crosses it. */
+function allImports(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  return [...text.matchAll(/\bfrom\s+'(\.[^']+)'|\bimport\(\s*'(\.[^']+)'\s*\)/g)].map(
+    (m) => (m[1] ?? m[2])!,
+  );
+}
+
+function resolveSource(from: string, spec: string): string | undefined {
+  const p = path.resolve(path.dirname(from), spec.replace(/\.js$/, '.ts'));
+  return existsSync(p) ? p : undefined;
+}
+
+/** The import chain from `file` to its first effect, or undefined when it reaches none. */
+function effectChain(file: string, memo: Map<string, string[] | null>): string[] | undefined {
+  if (memo.has(file)) return memo.get(file) ?? undefined;
+  memo.set(file, null); // a cycle back here adds nothing new
+  let found: string[] | null = null;
+  for (const spec of valueImports(file)) {
+    if (EFFECTS.test(spec)) {
+      found = [spec];
+      break;
+    }
+    if (!spec.startsWith('.')) continue;
+    const next = resolveSource(file, spec);
+    const chain = next && effectChain(next, memo);
+    if (chain) {
+      found = [path.relative(SRC, next!), ...chain];
+      break;
+    }
+  }
+  memo.set(file, found);
+  return found ?? undefined;
+}
+
+const folderOf = (file: string) => {
+  const parts = path.relative(SRC, file).split(path.sep);
+  return parts.length > 1 ? parts[0]! : '.';
+};
+
+/** Strongly connected folders (Tarjan): each group of two or more is a cycle. */
+function folderCycles(edges: Map<string, Set<string>>): string[][] {
+  let next = 0;
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const cycles: string[][] = [];
+  const visit = (v: string) => {
+    index.set(v, next);
+    low.set(v, next++);
+    stack.push(v);
+    onStack.add(v);
+    for (const w of edges.get(v) ?? []) {
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+    }
+    if (low.get(v) === index.get(v)) {
+      const group: string[] = [];
+      let w: string;
+      do {
+        w = stack.pop()!;
+        onStack.delete(w);
+        group.push(w);
+      } while (w !== v);
+      if (group.length > 1) cycles.push(group.sort());
+    }
+  };
+  for (const v of edges.keys()) if (!index.has(v)) visit(v);
+  return cycles;
+}
+
+describe('layers', () => {
+  const files = sourcesIn(SRC);
+
+  it('the pure stages reach no file system, process or addon', () => {
+    const memo = new Map<string, string[] | null>();
+    const impure: string[] = [];
+    for (const { folder, except = [], only } of PURE) {
+      for (const file of sourcesIn(path.join(SRC, folder))) {
+        const name = path.relative(path.join(SRC, folder), file);
+        if (except.includes(name) || (only && !only.includes(name))) continue;
+        const chain = effectChain(file, memo);
+        if (chain) impure.push(`${path.relative(SRC, file)} -> ${chain.join(' -> ')}`);
+      }
+    }
+    assert.deepEqual(impure, [], `pure modules that reach an effect:\n${impure.join('\n')}`);
+  });
+
+  it('no folder of src/ imports one that imports it back', () => {
+    const edges = new Map<string, Set<string>>();
+    const witness = new Map<string, string>();
+    for (const file of files) {
+      const from = folderOf(file);
+      for (const spec of allImports(file)) {
+        const target = resolveSource(file, spec);
+        if (!target) continue;
+        const to = folderOf(target);
+        if (from === to || from === '.' || to === '.') continue;
+        if (!edges.has(from)) edges.set(from, new Set());
+        edges.get(from)!.add(to);
+        witness.set(`${from}->${to}`, `${path.relative(SRC, file)} imports ${spec}`);
+      }
+    }
+    const cycles = folderCycles(edges);
+    const shown = cycles.map((group) =>
+      [...witness]
+        .filter(([k]) => group.includes(k.split('->')[0]!) && group.includes(k.split('->')[1]!))
+        .map(([k, w]) => `  ${k}: ${w}`)
+        .join('\n'),
+    );
+    assert.deepEqual(cycles, [], `folder cycles:\n${shown.join('\n')}`);
+  });
+
+  it('finds an effect and a cycle when they are there (the checks can fail)', () => {
+    // The checker itself, on modules known to have effects: the store reader must be caught.
+    const chain = effectChain(path.join(SRC, 'system', 'safe-fs.ts'), new Map());
+    assert.ok(chain && EFFECTS.test(chain.at(-1)!), 'safe-fs.ts reads files');
+    assert.deepEqual(
+      folderCycles(
+        new Map([
+          ['a', new Set(['b'])],
+          ['b', new Set(['a'])],
+        ]),
+      ),
+      [['a', 'b']],
+    );
+  });
+});
