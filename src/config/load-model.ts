@@ -56,6 +56,21 @@ export function validateLoaded(
   return { model: v.model, diagnostics: v.diagnostics };
 }
 
+/** The raw tree of configuration text, loading only the parser its format needs. */
+async function readText(text: string, file: string, format: ConfigFormat): Promise<LoadedConfig> {
+  // As parseText (load.ts) does, in the same order, so that the messages are the same.
+  checkSize(file, Buffer.byteLength(text, 'utf8'));
+  checkNesting(file, text);
+  // A byte order mark is not content.
+  const src = text.startsWith('\uFEFF') ? text.slice(1) : text;
+  if (format === 'json') {
+    const loaded = readJsonText(src, file);
+    if (loaded !== undefined) return loaded;
+  }
+  if (format === 'toml') return (await import('./read-toml.js')).parseTomlText(src, file);
+  return (await import('./read-yaml.js')).parseYamlText(src, file, format);
+}
+
 /**
  * The model of configuration text already read from `file` (see readConfigFile). Throws
  * ConfigError, with every problem, as loadConfig does.
@@ -66,17 +81,7 @@ export async function loadModelText(
   format: ConfigFormat,
   options: LoadOptions,
 ): Promise<Model> {
-  if (format === 'json') {
-    checkSize(file, Buffer.byteLength(text, 'utf8'));
-    checkNesting(file, text);
-    const src = text.startsWith('\uFEFF') ? text.slice(1) : text;
-    const loaded = readJsonText(src, file);
-    if (loaded !== undefined) {
-      const v = validateLoaded(loaded, file, options);
-      if (v.model === undefined) throw new ConfigError(v.diagnostics);
-      return v.model;
-    }
-  }
-  const { loadConfigText } = await import('./index.js');
-  return loadConfigText(text, file, { ...options, format });
+  const v = validateLoaded(await readText(text, file, format), file, options);
+  if (v.model === undefined) throw new ConfigError(v.diagnostics);
+  return v.model;
 }
