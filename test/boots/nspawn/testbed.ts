@@ -37,6 +37,8 @@ export interface BootPlan {
   storeMounted?: boolean;
   /** Other units of the booted system: name → text, each wanted by local-fs.target. */
   systemUnits?: Record<string, string>;
+  /** How long the boot may take to power-off before it is killed (container.ts's default). */
+  timeoutMs?: number;
 }
 
 export interface Booted extends BootResult {
@@ -85,6 +87,7 @@ export class TestBed {
       store: this.store,
       results,
       ...(plan.storeMounted === false ? { storeMounted: false } : {}),
+      ...(plan.timeoutMs !== undefined ? { timeoutMs: plan.timeoutMs } : {}),
     });
     const read = (name: string): ProbeReport | undefined => {
       const file = path.join(results, name);
