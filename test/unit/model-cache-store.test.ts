@@ -4,12 +4,14 @@
 // were no cache, and nothing is ever written through a link.
 
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { cacheKey, loadModel } from '../../src/apply/model-cache.js';
 import type { Model } from '../../src/model/types.js';
+import { CLI } from '../helpers/boot.js';
 
 const CONFIG = `persistence:
   /persist:
@@ -162,5 +164,23 @@ describe('the model cached in the store', {
   it('is not written by a run that only reads', async () => {
     await loadModel(file, { ...opts(), store: false });
     assert.equal(fs.existsSync(cache), false);
+  });
+
+  it("is keepsake's own: orphans does not list it and prune does not delete it", async () => {
+    await loadModel(file, opts());
+    const before = fs.readFileSync(cache, 'utf8');
+    const orphan = path.join(root, 'persist/left-behind');
+    fs.mkdirSync(orphan);
+    const keepsake = (...args: string[]) =>
+      spawnSync(process.execPath, [CLI, ...args, '--root', root, '--config', file], {
+        encoding: 'utf8',
+      });
+    const listed = keepsake('orphans', '--json');
+    assert.match(listed.stdout, /left-behind/, `${listed.stdout}${listed.stderr}`);
+    assert.doesNotMatch(listed.stdout, /model\.json|\.keepsake"/);
+    const pruned = keepsake('prune', '--yes');
+    assert.equal(pruned.status, 0, `${pruned.stdout}${pruned.stderr}`);
+    assert.equal(fs.existsSync(orphan), false, 'prune deleted nothing: the test shows nothing');
+    assert.equal(fs.readFileSync(cache, 'utf8'), before);
   });
 });
