@@ -8,7 +8,7 @@
 //   - the compiled units' span, from the first to start to the last to be active;
 // and the same boots with a cold page cache for keepsake's files (see evictFiles).
 //
-//   npm run bench:boot -- [--sizes 50,1300] [--rounds 5] [--cold 3] [--json FILE]
+//   npm run bench:boot -- [--sizes 50,1300] [--rounds 5] [--cold 2] [--json FILE] [--before DIR]
 
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -19,8 +19,15 @@ import { CONFIG_IN_STORE, compiledMode, serviceMode } from '../test/boots/nspawn
 import type { ProbeReport, ProbeSteps } from '../test/boots/nspawn/probe.js';
 import { type Booted, TestBed } from '../test/boots/nspawn/testbed.js';
 
-type ModeName = 'none' | 'service' | 'compiled';
-const MODES: ModeName[] = ['none', 'service', 'compiled'];
+type ModeName = 'none' | 'service' | 'compiled' | 'service-before';
+/** `--before DIR`: service mode with the package of the built tree at DIR, for comparison. */
+const BEFORE = argValue('--before', '');
+const MODES: ModeName[] = [
+  'none',
+  'service',
+  'compiled',
+  ...(BEFORE ? ['service-before' as const] : []),
+];
 
 interface Sample {
   size: number;
@@ -147,7 +154,7 @@ async function bootOnce(
   const final: ProbeSteps = { run: { blame: ['systemd-analyze', 'blame', '--no-pager'] } };
   const booted: Booted = await bed.boot({
     install(unitDir) {
-      if (mode === 'service') serviceMode.install(bed, unitDir);
+      if (mode === 'service' || mode === 'service-before') serviceMode.install(bed, unitDir);
       if (mode === 'compiled') {
         compiledMode.install(bed, unitDir);
         const units = fs
@@ -173,7 +180,7 @@ async function bootOnce(
       run: {
         userspace: ['systemctl', 'show', '-P', 'UserspaceTimestampMonotonic'],
         localFs: ['systemctl', 'show', '-P', 'ActiveEnterTimestampMonotonic', 'local-fs.target'],
-        ...(mode === 'service'
+        ...(mode === 'service' || mode === 'service-before'
           ? { service: ['systemctl', 'show', ...SPAN_PROPERTIES, 'keepsake.service'] }
           : {}),
       },
@@ -181,6 +188,7 @@ async function bootOnce(
     final,
     // Thousands of mount units on a busy machine take longer than a test boot may.
     timeoutMs: 600_000,
+    ...(mode === 'service-before' ? { repo: path.resolve(BEFORE) } : {}),
   });
   if (booted.status !== 0 || !booted.up) throw new Error(`boot failed:\n${booted.describe()}`);
   const report = booted.up;
@@ -192,7 +200,7 @@ async function bootOnce(
     mounts: report.mounts.filter((m) => m.target.startsWith('/var/lib/bench/')).length,
     ...(evicted ? { evicted } : {}),
   };
-  if (mode === 'service') {
+  if (mode === 'service' || mode === 'service-before') {
     const blame = booted.final?.runs.blame;
     sample.blame = blameMs(blame?.stdout ?? '');
     if (Number.isNaN(sample.blame))
@@ -219,7 +227,7 @@ async function main(): Promise<void> {
   if (problem) throw new Error(`cannot boot here: ${problem}`);
   const sizes = argValue('--sizes', '50,1300').split(',').map(Number);
   const rounds = Number(argValue('--rounds', '5'));
-  const coldRounds = Number(argValue('--cold', '3'));
+  const coldRounds = Number(argValue('--cold', '2'));
   const samples: Sample[] = [];
   for (const size of sizes) {
     const bed = new TestBed();
@@ -260,7 +268,7 @@ function report(samples: Sample[], sizes: number[]): void {
       const warm = pick(size, mode, false);
       const cold = pick(size, mode, true);
       lines.push(
-        `| ${size} | ${mode} | ${fmt(median(warm.map((s) => s.localFs)))} | ${fmt(median(cold.map((s) => s.localFs)))} | ${mode === 'service' ? fmt(median(warm.map((s) => s.blame ?? Number.NaN))) : ''} | ${mode === 'service' ? fmt(median(warm.map((s) => s.serviceSpan ?? Number.NaN))) : ''} | ${mode === 'compiled' ? fmt(median(warm.map((s) => s.unitsSpan ?? Number.NaN))) : ''} |`,
+        `| ${size} | ${mode} | ${fmt(median(warm.map((s) => s.localFs)))} | ${fmt(median(cold.map((s) => s.localFs)))} | ${mode.startsWith('service') ? fmt(median(warm.map((s) => s.blame ?? Number.NaN))) : ''} | ${mode.startsWith('service') ? fmt(median(warm.map((s) => s.serviceSpan ?? Number.NaN))) : ''} | ${mode === 'compiled' ? fmt(median(warm.map((s) => s.unitsSpan ?? Number.NaN))) : ''} |`,
       );
     }
     const ratio =

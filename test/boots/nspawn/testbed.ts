@@ -39,6 +39,8 @@ export interface BootPlan {
   systemUnits?: Record<string, string>;
   /** How long the boot may take to power-off before it is killed (container.ts's default). */
   timeoutMs?: number;
+  /** Boot the package of the built keepsake tree at this path instead of this one's. */
+  repo?: string;
 }
 
 export interface Booted extends BootResult {
@@ -78,6 +80,7 @@ export class TestBed {
     // container's /usr/local, and the units name its launcher.
     const stage = unpackKeepsake(path.join(this.dir, `package-${n}`), {
       withNode: nodeInside === '/usr/local/bin/node',
+      ...(plan.repo !== undefined ? { repo: plan.repo } : {}),
     });
     const unitDir = path.join(stage, 'lib/systemd/system');
     plan.install(unitDir);
