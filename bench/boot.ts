@@ -9,6 +9,7 @@
 // and the same boots with a cold page cache for keepsake's files (see evictFiles).
 //
 //   npm run bench:boot -- [--sizes 50,1300] [--rounds 5] [--cold 2] [--json FILE] [--before DIR]
+//                          [--modes none,service,compiled,service-before]
 
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -22,12 +23,10 @@ import { type Booted, TestBed } from '../test/boots/nspawn/testbed.js';
 type ModeName = 'none' | 'service' | 'compiled' | 'service-before';
 /** `--before DIR`: service mode with the package of the built tree at DIR, for comparison. */
 const BEFORE = argValue('--before', '');
-const MODES: ModeName[] = [
-  'none',
-  'service',
-  'compiled',
-  ...(BEFORE ? ['service-before' as const] : []),
-];
+const MODES = argValue(
+  '--modes',
+  ['none', 'service', 'compiled', ...(BEFORE ? ['service-before'] : [])].join(','),
+).split(',') as ModeName[];
 
 interface Sample {
   size: number;
