@@ -112,8 +112,11 @@ const SPAN_PROPERTIES = [
 const num = (report: ProbeReport | undefined, name: string): number =>
   Number(report?.runs[name]?.stdout.trim() ?? Number.NaN);
 
-/** `systemctl show` blocks of `-p Id -p …Monotonic` → the span from first start to last active. */
-function unitsSpan(text: string): number {
+/**
+ * `systemctl show` blocks of `-p Id -p …Monotonic` → the span from first start to last active,
+ * in this boot: a timestamp before the manager's start (`since`, µs) is not of this boot.
+ */
+function unitsSpan(text: string, since: number): number {
   let first = Number.POSITIVE_INFINITY;
   let last = 0;
   for (const block of text.split('\n\n')) {
@@ -125,8 +128,8 @@ function unitsSpan(text: string): number {
     );
     const start = p.InactiveExitTimestampMonotonic ?? 0;
     const active = p.ActiveEnterTimestampMonotonic ?? 0;
-    if (start > 0) first = Math.min(first, start);
-    if (active > 0) last = Math.max(last, active);
+    if (start >= since) first = Math.min(first, start);
+    if (active >= since) last = Math.max(last, active);
   }
   return last > 0 && first !== Number.POSITIVE_INFINITY ? (last - first) / 1000 : Number.NaN;
 }
@@ -204,9 +207,10 @@ async function bootOnce(
     sample.blame = blameMs(blame?.stdout ?? '');
     if (Number.isNaN(sample.blame))
       sample.blameError = `${blame?.status} ${blame?.stderr ?? ''}${blame?.stdout.slice(0, 300) ?? ''}`;
-    sample.serviceSpan = unitsSpan(report.runs.service?.stdout ?? '');
+    sample.serviceSpan = unitsSpan(report.runs.service?.stdout ?? '', num(report, 'userspace'));
   }
-  if (mode === 'compiled') sample.unitsSpan = unitsSpan(booted.final?.runs.units?.stdout ?? '');
+  if (mode === 'compiled')
+    sample.unitsSpan = unitsSpan(booted.final?.runs.units?.stdout ?? '', num(report, 'userspace'));
   if (mode !== 'none' && sample.mounts !== size)
     throw new Error(
       `${mode}: ${sample.mounts} of ${size} directories mounted\n${booted.describe()}`,
