@@ -1,6 +1,8 @@
 // The bundle: keepsake's CLI and its dependencies in a few files under dist/bundle, for fast
 // start-up (and early boot, where resolving modules over node_modules costs most). Code that
 // only some runs need (the config parsers, each command) lands in chunks loaded on demand.
+// The entry point reads plain `apply` arguments itself: the command-line framework is one of
+// those chunks, so a boot's apply never loads it.
 // The native addon stays a separate file, found from the package root.
 import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
@@ -9,7 +11,7 @@ import { build } from 'esbuild';
 rmSync('dist/bundle', { recursive: true, force: true });
 
 await build({
-  entryPoints: { keepsake: 'src/cli/main.ts' },
+  entryPoints: { keepsake: 'src/cli/entry.ts' },
   outdir: 'dist/bundle',
   bundle: true,
   splitting: true,

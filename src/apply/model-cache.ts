@@ -1,19 +1,38 @@
-// A cache of the validated model in `<root>/run/keepsake/`, so that re-applying an unchanged
-// configuration (the common case: boot, timers, config management) skips parsing YAML and
-// validating. Keyed by everything the model depends on; /run is a tmpfs, so every boot starts
-// without it. Only a root-owned file that nobody else can write is trusted.
+// A cache of the validated model, so that applying an unchanged configuration (the common
+// case: every boot, timers, config management) skips parsing and validating. Two places:
+//
+// - `<root>/run/keepsake/model.json`, for the rest of this boot (/run is a tmpfs: every boot
+//   starts without it);
+// - `<store>/.keepsake/model.json` in the store that holds the configuration file, which
+//   survives the reboot: the one a boot finds.
+//
+// Both are keyed by everything the model depends on (the configuration's bytes, keepsake's
+// version, the root's account files, and the stored account files the names came from), are
+// written atomically, and are trusted only where nobody but root can write: the file, and for
+// the store, the store and its `.keepsake` directory, as for the generations kept there. Any
+// doubt (a link, another owner, a mode others may write, unreadable or corrupt JSON, another
+// key) means the configuration is parsed as if there were no cache.
 
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import { resolve } from 'node:path';
+import * as path from 'node:path';
 import { storedAccountFiles } from '../config/accounts.js';
-import { hostPath } from '../core/paths.js';
+import type { LoadOptions } from '../config/load-model.js';
+import { readConfigFile } from '../config/load-text.js';
 import { knownSetup, setupOf } from '../generations/store.js';
 import type { Model } from '../model/types.js';
-import { lstatOrNull, mkdirSafe, writeFileAtomicSafe } from '../system/safe-fs.js';
+import { hostPath } from '../core/paths.js';
+import {
+  lstatOrNull,
+  mkdirSafe,
+  withVerifiedPath,
+  writeFileAtomicSafe,
+} from '../system/safe-fs.js';
 import { VERSION } from '../version.js';
 
-const CACHE_DIR = '/run/keepsake';
+const RUN_DIR = '/run/keepsake';
+/** keepsake's own directory in a store (orphans and prune leave it alone). */
+const STORE_DIR = '.keepsake';
 const CACHE_FILE = 'model.json';
 
 interface CacheFile {
@@ -25,24 +44,33 @@ interface CacheFile {
   setup: string;
 }
 
-function readOr(path: string, fallback: string): string {
+function readOr(file: string, fallback: string): string {
   try {
-    return fs.readFileSync(path, 'utf8');
+    return fs.readFileSync(file, 'utf8');
   } catch {
     return fallback;
   }
 }
 
-function cacheKey(file: string, root: string, verbose: boolean): string {
+/**
+ * What a model is cached under: the configuration text as read (the same text is then
+ * parsed, so a file replaced meanwhile cannot pair one text's key with another's model).
+ */
+export function cacheKey(
+  text: string,
+  file: string,
+  opts: { root: string; verbose: boolean },
+  version = VERSION,
+): string {
   const h = createHash('sha256');
   for (const part of [
-    VERSION,
-    resolve(file),
-    root,
-    String(verbose),
-    readOr(file, '\0missing'),
-    readOr(hostPath(root, '/etc/passwd'), ''),
-    readOr(hostPath(root, '/etc/group'), ''),
+    version,
+    path.resolve(file),
+    opts.root,
+    String(opts.verbose),
+    text,
+    readOr(hostPath(opts.root, '/etc/passwd'), ''),
+    readOr(hostPath(opts.root, '/etc/group'), ''),
   ]) {
     h.update(part).update('\0');
   }
@@ -61,52 +89,122 @@ function accountsDigest(root: string, model: Model): string {
   return h.digest('hex');
 }
 
-function readCache(path: string, key: string, root: string): Model | undefined {
-  const st = lstatOrNull(path);
-  if (!st?.isFile() || st.uid !== 0 || (st.mode & 0o022) !== 0) return undefined;
+/** Owned by root and writable by nobody else (a directory, or with `file`, a regular file). */
+function rootOnly(st: fs.Stats | null, kind: 'directory' | 'file'): boolean {
+  if (st?.uid !== 0 || (st.mode & 0o022) !== 0) return false;
+  return kind === 'directory' ? st.isDirectory() : st.isFile();
+}
+
+/**
+ * The cache file's text, when it and every component of its path are what they seem: opened
+ * with no link followed anywhere (O_PATH|O_NOFOLLOW per component), then read through that
+ * descriptor, so that what was checked is what is read.
+ */
+function readTrusted(file: string): string | undefined {
   try {
-    const cached = JSON.parse(fs.readFileSync(path, 'utf8')) as CacheFile;
-    if (cached.key !== key || cached.accounts !== accountsDigest(root, cached.model))
+    return withVerifiedPath(file, 'file', (at, st) =>
+      rootOnly(st, 'file') ? fs.readFileSync(at, 'utf8') : undefined,
+    );
+  } catch {
+    return undefined;
+  }
+}
+
+function readCache(file: string, key: string, root: string): Model | undefined {
+  const text = readTrusted(file);
+  if (text === undefined) return undefined;
+  try {
+    const cached = JSON.parse(text) as CacheFile;
+    if (cached.key !== key || typeof cached.model !== 'object' || cached.model === null)
       return undefined;
-    if (cached.setup) knownSetup(cached.model, cached.setup);
+    if (cached.accounts !== accountsDigest(root, cached.model)) return undefined;
+    if (typeof cached.setup === 'string') knownSetup(cached.model, cached.setup);
     return cached.model;
   } catch {
     return undefined;
   }
 }
 
+/** A store's `.keepsake` directory as the host sees it, when only root can write there. */
+function trustedStoreDir(storeHost: string): string | undefined {
+  const dir = `${storeHost === '/' ? '' : storeHost}/${STORE_DIR}`;
+  if (!rootOnly(lstatOrNull(storeHost), 'directory')) return undefined;
+  const st = lstatOrNull(dir);
+  return st === null || rootOnly(st, 'directory') ? dir : undefined;
+}
+
 /**
- * The model for a configuration, from the cache when nothing it depends on changed.
- * `store: true` writes the cache (apply does; read-only commands only read it).
+ * The model cached in the store that holds the configuration: the stores are only known once
+ * the configuration is read, so every directory above the file is a candidate, and a hit
+ * counts only if that directory is one of the cached model's own stores.
+ */
+function readStoreCache(file: string, key: string, root: string): Model | undefined {
+  for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
+    const records = trustedStoreDir(dir);
+    if (records !== undefined && lstatOrNull(`${records}/${CACHE_FILE}`)) {
+      const model = readCache(`${records}/${CACHE_FILE}`, key, root);
+      if (model?.stores.some((s) => hostPath(root, s) === dir)) return model;
+    }
+    if (dir === '/') return undefined;
+  }
+}
+
+/** The host path of the model's store that holds the configuration file, if one does. */
+function storeOfConfig(file: string, root: string, model: Model): string | undefined {
+  const holding = model.stores
+    .map((s) => hostPath(root, s))
+    .filter((s) => file.startsWith(s === '/' ? '/' : `${s}/`))
+    .sort((a, b) => b.length - a.length);
+  return holding[0];
+}
+
+/**
+ * Writes the cache file; a cache that cannot be written (a read-only or full store, no /run)
+ * only costs time. Invariant: only `model.json` in keepsake's own directory is replaced,
+ * atomically (a new file renamed over it), so no data of the store is touched and a reader
+ * sees the old file or the new one, never a mix.
+ */
+function writeCache(dir: string, mode: number, content: string): void {
+  try {
+    if (!lstatOrNull(dir)) mkdirSafe(dir, 0, 0, mode);
+    writeFileAtomicSafe(`${dir}/${CACHE_FILE}`, content, 0o600);
+  } catch {
+    // Only time is lost: the next run parses again.
+  }
+}
+
+/**
+ * The model for a configuration, from a cache when nothing it depends on changed.
+ * `store: true` writes the caches (apply does; read-only commands only read them).
  */
 export async function loadModel(
   file: string,
-  opts: { root: string; verbose: boolean; store: boolean },
+  opts: LoadOptions & { verbose: boolean; store: boolean },
 ): Promise<Model> {
+  const { format, text } = readConfigFile(file);
   const canCache = process.geteuid?.() === 0;
-  const key = canCache ? cacheKey(file, opts.root, opts.verbose) : '';
-  const dir = hostPath(opts.root, CACHE_DIR);
-  const cached = canCache ? readCache(`${dir}/${CACHE_FILE}`, key, opts.root) : undefined;
-  if (cached) return cached;
-  // The parsers load only when the cache cannot answer.
-  const { loadConfig } = await import('../config/index.js');
-  const model = loadConfig(file, { root: opts.root, verbose: opts.verbose });
+  const abs = path.resolve(file);
+  const key = canCache ? cacheKey(text, file, opts) : '';
+  const runDir = hostPath(opts.root, RUN_DIR);
+  if (canCache) {
+    const cached =
+      readCache(`${runDir}/${CACHE_FILE}`, key, opts.root) ?? readStoreCache(abs, key, opts.root);
+    if (cached) return cached;
+  }
+  // The parsers load only when no cache can answer.
+  const { loadModelText } = await import('../config/load-model.js');
+  const model = await loadModelText(text, file, format, opts);
   if (canCache && opts.store) {
-    try {
-      if (!lstatOrNull(dir)) mkdirSafe(dir, 0, 0, 0o700);
-      writeFileAtomicSafe(
-        `${dir}/${CACHE_FILE}`,
-        JSON.stringify({
-          key,
-          accounts: accountsDigest(opts.root, model),
-          model,
-          setup: setupOf(model),
-        } satisfies CacheFile),
-        0o600,
-      );
-    } catch {
-      // A cache that cannot be written (read-only or missing /run) only costs time.
-    }
+    const content = JSON.stringify({
+      key,
+      accounts: accountsDigest(opts.root, model),
+      model,
+      setup: setupOf(model),
+    } satisfies CacheFile);
+    writeCache(runDir, 0o700, content);
+    const store = storeOfConfig(abs, opts.root, model);
+    const records = store === undefined ? undefined : trustedStoreDir(store);
+    if (records !== undefined) writeCache(records, 0o700, content);
   }
   return model;
 }

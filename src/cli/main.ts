@@ -3,10 +3,11 @@
 import { Command, CommanderError, Option } from 'commander';
 import { exitCodeFor } from '../errors.js';
 import { VERSION } from '../version.js';
+import { DEFAULT_CONFIG } from './defaults.js';
 import { explain } from './explain.js';
 import { createOutput, type Output } from './output.js';
 
-export const DEFAULT_CONFIG = '/etc/keepsake/config.yaml';
+export { DEFAULT_CONFIG };
 
 export interface CommonOptions {
   config: string;
@@ -26,7 +27,7 @@ export interface CommonOptions {
  * The one place a failure is printed: as a message with a hint, whatever was thrown (see
  * explain.ts). The stack trace, of the error as it was thrown, only with --debug.
  */
-function report(e: unknown, out: Output, debug: boolean): number {
+export function report(e: unknown, out: Output, debug: boolean): number {
   const shown = explain(e);
   out.failure(shown);
   if (debug && !out.json && e instanceof Error && e.stack) out.error(out.paint('dim', e.stack));

@@ -1,12 +1,10 @@
 // Loading and validating the configuration: the file → the Model, or a ConfigError that lists
 // every problem found, each with its file, line and column.
 
-import { resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
-import type { Diagnostic, Model } from '../model/types.js';
-import { Accounts, persistedAccounts, StoredAccountsError, storedCopyOf } from './accounts.js';
+import type { Model } from '../model/types.js';
 import { loadFile, parseText } from './load.js';
-import { normalise } from './normalize.js';
+import { type LoadOptions, type Validation, validateLoaded } from './load-model.js';
 import type { ConfigFormat, LoadedConfig } from './raw.js';
 
 export { isInside } from '../core/paths.js';
@@ -27,45 +25,7 @@ export { RULES } from './rules.js';
 export type { OptionSpec, SectionId, SectionSpec, ValueType } from './schema.js';
 export { METHODS, SCHEMA, section } from './schema.js';
 
-export interface LoadOptions {
-  /** Where the system being set up is mounted; users and groups come from its /etc. */
-  root: string;
-  /** `--verbose`. */
-  verbose?: boolean;
-}
-
-export interface Validation {
-  /** Absent when the configuration has errors. */
-  model: Model | undefined;
-  /** Every error and warning, in file order. */
-  diagnostics: Diagnostic[];
-}
-
-function run(loaded: LoadedConfig, file: string, options: LoadOptions): Validation {
-  const root = resolve(options.root);
-  const rootAccounts = Accounts.load(root);
-  const normaliseOptions = { configFile: resolve(file), verbose: options.verbose === true };
-  const first = normalise(loaded, rootAccounts, normaliseOptions);
-  // Persisted account files: names resolve from the copies that will be in place, so a user
-  // added after the image (or the snapshot the root rolls back to) was made is known.
-  let accounts: Accounts | undefined;
-  try {
-    accounts = persistedAccounts(root, first.drafts, rootAccounts);
-  } catch (error) {
-    if (!(error instanceof StoredAccountsError)) throw error;
-    const at = first.drafts.find((d) => storedCopyOf(error.file, [d]) !== undefined);
-    const diagnostic: Diagnostic = {
-      severity: 'error',
-      code: 'stored-accounts-unsafe',
-      message: error.message,
-      hint: `replace ${error.path} with the file itself (keepsake follows no link in a store)`,
-      ...(at ? { source: at.source } : {}),
-    };
-    return { model: undefined, diagnostics: [diagnostic] };
-  }
-  const v = accounts ? normalise(loaded, accounts, normaliseOptions) : first;
-  return { model: v.model, diagnostics: v.diagnostics };
-}
+export type { LoadOptions, Validation };
 
 function orThrow(v: Validation): Model {
   if (v.model === undefined) throw new ConfigError(v.diagnostics);
@@ -81,7 +41,7 @@ export function validateConfig(file: string, options: LoadOptions): Validation {
     if (error instanceof ConfigError) return { model: undefined, diagnostics: error.diagnostics };
     throw error;
   }
-  return run(loaded, file, options);
+  return validateLoaded(loaded, file, options);
 }
 
 /**
@@ -98,5 +58,5 @@ export function loadConfigText(
   file: string,
   options: LoadOptions & { format?: ConfigFormat },
 ): Model {
-  return orThrow(run(parseText(text, file, options.format), file, options));
+  return orThrow(validateLoaded(parseText(text, file, options.format), file, options));
 }

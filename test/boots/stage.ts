@@ -30,25 +30,27 @@ export function packageProblem(): string | null {
   return null;
 }
 
-let deb: string | undefined;
+const debs = new Map<string, string>();
 
 /**
- * keepsake's Debian package, built by scripts/package.mjs from the built tree the first time
- * it is asked for in this process, into a directory removed when the process exits.
+ * keepsake's Debian package, built by scripts/package.mjs from the built tree (this one, or
+ * the tree at `repo`) the first time it is asked for in this process, into a directory
+ * removed when the process exits.
  */
-export function keepsakePackage(): string {
-  if (deb !== undefined) return deb;
+export function keepsakePackage(repo = REPO): string {
+  const known = debs.get(repo);
+  if (known !== undefined) return known;
   const out = mkdtempSync(path.join(tmpdir(), 'keepsake-boot-deb-'));
   process.on('exit', () => rmSync(out, { recursive: true, force: true }));
-  const r = spawnSync(process.execPath, [path.join(REPO, 'scripts/package.mjs'), '--out', out], {
+  const r = spawnSync(process.execPath, [path.join(repo, 'scripts/package.mjs'), '--out', out], {
     encoding: 'utf8',
     timeout: 120_000,
   });
   const built = r.stdout?.trim().split('\n').at(-1) ?? '';
   if (r.status !== 0 || !built.endsWith('.deb') || !existsSync(built))
     throw new Error(`scripts/package.mjs failed (${r.status}):\n${r.stdout}${r.stderr}`);
-  deb = built;
-  return deb;
+  debs.set(repo, built);
+  return built;
 }
 
 /**
@@ -58,7 +60,9 @@ export function keepsakePackage(): string {
  * finds the rest from its real path. Node is the one on PATH, or `<usr>/bin/node` if asked.
  */
 export function unpackKeepsake(into: string, opts: StageOptions = {}): string {
-  const r = spawnSync('dpkg-deb', ['-x', keepsakePackage(), into], { encoding: 'utf8' });
+  const r = spawnSync('dpkg-deb', ['-x', keepsakePackage(opts.repo), into], {
+    encoding: 'utf8',
+  });
   if (r.status !== 0)
     throw new Error(`dpkg-deb -x failed (${r.status}): ${r.stderr}${r.error ?? ''}`);
   const usr = path.join(into, 'usr');
@@ -72,6 +76,8 @@ export function unpackKeepsake(into: string, opts: StageOptions = {}): string {
 export interface StageOptions {
   /** Also copy this machine's Node binary to `<dest>/bin/node` (for images without Node 20). */
   withNode?: boolean;
+  /** The built keepsake tree whose package is unpacked (default: this one). */
+  repo?: string;
 }
 
 /** Copies keepsake (built: `npm run build`) into `<dest>`; returns the launcher's path in the booted system. */

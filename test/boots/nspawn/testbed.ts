@@ -37,6 +37,10 @@ export interface BootPlan {
   storeMounted?: boolean;
   /** Other units of the booted system: name → text, each wanted by local-fs.target. */
   systemUnits?: Record<string, string>;
+  /** How long the boot may take to power-off before it is killed (container.ts's default). */
+  timeoutMs?: number;
+  /** Boot the package of the built keepsake tree at this path instead of this one's. */
+  repo?: string;
 }
 
 export interface Booted extends BootResult {
@@ -76,6 +80,7 @@ export class TestBed {
     // container's /usr/local, and the units name its launcher.
     const stage = unpackKeepsake(path.join(this.dir, `package-${n}`), {
       withNode: nodeInside === '/usr/local/bin/node',
+      ...(plan.repo !== undefined ? { repo: plan.repo } : {}),
     });
     const unitDir = path.join(stage, 'lib/systemd/system');
     plan.install(unitDir);
@@ -85,6 +90,7 @@ export class TestBed {
       store: this.store,
       results,
       ...(plan.storeMounted === false ? { storeMounted: false } : {}),
+      ...(plan.timeoutMs !== undefined ? { timeoutMs: plan.timeoutMs } : {}),
     });
     const read = (name: string): ProbeReport | undefined => {
       const file = path.join(results, name);

@@ -1,0 +1,10 @@
+// keepsake's entry point. `keepsake apply` with plain options, as keepsake.service runs it at
+// boot, goes straight to the command; everything else goes through the full command line.
+
+import { plainApplyArgs, runPlainApply } from './fast-apply.js';
+
+export async function main(argv: string[]): Promise<number> {
+  const plain = plainApplyArgs(argv);
+  if (plain) return runPlainApply(plain);
+  return (await import('./main.js')).main(argv);
+}
