@@ -45,6 +45,14 @@ export function prepareIgnore(opts: IgnoreOptions, current: Model): PreparedIgno
   if (user && home === undefined) {
     throw new UsageError(`user ${user} is not in ${opts.root}/etc/passwd`);
   }
+  // A pattern belongs to a location that exists: a new location holding only a pattern would
+  // declare a store nobody asked for (add may create one; ignore may not).
+  if (opts.store !== undefined && !current.stores.includes(opts.store)) {
+    throw new UsageError(
+      `${opts.store} is not a storage location in ${opts.configFile}`,
+      `name one of ${current.stores.join(', ') || '(none yet)'} with --store`,
+    );
+  }
   const location = opts.store ?? onlyLocation(current);
   const request: AddRequest = {
     kind: 'ignore',

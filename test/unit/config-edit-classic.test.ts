@@ -185,4 +185,15 @@ files = [".screenrc"]
       /jane/,
     );
   });
+
+  test('ignore with --store naming no storage location is refused, and writes nothing', () => {
+    const file = join(tmp, 'ignore-unknown.yaml');
+    writeFileSync(file, YAML);
+    const current = loadConfigText(YAML, file, { root, format: 'yaml' });
+    assert.throws(
+      () => prepareIgnore({ configFile: file, root, pattern: '*.tmp', store: '/nope' }, current),
+      (e: Error & { hint?: string }) =>
+        /\/nope is not a storage location/.test(e.message) && /\/persist/.test(e.hint ?? ''),
+    );
+  });
 });
