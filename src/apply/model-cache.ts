@@ -19,9 +19,9 @@ import * as path from 'node:path';
 import { storedAccountFiles } from '../config/accounts.js';
 import type { LoadOptions } from '../config/load-model.js';
 import { readConfigFile } from '../config/load-text.js';
+import { hostPath } from '../core/paths.js';
 import { knownSetup, setupOf } from '../generations/store.js';
 import type { Model } from '../model/types.js';
-import { hostPath } from '../core/paths.js';
 import {
   lstatOrNull,
   mkdirSafe,
