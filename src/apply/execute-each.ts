@@ -9,17 +9,17 @@
 // and is undone in turn: it is named, never half set up. utab lines are written last, for the
 // entries that are in place; a line that cannot be written is skipped, as in a plain apply.
 
-import { hostPath, isWithin } from '../core/paths.js';
+import { isWithin } from '../core/paths.js';
 import type { Plan } from '../plan/types.js';
 import type { SystemOps } from '../system/system.js';
 import {
-  type ActionOutcome,
   describe,
   type ExecuteEvent,
   type ExecuteOptions,
   type ExecuteResult,
   type FailedEntry,
   run,
+  startRun,
   undoRange,
   writeUtab,
 } from './execute.js';
@@ -30,14 +30,8 @@ export function executeEach(
   onEvent: (e: ExecuteEvent) => void,
   options: ExecuteOptions,
 ): ExecuteResult {
-  const host = (p: string) => hostPath(plan.root, p);
   const { actions } = plan;
-  const outcomes: ActionOutcome[] = actions.map((action, index) => ({
-    index,
-    action,
-    status: 'not-run',
-  }));
-  const emit = (o: ActionOutcome) => onEvent({ type: 'action', outcome: o });
+  const { host, outcomes, emit } = startRun(plan, onEvent);
   const step = (i: number): boolean => {
     const outcome = outcomes[i]!;
     try {

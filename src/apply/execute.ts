@@ -72,19 +72,24 @@ export function executePlan(
   );
 }
 
+/** What both executors start from: every step not run yet, and how each is reported. */
+export function startRun(plan: Plan, onEvent: (e: ExecuteEvent) => void) {
+  return {
+    host: (p: string) => hostPath(plan.root, p),
+    outcomes: plan.actions.map(
+      (action, index): ActionOutcome => ({ index, action, status: 'not-run' }),
+    ),
+    emit: (o: ActionOutcome) => onEvent({ type: 'action', outcome: o }),
+  };
+}
+
 function executeBatch(
   plan: Plan,
   sys: SystemOps,
   onEvent: (e: ExecuteEvent) => void,
   options: ExecuteOptions,
 ): ExecuteResult {
-  const host = (p: string) => hostPath(plan.root, p);
-  const outcomes: ActionOutcome[] = plan.actions.map((action, index) => ({
-    index,
-    action,
-    status: 'not-run',
-  }));
-  const emit = (o: ActionOutcome) => onEvent({ type: 'action', outcome: o });
+  const { host, outcomes, emit } = startRun(plan, onEvent);
   let failedAt = -1;
   // utab lines are written last, in one rewrite of the file: nothing needs them earlier,
   // a failure before them leaves the file untouched, and their own failure undoes nothing.

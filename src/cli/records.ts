@@ -466,3 +466,21 @@ export function recordTypes(): RecordType[] {
     },
   }));
 }
+
+/** One step of an apply or an add, as its `*.event` record carries it. */
+export function actionRecord(outcome: {
+  index: number;
+  status: string;
+  action: object;
+  error?: unknown;
+  notes?: readonly string[];
+}): object {
+  return {
+    event: 'action',
+    index: outcome.index,
+    status: outcome.status,
+    action: outcome.action,
+    ...(outcome.error ? { error: outcome.error } : {}),
+    ...(outcome.notes ? { notes: outcome.notes } : {}),
+  };
+}

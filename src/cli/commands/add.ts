@@ -11,6 +11,7 @@ import { loadBinding } from '../../system/binding.js';
 import { openLiveSystem } from '../../system/system.js';
 import type { CommonOptions } from '../main.js';
 import type { Output } from '../output.js';
+import { actionRecord } from '../records.js';
 
 export async function run(
   opts: CommonOptions & { args: string[]; store?: string; user?: string; dryRun?: boolean },
@@ -70,15 +71,7 @@ export async function run(
       added,
       sys,
       ({ outcome }) => {
-        if (out.json)
-          out.record('add.event', {
-            event: 'action',
-            index: outcome.index,
-            status: outcome.status,
-            action: outcome.action,
-            ...(outcome.error ? { error: outcome.error } : {}),
-            ...(outcome.notes ? { notes: outcome.notes } : {}),
-          });
+        if (out.json) out.record('add.event', actionRecord(outcome));
         else {
           // A failure always says why; data kept beside the store's is always said (on stderr
           // with --quiet).

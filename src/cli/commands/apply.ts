@@ -14,6 +14,7 @@ import { loadBinding } from '../../system/binding.js';
 import { createRecordingSystem, openLiveSystem, type SystemOps } from '../../system/system.js';
 import type { CommonOptions } from '../main.js';
 import type { Output } from '../output.js';
+import { actionRecord } from '../records.js';
 
 export type ApplyOptions = CommonOptions & {
   dryRun?: boolean;
@@ -105,14 +106,7 @@ async function applyOnce(
   const prefix = opts.dryRun ? 'would ' : '';
   const onEvent = ({ outcome }: ExecuteEvent) => {
     if (out.json) {
-      out.record('apply.event', {
-        event: 'action',
-        index: outcome.index,
-        status: outcome.status,
-        action: outcome.action,
-        ...(outcome.error ? { error: outcome.error } : {}),
-        ...(outcome.notes ? { notes: outcome.notes } : {}),
-      });
+      out.record('apply.event', actionRecord(outcome));
       return;
     }
     const mark =
