@@ -5,6 +5,7 @@
 
 import { hostPath } from '../core/paths.js';
 import { KeepsakeError, SystemError } from '../errors.js';
+import { type Hooks, hooks } from '../hooks.js';
 import type { Action, Plan } from '../plan/types.js';
 import type { MoveSpec } from '../system/move.js';
 import { journalPath } from '../system/move-journal.js';
@@ -50,9 +51,9 @@ export interface ExecuteOptions {
 }
 
 /** Hidden switches for fault-injection and crash tests: fail at, or SIGKILL after, action N. */
-export function faultInjectionFromEnv(env: NodeJS.ProcessEnv = process.env): ExecuteOptions {
-  const failAt = env.KEEPSAKE_FAIL_AT_ACTION;
-  const killAfter = env.KEEPSAKE_KILL_AFTER_ACTION;
+export function faultInjection(h: Hooks = hooks()): ExecuteOptions {
+  const failAt = h.failAtAction;
+  const killAfter = h.killAfterAction;
   return {
     ...(failAt ? { failAt: Number(failAt) } : {}),
     ...(killAfter ? { killAfter: Number(killAfter) } : {}),

@@ -8,14 +8,15 @@
 
 import { writeSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { hooks } from '../hooks.js';
 
-const enabled = process.env.KEEPSAKE_PHASES === '1';
+const enabled = () => hooks().phases;
 const times: Record<string, number> = {};
 let last = 0;
 
 /** The phase `name` ends now (a phase that ends several times adds up). */
 export function phaseDone(name: string): void {
-  if (!enabled) return;
+  if (!enabled()) return;
   const now = performance.now();
   if (last === 0) process.once('exit', report);
   times[name] = (times[name] ?? 0) + (now - last);

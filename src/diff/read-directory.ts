@@ -4,6 +4,7 @@
 // UTF-8, so that such files are still found, measured and shown.
 
 import * as fs from 'node:fs';
+import { hooks } from '../hooks.js';
 import { loadBinding } from '../system/binding.js';
 import {
   childOf,
@@ -125,7 +126,7 @@ function readWithNode(path: WalkPath): Listing {
 
 /** The addon's reader when it is built, Node's otherwise; `KEEPSAKE_SCAN=node` forces Node's. */
 export function directoryReader(): { read: ReadDirectory; backend: 'native' | 'node' } {
-  const binding = process.env.KEEPSAKE_SCAN === 'node' ? null : loadBinding().binding;
+  const binding = hooks().scan === 'node' ? null : loadBinding().binding;
   const listDir = binding?.listDir?.bind(binding);
   if (listDir === undefined) return { read: readWithNode, backend: 'node' };
   return { read: (path) => new NativeListing(listDir(path)), backend: 'native' };

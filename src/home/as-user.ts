@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ancestorsOf } from '../core/paths.js';
 import { HomeError } from '../errors.js';
+import { hooks } from '../hooks.js';
 import type { HomeFileSet } from '../model/types.js';
 import { lstatOrNull, mkdirSafe } from '../system/safe-fs.js';
 
@@ -77,9 +78,7 @@ export function runHomeAsUser(set: HomeFileSet, args: readonly string[]): number
         LOGNAME: user,
         PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
         ...(process.env.NO_COLOR ? { NO_COLOR: process.env.NO_COLOR } : {}),
-        ...(process.env.KEEPSAKE_TEST_HOME_STOP_AFTER
-          ? { KEEPSAKE_TEST_HOME_STOP_AFTER: process.env.KEEPSAKE_TEST_HOME_STOP_AFTER }
-          : {}),
+        ...(hooks().homeStopAfter ? { KEEPSAKE_TEST_HOME_STOP_AFTER: hooks().homeStopAfter } : {}),
       },
     },
   );

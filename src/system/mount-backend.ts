@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { describeErrno } from '../core/errno.js';
 import { SystemError, UsageError } from '../errors.js';
+import { hooks } from '../hooks.js';
 import { type BindingError, loadBinding, type MountBinding } from './binding.js';
 
 export interface MountBackend {
@@ -192,8 +193,10 @@ export function createRecordingBackend(): MountBackend & {
  * The native backend when the addon loads, otherwise mount(8) with a notice saying why (for
  * the caller to print once). KEEPSAKE_MOUNT_BACKEND=native|exec forces one.
  */
-export function loadMountBackend(): { backend: MountBackend; notice?: string } {
-  const forced = process.env.KEEPSAKE_MOUNT_BACKEND ?? '';
+export function loadMountBackend(forced = hooks().mountBackend ?? ''): {
+  backend: MountBackend;
+  notice?: string;
+} {
   if (forced === 'exec') {
     return {
       backend: createExecBackend(),

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { describeErrno } from '../core/errno.js';
 import { SystemError } from '../errors.js';
+import { hooks } from '../hooks.js';
 import { keyOf, type StatKey } from './move-journal.js';
 
 export const parentOf = (p: string) => p.slice(0, p.lastIndexOf('/')) || '/';
@@ -20,7 +21,7 @@ export const forChild = (p: string) =>
 let checkpoints = 0;
 /** Crash tests: SIGKILL at the Nth step of moves in this process (KEEPSAKE_KILL_IN_MOVE=N). */
 export function checkpoint(): void {
-  const at = process.env.KEEPSAKE_KILL_IN_MOVE;
+  const at = hooks().killInMove;
   if (at && ++checkpoints === Number(at)) process.kill(process.pid, 'SIGKILL');
 }
 

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { SystemError, UsageError } from '../../src/errors.js';
+import { readHooks } from '../../src/hooks.js';
 import { loadBinding } from '../../src/system/binding.js';
 import { createRecordingBackend, loadMountBackend } from '../../src/system/mount-backend.js';
 import { readMountInfo } from '../../src/system/mountinfo.js';
@@ -145,15 +146,8 @@ describe('recording mount backend', () => {
 });
 
 describe('loadMountBackend', () => {
-  const saved = process.env.KEEPSAKE_MOUNT_BACKEND;
-  after(() => {
-    if (saved === undefined) delete process.env.KEEPSAKE_MOUNT_BACKEND;
-    else process.env.KEEPSAKE_MOUNT_BACKEND = saved;
-  });
-
   it('picks native when the addon loads, exec with a notice otherwise', () => {
-    delete process.env.KEEPSAKE_MOUNT_BACKEND;
-    const { backend, notice } = loadMountBackend();
+    const { backend, notice } = loadMountBackend(readHooks({}).mountBackend);
     if (addon.binding) {
       assert.equal(backend.name, 'native');
       assert.equal(notice, undefined);
@@ -164,12 +158,13 @@ describe('loadMountBackend', () => {
   });
 
   it('honours KEEPSAKE_MOUNT_BACKEND', () => {
-    process.env.KEEPSAKE_MOUNT_BACKEND = 'exec';
-    assert.equal(loadMountBackend().backend.name, 'exec');
-    process.env.KEEPSAKE_MOUNT_BACKEND = 'native';
-    if (addon.binding) assert.equal(loadMountBackend().backend.name, 'native');
-    else assert.throws(() => loadMountBackend(), SystemError);
-    process.env.KEEPSAKE_MOUNT_BACKEND = 'ffi';
-    assert.throws(() => loadMountBackend(), UsageError);
+    assert.equal(
+      loadMountBackend(readHooks({ KEEPSAKE_MOUNT_BACKEND: 'exec' }).mountBackend).backend.name,
+      'exec',
+    );
+    const native = readHooks({ KEEPSAKE_MOUNT_BACKEND: 'native' }).mountBackend;
+    if (addon.binding) assert.equal(loadMountBackend(native).backend.name, 'native');
+    else assert.throws(() => loadMountBackend(native), SystemError);
+    assert.throws(() => loadMountBackend('ffi'), UsageError);
   });
 });

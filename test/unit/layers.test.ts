@@ -174,6 +174,19 @@ describe('layers', () => {
     assert.deepEqual(cycles, [], `folder cycles:\n${shown.join('\n')}`);
   });
 
+  it('switches for tests are read in one module (hooks.ts), nowhere else', () => {
+    // The demo's own stages and the command line's options (KEEPSAKE_CONFIG, KEEPSAKE_DEBUG)
+    // are part of what keepsake does, not switches for tests.
+    const allowed = new Set(['hooks.ts', 'cli/fast-apply.ts', 'cli/main.ts']);
+    const readers = files
+      .map((f) => path.relative(SRC, f))
+      .filter((f) => !allowed.has(f) && !f.startsWith('cli/demo/'))
+      .filter((f) =>
+        /\benv\.KEEPSAKE_|env\[['"]KEEPSAKE_/.test(readFileSync(path.join(SRC, f), 'utf8')),
+      );
+    assert.deepEqual(readers, []);
+  });
+
   it('finds an effect and a cycle when they are there (the checks can fail)', () => {
     // The checker itself, on modules known to have effects: the store reader must be caught.
     const chain = effectChain(path.join(SRC, 'system', 'safe-fs.ts'), new Map());

@@ -1,5 +1,5 @@
 import { prepareAdd } from '../../apply/add.js';
-import { faultInjectionFromEnv } from '../../apply/execute.js';
+import { faultInjection } from '../../apply/execute.js';
 import { acquireLock } from '../../apply/lock.js';
 import { applyPlan, resolveRoot } from '../../apply/pipeline.js';
 import { addEntryToConfigFile } from '../../config/edit.js';
@@ -88,7 +88,7 @@ export async function run(
         }
       },
       new Date(),
-      faultInjectionFromEnv(),
+      faultInjection(),
     );
     const moved = plan.adopted[0];
     if (out.json) {

@@ -1,7 +1,8 @@
-import { type ExecuteEvent, faultInjectionFromEnv } from '../../apply/execute.js';
+import { type ExecuteEvent, faultInjection } from '../../apply/execute.js';
 import { acquireLock } from '../../apply/lock.js';
 import { type ApplyResult, applyPlan, preparePlan, resolveRoot } from '../../apply/pipeline.js';
 import { count } from '../../core/text.js';
+import { hooks } from '../../hooks.js';
 import type { Model } from '../../model/types.js';
 import {
   describeAction,
@@ -44,7 +45,7 @@ export async function run(
   const seen: Seen = { startedMs };
   let code = 1;
   try {
-    const pause = Number(process.env.KEEPSAKE_TEST_HOLD_LOCK_MS ?? 0); // hidden, for tests
+    const pause = hooks().holdLockMs; // hidden, for tests
     if (pause > 0) await new Promise((r) => setTimeout(r, pause));
     code = await applyOnce(opts, out, source, seen);
     return code;
@@ -127,7 +128,7 @@ async function applyOnce(
     for (const note of outcome.notes ?? []) out.trouble(out.paint('yellow', `    ${note}`));
   };
   const result = applyPlan(prepared, sys, onEvent, new Date(), {
-    ...faultInjectionFromEnv(),
+    ...faultInjection(),
     ...(source.rollbackOf ? { rollbackOf: source.rollbackOf } : {}),
     ...(seen ? { startedMs: seen.startedMs } : {}),
   });

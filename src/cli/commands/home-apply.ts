@@ -15,6 +15,7 @@ import {
   withHomeStoreLock,
 } from '../../home/session.js';
 import type { HomeGeneration } from '../../home/types.js';
+import { hooks } from '../../hooks.js';
 import type { HomeFileSet } from '../../model/types.js';
 import type { CommonOptions } from '../main.js';
 import type { Output } from '../output.js';
@@ -140,7 +141,7 @@ function applyLocked(
   out: Output,
   rollbackTo: HomeGeneration | undefined,
 ): number {
-  const stop = process.env.KEEPSAKE_TEST_HOME_STOP_AFTER; // hidden, for tests
+  const stop = hooks().homeStopAfter; // hidden, for tests
   const result = applyHome({
     set,
     persist: opts.filesOnly ? 'by-root' : persistEntriesOf(model, set.user.uid),

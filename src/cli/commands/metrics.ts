@@ -3,6 +3,7 @@ import { loadModel } from '../../apply/model-cache.js';
 import { resolveRoot } from '../../apply/pipeline.js';
 import { hostPath } from '../../core/paths.js';
 import { UsageError } from '../../errors.js';
+import { hooks } from '../../hooks.js';
 import { metricsText } from '../../metrics/families.js';
 import { collectFigures, saveWalked } from '../../metrics/figures.js';
 import { writeTextfile } from '../../metrics/textfile.js';
@@ -19,7 +20,7 @@ interface MetricsOptions extends CommonOptions {
  * written atomically to DIR/keepsake.prom for node_exporter's textfile collector.
  */
 export async function run(opts: MetricsOptions, out: Output): Promise<number> {
-  const pauseMs = Number(process.env.KEEPSAKE_TEST_METRICS_PAUSE_MS ?? 0); // hidden, for tests
+  const pauseMs = hooks().metricsPauseMs; // hidden, for tests
   const root = resolveRoot(opts.root);
   const model = await loadModel(opts.config, { root, verbose: opts.verbose, store: false });
   let dir: string | undefined;

@@ -9,6 +9,7 @@ import { hostPath } from '../../core/paths.js';
 import { count, formatBytes } from '../../core/text.js';
 import { ConfigError, UsageError } from '../../errors.js';
 import { readApplied } from '../../generations/store.js';
+import { hooks } from '../../hooks.js';
 import type { Model } from '../../model/types.js';
 import { formatBoot, formatBoots } from '../../salvage/format.js';
 import { listSalvages, salvageDir } from '../../salvage/record.js';
@@ -51,7 +52,7 @@ export async function runCommand(
 ): Promise<number> {
   const root = resolveRoot(opts.root);
   const model = await modelFor(opts, root, out);
-  const kill = process.env.KEEPSAKE_TEST_SALVAGE_KILL_AFTER;
+  const kill = hooks().salvageKillAfter;
   const outcome = runSalvage(root, model, kill ? { killAfter: Number(kill) } : {});
   const r = outcome.record;
   if (outcome.xattrProblem !== undefined)
