@@ -1,18 +1,13 @@
 import { type ExecuteEvent, faultInjection } from '../../apply/execute.js';
 import { acquireLock } from '../../apply/lock.js';
-import { type ApplyResult, applyPlan, preparePlan, resolveRoot } from '../../apply/pipeline.js';
+import { applyPlan, preparePlan, resolveRoot } from '../../apply/pipeline.js';
 import { count } from '../../core/text.js';
 import { hooks } from '../../hooks.js';
 import type { Model } from '../../model/types.js';
-import {
-  describeAction,
-  describeContents,
-  describeEntryState,
-  describeReleased,
-} from '../../plan/format.js';
-import type { Plan } from '../../plan/types.js';
+import { describeEntryState } from '../../plan/format.js';
 import { loadBinding } from '../../system/binding.js';
 import { createRecordingSystem, openLiveSystem, type SystemOps } from '../../system/system.js';
+import { printAction, printApplied } from '../format-apply.js';
 import type { CommonOptions } from '../main.js';
 import type { Output } from '../output.js';
 import { actionRecord } from '../records.js';
@@ -110,22 +105,7 @@ async function applyOnce(
       out.record('apply.event', actionRecord(outcome));
       return;
     }
-    const mark =
-      outcome.status === 'done'
-        ? out.paint('green', prefix ? '·' : '✓')
-        : out.paint(outcome.status === 'skipped' ? 'yellow' : 'red', outcome.status);
-    // A step that did not go as planned, and why, reaches stderr even with --quiet.
-    const say =
-      outcome.status === 'done' && !outcome.error && !outcome.notes ? out.line : out.trouble;
-    say(`${mark} ${prefix}${describeAction(outcome.action)}`);
-    if (outcome.error)
-      out.trouble(
-        out.paint(
-          'red',
-          `    ${outcome.error.message}${outcome.error.hint ? `\n    hint: ${outcome.error.hint}` : ''}`,
-        ),
-      );
-    for (const note of outcome.notes ?? []) out.trouble(out.paint('yellow', `    ${note}`));
+    printAction(out, outcome, prefix);
   };
   const result = applyPlan(prepared, sys, onEvent, new Date(), {
     ...faultInjection(),
@@ -146,54 +126,8 @@ async function applyOnce(
     ...(result.skipped.length > 0 ? { notRecorded: result.skipped } : {}),
     ...(plan.skipped ? { skipped } : {}),
   };
-  // A store a user owns (Home Manager's classic layout) never holds root's records: that is
-  // by design and needs no word. A root-owned store that others may write to is worth one.
-  for (const store of result.skipped) {
-    if (out.json || result.userOwned.includes(store)) continue;
-    out.error(
-      out.paint(
-        'yellow',
-        `keepsake: no generation written in ${store}/.keepsake: someone other than root may write there, so a record kept there could not be trusted`,
-      ),
-    );
-    out.error(
-      `  hint: chown root: ${store} ${store}/.keepsake && chmod go-w ${store} ${store}/.keepsake (the entries are in place either way)`,
-    );
-  }
-  if (!out.json && result.ok) {
-    for (const line of describeReleased(plan.released)) out.line(line);
-    for (const a of plan.adopted) {
-      const what = `${count(a.files, 'file')}, ${count(a.bytes, 'byte')}`;
-      out.line(
-        a.how === 'backup'
-          ? out.paint(
-              'yellow',
-              `set aside ${a.from} in ${a.to} (${what}): the store already held data there`,
-            )
-          : `adopted ${a.from} into ${a.to} (${what})`,
-      );
-    }
-  }
   if (out.json) out.record('apply.result', summary);
-  else if (result.ok && skipped.length > 0) describeSkipped(out, plan, result, prefix);
-  else if (!result.ok)
-    out.trouble(
-      out.paint(
-        'red',
-        result.outcomes.some((o) => o.status === 'undo-failed')
-          ? 'apply failed, and some steps could not be undone (marked undo-failed above)'
-          : 'apply failed; the steps already taken were undone (see above)',
-      ),
-    );
-  else if (plan.actions.length === 0)
-    out.line(`nothing to do: all ${plan.entries.length} entries in place`);
-  else
-    out.line(
-      out.paint(
-        'green',
-        `${prefix ? 'dry run: ' : ''}${count(plan.actions.length, 'action')} for ${count(plan.entries.length, 'entry', 'entries')}`,
-      ),
-    );
+  else printApplied(out, plan, result, prefix);
   if (!result.ok) return 1;
   const code = skipped.length > 0 ? 1 : 0;
   // Home files come after the system's binds: a home file may lie inside a bound directory.
@@ -208,26 +142,4 @@ async function applyOnce(
     return Math.max(home, code);
   }
   return code;
-}
-
-/**
- * `--keep-going` left entries out: each one, why and what to do, on stderr (the journal at
- * boot), then a last line that says the rest is in place. The exit status is 1.
- */
-function describeSkipped(out: Output, plan: Plan, result: ApplyResult, prefix: string) {
-  const skipped = result.skippedEntries;
-  for (const s of skipped) {
-    out.error(out.paint('red', `${prefix ? 'would skip' : 'skipped'} ${s.entry}: ${s.reason}`));
-    const contents = s.problems[0]?.contents;
-    if (contents) out.error(`  contents: ${describeContents(contents)}`);
-    for (const p of s.problems.slice(1)) out.error(`  also: ${p.message}`);
-    out.error(`  fix: ${s.hint}`);
-  }
-  const rest = plan.entries.length - skipped.length;
-  out.trouble(
-    out.paint(
-      'red',
-      `${prefix ? 'dry run: ' : ''}${skipped.length} of ${count(plan.entries.length, 'entry', 'entries')} skipped, left as they are; ${rest} in place (${count(result.done, 'action')}); resolve the problems above, then apply again`,
-    ),
-  );
 }
