@@ -111,9 +111,11 @@ function prepareSalvageDir(root: string, store: string): string {
 }
 
 /**
- * A fresh directory for this boot. A salvage made earlier in this same boot is superseded:
- * every file it holds is still in place on the running system, so deleting the copies loses
- * nothing. Only keepsake's own root-only directory is deleted, never through a link.
+ * A fresh directory for this boot. A salvage made earlier in this same boot is superseded.
+ * Invariant: it holds only this boot's files, which are on the running system still (and are
+ * copied again now) unless someone on it deleted them since; the later salvage keeps the
+ * system as it is later, as the one at shutdown would. Only keepsake's own root-only
+ * directory is deleted, never through a link.
  */
 function freshBootDir(salvageHost: string, name: string): string {
   withVerifiedPath(salvageHost, 'directory', (proc) => {
