@@ -23,19 +23,20 @@ import { runAdd } from './adopt.js';
 import { type Profiles, printTable, TARGET_NOOP_MS, TARGET_RATIO } from './apply-table.js';
 import { runDiff } from './diff.js';
 import { buildFloor, floorTargets, TARGET_FIRST_RATIO, TARGET_NOOP_OVER_NODE_MS } from './floor.js';
-import { DEFAULT_COUNTS, makeLayout, STORE, USER } from './layout.js';
+import { DEFAULT_COUNTS, makeLayout } from './layout.js';
 import type { PartContext, PartResult } from './parent.js';
 import { median } from './proc.js';
 import { summarizeProfile } from './profile.js';
 import { runScaling } from './scaling.js';
-import type {
-  BaselineResult,
-  ChildResult,
-  ChildSpec,
-  CliResult,
-  FloorResult,
-  InProcessResult,
-  Mode,
+import {
+  type BaselineResult,
+  type ChildResult,
+  type ChildSpec,
+  type CliResult,
+  type FloorResult,
+  type InProcessResult,
+  layoutSpec,
+  type Mode,
 } from './spec.js';
 import { runTransition } from './transition.js';
 
@@ -180,17 +181,13 @@ function measure(
 
   const child = <T extends ChildResult>(mode: Mode, extra: Partial<ChildSpec> = {}): T => {
     const spec: ChildSpec = {
-      mode,
-      root,
-      configFile,
-      passwd: layout.passwd,
-      group: layout.group,
-      store: STORE,
-      home: USER.home,
-      entries: layout.entries,
-      cli: opts.cli,
-      startupRuns: 6,
-      ...(floorBin ? { floorBin } : {}),
+      ...layoutSpec(mode, layout, {
+        root,
+        configFile,
+        cli: opts.cli,
+        startupRuns: 6,
+        ...(floorBin ? { floorBin } : {}),
+      }),
       ...extra,
     };
     const specFile = path.join(work, `${mode}.json`);

@@ -6,10 +6,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fitLine } from './floor.js';
-import { type Counts, DEFAULT_COUNTS, makeLayout, STORE, USER } from './layout.js';
+import { type Counts, DEFAULT_COUNTS, makeLayout } from './layout.js';
 import { type PartContext, type PartResult, runChild, Table } from './parent.js';
 import { median } from './proc.js';
-import type { ChildSpec, CliResult, FloorResult } from './spec.js';
+import { type ChildSpec, type CliResult, type FloorResult, layoutSpec } from './spec.js';
 
 const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'child.js');
 const SIZES = [100, 1300, 5000, 20000];
@@ -41,19 +41,14 @@ export function runScaling(ctx: PartContext, floorBin: string | null): PartResul
     fs.mkdirSync(root);
     const configFile = path.join(work, 'keepsake.yaml');
     fs.writeFileSync(configFile, layout.config);
-    const spec = (mode: 'cli' | 'floor'): ChildSpec => ({
-      mode,
-      root,
-      configFile,
-      passwd: layout.passwd,
-      group: layout.group,
-      store: STORE,
-      home: USER.home,
-      entries: layout.entries,
-      cli: ctx.cli,
-      startupRuns: 4,
-      ...(floorBin ? { floorBin } : {}),
-    });
+    const spec = (mode: 'cli' | 'floor'): ChildSpec =>
+      layoutSpec(mode, layout, {
+        root,
+        configFile,
+        cli: ctx.cli,
+        startupRuns: 4,
+        ...(floorBin ? { floorBin } : {}),
+      });
     const clis: CliResult[] = [];
     const floors: FloorResult[] = [];
     // The largest size once: it takes most of the part's time and varies least.

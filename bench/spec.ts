@@ -1,6 +1,6 @@
 // What the benchmark's parent hands to a measurement child, and what the child reports back.
 
-import type { BenchEntry } from './layout.js';
+import { type BenchEntry, type Layout, STORE, USER } from './layout.js';
 
 export type Mode = 'baseline' | 'floor' | 'in-process' | 'cli' | 'profile';
 
@@ -23,6 +23,27 @@ export interface ChildSpec {
   profileFile?: string;
   /** For mode `floor`: the compiled floor program (floor.c). */
   floorBin?: string;
+}
+
+/** A child's spec for the bench's layout, written to `configFile`, applied under `root`. */
+export function layoutSpec(
+  mode: Mode,
+  layout: Layout,
+  where: { root: string; configFile: string; cli: string; startupRuns: number; floorBin?: string },
+): ChildSpec {
+  return {
+    mode,
+    root: where.root,
+    configFile: where.configFile,
+    passwd: layout.passwd,
+    group: layout.group,
+    store: STORE,
+    home: USER.home,
+    entries: layout.entries,
+    cli: where.cli,
+    startupRuns: where.startupRuns,
+    ...(where.floorBin ? { floorBin: where.floorBin } : {}),
+  };
 }
 
 export interface Verified {

@@ -345,13 +345,7 @@ for (const mode of [serviceMode, compiledMode]) {
     const targets = ['/home/jane/Documents', '/home/jane/.ssh', '/home/jane/.bash_history'];
 
     before(() => {
-      if (problem)
-        throw new Error(`CI=true and booting a container is impossible here: ${problem}`);
-      bed = new TestBed();
-      fs.writeFileSync(
-        path.join(bed.store, CONFIG_IN_STORE),
-        mode.records ? homeFilesConfig : homeConfig,
-      );
+      bed = TestBed.withConfig(problem, mode.records ? homeFilesConfig : homeConfig);
     });
     after(() => bed?.cleanup());
 

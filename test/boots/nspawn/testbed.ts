@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { unpackKeepsake } from '../stage.js';
 import { type BootResult, boot } from './container.js';
+import { CONFIG_IN_STORE } from './modes.js';
 import type { ProbeReport, ProbeSteps } from './probe.js';
 import {
   ACCOUNTS,
@@ -64,6 +65,18 @@ export class TestBed {
   /** The persistent store, as the host sees it (the container sees /persist). */
   readonly store = path.join(this.hostRoot, 'persist');
   private boots = 0;
+
+  /**
+   * A bed whose store holds `config` as keepsake's configuration. `problem` is why containers
+   * cannot boot here: the suite is skipped for it outside CI, so reaching this means CI, where
+   * it is a failure.
+   */
+  static withConfig(problem: string | null | undefined, config: string): TestBed {
+    if (problem) throw new Error(`CI=true and booting a container is impossible here: ${problem}`);
+    const bed = new TestBed();
+    fs.writeFileSync(path.join(bed.store, CONFIG_IN_STORE), config);
+    return bed;
+  }
 
   constructor() {
     fs.mkdirSync(this.store, { recursive: true });
