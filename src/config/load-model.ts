@@ -1,6 +1,7 @@
-// From a configuration file to the validated model. A JSON file is read without the YAML
-// parser (see read-json.ts); YAML, TOML, and JSON that reader leaves alone load their parsers
-// only when they are needed, so that a boot pays for no parser it does not use.
+// From a configuration file to the validated model. A JSON file, and YAML in the block style
+// configurations are written in, are read without the YAML parser (see read-json.ts and
+// read-yaml-block.ts); TOML, and what those readers leave alone, load their parsers only when
+// they are needed, so that a boot pays for no parser it does not use.
 
 import { resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
@@ -10,6 +11,7 @@ import { checkNesting, checkSize } from './limits.js';
 import { normalise } from './normalize.js';
 import type { ConfigFormat, LoadedConfig } from './raw.js';
 import { readJsonText } from './read-json.js';
+import { readYamlBlock } from './read-yaml-block.js';
 
 export interface LoadOptions {
   /** Where the system being set up is mounted; users and groups come from its /etc. */
@@ -63,10 +65,13 @@ async function readText(text: string, file: string, format: ConfigFormat): Promi
   checkNesting(file, text);
   // A byte order mark is not content.
   const src = text.startsWith('\uFEFF') ? text.slice(1) : text;
-  if (format === 'json') {
-    const loaded = readJsonText(src, file);
-    if (loaded !== undefined) return loaded;
-  }
+  const loaded =
+    format === 'json'
+      ? readJsonText(src, file)
+      : format === 'yaml'
+        ? readYamlBlock(src, file)
+        : undefined;
+  if (loaded !== undefined) return loaded;
   if (format === 'toml') return (await import('./read-toml.js')).parseTomlText(src, file);
   return (await import('./read-yaml.js')).parseYamlText(src, file, format);
 }
