@@ -1,5 +1,6 @@
 // The layers hold by themselves: the pure stages reach no file system, process or addon (not
-// even through what they import), and no folder of src/ imports one that imports it back.
+// even through what they import), only src/system writes, and no folder of src/ imports one
+// that imports it back.
 // Reads the TypeScript sources, so it judges the code as written, not as bundled.
 
 import assert from 'node:assert/strict';
@@ -15,7 +16,8 @@ const PURE: Array<{ folder: string; except?: string[]; only?: string[] }> = [
   { folder: 'core' },
   { folder: 'model' },
   { folder: 'plan' },
-  // Writing the compiled units is the one effect of compile; rendering them is pure.
+  // Looking where the compiled units go is the one effect of compile (src/system writes
+  // them); rendering them is pure.
   { folder: 'compile', except: ['write.ts'] },
   { folder: 'home', only: ['plan.ts'] },
   // Reading the file, the accounts and the store, and editing the file in place, are the
