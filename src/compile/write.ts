@@ -1,22 +1,24 @@
-// Writes compiled files to disk: the one module of src/compile that touches the file system.
-// It writes only where the administrator says, with plain fs calls.
+// Where compiled files go, and whether keepsake may put them there: the one module of
+// src/compile that looks at the file system. The writing itself is src/system's (atomic-dir.ts).
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SystemError, UsageError } from '../errors.js';
+import { replaceDirectory, replaceEntries } from '../system/atomic-dir.js';
+import { AtomicWriteError } from '../system/atomic-write.js';
 import { GENERATED_MARK } from './service.js';
 import type { CompiledFile } from './types.js';
 
 /** Marks an output directory as keepsake's, so a later compile may replace it. */
 export const MARKER = '.keepsake-compiled';
 
-function step<T>(syscall: string, at: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
-    throw new SystemError(syscall, code, at, `${syscall} ${at}: ${(e as Error).message}`);
-  }
+/** Node's error, or replaceFile's, as one that names the call and the path. */
+function systemError(thrown: unknown, fallback: string): unknown {
+  const e = (thrown instanceof AtomicWriteError ? thrown.error : thrown) as NodeJS.ErrnoException;
+  if (typeof e?.code !== 'string') return thrown;
+  const syscall = e.syscall ?? 'write';
+  const at = e.path ?? fallback;
+  return new SystemError(syscall, e.code, at, `${syscall} ${at}: ${e.message}`);
 }
 
 function lstatOrUndefined(p: string): fs.Stats | undefined {
@@ -25,19 +27,6 @@ function lstatOrUndefined(p: string): fs.Stats | undefined {
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw e;
-  }
-}
-
-function writeInto(dir: string, files: readonly CompiledFile[]) {
-  for (const f of files) {
-    const at = path.join(dir, f.path);
-    step('mkdir', path.dirname(at), () => fs.mkdirSync(path.dirname(at), { recursive: true }));
-    if (f.symlink !== undefined) step('symlink', at, () => fs.symlinkSync(f.symlink!, at));
-    else {
-      step('write', at, () => fs.writeFileSync(at, f.content));
-      // The umask must not make a unit unreadable to systemd.
-      step('chmod', at, () => fs.chmodSync(at, 0o644));
-    }
   }
 }
 
@@ -61,25 +50,12 @@ export function writeOutputDir(
       `${dir} is not empty and was not written by keepsake compile; refusing to replace it`,
       'name a new or empty directory',
     );
-  const tmp = `${dir}.keepsake-new-${process.pid}`;
-  const old = `${dir}.keepsake-old-${process.pid}`;
-  fs.rmSync(tmp, { recursive: true, force: true });
-  step('mkdir', path.dirname(dir), () => fs.mkdirSync(path.dirname(dir), { recursive: true }));
   try {
-    step('mkdir', tmp, () => fs.mkdirSync(tmp, { mode: 0o755 }));
-    step('chmod', tmp, () => fs.chmodSync(tmp, 0o755));
-    writeInto(tmp, [...files, { path: MARKER, content: marker }]);
-    if (st) step('rename', dir, () => fs.renameSync(dir, old));
-    try {
-      step('rename', tmp, () => fs.renameSync(tmp, dir));
-    } catch (e) {
-      if (st) fs.renameSync(old, dir);
-      throw e;
-    }
-  } finally {
-    fs.rmSync(tmp, { recursive: true, force: true });
+    // Only keepsake's own output is replaced (it has MARKER): compiling again rewrites it.
+    replaceDirectory(dir, { entries: [...files, { path: MARKER, content: marker }], mode: 0o755 });
+  } catch (e) {
+    throw systemError(e, dir);
   }
-  fs.rmSync(old, { recursive: true, force: true });
   return dir;
 }
 
@@ -104,22 +80,9 @@ export function installIntoUnitDir(unitDir: string, files: readonly CompiledFile
         'move it aside, or name another directory with --unit-dir',
       );
   }
-  const written: string[] = [];
-  for (const f of files) {
-    const at = path.join(dir, f.path);
-    const tmp = `${at}.keepsake-new-${process.pid}`;
-    step('mkdir', path.dirname(at), () => fs.mkdirSync(path.dirname(at), { recursive: true }));
-    try {
-      if (f.symlink !== undefined) step('symlink', tmp, () => fs.symlinkSync(f.symlink!, tmp));
-      else {
-        step('write', tmp, () => fs.writeFileSync(tmp, f.content));
-        step('chmod', tmp, () => fs.chmodSync(tmp, 0o644));
-      }
-      step('rename', at, () => fs.renameSync(tmp, at));
-    } finally {
-      fs.rmSync(tmp, { force: true });
-    }
-    written.push(at);
+  try {
+    return replaceEntries(dir, files);
+  } catch (e) {
+    throw systemError(e, dir);
   }
-  return written;
 }

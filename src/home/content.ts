@@ -2,10 +2,12 @@
 // once into `<state>/files/<sha256>-<r|x>` (a directory into `<digest>-d`), named by its
 // content, so unchanged files are never copied again and every generation can share them.
 
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import type { HomeFile, HomeFileSet, PersistEntry } from '../model/types.js';
+import { placeDirectoryOnce } from '../system/atomic-dir.js';
 import { AtomicWriteError, replaceFile } from '../system/atomic-write.js';
+import { makePrivateDir } from '../system/home-fs.js';
 import type { DesiredHome, DesiredLink } from './types.js';
 
 export interface ContentProblem {
@@ -24,22 +26,6 @@ export function filesArea(state: string): string {
 interface Area {
   path: string;
   write: boolean;
-}
-
-/** A directory blob: `fill(tmp)` under a temporary name, then renamed to `name` unless it exists. */
-function putOnce(area: Area, name: string, fill: (tmp: string) => void): string {
-  const final = `${area.path}/${name}`;
-  if (!area.write || fs.existsSync(final)) return final;
-  const tmp = `${area.path}/.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  fill(tmp);
-  try {
-    fs.renameSync(tmp, final);
-  } catch (e) {
-    // A directory blob written meanwhile by another run: keep that one.
-    fs.rmSync(tmp, { recursive: true, force: true });
-    if (!fs.existsSync(final)) throw e;
-  }
-  return final;
 }
 
 function putFile(area: Area, data: Buffer, executable: boolean): { path: string; hash: string } {
@@ -96,14 +82,13 @@ function putDirectory(area: Area, src: string, executable: boolean | undefined) 
     ...entries.map((e) => `f ${e.f} ${e.x ? 'x' : 'r'} ${sha256(e.data)}`),
   ];
   const hash = `${sha256(listing.join('\n'))}-d`;
-  const path = putOnce(area, hash, (tmp) => {
-    fs.mkdirSync(tmp, { mode: 0o755 });
-    for (const d of dirs) fs.mkdirSync(`${tmp}/${d}`, { mode: 0o755 });
-    for (const e of entries) {
-      fs.writeFileSync(`${tmp}/${e.f}`, e.data, { flag: 'wx' });
-      fs.chmodSync(`${tmp}/${e.f}`, e.x ? 0o555 : 0o444);
-    }
-  });
+  const path = `${area.path}/${hash}`;
+  // Named by its content: one already there holds this very tree, and is left as it is.
+  if (area.write && !fs.existsSync(path))
+    placeDirectoryOnce(area.path, hash, {
+      dirs,
+      entries: entries.map((e) => ({ path: e.f, content: e.data, mode: e.x ? 0o555 : 0o444 })),
+    });
   return { path, hash };
 }
 
@@ -171,7 +156,7 @@ export function buildDesired(
   write: boolean,
 ): { desired: DesiredHome; problems: ContentProblem[] } {
   const area = { path: filesArea(set.state.path), write };
-  if (write) fs.mkdirSync(area.path, { recursive: true, mode: 0o700 });
+  if (write) makePrivateDir(area.path);
   const links: DesiredLink[] = [];
   const directories: string[] = [];
   const problems: ContentProblem[] = [];

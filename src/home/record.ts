@@ -4,6 +4,7 @@
 
 import * as fs from 'node:fs';
 import { AtomicWriteError, replaceFile } from '../system/atomic-write.js';
+import { makePrivateDir, removeRecord, removeStoredContent } from '../system/home-fs.js';
 import type { HomeHistory } from './plan.js';
 import { HOME_RECORD_VERSION, type HomeGeneration } from './types.js';
 
@@ -49,7 +50,7 @@ export function historyOf(generations: readonly HomeGeneration[]): HomeHistory {
 }
 
 export function writeHomeGeneration(state: string, g: HomeGeneration): void {
-  fs.mkdirSync(dirOf(state), { recursive: true, mode: 0o700 });
+  makePrivateDir(dirOf(state));
   try {
     replaceFile(dirOf(state), nameOf(g.number), `${JSON.stringify(g, null, 2)}\n`, {
       mode: 0o600,
@@ -81,15 +82,16 @@ export function expireHomeGenerations(state: string, options: ExpireOptions): nu
     const byAge = options.olderThanDays !== undefined && Date.parse(g.appliedAt) < cutoff;
     return byCount || byAge;
   });
-  for (const g of doomed) fs.rmSync(fileOf(state, g.number), { force: true });
+  // Never the newest complete generation nor any after it: the next apply needs only those.
+  for (const g of doomed) removeRecord(fileOf(state, g.number));
   const kept = all.filter((g) => !doomed.includes(g));
   const used = new Set([...kept.flatMap((g) => g.links), ...live.links].map((l) => l.to));
   const area = `${state}/files`;
   for (const name of fs.existsSync(area) ? fs.readdirSync(area) : []) {
     const path = `${area}/${name}`;
+    // Linked from no generation kept, nor from the home as the last applies left it.
     if (used.has(path)) continue;
-    fs.chmodSync(path, 0o700); // content is read-only; its directory entries must be writable
-    fs.rmSync(path, { recursive: true, force: true });
+    removeStoredContent(path);
   }
   return doomed.map((g) => g.number);
 }

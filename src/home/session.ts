@@ -5,7 +5,9 @@ import * as fs from 'node:fs';
 import { loadConfig } from '../config/index.js';
 import { HomeError, LockedError, UsageError } from '../errors.js';
 import type { HomeFileSet, Model } from '../model/types.js';
-import { LOCK_EX, LOCK_NB, LOCK_UN, loadBinding } from '../system/binding.js';
+import { loadBinding } from '../system/binding.js';
+import { makePrivateDir } from '../system/home-fs.js';
+import { withExclusiveFlock } from '../system/lock.js';
 import { homeSetOf } from './select.js';
 
 export type HomeSession =
@@ -59,7 +61,7 @@ export function readyHomeStore(set: HomeFileSet): void {
       `run keepsake apply (or keepsake home apply) as root once, or set users.${set.user.user}.homeStore to a directory you own`,
     );
   }
-  fs.mkdirSync(path, { recursive: true, mode: 0o700 });
+  makePrivateDir(path);
 }
 
 /**
@@ -71,42 +73,28 @@ export function readyHomeStore(set: HomeFileSet): void {
 export function withHomeStoreLock<T>(set: HomeFileSet, fn: () => T): T {
   const { binding } = loadBinding();
   if (binding === null || !fs.existsSync(set.state.path)) return fn();
-  const fd = openStoreLock(set);
-  try {
-    try {
-      binding.flock(fd, LOCK_EX | LOCK_NB);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'EWOULDBLOCK' || code === 'EAGAIN')
-        throw new LockedError(set.state.path, `another keepsake home run for ${set.user.user}`);
-      throw e;
-    }
-    try {
-      return fn();
-    } finally {
-      binding.flock(fd, LOCK_UN);
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
+  return withExclusiveFlock(
+    binding,
+    `${set.state.path}/lock`,
+    {
+      busy: () => new LockedError(set.state.path, `another keepsake home run for ${set.user.user}`),
+      cannotOpen: (e) => storeLockError(set, e),
+    },
+    fn,
+  );
 }
 
-/** `<home store>/lock`, or a HomeError saying whose store it is and what to change. */
-function openStoreLock(set: HomeFileSet): number {
-  const { O_RDWR, O_CREAT, O_NOFOLLOW } = fs.constants;
+/** Why `<home store>/lock` cannot be opened: whose store it is, and what to change. */
+function storeLockError(set: HomeFileSet, e: unknown): unknown {
   const store = set.state.path;
-  try {
-    return fs.openSync(`${store}/lock`, O_RDWR | O_CREAT | O_NOFOLLOW, 0o600);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code !== 'EACCES' && code !== 'EPERM' && code !== 'EROFS') throw e;
-    const st = fs.statSync(store);
-    const who = `owned by uid ${st.uid}, mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')}`;
-    throw new HomeError(
-      `cannot write the home store ${store} (${who}) as ${set.user.user}: ${code === 'EROFS' ? 'read-only file system' : 'permission denied'} (${code})`,
-      code === 'EROFS'
-        ? `remount the file system holding ${store} read-write, or set users.${set.user.user}.homeStore to a writable directory`
-        : `the home store must be ${set.user.user}'s own: chown -R ${set.user.user} ${store} as root, or set users.${set.user.user}.homeStore to a directory ${set.user.user} owns`,
-    );
-  }
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code !== 'EACCES' && code !== 'EPERM' && code !== 'EROFS') return e;
+  const st = fs.statSync(store);
+  const who = `owned by uid ${st.uid}, mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')}`;
+  return new HomeError(
+    `cannot write the home store ${store} (${who}) as ${set.user.user}: ${code === 'EROFS' ? 'read-only file system' : 'permission denied'} (${code})`,
+    code === 'EROFS'
+      ? `remount the file system holding ${store} read-write, or set users.${set.user.user}.homeStore to a writable directory`
+      : `the home store must be ${set.user.user}'s own: chown -R ${set.user.user} ${store} as root, or set users.${set.user.user}.homeStore to a directory ${set.user.user} owns`,
+  );
 }

@@ -4,15 +4,12 @@
 // one, and a kill at any point leaves one of them whole. DIR is opened through the verified
 // descriptor of safe-fs: no component of it may be a link, and neither may keepsake.prom.
 
-import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import { UnsafePathError } from '../errors.js';
+import { AtomicWriteError, clearDeadTemporaries, replaceFile } from '../system/atomic-write.js';
 import { lstatOrNull, mkdirSafe, toSystemError, withVerifiedPath } from '../system/safe-fs.js';
 
 export const TEXTFILE = 'keepsake.prom';
-const TEMP = /^\.keepsake\.prom\.(\d+)\.[0-9a-f]{8}\.tmp$/;
-const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_RDONLY, O_DIRECTORY } = fs.constants;
 
 export interface WriteOptions {
   /** Wait this long between writing the temporary file and renaming it (tests only). */
@@ -28,28 +25,6 @@ function ensureDir(dir: string) {
   for (const d of missing) mkdirSafe(d, uid, gid, 0o755);
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/**
- * Remove the temporary files of writers that died before renaming. Invariant: only files of
- * keepsake's own temporary name, regular files, whose writer is gone; what they hold is a copy
- * of figures recomputed at every run, never renamed into place, so nothing is lost.
- */
-function clearDeadTemps(proc: string) {
-  for (const name of fs.readdirSync(proc)) {
-    const m = TEMP.exec(name);
-    if (!m || alive(Number(m[1]))) continue;
-    if (lstatOrNull(`${proc}/${name}`)?.isFile()) fs.rmSync(`${proc}/${name}`, { force: true });
-  }
-}
-
 function sleep(ms: number) {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
@@ -59,7 +34,8 @@ export function writeTextfile(dir: string, text: string, options: WriteOptions =
   const target = `${dir}/${TEXTFILE}`;
   ensureDir(dir);
   withVerifiedPath(dir, 'directory', (proc) => {
-    clearDeadTemps(proc);
+    // The figures are computed anew at every run: a dead writer's copy is never the only one.
+    clearDeadTemporaries(proc, TEXTFILE);
     const existing = lstatOrNull(`${proc}/${TEXTFILE}`);
     // The rename below would replace a link, not follow it; a link there was still planted by
     // someone, and is left for a person to look at.
@@ -75,34 +51,16 @@ export function writeTextfile(dir: string, text: string, options: WriteOptions =
         `'${target}' is not a regular file; keepsake replaces only its own file`,
         'move it away, then run keepsake metrics again',
       );
-    const temp = `.${TEXTFILE}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    const at = `${proc}/${temp}`;
-    let fd: number;
     try {
-      // O_EXCL|O_NOFOLLOW: a file or link planted under the temporary name is never opened.
-      fd = fs.openSync(at, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o644);
-    } catch (error) {
-      throw toSystemError(error, 'open', `${dir}/${temp}`, 'create');
-    }
-    try {
-      try {
-        fs.writeFileSync(fd, text);
-        fs.fchmodSync(fd, 0o644); // whatever the umask: node_exporter runs as its own user
-        fs.fsyncSync(fd);
-      } finally {
-        fs.closeSync(fd);
-      }
-      if (options.pauseMs) sleep(options.pauseMs);
-      fs.renameSync(at, `${proc}/${TEXTFILE}`);
-    } catch (error) {
-      fs.rmSync(at, { force: true }); // our own temporary file, never renamed into place
-      throw toSystemError(error, 'write', target, 'write');
-    }
-    const dirFd = fs.openSync(proc, O_RDONLY | O_DIRECTORY);
-    try {
-      fs.fsyncSync(dirFd); // the rename itself survives a power loss
-    } finally {
-      fs.closeSync(dirFd);
+      replaceFile(proc, TEXTFILE, text, {
+        mode: 0o644, // whatever the umask: node_exporter runs as its own user
+        ...(options.pauseMs ? { beforeRename: () => sleep(options.pauseMs!) } : {}),
+      });
+    } catch (e) {
+      if (!(e instanceof AtomicWriteError)) throw e;
+      throw e.step === 'open'
+        ? toSystemError(e.error, 'open', `${dir}/${e.temp}`, 'create')
+        : toSystemError(e.error, 'write', target, 'write');
     }
   });
   return target;

@@ -18,6 +18,8 @@ export interface AtomicWrite {
   /** Owner of the new file; the writer's own when not given. */
   uid?: number;
   gid?: number;
+  /** Called with the new file whole and synced, just before it replaces the target. */
+  beforeRename?: () => void;
 }
 
 /** Which step failed, with its error: the caller knows the path to name. */
@@ -25,6 +27,8 @@ export class AtomicWriteError extends Error {
   constructor(
     readonly step: 'open' | 'write' | 'rename' | 'fsync',
     readonly error: unknown,
+    /** The temporary file's name, beside the target. */
+    readonly temp: string,
   ) {
     super(`${step}: ${error instanceof Error ? error.message : String(error)}`);
   }
@@ -47,7 +51,7 @@ export function replaceFile(
     // O_EXCL|O_NOFOLLOW: a name planted here meanwhile is never opened, let alone followed.
     fd = fs.openSync(tempPath, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
   } catch (error) {
-    throw new AtomicWriteError('open', error);
+    throw new AtomicWriteError('open', error, temp);
   }
   let placed = false;
   try {
@@ -63,26 +67,27 @@ export function replaceFile(
       fs.writeFileSync(fd, content);
       fs.fsyncSync(fd);
     } catch (error) {
-      throw new AtomicWriteError('write', error);
+      throw new AtomicWriteError('write', error, temp);
     } finally {
       fs.closeSync(fd);
     }
     try {
+      opts.beforeRename?.();
       fs.renameSync(tempPath, `${dir}/${name}`);
       placed = true;
     } catch (error) {
-      throw new AtomicWriteError('rename', error);
+      throw new AtomicWriteError('rename', error, temp);
     }
   } finally {
     // Invariant: the temporary name never outlives a failed call; it holds only what this call
     // wrote, never the target's data.
     if (!placed) fs.rmSync(tempPath, { force: true });
   }
-  syncDirectory(dir);
+  syncDirectory(dir, temp);
 }
 
 /** The rename is durable once the directory is synced (O_PATH descriptors cannot be). */
-function syncDirectory(dir: string): void {
+function syncDirectory(dir: string, temp: string): void {
   let dirFd: number | undefined;
   try {
     dirFd = fs.openSync(dir, O_RDONLY | O_DIRECTORY);
@@ -90,8 +95,52 @@ function syncDirectory(dir: string): void {
   } catch (error) {
     // Some file systems refuse to sync a directory (EINVAL): the data itself is synced.
     if ((error as NodeJS.ErrnoException).code !== 'EINVAL')
-      throw new AtomicWriteError('fsync', error);
+      throw new AtomicWriteError('fsync', error, temp);
   } finally {
     if (dirFd !== undefined) fs.closeSync(dirFd);
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Remove the temporary files `replaceFile` left beside `dir/name` when its writer died before
+ * renaming. Invariant: only regular files of replaceFile's own temporary name for `name`,
+ * whose writer is gone; what they hold never replaced the target, which is whole. Only for a
+ * file whose content every run computes anew, so that a dead writer's copy is never the only
+ * one.
+ */
+export function clearDeadTemporaries(dir: string, name: string): void {
+  const own = name.slice(0, 200).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const temp = new RegExp(`^\\.${own}\\.(\\d+)\\.[0-9a-f]{8}\\.tmp$`);
+  for (const entry of fs.readdirSync(dir)) {
+    const m = temp.exec(entry);
+    if (!m || alive(Number(m[1]))) continue;
+    const st = fs.lstatSync(`${dir}/${entry}`, { throwIfNoEntry: false });
+    if (st?.isFile()) fs.rmSync(`${dir}/${entry}`, { force: true });
+  }
+}
+
+/**
+ * Replace (or create) the link `path` with one to `to` in one rename, so that `path` never goes
+ * missing. Invariant: the temporary name is new (symlink(2) refuses an existing one), so
+ * nothing but this call's own link is ever overwritten or removed; rename(2) replaces a link
+ * or file at `path`, never a directory.
+ */
+export function replaceSymlink(path: string, to: string): void {
+  const temp = `${path}.keepsake-${randomBytes(6).toString('hex')}`;
+  fs.symlinkSync(to, temp);
+  try {
+    fs.renameSync(temp, path);
+  } catch (error) {
+    fs.rmSync(temp, { force: true });
+    throw error;
   }
 }

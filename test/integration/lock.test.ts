@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { REPO, requireNamespaces } from '../helpers/boot.js';
 
-const LOCK = `${REPO}/dist/src/apply/lock.js`;
+const LOCK = `${REPO}/dist/src/system/lock.js`;
 const BINDING = `${REPO}/dist/src/system/binding.js`;
 const dirs: string[] = [];
 after(() => {

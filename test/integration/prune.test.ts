@@ -462,7 +462,7 @@ describe('prune in a temporary root', {
       [
         '--input-type=module',
         '-e',
-        `const { acquireLock } = await import(${JSON.stringify(`${REPO}/dist/src/apply/lock.js`)});
+        `const { acquireLock } = await import(${JSON.stringify(`${REPO}/dist/src/system/lock.js`)});
          const { loadBinding } = await import(${JSON.stringify(`${REPO}/dist/src/system/binding.js`)});
          const { spawnSync } = await import('node:child_process');
          const lock = acquireLock(${JSON.stringify(t.root)}, loadBinding().binding, 'apply');

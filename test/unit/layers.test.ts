@@ -1,5 +1,6 @@
 // The layers hold by themselves: the pure stages reach no file system, process or addon (not
-// even through what they import), and no folder of src/ imports one that imports it back.
+// even through what they import), only src/system writes, and no folder of src/ imports one
+// that imports it back.
 // Reads the TypeScript sources, so it judges the code as written, not as bundled.
 
 import assert from 'node:assert/strict';
@@ -15,7 +16,8 @@ const PURE: Array<{ folder: string; except?: string[]; only?: string[] }> = [
   { folder: 'core' },
   { folder: 'model' },
   { folder: 'plan' },
-  // Writing the compiled units is the one effect of compile; rendering them is pure.
+  // Looking where the compiled units go is the one effect of compile (src/system writes
+  // them); rendering them is pure.
   { folder: 'compile', except: ['write.ts'] },
   { folder: 'home', only: ['plan.ts'] },
   // Reading the file, the accounts and the store, and editing the file in place, are the
@@ -37,6 +39,122 @@ const PURE: Array<{ folder: string; except?: string[]; only?: string[] }> = [
 
 /** What a pure module may not reach. */
 const EFFECTS = /^(node:)?(fs|fs\/promises|child_process)$|binding\.js$|\.node$/;
+
+/**
+ * node:fs calls that change the file system (each with its Sync and promise forms), and the
+ * addon's calls that change the system: only src/system makes them.
+ */
+const FS_WRITES = [
+  'write',
+  'writev',
+  'writeFile',
+  'appendFile',
+  'createWriteStream',
+  'mkdir',
+  'mkdtemp',
+  'rename',
+  'unlink',
+  'rm',
+  'rmdir',
+  'symlink',
+  'link',
+  'copyFile',
+  'cp',
+  'chmod',
+  'fchmod',
+  'lchmod',
+  'chown',
+  'fchown',
+  'lchown',
+  'utimes',
+  'futimes',
+  'lutimes',
+  'truncate',
+  'ftruncate',
+  'fsync',
+  'fdatasync',
+];
+const FS_WRITE = new RegExp(`^(${FS_WRITES.join('|')})(Sync)?$`);
+const ADDON_WRITES = /[?.]\s*\.?\s*(mount|umount2|flock|copyXattrs)\b/;
+/** An open that may create or change a file. */
+const WRITE_FLAGS = /O_CREAT|O_WRONLY|O_RDWR|O_TRUNC|O_APPEND|['"](?:w|wx|w\+|a|ax|a\+|r\+)['"]/;
+
+/**
+ * Modules outside src/system that still write themselves, each with why. Keep it short: a
+ * write belongs in a src/system module that states its invariant.
+ */
+const WRITERS_OUTSIDE_SYSTEM: Array<{ prefix: string; why: string }> = [
+  // Moving into src/system in a change of their own.
+  { prefix: 'salvage/', why: 'salvage copies, records and restores with its own writers' },
+  { prefix: 'cli/demo/', why: 'the demo builds its own scratch root' },
+];
+
+/** The arguments of the call whose opening parenthesis is at `open`. */
+function callArguments(text: string, open: number): string {
+  let depth = 0;
+  for (let i = open; i < text.length; i++) {
+    if (text[i] === '(') depth++;
+    else if (text[i] === ')' && --depth === 0) return text.slice(open + 1, i);
+  }
+  return text.slice(open + 1);
+}
+
+/** A call of `name` with these arguments changes the file system. */
+function isWriteCall(name: string, args: string): boolean {
+  // A line to the standard output or error is output, not a change to any file.
+  if (/^(write|writeSync)$/.test(name) && /^\s*(1|2|process\.(stdout|stderr)\.fd)\s*,/.test(args))
+    return false;
+  if (FS_WRITE.test(name)) return true;
+  return /^open(Sync)?$/.test(name) && WRITE_FLAGS.test(args);
+}
+
+/** The file-system writes of one module's text, each as `name(` where it is called or imported. */
+function fsWrites(text: string): string[] {
+  const found: string[] = [];
+  const calls = (pattern: RegExp) => {
+    for (const m of text.matchAll(pattern)) {
+      const name = m[1]!;
+      const open = m.index! + m[0].length - 1;
+      if (isWriteCall(name, callArguments(text, open))) found.push(`${name}(`);
+    }
+  };
+  const esc = (s: string) => s.replace(/[$]/g, '\\$');
+  const fsImport = /^import\s+(?!type\b)([^;]*?)\s+from\s+'(?:node:)?(fs|fs\/promises)'/gm;
+  for (const m of text.matchAll(fsImport)) {
+    const clause = m[1]!;
+    const promises = m[2] === 'fs/promises';
+    const whole = /^(?:\*\s+as\s+)?([\w$]+)/.exec(clause)?.[1];
+    if (whole) {
+      const via = promises ? '' : '(?:promises\\.)?';
+      calls(new RegExp(`(?<![\\w$.])${esc(whole)}\\.${via}([\\w$]+)\\s*\\(`, 'g'));
+    }
+    for (const part of /\{([^}]*)\}/.exec(clause)?.[1]?.split(',') ?? []) {
+      const [orig, local = orig] = part
+        .trim()
+        .replace(/^type\s+/, '')
+        .split(/\s+as\s+/);
+      if (!orig || part.trim().startsWith('type ')) continue;
+      if (orig === 'promises' && local)
+        calls(new RegExp(`(?<![\\w$.])${esc(local)}\\.([\\w$]+)\\s*\\(`, 'g'));
+      else if (FS_WRITE.test(orig) && orig !== 'write' && orig !== 'writeSync')
+        found.push(`${orig}(`);
+      else if (/^(open|openSync|write|writeSync)$/.test(orig) && local) {
+        // Named: judged call by call (an open with write flags, a write to a file).
+        for (const c of text.matchAll(new RegExp(`(?<![\\w$.])${esc(local)}\\s*\\(`, 'g'))) {
+          const open = c.index! + c[0].length - 1;
+          if (isWriteCall(orig, callArguments(text, open))) found.push(`${orig}(`);
+        }
+      }
+    }
+  }
+  // The addon: loading it is allowed (to hand it to src/system), calling its effects is not.
+  if (/from\s+'[^']*system\/binding\.js'/.test(text) || /from\s+'[^']*\.node'/.test(text)) {
+    const m = ADDON_WRITES.exec(text);
+    if (m) found.push(`addon ${m[1]}`);
+    if (/\bLOCK_(EX|NB|UN)\b/.test(text)) found.push('addon flock');
+  }
+  return [...new Set(found)];
+}
 
 function sourcesIn(dir: string): string[] {
   const out: string[] = [];
@@ -174,6 +292,18 @@ describe('layers', () => {
     assert.deepEqual(cycles, [], `folder cycles:\n${shown.join('\n')}`);
   });
 
+  it('only src/system writes to the file system or calls the addon', () => {
+    const writers: string[] = [];
+    for (const file of files) {
+      const rel = path.relative(SRC, file);
+      if (rel.startsWith('system/')) continue;
+      if (WRITERS_OUTSIDE_SYSTEM.some((w) => rel.startsWith(w.prefix))) continue;
+      const found = fsWrites(readFileSync(file, 'utf8'));
+      if (found.length > 0) writers.push(`${rel}: ${found.join(', ')}`);
+    }
+    assert.deepEqual(writers, [], `modules outside src/system that write:\n${writers.join('\n')}`);
+  });
+
   it('switches for tests are read in one module (hooks.ts), nowhere else', () => {
     // The demo's own stages and the command line's options (KEEPSAKE_CONFIG, KEEPSAKE_DEBUG)
     // are part of what keepsake does, not switches for tests.
@@ -188,6 +318,29 @@ describe('layers', () => {
   });
 
   it('finds an effect and a cycle when they are there (the checks can fail)', () => {
+    // The write finder, on the system's own writer and on each way a write can be spelled.
+    assert.ok(
+      fsWrites(readFileSync(path.join(SRC, 'system', 'atomic-write.ts'), 'utf8')).length > 0,
+    );
+    const spelled = [
+      "import * as fs from 'node:fs';\nfs.renameSync(a, b);",
+      "import fs from 'fs';\nfs.promises.rm(a);",
+      "import { mkdirSync } from 'node:fs';",
+      "import { rm as remove } from 'node:fs/promises';",
+      "import * as fsp from 'node:fs/promises';\nawait fsp.writeFile(a, b);",
+      "import { promises as p } from 'node:fs';\np.chmod(a, 0o600);",
+      "import * as fs from 'node:fs';\nfs.openSync(a, fs.constants.O_RDWR | fs.constants.O_CREAT);",
+      "import { openSync } from 'node:fs';\nopenSync(a, 'w');",
+      "import { writeSync } from 'node:fs';\nwriteSync(fd, text);",
+      "import { loadBinding } from '../system/binding.js';\nloadBinding().binding?.flock(fd, 2);",
+    ];
+    for (const text of spelled) assert.notDeepEqual(fsWrites(text), [], text);
+    for (const text of [
+      "import * as fs from 'node:fs';\nfs.readFileSync(a);\nfs.openSync(a, fs.constants.O_RDONLY);",
+      "import { writeSync } from 'node:fs';\nwriteSync(2, line);",
+      "import { loadBinding } from '../system/binding.js';\nacquire(loadBinding().binding);",
+    ])
+      assert.deepEqual(fsWrites(text), [], text);
     // The checker itself, on modules known to have effects: the store reader must be caught.
     const chain = effectChain(path.join(SRC, 'system', 'safe-fs.ts'), new Map());
     assert.ok(chain && EFFECTS.test(chain.at(-1)!), 'safe-fs.ts reads files');

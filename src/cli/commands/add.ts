@@ -1,6 +1,5 @@
 import { prepareAdd } from '../../apply/add.js';
 import { faultInjection } from '../../apply/execute.js';
-import { acquireLock } from '../../apply/lock.js';
 import { applyPlan, resolveRoot } from '../../apply/pipeline.js';
 import { addEntryToConfigFile } from '../../config/edit.js';
 import { loadConfig } from '../../config/index.js';
@@ -8,6 +7,7 @@ import { count } from '../../core/text.js';
 import { RefusedError, UsageError } from '../../errors.js';
 import { describeAction } from '../../plan/format.js';
 import { loadBinding } from '../../system/binding.js';
+import { acquireLock } from '../../system/lock.js';
 import { openLiveSystem } from '../../system/system.js';
 import type { CommonOptions } from '../main.js';
 import type { Output } from '../output.js';

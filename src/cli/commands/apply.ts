@@ -1,11 +1,11 @@
 import { type ExecuteEvent, faultInjection } from '../../apply/execute.js';
-import { acquireLock } from '../../apply/lock.js';
 import { applyPlan, preparePlan, resolveRoot } from '../../apply/pipeline.js';
 import { count } from '../../core/text.js';
 import { hooks } from '../../hooks.js';
 import type { Model } from '../../model/types.js';
 import { describeEntryState } from '../../plan/format.js';
 import { loadBinding } from '../../system/binding.js';
+import { acquireLock } from '../../system/lock.js';
 import { createRecordingSystem, openLiveSystem, type SystemOps } from '../../system/system.js';
 import { printAction, printApplied } from '../format-apply.js';
 import type { CommonOptions } from '../main.js';

@@ -1,11 +1,11 @@
 import { createInterface } from 'node:readline';
-import { acquireLock } from '../../apply/lock.js';
 import { loadModel } from '../../apply/model-cache.js';
 import { resolveRoot } from '../../apply/pipeline.js';
 import { count, formatBytes } from '../../core/text.js';
 import { describeCounts, sizeColumn } from '../../orphans/format.js';
 import { carryOutPrune, type PrunePlan, planPrune } from '../../orphans/prune.js';
 import { loadBinding } from '../../system/binding.js';
+import { acquireLock } from '../../system/lock.js';
 import { readMountInfo } from '../../system/mountinfo.js';
 import type { CommonOptions } from '../main.js';
 import type { Output } from '../output.js';

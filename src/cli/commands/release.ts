@@ -1,10 +1,10 @@
-import { acquireLock } from '../../apply/lock.js';
 import { resolveRoot } from '../../apply/pipeline.js';
 import { executeRelease, type ReleaseOutcome } from '../../apply/release.js';
 import { readApplied } from '../../generations/store.js';
 import { observe } from '../../observe/observe.js';
 import { planRelease } from '../../plan/release.js';
 import { loadBinding } from '../../system/binding.js';
+import { acquireLock } from '../../system/lock.js';
 import { openLiveSystem } from '../../system/system.js';
 import type { CommonOptions } from '../main.js';
 import type { Output } from '../output.js';

@@ -11,9 +11,9 @@
 import * as fs from 'node:fs';
 import { hostPath } from '../core/paths.js';
 import { LockedError, SystemError, UnsafePathError } from '../errors.js';
-import { LOCK_EX, LOCK_NB, LOCK_UN, type MountBinding } from '../system/binding.js';
-import { lstatOrNull, mkdirSafe, withVerifiedPath } from '../system/safe-fs.js';
+import { LOCK_EX, LOCK_NB, LOCK_UN, type MountBinding } from './binding.js';
 import { fileLock, lockError, plantedOr } from './lock-file.js';
+import { lstatOrNull, mkdirSafe, withVerifiedPath } from './safe-fs.js';
 
 export interface Lock {
   /** Where the lock is. */
@@ -178,4 +178,47 @@ function flockLock(
       fs.closeSync(fd);
     },
   };
+}
+
+/** What a lock held by one process at a time says when it cannot be had. */
+export interface FlockRefusals {
+  /** Another process holds it. */
+  busy: () => Error;
+  /** The lock file cannot be opened or made. */
+  cannotOpen: (error: unknown) => unknown;
+}
+
+/**
+ * Run `fn` holding an exclusive flock(2) on `path`, a file made (0600) when missing and never
+ * opened through a link. The kernel drops the lock if the process dies, so it is never stale.
+ */
+export function withExclusiveFlock<T>(
+  binding: MountBinding,
+  path: string,
+  refuse: FlockRefusals,
+  fn: () => T,
+): T {
+  const { O_RDWR, O_CREAT, O_NOFOLLOW } = fs.constants;
+  let fd: number;
+  try {
+    fd = fs.openSync(path, O_RDWR | O_CREAT | O_NOFOLLOW, 0o600);
+  } catch (e) {
+    throw refuse.cannotOpen(e);
+  }
+  try {
+    try {
+      binding.flock(fd, LOCK_EX | LOCK_NB);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EWOULDBLOCK' || code === 'EAGAIN') throw refuse.busy();
+      throw e;
+    }
+    try {
+      return fn();
+    } finally {
+      binding.flock(fd, LOCK_UN);
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
 }

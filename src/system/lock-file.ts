@@ -7,8 +7,8 @@
 
 import * as fs from 'node:fs';
 import { LockedError, UnsafePathError } from '../errors.js';
-import { toSystemError, withVerifiedPath } from '../system/safe-fs.js';
 import type { Lock } from './lock.js';
+import { toSystemError, withVerifiedPath } from './safe-fs.js';
 
 const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_RDONLY } = fs.constants;
 const ATTEMPTS = 20;
