@@ -5,6 +5,7 @@
 // keepsake adds a unit that makes the missing ones straight in the store, before the binds, and
 // they are reused from then on.
 
+import { singleQuoted } from '../core/display.js';
 import type { Model, PersistEntry } from '../model/types.js';
 import { storesMountedCommand } from './checks.js';
 import { unitWord } from './escape.js';
@@ -65,8 +66,8 @@ export function sshHostKeyUnit(
   const roots = [...new Set(keys.map((k) => k.storeRoot))];
   const word = (p: string) => unitWord(p, { command: false });
   const commands = keys.map((k) => {
-    const q = shellQuote(k.store);
-    const parent = shellQuote(k.store.slice(0, k.store.lastIndexOf('/')));
+    const q = singleQuoted(k.store);
+    const parent = singleQuoted(k.store.slice(0, k.store.lastIndexOf('/')));
     const pub = `${q}.pub`;
     const script = `if [ ! -s ${q} ]; then mkdir -p ${parent} && rm -f ${q} ${pub} && ssh-keygen -q -t ${k.type} -N "" -C "" -f ${q}; elif [ ! -s ${pub} ]; then ssh-keygen -y -f ${q} > ${pub}; fi`;
     return `/bin/sh -c ${unitWord(script, { command: true })}`;
@@ -103,8 +104,4 @@ export function sshHostKeyUnit(
     },
   ]);
   return [unit, wantsLink(dir, opts.wantedBy, SSH_KEYS_UNIT)];
-}
-
-function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
 }

@@ -49,5 +49,10 @@ function sequenceLength(b: Buffer, i: number): number {
 export function shellQuote(display: string, escaped: boolean): string {
   if (escaped) return `$'${display.replace(/'/g, "\\'")}'`;
   if (/^[\w@%+=:,./-]+$/.test(display)) return display;
-  return `'${display.replace(/'/g, `'\\''`)}'`;
+  return singleQuoted(display);
+}
+
+/** `s` as one word of a POSIX shell, whatever it holds: single quotes, `'` written `'\''`. */
+export function singleQuoted(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
 }
