@@ -74,6 +74,8 @@ try {
   const gz = (text) => gzipSync(text, { level: 9 });
 
   put('usr/bin/keepsake', readFileSync(at('packaging/keepsake')));
+  // Where compiled code may be kept, read by the launcher before the bundle.
+  put('usr/lib/keepsake/bin/compile-cache.js', readFileSync(at('bin/compile-cache.js')));
   // package.json marks the bundle as ES modules and is how keepsake finds its own directory
   // (and so the addon under build/Release).
   put(
