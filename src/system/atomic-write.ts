@@ -18,6 +18,8 @@ export interface AtomicWrite {
   /** Owner of the new file; the writer's own when not given. */
   uid?: number;
   gid?: number;
+  /** Runs once the temporary file is whole and synced, before it takes the target's name. */
+  beforeRename?: () => void;
 }
 
 /** Which step failed, with its error: the caller knows the path to name. */
@@ -67,6 +69,7 @@ export function replaceFile(
     } finally {
       fs.closeSync(fd);
     }
+    opts.beforeRename?.();
     try {
       fs.renameSync(tempPath, `${dir}/${name}`);
       placed = true;

@@ -141,7 +141,7 @@ export async function restoreCommand(
         out.record('salvage.restore', { restored: item.dest, from: item.boot, file: item.file });
       else
         out.line(
-          `restored ${item.dest}${item.replaces ? ' (replaced)' : ''} from the salvage of ${item.boot}`,
+          `restored ${item.dest}${item.note} from the salvage of ${item.boot}`,
         );
     },
   );
