@@ -91,13 +91,14 @@ function checkMounts(root: string, mounts: readonly MountInfo[], top: string, de
   }
 }
 
-/** The whole content of two descriptors' files is the same. */
+/** The first `size` bytes of two descriptors' files are the same. */
 function sameContent(a: number, b: number, size: number): boolean {
   const x = Buffer.allocUnsafe(1 << 16);
   const y = Buffer.allocUnsafe(1 << 16);
   for (let pos = 0; pos < size; ) {
-    const n = fs.readSync(a, x, 0, x.length, pos);
-    const m = fs.readSync(b, y, 0, y.length, pos);
+    const want = Math.min(x.length, size - pos);
+    const n = fs.readSync(a, x, 0, want, pos);
+    const m = fs.readSync(b, y, 0, want, pos);
     if (n !== m || n === 0 || !x.subarray(0, n).equals(y.subarray(0, n))) return false;
     pos += n;
   }

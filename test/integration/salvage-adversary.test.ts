@@ -192,6 +192,11 @@ describe('keepsake salvage and restore against an adversary', { skip }, () => {
         do: 'sh',
         cmd: `mkdir -p "$ROOT/srv/r/sub" "$ROOT/../mnt-disk" && mount -n --bind "$ROOT/../mnt-disk" "$ROOT/srv/r/sub" && { ${ks('salvage restore /srv/r')}; echo "status $?"; ls -A "$ROOT/../mnt-disk" | wc -l; ${checkR()}; umount -n "$ROOT/srv/r/sub"; rm -rf "$ROOT/srv/r"; }`,
       },
+      // 11: temporary names left beside the targets: a partial copy (removed), a stranger's (kept, named)
+      {
+        do: 'sh',
+        cmd: `mkdir -p "$ROOT/srv/r" && printf alp > "$ROOT/srv/r/.a.keepsake-restore" && printf 'not a copy' > "$ROOT/srv/r/.b.keepsake-restore" && { ${ks('salvage restore /srv/r/a /srv/r/b')}; echo "status $?"; cat "$ROOT/srv/r/.b.keepsake-restore"; echo; ${checkR()}; rm -rf "$ROOT/srv/r"; }`,
+      },
     ]);
     third = system.boot([
       { do: 'sh', cmd: bootIs(3, t0 + 80) },
@@ -202,6 +207,8 @@ describe('keepsake salvage and restore against an adversary', { skip }, () => {
         cmd: `mkdir -p "$ROOT/srv/t" && for i in 1 2 3; do printf "third $i" > "$ROOT/srv/t/f$i"; done
 for n in $(seq 1 80); do
   ${ks('salvage run', 'KEEPSAKE_TEST_SALVAGE_KILL_AT=$n ')} >/dev/null 2>&1; s=$?
+  # A removal cut short midway, record first: what is set aside is no salvage any more.
+  for x in "$ROOT/persist/.keepsake/salvage/".expiring-*; do [ -d "$x" ] && rm -f "$x/salvage.json" && rm -rf "$x/files/etc"; done
   echo "$n $s $(${node} "$ROOT/../check-salvages.mjs" "$ROOT/persist/.keepsake/salvage") $(${ks('salvage list --json')} | tail -1)"
   [ $s = 137 ] || break
 done`,
@@ -227,9 +234,10 @@ done`,
   });
 
   for (const force of [false, true]) {
-    it(`a restore${force ? ' --force' : ''} killed at every step leaves each file old or whole, and the next run finishes`, () => {
+    it(`a restore${force ? ' --force' : ''} killed at every step leaves each file old or whole, and the next run finishes`, (t) => {
       const s = sh(second[force ? 4 : 3]);
       const rows = s.stdout.trim().split('\n');
+      t.diagnostic(`killed at ${rows.length - 1} steps`);
       assert.ok(rows.length >= 8, `killed at ${rows.length} steps only:\n${s.stdout}\n${s.stderr}`);
       rows.forEach((row, i) => {
         const [n, killed, again, cut, done, replaced] = row.split(' ');
@@ -315,9 +323,25 @@ done`,
     assert.match(s.stderr, /another file system is mounted at \/srv\/r\/sub/);
   });
 
-  it('a salvage and its expiry killed at every step: never complete with files missing, and the next run finishes', () => {
+  it('a temporary name left beside a target is removed when it is a partial copy, else named', () => {
+    const s = sh(second[11]);
+    const lines = s.stdout.trim().split('\n');
+    assert.ok(lines.includes('status 1'), s.stdout + s.stderr);
+    assert.match(
+      s.stderr,
+      /not restored: \/srv\/r\/b \(\/srv\/r\/\.b\.keepsake-restore is in the way, and is not a copy keepsake made/,
+    );
+    assert.equal(lines.at(-2), 'not a copy', 'a file keepsake did not make is kept');
+    const c = JSON.parse(lines.at(-1) ?? '{}') as Restored;
+    assert.equal(c.a, 'new');
+    assert.equal(c.b, 'absent');
+    assert.deepEqual(c.temps, ['.b.keepsake-restore']);
+  });
+
+  it('a salvage and its expiry killed at every step: never complete with files missing, and the next run finishes', (t) => {
     const s = sh(third[2]);
     const rows = s.stdout.trim().split('\n');
+    t.diagnostic(`killed at ${rows.length - 1} steps`);
     assert.ok(rows.length >= 10, `killed at ${rows.length} steps only:\n${s.stdout}\n${s.stderr}`);
     let sawExpiring = false;
     rows.forEach((row, i) => {
