@@ -79,13 +79,17 @@ export function placeReplacing(
             : 'it changed while it was restored (something writes it); nothing was replaced',
         );
       const base = `${name.slice(0, 200)}${kept.prefix}`;
-      let keptAs = fs
-        .readdirSync(d)
-        .filter((n) => n.startsWith(base))
-        .find((n) => {
-          const st = fs.lstatSync(`${d}/${n}`, { throwIfNoEntry: false });
-          return st !== undefined && st.dev === now.dev && st.ino === now.ino;
-        });
+      // Only a file with a second name can have been kept already: one listing then, none else.
+      let keptAs =
+        now.nlink > 1
+          ? fs
+              .readdirSync(d)
+              .filter((n) => n.startsWith(base))
+              .find((n) => {
+                const st = fs.lstatSync(`${d}/${n}`, { throwIfNoEntry: false });
+                return st !== undefined && st.dev === now.dev && st.ino === now.ino;
+              })
+          : undefined;
       for (let i = 1; keptAs === undefined; i++) {
         const candidate = `${base}${kept.stamp}${i === 1 ? '' : `-${i}`}`;
         try {
