@@ -96,6 +96,31 @@ export class SalvageError extends KeepsakeError {
   readonly code = 'salvage';
 }
 
+/** A destination appeared after it was checked; nothing was overwritten. */
+export class TargetAppearedError extends KeepsakeError {
+  readonly code = 'target-appeared';
+}
+
+/** A file to replace changed after it was checked (something writes it); nothing was replaced. */
+export class TargetChangedError extends KeepsakeError {
+  readonly code = 'target-changed';
+}
+
+/** A restore that could not bring every file back: each one not restored is named. */
+export class RestoreIncompleteError extends KeepsakeError {
+  readonly code = 'restore-incomplete';
+  readonly notRestored: Array<{ path: string; reason: string }>;
+  constructor(total: number, notRestored: Array<{ path: string; reason: string }>) {
+    super(
+      `${notRestored.length} of ${total} file${total === 1 ? '' : 's'} not restored:\n${notRestored
+        .map((n) => `  not restored: ${n.path} (${n.reason})`)
+        .join('\n')}`,
+      'the files named were left as they are (nothing half-written); fix the cause and run the restore again: what is restored already is recognised',
+    );
+    this.notRestored = notRestored;
+  }
+}
+
 /** Another keepsake is working on the same root. */
 export class LockedError extends KeepsakeError {
   readonly code = 'locked';

@@ -9,6 +9,7 @@ import { hostPath } from '../core/paths.js';
 import { childPath } from '../orphans/find.js';
 import { writeFileAtomicSafe } from '../system/safe-fs.js';
 import { isBootName } from './boot.js';
+import { step } from './steps.js';
 
 export interface SalvagedFile {
   path: string;
@@ -70,9 +71,15 @@ export function serialise(r: SalvageRecord): string {
   return `${JSON.stringify(ordered)}\n`;
 }
 
-/** Replaces the record (host path of the boot's directory) atomically; root-only. */
+/**
+ * Replaces the record (host path of the boot's directory) atomically; root-only. Invariant:
+ * a reader sees the earlier record or this one whole (a kill leaves at most a temporary
+ * `.salvage.json.*.tmp`, which no reader opens and the next salvage of the boot removes).
+ */
 export function writeRecord(bootDirHost: string, record: SalvageRecord): void {
-  writeFileAtomicSafe(`${bootDirHost}/${RECORD_FILE}`, serialise(record), 0o600);
+  writeFileAtomicSafe(`${bootDirHost}/${RECORD_FILE}`, serialise(record), 0o600, () =>
+    step('salvage-record-written'),
+  );
 }
 
 export interface StoredSalvage {

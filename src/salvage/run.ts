@@ -14,8 +14,17 @@ import { declaredTargets } from '../diff/scan.js';
 import { SalvageError } from '../errors.js';
 import type { Model, SalvageSettings } from '../model/types.js';
 import { childPath } from '../orphans/find.js';
-import { mkdirSafe, toSystemError, withVerifiedPath } from '../system/safe-fs.js';
-import { type BootIdentity, readBootIdentity } from './boot.js';
+import { renameIn } from '../system/copy-file.js';
+import { removeTreeSafe } from '../system/remove-tree.js';
+import {
+  chmodSafe,
+  chownSafe,
+  lstatOrNull,
+  mkdirSafe,
+  toSystemError,
+  withVerifiedPath,
+} from '../system/safe-fs.js';
+import { type BootIdentity, isBootName, readBootIdentity } from './boot.js';
 import { type Candidate, gatherChanged, type Selection, selectWithinBudget } from './candidates.js';
 import { Copier, OutOfTime, skipReason } from './copy.js';
 import {
@@ -27,6 +36,7 @@ import {
   writeRecord,
 } from './record.js';
 import { salvageSettings } from './settings.js';
+import { step } from './steps.js';
 
 export interface SalvagePlan {
   settings: SalvageSettings;
@@ -98,16 +108,40 @@ function prepareSalvageDir(root: string, store: string): string {
   const storeHost = hostPath(root, store);
   withVerifiedPath(storeHost, 'directory', () => undefined);
   const records = childPath(storeHost, '.keepsake');
-  if (fs.lstatSync(records, { throwIfNoEntry: false }) === undefined)
-    mkdirSafe(records, 0, 0, 0o755);
+  if (lstatOrNull(records) === null) mkdirSafe(records, 0, 0, 0o755);
   const dir = hostPath(root, salvageDir(store));
-  if (fs.lstatSync(dir, { throwIfNoEntry: false }) === undefined) mkdirSafe(dir, 0, 0, 0o700);
+  if (lstatOrNull(dir) === null) mkdirSafe(dir, 0, 0, 0o700);
   // A link planted at any step of the way is refused here, before anything is written.
-  withVerifiedPath(dir, 'directory', (proc, st) => {
-    if (st.uid !== 0 || (st.mode & 0o7777) !== 0o700) fs.chmodSync(proc, 0o700);
-    if (st.uid !== 0) fs.chownSync(proc, 0, 0);
-  });
+  const st = withVerifiedPath(dir, 'directory', (_, st) => st);
+  if (st.uid !== 0 || st.gid !== 0) chownSafe(dir, 0, 0);
+  if ((st.mode & 0o7777) !== 0o700) chmodSafe(dir, 0o700);
   return dir;
+}
+
+/** The prefix of a salvage set aside for removal: no longer listed, not yet deleted. */
+const ASIDE = '.expiring-';
+
+/**
+ * Deletes one salvage of keepsake's own root-only salvage directory, in two steps: renamed
+ * to `.expiring-<boot>` (one atomic step: it is listed whole, or not at all: never a record
+ * without its files, nor files under a record that says complete), then removed. Invariant:
+ * only a salvage this run chose to delete (an expired or a superseded one) is set aside,
+ * and a removal cut short leaves a set-aside one, which `finishRemovals` completes.
+ */
+function removeSalvage(salvageHost: string, boot: string): void {
+  renameIn(salvageHost, boot, salvageHost, `${ASIDE}${boot}`);
+  step('salvage-set-aside');
+  removeTreeSafe(`${salvageHost}/${ASIDE}${boot}`);
+  step('salvage-removed');
+}
+
+/** Completes the removals a run cut short left (`.expiring-<boot>`), and nothing else. */
+function finishRemovals(salvageHost: string): void {
+  const names = withVerifiedPath(salvageHost, 'directory', (proc) => fs.readdirSync(proc));
+  for (const n of names) {
+    if (n.startsWith(ASIDE) && isBootName(n.slice(ASIDE.length)))
+      removeTreeSafe(`${salvageHost}/${n}`);
+  }
 }
 
 /**
@@ -115,24 +149,23 @@ function prepareSalvageDir(root: string, store: string): string {
  * Invariant: it holds only this boot's files, which are on the running system still (and are
  * copied again now) unless someone on it deleted them since; the later salvage keeps the
  * system as it is later, as the one at shutdown would. Only keepsake's own root-only
- * directory is deleted, never through a link.
+ * directory is deleted, never through a link (removeSalvage).
  */
 function freshBootDir(salvageHost: string, name: string): string {
-  withVerifiedPath(salvageHost, 'directory', (proc) => {
-    const st = fs.lstatSync(`${proc}/${name}`, { throwIfNoEntry: false });
-    if (st?.isDirectory()) fs.rmSync(`${proc}/${name}`, { recursive: true, force: true });
-    else if (st !== undefined) fs.unlinkSync(`${proc}/${name}`);
-  });
+  finishRemovals(salvageHost);
+  if (lstatOrNull(`${salvageHost}/${name}`) !== null) removeSalvage(salvageHost, name);
   const boot = `${salvageHost}/${name}`;
   mkdirSafe(boot, 0, 0, 0o700);
   mkdirSafe(`${boot}/${FILES_DIR}`, 0, 0, 0o700);
   mkdirSafe(`${boot}/.staging`, 0, 0, 0o700);
+  step('salvage-fresh');
   return boot;
 }
 
 /**
- * Deletes the salvages of the oldest boots until `keep` remain, never the current boot's.
- * Only whole boot directories of keepsake's own root-only salvage directory go.
+ * Deletes the salvages of the oldest boots until `keep` remain, never the current boot's,
+ * and so never the newest: the current boot's salvage is written before any expires.
+ * Removals cut short earlier are completed first.
  */
 export function expireSalvages(root: string, store: string, keep: number, current: string) {
   const all = listSalvages(root, store).map((s) => s.boot);
@@ -140,11 +173,8 @@ export function expireSalvages(root: string, store: string, keep: number, curren
   const room = Math.max(0, keep - (all.includes(current) ? 1 : 0));
   const doomed = others.slice(0, Math.max(0, others.length - room));
   const dir = hostPath(root, salvageDir(store));
-  for (const b of doomed) {
-    withVerifiedPath(dir, 'directory', (proc) =>
-      fs.rmSync(`${proc}/${b}`, { recursive: true, force: true }),
-    );
-  }
+  finishRemovals(dir);
+  for (const b of doomed) removeSalvage(dir, b);
   return doomed;
 }
 
@@ -154,6 +184,7 @@ export function runSalvage(root: string, model: Model, opts: RunOptions = {}): S
   const { settings, boot } = plan;
   const deadline = started.getTime() + settings.timeoutMs;
   const salvageHost = prepareSalvageDir(root, settings.store);
+  step('salvage-prepared');
   const bootHost = freshBootDir(salvageHost, boot.name);
   const record: SalvageRecord = {
     version: 1,
@@ -167,6 +198,7 @@ export function runSalvage(root: string, model: Model, opts: RunOptions = {}): S
     skipped: [...plan.unusable, ...plan.selection.over],
   };
   writeRecord(bootHost, record);
+  step('salvage-record-first');
   const copier = new Copier({
     root,
     files: `${bootHost}/${FILES_DIR}`,
@@ -195,11 +227,13 @@ export function runSalvage(root: string, model: Model, opts: RunOptions = {}): S
     }
     if (opts.killAfter !== undefined && record.files.length >= opts.killAfter)
       process.kill(process.pid, 'SIGKILL');
+    step('salvage-file');
   }
   copier.syncAll();
-  withVerifiedPath(bootHost, 'directory', (proc) =>
-    fs.rmSync(`${proc}/.staging`, { recursive: true, force: true }),
-  );
+  step('salvage-synced');
+  // Staging holds only copies that failed midway (each is removed as it fails): keepsake's own.
+  removeTreeSafe(`${bootHost}/.staging`);
+  step('salvage-staging-removed');
   record.complete = stopped === undefined;
   record.finishedAt = new Date().toISOString();
   try {
@@ -208,6 +242,7 @@ export function runSalvage(root: string, model: Model, opts: RunOptions = {}): S
     // The first record stays, and says partial: what was copied is there all the same.
     throw toSystemError(error, 'write', `${bootHost}/salvage.json`, 'write the salvage record');
   }
+  step('salvage-record-final');
   const expired = expireSalvages(root, settings.store, settings.keepBoots, boot.name);
   return {
     record,

@@ -421,12 +421,17 @@ export function chmodSafe(target: string, mode: number): void {
 }
 
 /** Replaces `target` with a new root-owned file: temp file, fsync, rename, fsync directory. */
-export function writeFileAtomicSafe(target: string, content: string, mode: number): void {
+export function writeFileAtomicSafe(
+  target: string,
+  content: string,
+  mode: number,
+  beforeRename?: () => void,
+): void {
   withVerifiedParent(target, (parent, name) => {
     const existing = lstatOrNull(`${parent}/${name}`);
     if (existing?.isSymbolicLink()) throw refuse(target, target);
     try {
-      replaceFile(parent, name, content, { mode });
+      replaceFile(parent, name, content, beforeRename ? { mode, beforeRename } : { mode });
     } catch (thrown) {
       if (!(thrown instanceof AtomicWriteError)) throw thrown;
       const { step, error } = thrown;

@@ -142,7 +142,11 @@ describe('keepsake salvage across boots', { skip }, () => {
         do: 'sh',
         cmd: `cd "$ROOT/home/jane" && stat -c '%a %u:%g' notes.txt && cat notes.txt && echo && (python3 -c 'import os; print(os.getxattr("notes.txt", "user.tag").decode())' 2>/dev/null || echo no-python)`,
       },
-      { do: 'sh', cmd: ks('salvage restore /home/jane/notes.txt') },
+      // 6: again, once the file was edited: never overwritten (unedited, it is there already)
+      {
+        do: 'sh',
+        cmd: `${ks('salvage restore /home/jane/notes.txt')} && printf edited >> "$ROOT/home/jane/notes.txt" && ${ks('salvage restore /home/jane/notes.txt')}`,
+      },
       {
         do: 'sh',
         cmd: `${ks('salvage restore /etc/app --to /root/back')} && readlink "$ROOT/root/back/app/current" && cat "$ROOT/root/back/app/local.conf"`,
@@ -237,6 +241,7 @@ describe('keepsake salvage across boots', { skip }, () => {
     assert.equal(content, 'my notes');
     if (tag !== 'no-python') assert.equal(tag, 'keep');
     const again = sh(second[6]);
+    assert.match(again.stdout, /restored \/home\/jane\/notes.txt \(there already\)/);
     assert.equal(again.status, 2);
     assert.match(again.stderr, /notes.txt exists; keepsake does not overwrite it/);
     assert.match(again.stderr, /--force/);

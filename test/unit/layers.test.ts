@@ -83,11 +83,7 @@ const WRITE_FLAGS = /O_CREAT|O_WRONLY|O_RDWR|O_TRUNC|O_APPEND|['"](?:w|wx|w\+|a|
  * Modules outside src/system that still write themselves, each with why. Keep it short: a
  * write belongs in a src/system module that states its invariant.
  */
-const WRITERS_OUTSIDE_SYSTEM: Array<{ prefix: string; why: string }> = [
-  // Moving into src/system in a change of their own.
-  { prefix: 'salvage/', why: 'salvage copies, records and restores with its own writers' },
-  { prefix: 'cli/demo/', why: 'the demo builds its own scratch root' },
-];
+const WRITERS_OUTSIDE_SYSTEM: Array<{ prefix: string; why: string }> = [];
 
 /** The arguments of the call whose opening parenthesis is at `open`. */
 function callArguments(text: string, open: number): string {

@@ -139,10 +139,7 @@ export async function restoreCommand(
     (item) => {
       if (out.json)
         out.record('salvage.restore', { restored: item.dest, from: item.boot, file: item.file });
-      else
-        out.line(
-          `restored ${item.dest}${item.replaces ? ' (replaced)' : ''} from the salvage of ${item.boot}`,
-        );
+      else out.line(`restored ${item.dest}${item.note} from the salvage of ${item.boot}`);
     },
   );
   if (!out.json) out.line(`${count(items.length, 'file')} restored`);

@@ -5,8 +5,6 @@
 
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { applyPlan, preparePlan } from '../../apply/pipeline.js';
 import { count } from '../../core/text.js';
 import { formatLines } from '../../diff/format.js';
@@ -14,6 +12,12 @@ import { reportHomes, scanLiveSystem } from '../../diff/live.js';
 import { SystemError } from '../../errors.js';
 import { describeAction } from '../../plan/format.js';
 import { loadMountBackend } from '../../system/mount-backend.js';
+import {
+  makeScratchDir,
+  makeScratchSubdir,
+  removeScratchDir,
+  writeScratchFile,
+} from '../../system/scratch.js';
 import { createLiveSystem } from '../../system/system.js';
 import type { Output } from '../output.js';
 import { resolveInRoot } from './in-root.js';
@@ -27,11 +31,9 @@ const MAPPED = 'KEEPSAKE_DEMO_USERNS';
 export async function runDemo(opts: { keep: boolean }, out: Output): Promise<number> {
   const stage = process.env[STAGE];
   if (stage) return runBoot(Number(stage), process.env[DIR]!, out);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keepsake-demo-'));
+  const dir = makeScratchDir('keepsake-demo-', ['persist', 'root']);
   try {
-    fs.mkdirSync(`${dir}/persist`, { mode: 0o755 });
-    fs.mkdirSync(`${dir}/root`, { mode: 0o755 });
-    fs.writeFileSync(`${dir}/keepsake.yaml`, DEMO_CONFIG);
+    writeScratchFile(dir, `${dir}/keepsake.yaml`, DEMO_CONFIG);
     out.line(out.paint('bold', 'keepsake demo'));
     out.line(`A tmpfs is mounted as the root at ${dir}/root in a private mount namespace; the`);
     out.line(`store is ${dir}/persist, mounted at /persist. Configuration (${dir}/keepsake.yaml):`);
@@ -51,7 +53,7 @@ export async function runDemo(opts: { keep: boolean }, out: Output): Promise<num
     return 0;
   } finally {
     if (opts.keep) out.product(`kept ${dir}`);
-    else fs.rmSync(dir, { recursive: true, force: true });
+    else removeScratchDir(dir);
   }
 }
 
@@ -108,9 +110,9 @@ async function runBoot(boot: number, dir: string, out: Output): Promise<number> 
   // The boot: a fresh tmpfs root with the persistent store mounted at /persist.
   mount(['-t', 'tmpfs', '-o', 'mode=0755', 'tmpfs', root]);
   const accounts = demoAccounts(process.env[MAPPED] !== '1');
-  for (const d of ['etc', 'persist', 'home', 'tmp', 'run']) fs.mkdirSync(`${root}/${d}`);
-  fs.writeFileSync(`${root}/etc/passwd`, accounts.passwd);
-  fs.writeFileSync(`${root}/etc/group`, accounts.group);
+  for (const d of ['persist', 'home', 'tmp', 'run']) makeScratchSubdir(dir, `${root}/${d}`);
+  writeScratchFile(dir, `${root}/etc/passwd`, accounts.passwd);
+  writeScratchFile(dir, `${root}/etc/group`, accounts.group);
   mount(['--bind', `${dir}/persist`, `${root}/persist`]);
 
   const prepared = await preparePlan({ configFile: `${dir}/keepsake.yaml`, root });
@@ -135,9 +137,8 @@ async function runBoot(boot: number, dir: string, out: Output): Promise<number> 
   if (boot === 1) {
     out.line('  writing files as programs would:');
     for (const w of DEMO_WRITES) {
-      const at = resolveInRoot(root, w.path);
-      fs.mkdirSync(path.dirname(at), { recursive: true });
-      fs.writeFileSync(at, w.content);
+      // As a program of the booted system would: through the links keepsake made.
+      writeScratchFile(dir, resolveInRoot(root, w.path), w.content);
       out.line(
         `    ${w.path.padEnd(36)} ${out.paint('dim', w.persisted ? '(declared)' : '(not declared)')}`,
       );
