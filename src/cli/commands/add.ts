@@ -9,14 +9,11 @@ import { RefusedError, UsageError } from '../../errors.js';
 import { describeAction } from '../../plan/format.js';
 import { loadBinding } from '../../system/binding.js';
 import { openLiveSystem } from '../../system/system.js';
-import type { CommonOptions } from '../main.js';
+import type { AddOptions } from '../declare/add.js';
 import type { Output } from '../output.js';
 import { actionRecord } from '../records.js';
 
-export async function run(
-  opts: CommonOptions & { args: string[]; store?: string; user?: string; dryRun?: boolean },
-  out: Output,
-): Promise<number> {
+export async function run(opts: AddOptions, out: Output): Promise<number> {
   const root = resolveRoot(opts.root);
   const path = opts.args[0];
   if (!path) throw new UsageError('keepsake add needs a path');

@@ -3,10 +3,10 @@ import { resolveRoot } from '../../apply/pipeline.js';
 import { UsageError } from '../../errors.js';
 import { diffGenerations } from '../../generations/diff.js';
 import { readGeneration } from '../../generations/store.js';
-import type { CommonOptions } from '../main.js';
+import type { DiffGenerationsOptions } from '../declare/generations.js';
 import type { Output } from '../output.js';
 
-export async function run(opts: CommonOptions & { args: string[] }, out: Output): Promise<number> {
+export async function run(opts: DiffGenerationsOptions, out: Output): Promise<number> {
   const root = resolveRoot(opts.root);
   const model = await loadModel(opts.config, { root, verbose: opts.verbose, store: false });
   const [a, b] = opts.args.map((x) => {

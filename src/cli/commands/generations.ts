@@ -1,11 +1,11 @@
 import { loadModel } from '../../apply/model-cache.js';
 import { resolveRoot } from '../../apply/pipeline.js';
 import { listGenerations, readApplied } from '../../generations/store.js';
-import type { CommonOptions } from '../main.js';
+import type { GenerationsOptions } from '../declare/generations.js';
 import type { Output } from '../output.js';
 
 /** The generations recorded in the configuration's stores, the live one marked. */
-export async function run(opts: CommonOptions, out: Output): Promise<number> {
+export async function run(opts: GenerationsOptions, out: Output): Promise<number> {
   const root = resolveRoot(opts.root);
   const model = await loadModel(opts.config, { root, verbose: opts.verbose, store: false });
   const list = listGenerations(root, model.stores);

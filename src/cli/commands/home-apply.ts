@@ -17,18 +17,15 @@ import {
 import type { HomeGeneration } from '../../home/types.js';
 import { hooks } from '../../hooks.js';
 import type { HomeFileSet } from '../../model/types.js';
-import type { CommonOptions } from '../main.js';
+import type { HomeApplyOptions } from '../declare/home.js';
 import type { Output } from '../output.js';
 
-export interface HomeApplyCli extends CommonOptions {
-  backup?: string;
-  dryRun?: boolean;
-  filesOnly?: boolean;
-  user?: string;
-}
-
 /** The options a root process hands on to the process it runs as the user. */
-export function forwarded(opts: HomeApplyCli & { json: boolean; quiet: boolean }): string[] {
+export function forwarded(
+  opts: Pick<HomeApplyOptions, 'config' | 'dryRun' | 'json' | 'quiet' | 'verbose' | 'color'> & {
+    backup?: string;
+  },
+): string[] {
   return [
     '--config',
     resolve(opts.config),
@@ -125,7 +122,7 @@ export function report(
 /** As the user: apply the configuration (or an older generation) to the user's own home. */
 export function applyOwnHome(
   session: Extract<HomeSession, { mode: 'user' }>,
-  opts: HomeApplyCli,
+  opts: HomeApplyOptions,
   out: Output,
   rollbackTo?: HomeGeneration,
 ): number {
@@ -137,7 +134,7 @@ export function applyOwnHome(
 
 function applyLocked(
   { set, model }: Extract<HomeSession, { mode: 'user' }>,
-  opts: HomeApplyCli,
+  opts: HomeApplyOptions,
   out: Output,
   rollbackTo: HomeGeneration | undefined,
 ): number {
@@ -161,7 +158,7 @@ function applyLocked(
   return report(result, set.user.user, opts.dryRun === true, out);
 }
 
-export async function run(opts: HomeApplyCli, out: Output): Promise<number> {
+export async function run(opts: HomeApplyOptions, out: Output): Promise<number> {
   const session = openHomeSession(opts);
   if (session.mode === 'root') {
     return runForUsers(session.sets, ['apply', '--files-only', ...forwarded(opts)], {

@@ -3,7 +3,7 @@ import { resolveRoot } from '../../apply/pipeline.js';
 import { count, formatBytes } from '../../core/text.js';
 import { byStore, describeOrphan } from '../../orphans/format.js';
 import { survey } from '../../orphans/survey.js';
-import type { CommonOptions } from '../main.js';
+import type { OrphansOptions } from '../declare/orphans.js';
 import type { Output } from '../output.js';
 
 const STATE: Record<string, string> = {
@@ -13,7 +13,7 @@ const STATE: Record<string, string> = {
 };
 
 /** Store data no entry refers to, by store, largest first. Read-only; exit 0. */
-export async function run(opts: CommonOptions, out: Output): Promise<number> {
+export async function run(opts: OrphansOptions, out: Output): Promise<number> {
   const root = resolveRoot(opts.root);
   const model = await loadModel(opts.config, { root, verbose: opts.verbose, store: false });
   // The same survey `keepsake prune` chooses from: what is listed prunable here is what

@@ -1,10 +1,10 @@
 import { preparePlan } from '../../apply/pipeline.js';
 import { count } from '../../core/text.js';
 import { describeAction, describeProblem, describeReleased } from '../../plan/format.js';
-import type { CommonOptions } from '../main.js';
+import type { PlanOptions } from '../declare/plan.js';
 import type { Output } from '../output.js';
 
-export async function run(opts: CommonOptions & { adopt?: boolean }, out: Output): Promise<number> {
+export async function run(opts: PlanOptions, out: Output): Promise<number> {
   const { model, plan } = await preparePlan({
     configFile: opts.config,
     root: opts.root,

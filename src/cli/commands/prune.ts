@@ -7,10 +7,8 @@ import { describeCounts, sizeColumn } from '../../orphans/format.js';
 import { carryOutPrune, type PrunePlan, planPrune } from '../../orphans/prune.js';
 import { loadBinding } from '../../system/binding.js';
 import { readMountInfo } from '../../system/mountinfo.js';
-import type { CommonOptions } from '../main.js';
+import type { PruneOptions } from '../declare/prune.js';
 import type { Output } from '../output.js';
-
-type PruneOptions = CommonOptions & { yes?: boolean; args?: string[] };
 
 /** One line from the terminal; '' at end of input. */
 function ask(): Promise<string> {

@@ -16,7 +16,13 @@ import { listSalvages, salvageDir } from '../../salvage/record.js';
 import { restore } from '../../salvage/restore.js';
 import { runSalvage } from '../../salvage/run.js';
 import { salvageSettings } from '../../salvage/settings.js';
-import type { CommonOptions } from '../main.js';
+import type { CommonOptions } from '../declare/common.js';
+import type {
+  SalvageAddOptions,
+  SalvageListOptions,
+  SalvageRestoreOptions,
+  SalvageRunOptions,
+} from '../declare/salvage.js';
 import type { Output } from '../output.js';
 
 function systemPath(p: string): string {
@@ -46,10 +52,7 @@ async function modelFor(opts: CommonOptions, root: string, out: Output): Promise
   }
 }
 
-export async function runCommand(
-  opts: CommonOptions & { killAfter?: string },
-  out: Output,
-): Promise<number> {
+export async function runCommand(opts: SalvageRunOptions, out: Output): Promise<number> {
   const root = resolveRoot(opts.root);
   const model = await modelFor(opts, root, out);
   const kill = hooks().salvageKillAfter;
@@ -82,7 +85,7 @@ export async function runCommand(
   return r.complete ? 0 : 1;
 }
 
-export async function listCommand(opts: CommonOptions & { args: string[] }, out: Output) {
+export async function listCommand(opts: SalvageListOptions, out: Output) {
   const root = resolveRoot(opts.root);
   const settings = salvageSettings(await modelFor(opts, root, out));
   const salvages = listSalvages(root, settings.store);
@@ -120,10 +123,7 @@ export async function listCommand(opts: CommonOptions & { args: string[] }, out:
   return 0;
 }
 
-export async function restoreCommand(
-  opts: CommonOptions & { args: string[]; boot?: string; to?: string; force?: boolean },
-  out: Output,
-) {
+export async function restoreCommand(opts: SalvageRestoreOptions, out: Output) {
   const root = resolveRoot(opts.root);
   if (opts.args.length === 0) throw new UsageError('keepsake salvage restore needs a path');
   const settings = salvageSettings(await modelFor(opts, root, out));
@@ -154,10 +154,7 @@ export async function restoreCommand(
  * already, from an earlier `salvage add` cut short), then `keepsake add` moves them into the
  * store and binds or links them back, as it does for any live path.
  */
-export async function addCommand(
-  opts: CommonOptions & { args: string[]; boot?: string; store?: string; user?: string },
-  out: Output,
-) {
+export async function addCommand(opts: SalvageAddOptions, out: Output) {
   const root = resolveRoot(opts.root);
   const path = opts.args[0];
   if (path === undefined) throw new UsageError('keepsake salvage add needs a path');
@@ -186,5 +183,5 @@ export async function addCommand(
     out.line(`${target} is there already: it is persisted as it is`);
   }
   const add = await import('./add.js');
-  return add.run({ ...opts, args: [target] }, out);
+  return add.run({ ...opts, args: [target], dryRun: false }, out);
 }

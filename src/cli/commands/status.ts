@@ -4,14 +4,14 @@ import { readApplied } from '../../generations/store.js';
 import { describeEntryState, describeProblem, describeReleased } from '../../plan/format.js';
 import { judge } from '../../plan/judge.js';
 import { describeSpace, salvageSpace } from '../../salvage/space.js';
-import type { CommonOptions } from '../main.js';
+import type { StatusOptions } from '../declare/status.js';
 import type { Output } from '../output.js';
 
 /**
  * Declared against live: exit 0 when every entry is in place, nothing the configuration
  * dropped is still set up, and apply would refuse nothing; 1 otherwise.
  */
-export async function run(opts: CommonOptions, out: Output): Promise<number> {
+export async function run(opts: StatusOptions, out: Output): Promise<number> {
   const { plan, model } = await preparePlan({
     configFile: opts.config,
     root: opts.root,
