@@ -6,7 +6,7 @@ import { loadModel } from '../../apply/model-cache.js';
 import { resolveRoot } from '../../apply/pipeline.js';
 import { normaliseAbsolute } from '../../config/paths.js';
 import { hostPath } from '../../core/paths.js';
-import { count, formatBytes } from '../../core/text.js';
+import { count } from '../../core/text.js';
 import { ConfigError, UsageError } from '../../errors.js';
 import { readApplied } from '../../generations/store.js';
 import { hooks } from '../../hooks.js';
@@ -23,6 +23,7 @@ import type {
   SalvageRestoreOptions,
   SalvageRunOptions,
 } from '../declare/salvage.js';
+import { printSalvaged } from '../format-salvage.js';
 import type { Output } from '../output.js';
 
 function systemPath(p: string): string {
@@ -67,20 +68,7 @@ export async function runCommand(opts: SalvageRunOptions, out: Output): Promise<
     const { version: _format, ...rest } = r;
     out.record('salvage.run', { ...rest, dir: outcome.dir, expired: outcome.expired });
   } else {
-    out.line(
-      `salvaged ${count(r.files.length, 'file')} (${formatBytes(r.bytes)}) into ${outcome.dir}`,
-    );
-    const stopped = r.skipped.filter((s) =>
-      /ran out of time|store is|kept changing|removed/.test(s.reason),
-    );
-    if (r.skipped.length > 0)
-      out.line(
-        `skipped ${count(r.skipped.length, 'file')} (keepsake salvage list ${r.boot} says why)`,
-      );
-    for (const s of stopped.slice(0, 5)) out.line(out.paint('yellow', `  ${s.path}: ${s.reason}`));
-    for (const e of outcome.expired) out.line(`expired the salvage of ${e}`);
-    if (!r.complete)
-      out.line(out.paint('red', 'the salvage is PARTIAL: it stopped before every file was copied'));
+    printSalvaged(out, outcome);
   }
   return r.complete ? 0 : 1;
 }
