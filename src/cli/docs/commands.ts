@@ -1,4 +1,5 @@
-// The command line as plain data, read from the commander definitions in ../main.ts, for the
+// The command line as plain data, read from the program ../main.ts builds from the commands'
+// declarations (../declare/), for the
 // manual page and the shell completions: they list exactly what the program accepts.
 
 import type { CommandUnknownOpts as Command } from '@commander-js/extra-typings';
