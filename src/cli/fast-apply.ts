@@ -4,10 +4,10 @@
 // has no rule for) is left to the full command line in main.ts, so that both paths give the
 // same options for the same arguments and every message about bad usage comes from one place.
 
-import type { ApplyOptions } from './commands/apply.js';
+import type { ApplyOptions } from './declare/apply.js';
 import { DEFAULT_CONFIG } from './defaults.js';
 
-type Parsed = ApplyOptions & { args: string[] };
+type Parsed = ApplyOptions;
 
 const FLAGS: Record<
   string,

@@ -3,20 +3,16 @@ import { faultInjection } from '../../apply/execute.js';
 import { applyPlan, resolveRoot } from '../../apply/pipeline.js';
 import { addEntryToConfigFile } from '../../config/edit.js';
 import { loadConfig } from '../../config/index.js';
-import { count } from '../../core/text.js';
 import { RefusedError, UsageError } from '../../errors.js';
-import { describeAction } from '../../plan/format.js';
 import { loadBinding } from '../../system/binding.js';
 import { acquireLock } from '../../system/lock.js';
 import { openLiveSystem } from '../../system/system.js';
-import type { CommonOptions } from '../main.js';
+import type { AddOptions } from '../declare/add.js';
+import { printAddDryRun, printAdded, printAddStep } from '../format-add.js';
 import type { Output } from '../output.js';
 import { actionRecord } from '../records.js';
 
-export async function run(
-  opts: CommonOptions & { args: string[]; store?: string; user?: string; dryRun?: boolean },
-  out: Output,
-): Promise<number> {
+export async function run(opts: AddOptions, out: Output): Promise<number> {
   const root = resolveRoot(opts.root);
   const path = opts.args[0];
   if (!path) throw new UsageError('keepsake add needs a path');
@@ -41,18 +37,13 @@ export async function run(
     const where = request.classic
       ? `users.${request.user}.persistence."${request.location}".${list}`
       : `persistence."${request.location}"${request.user ? `.users.${request.user}` : ''}.${list}`;
+    const at = { path, configFile: opts.config, where };
     if (opts.dryRun) {
       if (out.json) {
         out.record('add.plan', { dryRun: true, request, configLines: inserted, plan });
         return 0;
       }
-      out.line(
-        inserted.length > 0
-          ? `would add to ${opts.config} (${where}):`
-          : `${path} is declared already`,
-      );
-      for (const l of inserted) out.line(out.paint('green', `  + ${l}`));
-      for (const a of plan.actions) out.line(`  would ${describeAction(a)}`);
+      printAddDryRun(out, at, inserted, plan.actions);
       return 0;
     }
     // Declared first: if anything below is interrupted, `add` again picks up from here.
@@ -72,20 +63,7 @@ export async function run(
       sys,
       ({ outcome }) => {
         if (out.json) out.record('add.event', actionRecord(outcome));
-        else {
-          // A failure always says why; data kept beside the store's is always said (on stderr
-          // with --quiet).
-          const say =
-            outcome.status === 'done' && !outcome.error && !outcome.notes ? out.line : out.trouble;
-          say(
-            `${outcome.status === 'done' ? out.paint('green', '✓') : out.paint('red', outcome.status)} ${describeAction(outcome.action)}`,
-          );
-          if (outcome.error) {
-            const { message, hint } = outcome.error;
-            out.trouble(out.paint('red', `    ${message}${hint ? `\n    hint: ${hint}` : ''}`));
-          }
-          for (const note of outcome.notes ?? []) out.trouble(out.paint('yellow', `    ${note}`));
-        }
+        else printAddStep(out, outcome);
       },
       new Date(),
       faultInjection(),
@@ -100,20 +78,7 @@ export async function run(
         adopted: plan.adopted,
         generation: result.generation,
       });
-    } else if (result.ok) {
-      out.line(`${path} is persisted: declared in ${opts.config} (${where})`);
-      if (moved)
-        out.line(
-          `moved ${count(moved.files, 'file')} (${count(moved.bytes, 'byte')}) into ${moved.to}`,
-        );
-    } else {
-      out.trouble(
-        out.paint(
-          'red',
-          `the configuration now declares ${path}, but applying it failed (see above); run keepsake add ${path} again`,
-        ),
-      );
-    }
+    } else printAdded(out, at, result.ok, moved);
     return result.ok ? 0 : 1;
   } finally {
     lock?.release();

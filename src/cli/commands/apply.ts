@@ -7,17 +7,10 @@ import { describeEntryState } from '../../plan/format.js';
 import { loadBinding } from '../../system/binding.js';
 import { acquireLock } from '../../system/lock.js';
 import { createRecordingSystem, openLiveSystem, type SystemOps } from '../../system/system.js';
+import type { ApplyOptions } from '../declare/apply.js';
 import { printAction, printApplied } from '../format-apply.js';
-import type { CommonOptions } from '../main.js';
 import type { Output } from '../output.js';
 import { actionRecord } from '../records.js';
-
-export type ApplyOptions = CommonOptions & {
-  dryRun?: boolean;
-  adopt?: boolean;
-  /** Put in place every entry whose own checks pass; skip (and name) the others; exit 1. */
-  keepGoing?: boolean;
-};
 
 /** What rollback changes about an apply: the model comes from an older generation. */
 export interface ApplySource {

@@ -3,14 +3,14 @@ import { loadConfig } from '../../config/index.js';
 import { count } from '../../core/text.js';
 import { describeProblem } from '../../plan/format.js';
 import type { Problem } from '../../plan/types.js';
-import type { CommonOptions } from '../main.js';
+import type { CheckOptions } from '../declare/check.js';
 import type { Output } from '../output.js';
 
 /**
  * The file alone; with `--root`, also the root as plan sees it. The problems are the plan's
  * own, so check --root, plan, status and apply refuse on exactly the same things.
  */
-export async function run(opts: CommonOptions, out: Output): Promise<number> {
+export async function run(opts: CheckOptions, out: Output): Promise<number> {
   const model = loadConfig(opts.config, { root: resolveRoot(opts.root), verbose: opts.verbose });
   const problems: Problem[] = opts.rootGiven
     ? (await preparePlan({ configFile: opts.config, root: opts.root, model })).plan.problems

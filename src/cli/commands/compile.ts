@@ -6,20 +6,13 @@ import { loadConfig } from '../../config/index.js';
 import { count } from '../../core/text.js';
 import { UsageError } from '../../errors.js';
 import { VERSION } from '../../version.js';
-import type { CommonOptions } from '../main.js';
+import type { CompileOptions } from '../declare/compile.js';
 import type { Output } from '../output.js';
-
-export interface CompileCliOptions extends CommonOptions {
-  /** Required by the command line; checked again for callers that build options by hand. */
-  systemd?: string;
-  initrd?: boolean;
-  storeDevice?: string[];
-}
 
 const shellWord = (s: string) =>
   /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", "'\\''")}'`;
 
-export function run(opts: CompileCliOptions, out: Output): number {
+export function run(opts: CompileOptions, out: Output): number {
   if (!opts.systemd) throw new UsageError('give the output directory: --systemd OUTDIR');
   const model = loadConfig(opts.config, { root: resolveRoot(opts.root), verbose: opts.verbose });
   const initrd = opts.initrd === true;

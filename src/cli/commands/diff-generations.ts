@@ -3,10 +3,11 @@ import { resolveRoot } from '../../apply/pipeline.js';
 import { UsageError } from '../../errors.js';
 import { diffGenerations } from '../../generations/diff.js';
 import { readGeneration } from '../../generations/store.js';
-import type { CommonOptions } from '../main.js';
+import type { DiffGenerationsOptions } from '../declare/generations.js';
+import { printGenerationsDiff } from '../format-generations.js';
 import type { Output } from '../output.js';
 
-export async function run(opts: CommonOptions & { args: string[] }, out: Output): Promise<number> {
+export async function run(opts: DiffGenerationsOptions, out: Output): Promise<number> {
   const root = resolveRoot(opts.root);
   const model = await loadModel(opts.config, { root, verbose: opts.verbose, store: false });
   const [a, b] = opts.args.map((x) => {
@@ -25,12 +26,6 @@ export async function run(opts: CommonOptions & { args: string[] }, out: Output)
     out.record('generations.diff', d);
     return 0;
   }
-  out.line(`generation ${d.from} → ${d.to}`);
-  for (const e of d.added) out.line(out.paint('green', `+ ${e.kind} ${e.target}  (${e.store})`));
-  for (const e of d.removed)
-    out.line(out.paint('red', `- ${e.kind} ${e.target}  (${e.store}; its data stays there)`));
-  for (const c of d.changed)
-    out.line(out.paint('yellow', `~ ${c.target}: ${c.changes.join('; ')}`));
-  if (d.added.length + d.removed.length + d.changed.length === 0) out.line('the same setup');
+  printGenerationsDiff(out, d);
   return 0;
 }

@@ -7,18 +7,10 @@ import { reportHomes, scanLiveSystem } from '../../diff/live.js';
 import { parseDepth, parseSize, parseSort } from '../../diff/options.js';
 import { UsageError } from '../../errors.js';
 import { describePreview, previewSalvage } from '../../salvage/preview.js';
-import type { CommonOptions } from '../main.js';
+import type { DiffOptions } from '../declare/diff.js';
 import type { Output } from '../output.js';
 
 type DiffRecordType = 'escaped' | 'path' | 'skipped' | 'error' | 'salvage' | 'summary';
-
-interface DiffOptions extends CommonOptions {
-  args: string[];
-  all?: boolean;
-  depth?: string;
-  minSize?: string;
-  sort?: string;
-}
 
 /** What lives on the ephemeral file systems and is not declared. Read-only; exit 1 on escaped state. */
 export async function run(opts: DiffOptions, out: Output): Promise<number> {

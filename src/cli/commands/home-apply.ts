@@ -2,11 +2,6 @@ import { resolve } from 'node:path';
 import { exitCodeFor } from '../../errors.js';
 import { applyHome, type HomeApplyResult } from '../../home/apply.js';
 import { prepareHomeState, runHomeAsUser } from '../../home/as-user.js';
-import {
-  describeContentProblem,
-  describeHomeAction,
-  describeHomeProblem,
-} from '../../home/format.js';
 import { persistEntriesOf } from '../../home/select.js';
 import {
   type HomeSession,
@@ -17,18 +12,16 @@ import {
 import type { HomeGeneration } from '../../home/types.js';
 import { hooks } from '../../hooks.js';
 import type { HomeFileSet } from '../../model/types.js';
-import type { CommonOptions } from '../main.js';
+import type { HomeApplyOptions } from '../declare/home.js';
+import { printHomeAction, printHomeApplied } from '../format-home.js';
 import type { Output } from '../output.js';
 
-export interface HomeApplyCli extends CommonOptions {
-  backup?: string;
-  dryRun?: boolean;
-  filesOnly?: boolean;
-  user?: string;
-}
-
 /** The options a root process hands on to the process it runs as the user. */
-export function forwarded(opts: HomeApplyCli & { json: boolean; quiet: boolean }): string[] {
+export function forwarded(
+  opts: Pick<HomeApplyOptions, 'config' | 'dryRun' | 'json' | 'quiet' | 'verbose' | 'color'> & {
+    backup?: string;
+  },
+): string[] {
   return [
     '--config',
     resolve(opts.config),
@@ -76,56 +69,15 @@ export function report(
     out.record('home.apply.result', { event: 'result', user, dryRun, ...result });
     return result.ok ? 0 : 1;
   }
-  for (const p of result.contentProblems)
-    for (const l of describeContentProblem(p)) out.error(out.paint('red', l));
-  for (const p of result.plan?.problems ?? [])
-    for (const l of describeHomeProblem(p)) out.error(out.paint('red', l));
-  for (const n of result.plan?.notes ?? []) out.trouble(out.paint('yellow', n));
-  if (dryRun)
-    for (const a of result.plan?.actions ?? []) out.line(`· would ${describeHomeAction(a)}`);
-  for (const c of result.onChange) {
-    const ok = c.status === 0;
-    (ok ? out.line : out.trouble)(
-      out.paint(
-        ok ? 'green' : 'red',
-        `onChange of ${c.target}: ${ok ? 'ran' : `failed (status ${c.status})`}`,
-      ),
-    );
-    if (c.output.trim() !== '')
-      (ok ? out.line : out.trouble)(out.paint('dim', c.output.trimEnd().replace(/^/gm, '    ')));
-  }
-  if (!result.ok) {
-    out.error(
-      out.paint(
-        'red',
-        refused
-          ? `keepsake: home files of ${user} not applied: nothing in the home was changed`
-          : `keepsake: home apply of ${user} stopped; run it again to finish`,
-      ),
-    );
-    return 1;
-  }
-  const n = result.plan?.actions.length ?? 0;
-  if (result.generation !== undefined)
-    out.line(
-      out.paint(
-        'green',
-        `home generation ${result.generation} for ${user}: ${n} action${n === 1 ? '' : 's'}`,
-      ),
-    );
-  else if (!dryRun)
-    out.line(
-      n === 0
-        ? `home files of ${user}: nothing to do`
-        : `home files of ${user}: ${n} action${n === 1 ? '' : 's'}, same generation`,
-    );
+  printHomeApplied(out, result, { user, dryRun, refused });
+  if (!result.ok) return 1;
   return result.onChange.some((c) => c.status !== 0) ? 1 : 0;
 }
 
 /** As the user: apply the configuration (or an older generation) to the user's own home. */
 export function applyOwnHome(
   session: Extract<HomeSession, { mode: 'user' }>,
-  opts: HomeApplyCli,
+  opts: HomeApplyOptions,
   out: Output,
   rollbackTo?: HomeGeneration,
 ): number {
@@ -137,7 +89,7 @@ export function applyOwnHome(
 
 function applyLocked(
   { set, model }: Extract<HomeSession, { mode: 'user' }>,
-  opts: HomeApplyCli,
+  opts: HomeApplyOptions,
   out: Output,
   rollbackTo: HomeGeneration | undefined,
 ): number {
@@ -152,16 +104,13 @@ function applyLocked(
     ...(stop !== undefined ? { stopAfter: Number(stop) } : {}),
     onOutcome: (o) => {
       if (out.json) out.record('home.apply.event', { event: 'action', ...o });
-      else
-        (o.status === 'failed' ? out.trouble : out.line)(
-          `${o.status === 'done' ? out.paint('green', '✓') : o.status === 'skipped' ? out.paint('dim', '·') : out.paint('red', '✗')} ${describeHomeAction(o.action)}${o.note ? out.paint('dim', ` (${o.note})`) : ''}`,
-        );
+      else printHomeAction(out, o);
     },
   });
   return report(result, set.user.user, opts.dryRun === true, out);
 }
 
-export async function run(opts: HomeApplyCli, out: Output): Promise<number> {
+export async function run(opts: HomeApplyOptions, out: Output): Promise<number> {
   const session = openHomeSession(opts);
   if (session.mode === 'root') {
     return runForUsers(session.sets, ['apply', '--files-only', ...forwarded(opts)], {

@@ -2,15 +2,12 @@ import { resolve } from 'node:path';
 import { UsageError } from '../../errors.js';
 import { expireHomeGenerations } from '../../home/record.js';
 import { openHomeSession, withHomeStoreLock } from '../../home/session.js';
-import type { CommonOptions } from '../main.js';
+import type { HomeExpireOptions } from '../declare/home.js';
 import type { Output } from '../output.js';
 import { runForUsers } from './home-apply.js';
 
 /** Delete old home generations and the content only they used; the current one always stays. */
-export async function run(
-  opts: CommonOptions & { keep?: string; olderThan?: string; user?: string },
-  out: Output,
-): Promise<number> {
+export async function run(opts: HomeExpireOptions, out: Output): Promise<number> {
   const keep = opts.keep === undefined ? undefined : Number(opts.keep);
   const days = opts.olderThan === undefined ? undefined : Number(opts.olderThan);
   if (

@@ -1,11 +1,11 @@
 import { describeHomeGeneration } from '../../home/format.js';
 import { listHomeGenerations } from '../../home/record.js';
 import { openHomeSession } from '../../home/session.js';
-import type { CommonOptions } from '../main.js';
+import type { HomeGenerationsOptions } from '../declare/home.js';
 import type { Output } from '../output.js';
 
 /** The home generations of the user (as root: of every user with home files). */
-export async function run(opts: CommonOptions & { user?: string }, out: Output): Promise<number> {
+export async function run(opts: HomeGenerationsOptions, out: Output): Promise<number> {
   const session = openHomeSession(opts);
   const sets = session.mode === 'root' ? session.sets : [session.set];
   for (const set of sets) {

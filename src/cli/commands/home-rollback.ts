@@ -1,14 +1,15 @@
 import { UsageError } from '../../errors.js';
 import { listHomeGenerations } from '../../home/record.js';
 import { openHomeSession } from '../../home/session.js';
+import type { HomeRollbackOptions } from '../declare/home.js';
 import type { Output } from '../output.js';
-import { applyOwnHome, forwarded, type HomeApplyCli, runForUsers } from './home-apply.js';
+import { applyOwnHome, forwarded, runForUsers } from './home-apply.js';
 
 /**
  * Link an older home generation again (by default the one before the newest complete one).
  * The configuration is unchanged: the next `home apply` returns to it.
  */
-export async function run(opts: HomeApplyCli & { args: string[] }, out: Output): Promise<number> {
+export async function run(opts: HomeRollbackOptions, out: Output): Promise<number> {
   const session = openHomeSession(opts);
   if (session.mode === 'root') {
     return runForUsers(

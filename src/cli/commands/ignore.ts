@@ -1,14 +1,11 @@
 import { prepareIgnore, writeIgnore } from '../../apply/ignore.js';
 import { resolveRoot } from '../../apply/pipeline.js';
 import { loadConfig } from '../../config/index.js';
-import type { CommonOptions } from '../main.js';
+import type { IgnoreOptions } from '../declare/ignore.js';
 import type { Output } from '../output.js';
 
 /** `keepsake ignore PATTERN`: append a pattern to a location's (or a user's) `ignore` list. */
-export async function run(
-  opts: CommonOptions & { args: string[]; store?: string; user?: string; dryRun?: boolean },
-  out: Output,
-): Promise<number> {
+export async function run(opts: IgnoreOptions, out: Output): Promise<number> {
   const root = resolveRoot(opts.root);
   const current = loadConfig(opts.config, { root, verbose: opts.verbose });
   const prepared = prepareIgnore(

@@ -4,7 +4,7 @@ import { parseGroup, parsePasswd } from '../../config/accounts.js';
 import { pathsToProbe, renderInit } from '../../init/render.js';
 import { probePaths } from '../../observe/presence.js';
 import { writeNewFile } from '../../system/new-file.js';
-import type { CommonOptions } from '../main.js';
+import type { InitOptions } from '../declare/init.js';
 import type { Output } from '../output.js';
 
 const readOr = (file: string) => {
@@ -15,10 +15,7 @@ const readOr = (file: string) => {
   }
 };
 
-export function run(
-  opts: CommonOptions & { store?: string; output?: string },
-  out: Output,
-): number {
+export function run(opts: InitOptions, out: Output): number {
   const root = resolveRoot(opts.root);
   const at = (p: string) => (root === '/' ? p : `${root}${p}`);
   const accounts = parsePasswd(readOr(at('/etc/passwd')));

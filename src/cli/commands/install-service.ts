@@ -5,16 +5,10 @@ import { installIntoUnitDir } from '../../compile/write.js';
 import { loadConfig } from '../../config/index.js';
 import { hostPath } from '../../core/paths.js';
 import { UsageError } from '../../errors.js';
-import type { CommonOptions } from '../main.js';
+import type { InstallServiceOptions } from '../declare/install-service.js';
 import type { Output } from '../output.js';
 
-export interface InstallServiceCliOptions extends CommonOptions {
-  unitDir?: string;
-  bin?: string;
-  dryRun?: boolean;
-}
-
-export function run(opts: InstallServiceCliOptions, out: Output): number {
+export function run(opts: InstallServiceOptions, out: Output): number {
   const root = resolveRoot(opts.root);
   const model = loadConfig(opts.config, { root, verbose: opts.verbose });
   // The unit names paths as the booted system sees them: with --root, inside that root.

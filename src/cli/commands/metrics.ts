@@ -7,13 +7,8 @@ import { hooks } from '../../hooks.js';
 import { metricsText } from '../../metrics/families.js';
 import { collectFigures, saveWalked } from '../../metrics/figures.js';
 import { writeTextfile } from '../../metrics/textfile.js';
-import type { CommonOptions } from '../main.js';
+import type { MetricsOptions } from '../declare/metrics.js';
 import type { Output } from '../output.js';
-
-interface MetricsOptions extends CommonOptions {
-  /** A directory, or true: the configuration's `metrics.textfile`. */
-  textfile?: string | boolean;
-}
 
 /**
  * Every figure, the walk of the tree included, in Prometheus' text format: on stdout, or

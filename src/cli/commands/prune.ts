@@ -1,16 +1,13 @@
 import { createInterface } from 'node:readline';
 import { loadModel } from '../../apply/model-cache.js';
 import { resolveRoot } from '../../apply/pipeline.js';
-import { count, formatBytes } from '../../core/text.js';
-import { describeCounts, sizeColumn } from '../../orphans/format.js';
-import { carryOutPrune, type PrunePlan, planPrune } from '../../orphans/prune.js';
+import { carryOutPrune, planPrune } from '../../orphans/prune.js';
 import { loadBinding } from '../../system/binding.js';
 import { acquireLock } from '../../system/lock.js';
 import { readMountInfo } from '../../system/mountinfo.js';
-import type { CommonOptions } from '../main.js';
+import type { PruneOptions } from '../declare/prune.js';
+import { listKept, listTargets, printPruned, printRefused } from '../format-prune.js';
 import type { Output } from '../output.js';
-
-type PruneOptions = CommonOptions & { yes?: boolean; args?: string[] };
 
 /** One line from the terminal; '' at end of input. */
 function ask(): Promise<string> {
@@ -26,22 +23,6 @@ function ask(): Promise<string> {
       if (!answered) resolve('');
     });
   });
-}
-
-/** `say`: the question a person answers is shown even with --quiet. */
-function listTargets(plan: PrunePlan, say: (text: string) => void, verb: string) {
-  const bytes = plan.targets.reduce((n, t) => n + t.bytes, 0);
-  say(`${verb} ${count(plan.targets.length, 'path')}, ${formatBytes(bytes)}:`);
-  for (const t of plan.targets) {
-    const what = t.kind === 'directory' ? describeCounts(t) : t.kind;
-    say(`  ${sizeColumn(t.bytes)}  ${t.path}  (${what})`);
-  }
-}
-
-function listKept(plan: PrunePlan, out: Output) {
-  for (const o of plan.kept) {
-    out.trouble(out.paint('yellow', `not pruned: ${o.path}: ${o.reason}`));
-  }
 }
 
 /**
@@ -65,21 +46,14 @@ async function prune(opts: PruneOptions, root: string, out: Output): Promise<num
   // survey (src/orphans/survey.ts), the same one `keepsake orphans` shows.
   const model = await loadModel(opts.config, { root, verbose: opts.verbose, store: false });
   const mounts = readMountInfo();
-  const plan = planPrune(model, root, opts.args ?? [], mounts);
+  const plan = planPrune(model, root, opts.args, mounts);
 
   if (plan.refused.length > 0) {
     if (out.json) {
       out.record('prune', { ok: false, deleted: [], refused: plan.refused });
       return 2;
     }
-    for (const r of plan.refused) out.error(out.paint('red', `refused: ${r.path}: ${r.reason}`));
-    out.error(
-      out.paint(
-        'red',
-        `keepsake: refusing to prune: ${count(plan.refused.length, 'path')} cannot be pruned, nothing was deleted`,
-      ),
-    );
-    out.error('  hint: prune deletes only orphaned store data; `keepsake orphans` lists it');
+    printRefused(out, plan);
     return 2;
   }
 
@@ -137,13 +111,6 @@ async function prune(opts: PruneOptions, root: string, out: Output): Promise<num
     });
     return ok ? 0 : 1;
   }
-  for (const d of result.deleted) {
-    const what = d.kind === 'directory' ? describeCounts(d) : d.kind;
-    out.line(`${out.paint('green', '✓')} deleted ${d.path}  (${what}, ${formatBytes(d.bytes)})`);
-  }
-  for (const k of result.kept) out.trouble(out.paint('red', `kept ${k.path}: ${k.reason}`));
-  listKept(plan, out);
-  const summary = `pruned ${count(result.deleted.length, 'path')}: ${describeCounts({ files, directories })}, ${formatBytes(bytes)}`;
-  out.line(ok ? out.paint('green', summary) : summary);
+  printPruned(out, plan, result, { files, directories, bytes });
   return ok ? 0 : 1;
 }

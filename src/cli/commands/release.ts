@@ -6,7 +6,7 @@ import { planRelease } from '../../plan/release.js';
 import { loadBinding } from '../../system/binding.js';
 import { acquireLock } from '../../system/lock.js';
 import { openLiveSystem } from '../../system/system.js';
-import type { CommonOptions } from '../main.js';
+import type { ReleaseOptions } from '../declare/release.js';
 import type { Output } from '../output.js';
 
 const SAY: Record<ReleaseOutcome['status'], string> = {
@@ -21,10 +21,7 @@ const SAY: Record<ReleaseOutcome['status'], string> = {
  * It works from the record in <root>/run/keepsake, not the configuration file, which may have
  * changed since. Stored data is never touched.
  */
-export async function run(
-  opts: CommonOptions & { dryRun?: boolean },
-  out: Output,
-): Promise<number> {
+export async function run(opts: ReleaseOptions, out: Output): Promise<number> {
   const root = resolveRoot(opts.root);
   const lock = opts.dryRun ? null : acquireLock(root, loadBinding().binding, 'release');
   try {

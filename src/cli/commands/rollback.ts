@@ -2,7 +2,7 @@ import { loadModel } from '../../apply/model-cache.js';
 import { resolveRoot } from '../../apply/pipeline.js';
 import { UsageError } from '../../errors.js';
 import { readApplied, readGeneration } from '../../generations/store.js';
-import type { CommonOptions } from '../main.js';
+import type { RollbackOptions } from '../declare/generations.js';
 import type { Output } from '../output.js';
 import { run as apply } from './apply.js';
 
@@ -12,10 +12,7 @@ import { run as apply } from './apply.js';
  * file contents. The configuration file is not changed: the next `keepsake apply` returns
  * to it.
  */
-export async function run(
-  opts: CommonOptions & { dryRun?: boolean; args: string[] },
-  out: Output,
-): Promise<number> {
+export async function run(opts: RollbackOptions, out: Output): Promise<number> {
   const root = resolveRoot(opts.root);
   const model = await loadModel(opts.config, { root, verbose: opts.verbose, store: false });
   const live = readApplied(root)?.number;
@@ -36,7 +33,10 @@ export async function run(
       'see keepsake generations',
     );
   if (!out.json) out.line(`rolling back to generation ${wanted} (applied ${gen.appliedAt})`);
-  const code = await apply(opts, out, { model: gen.model, rollbackOf: wanted });
+  const code = await apply({ ...opts, adopt: false, keepGoing: false }, out, {
+    model: gen.model,
+    rollbackOf: wanted,
+  });
   if (code === 0 && !out.json && !opts.dryRun) {
     out.line(
       out.paint('dim', `${opts.config} is unchanged: the next keepsake apply returns to it`),

@@ -6,7 +6,7 @@ import { loadModel } from '../../apply/model-cache.js';
 import { resolveRoot } from '../../apply/pipeline.js';
 import { normaliseAbsolute } from '../../config/paths.js';
 import { hostPath } from '../../core/paths.js';
-import { count, formatBytes } from '../../core/text.js';
+import { count } from '../../core/text.js';
 import { ConfigError, UsageError } from '../../errors.js';
 import { readApplied } from '../../generations/store.js';
 import { hooks } from '../../hooks.js';
@@ -16,7 +16,14 @@ import { listSalvages, salvageDir } from '../../salvage/record.js';
 import { restore } from '../../salvage/restore.js';
 import { runSalvage } from '../../salvage/run.js';
 import { salvageSettings } from '../../salvage/settings.js';
-import type { CommonOptions } from '../main.js';
+import type { CommonOptions } from '../declare/common.js';
+import type {
+  SalvageAddOptions,
+  SalvageListOptions,
+  SalvageRestoreOptions,
+  SalvageRunOptions,
+} from '../declare/salvage.js';
+import { printSalvaged } from '../format-salvage.js';
 import type { Output } from '../output.js';
 
 function systemPath(p: string): string {
@@ -46,10 +53,7 @@ async function modelFor(opts: CommonOptions, root: string, out: Output): Promise
   }
 }
 
-export async function runCommand(
-  opts: CommonOptions & { killAfter?: string },
-  out: Output,
-): Promise<number> {
+export async function runCommand(opts: SalvageRunOptions, out: Output): Promise<number> {
   const root = resolveRoot(opts.root);
   const model = await modelFor(opts, root, out);
   const kill = hooks().salvageKillAfter;
@@ -64,25 +68,12 @@ export async function runCommand(
     const { version: _format, ...rest } = r;
     out.record('salvage.run', { ...rest, dir: outcome.dir, expired: outcome.expired });
   } else {
-    out.line(
-      `salvaged ${count(r.files.length, 'file')} (${formatBytes(r.bytes)}) into ${outcome.dir}`,
-    );
-    const stopped = r.skipped.filter((s) =>
-      /ran out of time|store is|kept changing|removed/.test(s.reason),
-    );
-    if (r.skipped.length > 0)
-      out.line(
-        `skipped ${count(r.skipped.length, 'file')} (keepsake salvage list ${r.boot} says why)`,
-      );
-    for (const s of stopped.slice(0, 5)) out.line(out.paint('yellow', `  ${s.path}: ${s.reason}`));
-    for (const e of outcome.expired) out.line(`expired the salvage of ${e}`);
-    if (!r.complete)
-      out.line(out.paint('red', 'the salvage is PARTIAL: it stopped before every file was copied'));
+    printSalvaged(out, outcome);
   }
   return r.complete ? 0 : 1;
 }
 
-export async function listCommand(opts: CommonOptions & { args: string[] }, out: Output) {
+export async function listCommand(opts: SalvageListOptions, out: Output) {
   const root = resolveRoot(opts.root);
   const settings = salvageSettings(await modelFor(opts, root, out));
   const salvages = listSalvages(root, settings.store);
@@ -120,10 +111,7 @@ export async function listCommand(opts: CommonOptions & { args: string[] }, out:
   return 0;
 }
 
-export async function restoreCommand(
-  opts: CommonOptions & { args: string[]; boot?: string; to?: string; force?: boolean },
-  out: Output,
-) {
+export async function restoreCommand(opts: SalvageRestoreOptions, out: Output) {
   const root = resolveRoot(opts.root);
   if (opts.args.length === 0) throw new UsageError('keepsake salvage restore needs a path');
   const settings = salvageSettings(await modelFor(opts, root, out));
@@ -151,10 +139,7 @@ export async function restoreCommand(
  * already, from an earlier `salvage add` cut short), then `keepsake add` moves them into the
  * store and binds or links them back, as it does for any live path.
  */
-export async function addCommand(
-  opts: CommonOptions & { args: string[]; boot?: string; store?: string; user?: string },
-  out: Output,
-) {
+export async function addCommand(opts: SalvageAddOptions, out: Output) {
   const root = resolveRoot(opts.root);
   const path = opts.args[0];
   if (path === undefined) throw new UsageError('keepsake salvage add needs a path');
@@ -183,5 +168,5 @@ export async function addCommand(
     out.line(`${target} is there already: it is persisted as it is`);
   }
   const add = await import('./add.js');
-  return add.run({ ...opts, args: [target] }, out);
+  return add.run({ ...opts, args: [target], dryRun: false }, out);
 }

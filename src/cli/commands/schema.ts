@@ -3,11 +3,11 @@
 // their own right, printed as they are (not wrapped in a record), with or without --json.
 
 import { renderJsonSchema } from '../../config/json-schema.js';
-import type { CommonOptions } from '../main.js';
+import type { SchemaOptions } from '../declare/schema.js';
 import type { Output } from '../output.js';
 import { recordTypes } from '../records.js';
 
-export function run(opts: CommonOptions & { records?: boolean }, out: Output): number {
+export function run(opts: SchemaOptions, out: Output): number {
   if (opts.records) {
     const doc = {
       $schema: 'https://json-schema.org/draft/2020-12/schema',

@@ -1,7 +1,8 @@
-// The command line as plain data, read from the commander definitions in ../main.ts, for the
+// The command line as plain data, read from the program ../main.ts builds from the commands'
+// declarations (../declare/), for the
 // manual page and the shell completions: they list exactly what the program accepts.
 
-import type { Command } from 'commander';
+import type { CommandUnknownOpts as Command } from '@commander-js/extra-typings';
 import { buildProgram } from '../main.js';
 
 export interface OptionInfo {

@@ -1,0 +1,13 @@
+import type { Command } from '@commander-js/extra-typings';
+import { type RunOptions, withCommon } from './common.js';
+
+export const declareSchema = (parent: Command) =>
+  withCommon(
+    parent
+      .command('schema')
+      .description(
+        'print the JSON Schema of the configuration file (--records: of the --json records)',
+      ),
+  ).option('--records', 'print the JSON Schema of every record --json prints instead', false);
+
+export type SchemaOptions = RunOptions<typeof declareSchema>;
