@@ -1,15 +1,13 @@
 import type { Command } from '@commander-js/extra-typings';
-import { type RunOptions, withCommon } from './common.js';
+import { declared, type RunOptions } from './common.js';
 
 export const declareAdd = (parent: Command) =>
-  withCommon(
-    parent
-      .command('add')
-      .description(
-        'persist a live path: declare it, move its data into the store, bind or link it back',
-      )
-      .argument('<path>'),
+  declared(
+    parent,
+    'add',
+    'persist a live path: declare it, move its data into the store, bind or link it back',
   )
+    .argument('<path>')
     .option(
       '-s, --store <location>',
       "the storage location (default: the configuration's only one)",

@@ -1,8 +1,8 @@
 import type { Command } from '@commander-js/extra-typings';
-import { type RunOptions, withCommon } from './common.js';
+import { declared, type RunOptions } from './common.js';
 
 export const declareApply = (parent: Command) =>
-  withCommon(parent.command('apply').description('make the live system match the configuration'))
+  declared(parent, 'apply', 'make the live system match the configuration')
     .option('-n, --dry-run', 'show what would be done, change nothing', false)
     .option('--adopt', 'move data found at targets into the store instead of refusing', false)
     .option(

@@ -1,13 +1,11 @@
 import type { Command } from '@commander-js/extra-typings';
-import { type RunOptions, withCommon } from './common.js';
+import { declared, type RunOptions } from './common.js';
 
 export const declareCheck = (parent: Command) =>
-  withCommon(
-    parent
-      .command('check')
-      .description(
-        'validate the configuration file; with --root, also run the checks of plan on that root',
-      ),
+  declared(
+    parent,
+    'check',
+    'validate the configuration file; with --root, also run the checks of plan on that root',
   ).addHelpText(
     'after',
     `

@@ -55,3 +55,7 @@ export type RunOptions<D extends (parent: Command) => { opts(): object }> = Retu
  * stack trace of a failure; KEEPSAKE_DEBUG=1 too), and what the command line adds.
  */
 export type CommonOptions = ReturnType<ReturnType<typeof withCommon>['opts']> & Given;
+
+/** A command that reads the configuration: its name, what it does, and the common options. */
+export const declared = (parent: Command, name: string, description: string) =>
+  withCommon(parent.command(name).description(description));

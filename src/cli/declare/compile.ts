@@ -1,13 +1,11 @@
 import type { Command } from '@commander-js/extra-typings';
-import { type RunOptions, withCommon } from './common.js';
+import { declared, type RunOptions } from './common.js';
 
 export const declareCompile = (parent: Command) =>
-  withCommon(
-    parent
-      .command('compile')
-      .description(
-        'write systemd units that make the binds and links at boot, with no Node at boot',
-      ),
+  declared(
+    parent,
+    'compile',
+    'write systemd units that make the binds and links at boot, with no Node at boot',
   )
     .requiredOption(
       '--systemd <outdir>',

@@ -1,15 +1,13 @@
 import type { Command } from '@commander-js/extra-typings';
-import { type RunOptions, withCommon } from './common.js';
+import { declared, type RunOptions } from './common.js';
 
 export const declareDiff = (parent: Command) =>
-  withCommon(
-    parent
-      .command('diff')
-      .description(
-        'show what lives on the ephemeral file systems, is not declared, and is lost at reboot',
-      )
-      .argument('[path...]'),
+  declared(
+    parent,
+    'diff',
+    'show what lives on the ephemeral file systems, is not declared, and is lost at reboot',
   )
+    .argument('[path...]')
     .option('-a, --all', 'also show what the ignore rules leave out, marked', false)
     .option('-d, --depth <n>', 'levels of directories to show below each path', '3')
     .option('--min-size <size>', 'leave out paths smaller than this (e.g. 64k, 10M)', '0')

@@ -1,15 +1,13 @@
 import type { Command } from '@commander-js/extra-typings';
-import { type RunOptions, withCommon } from './common.js';
+import { declared, type RunOptions } from './common.js';
 
 export const declareIgnore = (parent: Command) =>
-  withCommon(
-    parent
-      .command('ignore')
-      .description(
-        'add a pattern of paths keepsake diff leaves out to the configuration (gitignore-style)',
-      )
-      .argument('<pattern>'),
+  declared(
+    parent,
+    'ignore',
+    'add a pattern of paths keepsake diff leaves out to the configuration (gitignore-style)',
   )
+    .argument('<pattern>')
     .option(
       '-s, --store <location>',
       "the storage location to write it under (default: the configuration's only one)",

@@ -1,13 +1,11 @@
 import type { Command } from '@commander-js/extra-typings';
-import { type RunOptions, withCommon } from './common.js';
+import { declared, type RunOptions } from './common.js';
 
 export const declareInit = (parent: Command) =>
-  withCommon(
-    parent
-      .command('init')
-      .description(
-        'print a starter configuration for the machine at --root, from presets of what services keep',
-      ),
+  declared(
+    parent,
+    'init',
+    'print a starter configuration for the machine at --root, from presets of what services keep',
   )
     .option('-s, --store <path>', 'the storage location to propose', '/persist')
     .option(

@@ -1,13 +1,11 @@
 import type { Command } from '@commander-js/extra-typings';
-import { type RunOptions, withCommon } from './common.js';
+import { declared, type RunOptions } from './common.js';
 
 export const declareInstallService = (parent: Command) =>
-  withCommon(
-    parent
-      .command('install-service')
-      .description(
-        'install keepsake.service, which runs keepsake apply at boot and keepsake release at shutdown',
-      ),
+  declared(
+    parent,
+    'install-service',
+    'install keepsake.service, which runs keepsake apply at boot and keepsake release at shutdown',
   )
     .option('--unit-dir <dir>', 'where to write the unit (default: /etc/systemd/system)')
     .option('--bin <path>', 'the keepsake launcher as the booted system sees it')

@@ -1,13 +1,11 @@
 import type { Command } from '@commander-js/extra-typings';
-import { type RunOptions, withCommon } from './common.js';
+import { declared, type RunOptions } from './common.js';
 
 export const declareMetrics = (parent: Command) =>
-  withCommon(
-    parent
-      .command('metrics')
-      .description(
-        'print Prometheus metrics (entries, last apply, undeclared and orphaned bytes), or write them for node_exporter',
-      ),
+  declared(
+    parent,
+    'metrics',
+    'print Prometheus metrics (entries, last apply, undeclared and orphaned bytes), or write them for node_exporter',
   ).option(
     '--textfile [dir]',
     "write DIR/keepsake.prom atomically (no DIR: the configuration's metrics.textfile)",

@@ -1,11 +1,11 @@
 import type { Command } from '@commander-js/extra-typings';
-import { type RunOptions, withCommon } from './common.js';
+import { declared, type RunOptions } from './common.js';
 
 export const declareOrphans = (parent: Command) =>
-  withCommon(
-    parent
-      .command('orphans')
-      .description('list store data that no entry of the configuration refers to, with sizes'),
+  declared(
+    parent,
+    'orphans',
+    'list store data that no entry of the configuration refers to, with sizes',
   );
 
 export type OrphansOptions = RunOptions<typeof declareOrphans>;

@@ -1,14 +1,13 @@
 import type { Command } from '@commander-js/extra-typings';
-import { type RunOptions, withCommon } from './common.js';
+import { declared, type RunOptions } from './common.js';
 
 export const declarePrune = (parent: Command) =>
-  withCommon(
-    parent
-      .command('prune')
-      .description(
-        'delete orphaned store data (asks first, or --yes); never follows links or crosses mounts',
-      )
-      .argument('[path...]'),
-  ).option('-y, --yes', 'delete without asking', false);
+  declared(
+    parent,
+    'prune',
+    'delete orphaned store data (asks first, or --yes); never follows links or crosses mounts',
+  )
+    .argument('[path...]')
+    .option('-y, --yes', 'delete without asking', false);
 
 export type PruneOptions = RunOptions<typeof declarePrune>;

@@ -1,13 +1,11 @@
 import type { Command } from '@commander-js/extra-typings';
-import { type RunOptions, withCommon } from './common.js';
+import { declared, type RunOptions } from './common.js';
 
 export const declareSchema = (parent: Command) =>
-  withCommon(
-    parent
-      .command('schema')
-      .description(
-        'print the JSON Schema of the configuration file (--records: of the --json records)',
-      ),
+  declared(
+    parent,
+    'schema',
+    'print the JSON Schema of the configuration file (--records: of the --json records)',
   ).option('--records', 'print the JSON Schema of every record --json prints instead', false);
 
 export type SchemaOptions = RunOptions<typeof declareSchema>;
