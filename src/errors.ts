@@ -43,14 +43,18 @@ export class RefusedError extends KeepsakeError {
   }
 }
 
-/** A path is not what keepsake verified a moment ago (a symlink was planted, a race). */
-export class UnsafePathError extends KeepsakeError {
-  readonly code = 'unsafe-path';
+/** An error about one path, which it names. */
+export abstract class PathError extends KeepsakeError {
   readonly path: string;
   constructor(path: string, message: string, hint?: string) {
     super(message, hint);
     this.path = path;
   }
+}
+
+/** A path is not what keepsake verified a moment ago (a symlink was planted, a race). */
+export class UnsafePathError extends PathError {
+  readonly code = 'unsafe-path';
 }
 
 /** A system call failed while acting; carries the failing operation. */

@@ -132,6 +132,21 @@ const locationOptions: OptionSpec[] = [
   },
 ];
 
+/** The `directories` and `files` lists of a location, each with its kind of entry. */
+function entryLists(
+  directories: { entry: SectionId; description: string },
+  files: { entry: SectionId; description: string },
+): OptionSpec[] {
+  const list = (name: string, noun: string, l: { entry: SectionId; description: string }) => ({
+    name,
+    type: { kind: 'entries' as const, entry: l.entry },
+    typeLabel: `list of paths or ${noun} entries`,
+    default: '[]',
+    description: l.description,
+  });
+  return [list('directories', 'directory', directories), list('files', 'file', files)];
+}
+
 function ignoreOption(description: string): OptionSpec {
   return {
     name: 'ignore',
@@ -304,20 +319,10 @@ export const SCHEMA: readonly SectionSpec[] = [
       'A storage location. Its key is the path of the store (e.g. `/persist`), or a name when `persistentStoragePath` is set. Entries are stored at `<store><path>`.',
     options: [
       ...locationOptions,
-      {
-        name: 'directories',
-        type: { kind: 'entries', entry: 'directory' },
-        typeLabel: 'list of paths or directory entries',
-        default: '[]',
-        description: 'Absolute directories to persist.',
-      },
-      {
-        name: 'files',
-        type: { kind: 'entries', entry: 'file' },
-        typeLabel: 'list of paths or file entries',
-        default: '[]',
-        description: 'Absolute files to persist.',
-      },
+      ...entryLists(
+        { entry: 'directory', description: 'Absolute directories to persist.' },
+        { entry: 'file', description: 'Absolute files to persist.' },
+      ),
       {
         name: 'users',
         type: { kind: 'mapOf', key: '<user>', section: 'locationUser' },
@@ -339,20 +344,13 @@ export const SCHEMA: readonly SectionSpec[] = [
     description:
       "Entries in a user's home. They are owned by the user and the user's primary group unless they say otherwise.",
     options: [
-      {
-        name: 'directories',
-        type: { kind: 'entries', entry: 'directory' },
-        typeLabel: 'list of paths or directory entries',
-        default: '[]',
-        description: 'Directories relative to the home, e.g. `.ssh` or `Downloads`.',
-      },
-      {
-        name: 'files',
-        type: { kind: 'entries', entry: 'file' },
-        typeLabel: 'list of paths or file entries',
-        default: '[]',
-        description: 'Files relative to the home, e.g. `.bash_history`.',
-      },
+      ...entryLists(
+        {
+          entry: 'directory',
+          description: 'Directories relative to the home, e.g. `.ssh` or `Downloads`.',
+        },
+        { entry: 'file', description: 'Files relative to the home, e.g. `.bash_history`.' },
+      ),
       {
         name: 'home',
         type: path,
@@ -494,20 +492,10 @@ export const SCHEMA: readonly SectionSpec[] = [
       "A user's own storage directory. Its key is the path, or a name when `persistentStoragePath` is set.",
     options: [
       ...locationOptions,
-      {
-        name: 'directories',
-        type: { kind: 'entries', entry: 'homeDirectory' },
-        typeLabel: 'list of paths or directory entries',
-        default: '[]',
-        description: 'Directories relative to the home.',
-      },
-      {
-        name: 'files',
-        type: { kind: 'entries', entry: 'homeFile' },
-        typeLabel: 'list of paths or file entries',
-        default: '[]',
-        description: 'Files relative to the home.',
-      },
+      ...entryLists(
+        { entry: 'homeDirectory', description: 'Directories relative to the home.' },
+        { entry: 'homeFile', description: 'Files relative to the home.' },
+      ),
       {
         name: 'removePrefixDirectory',
         type: boolean,

@@ -10,12 +10,13 @@
 // finish is carried on as it was planned then, never started afresh.
 
 import { baseName, hostPath, parentOf } from '../core/paths.js';
+import type { PathState } from '../model/observed.js';
 import { MISSING } from '../model/observed.js';
 import type { PersistEntry } from '../model/types.js';
-import { problem } from './checks.js';
+import { problem, refuseData } from './checks.js';
 import type { Ctx } from './context.js';
 import { ensureParents } from './steps.js';
-import type { Action } from './types.js';
+import type { Action, LiveState, Mechanism } from './types.js';
 
 export function wantsAdoption(ctx: Ctx, entry: PersistEntry): boolean {
   return (
@@ -24,6 +25,24 @@ export function wantsAdoption(ctx: Ctx, entry: PersistEntry): boolean {
     ctx.adoptTargets.has(entry.target) ||
     ctx.pendingMoves.has(entry.target)
   );
+}
+
+/**
+ * Data at the target: refused, unless the entry is to be adopted; then its move is planned
+ * and the entry planned again (`again`) as if the target were empty.
+ */
+export function adoptOrRefuse(
+  ctx: Ctx,
+  entry: PersistEntry,
+  target: PathState,
+  type: 'directory' | 'file',
+  again: () => [Mechanism, LiveState],
+): [Mechanism, LiveState] {
+  if (!wantsAdoption(ctx, entry)) {
+    refuseData(ctx, entry, target);
+    return ['bind', 'occupied'];
+  }
+  return planAdoption(ctx, entry, type) ? again() : ['bind', 'occupied'];
 }
 
 /** Plan the move of what lies at the target; false when it cannot be planned. */

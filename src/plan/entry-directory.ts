@@ -2,7 +2,7 @@
 
 import { MISSING } from '../model/observed.js';
 import type { PersistEntry } from '../model/types.js';
-import { planAdoption, wantsAdoption } from './adopt.js';
+import { adoptOrRefuse, planAdoption, wantsAdoption } from './adopt.js';
 import { mountStateOf, refuseData, refuseMount, refuseType } from './checks.js';
 import type { Ctx } from './context.js';
 import { ensureDir, ensureStoreDir, link } from './steps.js';
@@ -35,12 +35,8 @@ export function planDirBind(ctx: Ctx, entry: PersistEntry): [Mechanism, LiveStat
     target = MISSING;
   }
   if (target.type === 'directory' && !ctx.view.isEmpty(entry.target)) {
-    if (!wantsAdoption(ctx, entry)) {
-      refuseData(ctx, entry, target);
-      return ['bind', 'occupied'];
-    }
     // With the data moved, the target is an empty directory: plan the rest as usual.
-    return planAdoption(ctx, entry, 'directory') ? planDirBind(ctx, entry) : ['bind', 'occupied'];
+    return adoptOrRefuse(ctx, entry, target, 'directory', () => planDirBind(ctx, entry));
   }
   if (target.type !== 'directory' && target.type !== 'missing') {
     refuseType(ctx, entry, target);

@@ -4,15 +4,8 @@
 
 import { MACHINE_ID } from '../core/paths.js';
 import type { PersistEntry } from '../model/types.js';
-import { planAdoption, wantsAdoption } from './adopt.js';
-import {
-  isTransientMachineId,
-  mountStateOf,
-  problem,
-  refuseData,
-  refuseMount,
-  refuseType,
-} from './checks.js';
+import { adoptOrRefuse, planAdoption, wantsAdoption } from './adopt.js';
+import { isTransientMachineId, mountStateOf, problem, refuseMount, refuseType } from './checks.js';
 import type { Ctx } from './context.js';
 import type { Owner } from './owners.js';
 import { createFile, ensureParents, ensureStoreParent, fixOwnership, link } from './steps.js';
@@ -65,12 +58,8 @@ export function planFile(ctx: Ctx, entry: PersistEntry): [Mechanism, LiveState] 
     if (running) return planRunningMachineId(ctx, entry, running, transientId);
   }
   if (target.type === 'file' && target.size > 0) {
-    if (!wantsAdoption(ctx, entry)) {
-      refuseData(ctx, entry, target);
-      return ['bind', 'occupied'];
-    }
     // With the file moved, nothing is at the target: plan the rest as usual.
-    return planAdoption(ctx, entry, 'file') ? planFile(ctx, entry) : ['bind', 'occupied'];
+    return adoptOrRefuse(ctx, entry, target, 'file', () => planFile(ctx, entry));
   }
   if (target.type !== 'file' && target.type !== 'missing') {
     refuseType(ctx, entry, target);

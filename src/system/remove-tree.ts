@@ -9,20 +9,15 @@ import * as fs from 'node:fs';
 import { describeErrno } from '../core/errno.js';
 import { topMountAt } from '../core/mount-table.js';
 import { baseName, childPath, parentOf } from '../core/paths.js';
-import { KeepsakeError, UsageError } from '../errors.js';
+import { KeepsakeError, PathError, UsageError } from '../errors.js';
 import type { MountInfo } from '../model/observed.js';
 import { kindOf, type NodeKind } from './file-kind.js';
 import { readMountInfo } from './mountinfo.js';
 import { withVerifiedPath } from './safe-fs.js';
 
 /** Store data that prune will not delete; nothing was deleted. */
-export class PruneRefusedError extends KeepsakeError {
+export class PruneRefusedError extends PathError {
   readonly code = 'prune-refused';
-  readonly path: string;
-  constructor(path: string, message: string, hint?: string) {
-    super(message, hint);
-    this.path = path;
-  }
 }
 
 export interface TreeCounts {
