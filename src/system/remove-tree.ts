@@ -4,6 +4,8 @@
 // table), and its entries are removed through `/proc/self/fd/<dirfd>/<name>`: unlink and
 // rmdir never follow the last component, so a link planted anywhere is removed as a link.
 // The whole tree is checked before the first deletion; a mount inside it is a refusal.
+// The check is also the judgement: it records what it saw of every entry, and the deletion
+// removes only entries still as judged (see `Judgement`).
 
 import * as fs from 'node:fs';
 import { describeErrno } from '../core/errno.js';
@@ -36,6 +38,8 @@ export interface TreeCounts {
 export interface TreeCheck extends TreeCounts {
   path: string;
   kind: NodeKind;
+  /** What was seen of every entry, for `removeTreeSafe`'s `judged`. */
+  judgement: Judgement;
   /** Mount points found at or inside it (never entered). */
   mounts: string[];
   /** What could not be walked, and why. */
@@ -45,12 +49,32 @@ export interface TreeCheck extends TreeCounts {
 export interface Removal extends TreeCounts {
   path: string;
   kind: NodeKind;
+  /** The target itself is gone (false when anything in it was kept). */
+  complete: boolean;
   /** What was left in place (a mount that appeared, an error), and why. */
   kept: Array<{ path: string; reason: string }>;
 }
 
+/**
+ * What the check saw of every entry of a tree, by path: the deletion removes an entry only if
+ * it is still the same object, unchanged. A directory is kept by identity (its own deletions
+ * change its times); anything else by identity, size and modification time, and its change
+ * time when it has a single name (removing one name of a hard link changes the others').
+ */
+export type Judgement = Map<string, string>;
+
+function judgementKey(st: fs.BigIntStats): string {
+  const id = `${st.dev}:${st.ino}:${st.mode & 0o170000n}`;
+  if (st.isDirectory()) return id;
+  return `${id}:${st.size}:${st.mtimeNs}:${st.nlink === 1n ? st.ctimeNs : '-'}`;
+}
+
 interface Walk extends TreeCounts {
   remove: boolean;
+  /** Checking: filled with what was seen. Removing: only what matches is removed. */
+  judgement: Judgement;
+  /** Called after each unlink or rmdir. */
+  onRemoved: (() => void) | undefined;
   /** Keep whatever is not root's (in a user's storage directory). */
   userOwned: boolean;
   mounts: readonly MountInfo[];
@@ -98,20 +122,64 @@ function walkDir(dir: string, w: Walk): boolean {
   });
 }
 
+const APPEARED = 'it appeared after prune checked the tree, so it was not judged; left in place';
+const REPLACED =
+  'it is no longer the directory prune checked (replaced, or a file system mounted there); not entered, left in place';
+
+/**
+ * A directory emptied of all it held when it was read, yet not empty: names what appeared in
+ * it since (listing only, nothing is followed or changed). False when nothing new is there.
+ */
+function appearedIn(alias: string, dir: string, w: Walk): boolean {
+  let names: string[];
+  try {
+    names = fs.readdirSync(alias);
+  } catch {
+    return false;
+  }
+  const fresh = names.map((n) => childPath(dir, n)).filter((p) => !w.judgement.has(p));
+  for (const p of fresh) w.problems.push({ path: p, reason: APPEARED });
+  return fresh.length > 0;
+}
+
 /** One entry of a verified directory; true when it is gone (or, checking, fully walkable). */
 function walkEntry(parentProc: string, parent: string, name: string, w: Walk): boolean {
   const path = childPath(parent, name);
   const alias = `${parentProc}/${name}`;
-  let st: fs.Stats;
+  let st: fs.BigIntStats;
   try {
-    st = fs.lstatSync(alias);
+    st = fs.lstatSync(alias, { bigint: true });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return true; // already gone
     w.problems.push({ path, reason: reasonOf(error) });
     return false;
   }
+  const key = judgementKey(st);
+  if (!w.remove) w.judgement.set(path, key);
+  else {
+    // Invariant: only what the check judged is deleted. An entry that appeared since (a
+    // file a process created) or changed since (written to, replaced) was never judged to
+    // be an orphan's: it stays, and so does every directory on the way to it.
+    const judged = w.judgement.get(path);
+    if (judged !== key && st.isDirectory()) {
+      // Never entered: a file system mounted there since, or another directory put there.
+      if (st.dev !== BigInt(w.dev)) w.mountsFound.push(path);
+      else w.problems.push({ path, reason: REPLACED });
+      return false;
+    }
+    if (judged !== key) {
+      w.problems.push({
+        path,
+        reason:
+          judged === undefined
+            ? APPEARED
+            : 'it changed after prune checked the tree, so it was not judged; left in place',
+      });
+      return false;
+    }
+  }
   // In a user's storage directory, what a user owns is theirs to delete, not root's.
-  if (w.userOwned && st.uid !== 0) {
+  if (w.userOwned && st.uid !== 0n) {
     w.problems.push({
       path,
       reason: `belongs to uid ${st.uid}, in a user's storage directory, and root does not delete a user's data`,
@@ -126,14 +194,20 @@ function walkEntry(parentProc: string, parent: string, name: string, w: Walk): b
       w.problems.push({ path, reason: reasonOf(error) });
       return false;
     }
-    if (!emptied) return false;
+    if (!emptied) {
+      if (w.remove) appearedIn(alias, path, w); // named too, though it stays anyway
+      return false;
+    }
     if (w.remove) {
       try {
-        fs.rmdirSync(alias);
+        fs.rmdirSync(alias); // fails, keeping it, if anything appeared in it since
       } catch (error) {
-        w.problems.push({ path, reason: `cannot remove the directory: ${reasonOf(error)}` });
+        if (!appearedIn(alias, path, w)) {
+          w.problems.push({ path, reason: `cannot remove the directory: ${reasonOf(error)}` });
+        }
         return false;
       }
+      w.onRemoved?.();
     }
     w.directories++;
     return true;
@@ -145,9 +219,10 @@ function walkEntry(parentProc: string, parent: string, name: string, w: Walk): b
       w.problems.push({ path, reason: `cannot remove: ${reasonOf(error)}` });
       return false;
     }
+    w.onRemoved?.();
   }
   w.files++;
-  w.bytes += st.size;
+  w.bytes += Number(st.size);
   return true;
 }
 
@@ -156,6 +231,8 @@ function walkTree(
   remove: boolean,
   mounts: readonly MountInfo[],
   userOwned: boolean,
+  judgement: Judgement = new Map(),
+  onRemoved?: () => void,
 ) {
   if (target === '/' || parentOf(target) === target) {
     throw new UsageError(`refusing to delete '${target}'`);
@@ -163,6 +240,8 @@ function walkTree(
   return withVerifiedPath(parentOf(target), 'directory', (parentProc, parentSt) => {
     const w: Walk = {
       remove,
+      judgement,
+      onRemoved,
       userOwned,
       mounts,
       dev: parentSt.dev,
@@ -177,8 +256,8 @@ function walkTree(
     if (!st) {
       throw new PruneRefusedError(target, `'${target}' does not exist`);
     }
-    walkEntry(parentProc, parentOf(target), baseName(target), w);
-    return { w, kind: kindOf(st) };
+    const gone = walkEntry(parentProc, parentOf(target), baseName(target), w);
+    return { w, kind: kindOf(st), gone };
   });
 }
 
@@ -199,6 +278,7 @@ export function inspectTree(
   const { w, kind } = walkTree(target, false, mounts, opts.userOwned === true);
   return {
     ...countsOf(target, kind, w),
+    judgement: w.judgement,
     mounts: w.mountsFound,
     problems: w.problems,
   };
@@ -208,12 +288,20 @@ export function inspectTree(
  * Deletes `target` (a file, link or directory tree) without following links or crossing
  * mounts. Refuses, deleting nothing, when the check finds a mount or a part it cannot walk
  * (with `userOwned`, a part root does not own).
- * Should something change between the check and the deletion (a mount appears), that part
- * is left in place and reported in `kept`.
+ * Only what the check judged is deleted (`judged`: an earlier check's judgement, such as
+ * the one a person was shown; else this call's own check). Should something change between
+ * the check and the deletion (a mount appears, a file is created or written), that part is
+ * left in place and reported in `kept`.
  */
 export function removeTreeSafe(
   target: string,
-  opts: { mounts?: readonly MountInfo[]; userOwned?: boolean } = {},
+  opts: {
+    mounts?: readonly MountInfo[];
+    userOwned?: boolean;
+    judged?: Judgement;
+    /** Called after each unlink or rmdir. */
+    onRemoved?: () => void;
+  } = {},
 ): Removal {
   const mounts = opts.mounts ?? readMountInfo();
   const userOwned = opts.userOwned === true;
@@ -235,9 +323,11 @@ export function removeTreeSafe(
       `refusing to delete '${target}': '${problem.path}' ${problem.reason}`,
     );
   }
-  const { w, kind } = walkTree(target, true, mounts, userOwned);
+  const judged = opts.judged ?? check.judgement;
+  const { w, kind, gone } = walkTree(target, true, mounts, userOwned, judged, opts.onRemoved);
   return {
     ...countsOf(target, kind, w),
+    complete: gone,
     kept: [
       ...w.mountsFound.map((path) => ({ path, reason: 'a file system is mounted there' })),
       ...w.problems,

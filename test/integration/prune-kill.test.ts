@@ -1,0 +1,444 @@
+// `keepsake prune` against adversaries: a SIGKILL after every single deletion, a process
+// writing into the orphan while it is deleted, a file system mounted inside it while it is
+// deleted, and a read-only store. Every keepsake runs in a private mount namespace
+// (`unshare -m`) over a temporary `--root`; nothing is mounted in the runner's namespace.
+
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, describe, it } from 'node:test';
+import type { Orphan } from '../../src/orphans/types.js';
+import { CLI, requireNamespaces } from '../helpers/boot.js';
+
+const skip = requireNamespaces();
+const cleanups: Array<() => void> = [];
+after(() => {
+  for (const c of cleanups) c();
+});
+
+const shq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/** Every file, link and directory under `dir` (links not followed), with content hashes. */
+function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (rel: string) => {
+    for (const name of fs.readdirSync(dir + rel).sort()) {
+      const p = `${rel}/${name}`;
+      const st = fs.lstatSync(dir + p);
+      if (st.isSymbolicLink()) out[p] = `link ${fs.readlinkSync(dir + p)}`;
+      else if (st.isFile())
+        out[p] = `file ${createHash('sha256')
+          .update(fs.readFileSync(dir + p))
+          .digest('hex')}`;
+      else if (st.isDirectory()) {
+        out[p] = 'dir';
+        walk(p);
+      } else out[p] = 'other';
+    }
+  };
+  walk('');
+  return out;
+}
+
+const under = (p: string, x: string) => p === x || p.startsWith(`${x}/`);
+const split = (snap: Record<string, string>, prefixes: readonly string[]) => {
+  const inside: Record<string, string> = {};
+  const outside: Record<string, string> = {};
+  for (const [p, v] of Object.entries(snap)) {
+    if (prefixes.some((x) => under(p, x))) inside[p] = v;
+    else outside[p] = v;
+  }
+  return { inside, outside };
+};
+
+const CONFIG = `persistence:
+  /persist:
+    directories: [/var/log, /srv/keep]
+    files: [/etc/machine-id]
+`;
+
+/** The orphans of the template store, as paths inside the store. */
+const ORPHANS = ['/many', '/nest', '/lone', '/link', '/var/stray'];
+
+interface Store {
+  dir: string;
+  root: string;
+  store: string;
+  config: string;
+  outside: string;
+}
+
+function freshDir(): string {
+  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'keepsake-prune-kill-')));
+  cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+function layout(dir: string): Store {
+  const root = `${dir}/root`;
+  return {
+    dir,
+    root,
+    store: `${root}/persist`,
+    config: `${root}/persist/keepsake.yaml`,
+    outside: `${dir}/outside`,
+  };
+}
+
+/** keepsake in a private mount namespace, on `s.root` with the configuration in the store. */
+function ks(s: Store, args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync(
+    'unshare',
+    [
+      '-m',
+      '--propagation',
+      'private',
+      process.execPath,
+      CLI,
+      ...args,
+      '--root',
+      s.root,
+      '--config',
+      s.config,
+    ],
+    { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ...env }, timeout: 60_000 },
+  );
+  return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
+}
+
+let template: Store | undefined;
+
+/**
+ * A root whose store holds declared data, keepsake's records of an apply, the configuration
+ * file, and orphans: a directory of many files, a nested tree, a file, a link to a file
+ * outside the store, and a file in a directory on the way to an entry. Built once, copied.
+ */
+function store(): Store {
+  if (!template) {
+    const t = layout(freshDir());
+    for (const d of ['etc', 'run', 'persist/var/log', 'persist/srv/keep', 'persist/etc'])
+      fs.mkdirSync(`${t.root}/${d}`, { recursive: true });
+    fs.chmodSync(t.store, 0o755);
+    fs.writeFileSync(`${t.root}/etc/passwd`, 'root:x:0:0::/root:/bin/sh\n');
+    fs.writeFileSync(`${t.root}/etc/group`, 'root:x:0:\n');
+    fs.writeFileSync(`${t.store}/var/log/syslog`, 'kept log\n');
+    fs.writeFileSync(`${t.store}/srv/keep/data`, 'kept data\n');
+    fs.writeFileSync(`${t.store}/etc/machine-id`, '0123456789abcdef0123456789abcdef\n');
+    fs.writeFileSync(t.config, CONFIG);
+    const applied = ks(t, ['apply']);
+    assert.equal(applied.status, 0, applied.stderr);
+    fs.mkdirSync(`${t.store}/many`);
+    for (let i = 0; i < 12; i++) fs.writeFileSync(`${t.store}/many/f${i}`, `many ${i}\n`);
+    fs.mkdirSync(`${t.store}/nest/a/b/c`, { recursive: true });
+    fs.mkdirSync(`${t.store}/nest/x/y`, { recursive: true });
+    fs.writeFileSync(`${t.store}/nest/a/b/c/deep`, 'deep\n');
+    fs.writeFileSync(`${t.store}/nest/a/top`, 'top\n');
+    fs.writeFileSync(`${t.store}/nest/x/y/z`, 'z\n');
+    fs.writeFileSync(`${t.store}/lone`, 'lone\n');
+    fs.mkdirSync(t.outside);
+    fs.writeFileSync(`${t.outside}/precious`, 'do not touch\n');
+    fs.symlinkSync(`${t.outside}/precious`, `${t.store}/link`);
+    fs.writeFileSync(`${t.store}/var/stray`, 'stray\n');
+    template = t;
+  }
+  const s = layout(freshDir());
+  for (const [from, to] of [
+    [template.root, s.root],
+    [template.outside, s.outside],
+  ] as const) {
+    const cp = spawnSync('cp', ['-a', from, to], { encoding: 'utf8' });
+    assert.equal(cp.status, 0, cp.stderr);
+  }
+  // The link points at the template's outside file: repoint it at this copy's.
+  fs.unlinkSync(`${s.store}/link`);
+  fs.symlinkSync(`${s.outside}/precious`, `${s.store}/link`);
+  return s;
+}
+
+function orphansOf(s: Store): Orphan[] {
+  const r = ks(s, ['orphans', '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  return (JSON.parse(r.stdout) as { orphans: Orphan[] }).orphans;
+}
+
+/** What a full prune deletes, one unlink or rmdir each: the number of steps. */
+function stepsOfPrune(): number {
+  const s = store();
+  const r = ks(s, ['prune', '--yes', '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  const rec = JSON.parse(r.stdout) as { totals: { files: number; directories: number } };
+  return rec.totals.files + rec.totals.directories;
+}
+
+describe('prune killed after every deletion', { skip }, () => {
+  it('keeps everything referenced, leaves each orphan whole, gone or listed as itself, and a second prune finishes', () => {
+    const steps = stepsOfPrune();
+    // 12 + 1 (many), 3 files + 6 directories (nest), lone, link, var/stray
+    assert.equal(steps, 25);
+    // The hook counts exactly these: one step more is never reached.
+    const whole = store();
+    const beyond = ks(whole, ['prune', '--yes'], { KEEPSAKE_TEST_KILL_AT: `prune:${steps + 1}` });
+    assert.equal(beyond.status, 0, beyond.stderr);
+
+    for (let k = 1; k <= steps; k++) {
+      const s = store();
+      const before = snapshot(s.store);
+      const { inside: orphanBefore, outside: kept } = split(before, ORPHANS);
+      const killed = ks(s, ['prune', '--yes'], { KEEPSAKE_TEST_KILL_AT: `prune:${k}` });
+      assert.equal(killed.signal, 'SIGKILL', `step ${k}: ${killed.stderr}`);
+
+      // (a) nothing declared, protected or referred to changed.
+      const mid = snapshot(s.store);
+      const { inside: orphanMid, outside: keptMid } = split(mid, ORPHANS);
+      assert.deepEqual(keptMid, kept, `step ${k}: referenced data changed`);
+      assert.equal(fs.readFileSync(`${s.outside}/precious`, 'utf8'), 'do not touch\n');
+      // Exactly k entries went, and what is left is as it was.
+      assert.equal(Object.keys(orphanBefore).length - Object.keys(orphanMid).length, k);
+      for (const [p, v] of Object.entries(orphanMid)) assert.equal(v, orphanBefore[p], p);
+
+      // (b) every orphan with anything left is listed under its own name, with what is left.
+      const listed = orphansOf(s);
+      const present = ORPHANS.filter((o) => fs.existsSync(`${s.store}${o}`) || isLink(s, o));
+      assert.deepEqual(
+        listed.map((o) => o.path.replace(/^\/persist/, '')).sort(),
+        [...present].sort(),
+        `step ${k}`,
+      );
+      for (const o of listed) {
+        const rel = o.path.replace(/^\/persist/, '');
+        const left = Object.entries(orphanMid).filter(([p]) => under(p, rel));
+        const dirs = left.filter(([, v]) => v === 'dir').length;
+        assert.deepEqual([o.files, o.directories], [left.length - dirs, dirs], `${o.path}`);
+        assert.equal(o.prunable, true, o.reason);
+      }
+
+      // (c) the next prune finishes the job.
+      const again = ks(s, ['prune', '--yes']);
+      assert.equal(again.status, 0, `step ${k}: ${again.stderr}`);
+      assert.deepEqual(snapshot(s.store), kept, `step ${k}`);
+      assert.deepEqual(orphansOf(s), []);
+
+      // (d) apply and status still work on this store.
+      const cycle = spawnSync(
+        'unshare',
+        [
+          '-m',
+          '--propagation',
+          'private',
+          'sh',
+          '-c',
+          ['apply', 'status']
+            .map((c) =>
+              [process.execPath, CLI, c, '--root', s.root, '--config', s.config].map(shq).join(' '),
+            )
+            .join(' && '),
+        ],
+        { encoding: 'utf8' },
+      );
+      assert.equal(cycle.status, 0, `step ${k}: ${cycle.stdout}${cycle.stderr}`);
+      assert.match(cycle.stdout, /all 3 entries in place/);
+    }
+  });
+});
+
+function isLink(s: Store, rel: string): boolean {
+  return fs.lstatSync(`${s.store}${rel}`, { throwIfNoEntry: false })?.isSymbolicLink() === true;
+}
+
+/** Waits until `pid` is stopped (SIGSTOP), or fails after a while. */
+async function stopped(pid: number): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    if (/^\d+ \(.*\) [tT] /.test(stat)) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`process ${pid} did not stop`);
+}
+
+function exited(child: ChildProcess): Promise<{ status: number | null; out: string }> {
+  let out = '';
+  child.stdout?.on('data', (d) => {
+    out += String(d);
+  });
+  child.stderr?.on('data', (d) => {
+    out += String(d);
+  });
+  return new Promise((resolve) => child.on('close', (status) => resolve({ status, out })));
+}
+
+/** `prune /persist/work --yes` in a namespace of its own, stopped after its first deletion. */
+function pruneStoppedAtFirst(s: Store) {
+  // The shell execs keepsake, so the child's pid is keepsake's.
+  const script = `exec ${[process.execPath, CLI, 'prune', '/persist/work', '--yes', '--root', s.root, '--config', s.config].map(shq).join(' ')}`;
+  return spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script], {
+    env: { ...process.env, NO_COLOR: '1', KEEPSAKE_TEST_STOP_AT: 'prune:1' },
+  });
+}
+
+/** The pid of the process running `keepsake prune` under the unshare child. */
+function keepsakePid(child: ChildProcess): number {
+  // unshare execs sh, which execs node: one process throughout.
+  return child.pid!;
+}
+
+function work(s: Store) {
+  for (const d of ['d1', 'd2', 'd3']) {
+    fs.mkdirSync(`${s.store}/work/${d}`, { recursive: true });
+    for (let i = 0; i < 3; i++) fs.writeFileSync(`${s.store}/work/${d}/f${i}`, `${d} ${i}\n`);
+  }
+}
+
+describe('prune with a process writing into the orphan', { skip }, () => {
+  it('deletes only what it judged: files created or written after the check stay', async () => {
+    const s = store();
+    work(s);
+    const child = pruneStoppedAtFirst(s);
+    const done = exited(child);
+    await stopped(keepsakePid(child));
+    // The check is done and one entry is gone: create a file in every directory of the
+    // orphan, and write to a file of it that is still there.
+    const made: string[] = ['/work/new-top'];
+    for (const d of ['d1', 'd2', 'd3']) made.push(`/work/${d}/new`);
+    for (const m of made) fs.writeFileSync(`${s.store}${m}`, `written after the check ${m}\n`);
+    const left = ['d1', 'd2', 'd3']
+      .flatMap((d) => [0, 1, 2].map((i) => `/work/${d}/f${i}`))
+      .filter((p) => fs.existsSync(`${s.store}${p}`));
+    assert.equal(left.length, 8, 'one of nine files was deleted before the stop');
+    const changed = left[left.length - 1]!;
+    fs.appendFileSync(`${s.store}${changed}`, 'and changed after the check\n');
+    process.kill(keepsakePid(child), 'SIGCONT');
+    const r = await done;
+
+    assert.equal(r.status, 1, r.out);
+    for (const m of made) {
+      assert.equal(fs.readFileSync(`${s.store}${m}`, 'utf8'), `written after the check ${m}\n`);
+    }
+    assert.match(fs.readFileSync(`${s.store}${changed}`, 'utf8'), /and changed after the check/);
+    assert.match(r.out, /partly deleted \/persist\/work/);
+    for (const m of made) {
+      assert.match(
+        r.out,
+        new RegExp(`kept /persist${m}: it appeared after prune checked the tree`),
+      );
+    }
+    assert.match(
+      r.out,
+      new RegExp(`kept /persist${changed}: it changed after prune checked the tree`),
+    );
+    // The rest of the orphan is still listed as itself, and a second prune (which judges
+    // the new files) deletes it.
+    const work2 = orphansOf(s).find((o) => o.path === '/persist/work');
+    assert.equal(work2?.files, made.length + 1);
+    const again = ks(s, ['prune', '/persist/work', '--yes']);
+    assert.equal(again.status, 0, again.stderr);
+    assert.equal(fs.existsSync(`${s.store}/work`), false);
+  });
+
+  it('keeps every file a writer created while the deletion ran', async () => {
+    const s = store();
+    fs.mkdirSync(`${s.store}/work`);
+    for (const d of ['d0', 'd1', 'd2']) {
+      fs.mkdirSync(`${s.store}/work/${d}`);
+      for (let i = 0; i < 600; i++) fs.writeFileSync(`${s.store}/work/${d}/old${i}`, 'x');
+    }
+    const child = pruneStoppedAtFirst(s);
+    const done = exited(child);
+    await stopped(keepsakePid(child));
+    // The writer starts after the check: nothing it creates was judged. A file it wrote
+    // and logged must be there afterwards (a write into a directory already removed fails).
+    const log = `${s.dir}/written`;
+    const stop = `${s.dir}/stop`;
+    const writer = spawn('sh', [
+      '-c',
+      `i=0; while [ ! -e ${shq(stop)} ]; do d=d$((i % 3)); if echo "$i" > ${shq(`${s.store}/work`)}/$d/w$i 2>/dev/null; then echo $d/w$i >> ${shq(log)}; fi; i=$((i + 1)); done`,
+    ]);
+    const writerDone = exited(writer);
+    await new Promise((r) => setTimeout(r, 50));
+    process.kill(keepsakePid(child), 'SIGCONT');
+    const r = await done;
+    fs.writeFileSync(stop, '');
+    await writerDone;
+
+    const written = fs.readFileSync(log, 'utf8').trim().split('\n');
+    assert.ok(written.length > 10, `the writer wrote ${written.length} files`);
+    const lost = written.filter((w) => !fs.existsSync(`${s.store}/work/${w}`));
+    assert.deepEqual(lost, [], `prune (exit ${r.status}) deleted files it never judged`);
+    assert.ok(r.status === 1 || r.status === 0, r.out);
+  });
+});
+
+describe('prune with a file system mounted inside the orphan', { skip }, () => {
+  it('never descends into a mount that appears while it deletes, and says so', async () => {
+    const s = store();
+    work(s);
+    const mnt = `${s.store}/work/d2`;
+    // keepsake stops after its first deletion; a tmpfs is then mounted in its namespace.
+    const script = [
+      `${[process.execPath, CLI, 'prune', '/persist/work', '--yes', '--root', s.root, '--config', s.config].map(shq).join(' ')} > ${shq(`${s.dir}/out`)} 2>&1 & pid=$!`,
+      `while [ "$(cut -d' ' -f3 /proc/$pid/stat)" != T ]; do sleep 0.02; done`,
+      `ls ${shq(mnt)} > ${shq(`${s.dir}/under`)}`,
+      `mount -n -t tmpfs tmpfs ${shq(mnt)}`,
+      `echo foreign > ${shq(`${mnt}/foreign`)}`,
+      'kill -CONT $pid',
+      'set +e; wait $pid; echo "status=$?"',
+      `cat ${shq(`${mnt}/foreign`)}`,
+      `ls ${shq(mnt)}`,
+    ].join('\n');
+    const r = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script], {
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1', KEEPSAKE_TEST_STOP_AT: 'prune:1' },
+    });
+    const out = fs.readFileSync(`${s.dir}/out`, 'utf8');
+    assert.match(r.stdout, /status=1/, `${r.stdout}${r.stderr}${out}`);
+    assert.match(r.stdout, /^foreign$/m); // the tmpfs's file is untouched
+    assert.match(out, /kept \/persist\/work\/d2: a file system is mounted there/);
+    assert.match(out, /partly deleted \/persist\/work/);
+    // Outside the namespace the mount is gone; what was under it is the orphan's own data,
+    // still listed as part of it.
+    const hidden = fs.readFileSync(`${s.dir}/under`, 'utf8').trim().split('\n');
+    assert.ok(hidden.length >= 2, hidden.join(' '));
+    assert.deepEqual(fs.readdirSync(mnt).sort(), hidden.sort());
+    assert.ok(orphansOf(s).some((o) => o.path === '/persist/work'));
+  });
+});
+
+describe('prune on a read-only store', { skip }, () => {
+  it('refuses, deleting nothing, with exit 2 and how to go on', () => {
+    const s = store();
+    const before = snapshot(s.store);
+    const ro = `mount -n --bind ${shq(s.store)} ${shq(s.store)} && mount -n -o remount,bind,ro ${shq(s.store)}`;
+    const run = (...args: string[]) =>
+      spawnSync(
+        'unshare',
+        [
+          '-m',
+          '--propagation',
+          'private',
+          'sh',
+          '-c',
+          `${ro} && exec ${[process.execPath, CLI, ...args, '--root', s.root, '--config', s.config].map(shq).join(' ')}`,
+        ],
+        { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } },
+      );
+    const all = run('prune', '--yes');
+    assert.equal(all.status, 2, `${all.stdout}${all.stderr}`);
+    assert.match(
+      all.stderr,
+      /refused: \/persist\/many: its file system is mounted read-only \(at \/persist\): remount it read-write \(mount -o remount,rw \/persist\), then prune again/,
+    );
+    assert.match(all.stderr, /refusing to prune: 5 paths cannot be pruned, nothing was deleted/);
+    assert.doesNotMatch(all.stdout, /deleted/);
+    const named = run('prune', '/persist/nest/a', '--yes', '--json');
+    assert.equal(named.status, 2, named.stderr);
+    const rec = JSON.parse(named.stdout) as { ok: boolean; refused: Array<{ reason: string }> };
+    assert.equal(rec.ok, false);
+    assert.match(rec.refused[0]!.reason, /read-only/);
+    assert.deepEqual(snapshot(s.store), before);
+    // Writable again, the same prune goes through.
+    const rw = ks(s, ['prune', '--yes']);
+    assert.equal(rw.status, 0, rw.stderr);
+  });
+});
