@@ -66,7 +66,14 @@ export type Judgement = Map<string, string>;
 function judgementKey(st: fs.BigIntStats): string {
   const id = `${st.dev}:${st.ino}:${st.mode & 0o170000n}`;
   if (st.isDirectory()) return id;
-  return `${id}:${st.size}:${st.mtimeNs}:${st.nlink === 1n ? st.ctimeNs : '-'}`;
+  return `${id}:${st.size}:${st.mtimeNs}|${st.nlink === 1n ? st.ctimeNs : '-'}`;
+}
+
+/** Still as judged: a change time judged with several names is not compared (see above). */
+function asJudged(judged: string | undefined, now: string): boolean {
+  if (judged === undefined || judged === now) return judged !== undefined;
+  const bar = judged.lastIndexOf('|');
+  return bar > 0 && judged.endsWith('|-') && now.startsWith(judged.slice(0, bar + 1));
 }
 
 interface Walk extends TreeCounts {
@@ -161,13 +168,14 @@ function walkEntry(parentProc: string, parent: string, name: string, w: Walk): b
     // file a process created) or changed since (written to, replaced) was never judged to
     // be an orphan's: it stays, and so does every directory on the way to it.
     const judged = w.judgement.get(path);
-    if (judged !== key && st.isDirectory()) {
+    const same = asJudged(judged, key);
+    if (!same && st.isDirectory()) {
       // Never entered: a file system mounted there since, or another directory put there.
       if (st.dev !== BigInt(w.dev)) w.mountsFound.push(path);
       else w.problems.push({ path, reason: REPLACED });
       return false;
     }
-    if (judged !== key) {
+    if (!same) {
       w.problems.push({
         path,
         reason:

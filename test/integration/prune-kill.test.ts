@@ -137,6 +137,7 @@ function store(): Store {
     fs.writeFileSync(`${t.store}/nest/a/b/c/deep`, 'deep\n');
     fs.writeFileSync(`${t.store}/nest/a/top`, 'top\n');
     fs.writeFileSync(`${t.store}/nest/x/y/z`, 'z\n');
+    fs.linkSync(`${t.store}/nest/a/top`, `${t.store}/nest/x/top-again`); // two names, one file
     fs.writeFileSync(`${t.store}/lone`, 'lone\n');
     fs.mkdirSync(t.outside);
     fs.writeFileSync(`${t.outside}/precious`, 'do not touch\n');
@@ -176,8 +177,8 @@ function stepsOfPrune(): number {
 describe('prune killed after every deletion', { skip }, () => {
   it('keeps everything referenced, leaves each orphan whole, gone or listed as itself, and a second prune finishes', () => {
     const steps = stepsOfPrune();
-    // 12 + 1 (many), 3 files + 6 directories (nest), lone, link, var/stray
-    assert.equal(steps, 25);
+    // 12 + 1 (many), 4 names + 6 directories (nest), lone, link, var/stray
+    assert.equal(steps, 26);
     // The hook counts exactly these: one step more is never reached.
     const whole = store();
     const beyond = ks(whole, ['prune', '--yes'], { KEEPSAKE_TEST_KILL_AT: `prune:${steps + 1}` });
