@@ -21,6 +21,7 @@
 
 import * as fs from 'node:fs';
 import { SystemError } from '../errors.js';
+import { stepCounter } from '../hooks.js';
 import {
   dropJournal,
   type MoveJournal,
@@ -121,9 +122,9 @@ function placePartial(partial: string, to: string) {
 }
 
 /** Remove the partial copy of an earlier, unfinished or failed attempt: it is only ever ours. */
-export function clearPartial(partial: string): void {
+export function clearPartial(partial: string, onRemoved?: () => void): void {
   if (!lstatOrNull(partial)) return;
-  withoutVerifiedDirCache(() => removeTreeSafe(partial));
+  withoutVerifiedDirCache(() => removeTreeSafe(partial, onRemoved ? { onRemoved } : {}));
 }
 
 export function beginMove(spec: MoveSpec): MoveReport {
@@ -350,7 +351,8 @@ export function undoMove(spec: MoveSpec): void {
   releaseSource(from);
   const journal = readJournal(spec.journal);
   if (!journal || journal.phase === 'settling') return;
-  clearPartial(partialOf(to));
+  const step = stepCounter('move-undo'); // crash tests: a kill at each deletion of the copy
+  clearPartial(partialOf(to), step);
   if (journal.renamed) {
     // The directory made in its place must still be empty: rmdir refuses otherwise.
     if (spec.type === 'directory' && lstatOrNull(from)) {
@@ -382,12 +384,39 @@ export function undoMove(spec: MoveSpec): void {
         'compare the two, keep what you need, then apply again',
       );
     }
-    withoutVerifiedDirCache(() => {
-      if (spec.type === 'file' || !journal.toExisted) removeTreeSafe(to);
-      else for (const name of fs.readdirSync(to)) removeTreeSafe(`${to}/${name}`);
-    });
+    if (journal.phase === 'copied') takeBackCopy(spec, journal, step);
+    else {
+      withoutVerifiedDirCache(() => {
+        if (spec.type === 'file' || !journal.toExisted) removeTreeSafe(to, { onRemoved: step });
+        else for (const name of fs.readdirSync(to)) removeTreeSafe(`${to}/${name}`);
+      });
+    }
   }
   dropJournal(spec.journal);
+}
+
+/**
+ * Deletes the verified copy of an undone move. Invariant: a copy partly deleted is never taken
+ * for the verified one, whose presence lets the next run remove the source. So it first goes
+ * back to the partial copy's name (one rename: killed before it, the whole copy is in place
+ * and the next run finishes the move with it), then the journal says the copy is incomplete,
+ * and only then is it deleted: killed during the deletion, what is left is a partial copy,
+ * which every later run only clears, and the source still holds everything.
+ */
+function takeBackCopy(spec: MoveSpec, journal: MoveJournal, step: () => void): void {
+  const { to } = spec;
+  const partial = partialOf(to);
+  const st = fs.lstatSync(to);
+  if (!renameInto(to, partial)) {
+    throw new SystemError('rename', 'EXDEV', to, `cannot move '${to}' aside to remove it`);
+  }
+  // A directory that was there before the move stays, empty, as it was found.
+  if (spec.type === 'directory' && journal.toExisted) {
+    mkdirSafe(to, st.uid, st.gid, st.mode & 0o7777);
+  }
+  journal.phase = 'copy';
+  writeJournal(spec.journal, journal);
+  clearPartial(partial, step);
 }
 
 /** rename(2) through verified parents; false when the two are on different mounts. */
