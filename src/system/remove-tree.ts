@@ -78,8 +78,10 @@ function asJudged(judged: string | undefined, now: string): boolean {
 
 interface Walk extends TreeCounts {
   remove: boolean;
-  /** Checking: filled with what was seen. Removing: only what matches is removed. */
+  /** Checking: filled with what was seen (when `judging`). Removing: only what matches is
+   *  removed. */
   judgement: Judgement;
+  judging: boolean;
   /** Called after each unlink or rmdir. */
   onRemoved: (() => void) | undefined;
   /** Keep whatever is not root's (in a user's storage directory). */
@@ -153,17 +155,19 @@ function appearedIn(alias: string, dir: string, w: Walk): boolean {
 function walkEntry(parentProc: string, parent: string, name: string, w: Walk): boolean {
   const path = childPath(parent, name);
   const alias = `${parentProc}/${name}`;
-  let st: fs.BigIntStats;
+  let st: fs.BigIntStats | fs.Stats;
   try {
-    st = fs.lstatSync(alias, { bigint: true });
+    // Nanosecond times only where a judgement is made or compared.
+    st = w.remove || w.judging ? fs.lstatSync(alias, { bigint: true }) : fs.lstatSync(alias);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return true; // already gone
     w.problems.push({ path, reason: reasonOf(error) });
     return false;
   }
-  const key = judgementKey(st);
-  if (!w.remove) w.judgement.set(path, key);
-  else {
+  if (!w.remove) {
+    if (w.judging) w.judgement.set(path, judgementKey(st as fs.BigIntStats));
+  } else {
+    const key = judgementKey(st as fs.BigIntStats);
     // Invariant: only what the check judged is deleted. An entry that appeared since (a
     // file a process created) or changed since (written to, replaced) was never judged to
     // be an orphan's: it stays, and so does every directory on the way to it.
@@ -171,7 +175,7 @@ function walkEntry(parentProc: string, parent: string, name: string, w: Walk): b
     const same = asJudged(judged, key);
     if (!same && st.isDirectory()) {
       // Never entered: a file system mounted there since, or another directory put there.
-      if (st.dev !== BigInt(w.dev)) w.mountsFound.push(path);
+      if (Number(st.dev) !== w.dev) w.mountsFound.push(path);
       else w.problems.push({ path, reason: REPLACED });
       return false;
     }
@@ -187,7 +191,7 @@ function walkEntry(parentProc: string, parent: string, name: string, w: Walk): b
     }
   }
   // In a user's storage directory, what a user owns is theirs to delete, not root's.
-  if (w.userOwned && st.uid !== 0n) {
+  if (w.userOwned && Number(st.uid) !== 0) {
     w.problems.push({
       path,
       reason: `belongs to uid ${st.uid}, in a user's storage directory, and root does not delete a user's data`,
@@ -239,8 +243,7 @@ function walkTree(
   remove: boolean,
   mounts: readonly MountInfo[],
   userOwned: boolean,
-  judgement: Judgement = new Map(),
-  onRemoved?: () => void,
+  how: { judgement?: Judgement; judging?: boolean; onRemoved?: (() => void) | undefined } = {},
 ) {
   if (target === '/' || parentOf(target) === target) {
     throw new UsageError(`refusing to delete '${target}'`);
@@ -248,8 +251,9 @@ function walkTree(
   return withVerifiedPath(parentOf(target), 'directory', (parentProc, parentSt) => {
     const w: Walk = {
       remove,
-      judgement,
-      onRemoved,
+      judgement: how.judgement ?? new Map(),
+      judging: how.judging === true,
+      onRemoved: how.onRemoved,
       userOwned,
       mounts,
       dev: parentSt.dev,
@@ -277,13 +281,18 @@ function countsOf(
   return { path, kind, files: w.files, directories: w.directories, bytes: w.bytes };
 }
 
-/** Everything `removeTreeSafe` would delete, checked and counted; changes nothing. */
+/**
+ * Everything `removeTreeSafe` would delete, checked and counted; changes nothing. With
+ * `judge` (the default), what was seen of each entry is recorded in `judgement`.
+ */
 export function inspectTree(
   target: string,
   mounts: readonly MountInfo[] = readMountInfo(),
-  opts: { userOwned?: boolean } = {},
+  opts: { userOwned?: boolean; judge?: boolean } = {},
 ): TreeCheck {
-  const { w, kind } = walkTree(target, false, mounts, opts.userOwned === true);
+  const { w, kind } = walkTree(target, false, mounts, opts.userOwned === true, {
+    judging: opts.judge !== false,
+  });
   return {
     ...countsOf(target, kind, w),
     judgement: w.judgement,
@@ -313,7 +322,7 @@ export function removeTreeSafe(
 ): Removal {
   const mounts = opts.mounts ?? readMountInfo();
   const userOwned = opts.userOwned === true;
-  const check = inspectTree(target, mounts, { userOwned });
+  const check = inspectTree(target, mounts, { userOwned, judge: opts.judged === undefined });
   const mount = check.mounts[0];
   if (mount !== undefined) {
     throw new PruneRefusedError(
@@ -332,7 +341,10 @@ export function removeTreeSafe(
     );
   }
   const judged = opts.judged ?? check.judgement;
-  const { w, kind, gone } = walkTree(target, true, mounts, userOwned, judged, opts.onRemoved);
+  const { w, kind, gone } = walkTree(target, true, mounts, userOwned, {
+    judgement: judged,
+    onRemoved: opts.onRemoved,
+  });
   return {
     ...countsOf(target, kind, w),
     complete: gone,
