@@ -32,16 +32,18 @@ export function undoMove(spec: MoveSpec): void {
   releaseSource(from);
   const journal = readJournal(spec.journal);
   if (!journal || journal.phase === 'settling') return;
-  const step = stepCounter('move-undo'); // crash tests: a kill at each deletion of the copy
+  const step = stepCounter('move-undo'); // crash tests: a kill after each change it makes
   clearPartial(partialOf(to), step);
   if (journal.renamed) {
     // The directory made in its place must still be empty: rmdir refuses otherwise.
     if (spec.type === 'directory' && lstatOrNull(from)) {
       withVerifiedPath(parentOf(from), 'directory', (at) => fs.rmdirSync(`${at}/${nameOf(from)}`));
       forgetVerified(from);
+      step();
     }
     if (!renameInto(to, from))
       throw new SystemError('rename', 'EXDEV', from, `cannot move '${to}' back`);
+    step();
     if (journal.toExisted) {
       const st = fs.lstatSync(from);
       mkdirSafe(to, st.uid, st.gid, st.mode & 0o7777);

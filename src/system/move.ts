@@ -126,11 +126,28 @@ export function clearPartial(partial: string, onRemoved?: () => void): void {
   withoutVerifiedDirCache(() => removeTreeSafe(partial, onRemoved ? { onRemoved } : {}));
 }
 
+/**
+ * A rename move whose undo put the data back but was killed before it dropped the journal:
+ * the store holds nothing there (no entry, or the empty directory that was there before)
+ * while the journal says the data was renamed into it. The move starts again from the
+ * source, which holds everything; resuming would take the empty store for the data.
+ */
+function renameReversed(journal: MoveJournal, to: string): boolean {
+  if (!journal.renamed) return false;
+  const there = lstatOrNull(to);
+  return !there || (there.isDirectory() && fs.readdirSync(to).length === 0);
+}
+
 export function beginMove(spec: MoveSpec): MoveReport {
   const { from, to, type } = spec;
   const partial = partialOf(to);
   const journal = readJournal(spec.journal);
-  if (journal && journal.phase !== 'copy' && journal.target === spec.plan.target) {
+  if (
+    journal &&
+    journal.phase !== 'copy' &&
+    journal.target === spec.plan.target &&
+    !renameReversed(journal, to)
+  ) {
     // Killed after the copy was verified: the same move goes on (the copy is in the store,
     // the source still holds everything it held then).
     placePartial(partial, to);

@@ -1,6 +1,6 @@
-// Undoing an adoption whose copy was made (a later step failed) removes the store's copy; a
-// kill at every deletion of that copy must leave the data whole, and the next run must not
-// take the half-removed copy for a verified one.
+// Undoing an adoption whose copy was made (a later step failed) removes the store's copy, or
+// renames the data back; a kill after every change the undo makes must leave the data whole,
+// and the next run must not take a half-removed copy for a verified one.
 
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -31,14 +31,26 @@ const FILES: Record<string, string> = {
  *  when the store has no such directory yet): failing it undoes the move. */
 const bindAction = (existed: boolean) => (existed ? 1 : 2);
 
-describe('undoing an adoption, killed at every deletion of the copy', { skip }, () => {
-  for (const existed of [false, true]) {
-    it(`the data stays whole, and the next add finishes the move (store directory ${existed ? 'there, empty' : 'new'})`, () => {
+describe('undoing an adoption, killed after every change it makes', { skip }, () => {
+  const cases = [
+    { existed: false, sameFs: false, steps: 6 },
+    { existed: true, sameFs: false, steps: 6 },
+    // One file system: the move was a rename, undone by an rmdir and a rename back.
+    { existed: false, sameFs: true, steps: 2 },
+  ];
+  for (const { existed, sameFs, steps } of cases) {
+    it(`the data stays whole, and the next add finishes the move (store directory ${existed ? 'there, empty' : 'new'}${sameFs ? ', one file system' : ''})`, () => {
       let killedAt = 0;
       for (let k = 1; k < 40; k++) {
-        const s = new TestSystem({ config: BASE, stores: ['/persist'] });
+        const s = new TestSystem({
+          config: BASE,
+          stores: sameFs ? [] : ['/persist'],
+          rootOnDisk: sameFs,
+        });
         systems.push(s);
-        if (existed) fs.mkdirSync(s.disk('/persist', '/srv/app'), { recursive: true });
+        const disk = (p: string) =>
+          sameFs ? `${s.dir}/rootdisk/persist${p}` : s.disk('/persist', p);
+        fs.mkdirSync(disk(existed ? '/srv/app' : ''), { recursive: true });
         const r = s.boot([
           { do: 'apply' },
           ...Object.entries(FILES).map(
@@ -73,16 +85,17 @@ describe('undoing an adoption, killed at every deletion of the copy', { skip }, 
         assert.ok(seen?.do === 'inspect');
         for (const [path, content] of Object.entries(FILES)) {
           assert.equal(seen.paths[path]?.content, content, `kill ${k}: ${path} seen`);
-          assert.equal(fs.readFileSync(s.disk('/persist', path), 'utf8'), content, `kill ${k}`);
+          assert.equal(fs.readFileSync(disk(path), 'utf8'), content, `kill ${k}`);
         }
         // No partial copy and no journal left behind.
-        assert.equal(fs.existsSync(s.disk('/persist', '/srv/.app.keepsake-partial')), false);
-        const moves = s.disk('/persist', '/.keepsake/moves');
+        assert.equal(fs.existsSync(disk('/srv/.app.keepsake-partial')), false);
+        const moves = disk('/.keepsake/moves');
         assert.deepEqual(fs.existsSync(moves) ? fs.readdirSync(moves) : [], [], `kill ${k}`);
       }
-      process.stdout.write(`# killed at each of ${killedAt} deletions\n`);
-      // 4 files and 2 directories: every deletion of the copy was a kill point.
-      assert.equal(killedAt, 6);
+      process.stdout.write(`# killed at each of ${killedAt} changes\n`);
+      // Across file systems, 4 files and 2 directories: every deletion of the copy; on one,
+      // the rmdir of the placeholder and the rename back.
+      assert.equal(killedAt, steps);
     });
   }
 });
