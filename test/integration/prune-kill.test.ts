@@ -379,7 +379,7 @@ describe('prune with a file system mounted inside the orphan', { skip }, () => {
     // keepsake stops after its first deletion; a tmpfs is then mounted in its namespace.
     const script = [
       `${[process.execPath, CLI, 'prune', '/persist/work', '--yes', '--root', s.root, '--config', s.config].map(shq).join(' ')} > ${shq(`${s.dir}/out`)} 2>&1 & pid=$!`,
-      `while [ "$(cut -d' ' -f3 /proc/$pid/stat)" != T ]; do sleep 0.02; done`,
+      `while [ -e /proc/$pid ] && [ "$(cut -d' ' -f3 /proc/$pid/stat)" != T ]; do sleep 0.02; done`,
       `ls ${shq(mnt)} > ${shq(`${s.dir}/under`)}`,
       `mount -n -t tmpfs tmpfs ${shq(mnt)}`,
       `echo foreign > ${shq(`${mnt}/foreign`)}`,
@@ -391,6 +391,7 @@ describe('prune with a file system mounted inside the orphan', { skip }, () => {
     const r = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script], {
       encoding: 'utf8',
       env: { ...process.env, NO_COLOR: '1', KEEPSAKE_TEST_STOP_AT: 'prune:1' },
+      timeout: 120_000,
     });
     const out = fs.readFileSync(`${s.dir}/out`, 'utf8');
     assert.match(r.stdout, /status=1/, `${r.stdout}${r.stderr}${out}`);
