@@ -30,6 +30,11 @@ export interface Hooks {
   salvageStopAt?: string;
   /** KEEPSAKE_TEST_HOME_STOP_AFTER: stop a home apply after this many steps. */
   homeStopAfter?: string;
+  /** KEEPSAKE_TEST_KILL_AT=<where>:<n>: SIGKILL keepsake after the nth step of `where`. */
+  killAt?: string;
+  /** KEEPSAKE_TEST_STOP_AT=<where>:<n>: SIGSTOP keepsake after the nth step of `where`
+   *  (the test changes the system, then sends SIGCONT). */
+  stopAt?: string;
 }
 
 export function readHooks(env: NodeJS.ProcessEnv): Hooks {
@@ -51,6 +56,8 @@ export function readHooks(env: NodeJS.ProcessEnv): Hooks {
   set('salvageKillAt', 'KEEPSAKE_TEST_SALVAGE_KILL_AT');
   set('salvageStopAt', 'KEEPSAKE_TEST_SALVAGE_STOP_AT');
   set('homeStopAfter', 'KEEPSAKE_TEST_HOME_STOP_AFTER');
+  set('killAt', 'KEEPSAKE_TEST_KILL_AT');
+  set('stopAt', 'KEEPSAKE_TEST_STOP_AT');
   return hooks;
 }
 
@@ -68,4 +75,27 @@ export function setHooks(hooks: Hooks): void {
 export function hooks(): Hooks {
   current ??= readHooks(process.env);
   return current;
+}
+
+/** The step number `spec` (`<where>:<n>`) names for `where`, if any. */
+function stepOf(spec: string | undefined, where: string): number | undefined {
+  if (!spec?.startsWith(`${where}:`)) return undefined;
+  const n = Number(spec.slice(where.length + 1));
+  return Number.isInteger(n) && n > 0 ? n : undefined;
+}
+
+/**
+ * A counter of the steps of `where` (e.g. each deletion of a prune) that kills or stops this
+ * process at the step `killAt`/`stopAt` names; a no-op when neither names `where`.
+ */
+export function stepCounter(where: string): () => void {
+  const kill = stepOf(hooks().killAt, where);
+  const stop = stepOf(hooks().stopAt, where);
+  if (kill === undefined && stop === undefined) return () => {};
+  let steps = 0;
+  return () => {
+    steps++;
+    if (steps === stop) process.kill(process.pid, 'SIGSTOP');
+    if (steps === kill) process.kill(process.pid, 'SIGKILL');
+  };
 }

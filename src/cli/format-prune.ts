@@ -43,7 +43,9 @@ export function printPruned(
 ): void {
   for (const d of result.deleted) {
     const what = d.kind === 'directory' ? describeCounts(d) : d.kind;
-    out.line(`${out.paint('green', '✓')} deleted ${d.path}  (${what}, ${formatBytes(d.bytes)})`);
+    out.line(
+      `${d.complete ? `${out.paint('green', '✓')} deleted` : 'partly deleted'} ${d.path}  (${what}, ${formatBytes(d.bytes)})`,
+    );
   }
   for (const k of result.kept) out.trouble(out.paint('red', `kept ${k.path}: ${k.reason}`));
   listKept(plan, out);

@@ -5,11 +5,19 @@
 
 import * as fs from 'node:fs';
 import path from 'node:path';
+import { mountContaining } from '../core/mount-table.js';
 import { hostPath, isWithin, parentOf } from '../core/paths.js';
+import { stepCounter } from '../hooks.js';
 import type { MountInfo } from '../model/observed.js';
 import type { Model } from '../model/types.js';
 import { readMountInfo } from '../system/mountinfo.js';
-import { inspectTree, type Removal, removeTreeSafe } from '../system/remove-tree.js';
+import {
+  inspectTree,
+  type Judgement,
+  type Removal,
+  removeTreeSafe,
+} from '../system/remove-tree.js';
+import { withVerifiedPath } from '../system/safe-fs.js';
 import { controlBlocker } from './find.js';
 import { openersUnder } from './in-use.js';
 import { inUseBlocker, type Survey, survey } from './survey.js';
@@ -41,6 +49,8 @@ export interface PrunePlan {
   refused: Refusal[];
   /** Orphans left alone because they are not prunable (when no path was given). */
   kept: Orphan[];
+  /** What the check saw of each target (by path): the deletion removes nothing else. */
+  judged: Map<string, Judgement>;
 }
 
 export interface PruneResult {
@@ -170,6 +180,7 @@ export function planPrune(
     root,
     picked.map((c) => hostPath(root, c.path)),
   );
+  const judged = new Map<string, Judgement>();
   for (const { path: p, orphan } of picked) {
     try {
       const userOwned = inUserDir(surveyed.protections, p);
@@ -177,7 +188,9 @@ export function planPrune(
       const mount = check.mounts[0];
       const problem = check.problems[0];
       const busy = inUseBlocker(p, openers);
+      const readOnly = readOnlyReason(root, p, mounts);
       if (busy) refused.push({ path: p, reason: busy.message });
+      else if (readOnly) refused.push({ path: p, reason: readOnly });
       else if (mount !== undefined) {
         refused.push({
           path: p,
@@ -186,6 +199,7 @@ export function planPrune(
       } else if (problem) {
         refused.push({ path: p, reason: `${systemPath(root, problem.path)}: ${problem.reason}` });
       } else {
+        judged.set(p, check.judgement);
         targets.push({
           userOwned,
           store: orphan.store,
@@ -201,7 +215,25 @@ export function planPrune(
       refused.push({ path: p, reason: error instanceof Error ? error.message : String(error) });
     }
   }
-  return { orphans, targets: refused.length > 0 ? [] : targets, refused, kept };
+  return { orphans, targets: refused.length > 0 ? [] : targets, refused, kept, judged };
+}
+
+/**
+ * Why nothing of `p` can be deleted because its file system is mounted read-only, if it is:
+ * found before the first deletion, so a read-only store is a refusal that changes nothing,
+ * not a prune that fails on every file.
+ */
+function readOnlyReason(root: string, p: string, mounts: readonly MountInfo[]): string | undefined {
+  const host = hostPath(root, p);
+  try {
+    withVerifiedPath(parentOf(host), 'directory', (proc) => fs.accessSync(proc, fs.constants.W_OK));
+    return undefined;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EROFS') return undefined; // the deletion says
+    const at = mountContaining(mounts, parentOf(host));
+    const mp = at ? systemPath(root, at.mountPoint) : undefined;
+    return `its file system is mounted read-only${mp ? ` (at ${mp})` : ''}: remount it read-write (mount -o remount,rw ${mp ?? 'MOUNTPOINT'}), then prune again`;
+  }
 }
 
 /** `--root`'s prefix taken off a host path, for messages. */
@@ -219,8 +251,11 @@ function inUserDir(protections: readonly Protection[], p: string): boolean {
  * Deletes the planned targets, one after the other; a target that fails is reported.
  * Invariant: a target is deleted only if, just before, no process holds any of it open and
  * the full check of `removeTreeSafe` passes (no mount, nothing unwalkable, nothing a user owns
- * in a user's storage directory); whatever appears in it while it is deleted (a file a
- * process creates after its directory was read) is left in place and reported.
+ * in a user's storage directory); and of it only what the plan's check judged, unchanged:
+ * whatever appears in it or changes after that check (a file a process creates or writes)
+ * is left in place and reported. Deletion goes bottom-up, one unlink or rmdir at a time, and
+ * renames nothing: if it stops at any point, every part left is at its own path, as whole as
+ * it was, and the orphan is still listed under its name.
  */
 export function carryOutPrune(
   plan: PrunePlan,
@@ -228,6 +263,7 @@ export function carryOutPrune(
   mounts: readonly MountInfo[] = readMountInfo(),
 ): PruneResult {
   const result: PruneResult = { deleted: [], kept: [] };
+  const step = stepCounter('prune'); // crash tests: a kill or stop at each deletion
   for (const t of plan.targets) {
     const busy = inUseBlocker(t.path, openersUnder(root, [hostPath(root, t.path)]));
     if (busy) {
@@ -238,6 +274,8 @@ export function carryOutPrune(
       const { kept, ...removed } = removeTreeSafe(hostPath(root, t.path), {
         mounts,
         userOwned: t.userOwned,
+        ...(plan.judged.has(t.path) ? { judged: plan.judged.get(t.path) } : {}),
+        onRemoved: step,
       });
       result.deleted.push({ ...removed, path: t.path, store: t.store });
       for (const k of kept) result.kept.push({ path: systemPath(root, k.path), reason: k.reason });

@@ -121,16 +121,33 @@ function placePartial(partial: string, to: string) {
 }
 
 /** Remove the partial copy of an earlier, unfinished or failed attempt: it is only ever ours. */
-export function clearPartial(partial: string): void {
+export function clearPartial(partial: string, onRemoved?: () => void): void {
   if (!lstatOrNull(partial)) return;
-  withoutVerifiedDirCache(() => removeTreeSafe(partial));
+  withoutVerifiedDirCache(() => removeTreeSafe(partial, onRemoved ? { onRemoved } : {}));
+}
+
+/**
+ * A rename move whose undo put the data back but was killed before it dropped the journal:
+ * the store holds nothing there (no entry, or the empty directory that was there before)
+ * while the journal says the data was renamed into it. The move starts again from the
+ * source, which holds everything; resuming would take the empty store for the data.
+ */
+function renameReversed(journal: MoveJournal, to: string): boolean {
+  if (!journal.renamed) return false;
+  const there = lstatOrNull(to);
+  return !there || (there.isDirectory() && fs.readdirSync(to).length === 0);
 }
 
 export function beginMove(spec: MoveSpec): MoveReport {
   const { from, to, type } = spec;
   const partial = partialOf(to);
   const journal = readJournal(spec.journal);
-  if (journal && journal.phase !== 'copy' && journal.target === spec.plan.target) {
+  if (
+    journal &&
+    journal.phase !== 'copy' &&
+    journal.target === spec.plan.target &&
+    !renameReversed(journal, to)
+  ) {
     // Killed after the copy was verified: the same move goes on (the copy is in the store,
     // the source still holds everything it held then).
     placePartial(partial, to);
@@ -338,56 +355,6 @@ export function finishMove(spec: MoveSpec, openSource: () => number | undefined)
   dropJournal(spec.journal);
   checkpoint();
   return kept.map((k) => `kept ${k}: the store's copy changed as well, both are kept`);
-}
-
-/**
- * Undo a begun move, before anything at the source was removed: the copy goes (or the rename
- * is reversed). Once removal began (`settling`), the store's copy is the only one of what was
- * removed: it stays, with the journal, and the next run finishes the move.
- */
-export function undoMove(spec: MoveSpec): void {
-  const { from, to } = spec;
-  releaseSource(from);
-  const journal = readJournal(spec.journal);
-  if (!journal || journal.phase === 'settling') return;
-  clearPartial(partialOf(to));
-  if (journal.renamed) {
-    // The directory made in its place must still be empty: rmdir refuses otherwise.
-    if (spec.type === 'directory' && lstatOrNull(from)) {
-      withVerifiedPath(parentOf(from), 'directory', (at) => fs.rmdirSync(`${at}/${nameOf(from)}`));
-      forgetVerified(from);
-    }
-    if (!renameInto(to, from))
-      throw new SystemError('rename', 'EXDEV', from, `cannot move '${to}' back`);
-    if (journal.toExisted) {
-      const st = fs.lstatSync(from);
-      mkdirSafe(to, st.uid, st.gid, st.mode & 0o7777);
-    }
-    dropJournal(spec.journal);
-    return;
-  }
-  if (lstatOrNull(to)) {
-    // Only the copy keepsake made, unchanged, is removed.
-    const changed = (spec.type === 'file' ? [''] : walk(to)).filter(
-      (rel) =>
-        !sameKey(journal.verified[rel]?.dst, lkey(join(to, rel))) &&
-        !fs.lstatSync(join(to, rel)).isDirectory(),
-    );
-    if (changed.length > 0) {
-      throw new SystemError(
-        'adopt',
-        'EBUSY',
-        to,
-        `the copy in '${to}' changed since keepsake made it (${changed.slice(0, 3).join(', ')}); both it and the original are kept`,
-        'compare the two, keep what you need, then apply again',
-      );
-    }
-    withoutVerifiedDirCache(() => {
-      if (spec.type === 'file' || !journal.toExisted) removeTreeSafe(to);
-      else for (const name of fs.readdirSync(to)) removeTreeSafe(`${to}/${name}`);
-    });
-  }
-  dropJournal(spec.journal);
 }
 
 /** rename(2) through verified parents; false when the two are on different mounts. */

@@ -6,8 +6,9 @@ import * as fs from 'node:fs';
 import { UnsafePathError } from '../errors.js';
 import { LOCK_EX, loadBinding } from './binding.js';
 import { loadMountBackend, type MountBackend } from './mount-backend.js';
-import { beginMove, finishMove, type MoveSpec, undoMove } from './move.js';
+import { beginMove, finishMove, type MoveSpec } from './move.js';
 import { openSourceDir } from './move-reveal.js';
+import { undoMove } from './move-undo.js';
 import {
   chmodSafe,
   chownSafe,
