@@ -23,11 +23,6 @@ export interface Hooks {
   metricsPauseMs: number;
   /** KEEPSAKE_TEST_SALVAGE_KILL_AFTER: SIGKILL a salvage after this many files. */
   salvageKillAfter?: string;
-  /** KEEPSAKE_TEST_SALVAGE_KILL_AT: SIGKILL a salvage, expiry or restore at this step
-   *  (`N`: the Nth step reached; `name:N`: the Nth time the step `name` is reached). */
-  salvageKillAt?: string;
-  /** KEEPSAKE_TEST_SALVAGE_STOP_AT: SIGSTOP it there instead, for a test to act meanwhile. */
-  salvageStopAt?: string;
   /** KEEPSAKE_TEST_HOME_STOP_AFTER: stop a home apply after this many steps. */
   homeStopAfter?: string;
   /** KEEPSAKE_TEST_KILL_AT=<where>:<n>: SIGKILL keepsake after the nth step of `where`. */
@@ -53,8 +48,6 @@ export function readHooks(env: NodeJS.ProcessEnv): Hooks {
   set('mountBackend', 'KEEPSAKE_MOUNT_BACKEND');
   set('scan', 'KEEPSAKE_SCAN');
   set('salvageKillAfter', 'KEEPSAKE_TEST_SALVAGE_KILL_AFTER');
-  set('salvageKillAt', 'KEEPSAKE_TEST_SALVAGE_KILL_AT');
-  set('salvageStopAt', 'KEEPSAKE_TEST_SALVAGE_STOP_AT');
   set('homeStopAfter', 'KEEPSAKE_TEST_HOME_STOP_AFTER');
   set('killAt', 'KEEPSAKE_TEST_KILL_AT');
   set('stopAt', 'KEEPSAKE_TEST_STOP_AT');

@@ -1,26 +1,24 @@
 // The steps of a salvage, an expiry and a restore, named where each one ends, so that a
-// test can kill keepsake (or stop it, to act meanwhile) at every one of them and check
-// what is left. Without the switch (hooks.ts), a step costs one comparison.
+// test can kill keepsake (or stop it, to act meanwhile) at every one of them and check what is
+// left: KEEPSAKE_TEST_KILL_AT (or _STOP_AT) `salvage:N` is the Nth step of any name,
+// `<name>:N` the Nth time the step `name` is reached (hooks.ts). Without them, a step costs a
+// map lookup.
 
-import { hooks } from '../hooks.js';
+import { stepCounter } from '../hooks.js';
 
-let reached = 0;
-const times = new Map<string, number>();
+const counters = new Map<string, () => void>();
 
-function matches(spec: string | undefined, name: string, count: number): boolean {
-  if (spec === undefined) return false;
-  const at = spec.lastIndexOf(':');
-  if (at < 0) return Number(spec) === reached;
-  return spec.slice(0, at) === name && Number(spec.slice(at + 1)) === count;
+function counter(where: string): () => void {
+  let c = counters.get(where);
+  if (c === undefined) {
+    c = stepCounter(where);
+    counters.set(where, c);
+  }
+  return c;
 }
 
 /** The step `name` is done. */
 export function step(name: string): void {
-  const h = hooks();
-  if (h.salvageKillAt === undefined && h.salvageStopAt === undefined) return;
-  reached++;
-  const count = (times.get(name) ?? 0) + 1;
-  times.set(name, count);
-  if (matches(h.salvageKillAt, name, count)) process.kill(process.pid, 'SIGKILL');
-  if (matches(h.salvageStopAt, name, count)) process.kill(process.pid, 'SIGSTOP');
+  counter('salvage')();
+  counter(name)();
 }

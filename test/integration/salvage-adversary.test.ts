@@ -126,7 +126,7 @@ const OLD = `mkdir -p "$ROOT/srv/r/sub" && cd "$ROOT/srv/r" && printf old-a > a 
 const killLoop = (force: boolean) => `
 for n in $(seq 1 60); do
   rm -rf "$ROOT/srv/r"; ${force ? OLD : 'true'}
-  ${ks(`salvage restore /srv/r${force ? ' --force' : ''}`, 'KEEPSAKE_TEST_SALVAGE_KILL_AT=$n ')} >/dev/null 2>&1; s=$?
+  ${ks(`salvage restore /srv/r${force ? ' --force' : ''}`, 'KEEPSAKE_TEST_KILL_AT=salvage:$n ')} >/dev/null 2>&1; s=$?
   cut=$(${checkR()})
   ${ks(`salvage restore /srv/r${force ? ' --force' : ''}`)} > "$ROOT/../again.out" 2>&1; s2=$?
   echo "$n $s $s2 $cut $(${checkR()}) $(find "$ROOT/srv/r" -name '*.keepsake-replaced-*' | wc -l)"
@@ -165,12 +165,12 @@ describe('keepsake salvage and restore against an adversary', { skip }, () => {
       // 5: a process creates a target while the restore runs (stopped with its copy made)
       {
         do: 'sh',
-        cmd: `${ks('salvage restore /srv/r/a /srv/r/b', 'KEEPSAKE_TEST_SALVAGE_STOP_AT=restore-copied:1 ')} > "$ROOT/../out" 2> "$ROOT/../err" & p=$!; ${WAIT_STOPPED}; printf 'written meanwhile' > "$ROOT/srv/r/a"; kill -CONT $p; wait $p; echo "status $?"; cat "$ROOT/../err"; ${checkR()}; rm -rf "$ROOT/srv/r"`,
+        cmd: `${ks('salvage restore /srv/r/a /srv/r/b', 'KEEPSAKE_TEST_STOP_AT=restore-copied:1 ')} > "$ROOT/../out" 2> "$ROOT/../err" & p=$!; ${WAIT_STOPPED}; printf 'written meanwhile' > "$ROOT/srv/r/a"; kill -CONT $p; wait $p; echo "status $?"; cat "$ROOT/../err"; ${checkR()}; rm -rf "$ROOT/srv/r"`,
       },
       // 6: --force, and a process appends to the target while the restore runs
       {
         do: 'sh',
-        cmd: `${OLD}; ${ks('salvage restore /srv/r/a /srv/r/b --force', 'KEEPSAKE_TEST_SALVAGE_STOP_AT=restore-copied:1 ')} > "$ROOT/../out" 2> "$ROOT/../err" & p=$!; ${WAIT_STOPPED}; printf '+more' >> "$ROOT/srv/r/a"; kill -CONT $p; wait $p; echo "status $?"; cat "$ROOT/../err"; cat "$ROOT/srv/r/a"; echo; ${checkR()}; rm -rf "$ROOT/srv/r"`,
+        cmd: `${OLD}; ${ks('salvage restore /srv/r/a /srv/r/b --force', 'KEEPSAKE_TEST_STOP_AT=restore-copied:1 ')} > "$ROOT/../out" 2> "$ROOT/../err" & p=$!; ${WAIT_STOPPED}; printf '+more' >> "$ROOT/srv/r/a"; kill -CONT $p; wait $p; echo "status $?"; cat "$ROOT/../err"; cat "$ROOT/srv/r/a"; echo; ${checkR()}; rm -rf "$ROOT/srv/r"`,
       },
       // 7: --force, and a process that holds the target open writes after it is replaced
       {
@@ -206,7 +206,7 @@ describe('keepsake salvage and restore against an adversary', { skip }, () => {
         do: 'sh',
         cmd: `mkdir -p "$ROOT/srv/t" && for i in 1 2 3; do printf "third $i" > "$ROOT/srv/t/f$i"; done
 for n in $(seq 1 80); do
-  ${ks('salvage run', 'KEEPSAKE_TEST_SALVAGE_KILL_AT=$n ')} >/dev/null 2>&1; s=$?
+  ${ks('salvage run', 'KEEPSAKE_TEST_KILL_AT=salvage:$n ')} >/dev/null 2>&1; s=$?
   # A removal cut short midway, record first: what is set aside is no salvage any more.
   for x in "$ROOT/persist/.keepsake/salvage/".expiring-*; do [ -d "$x" ] && rm -f "$x/salvage.json" && rm -rf "$x/files/etc"; done
   echo "$n $s $(${node} "$ROOT/../check-salvages.mjs" "$ROOT/persist/.keepsake/salvage") $(${ks('salvage list --json')} | tail -1)"
