@@ -67,12 +67,17 @@ const BARE_WORD = /^[A-Za-z0-9_/.:+@=,-]+$/;
  * (systemd expands `$NAME` there).
  */
 export function unitWord(word: string, opts: { command: boolean }): string {
-  if (BARE_WORD.test(word)) return word;
+  return BARE_WORD.test(word) ? word : quotedField(word, opts.command);
+}
+
+/** `"..."` with C escapes for `\`, `"` and control characters, `%%` for `%`, and `$$` for `$`
+ *  when `dollars` (a unit's command line, where systemd expands `$NAME`). */
+function quotedField(value: string, dollars: boolean): string {
   let out = '';
-  for (const ch of word) {
+  for (const ch of value) {
     if (ch === '\\' || ch === '"') out += `\\${ch}`;
     else if (ch === '%') out += '%%';
-    else if (ch === '$' && opts.command) out += '$$';
+    else if (ch === '$' && dollars) out += '$$';
     else if (CONTROL.test(ch)) out += hexBytes(ch);
     else out += ch;
   }
@@ -82,14 +87,7 @@ export function unitWord(word: string, opts: { command: boolean }): string {
 /** A tmpfiles.d path field: quoted, with C escapes for `\`, `"` and control characters, and
  *  `%%` (the path takes specifiers). */
 export function tmpfilesPath(path: string): string {
-  let out = '';
-  for (const ch of path) {
-    if (ch === '\\' || ch === '"') out += `\\${ch}`;
-    else if (ch === '%') out += '%%';
-    else if (CONTROL.test(ch)) out += hexBytes(ch);
-    else out += ch;
-  }
-  return `"${out}"`;
+  return quotedField(path, false);
 }
 
 /** A tmpfiles.d argument field (the rest of the line, never quoted): C escapes for `\`,

@@ -112,20 +112,12 @@ export class Accounts {
 
   /** A uid for a name or a numeric id; `root` is always 0. */
   uidOf(spec: string | number): number | undefined {
-    if (typeof spec === 'number') return Number.isInteger(spec) && spec >= 0 ? spec : undefined;
-    if (ID.test(spec)) return Number(spec);
-    const user = this.usersByName.get(spec);
-    if (user) return user.uid;
-    return spec === 'root' ? 0 : undefined;
+    return idOf(spec, (name) => this.usersByName.get(name)?.uid);
   }
 
   /** A gid for a name or a numeric id; `root` is always 0. */
   gidOf(spec: string | number): number | undefined {
-    if (typeof spec === 'number') return Number.isInteger(spec) && spec >= 0 ? spec : undefined;
-    if (ID.test(spec)) return Number(spec);
-    const group = this.groupsByName.get(spec);
-    if (group) return group.gid;
-    return spec === 'root' ? 0 : undefined;
+    return idOf(spec, (name) => this.groupsByName.get(name)?.gid);
   }
 
   /** The user names, for suggestions. */
@@ -241,4 +233,14 @@ export function storedAccountFiles(root: string, entries: readonly Placed[]): st
     const at = storedCopyOf(f, entries);
     return at === undefined ? [] : [resolve(root, `.${at}`)];
   });
+}
+
+/** An id given as a number, as digits, or as a name (`byName`); `root` is always 0. */
+function idOf(
+  spec: string | number,
+  byName: (name: string) => number | undefined,
+): number | undefined {
+  if (typeof spec === 'number') return Number.isInteger(spec) && spec >= 0 ? spec : undefined;
+  if (ID.test(spec)) return Number(spec);
+  return byName(spec) ?? (spec === 'root' ? 0 : undefined);
 }

@@ -119,17 +119,28 @@ export function normaliseAbsolute(raw: string): PathResult {
     const resolved = posix.normalize(value).replace(/\/+$/, '');
     return dotDot(value, resolved === '' || resolved === '/' ? undefined : resolved);
   }
+  return below(value, parts, `/${parts.join('/')}`, warnings, {
+    code: 'root-path',
+    message: `${quoted(value)} is the root directory itself, which cannot be persisted this way`,
+    hint: 'list the directories under / that should persist instead',
+  });
+}
+
+/**
+ * The checks both kinds of path end with: not too long, and naming something below the root
+ * or the home (`itself`: the error when the path names that directory itself).
+ */
+function below(
+  value: string,
+  parts: string[],
+  path: string,
+  warnings: string[],
+  itself: { code: PathErrorCode; message: string; hint: string },
+): PathResult {
   const long = tooLong(value, parts);
   if (long !== undefined) return long;
-  if (parts.length === 0) {
-    return {
-      ok: false,
-      code: 'root-path',
-      message: `${quoted(value)} is the root directory itself, which cannot be persisted this way`,
-      hint: 'list the directories under / that should persist instead',
-    };
-  }
-  return { ok: true, path: `/${parts.join('/')}`, warnings };
+  if (parts.length === 0) return { ok: false, ...itself };
+  return { ok: true, path, warnings };
 }
 
 /**
@@ -169,17 +180,11 @@ export function normaliseRelative(raw: string, home?: string): PathResult {
     const ok = resolved !== '' && resolved !== '.' && !resolved.startsWith('..');
     return dotDot(value, ok ? resolved : undefined);
   }
-  const long = tooLong(value, parts);
-  if (long !== undefined) return long;
-  if (parts.length === 0) {
-    return {
-      ok: false,
-      code: 'home-itself',
-      message: `${quoted(value)} names the home directory itself`,
-      hint: 'to persist a whole home, declare it as a system directory, e.g. "/home/jane"',
-    };
-  }
-  return { ok: true, path: parts.join('/'), warnings };
+  return below(value, parts, parts.join('/'), warnings, {
+    code: 'home-itself',
+    message: `${quoted(value)} names the home directory itself`,
+    hint: 'to persist a whole home, declare it as a system directory, e.g. "/home/jane"',
+  });
 }
 
 /**
