@@ -90,9 +90,16 @@ describe('what a boot loads', { skip: skipUnlessCI(namespaceProblem()) }, () => 
     assert.deepEqual(bootApply(config), []);
   });
 
-  it('loads no parser for a YAML configuration the store holds the model of', () => {
+  it('loads no parser for YAML in the block style configurations are written in', () => {
     const config = path.join(root, 'persist/keepsake.yaml');
     fs.writeFileSync(config, 'persistence:\n  /persist:\n    directories: [/var/lib/b]\n');
+    assert.deepEqual(bootApply(config), []);
+  });
+
+  it('loads no parser for a YAML configuration the store holds the model of', () => {
+    const config = path.join(root, 'persist/keepsake.yaml');
+    // An anchor: YAML that only the YAML library reads.
+    fs.writeFileSync(config, 'persistence:\n  /persist:\n    directories: [&c /var/lib/c]\n');
     // The first boot with this configuration parses it, and keeps the model in the store.
     assert.deepEqual(bootApply(config), ['the YAML parser']);
     assert.deepEqual(bootApply(config), []);
