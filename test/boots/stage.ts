@@ -88,7 +88,8 @@ export function stageKeepsake(dest: string, opts: StageOptions = {}): string {
   mkdirSync(path.join(lib, 'bin'), { recursive: true });
   mkdirSync(path.join(dest, 'bin'), { recursive: true });
   cpSync(path.join(REPO, 'dist/bundle'), path.join(lib, 'dist/bundle'), { recursive: true });
-  copyFileSync(path.join(REPO, 'bin/keepsake.js'), path.join(lib, 'bin/keepsake.js'));
+  // The launcher and what it loads before the bundle (compile-cache.js), as npm installs bin/.
+  cpSync(path.join(REPO, 'bin'), path.join(lib, 'bin'), { recursive: true });
   copyFileSync(path.join(REPO, 'package.json'), path.join(lib, 'package.json'));
   const addon = path.join(REPO, 'build/Release/keepsake_mount.node');
   if (existsSync(addon)) {
