@@ -1,12 +1,15 @@
 #!/usr/bin/env node
 // Prefer the bundle (fast start-up); fall back to the compiled modules.
 import * as nodeModule from 'node:module';
-import { enableCompileCache } from './compile-cache.js';
 
 // Compiled code kept between runs, where the running Node has it (22.1 and newer) and a
 // directory only root can write to exists (compile-cache.js): enabled before anything of
-// keepsake is loaded, so that all of it is cached.
-enableCompileCache(nodeModule);
+// keepsake is loaded, so that all of it is cached. Without it keepsake only starts slower.
+try {
+  (await import('./compile-cache.js')).enableCompileCache(nodeModule);
+} catch {
+  // A copy of keepsake without the file still runs.
+}
 let main;
 try {
   ({ main } = await import('../dist/bundle/keepsake.js'));

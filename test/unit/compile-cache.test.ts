@@ -2,6 +2,7 @@
 // nobody but root can write to, and never where a link or someone else's directory leads.
 
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -83,5 +84,18 @@ describe('the compiled-code cache', () => {
       },
     };
     assert.equal(cache.enableCompileCache(failing, run), undefined);
+  });
+
+  it('is not needed to run: a launcher without compile-cache.js beside it still starts', () => {
+    const copy = runDir();
+    fs.mkdirSync(`${copy}/bin`);
+    fs.copyFileSync(path.join(REPO, 'bin/keepsake.js'), `${copy}/bin/keepsake.js`);
+    fs.copyFileSync(path.join(REPO, 'package.json'), `${copy}/package.json`);
+    fs.symlinkSync(path.join(REPO, 'dist'), `${copy}/dist`);
+    const r = spawnSync(process.execPath, [`${copy}/bin/keepsake.js`, '--version'], {
+      encoding: 'utf8',
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^\d+\.\d+\.\d+/);
   });
 });
