@@ -1,6 +1,7 @@
 // What `keepsake apply --keep-going` (keepsake.service's command) loads at boot: every module
 // is paid for before local-fs.target. No command-line framework; no YAML or TOML parser for a
-// JSON configuration; and none for a YAML one either once the store holds the validated model.
+// JSON configuration or block-style YAML; and none for other YAML either once the store holds
+// the validated model.
 // Each run is a boot: a private mount namespace and an empty /run.
 
 import assert from 'node:assert/strict';
