@@ -5,10 +5,13 @@ import * as nodeModule from 'node:module';
 // Compiled code kept between runs, where the running Node has it (22.1 and newer) and a
 // directory only root can write to exists (compile-cache.js): enabled before anything of
 // keepsake is loaded, so that all of it is cached. Without it keepsake only starts slower.
-try {
-  (await import('./compile-cache.js')).enableCompileCache(nodeModule);
-} catch {
-  // A copy of keepsake without the file still runs.
+// Node 20 has no such cache: nothing more is loaded there.
+if (typeof nodeModule.enableCompileCache === 'function') {
+  try {
+    (await import('./compile-cache.js')).enableCompileCache(nodeModule);
+  } catch {
+    // A copy of keepsake without the file still runs.
+  }
 }
 let main;
 try {
