@@ -2,6 +2,7 @@
 // root, while the "disks" (store contents) live in a temporary directory and survive.
 // Nothing is mounted in the test runner's own namespace.
 
+import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -39,6 +40,12 @@ export type StepResult =
       first: { status: number; stderr: string };
       second: { status: number; stderr: string };
     };
+
+/** An `apply` step's result: fails the test when the step was something else. */
+export function applied(r: StepResult | undefined): Extract<StepResult, { do: 'apply' }> {
+  assert.ok(r?.do === 'apply');
+  return r;
+}
 
 export interface Inspected {
   type: string;

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { after, describe, it } from 'node:test';
-import { requireNamespaces, type StepResult, TestSystem } from '../helpers/boot.js';
+import { applied, requireNamespaces, TestSystem } from '../helpers/boot.js';
 
 const skip = requireNamespaces();
 const systems: TestSystem[] = [];
@@ -25,11 +25,7 @@ users:
         directories: [.ssh]
 `;
 
-type Ran = Extract<StepResult, { do: 'apply' }>;
-const ran = (r: StepResult | undefined): Ran => {
-  assert.ok(r?.do === 'apply');
-  return r;
-};
+const ran = applied;
 
 describe('keepsake add into a classic storage directory', { skip }, () => {
   it('moves the data to <dir>/<entry> and declares it in the user block', () => {

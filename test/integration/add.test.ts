@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { after, describe, it } from 'node:test';
-import { requireNamespaces, type StepResult, TestSystem } from '../helpers/boot.js';
+import { applied, requireNamespaces, TestSystem } from '../helpers/boot.js';
 
 const skip = requireNamespaces();
 const systems: TestSystem[] = [];
@@ -23,11 +23,7 @@ persistence:
         directories: [Documents]
 `;
 
-type Ran = Extract<StepResult, { do: 'apply' }>;
-const ran = (r: StepResult | undefined): Ran => {
-  assert.ok(r?.do === 'apply');
-  return r;
-};
+const ran = applied;
 
 const XATTR = `python3 -c "import os,sys; os.setxattr(sys.argv[1], 'user.keepsake', b'kept')"`;
 const GETX = `python3 -c "import os,sys; print(os.getxattr(sys.argv[1], 'user.keepsake').decode())"`;

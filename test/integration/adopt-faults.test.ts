@@ -6,7 +6,13 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { after, describe, it } from 'node:test';
-import { requireNamespaces, type Step, type StepResult, TestSystem } from '../helpers/boot.js';
+import {
+  applied,
+  requireNamespaces,
+  type Step,
+  type StepResult,
+  TestSystem,
+} from '../helpers/boot.js';
 
 const skip = requireNamespaces();
 const systems: TestSystem[] = [];
@@ -14,11 +20,7 @@ after(() => {
   for (const s of systems) s.cleanup();
 });
 
-type Ran = Extract<StepResult, { do: 'apply' }>;
-const ran = (r: StepResult | undefined): Ran => {
-  assert.ok(r?.do === 'apply');
-  return r;
-};
+const ran = applied;
 const shOut = (r: StepResult | undefined) => {
   assert.ok(r?.do === 'sh');
   return r.stdout;

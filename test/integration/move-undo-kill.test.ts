@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { after, describe, it } from 'node:test';
-import { requireNamespaces, type Step, type StepResult, TestSystem } from '../helpers/boot.js';
+import { applied, requireNamespaces, type Step, TestSystem } from '../helpers/boot.js';
 
 const skip = requireNamespaces();
 const systems: TestSystem[] = [];
@@ -13,11 +13,7 @@ after(() => {
   for (const s of systems) s.cleanup();
 });
 
-type Ran = Extract<StepResult, { do: 'apply' }>;
-const ran = (r: StepResult | undefined): Ran => {
-  assert.ok(r?.do === 'apply');
-  return r;
-};
+const ran = applied;
 
 const BASE = 'persistence:\n  /persist:\n    directories: [/var/log]\n';
 const FILES: Record<string, string> = {

@@ -12,14 +12,13 @@ import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { Orphan } from '../../src/orphans/types.js';
 import { CLI, requireNamespaces, type StepResult, TestSystem } from '../helpers/boot.js';
+import { shq } from '../helpers/prune-store.js';
 
 const skip = requireNamespaces();
 const cleanups: Array<() => void> = [];
 after(() => {
   for (const c of cleanups.reverse()) c();
 });
-
-const shq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 function sh(r: StepResult | undefined) {
   assert.ok(r && r.do === 'sh');

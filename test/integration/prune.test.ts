@@ -5,13 +5,13 @@
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { Orphan } from '../../src/orphans/types.js';
 import { CLI, REPO, requireNamespaces, type StepResult, TestSystem } from '../helpers/boot.js';
+import { shq, snapshot } from '../helpers/prune-store.js';
 
 const skip = requireNamespaces();
 const cleanups: Array<() => void> = [];
@@ -28,28 +28,6 @@ function system(opts: ConstructorParameters<typeof TestSystem>[0]) {
 function ran(r: StepResult | undefined) {
   assert.ok(r && r.do === 'apply');
   return r;
-}
-
-/** Every file, link and directory under `dir` (links not followed), with content hashes. */
-function snapshot(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (rel: string) => {
-    for (const name of fs.readdirSync(dir + rel).sort()) {
-      const p = `${rel}/${name}`;
-      const st = fs.lstatSync(dir + p);
-      if (st.isSymbolicLink()) out[p] = `link ${fs.readlinkSync(dir + p)}`;
-      else if (st.isFile())
-        out[p] = `file ${createHash('sha256')
-          .update(fs.readFileSync(dir + p))
-          .digest('hex')}`;
-      else if (st.isDirectory()) {
-        out[p] = 'dir';
-        walk(p);
-      } else out[p] = 'other';
-    }
-  };
-  walk('');
-  return out;
 }
 
 const without = (snap: Record<string, string>, prefixes: string[]) =>
@@ -343,8 +321,6 @@ function tempRoot(): TempRoot {
   fs.writeFileSync(`${elsewhere}/c`, 'bound');
   return { elsewhere, root, store: `${root}/persist`, config };
 }
-
-const shq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** Runs `setup` (shell) then `command` in a private mount namespace. */
 function inNamespace(setup: string, command: string[], input?: string) {

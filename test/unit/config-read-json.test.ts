@@ -4,17 +4,12 @@
 // refuse or say more about must be left to it.
 
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { loadConfigText } from '../../src/config/index.js';
 import { LIMITS } from '../../src/config/limits.js';
-import { loadModelText } from '../../src/config/load-model.js';
 import { readJsonText } from '../../src/config/read-json.js';
 import { parseYamlText } from '../../src/config/read-yaml.js';
-import { ConfigError } from '../../src/errors.js';
 import { badConfigs } from '../helpers/bad-configs.js';
+import { messageRoot } from '../helpers/config-messages.js';
 
 const FILE = '/etc/keepsake/config.json';
 
@@ -76,28 +71,12 @@ describe('reading JSON without the YAML parser', () => {
   });
 
   describe('messages', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keepsake-json-'));
-    after(() => fs.rmSync(dir, { recursive: true, force: true }));
-    fs.mkdirSync(path.join(dir, 'etc'));
-    fs.writeFileSync(path.join(dir, 'etc/passwd'), 'root:x:0:0::/root:/bin/sh\n');
-    fs.writeFileSync(path.join(dir, 'etc/group'), 'root:x:0:\n');
-    const diagnostics = async (run: () => unknown) => {
-      try {
-        await run();
-      } catch (e) {
-        if (e instanceof ConfigError) return e.diagnostics;
-        throw e;
-      }
-      return 'valid';
-    };
+    const messages = messageRoot('json', FILE);
+    after(() => messages.cleanup());
 
     it('are the same, word for word and place for place, for every generated configuration', async () => {
       for (const c of badConfigs().filter((b) => b.ext === 'json')) {
-        const options = { root: dir, verbose: false };
-        const fast = await diagnostics(() => loadModelText(c.text, FILE, 'json', options));
-        const full = await diagnostics(() =>
-          loadConfigText(c.text, FILE, { ...options, format: 'json' }),
-        );
+        const { fast, full } = await messages.both(c.text);
         assert.deepEqual(fast, full, c.name);
       }
     });
