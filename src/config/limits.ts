@@ -103,22 +103,41 @@ export class NodeBudget {
 }
 
 /**
- * Refuse brackets nested deeper than LIMITS.depth before a parser recurses into them. The count
+ * Refuse nesting deeper than LIMITS.depth before a parser recurses into it: brackets, and YAML
+ * block indicators repeated at the start of one line (`- - - x`, `? ? ? x`), each of which opens
+ * a collection. Refused here, the error names the same place whichever reader would have read
+ * the text (a parser that runs out of stack stops where its stack happened to end). The count
  * ignores quoting, which only errs on the side of refusing: no real configuration opens 64
- * brackets in a row, inside a string or not.
+ * collections in a row, inside a string or not.
  */
 export function checkNesting(file: string, text: string): void {
   let depth = 0;
   let line = 1;
   let lineStart = 0;
+  indicatorsAt(file, text, 0, line);
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === 10) {
       line++;
       lineStart = i + 1;
+      indicatorsAt(file, text, lineStart, line);
     } else if (c === 91 || c === 123) {
       depth++;
       if (depth > LIMITS.depth) throw tooDeep(file, { line, column: i - lineStart + 1 });
     } else if ((c === 93 || c === 125) && depth > 0) depth--;
+  }
+}
+
+/** `- ` and `? ` repeated after a line's indentation: refused past LIMITS.depth. */
+function indicatorsAt(file: string, text: string, start: number, line: number): void {
+  let i = start;
+  while (text.charCodeAt(i) === 32) i++;
+  for (let n = 1; ; n++) {
+    const c = text.charCodeAt(i);
+    const next = text.charCodeAt(i + 1);
+    if ((c !== 45 && c !== 63) || (next !== 32 && next !== 9)) return;
+    if (n > LIMITS.depth) throw tooDeep(file, { line, column: i - start + 1 });
+    i += 2;
+    while (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9) i++;
   }
 }

@@ -5,19 +5,16 @@
 
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { stringify } from 'yaml';
 import { makeLayout } from '../../bench/layout.js';
-import { loadConfigText } from '../../src/config/index.js';
 import { LIMITS } from '../../src/config/limits.js';
-import { loadModelText } from '../../src/config/load-model.js';
 import { parseYamlText } from '../../src/config/read-yaml.js';
 import { readYamlBlock } from '../../src/config/read-yaml-block.js';
-import { ConfigError } from '../../src/errors.js';
 import { badConfigs } from '../helpers/bad-configs.js';
 import { REPO } from '../helpers/boot.js';
+import { messageRoot } from '../helpers/config-messages.js';
 
 const FILE = '/etc/keepsake/config.yaml';
 const REALWORLD = path.join(REPO, 'test/fixtures/realworld');
@@ -218,37 +215,13 @@ describe('reading block YAML without the yaml library', () => {
   });
 
   describe('messages', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keepsake-yaml-'));
-    after(() => fs.rmSync(dir, { recursive: true, force: true }));
-    fs.mkdirSync(path.join(dir, 'etc'));
-    fs.writeFileSync(path.join(dir, 'etc/passwd'), 'root:x:0:0::/root:/bin/sh\n');
-    fs.writeFileSync(path.join(dir, 'etc/group'), 'root:x:0:\n');
-    const diagnostics = async (run: () => unknown) => {
-      try {
-        await run();
-      } catch (e) {
-        if (e instanceof ConfigError) return e.diagnostics;
-        throw e;
-      }
-      return 'valid';
-    };
+    const messages = messageRoot('yaml', FILE);
+    after(() => messages.cleanup());
 
     it('are the same, word for word and place for place, for every YAML text at hand', async () => {
       for (const [name, text] of corpus()) {
-        const options = { root: dir, verbose: false };
-        const fast = await diagnostics(() => loadModelText(text, FILE, 'yaml', options));
-        const full = await diagnostics(() =>
-          loadConfigText(text, FILE, { ...options, format: 'yaml' }),
-        );
-        // Where the YAML parser runs out of stack on `- - - ...` depends on how deep the stack
-        // already was: the message is the same, the column may not be.
-        const column = (d: unknown) =>
-          Array.isArray(d)
-            ? d.map((x) =>
-                x.code === 'too-deep' ? { ...x, source: { ...x.source, column: 0 } } : x,
-              )
-            : d;
-        assert.deepEqual(column(fast), column(full), name);
+        const { fast, full } = await messages.both(text);
+        assert.deepEqual(fast, full, name);
       }
     });
   });
