@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { stepCounter } from '../hooks.js';
 import { replaceFile, replaceSymlink } from './atomic-write.js';
 
 export interface TreeEntry {
@@ -43,6 +44,45 @@ function writeTree(dir: string, tree: NewTree): void {
   }
 }
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * What a run killed in the middle of replaceDirectory left beside `dir`. Invariant: a run
+ * killed between its two renames left the old directory set aside and none in place; it is
+ * put back before anything else, so the output is missing only within that window and never
+ * stays missing. Other copies a dead run left (a new one half written, an old one already
+ * replaced) are keepsake's own copies of output it writes again, and are removed. Those of a
+ * run still alive are its own business and left alone.
+ */
+function putBackAside(dir: string): void {
+  const parent = path.dirname(dir);
+  const prefix = `${path.basename(dir)}.keepsake-`;
+  let names: string[];
+  try {
+    names = fs.readdirSync(parent);
+  } catch {
+    return; // no parent yet: nothing left there
+  }
+  for (const name of names) {
+    const m = name.startsWith(prefix) ? /^(old|new)-(\d+)$/.exec(name.slice(prefix.length)) : null;
+    if (!m || Number(m[2]) === process.pid || alive(Number(m[2]))) continue;
+    const at = path.join(parent, name);
+    // Only a directory of this process's owner is one of ours; anything else is left alone.
+    const st = fs.lstatSync(at, { throwIfNoEntry: false });
+    if (!st?.isDirectory() || st.uid !== process.geteuid?.()) continue;
+    if (m[1] === 'old' && fs.lstatSync(dir, { throwIfNoEntry: false }) === undefined)
+      fs.renameSync(at, dir);
+    else fs.rmSync(at, { recursive: true, force: true });
+  }
+}
+
 /**
  * Replace the directory `dir` (or create it) with one holding `tree`: written as
  * `DIR.keepsake-new-PID`, then swapped in by rename. Invariant: the old directory is renamed
@@ -51,6 +91,7 @@ function writeTree(dir: string, tree: NewTree): void {
  * replaced, and the caller can write it again.
  */
 export function replaceDirectory(dir: string, tree: NewTree): void {
+  putBackAside(dir);
   const exists = fs.lstatSync(dir, { throwIfNoEntry: false }) !== undefined;
   const tmp = `${dir}.keepsake-new-${process.pid}`;
   const old = `${dir}.keepsake-old-${process.pid}`;
@@ -59,7 +100,10 @@ export function replaceDirectory(dir: string, tree: NewTree): void {
   fs.mkdirSync(path.dirname(dir), { recursive: true });
   try {
     writeTree(tmp, tree);
-    if (exists) fs.renameSync(dir, old);
+    if (exists) {
+      fs.renameSync(dir, old);
+      stepCounter('replace-directory')(); // crash tests: a kill with the old one set aside
+    }
     try {
       fs.renameSync(tmp, dir);
     } catch (e) {

@@ -145,6 +145,37 @@ before(() => {
 });
 
 describe('writing the output', () => {
+  it('never leaves its output missing: a compile killed with the old output set aside is mended by the next', () => {
+    const out = compile(path.join(tmp, 'killed'));
+    const units = fs.readdirSync(path.join(out, 'system')).sort();
+    const killed = spawnSync(
+      process.execPath,
+      [
+        LAUNCHER,
+        'compile',
+        '--systemd',
+        out,
+        '--config',
+        path.join(tmp, 'config.yaml'),
+        '--root',
+        ROOT,
+      ],
+      { encoding: 'utf8', env: { ...process.env, KEEPSAKE_TEST_KILL_AT: 'replace-directory:1' } },
+    );
+    assert.equal(killed.signal, 'SIGKILL', killed.stderr);
+    assert.equal(fs.existsSync(out), false, 'killed with the old output set aside');
+    const aside = fs.readdirSync(tmp).filter((f) => f.startsWith('killed.keepsake-old-'));
+    assert.equal(aside.length, 1);
+    compile(out);
+    assert.deepEqual(fs.readdirSync(path.join(out, 'system')).sort(), units);
+    assert.ok(fs.existsSync(path.join(out, '.keepsake-compiled')));
+    assert.deepEqual(
+      fs.readdirSync(tmp).filter((f) => f.startsWith('killed.keepsake-')),
+      [],
+      'nothing the killed run left stays behind',
+    );
+  });
+
   it('replaces its own output, and refuses a directory it did not write or an invalid config', () => {
     const out = compile(path.join(tmp, 'own'));
     fs.writeFileSync(path.join(out, 'system', 'stale.mount'), '');
