@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { stepCounter } from '../hooks.js';
-import { replaceFile, replaceSymlink } from './atomic-write.js';
+import { alive, replaceFile, replaceSymlink } from './atomic-write.js';
 
 export interface TreeEntry {
   /** Relative to the directory written. */
@@ -41,15 +41,6 @@ function writeTree(dir: string, tree: NewTree): void {
       fs.writeFileSync(at, e.content ?? '', { flag: 'wx' });
       fs.chmodSync(at, e.mode ?? 0o644);
     }
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -101,7 +101,8 @@ function syncDirectory(dir: string, temp: string): void {
   }
 }
 
-function alive(pid: number): boolean {
+/** A process of that id is running (one of another user's counts). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
