@@ -9,7 +9,10 @@ import { Session } from 'node:inspector/promises';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { applyPlan, preparePlan } from '../src/apply/pipeline.js';
+import { hooks } from '../src/hooks.js';
+import { loadBinding } from '../src/system/binding.js';
 import { loadMountBackend } from '../src/system/mount-backend.js';
+import { nativeSteps } from '../src/system/native-steps.js';
 import { createLiveSystem } from '../src/system/system.js';
 import { actionsOf, checkApplied, mkdirOwned, run, spawnTimed, timed } from './proc.js';
 import type {
@@ -119,7 +122,9 @@ function floor(spec: ChildSpec, at: (p: string) => string): FloorResult {
 
 async function inProcess(spec: ChildSpec, at: (p: string) => string): Promise<InProcessResult> {
   const { backend, notice } = loadMountBackend();
-  const sys = createLiveSystem(backend, null);
+  // As `keepsake apply` sets it up (system.ts's openLiveSystem), lock aside.
+  const native = backend.name === 'native' && hooks().steps !== 'js';
+  const sys = createLiveSystem(backend, null, native ? nativeSteps(loadBinding().binding) : null);
   const profiler = spec.mode === 'profile' ? new Session() : null;
   if (profiler) {
     profiler.connect();

@@ -1,6 +1,7 @@
 // Thin N-API wrappers over mount(2), umount2(2) and flock(2): one syscall per call, errors
 // thrown as Error objects shaped like Node's system errors (code, errno, syscall, path).
-// listDir is the one exception: it reads a directory and lstats its non-directories with
+// runSteps (native/steps.c) carries out a run of the executor's common steps in one call.
+// listDir is the other exception: it reads a directory and lstats its non-directories with
 // fstatat(2) relative to the open directory, which a per-entry call from JavaScript cannot
 // match in speed (see the diff benchmark).
 
@@ -452,6 +453,10 @@ static napi_value js_copy_xattrs(napi_env env, napi_callback_info info) {
   return result;
 }
 
+// native/steps.c
+napi_value keepsake_run_steps(napi_env env, napi_callback_info info);
+napi_value keepsake_reset_steps(napi_env env, napi_callback_info info);
+
 NAPI_MODULE_INIT() {
   napi_property_descriptor props[] = {
       {"mount", NULL, js_mount, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -459,6 +464,8 @@ NAPI_MODULE_INIT() {
       {"flock", NULL, js_flock, NULL, NULL, NULL, napi_enumerable, NULL},
       {"listDir", NULL, js_list_dir, NULL, NULL, NULL, napi_enumerable, NULL},
       {"copyXattrs", NULL, js_copy_xattrs, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"runSteps", NULL, keepsake_run_steps, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"resetSteps", NULL, keepsake_reset_steps, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   CHECK(env, napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   return exports;

@@ -10,7 +10,9 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const strict = process.argv.includes('--strict');
 const force = process.argv.includes('--force');
 const output = path.join(root, 'build/Release/keepsake_mount.node');
-const inputs = [path.join(root, 'native/keepsake_mount.c'), path.join(root, 'binding.gyp')];
+const inputs = ['native/keepsake_mount.c', 'native/steps.c', 'binding.gyp'].map((f) =>
+  path.join(root, f),
+);
 
 function mtime(file) {
   try {

@@ -15,6 +15,8 @@ export interface Hooks {
   mountBackend?: string;
   /** KEEPSAKE_SCAN: `node` reads directories without the addon. */
   scan?: string;
+  /** KEEPSAKE_STEPS: `js` runs every apply step through safe-fs.ts, none in the addon. */
+  steps?: string;
   /** KEEPSAKE_PHASES=1: a JSON line of phase times on stderr at exit. */
   phases: boolean;
   /** KEEPSAKE_TEST_HOLD_LOCK_MS: hold apply's lock this long before planning. */
@@ -47,6 +49,7 @@ export function readHooks(env: NodeJS.ProcessEnv): Hooks {
   set('killInMove', 'KEEPSAKE_KILL_IN_MOVE');
   set('mountBackend', 'KEEPSAKE_MOUNT_BACKEND');
   set('scan', 'KEEPSAKE_SCAN');
+  set('steps', 'KEEPSAKE_STEPS');
   set('salvageKillAfter', 'KEEPSAKE_TEST_SALVAGE_KILL_AFTER');
   set('homeStopAfter', 'KEEPSAKE_TEST_HOME_STOP_AFTER');
   set('killAt', 'KEEPSAKE_TEST_KILL_AT');

@@ -23,6 +23,7 @@ import {
   undoRange,
   writeUtab,
 } from './execute.js';
+import { runNative } from './execute-native.js';
 
 export function executeEach(
   plan: Plan,
@@ -76,7 +77,17 @@ export function executeEach(
     if (id !== undefined && inside !== undefined) {
       failed.push({ entry: id, inside });
     } else {
+      // The step that ended a run of native steps is taken one by one (it may have failed).
+      let oneByOne = -1;
       for (let k = i; k < end; k++) {
+        if (k !== oneByOne) {
+          const n = runNative(sys, host, actions, outcomes, emit, k, end, options);
+          if (n > 0) {
+            k += n - 1;
+            oneByOne = k + 1;
+            continue;
+          }
+        }
         if (step(k)) continue;
         // This entry only: back to how it was found, then on to the next one. A move whose
         // settling failed is the exception: the store is bound over its source and already

@@ -11,6 +11,7 @@ import type { MoveSpec } from '../system/move.js';
 import { journalPath } from '../system/move-journal.js';
 import type { SystemOps } from '../system/system.js';
 import { executeEach } from './execute-each.js';
+import { runNative } from './execute-native.js';
 
 /** `skipped`: a step whose failure costs nothing that persists (utab's hints), so nothing is
  *  undone for it; it is reported, and the next apply tries it again. */
@@ -95,7 +96,17 @@ function executeBatch(
   // utab lines are written last, in one rewrite of the file: nothing needs them earlier,
   // a failure before them leaves the file untouched, and their own failure undoes nothing.
   const utab: number[] = [];
+  // The step that ended a run of native steps is taken one by one (it may have failed there).
+  let oneByOne = -1;
   for (let i = 0; i < plan.actions.length; i++) {
+    if (i !== oneByOne) {
+      const n = runNative(sys, host, plan.actions, outcomes, emit, i, plan.actions.length, options);
+      if (n > 0) {
+        i += n - 1;
+        oneByOne = i + 1;
+        continue;
+      }
+    }
     const action = plan.actions[i]!;
     const outcome = outcomes[i]!;
     try {

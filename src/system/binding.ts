@@ -29,6 +29,13 @@ export interface MountBinding {
   listDir?(path: string | Buffer): ArrayBuffer;
   /** Copies every extended attribute of one open file onto another. Absent from older builds. */
   copyXattrs?(from: number, to: number): number;
+  /**
+   * Carries out the executor's common steps, encoded in `steps`, until one fails; returns how
+   * many were done (see native/steps.c and native-steps.ts). Absent from older builds.
+   */
+  runSteps?(steps: Buffer, euid: number, egid: number, umask: number): number;
+  /** Closes the directories runSteps keeps open between calls. */
+  resetSteps?(): void;
 }
 
 /** What the addon throws: shaped like Node's system errors; `errno` is the positive C value. */

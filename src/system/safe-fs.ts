@@ -268,19 +268,23 @@ function withVerifiedParent<T>(
 
 const S_ISGID = 0o2000;
 
+let umaskCache: number | undefined;
+const euid = process.geteuid?.();
+const egid = process.getegid?.();
+
+/** The process's umask. Reading it means setting it twice: done once per process. */
+export function processUmask(): number {
+  umaskCache ??= process.umask();
+  return umaskCache;
+}
+
 /**
  * True when mkdir alone yields exactly `uid:gid mode`: we own it already, the umask keeps the
  * mode, and the parent has no set-group-id bit to pass on. Saves a verify, chown and chmod
  * for the common root-owned 0755 directory.
  */
-let umaskCache: number | undefined;
-const euid = process.geteuid?.();
-const egid = process.getegid?.();
-
 function mkdirIsExact(uid: number, gid: number, mode: number, parentStat: fs.Stats): boolean {
-  // Reading the umask means setting it twice: do it once per process.
-  umaskCache ??= process.umask();
-  const umask = umaskCache;
+  const umask = processUmask();
   return (
     uid === euid &&
     gid === egid &&

@@ -4,11 +4,13 @@
 
 import * as fs from 'node:fs';
 import { UnsafePathError } from '../errors.js';
+import { hooks } from '../hooks.js';
 import { LOCK_EX, loadBinding } from './binding.js';
 import { loadMountBackend, type MountBackend } from './mount-backend.js';
 import { beginMove, finishMove, type MoveSpec } from './move.js';
 import { openSourceDir } from './move-reveal.js';
 import { undoMove } from './move-undo.js';
+import { type NativeStep, type NativeSteps, nativeSteps } from './native-steps.js';
 import {
   chmodSafe,
   chownSafe,
@@ -54,12 +56,54 @@ export interface SystemOps {
   writeRecord(dir: string, name: string, content: string): void;
   /** Run a batch of operations that may share verified directory descriptors. */
   batch<T>(fn: () => T): T;
+  /**
+   * Where the native addon has it: carries out common steps in one call, in order, until one
+   * fails (which leaves nothing of itself); returns how many were done. The caller runs the
+   * step that stopped it again through the calls above, which explain a failure.
+   */
+  runSteps?(steps: readonly NativeStep[]): number;
 }
 
 export function createLiveSystem(
   backend: MountBackend,
   lock: ((fd: number) => void) | null,
+  steps: NativeSteps | null = null,
 ): SystemOps {
+  const ops = createLiveOps(backend, lock);
+  return steps ? withNativeSteps(ops, steps) : ops;
+}
+
+/**
+ * Adds runSteps. The addon keeps directories open between its calls, as safe-fs.ts does:
+ * any other operation may change what they mean (a mount, a removal), so each one makes the
+ * addon reach them again; the end of a batch closes them.
+ */
+function withNativeSteps(ops: SystemOps, steps: NativeSteps): SystemOps {
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(ops)) {
+    wrapped[name] =
+      typeof value === 'function'
+        ? (...args: unknown[]) => {
+            steps.invalidate();
+            return value(...args);
+          }
+        : value;
+  }
+  return {
+    ...(wrapped as unknown as SystemOps),
+    batch: <T>(fn: () => T): T =>
+      ops.batch(() => {
+        try {
+          return fn();
+        } finally {
+          steps.close();
+        }
+      }),
+    runSteps: (list) => steps.run(list),
+  };
+}
+
+function createLiveOps(backend: MountBackend, lock: ((fd: number) => void) | null): SystemOps {
   const inParent = (path: string, fn: (at: string) => void) => {
     const i = path.lastIndexOf('/');
     withVerifiedPath(path.slice(0, i) || '/', 'directory', (dir) =>
@@ -156,7 +200,12 @@ function ensureDirs(dir: string) {
 export function openLiveSystem(): { sys: SystemOps; notice?: string; backend: string } {
   const { backend, notice } = loadMountBackend();
   const { binding } = loadBinding();
-  const sys = createLiveSystem(backend, binding ? (fd) => binding.flock(fd, LOCK_EX) : null);
+  const sys = createLiveSystem(
+    backend,
+    binding ? (fd) => binding.flock(fd, LOCK_EX) : null,
+    // Only where binds go through the addon too: the mount(8) backend stays what it says.
+    backend.name === 'native' && hooks().steps !== 'js' ? nativeSteps(binding) : null,
+  );
   return { sys, backend: backend.name, ...(notice ? { notice } : {}) };
 }
 
