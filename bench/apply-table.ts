@@ -29,9 +29,14 @@ export type Report = {
     inProcessWork: number | null;
     wholeProcess: number | null;
     firstToFloorAndNode: number | null;
+    bootToFloorAndNode: number | null;
   };
   noopOverNodeMs: number;
-  phases: { first?: Record<string, number>; noop?: Record<string, number> };
+  phases: {
+    first?: Record<string, number>;
+    noop?: Record<string, number>;
+    boot?: Record<string, number>;
+  };
   pass: {
     ratio: boolean | null;
     noop: boolean;
@@ -120,6 +125,12 @@ export function printTable(
     m.noopBeyondStartupMs,
     raw.clis.map((c, i) => c.noopMs - raw.startup[i]!),
   );
+  row(
+    "next boot's apply (store kept, root empty)",
+    m.bootCliMs,
+    raw.clis.map((c) => c.bootMs),
+    `${raw.clis[0]?.bootActions ?? 0} actions`,
+  );
   out.push('');
   const verdict = (ok: boolean | null) => (ok === null ? 'n/a' : ok ? 'PASS' : 'FAIL');
   const x = (v: number | null) => (v === null ? '-' : `${v.toFixed(0)}x`);
@@ -129,9 +140,11 @@ export function printTable(
     `  no-op re-apply, keepsake's work             ${`${ms(m.noopInProcessMs)} ms`.padStart(8)}   target < ${TARGET_NOOP_MS} ms   ${verdict(r.pass.noop)}`,
     `  no-op re-apply, CLI beyond node -e 0        ${`${ms(m.noopBeyondStartupMs)} ms`.padStart(8)}   target <= ${TARGET_NOOP_OVER_NODE_MS} ms   ${verdict(r.pass.noopOverNode)}`,
     `  CLI first apply / (floor + node -e 0)       ${(r.ratios.firstToFloorAndNode === null ? '-' : `${r.ratios.firstToFloorAndNode.toFixed(2)}x`).padStart(8)}   target <= ${TARGET_FIRST_RATIO}x   ${verdict(r.pass.firstToFloor)}`,
+    `  next boot's apply / (floor + node -e 0)     ${(r.ratios.bootToFloorAndNode === null ? '-' : `${r.ratios.bootToFloorAndNode.toFixed(2)}x`).padStart(8)}   (the first apply's target, for comparison)`,
     '',
     `  phases (KEEPSAKE_PHASES=1, ms), first apply: ${phaseLine(r.phases.first)}`,
     `  phases (KEEPSAKE_PHASES=1, ms), no-op:       ${phaseLine(r.phases.noop)}`,
+    `  phases (KEEPSAKE_PHASES=1, ms), next boot:   ${phaseLine(r.phases.boot)}`,
   );
   if (profile) {
     const list = (title: string, xs: FunctionTime[]) => {

@@ -272,6 +272,7 @@ function measure(
     noopInProcessPrepareMs: median(inProcess.map((p) => p.noopPrepareMs)),
     noopCliMs: median(clis.map((c) => c.noopMs)),
     noopBeyondStartupMs: median(clis.map((c, i) => c.noopMs - startup[i]!)),
+    bootCliMs: median(clis.map((c) => c.bootMs)),
     floorMs: floors.length > 0 ? median(floors.map((f) => f.ms)) : null,
   };
   const floor = floorTargets(m);
@@ -305,9 +306,10 @@ function measure(
       inProcessWork: ratioWork,
       wholeProcess: ratioProcess,
       firstToFloorAndNode: floor.firstRatio,
+      bootToFloorAndNode: floor.bootRatio,
     },
     noopOverNodeMs: floor.noopOverNodeMs,
-    phases: { first: clis[0]!.firstPhases, noop: clis[0]!.noopPhases },
+    phases: { first: clis[0]!.firstPhases, noop: clis[0]!.noopPhases, boot: clis[0]!.bootPhases },
     targets: {
       ratio: TARGET_RATIO,
       noopWorkMs: TARGET_NOOP_MS,

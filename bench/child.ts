@@ -36,6 +36,8 @@ function setUp(spec: ChildSpec): (p: string) => string {
   fs.mkdirSync(root + spec.store, { recursive: true });
   run('mount', ['-n', '-t', 'tmpfs', '-o', 'mode=0755', 'bench-store', root + spec.store]);
   const at = (p: string) => root + p;
+  // In the store, as a booted system keeps it (docs/boot.md): where the cached model is found.
+  fs.copyFileSync(spec.configFile, configIn(spec));
   // The stored copies of the files exist, so that every file entry is a bind mount.
   const home = spec.home;
   for (const e of spec.entries) {
@@ -45,6 +47,11 @@ function setUp(spec: ChildSpec): (p: string) => string {
     if (e.home) fs.chownSync(at(e.store), e.uid, e.gid);
   }
   return at;
+}
+
+/** The configuration as keepsake reads it: the copy in the store. */
+function configIn(spec: ChildSpec): string {
+  return `${spec.root}${spec.store}/keepsake.yaml`;
 }
 
 /** What the apply left: bind mounts under the root (the store's own mount aside), and links. */
@@ -136,7 +143,7 @@ async function inProcess(spec: ChildSpec, at: (p: string) => string): Promise<In
     const t0 = performance.now();
     // As `keepsake apply` does: the validated model is cached for the next run.
     const prepared = await preparePlan({
-      configFile: spec.configFile,
+      configFile: configIn(spec),
       root: spec.root,
       cacheModel: true,
     });
@@ -176,7 +183,7 @@ async function inProcess(spec: ChildSpec, at: (p: string) => string): Promise<In
       name,
     ];
     timed(
-      [...prof, spec.cli, 'apply', '--root', spec.root, '--config', spec.configFile, '--json'],
+      [...prof, spec.cli, 'apply', '--root', spec.root, '--config', configIn(spec), '--json'],
       `${spec.root}.out`,
     );
   }
@@ -204,13 +211,18 @@ function cli(spec: ChildSpec, at: (p: string) => string): CliResult {
   const startupMs: number[] = [];
   const half = Math.ceil(spec.startupRuns / 2);
   for (let i = 0; i < half; i++) startupMs.push(timed(['-e', '0'], outFile).ms);
-  const apply = ['apply', '--root', spec.root, '--config', spec.configFile, '--json'];
+  const apply = ['apply', '--root', spec.root, '--config', configIn(spec), '--json'];
   // Each run tells its phases: seven clock readings and one line at exit.
   const phases = { KEEPSAKE_PHASES: '1' };
   const first = timed([spec.cli, ...apply], outFile, phases);
   const noop = timed([spec.cli, ...apply], outFile, phases);
   const firstPhases = phasesOf(first.stderr);
   const noopPhases = phasesOf(noop.stderr);
+  // The next boot: an empty root again, the store as the last boot left it (its cached model
+  // and its history), as a root on a tmpfs or rolled back to a blank snapshot starts.
+  reboot(spec, at);
+  const boot = timed([spec.cli, ...apply], outFile, phases);
+  const bootPhases = phasesOf(boot.stderr);
   for (let i = half; i < spec.startupRuns; i++) startupMs.push(timed(['-e', '0'], outFile).ms);
   const noopActions = actionsOf(noop.stdout);
   if (noopActions !== 0)
@@ -222,10 +234,32 @@ function cli(spec: ChildSpec, at: (p: string) => string): CliResult {
     firstActions: actionsOf(first.stdout),
     noopMs: noop.ms,
     noopActions,
+    bootMs: boot.ms,
+    bootActions: actionsOf(boot.stdout),
     ...(firstPhases ? { firstPhases } : {}),
     ...(noopPhases ? { noopPhases } : {}),
+    ...(bootPhases ? { bootPhases } : {}),
     verified: verify(spec, at),
   };
+}
+
+/**
+ * Everything under the root goes (the binds, the links, /run), as at a reboot; the store's
+ * tmpfs is kept aside meanwhile and comes back at the same place, with what it held.
+ */
+function reboot(spec: ChildSpec, at: (p: string) => string): void {
+  const aside = `${spec.root}.store`;
+  fs.mkdirSync(aside, { recursive: true });
+  run('mount', ['-n', '--bind', at(spec.store), aside]);
+  run('umount', ['-n', '-R', spec.root]);
+  run('mount', ['-n', '-t', 'tmpfs', '-o', 'mode=0755', 'bench-root', spec.root]);
+  fs.mkdirSync(at('/etc'));
+  fs.mkdirSync(at('/run'));
+  fs.writeFileSync(at('/etc/passwd'), spec.passwd);
+  fs.writeFileSync(at('/etc/group'), spec.group);
+  fs.mkdirSync(at(spec.store), { recursive: true });
+  run('mount', ['-n', '--bind', aside, at(spec.store)]);
+  run('umount', ['-n', aside]);
 }
 
 /** The phases line keepsake writes to stderr with KEEPSAKE_PHASES=1, if any. */

@@ -21,6 +21,8 @@ export interface FloorTargets {
   /** keepsake's first apply / (floor + node -e 0), whole processes. */
   firstRatio: number | null;
   firstPass: boolean | null;
+  /** The same for the next boot's apply (the store kept, the root empty): informative. */
+  bootRatio: number | null;
   /** keepsake's no-op re-apply minus node -e 0. */
   noopOverNodeMs: number;
   noopPass: boolean;
@@ -31,12 +33,15 @@ export function floorTargets(m: {
   floorMs: number | null;
   startupMs: number;
   noopCliMs: number;
+  bootCliMs: number;
 }): FloorTargets {
   const firstRatio = m.floorMs === null ? null : m.cliMs / (m.floorMs + m.startupMs);
+  const bootRatio = m.floorMs === null ? null : m.bootCliMs / (m.floorMs + m.startupMs);
   const noopOverNodeMs = m.noopCliMs - m.startupMs;
   return {
     firstRatio,
     firstPass: firstRatio === null ? null : firstRatio <= TARGET_FIRST_RATIO,
+    bootRatio,
     noopOverNodeMs,
     noopPass: noopOverNodeMs <= TARGET_NOOP_OVER_NODE_MS,
   };

@@ -92,9 +92,13 @@ export interface CliResult {
   firstActions: number;
   noopMs: number;
   noopActions: number;
-  /** KEEPSAKE_PHASES of the first apply and of the no-op re-apply. */
+  /** The apply of the next boot: an empty root, the store kept from the runs before. */
+  bootMs: number;
+  bootActions: number;
+  /** KEEPSAKE_PHASES of the first apply, of the no-op re-apply and of the next boot's. */
   firstPhases?: Phases;
   noopPhases?: Phases;
+  bootPhases?: Phases;
   verified: Verified;
 }
 

@@ -9,10 +9,11 @@ import {
   generationFile,
   latestNumber,
   readApplied,
-  readGeneration,
   readLiveSummary,
-  sameSetup,
+  setupFile,
+  setupLine,
   setupOf,
+  setupOfGeneration,
 } from '../generations/store.js';
 import type { Model } from '../model/types.js';
 import { observe } from '../observe/observe.js';
@@ -213,9 +214,9 @@ function executeAndRecord(
   // What earlier applies of this boot set up is carried into the new record.
   const previous = prepared.previous ?? readApplied(plan.root);
   const latest = latestNumber(plan.root, model.stores);
-  const latestGen = latest > 0 ? readGeneration(plan.root, model.stores, latest) : undefined;
+  const latestSetup = latest > 0 ? setupOfGeneration(plan.root, model.stores, latest) : undefined;
   const changed =
-    !latestGen || !sameSetup(latestGen.model, model) || options.rollbackOf !== undefined;
+    latestSetup === undefined || latestSetup !== setupOf(model) || options.rollbackOf !== undefined;
   const number = changed ? latest + 1 : latest;
   // What was set up is what was done: the steps of entries that failed were undone.
   const carried: Plan = {
@@ -247,7 +248,10 @@ function executeAndRecord(
       if (classicStores(model).has(store) || (top && top.uid !== 0)) userOwned.push(store);
       continue;
     }
-    sys.writeRecord(generationDir(plan.root, store), generationFile(number), json);
+    const history = generationDir(plan.root, store);
+    sys.writeRecord(history, generationFile(number), json);
+    // After the record it describes: a crash in between only costs a full read next time.
+    sys.writeRecord(history, setupFile(number), setupLine(setupOf(generation.model), json));
     recorded.push(store);
   }
   return { ...result, generation: number, recorded, skipped, userOwned };

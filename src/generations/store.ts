@@ -37,6 +37,39 @@ export function generationFile(number: number): string {
   return `${String(number).padStart(6, '0')}.json`;
 }
 
+/**
+ * Beside each generation, `NNNNNN.setup`: its setup digest and the byte size of its record,
+ * so that deciding whether a setup changed needs no read of the whole record (megabytes for
+ * a large configuration, and at every boot). A sidecar that does not match its record's size
+ * is not believed.
+ */
+export function setupFile(number: number): string {
+  return `${String(number).padStart(6, '0')}.setup`;
+}
+
+/** The line of a setup sidecar for a record of `json`. */
+export function setupLine(setup: string, json: string): string {
+  return `${setup} ${Buffer.byteLength(json)}\n`;
+}
+
+/** The setup digest of generation `number`: from its sidecar, else from the record itself. */
+export function setupOfGeneration(
+  root: string,
+  stores: readonly string[],
+  number: number,
+): string | undefined {
+  for (const store of numbersIn(root, stores).get(number) ?? []) {
+    const dir = generationDir(root, store);
+    const record = lstatOrNull(`${dir}/${generationFile(number)}`);
+    const sidecar = `${dir}/${setupFile(number)}`;
+    if (!record?.isFile() || !trusted(sidecar, false)) continue;
+    const [setup, size] = fs.readFileSync(sidecar, 'utf8').trim().split(' ');
+    if (setup && /^[0-9a-f]{64}$/.test(setup) && Number(size) === record.size) return setup;
+  }
+  const g = readGeneration(root, stores, number);
+  return g ? setupOf(g.model) : undefined;
+}
+
 /** Generation numbers found in each store. */
 function numbersIn(root: string, stores: readonly string[]): Map<number, string[]> {
   const out = new Map<number, string[]>();
@@ -109,10 +142,6 @@ export function setupOf(model: Model): string {
 /** Prime the digest of a model read back from a cache that stored it. */
 export function knownSetup(model: Model, setup: string): void {
   setups.set(model, setup);
-}
-
-export function sameSetup(a: Model, b: Model): boolean {
-  return setupOf(a) === setupOf(b);
 }
 
 /** The small summary beside applied.json: which generation is live, its setup digest, and how
