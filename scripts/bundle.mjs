@@ -7,6 +7,23 @@
 import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
+// Node's built-in modules through require(), not import: importing one as an ES module builds
+// a facade that reads every export, and for node:fs and node:crypto that loads dozens of
+// modules no run of keepsake uses (fs.promises with readline and streams, webcrypto), a few
+// milliseconds of every start. esbuild's interop reads an export only when it is used.
+const builtinsAsCommonJs = {
+  name: 'builtins-as-commonjs',
+  setup(b) {
+    b.onResolve({ filter: /^node:/ }, (args) =>
+      args.namespace === 'builtin' ? { path: args.path, external: true } : { path: args.path, namespace: 'builtin' },
+    );
+    b.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(args.path)});`,
+      loader: 'js',
+    }));
+  },
+};
+
 // Chunk names carry content hashes: start empty so stale chunks never pile up.
 rmSync('dist/bundle', { recursive: true, force: true });
 
@@ -24,5 +41,6 @@ await build({
   banner: {
     js: "import { createRequire as __ksRequire } from 'node:module'; const require = __ksRequire(import.meta.url);",
   },
+  plugins: [builtinsAsCommonJs],
   logLevel: 'warning',
 });

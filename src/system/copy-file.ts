@@ -6,11 +6,11 @@
 // one that changes meanwhile is copied again, then given up on. A copy that fails is removed:
 // it is the caller's own, unfinished, and the source is untouched.
 
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as posix from 'node:path/posix';
 import { loadBinding } from './binding.js';
 import { symlinkSafe, toSystemError, withVerifiedPath } from './safe-fs.js';
+import { spawnSync } from './spawn.js';
 
 const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_RDONLY, O_DIRECTORY } = fs.constants;
 const CHUNK = 1 << 20;

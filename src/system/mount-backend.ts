@@ -1,12 +1,12 @@
 // How keepsake mounts: through the native addon (one syscall per operation) or, when it is not
 // built, through mount(8)/umount(8). A recording backend serves dry runs.
 
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { describeErrno } from '../core/errno.js';
 import { SystemError, UsageError } from '../errors.js';
 import { hooks } from '../hooks.js';
 import { type BindingError, loadBinding, type MountBinding } from './binding.js';
+import { spawnSync } from './spawn.js';
 
 export interface MountBackend {
   readonly name: 'native' | 'exec' | 'recording';

@@ -2,13 +2,13 @@
 // entry with its copy, walking a tree without following links, and the kill points the
 // crash tests use. Nothing here removes data at a source.
 
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { describeErrno } from '../core/errno.js';
 import { SystemError } from '../errors.js';
 import { hooks } from '../hooks.js';
 import { keyOf, type StatKey } from './move-journal.js';
+import { spawnSync } from './spawn.js';
 
 export const parentOf = (p: string) => p.slice(0, p.lastIndexOf('/')) || '/';
 export const nameOf = (p: string) => p.slice(p.lastIndexOf('/') + 1);

@@ -142,7 +142,15 @@ describe('apply in a booted namespace', { skip }, () => {
       mounts.utab,
       /^SRC=\/\S+ TARGET=\/var\/log ROOT=\/\S*\/var\/log BINDSRC=\/persist\/var\/log OPTS=x-gvfs-hide$/m,
     );
-    assert.ok(fs.existsSync(s.disk('/persist', '/.keepsake/generations/000001.json')));
+    const record = s.disk('/persist', '/.keepsake/generations/000001.json');
+    assert.ok(fs.existsSync(record));
+    // Beside it, its setup digest and size: the next boot's apply reads this, not the record.
+    const [digest, size] = fs
+      .readFileSync(s.disk('/persist', '/.keepsake/generations/000001.setup'), 'utf8')
+      .trim()
+      .split(' ');
+    assert.match(digest!, /^[0-9a-f]{64}$/);
+    assert.equal(Number(size), fs.statSync(record).size);
   });
 
   it('never rewrites owner or mode the config does not name, and fixes those it names', () => {
