@@ -13,12 +13,26 @@ if (typeof nodeModule.enableCompileCache === 'function') {
     // A copy of keepsake without the file still runs.
   }
 }
-let main;
+// A plain `keepsake apply`, as every boot runs it, from the one file that holds all it needs
+// (src/cli/boot.ts); anything else, or a copy of keepsake without that file, from the bundle.
+const require = nodeModule.createRequire(import.meta.url);
+let boot = null;
 try {
-  ({ main } = await import('../dist/bundle/keepsake.js'));
+  boot = require('../dist/bundle/apply.cjs');
 } catch (e) {
-  if (e?.code !== 'ERR_MODULE_NOT_FOUND') throw e;
-  ({ main } = await import('../dist/src/cli/entry.js'));
+  if (e?.code !== 'MODULE_NOT_FOUND' || !String(e.message).includes('apply.cjs')) throw e;
 }
-// exitCode, not exit(): output still queued for a pipe must be written before Node leaves.
-process.exitCode = await main(process.argv);
+const plainApply = boot?.runIfPlainApply(process.argv);
+if (plainApply !== undefined) {
+  // exitCode, not exit(): output still queued for a pipe must be written before Node leaves.
+  process.exitCode = await plainApply;
+} else {
+  let main;
+  try {
+    ({ main } = await import('../dist/bundle/keepsake.js'));
+  } catch (e) {
+    if (e?.code !== 'ERR_MODULE_NOT_FOUND') throw e;
+    ({ main } = await import('../dist/src/cli/entry.js'));
+  }
+  process.exitCode = await main(process.argv);
+}

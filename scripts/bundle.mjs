@@ -15,7 +15,9 @@ const builtinsAsCommonJs = {
   name: 'builtins-as-commonjs',
   setup(b) {
     b.onResolve({ filter: /^node:/ }, (args) =>
-      args.namespace === 'builtin' ? { path: args.path, external: true } : { path: args.path, namespace: 'builtin' },
+      args.namespace === 'builtin'
+        ? { path: args.path, external: true }
+        : { path: args.path, namespace: 'builtin' },
     );
     b.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({
       contents: `module.exports = require(${JSON.stringify(args.path)});`,
@@ -42,5 +44,50 @@ await build({
     js: "import { createRequire as __ksRequire } from 'node:module'; const require = __ksRequire(import.meta.url);",
   },
   plugins: [builtinsAsCommonJs],
+  logLevel: 'warning',
+});
+
+// The boot path (src/cli/boot.ts) once more, as one CommonJS file with all of keepsake's code
+// a plain apply can reach: the launcher tries it first. The YAML and TOML libraries stay in
+// files of their own, required only by a run that parses such a configuration (a boot with a
+// cached model, JSON or block-style YAML never does).
+const LIBRARIES = { yaml: './apply-yaml.cjs', 'smol-toml': './apply-toml.cjs' };
+for (const [name, file] of Object.entries(LIBRARIES)) {
+  await build({
+    stdin: { contents: `module.exports = require(${JSON.stringify(name)});`, resolveDir: '.' },
+    outfile: `dist/bundle/${file.slice(2)}`,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    minify: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+}
+await build({
+  entryPoints: ['src/cli/boot.ts'],
+  outfile: 'dist/bundle/apply.cjs',
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  minify: true,
+  sourcemap: false,
+  legalComments: 'none',
+  // CommonJS has no import.meta: the file's own URL stands in (binding.ts finds the addon by it).
+  define: { 'import.meta.url': '__ksModuleUrl' },
+  banner: { js: "const __ksModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  plugins: [
+    {
+      name: 'libraries-apart',
+      setup(b) {
+        b.onResolve({ filter: /^(yaml|smol-toml)$/ }, (args) => ({
+          path: LIBRARIES[args.path],
+          external: true,
+        }));
+      },
+    },
+  ],
   logLevel: 'warning',
 });

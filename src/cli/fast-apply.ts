@@ -104,8 +104,8 @@ export async function runPlainApply(opts: Parsed): Promise<number> {
   try {
     return await run(opts, out);
   } catch (e) {
-    // Only a failing run pays for loading the full command line's reporting.
-    const { report } = await import('./main.js');
+    // Only a failing run pays for loading the reporting.
+    const { report } = await import('./report.js');
     return report(e, out, opts.debug === true);
   }
 }

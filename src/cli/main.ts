@@ -3,7 +3,6 @@
 // work is in ./commands/ and loaded on demand, when it runs.
 
 import { Command, CommanderError, type CommandUnknownOpts } from '@commander-js/extra-typings';
-import { exitCodeFor } from '../errors.js';
 import { VERSION } from '../version.js';
 import { declareAdd } from './declare/add.js';
 import { declareApply } from './declare/apply.js';
@@ -42,21 +41,10 @@ import {
 import { declareSchema } from './declare/schema.js';
 import { declareStatus } from './declare/status.js';
 import { DEFAULT_CONFIG } from './defaults.js';
-import { explain } from './explain.js';
 import { createOutput, type Output } from './output.js';
+import { report } from './report.js';
 
 export { DEFAULT_CONFIG };
-
-/**
- * The one place a failure is printed: as a message with a hint, whatever was thrown (see
- * explain.ts). The stack trace, of the error as it was thrown, only with --debug.
- */
-export function report(e: unknown, out: Output, debug: boolean): number {
-  const shown = explain(e);
-  out.failure(shown);
-  if (debug && !out.json && e instanceof Error && e.stack) out.error(out.paint('dim', e.stack));
-  return exitCodeFor(shown);
-}
 
 /** A command's work, with the options its declaration gives. */
 type Runner<Opts> = (opts: Opts & Given, out: Output) => Promise<number> | number;

@@ -17,7 +17,7 @@ import { namespaceProblem, skipUnlessCI } from '../helpers/ns-run.js';
 const MARKERS = {
   'the command-line framework': 'unknownOption',
   'the YAML parser': 'Implicit keys need',
-  'the TOML parser': 'Invalid TOML document',
+  'the TOML parser': 'unrecognised escape sequence',
 };
 
 const HOOKS = `import { appendFileSync } from 'node:fs';
@@ -38,9 +38,22 @@ describe('what a boot loads', { skip: skipUnlessCI(namespaceProblem()) }, () => 
     fs.writeFileSync(path.join(root, 'etc/passwd'), 'root:x:0:0::/root:/bin/sh\n');
     fs.writeFileSync(path.join(root, 'etc/group'), 'root:x:0:\n');
     fs.writeFileSync(path.join(dir, 'hooks.mjs'), HOOKS);
+    // ES modules through a loader hook; CommonJS files (the boot path's own bundle) as they
+    // are compiled.
     fs.writeFileSync(
       path.join(dir, 'register.mjs'),
-      `import { register } from 'node:module';\nregister('./hooks.mjs', import.meta.url);\n`,
+      [
+        "import { appendFileSync } from 'node:fs';",
+        "import Module, { register } from 'node:module';",
+        "import { pathToFileURL } from 'node:url';",
+        "register('./hooks.mjs', import.meta.url);",
+        'const compile = Module.prototype._compile;',
+        'Module.prototype._compile = function (content, filename) {',
+        "  appendFileSync(process.env.KEEPSAKE_TEST_LOADED, pathToFileURL(filename) + '\\n');",
+        '  return compile.call(this, content, filename);',
+        '};',
+        '',
+      ].join('\n'),
     );
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
