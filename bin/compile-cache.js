@@ -1,11 +1,14 @@
-// Where keepsake keeps Node's compiled code between runs (Node 22.1 and newer have
-// module.enableCompileCache; Node 20 has not, and runs without). Compiled code read from a
+// Where keepsake keeps Node's compiled code between runs: Node 22.1 and newer have
+// module.enableCompileCache; on older Node, keepsake keeps V8's code cache of the boot path's
+// one file itself (requireCached). Compiled code read from a
 // cache is run as it is: a directory someone else can write to would let them run code as root.
 // So the cache lives only in a directory of the running user's own that nobody else may write
 // to, checked without following links: for root, /run/keepsake (keepsake's own runtime directory,
 // made 0700 here when /run is root's); for anyone else, none.
 
 import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vm from 'node:vm';
 
 /** True when `dir` is a real directory of `uid` that no one else may write to. */
 function ownAndPrivate(dir, uid) {
@@ -25,9 +28,15 @@ export function compileCacheDir(run = '/run', uid = process.geteuid?.()) {
   return ownAndPrivate(own, 0) ? `${own}/compile-cache` : undefined;
 }
 
+/** KEEPSAKE_COMPILE_CACHE=0 turns the cache off (the test suite does: it writes nothing
+ *  outside temporary directories). */
+function turnedOff(env) {
+  return env.KEEPSAKE_COMPILE_CACHE === '0';
+}
+
 /** Turn the cache on where Node has it and a safe directory exists; never fails a run. */
-export function enableCompileCache(nodeModule, run = '/run') {
-  if (typeof nodeModule.enableCompileCache !== 'function') return undefined;
+export function enableCompileCache(nodeModule, run = '/run', env = process.env) {
+  if (typeof nodeModule.enableCompileCache !== 'function' || turnedOff(env)) return undefined;
   try {
     const dir = compileCacheDir(run);
     if (dir !== undefined) nodeModule.enableCompileCache(dir);
@@ -36,4 +45,61 @@ export function enableCompileCache(nodeModule, run = '/run') {
     // A cache that cannot be kept only costs time.
     return undefined;
   }
+}
+
+/** A regular file of root's that no one else may write to. */
+function rootsOwnFile(file) {
+  const st = fs.lstatSync(file, { throwIfNoEntry: false });
+  return st?.isFile() === true && st.uid === 0 && (st.mode & 0o022) === 0;
+}
+
+/**
+ * Loads the CommonJS file `file` as require() would, with V8's code cache for it kept in the
+ * cache directory, for a Node without enableCompileCache. The cache's name carries what the
+ * compiled code depends on (the file's identity, size and time, and Node's version), so it is
+ * never used for another text or by another V8; V8 rejects a cache that does not fit anyway,
+ * and then the file is compiled as if there were none. Returns the module's exports and
+ * `save`, to call once the run is done (the cache then holds every function the run
+ * compiled) and `fromCache`, or undefined when there is no safe directory (the caller then
+ * require()s).
+ */
+export function requireCached(file, nodeModule, run = '/run', env = process.env) {
+  if (turnedOff(env)) return undefined;
+  const dir = compileCacheDir(run);
+  if (dir === undefined) return undefined;
+  try {
+    fs.mkdirSync(dir, 0o700);
+  } catch (e) {
+    if (e?.code !== 'EEXIST') return undefined;
+  }
+  if (!ownAndPrivate(dir, 0)) return undefined;
+  const st = fs.statSync(file);
+  const name = `${path.basename(file)}-${st.dev}-${st.ino}-${st.size}-${Math.trunc(st.mtimeMs)}-${process.version}-${process.arch}.v8`;
+  const cacheFile = path.join(dir, name);
+  const cachedData = rootsOwnFile(cacheFile) ? fs.readFileSync(cacheFile) : undefined;
+  // As Node wraps a CommonJS file.
+  const source = `(function (exports, require, module, __filename, __dirname) { ${fs.readFileSync(file, 'utf8')}\n});`;
+  const script = new vm.Script(source, {
+    filename: file,
+    ...(cachedData ? { cachedData } : {}),
+  });
+  const module = { exports: {}, filename: file, id: file, loaded: false };
+  const require = nodeModule.createRequire(file);
+  script
+    .runInThisContext()
+    .call(module.exports, module.exports, require, module, file, path.dirname(file));
+  module.loaded = true;
+  const fresh = cachedData === undefined || script.cachedDataRejected === true;
+  const save = () => {
+    if (!fresh) return;
+    try {
+      // A new file renamed over the old: a reader sees a whole cache or none.
+      const temp = `${cacheFile}.${process.pid}.tmp`;
+      fs.writeFileSync(temp, script.createCachedData(), { mode: 0o600, flag: 'wx' });
+      fs.renameSync(temp, cacheFile);
+    } catch {
+      // A cache that cannot be kept only costs time.
+    }
+  };
+  return { exports: module.exports, save, fromCache: !fresh };
 }

@@ -15,17 +15,30 @@ if (typeof nodeModule.enableCompileCache === 'function') {
 }
 // A plain `keepsake apply`, as every boot runs it, from the one file that holds all it needs
 // (src/cli/boot.ts); anything else, or a copy of keepsake without that file, from the bundle.
-const require = nodeModule.createRequire(import.meta.url);
+const bootFile = new URL('../dist/bundle/apply.cjs', import.meta.url).pathname;
 let boot = null;
-try {
-  boot = require('../dist/bundle/apply.cjs');
-} catch (e) {
-  if (e?.code !== 'MODULE_NOT_FOUND' || !String(e.message).includes('apply.cjs')) throw e;
+let saveCodeCache;
+if (process.argv[2] === 'apply') {
+  if (typeof nodeModule.enableCompileCache !== 'function') {
+    // Older Node: keepsake keeps V8's code cache of that file itself (compile-cache.js).
+    try {
+      const cached = (await import('./compile-cache.js')).requireCached(bootFile, nodeModule);
+      if (cached) ({ exports: boot, save: saveCodeCache } = cached);
+    } catch {
+      boot = null; // loaded the usual way below
+    }
+  }
+  try {
+    boot ??= nodeModule.createRequire(import.meta.url)(bootFile);
+  } catch (e) {
+    if (e?.code !== 'MODULE_NOT_FOUND' || !String(e.message).includes('apply.cjs')) throw e;
+  }
 }
 const plainApply = boot?.runIfPlainApply(process.argv);
 if (plainApply !== undefined) {
   // exitCode, not exit(): output still queued for a pipe must be written before Node leaves.
   process.exitCode = await plainApply;
+  saveCodeCache?.();
 } else {
   let main;
   try {

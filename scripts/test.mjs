@@ -8,6 +8,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 const ci = process.env.CI === 'true';
+// The tests leave this machine as they found it: keepsake run as root keeps its compiled code
+// in /run/keepsake, outside any temporary directory, unless told not to.
+process.env.KEEPSAKE_COMPILE_CACHE = '0';
 const step = (name, cmd, args) => {
   console.log(`\n== ${name}`);
   const r = spawnSync(cmd, args, { stdio: 'inherit' });

@@ -12,7 +12,13 @@ import { REPO } from '../helpers/boot.js';
 
 interface CompileCache {
   compileCacheDir(run: string, uid?: number): string | undefined;
-  enableCompileCache(nodeModule: object, run: string): string | undefined;
+  enableCompileCache(nodeModule: object, run: string, env?: object): string | undefined;
+  requireCached(
+    file: string,
+    nodeModule: object,
+    run: string,
+    env?: object,
+  ): { exports: Record<string, unknown>; save(): void; fromCache: boolean } | undefined;
 }
 
 const cache = (await import(
@@ -72,10 +78,13 @@ describe('the compiled-code cache', () => {
 
   it('is turned on only where Node has it, and never fails a run', () => {
     const run = runDir();
-    assert.equal(cache.enableCompileCache({}, run), undefined, 'Node 20: nothing to turn on');
+    assert.equal(cache.enableCompileCache({}, run, {}), undefined, 'Node 20: nothing to turn on');
     assert.equal(fs.existsSync(`${run}/keepsake`), false);
     const asked: string[] = [];
-    const dir = cache.enableCompileCache({ enableCompileCache: (d: string) => asked.push(d) }, run);
+    const on = { enableCompileCache: (d: string) => asked.push(d) };
+    assert.equal(cache.enableCompileCache(on, run, { KEEPSAKE_COMPILE_CACHE: '0' }), undefined);
+    assert.deepEqual(asked, [], 'KEEPSAKE_COMPILE_CACHE=0 turns it off');
+    const dir = cache.enableCompileCache(on, run, {});
     assert.deepEqual(asked, [`${run}/keepsake/compile-cache`]);
     assert.equal(dir, asked[0]);
     const failing = {
@@ -83,7 +92,91 @@ describe('the compiled-code cache', () => {
         throw new Error('no space left');
       },
     };
-    assert.equal(cache.enableCompileCache(failing, run), undefined);
+    assert.equal(cache.enableCompileCache(failing, run, {}), undefined);
+  });
+
+  describe('kept by keepsake itself for the boot path on older Node', () => {
+    /** A CommonJS file standing in for dist/bundle/apply.cjs. */
+    const script = (dir: string, body: string) => {
+      const file = path.join(dir, 'apply.cjs');
+      fs.writeFileSync(file, body);
+      return file;
+    };
+    const body =
+      'exports.twice = (n) => n * 2; exports.dir = __dirname; exports.req = typeof require;';
+    /**
+     * One process loading `file` (V8 also keeps compiled code in memory, so only a new
+     * process shows what the cache on disk gives), then saving the cache.
+     */
+    const load = (file: string, run: string, env: Record<string, string> = {}) => {
+      const code = [
+        "import * as nodeModule from 'node:module';",
+        `const c = await import(${JSON.stringify(pathToFileURL(path.join(REPO, 'bin/compile-cache.js')).href)});`,
+        `const r = c.requireCached(${JSON.stringify(file)}, nodeModule, ${JSON.stringify(run)}, ${JSON.stringify(env)});`,
+        'console.log(JSON.stringify(r ? { fromCache: r.fromCache, twice: r.exports.twice(21), dir: r.exports.dir, req: r.exports.req, more: r.exports.more } : null));',
+        'r?.save();',
+      ].join('\n');
+      const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], {
+        encoding: 'utf8',
+      });
+      assert.equal(r.status, 0, r.stderr);
+      return JSON.parse(r.stdout) as {
+        fromCache: boolean;
+        twice: number;
+        dir: string;
+        req: string;
+        more?: number;
+      } | null;
+    };
+
+    it('is written after a run, read by the next, and gives the same module', () => {
+      const run = runDir();
+      const file = script(runDir(), body);
+      const first = load(file, run)!;
+      assert.deepEqual(first, {
+        fromCache: false,
+        twice: 42,
+        dir: path.dirname(file),
+        req: 'function',
+      });
+      const kept = fs.readdirSync(`${run}/keepsake/compile-cache`);
+      assert.equal(kept.length, 1);
+      assert.ok(kept[0]!.includes(process.version), kept[0]);
+      const st = fs.lstatSync(`${run}/keepsake/compile-cache/${kept[0]}`);
+      assert.equal(st.mode & 0o777, 0o600);
+      assert.deepEqual(load(file, run), { ...first, fromCache: true });
+    });
+
+    it('is not used when others may write it, when it is damaged, or for another text', () => {
+      const run = runDir();
+      const file = script(runDir(), body);
+      load(file, run);
+      const dir = `${run}/keepsake/compile-cache`;
+      const kept = `${dir}/${fs.readdirSync(dir)[0]}`;
+      fs.chmodSync(kept, 0o666);
+      assert.equal(load(file, run)!.fromCache, false);
+      fs.rmSync(kept);
+      fs.writeFileSync(kept, 'not compiled code', { mode: 0o600 });
+      const damaged = load(file, run)!;
+      assert.equal(damaged.fromCache, false, 'V8 rejects it');
+      assert.equal(damaged.twice, 42);
+      assert.equal(load(file, run)!.fromCache, true, 'and it was written again');
+      // Another text (another size and time): another name, so the old cache is never asked.
+      script(path.dirname(file), `${body} exports.more = 1;`);
+      const other = load(file, run)!;
+      assert.equal(other.fromCache, false);
+      assert.equal(other.more, 1);
+    });
+
+    it('is kept nowhere when turned off, or where others may write', () => {
+      const run = runDir();
+      const file = script(runDir(), body);
+      assert.equal(load(file, run, { KEEPSAKE_COMPILE_CACHE: '0' }), null);
+      assert.equal(fs.existsSync(`${run}/keepsake`), false);
+      const open = runDir();
+      fs.chmodSync(open, 0o1777);
+      assert.equal(load(file, open), null);
+    });
   });
 
   it('is not needed to run: a launcher without compile-cache.js beside it still starts', () => {
@@ -97,5 +190,13 @@ describe('the compiled-code cache', () => {
     });
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /^\d+\.\d+\.\d+/);
+    // The boot path too (a plain apply; a dry run of a configuration that is not there).
+    const apply = spawnSync(
+      process.execPath,
+      [`${copy}/bin/keepsake.js`, 'apply', '--dry-run', '--config', `${copy}/none.yaml`],
+      { encoding: 'utf8' },
+    );
+    assert.equal(apply.status, 2, apply.stderr);
+    assert.match(apply.stderr, /cannot read the configuration file/);
   });
 });
