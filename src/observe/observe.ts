@@ -3,8 +3,10 @@
 // most once), never follows a symlink and never spawns a process.
 
 import * as fs from 'node:fs';
+import { constants } from 'node:os';
 import { hostPath } from '../core/paths.js';
 import { type ContentSummary, MISSING, type Observed, type PathState } from '../model/observed.js';
+import { loadBinding } from '../system/binding.js';
 import { readMountInfo } from '../system/mountinfo.js';
 import { readUtab } from '../system/utab.js';
 
@@ -63,7 +65,36 @@ function readText(path: string, maxBytes: number): string | undefined {
   }
 }
 
+const { S_IFMT, S_IFLNK, S_IFREG, S_IFDIR } = fs.constants;
+const { ENOENT, ENOTDIR } = constants.errno;
+
+/** The addon's lstat into one reused array (mode, uid, gid, size, dev, ino), where it has it:
+ *  a plan asks about thousands of paths, and an fs.Stats (with its Dates) for each is most
+ *  of what that costs. */
+const statValues = new Float64Array(6);
+let nativeLstat: ((path: string, out: Float64Array) => number) | null | undefined;
+
+function lstatNative(path: string): PathState | undefined {
+  if (nativeLstat === undefined) {
+    const { binding } = loadBinding();
+    nativeLstat = binding?.lstatInto ? binding.lstatInto.bind(binding) : null;
+  }
+  if (nativeLstat === null) return undefined;
+  const result = nativeLstat(path, statValues);
+  if (result === -ENOENT || result === -ENOTDIR) return MISSING;
+  if (result !== 0) return undefined; // fs says what went wrong, below
+  const [mode, uid, gid, size, dev, ino] = statValues as unknown as number[];
+  const base = { uid: uid!, gid: gid!, mode: mode! & 0o7777, size: size!, dev: dev!, ino: ino! };
+  const type = mode! & S_IFMT;
+  if (type === S_IFLNK) return { type: 'symlink', ...base, linkTarget: fs.readlinkSync(path) };
+  if (type === S_IFREG) return { type: 'file', ...base };
+  if (type === S_IFDIR) return { type: 'directory', ...base };
+  return { type: 'other', ...base };
+}
+
 function lstatState(path: string): PathState {
+  const known = lstatNative(path);
+  if (known) return known;
   let st: fs.Stats | undefined;
   try {
     st = fs.lstatSync(path, { throwIfNoEntry: false });

@@ -27,6 +27,11 @@ export interface MountBinding {
    * (see native/keepsake_mount.c for the record layout). Absent from older builds.
    */
   listDir?(path: string | Buffer): ArrayBuffer;
+  /**
+   * lstat(2) into `out` (st_mode, st_uid, st_gid, st_size, st_dev, st_ino); 0, or the negative
+   * errno. Absent from older builds.
+   */
+  lstatInto?(path: string, out: Float64Array): number;
   /** Copies every extended attribute of one open file onto another. Absent from older builds. */
   copyXattrs?(from: number, to: number): number;
   /**
