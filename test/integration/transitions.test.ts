@@ -111,11 +111,17 @@ describe('config changes between applies', { skip }, () => {
       'persist copy',
     );
     assert.equal(fs.readFileSync(s.disk('/persist', '/etc/old.conf'), 'utf8'), 'conf');
+    // Each record with its setup digest beside it.
     assert.deepEqual(fs.readdirSync(s.disk('/persist', '/.keepsake/generations')), [
       '000001.json',
+      '000001.setup',
       '000002.json',
+      '000002.setup',
     ]);
-    assert.deepEqual(fs.readdirSync(s.disk('/state', '/.keepsake/generations')), ['000002.json']);
+    assert.deepEqual(fs.readdirSync(s.disk('/state', '/.keepsake/generations')), [
+      '000002.json',
+      '000002.setup',
+    ]);
 
     // a reboot with the same configuration is the same generation
     const [rebooted] = s.boot([{ do: 'apply', args: ['--json'] }]);
