@@ -103,7 +103,9 @@ static int plain(const char *name, size_t n) {
 // ancestor (or the root) one component at a time, never following a link.
 static int open_dir(const char *p, size_t len, mode_t *mode, int *owned) {
   *owned = 0;
-  if (len == 0 || p[0] != '/') return errno = EINVAL, -1;
+  // Absolute, and no trailing slash: an empty last component would otherwise be skipped
+  // below unchecked (and the path taken as its parent), where safe-fs.ts refuses it.
+  if (len == 0 || p[0] != '/' || (len > 1 && p[len - 1] == '/')) return errno = EINVAL, -1;
   int hit = find(p, len);
   if (hit >= 0) {
     dirs[hit].pinned = step_id;
