@@ -1,0 +1,299 @@
+// apply carries out runs of its common steps in the native addon (native/steps.c) unless
+// KEEPSAKE_STEPS=js; the JavaScript path (safe-fs.ts) is the reference. Each case runs the
+// whole CLI both ways, each in a fresh root in a private mount namespace, and compares
+// everything observable: the tree (type, mode, owner, link target, content of every path),
+// the mounts (where, and of what), the --json records, the exit status and the messages;
+// with adversaries: a planted link, a race swapping a directory for a link, a foreign mount,
+// a full and a read-only file system, a kill at every step.
+
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import { after, describe, it } from 'node:test';
+import { CLI, requireNamespaces, type Step, type StepResult, TestSystem } from '../helpers/boot.js';
+
+const skip = requireNamespaces();
+const systems: TestSystem[] = [];
+after(() => {
+  for (const s of systems) s.cleanup();
+});
+
+type Opts = ConstructorParameters<typeof TestSystem>[0];
+function system(opts: Opts, prepare?: (s: TestSystem) => void): TestSystem {
+  const s = new TestSystem(opts);
+  systems.push(s);
+  prepare?.(s);
+  return s;
+}
+
+type Way = 'js' | 'native';
+type Sh = Extract<StepResult, { do: 'sh' }>;
+const sh = (cmd: string): Step => ({ do: 'sh', cmd });
+const shOf = (r: StepResult | undefined): Sh => {
+  assert.ok(r?.do === 'sh', `not a shell step: ${JSON.stringify(r)}`);
+  return r;
+};
+
+/** The CLI as a shell command, under a given umask, one way or the other. */
+function apply(s: TestSystem, way: Way, args: string[] = [], opts: { umask?: string; env?: string } = {}) {
+  const env = `${way === 'js' ? 'KEEPSAKE_STEPS=js ' : 'KEEPSAKE_STEPS= '}${opts.env ?? ''}`;
+  return sh(
+    `umask ${opts.umask ?? '022'}; ${env} NO_COLOR=1 "${process.execPath}" "${CLI}" apply --root "$ROOT" --config "${s.configFile}" ${args.join(' ')}`,
+  );
+}
+
+/**
+ * Everything observable under the root (mounts crossed): each path with its type, mode,
+ * owner and link target; each file's content hash (keepsake's own records, which hold times,
+ * only by presence); then every mount at or below the root, in order: where, and what
+ * (the mounted directory of its file system, the test's temp dir written as <dir>).
+ */
+const STATE = sh(
+  [
+    'cd "$ROOT"',
+    "find . -printf '%p %y %m %U:%G %l\\n' | LC_ALL=C sort",
+    'echo ==',
+    "find . -type f ! -path './run/*' ! -path '*/.keepsake/*' -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum",
+    'echo ==',
+    `awk -v R="$ROOT" '$5==R || index($5, R"/")==1 { print substr($5, length(R)+1) " " $4 " " $9 }' /proc/self/mountinfo`,
+  ].join(' && '),
+);
+
+function stateOf(s: TestSystem, r: StepResult | undefined): string {
+  const out = shOf(r);
+  assert.equal(out.status, 0, out.stderr);
+  return out.stdout.split(s.dir).join('<dir>');
+}
+/** The state without keepsake's own bookkeeping (/run/keepsake: lock, last apply, model). */
+const found = (state: string) =>
+  state
+    .split('\n')
+    .filter((l) => !/^\.\/run\/keepsake[/ ]/.test(l))
+    .join('\n');
+const mountsOf = (state: string) => state.split('==\n')[2]!.trim().split('\n');
+
+interface Records {
+  actions: string[];
+  last: Record<string, unknown>;
+}
+/** The --json action records (kind, path, status, error) in order, and the final record. */
+function records(stdout: string): Records {
+  const lines = stdout
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  return {
+    actions: lines.filter((l) => l.event === 'action').map((l) => JSON.stringify(l)),
+    last: lines.at(-1) ?? {},
+  };
+}
+
+/** One boot each way, in a fresh root: the same `before` steps, the apply, then STATE. */
+function bothWays(make: () => TestSystem, before: Step[], args: string[] = [], umask = '022') {
+  const out = {} as Record<Way, { apply: Sh; state: string; s: TestSystem }>;
+  for (const way of ['js', 'native'] as const) {
+    const s = make();
+    const r = s.boot([...before, apply(s, way, args, { umask }), STATE]);
+    out[way] = { apply: shOf(r[before.length]), state: stateOf(s, r[before.length + 1]), s };
+  }
+  return out;
+}
+
+const JANE = { name: 'jane', uid: 1000, gid: 1000 };
+const MIXED = `persistence:
+  /persist:
+    directories:
+      - /var/log
+      - /var/lib/app
+      - { directory: /srv/shared/data, user: jane, group: users, mode: "2770" }
+      - { directory: /srv/shared/www, mode: "0751" }
+      - { directory: /opt/tool/state, user: jane, mode: "0700" }
+    files:
+      - /etc/machine-id
+      - { file: /etc/app/secret, parentDirectory: { mode: "0700", user: jane } }
+      - { file: /srv/shared/motd, method: symlink }
+    users:
+      jane:
+        directories: [Documents, .local/share/app, { directory: .ssh, mode: "0700" }]
+        files: [.bash_history, { file: .config/tool.ini, method: symlink }]
+`;
+/** The root before the apply: a set-group-id parent of some targets, a home made by hand. */
+const MIXED_BEFORE: Step[] = [
+  sh('mkdir -p "$ROOT/srv/shared" && chgrp 100 "$ROOT/srv/shared" && chmod 2775 "$ROOT/srv/shared"'),
+];
+function mixedSystem() {
+  return system(
+    { config: MIXED, stores: ['/persist'], users: [JANE], groups: [{ name: 'users', gid: 100 }] },
+    (s) => {
+      // The store's copy of a set-group-id parent, and data already stored.
+      const shared = s.disk('/persist', '/srv/shared');
+      fs.mkdirSync(shared, { recursive: true });
+      fs.chownSync(shared, 0, 100);
+      fs.chmodSync(shared, 0o2775);
+      fs.mkdirSync(s.disk('/persist', '/etc'), { recursive: true });
+      fs.writeFileSync(s.disk('/persist', '/etc/machine-id'), '0123456789abcdef\n');
+    },
+  );
+}
+
+describe('native steps: the same result as the JavaScript path', { skip }, () => {
+  it('system and home entries, set-group-id parents, umask 077: same tree, mounts and records', () => {
+    const r = bothWays(mixedSystem, MIXED_BEFORE, ['--json'], '077');
+    assert.equal(r.native.apply.status, 0, r.native.apply.stderr);
+    assert.equal(r.js.apply.status, 0, r.js.apply.stderr);
+    assert.equal(r.native.state, r.js.state);
+    const js = records(r.js.apply.stdout);
+    const native = records(r.native.apply.stdout);
+    assert.ok(js.actions.length > 20, `${js.actions.length} actions`);
+    assert.deepEqual(native.actions, js.actions);
+    // The non-exact directories came out exact, through the native path too.
+    assert.match(r.native.state, /^\.\/srv\/shared\/data d 2770 1000:100 $/m);
+    assert.match(r.native.state, /^\.\/home\/jane\/\.ssh d 700 1000:1000 $/m);
+    assert.match(r.native.state, /^\.\/persist\/srv\/shared\/www d 751 0:0 $/m);
+    assert.ok(mountsOf(r.native.state).some((m) => m.startsWith('/home/jane/Documents ')));
+  });
+});
+
+/** Lines of `stderr` that look like a stack trace. */
+const stackLines = (text: string) => text.split('\n').filter((l) => /^\s+at .+\(?.*:\d+:\d+\)?$/.test(l));
+const normalized = (s: TestSystem, text: string) => text.split(s.dir).join('<dir>');
+
+// A planted link: one directory on the way to a target or a store replaced by a link to a
+// directory outside the root, which holds one file and must stay exactly so.
+const PLANTED = `persistence:
+  /persist:
+    directories: [/var/lib/app/data]
+    files: [/srv/app/conf]
+`;
+const POSITIONS = [
+  '/var',
+  '/var/lib',
+  '/var/lib/app',
+  '/var/lib/app/data',
+  '/srv',
+  '/srv/app',
+  '/persist/var',
+  '/persist/var/lib',
+  '/persist/var/lib/app',
+  '/persist/var/lib/app/data',
+  '/persist/srv',
+  '/persist/srv/app',
+];
+const OUTSIDE = `find "$OUT" -printf '%p %y %m %U:%G\\n' | LC_ALL=C sort && awk -v O="$OUT" 'index($5, O)==1 { print "MOUNT " $5 }' /proc/self/mountinfo`;
+
+describe('native steps: a planted link in every position', { skip }, () => {
+  it('fails or refuses exactly as the JavaScript path, and nothing outside the root changes', () => {
+    const outcomes: string[] = [];
+    for (const at of POSITIONS) {
+      const seen = {} as Record<Way, { status: number; message: string; outside: string }>;
+      for (const way of ['js', 'native'] as const) {
+        const s = system({ config: PLANTED, stores: ['/persist'] }, (x) => {
+          fs.mkdirSync(`${x.dir}/outside`);
+          fs.writeFileSync(`${x.dir}/outside/keep`, 'outside\n');
+        });
+        const out = `OUT="${s.dir}/outside"`;
+        const plant = sh(
+          `mkdir -p "$ROOT${at}" && rmdir "$ROOT${at}" && ln -s "${s.dir}/outside" "$ROOT${at}"`,
+        );
+        const r = s.boot([
+          plant,
+          STATE,
+          sh(`${out}; ${OUTSIDE}`),
+          apply(s, way),
+          STATE,
+          sh(`${out}; ${OUTSIDE}`),
+        ]);
+        assert.equal(shOf(r[0]).status, 0, shOf(r[0]).stderr);
+        const a = shOf(r[3]);
+        // A link on the way is never taken: the apply refuses or fails, both ways.
+        assert.notEqual(a.status, 0, `${way}, link at ${at}: applied\n${a.stdout}`);
+        const [before, after] = [stateOf(s, r[1]), stateOf(s, r[4])];
+        const [outBefore, outAfter] = [shOf(r[2]).stdout, shOf(r[5]).stdout];
+        assert.equal(outAfter, outBefore, `${way}, link at ${at}: outside changed`);
+        assert.doesNotMatch(outAfter, /MOUNT/, `${way}, link at ${at}: a mount outside`);
+        assert.deepEqual(stackLines(a.stderr), [], a.stderr);
+        assert.equal(found(after), found(before), `${way}, link at ${at}: the root changed`);
+        assert.match(a.stderr, /link/, `${way}, link at ${at}: ${a.stderr}`);
+        // No mount anywhere goes through the link: none has the link's path as its place.
+        for (const m of mountsOf(after)) assert.ok(!m.startsWith(`${at} `), `${way}: ${m}`);
+        seen[way] = {
+          status: a.status,
+          message: normalized(s, a.stderr),
+          outside: normalized(s, outAfter),
+        };
+      }
+      assert.deepEqual(seen.native, seen.js, `link at ${at}`);
+      outcomes.push(`${at}: exit ${seen.native.status}`);
+    }
+    console.log(`planted link outcomes (both ways): ${outcomes.join('; ')}`);
+  });
+});
+
+// A race: while apply runs, an adversary keeps swapping /var/lib (the parent of every
+// target) with a link to a directory outside the root.
+const RACED = `persistence:
+  /persist:
+    directories: [/var/lib/a, /var/lib/b, /var/lib/c, /var/lib/d/e, /var/lib/f/g/h]
+    files: [/var/lib/conf, /var/lib/d/file]
+`;
+const RACED_TARGETS = ['/var/lib/a', '/var/lib/b', '/var/lib/c', '/var/lib/d/e', '/var/lib/f/g/h'];
+const ADVERSARY = `${CLI.replace(/bin\/keepsake\.js$/, '')}dist/test/helpers/swap-adversary.js`;
+
+describe('native steps: a race with a link swapped in', { skip }, () => {
+  it('never creates or mounts anything outside the root, round after round', () => {
+    const ROUNDS = 30;
+    const tally = { succeeded: 0, failedSafely: 0, swaps: 0 };
+    const started = Date.now();
+    for (let round = 0; round < ROUNDS; round++) {
+      const s = system({ config: RACED, stores: ['/persist'] }, (x) => {
+        fs.mkdirSync(`${x.dir}/outside`);
+      });
+      const run = [
+        `OUT="${s.dir}/outside"`,
+        'mkdir -p "$ROOT/var/lib"',
+        'awk \'{ print $5 }\' /proc/self/mountinfo > "$ROOT/../mounts.before"',
+        `"${process.execPath}" "${ADVERSARY}" "$ROOT/var/lib" "$OUT" "$ROOT/../stop" > "$ROOT/../adversary" &`,
+        'sleep 0.05',
+        `NO_COLOR=1 "${process.execPath}" "${CLI}" apply --root "$ROOT" --config "${s.configFile}" > "$ROOT/../out" 2>&1; echo "status $?"`,
+        'touch "$ROOT/../stop"; wait',
+        'cat "$ROOT/../adversary"',
+        'echo "outside: $(ls -A "$OUT" | wc -l)"',
+        // Every mount made meanwhile: where (the root's path as ROOT) and of what.
+        'awk \'{ print $5 }\' /proc/self/mountinfo | grep -vxF -f "$ROOT/../mounts.before" | sed "s|^$ROOT|ROOT|;s|^|new |" || true',
+        `awk -v R="$ROOT" 'index($5, R"/")==1 { print "at " substr($5, length(R)+1) " " $4 }' /proc/self/mountinfo`,
+      ].join('\n');
+      const [r] = s.boot([sh(run)]);
+      const out = shOf(r).stdout.split(s.dir).join('<dir>');
+      const status = Number(/^status (\d+)$/m.exec(out)?.[1]);
+      const adversary = JSON.parse(/^\{.*\}$/m.exec(out)?.[0] ?? '{}') as { swaps?: number };
+      assert.ok(adversary.swaps !== undefined, out);
+      tally.swaps += adversary.swaps;
+      assert.match(out, /^outside: 0$/m, `round ${round}: something was made outside\n${out}`);
+      for (const line of out.split('\n').filter((l) => l.startsWith('new '))) {
+        const where = line.slice(4);
+        assert.ok(
+          RACED_TARGETS.some((t) => where === `ROOT${t}`),
+          `round ${round}: a mount not at a declared target: ${line}\n${out}`,
+        );
+      }
+      for (const line of out.split('\n').filter((l) => l.startsWith('at '))) {
+        const [, where, what] = line.split(' ');
+        if (where === '/persist') continue;
+        assert.ok(RACED_TARGETS.includes(where!), `round ${round}: ${line}`);
+        assert.ok(what!.endsWith(`/disk0${where}`), `round ${round}: ${line} is not its store`);
+      }
+      if (status === 0) {
+        tally.succeeded++;
+        const points = out.split('\n').filter((l) => l.startsWith('new ')).length;
+        assert.equal(points, RACED_TARGETS.length, `round ${round}: ${out}`);
+      } else {
+        tally.failedSafely++;
+        assert.doesNotMatch(fs.readFileSync(`${s.dir}/out`, 'utf8'), /^\s+at /m, out);
+      }
+      if (Date.now() - started > 50_000) break; // bounded: a slow machine does fewer rounds
+    }
+    console.log(
+      `race: ${tally.succeeded} rounds succeeded, ${tally.failedSafely} failed safely, ${tally.swaps} swaps`,
+    );
+    assert.ok(tally.succeeded + tally.failedSafely >= 10, 'too few rounds ran');
+  });
+});
