@@ -34,7 +34,12 @@ const shOf = (r: StepResult | undefined): Sh => {
 };
 
 /** The CLI as a shell command, under a given umask, one way or the other. */
-function apply(s: TestSystem, way: Way, args: string[] = [], opts: { umask?: string; env?: string } = {}) {
+function apply(
+  s: TestSystem,
+  way: Way,
+  args: string[] = [],
+  opts: { umask?: string; env?: string } = {},
+) {
   const env = `${way === 'js' ? 'KEEPSAKE_STEPS=js ' : 'KEEPSAKE_STEPS= '}${opts.env ?? ''}`;
   return sh(
     `umask ${opts.umask ?? '022'}; ${env} NO_COLOR=1 "${process.execPath}" "${CLI}" apply --root "$ROOT" --config "${s.configFile}" ${args.join(' ')}`,
@@ -54,7 +59,8 @@ const STATE = sh(
     'echo ==',
     "find . -type f ! -path './run/*' ! -path '*/.keepsake/*' -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum",
     'echo ==',
-    `awk -v R="$ROOT" '$5==R || index($5, R"/")==1 { print substr($5, length(R)+1) " " $4 " " $9 }' /proc/self/mountinfo`,
+    // mountinfo: ... root mountpoint options [optional fields] - fstype source superoptions
+    `awk -v R="$ROOT" '$5==R || index($5, R"/")==1 { for (i = 7; $i != "-"; i++); print substr($5, length(R)+1) " " $4 " " $(i+1) " " $(i+2) }' /proc/self/mountinfo`,
   ].join(' && '),
 );
 
@@ -118,7 +124,9 @@ const MIXED = `persistence:
 `;
 /** The root before the apply: a set-group-id parent of some targets, a home made by hand. */
 const MIXED_BEFORE: Step[] = [
-  sh('mkdir -p "$ROOT/srv/shared" && chgrp 100 "$ROOT/srv/shared" && chmod 2775 "$ROOT/srv/shared"'),
+  sh(
+    'mkdir -p "$ROOT/srv/shared" && chgrp 100 "$ROOT/srv/shared" && chmod 2775 "$ROOT/srv/shared"',
+  ),
 ];
 function mixedSystem() {
   return system(
@@ -154,7 +162,8 @@ describe('native steps: the same result as the JavaScript path', { skip }, () =>
 });
 
 /** Lines of `stderr` that look like a stack trace. */
-const stackLines = (text: string) => text.split('\n').filter((l) => /^\s+at .+\(?.*:\d+:\d+\)?$/.test(l));
+const stackLines = (text: string) =>
+  text.split('\n').filter((l) => /^\s+at .+\(?.*:\d+:\d+\)?$/.test(l));
 const normalized = (s: TestSystem, text: string) => text.split(s.dir).join('<dir>');
 
 // A planted link: one directory on the way to a target or a store replaced by a link to a
@@ -296,4 +305,157 @@ describe('native steps: a race with a link swapped in', { skip }, () => {
     );
     assert.ok(tally.succeeded + tally.failedSafely >= 10, 'too few rounds ran');
   });
+});
+
+// A foreign mount inside the tree (a tmpfs on /var/lib before the apply), and a mount the
+// apply itself makes during its run hiding what was below: /var/lib/app is bound, and
+// /var/lib/app/x (another store) and /var/lib/app/y (the same store) are declared too.
+const NESTED = `persistence:
+  /persist:
+    directories: [/var/lib/one/two, /var/lib/app, /var/lib/app/y, /var/log]
+    files: [/var/lib/one/file]
+  /scratch:
+    directories: [/var/lib/app/x, /var/lib/app/x/deeper]
+`;
+
+describe('native steps: mounts inside the tree', { skip }, () => {
+  it('a foreign tmpfs on a parent, and targets inside a target the apply binds', () => {
+    const make = () => system({ config: NESTED, stores: ['/persist', '/scratch'] });
+    const before = [
+      sh('mkdir -p "$ROOT/var/lib" && mount -n -t tmpfs -o mode=755 foreign "$ROOT/var/lib"'),
+    ];
+    // Below the apply's own mounts: nothing may have been made there (it would be hidden).
+    const below = sh(
+      'umount -n "$ROOT/var/lib/app/x" && umount -n "$ROOT/var/lib/app" && echo "below: $(ls -A "$ROOT/var/lib/app")"',
+    );
+    const out = {} as Record<Way, { state: string; below: string; disk: string[] }>;
+    for (const way of ['js', 'native'] as const) {
+      const s = make();
+      const r = s.boot([...before, apply(s, way), STATE, below]);
+      assert.equal(shOf(r[1]).status, 0, shOf(r[1]).stderr);
+      const state = stateOf(s, r[2]);
+      out[way] = {
+        state,
+        below: shOf(r[3]).stdout,
+        disk: (fs.readdirSync(s.disks['/persist']!, { recursive: true }) as string[])
+          .filter((p) => p.startsWith('var'))
+          .sort(),
+      };
+    }
+    assert.deepEqual(out.native, out.js);
+    // The directories on the way were made on the foreign tmpfs, which is still there.
+    assert.match(out.native.state, /^\/var\/lib \/ tmpfs foreign$/m);
+    assert.match(out.native.state, /^\.\/var\/lib\/one\/two d 755 0:0 $/m);
+    // /var/lib/app/x was made inside the bound store, not in the directory below the bind.
+    assert.equal(out.native.below, 'below: \n');
+    assert.ok(out.native.disk.includes('var/lib/app/x'), out.native.disk.join(' '));
+    assert.ok(out.native.disk.includes('var/lib/app/y'), out.native.disk.join(' '));
+    const points = mountsOf(out.native.state).map((m) => m.split(' ')[0]);
+    for (const t of ['/var/lib/app', '/var/lib/app/x', '/var/lib/one/two', '/var/log'])
+      assert.equal(points.filter((p) => p === t).length, 1, `${t}: ${points}`);
+  });
+});
+
+// A full or read-only root or store: the apply fails, names the error and the path, and
+// undoes everything; with --keep-going the entries that fit are in place.
+const FULL = `persistence:
+  /persist:
+    directories: [/var/log, /var/lib/a, /var/lib/b/c, /srv/d/e/f, /opt/x/y]
+    files: [/etc/app.conf, /srv/d/conf]
+    users:
+      jane:
+        directories: [Documents, .local/share/app]
+`;
+const fullSystem = () => system({ config: FULL, stores: ['/persist'], users: [JANE] });
+/** keepsake's own /run on a tmpfs of its own, so only the root (or store) is short. */
+const OWN_RUN = 'mount -n -t tmpfs tmpfs "$ROOT/run"';
+const isTmpfs = (p: string) => `[ "$(findmnt -n -o FSTYPE "${p}")" = tmpfs ]`;
+const CASES: Array<{ name: string; errno: string; setup: string }> = [
+  {
+    name: 'root out of inodes',
+    errno: 'ENOSPC',
+    setup: `${OWN_RUN} && ${isTmpfs('$ROOT')} && mkdir -p "$ROOT/home/jane" && chown 1000:1000 "$ROOT/home/jane" && U=$(df --output=iused "$ROOT" | tail -1) && mount -n -o remount,nr_inodes=$((U + 5)) "$ROOT"`,
+  },
+  {
+    name: 'store out of inodes',
+    errno: 'ENOSPC',
+    setup: 'mount -n -t tmpfs -o nr_inodes=6,mode=755 store "$ROOT/persist"',
+  },
+  {
+    name: 'read-only root',
+    errno: 'EROFS',
+    // A per-mount flag (bind): never the superblock, which the host could share.
+    setup: `${OWN_RUN} && mkdir -p "$ROOT/var/log" "$ROOT/home/jane" && chown 1000:1000 "$ROOT/home/jane" && mount -n -o remount,bind,ro "$ROOT"`,
+  },
+  {
+    name: 'read-only store',
+    errno: 'EROFS',
+    setup: 'mkdir -p "$ROOT/persist/var/log" && mount -n -o remount,bind,ro "$ROOT/persist"',
+  },
+];
+
+describe('native steps: a full or read-only file system', { skip }, () => {
+  for (const c of CASES) {
+    it(`${c.name}: fails naming ${c.errno} and the path, undoes everything, as the JavaScript path`, () => {
+      const seen = {} as Record<Way, { status: number; message: string; state: string }>;
+      for (const way of ['js', 'native'] as const) {
+        const s = fullSystem();
+        const r = s.boot([sh(c.setup), STATE, apply(s, way), STATE]);
+        assert.equal(shOf(r[0]).status, 0, shOf(r[0]).stderr);
+        const a = shOf(r[2]);
+        const [before, after] = [stateOf(s, r[1]), stateOf(s, r[3])];
+        const text = a.stdout + a.stderr;
+        assert.notEqual(a.status, 0, `${way}: applied\n${text}`);
+        assert.match(
+          text,
+          new RegExp(`cannot .* '\\S+/root/\\S+': .* \\(${c.errno}\\)`),
+          `${way}: ${text}`,
+        );
+        assert.match(text, /the steps already taken were undone/, text);
+        assert.deepEqual(stackLines(text), [], text);
+        assert.equal(found(after), found(before), `${way}: not undone`);
+        seen[way] = { status: a.status, message: normalized(s, text), state: after };
+      }
+      assert.deepEqual(seen.native, seen.js);
+    });
+
+    it(`${c.name}, --keep-going: what fits is in place, the rest reported and left as found`, () => {
+      const seen = {} as Record<Way, { status: number; stdout: string; state: string }>;
+      for (const way of ['js', 'native'] as const) {
+        const s = fullSystem();
+        const r = s.boot([sh(c.setup), STATE, apply(s, way, ['--keep-going', '--json']), STATE]);
+        const a = shOf(r[2]);
+        const [before, after] = [stateOf(s, r[1]), stateOf(s, r[3])];
+        assert.notEqual(a.status, 0, `${way}: ${a.stdout}${a.stderr}`);
+        assert.deepEqual(stackLines(a.stdout + a.stderr), [], a.stderr);
+        // The entries a step failed for: each left as found, and reported.
+        const failed = records(a.stdout)
+          .actions.map((l) => JSON.parse(l) as { status: string; action: { entry?: string } })
+          .filter((l) => l.status === 'failed')
+          .map((l) => l.action.entry?.replace(/^\w+:/, '') ?? '');
+        assert.ok(failed.length > 0, `${way}: nothing failed\n${a.stdout}`);
+        assert.match(a.stdout, new RegExp(`\\(${c.errno}\\)`), a.stdout);
+        for (const target of failed) {
+          const line = (st: string) => st.split('\n').find((l) => l.startsWith(`.${target} `));
+          assert.equal(line(after), line(before), `${way}: ${target} changed`);
+          assert.ok(!mountsOf(after).some((m) => m.startsWith(`${target} `)), target);
+        }
+        // The others are in place: every bind that was done is still mounted.
+        const bound = records(a.stdout)
+          .actions.map(
+            (l) => JSON.parse(l) as { status: string; action: { kind: string; target?: string } },
+          )
+          .filter((l) => l.action.kind === 'bind' && l.status === 'done')
+          .map((l) => l.action.target!);
+        assert.ok(bound.length > 0, `${way}: nothing was bound\n${a.stdout}`);
+        for (const t of bound)
+          assert.ok(
+            mountsOf(after).some((m) => m.startsWith(`${t} `)),
+            t,
+          );
+        seen[way] = { status: a.status, stdout: normalized(s, a.stdout), state: after };
+      }
+      assert.deepEqual(seen.native, seen.js);
+    });
+  }
 });
