@@ -57,6 +57,9 @@ switch (scenario) {
         uidNotNumber: attempt(() => run(buf('d', `${dir}/u`, 'root', 0, 0o755))),
         uidEmpty: attempt(() => run(buf('d', `${dir}/e`, '', 0, 0o755))),
         uidTooLarge: attempt(() => run(buf('d', `${dir}/t`, '99999999999999999999999', 0, 493))),
+        // Would wrap to uid 0 (root) or to "leave as is" (-1) as a uid_t.
+        uidWraps: attempt(() => run(buf('d', `${dir}/w`, 4294967296, 0, 493))),
+        uidNegative: attempt(() => run(buf('d', `${dir}/g`, -1, 0, 493))),
         truncatedAfterGood: attempt(() => run(Buffer.concat([buf(...good), buf('f', `${dir}/f`)]))),
         bindMissingType: attempt(() => run(buf('b', `${dir}/made`, `${dir}/made`))),
         empty: attempt(() => run(Buffer.alloc(0))),
