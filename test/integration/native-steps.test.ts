@@ -28,7 +28,7 @@ function system(opts: Opts, prepare?: (s: TestSystem) => void): TestSystem {
 
 type Way = 'js' | 'native';
 type Sh = Extract<StepResult, { do: 'sh' }>;
-const sh = (cmd: string): Step => ({ do: 'sh', cmd });
+const sh = (cmd: string): Extract<Step, { do: 'sh' }> => ({ do: 'sh', cmd });
 const shOf = (r: StepResult | undefined): Sh => {
   assert.ok(r?.do === 'sh', `not a shell step: ${JSON.stringify(r)}`);
   return r;
@@ -259,6 +259,61 @@ describe('native steps: a planted link in every position', { skip }, () => {
       outcomes.push(`${at}: exit ${seen.native.status}`);
     }
     console.log(`planted link outcomes (both ways): ${outcomes.join('; ')}`);
+  });
+});
+
+// The same, but planted while the apply runs, right after the apply made the directory:
+// every mkdir is held back a moment (strace), and the link goes in as soon as the directory
+// appears, so the steps after it meet the link, on both paths alike.
+const PLANTED_LATE = ['/var/lib', '/var/lib/app', '/persist/var/lib'];
+
+describe('native steps: a link planted while apply runs', { skip: strace ?? skip }, () => {
+  it('is never followed, and the apply fails as on the JavaScript path', () => {
+    const outcomes: string[] = [];
+    for (const at of PLANTED_LATE) {
+      const seen = {} as Record<Way, { status: number; said: string; state: string }>;
+      for (const way of ['js', 'native'] as const) {
+        const s = system({ config: PLANTED, stores: ['/persist'] }, (x) => {
+          fs.mkdirSync(`${x.dir}/outside`);
+          fs.writeFileSync(`${x.dir}/outside/keep`, 'outside\n');
+        });
+        const prefix = `strace -f -qq -o /dev/null -e trace=mkdir,mkdirat -e inject=mkdir,mkdirat:delay_exit=200000`;
+        const run = [
+          `OUT="${s.dir}/outside"`,
+          `(${apply(s, way, [], { prefix }).cmd}) > "$ROOT/../out" 2>&1 &`,
+          'i=0; while [ ! -e "$ROOT' +
+            at +
+            '" ] && [ $i -lt 2000 ]; do sleep 0.005; i=$((i+1)); done',
+          'mv "$ROOT' + at + '" "$ROOT' + at + '.away" && ln -s "$OUT" "$ROOT' + at + '"',
+          'wait $!; echo "status $?"',
+          OUTSIDE,
+        ].join('\n');
+        const r = s.boot([sh(run), STATE]);
+        const out = shOf(r[0]);
+        assert.equal(out.status, 0, out.stderr);
+        const status = Number(/^status (\d+)$/m.exec(out.stdout)?.[1]);
+        const said = normalized(s, fs.readFileSync(`${s.dir}/out`, 'utf8')).replace(
+          /\/proc\/self\/fd\/\d+/g,
+          '/proc/self/fd/N', // which descriptor a message names depends on what was kept open
+        );
+        const state = stateOf(s, r[1]);
+        assert.notEqual(status, 0, `${way}, link at ${at}: applied\n${said}`);
+        assert.match(said, /symbolic link/, `${way}, link at ${at}: ${said}`);
+        assert.deepEqual(stackLines(said), [], said);
+        // Outside: still only its one file, and nothing mounted there.
+        assert.equal(
+          out.stdout.split('\n').filter((l) => l.startsWith(s.dir)).length,
+          2,
+          `${way}, link at ${at}: outside changed\n${out.stdout}`,
+        );
+        assert.doesNotMatch(out.stdout, /MOUNT/, `${way}, link at ${at}: a mount outside`);
+        for (const m of mountsOf(state)) assert.ok(!m.startsWith(`${at} `), `${way}: ${m}`);
+        seen[way] = { status, said, state };
+      }
+      assert.deepEqual(seen.native, seen.js, `link planted at ${at}`);
+      outcomes.push(`${at}: exit ${seen.native.status}`);
+    }
+    console.log(`links planted while applying (both ways): ${outcomes.join('; ')}`);
   });
 });
 
