@@ -103,7 +103,9 @@ static int plain(const char *name, size_t n) {
 // ancestor (or the root) one component at a time, never following a link.
 static int open_dir(const char *p, size_t len, mode_t *mode, int *owned) {
   *owned = 0;
-  if (len == 0 || p[0] != '/') return errno = EINVAL, -1;
+  // Absolute, and no trailing slash: an empty last component would otherwise be skipped
+  // below unchecked (and the path taken as its parent), where safe-fs.ts refuses it.
+  if (len == 0 || p[0] != '/' || (len > 1 && p[len - 1] == '/')) return errno = EINVAL, -1;
   int hit = find(p, len);
   if (hit >= 0) {
     dirs[hit].pinned = step_id;
@@ -329,18 +331,21 @@ static const char *field(const char *buf, size_t len, size_t *at) {
   return s;
 }
 
+// A decimal id or mode. Digits only, and within 32 bits: strtoul alone would take "-1"
+// (uid_t -1: "leave the owner as is") and 2^32 (wrapped to uid 0, root) without a word.
 static int number(const char *buf, size_t len, size_t *at, unsigned long *out) {
   const char *s = field(buf, len, at);
-  if (!s || *s == 0) return 0;
+  if (!s || *s < '0' || *s > '9') return 0;
   char *end;
   errno = 0;
   *out = strtoul(s, &end, 10);
-  return *end == 0 && errno == 0;
+  return *end == 0 && errno == 0 && *out <= 0xFFFFFFFFul;
 }
 
 // runSteps(steps: Buffer, euid, egid, umask): number of steps done. The buffer holds steps
 // one after another, each a kind letter and its fields, every one ending in a NUL:
 //   d PATH UID GID MODE | f PATH CONTENT UID GID MODE | l PATH TO UID GID | b SOURCE TARGET d|f
+// A malformed buffer throws a TypeError, and then no step was carried out.
 napi_value keepsake_run_steps(napi_env env, napi_callback_info info) {
   size_t argc = 4;
   napi_value argv[4];
@@ -362,55 +367,62 @@ napi_value keepsake_run_steps(napi_env env, napi_callback_info info) {
     return NULL;
   }
   struct ids ids = {(uid_t)euid, (gid_t)egid, (mode_t)um};
-  size_t at = 0;
   int done = 0;
   int bad = 0;
-  while (at < len) {
-    step_id++;
-    const char *kind = field(buf, len, &at);
-    if (!kind) break;
-    unsigned long uid, gid, mode;
-    int r;
-    if (strcmp(kind, "d") == 0) {
-      const char *p = field(buf, len, &at);
-      if (!p || !number(buf, len, &at, &uid) || !number(buf, len, &at, &gid) ||
-          !number(buf, len, &at, &mode)) {
+  // Two passes: the first only reads the buffer, so a malformed one is refused before any
+  // step is carried out (a step done before the error could not be counted for the caller,
+  // who would then neither report nor undo it).
+  for (int pass = 0; pass < 2 && !bad; pass++) {
+    size_t at = 0;
+    done = 0;
+    while (at < len) {
+      if (pass) step_id++;
+      const char *kind = field(buf, len, &at);
+      if (!kind) break;
+      unsigned long uid, gid, mode;
+      int r;
+      if (strcmp(kind, "d") == 0) {
+        const char *p = field(buf, len, &at);
+        if (!p || !number(buf, len, &at, &uid) || !number(buf, len, &at, &gid) ||
+            !number(buf, len, &at, &mode)) {
+          bad = 1;
+          break;
+        }
+        r = pass ? step_mkdir(&ids, p, (uid_t)uid, (gid_t)gid, (mode_t)mode) : 0;
+      } else if (strcmp(kind, "f") == 0) {
+        const char *p = field(buf, len, &at);
+        const char *content = field(buf, len, &at);
+        if (!p || !content || !number(buf, len, &at, &uid) || !number(buf, len, &at, &gid) ||
+            !number(buf, len, &at, &mode)) {
+          bad = 1;
+          break;
+        }
+        r = pass ? step_file(p, content, strlen(content), (uid_t)uid, (gid_t)gid, (mode_t)mode)
+                 : 0;
+      } else if (strcmp(kind, "l") == 0) {
+        const char *p = field(buf, len, &at);
+        const char *to = field(buf, len, &at);
+        if (!p || !to || !number(buf, len, &at, &uid) || !number(buf, len, &at, &gid)) {
+          bad = 1;
+          break;
+        }
+        r = pass ? step_link(p, to, (uid_t)uid, (gid_t)gid) : 0;
+      } else if (strcmp(kind, "b") == 0) {
+        const char *source = field(buf, len, &at);
+        const char *target = field(buf, len, &at);
+        const char *type = field(buf, len, &at);
+        if (!source || !target || !type) {
+          bad = 1;
+          break;
+        }
+        r = pass ? step_bind(source, target, strcmp(type, "d") == 0) : 0;
+      } else {
         bad = 1;
         break;
       }
-      r = step_mkdir(&ids, p, (uid_t)uid, (gid_t)gid, (mode_t)mode);
-    } else if (strcmp(kind, "f") == 0) {
-      const char *p = field(buf, len, &at);
-      const char *content = field(buf, len, &at);
-      if (!p || !content || !number(buf, len, &at, &uid) || !number(buf, len, &at, &gid) ||
-          !number(buf, len, &at, &mode)) {
-        bad = 1;
-        break;
-      }
-      r = step_file(p, content, strlen(content), (uid_t)uid, (gid_t)gid, (mode_t)mode);
-    } else if (strcmp(kind, "l") == 0) {
-      const char *p = field(buf, len, &at);
-      const char *to = field(buf, len, &at);
-      if (!p || !to || !number(buf, len, &at, &uid) || !number(buf, len, &at, &gid)) {
-        bad = 1;
-        break;
-      }
-      r = step_link(p, to, (uid_t)uid, (gid_t)gid);
-    } else if (strcmp(kind, "b") == 0) {
-      const char *source = field(buf, len, &at);
-      const char *target = field(buf, len, &at);
-      const char *type = field(buf, len, &at);
-      if (!source || !target || !type) {
-        bad = 1;
-        break;
-      }
-      r = step_bind(source, target, strcmp(type, "d") == 0);
-    } else {
-      bad = 1;
-      break;
+      if (r != 0) break;
+      done++;
     }
-    if (r != 0) break;
-    done++;
   }
   if (bad) {
     napi_throw_type_error(env, "ERR_INVALID_ARG_VALUE", "runSteps: malformed steps");
