@@ -229,12 +229,13 @@ function executeAndRecord(
     // The whole apply, from the start the caller measured (observe and plan included).
     durationSeconds: (Date.now() - (options.startedMs ?? now.getTime())) / 1000,
   };
-  const json = `${JSON.stringify(generation)}\n`;
   const run = hostPath(plan.root, '/run/keepsake');
   sys.writeRecord(run, 'applied.json', `${JSON.stringify(live(generation))}\n`);
   // Written after the record it sums up: a crash in between only costs a full read next time.
   sys.writeRecord(run, 'applied.json.sum', `${number} ${setupOf(model)} ${skippedNow}\n`);
   if (!changed) return { ...result, generation: number, recorded, skipped, userOwned };
+  // The whole record, only for history: a boot with the setup unchanged writes none.
+  const json = `${JSON.stringify(generation)}\n`;
   for (const store of model.stores) {
     const dir = hostPath(plan.root, `${store}/.keepsake`);
     const st = lstatOrNull(dir);
