@@ -1,10 +1,11 @@
 // A cache of the validated model, so that applying an unchanged configuration (the common
 // case: every boot, timers, config management) skips parsing and validating. Two places:
 //
-// - `<root>/run/keepsake/model.json`, for the rest of this boot (/run is a tmpfs: every boot
-//   starts without it);
 // - `<store>/.keepsake/model.json` in the store that holds the configuration file, which
-//   survives the reboot: the one a boot finds.
+//   survives the reboot: the one a boot finds, and the later runs of the boot too;
+// - `<root>/run/keepsake/model.json`, for the rest of this boot, only where no store can keep
+//   it (the configuration lies in none, or the store is read-only or not root's alone); /run
+//   is a tmpfs: every boot starts without it.
 //
 // Both are keyed by everything the model depends on (the configuration's bytes, keepsake's
 // version, the root's account files, and the stored account files the names came from), are
@@ -159,17 +160,19 @@ function storeOfConfig(file: string, root: string, model: Model): string | undef
 }
 
 /**
- * Writes the cache file; a cache that cannot be written (a read-only or full store, no /run)
+ * Writes the cache file (true when it was); a cache that cannot be written (a read-only or full store, no /run)
  * only costs time. Invariant: only `model.json` in keepsake's own directory is replaced,
  * atomically (a new file renamed over it), so no data of the store is touched and a reader
  * sees the old file or the new one, never a mix.
  */
-function writeCache(dir: string, mode: number, content: string): void {
+function writeCache(dir: string, mode: number, content: string): boolean {
   try {
     if (!lstatOrNull(dir)) mkdirSafe(dir, 0, 0, mode);
     writeFileAtomicSafe(`${dir}/${CACHE_FILE}`, content, 0o600);
+    return true;
   } catch {
     // Only time is lost: the next run parses again.
+    return false;
   }
 }
 
@@ -201,10 +204,13 @@ export async function loadModel(
       model,
       setup: setupOf(model),
     } satisfies CacheFile);
-    writeCache(runDir, 0o700, content);
+    // The store's copy serves this boot's later runs as well as the next boots: /run needs
+    // one only where the store cannot keep it.
     const store = storeOfConfig(abs, opts.root, model);
     const records = store === undefined ? undefined : trustedStoreDir(store);
-    if (records !== undefined) writeCache(records, 0o700, content);
+    if (records === undefined || !writeCache(records, 0o700, content)) {
+      writeCache(runDir, 0o700, content);
+    }
   }
   return model;
 }
