@@ -47,6 +47,43 @@ export function enableCompileCache(nodeModule, run = '/run', env = process.env) 
   }
 }
 
+/** `dir`, made if missing (0700), when it is root's alone. */
+function privateDir(dir) {
+  try {
+    fs.mkdirSync(dir, 0o700);
+  } catch (e) {
+    if (e?.code !== 'EEXIST') return false;
+  }
+  return ownAndPrivate(dir, 0);
+}
+
+/** The configuration file a command line names (`--config FILE`, `-c FILE`, `--config=FILE`),
+ *  else KEEPSAKE_CONFIG. */
+function configOf(argv, env) {
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--config' || argv[i] === '-c') return argv[i + 1];
+    if (argv[i].startsWith('--config=')) return argv[i].slice(9);
+  }
+  return env.KEEPSAKE_CONFIG || undefined;
+}
+
+/**
+ * At boot /run is empty, but the store that holds the configuration is not: its `.keepsake`
+ * directory (where the validated model is kept too) keeps the compiled code for the next
+ * boot, under `compile-cache`. Trusted on the same terms as the model: the store and its
+ * `.keepsake` are root's and nobody else may write to them, checked without following a link.
+ */
+function storeCacheDir(argv, env) {
+  const config = configOf(argv, env);
+  if (!config) return undefined;
+  for (let dir = path.dirname(path.resolve(config)); ; dir = path.dirname(dir)) {
+    if (ownAndPrivate(dir, 0) && ownAndPrivate(path.join(dir, '.keepsake'), 0)) {
+      return path.join(dir, '.keepsake', 'compile-cache');
+    }
+    if (dir === '/') return undefined;
+  }
+}
+
 /** A regular file of root's that no one else may write to. */
 function rootsOwnFile(file) {
   const st = fs.lstatSync(file, { throwIfNoEntry: false });
@@ -55,7 +92,8 @@ function rootsOwnFile(file) {
 
 /**
  * Loads the CommonJS file `file` as require() would, with V8's code cache for it kept in the
- * cache directory, for a Node without enableCompileCache. The cache's name carries what the
+ * store that holds the configuration `argv` names (see storeCacheDir), else in the cache
+ * directory in /run, for a Node without enableCompileCache. The cache's name carries what the
  * compiled code depends on (the file's identity, size and time, and Node's version), so it is
  * never used for another text or by another V8; V8 rejects a cache that does not fit anyway,
  * and then the file is compiled as if there were none. Returns the module's exports and
@@ -63,16 +101,11 @@ function rootsOwnFile(file) {
  * compiled) and `fromCache`, or undefined when there is no safe directory (the caller then
  * require()s).
  */
-export function requireCached(file, nodeModule, run = '/run', env = process.env) {
-  if (turnedOff(env)) return undefined;
-  const dir = compileCacheDir(run);
+export function requireCached(file, nodeModule, run = '/run', env = process.env, argv = []) {
+  if (turnedOff(env) || process.geteuid?.() !== 0) return undefined;
+  const usable = (d) => (d !== undefined && privateDir(d) ? d : undefined);
+  const dir = usable(storeCacheDir(argv, env)) ?? usable(compileCacheDir(run));
   if (dir === undefined) return undefined;
-  try {
-    fs.mkdirSync(dir, 0o700);
-  } catch (e) {
-    if (e?.code !== 'EEXIST') return undefined;
-  }
-  if (!ownAndPrivate(dir, 0)) return undefined;
   const st = fs.statSync(file);
   const name = `${path.basename(file)}-${st.dev}-${st.ino}-${st.size}-${Math.trunc(st.mtimeMs)}-${process.version}-${process.arch}.v8`;
   const cacheFile = path.join(dir, name);

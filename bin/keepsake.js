@@ -22,7 +22,13 @@ if (process.argv[2] === 'apply') {
   if (typeof nodeModule.enableCompileCache !== 'function') {
     // Older Node: keepsake keeps V8's code cache of that file itself (compile-cache.js).
     try {
-      const cached = (await import('./compile-cache.js')).requireCached(bootFile, nodeModule);
+      const cached = (await import('./compile-cache.js')).requireCached(
+        bootFile,
+        nodeModule,
+        '/run',
+        process.env,
+        process.argv,
+      );
       if (cached) ({ exports: boot, save: saveCodeCache } = cached);
     } catch {
       boot = null; // loaded the usual way below

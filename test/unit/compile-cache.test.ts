@@ -108,11 +108,16 @@ describe('the compiled-code cache', () => {
      * One process loading `file` (V8 also keeps compiled code in memory, so only a new
      * process shows what the cache on disk gives), then saving the cache.
      */
-    const load = (file: string, run: string, env: Record<string, string> = {}) => {
+    const load = (
+      file: string,
+      run: string,
+      env: Record<string, string> = {},
+      argv: string[] = [],
+    ) => {
       const code = [
         "import * as nodeModule from 'node:module';",
         `const c = await import(${JSON.stringify(pathToFileURL(path.join(REPO, 'bin/compile-cache.js')).href)});`,
-        `const r = c.requireCached(${JSON.stringify(file)}, nodeModule, ${JSON.stringify(run)}, ${JSON.stringify(env)});`,
+        `const r = c.requireCached(${JSON.stringify(file)}, nodeModule, ${JSON.stringify(run)}, ${JSON.stringify(env)}, ${JSON.stringify(argv)});`,
         'console.log(JSON.stringify(r ? { fromCache: r.fromCache, twice: r.exports.twice(21), dir: r.exports.dir, req: r.exports.req, more: r.exports.more } : null));',
         'r?.save();',
       ].join('\n');
@@ -166,6 +171,37 @@ describe('the compiled-code cache', () => {
       const other = load(file, run)!;
       assert.equal(other.fromCache, false);
       assert.equal(other.more, 1);
+    });
+
+    it('is kept in the store that holds the configuration, for the next boot', () => {
+      const run = runDir();
+      const file = script(runDir(), body);
+      const store = runDir();
+      fs.mkdirSync(`${store}/.keepsake`, 0o700);
+      const argv = ['node', 'keepsake', 'apply', '--config', `${store}/keepsake.yaml`];
+      assert.equal(load(file, run, {}, argv)!.fromCache, false);
+      assert.equal(fs.readdirSync(`${store}/.keepsake/compile-cache`).length, 1);
+      assert.equal(fs.existsSync(`${run}/keepsake`), false, 'not in /run');
+      // A boot: /run is empty, the store is not.
+      assert.equal(load(file, runDir(), {}, argv)!.fromCache, true);
+      assert.equal(
+        load(file, runDir(), { KEEPSAKE_CONFIG: `${store}/keepsake.yaml` })!.fromCache,
+        true,
+      );
+
+      // A store others may write to, or whose .keepsake is a link: /run instead.
+      fs.chmodSync(`${store}/.keepsake`, 0o777);
+      const other = runDir();
+      assert.equal(load(file, other, {}, argv)!.fromCache, false);
+      assert.equal(fs.readdirSync(`${other}/keepsake/compile-cache`).length, 1);
+      fs.rmSync(`${store}/.keepsake`, { recursive: true });
+      const elsewhere = runDir();
+      fs.mkdirSync(`${elsewhere}/.keepsake`, 0o700);
+      fs.symlinkSync(`${elsewhere}/.keepsake`, `${store}/.keepsake`);
+      const third = runDir();
+      assert.equal(load(file, third, {}, argv)!.fromCache, false);
+      assert.equal(fs.existsSync(`${elsewhere}/.keepsake/compile-cache`), false);
+      assert.equal(fs.readdirSync(`${third}/keepsake/compile-cache`).length, 1);
     });
 
     it('is kept nowhere when turned off, or where others may write', () => {
