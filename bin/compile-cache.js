@@ -98,18 +98,19 @@ function rootsOwnFile(file) {
  * never used for another text or by another V8; V8 rejects a cache that does not fit anyway,
  * and then the file is compiled as if there were none. Returns the module's exports and
  * `save`, to call once the run is done (the cache then holds every function the run
- * compiled) and `fromCache`, or undefined when there is no safe directory (the caller then
+ * compiled) and `fromCache`; undefined when turned off or not root (the caller then
  * require()s).
  */
 export function requireCached(file, nodeModule, run = '/run', env = process.env, argv = []) {
   if (turnedOff(env) || process.geteuid?.() !== 0) return undefined;
-  const usable = (d) => (d !== undefined && privateDir(d) ? d : undefined);
-  const dir = usable(storeCacheDir(argv, env)) ?? usable(compileCacheDir(run));
-  if (dir === undefined) return undefined;
   const st = fs.statSync(file);
   const name = `${path.basename(file)}-${st.dev}-${st.ino}-${st.size}-${Math.trunc(st.mtimeMs)}-${process.version}-${process.arch}.v8`;
-  const cacheFile = path.join(dir, name);
-  const cachedData = rootsOwnFile(cacheFile) ? fs.readFileSync(cacheFile) : undefined;
+  // Read from the store's cache, else from /run's; written, once the run is done, to the
+  // store's (the first apply of a store makes its .keepsake meanwhile), else to /run's.
+  const kept = (dir) =>
+    dir !== undefined && ownAndPrivate(dir, 0) && rootsOwnFile(path.join(dir, name));
+  const from = [storeCacheDir(argv, env), compileCacheDir(run)].find(kept);
+  const cachedData = from ? fs.readFileSync(path.join(from, name)) : undefined;
   // As Node wraps a CommonJS file.
   const source = `(function (exports, require, module, __filename, __dirname) { ${fs.readFileSync(file, 'utf8')}\n});`;
   const script = new vm.Script(source, {
@@ -125,8 +126,12 @@ export function requireCached(file, nodeModule, run = '/run', env = process.env,
   const fresh = cachedData === undefined || script.cachedDataRejected === true;
   const save = () => {
     if (!fresh) return;
+    const usable = (d) => (d !== undefined && privateDir(d) ? d : undefined);
+    const dir = usable(storeCacheDir(argv, env)) ?? usable(compileCacheDir(run));
+    if (dir === undefined) return;
     try {
       // A new file renamed over the old: a reader sees a whole cache or none.
+      const cacheFile = path.join(dir, name);
       const temp = `${cacheFile}.${process.pid}.tmp`;
       fs.writeFileSync(temp, script.createCachedData(), { mode: 0o600, flag: 'wx' });
       fs.renameSync(temp, cacheFile);

@@ -181,7 +181,7 @@ describe('the compiled-code cache', () => {
       const argv = ['node', 'keepsake', 'apply', '--config', `${store}/keepsake.yaml`];
       assert.equal(load(file, run, {}, argv)!.fromCache, false);
       assert.equal(fs.readdirSync(`${store}/.keepsake/compile-cache`).length, 1);
-      assert.equal(fs.existsSync(`${run}/keepsake`), false, 'not in /run');
+      assert.equal(fs.existsSync(`${run}/keepsake/compile-cache`), false, 'not in /run');
       // A boot: /run is empty, the store is not.
       assert.equal(load(file, runDir(), {}, argv)!.fromCache, true);
       assert.equal(
@@ -209,9 +209,12 @@ describe('the compiled-code cache', () => {
       const file = script(runDir(), body);
       assert.equal(load(file, run, { KEEPSAKE_COMPILE_CACHE: '0' }), null);
       assert.equal(fs.existsSync(`${run}/keepsake`), false);
+      // Nowhere safe to keep it: compiled as always, and nothing written.
       const open = runDir();
       fs.chmodSync(open, 0o1777);
-      assert.equal(load(file, open), null);
+      assert.equal(load(file, open)!.fromCache, false);
+      assert.equal(load(file, open)!.fromCache, false);
+      assert.deepEqual(fs.readdirSync(open), []);
     });
   });
 
