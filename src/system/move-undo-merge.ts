@@ -65,18 +65,26 @@ function keepAside(from: string, st: fs.Stats, backup: string, rel: string): str
   }
 }
 
+interface Merge {
+  backup: string;
+  kept: string[];
+  /** Crash tests: called after each entry moved. */
+  onMoved: () => void;
+}
+
 /** Move every entry of `src` into `dst`; returns what had to be kept in the backup instead. */
-function merge(src: string, dst: string, backup: string, rel: string, kept: string[]) {
+function merge(src: string, dst: string, c: Merge, rel: string) {
   for (const name of fs.readdirSync(src)) {
     const r = rel ? `${rel}/${name}` : name;
     const st = lstatOrNull(`${src}/${name}`);
     if (!st) continue;
     const there = lstatOrNull(`${dst}/${name}`);
-    if (!there && moveToFree(`${src}/${name}`, `${dst}/${name}`, st)) continue;
+    if (!there && moveToFree(`${src}/${name}`, `${dst}/${name}`, st)) {
+      c.onMoved();
+      continue;
+    }
     if (st.isDirectory() && there?.isDirectory()) {
-      withDir(`${src}/${name}`, (a) =>
-        withDir(`${dst}/${name}`, (b) => merge(a, b, backup, r, kept)),
-      );
+      withDir(`${src}/${name}`, (a) => withDir(`${dst}/${name}`, (b) => merge(a, b, c, r)));
       try {
         fs.rmdirSync(`${src}/${name}`);
       } catch (e) {
@@ -84,7 +92,8 @@ function merge(src: string, dst: string, backup: string, rel: string, kept: stri
       }
       continue;
     }
-    kept.push(keepAside(`${src}/${name}`, st, backup, r));
+    c.kept.push(keepAside(`${src}/${name}`, st, c.backup, r));
+    c.onMoved();
   }
 }
 
@@ -103,16 +112,17 @@ export function emptyPlaceholder(
   name: string,
   tree: string,
   backup: string,
+  onMoved: () => void = () => {},
 ): string[] {
-  const kept: string[] = [];
+  const c: Merge = { backup, kept: [], onMoved };
   for (let round = 0; ; round++) {
     try {
       fs.rmdirSync(`${parent}/${name}`);
-      return kept;
+      return c.kept;
     } catch (e) {
-      if (code(e) === 'ENOENT') return kept;
+      if (code(e) === 'ENOENT') return c.kept;
       if (code(e) !== 'ENOTEMPTY' || round >= ROUNDS) throw e;
     }
-    withDir(`${parent}/${name}`, (a) => merge(a, tree, backup, '', kept));
+    withDir(`${parent}/${name}`, (a) => merge(a, tree, c, ''));
   }
 }

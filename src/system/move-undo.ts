@@ -43,7 +43,7 @@ export function undoMove(spec: MoveSpec): string[] {
     if (spec.type === 'directory' && lstatOrNull(from)) {
       kept = withVerifiedPath(parentOf(from), 'directory', (at) =>
         withVerifiedPath(to, 'directory', (tree) =>
-          emptyPlaceholder(at, nameOf(from), tree, spec.backup),
+          emptyPlaceholder(at, nameOf(from), tree, spec.backup, step),
         ),
       );
       forgetVerified(from);
