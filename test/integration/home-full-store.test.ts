@@ -45,6 +45,8 @@ interface Scenario {
   mend: string;
   /** The configuration applied while it fails (the new files by default). */
   config?: string;
+  /** Who runs the apply that fails: the user, or root for the user (the default: the user). */
+  by?: 'user' | 'root';
 }
 
 interface State {
@@ -74,7 +76,9 @@ function run(s: Scenario): Outcome {
     ...STATE,
     use('new.yaml'),
     { do: 'sh', cmd: s.fault },
-    { do: 'user', args: ['home', 'apply'] },
+    s.by === 'root'
+      ? { do: 'root', args: ['home', 'apply', '--user', 'tester'] }
+      : { do: 'user', args: ['home', 'apply'] },
     ...STATE,
     { do: 'sh', cmd: s.mend },
     { do: 'user', args: ['home', 'apply'] },
@@ -141,6 +145,21 @@ describe('home apply on a file system that refuses its writes', { skip }, () => 
       mount: STORE_TMPFS('size=256k'),
       fault: fillBlocks('$DIR/store'),
       mend: 'rm "$DIR/store/fill"',
+    });
+    checkFailedThenMended(
+      o,
+      /\(ENOSPC\)\n\s+hint: make room/,
+      /in the home store \S+\/store\/hm: /,
+    );
+    checkUnchanged(o);
+  });
+
+  it('a full home store, applied by root for the user: the same, said through root', () => {
+    const o = run({
+      mount: STORE_TMPFS('size=256k'),
+      fault: fillBlocks('$DIR/store'),
+      mend: 'rm "$DIR/store/fill"',
+      by: 'root',
     });
     checkFailedThenMended(
       o,
