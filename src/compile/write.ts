@@ -16,7 +16,7 @@ export const MARKER = '.keepsake-compiled';
 /** What to do when the file system holding `dir` refuses the output. */
 function hintOf(code: string, dir: string): string | undefined {
   if (code === 'ENOSPC' || code === 'EDQUOT')
-    return `make room on the file system holding ${dir} (df -h ${path.dirname(dir)}), then compile again`;
+    return `make room on the file system holding ${dir} (df -h ${path.dirname(dir)}), then run this again`;
   if (code === 'EROFS')
     return `remount the file system holding ${dir} read-write, or name a directory on a writable one`;
   return undefined;
@@ -31,8 +31,12 @@ function systemError(thrown: unknown, dir: string): unknown {
   if (typeof e?.code !== 'string') return thrown;
   const syscall = e.syscall ?? 'write';
   const at = e.path ?? dir;
-  // keepsake's own sibling (DIR.keepsake-new-PID) is gone by now: the user's name stands for it.
-  const ours = at === dir || at.startsWith(`${dir}.keepsake-`);
+  // keepsake's own temporary names (DIR.keepsake-new-PID, a unit's .NAME.PID.X.tmp) are gone
+  // by now: the directory the user named stands for them.
+  const ours =
+    at === dir ||
+    at.startsWith(`${dir}.keepsake-`) ||
+    (thrown instanceof AtomicWriteError && path.basename(at) === thrown.temp);
   const where = ours ? '' : `; ${syscall} ${at}`;
   return new SystemError(
     syscall,

@@ -1,6 +1,6 @@
-// keepsake compile's output swap on a file system that cannot take the new output: full (a
-// small tmpfs filled up) or read-only (the same tmpfs remounted read-only), in a private
-// mount namespace. The command fails loudly, naming the path and the reason; the previous
+// keepsake compile's output swap, and install-service's units put into a shared directory,
+// on a file system that cannot take the new output: full (a small tmpfs filled up) or
+// read-only (the same tmpfs remounted read-only), in a private mount namespace. The command fails loudly, naming the path and the reason; the previous
 // output stays exactly as it was, and nothing keepsake wrote beside it is left behind; once
 // there is room again, the next compile writes the new output.
 
@@ -29,29 +29,38 @@ const NEW = 'persistence:\n  /persist:\n    directories: [/var/log, /srv/data]\n
  * configuration (`$T/failed.*`), the output copied out again (`$T/after`) with a listing of
  * the tmpfs (`$T/left`), then `mend` and the same compile again (`$T/rerun.*`, `$T/final`).
  */
-function faultedCompile(name: string, fault: string, mend: string) {
+function faultedCompile(
+  name: string,
+  fault: string,
+  mend: string,
+  command: 'compile' | 'install-service' = 'compile',
+) {
   const t = path.join(tmp, name);
-  fs.mkdirSync(path.join(t, 'root'), { recursive: true });
+  fs.mkdirSync(path.join(t, 'root', 'persist'), { recursive: true });
   fs.writeFileSync(path.join(t, 'old.yaml'), OLD);
   fs.writeFileSync(path.join(t, 'new.yaml'), NEW);
-  const ks = (config: string) =>
-    [process.execPath, CLI, 'compile', '--systemd', `${t}/mnt/out`, '--config', `${t}/${config}`]
-      .concat(['--root', `${t}/root`])
-      .map(singleQuoted)
-      .join(' ');
+  fs.writeFileSync(path.join(t, 'root', 'persist', 'install.yaml'), OLD);
+  const args = (which: string) =>
+    command === 'compile'
+      ? ['compile', '--systemd', `${t}/mnt/out`, '--config', `${t}/${which}.yaml`]
+      : ['install-service', '--unit-dir', `${t}/mnt/out`, '--bin', `/opt/${which}/keepsake`].concat(
+          ['--config', `${t}/root/persist/install.yaml`],
+        );
+  const ks = (which: string) =>
+    [process.execPath, CLI, ...args(which), '--root', `${t}/root`].map(singleQuoted).join(' ');
   const script = [
     'set -e',
     'cd "$T"',
     'mkdir mnt',
     'mount -n -t tmpfs -o size=64k,mode=0755 tmpfs mnt',
-    `${ks('old.yaml')} > old.out 2>&1`,
+    `${ks('old')} > old.out 2>&1`,
     'cp -a mnt/out before',
     fault,
-    `set +e; ${ks('new.yaml')} > failed.out 2> failed.err; echo $? > failed.status; set -e`,
+    `set +e; ${ks('new')} > failed.out 2> failed.err; echo $? > failed.status; set -e`,
     'cp -a mnt/out after',
     'ls -A mnt > left',
     mend,
-    `set +e; ${ks('new.yaml')} > rerun.out 2> rerun.err; echo $? > rerun.status; set -e`,
+    `set +e; ${ks('new')} > rerun.out 2> rerun.err; echo $? > rerun.status; set -e`,
     'cp -a mnt/out final',
     'ls -A mnt > left-after-rerun',
   ].join('\n');
@@ -137,5 +146,48 @@ describe('compile onto a file system that cannot take the new output', { skip },
       'mount -n -o remount,rw mnt',
     );
     assertFailedThenMended(r, /\(EROFS\b/, /remount .* read-write/);
+  });
+});
+
+describe('install-service into a unit directory that cannot take the new unit', { skip }, () => {
+  /** The unit from before stays whole, the new one comes with the rerun. */
+  function check(r: ReturnType<typeof faultedCompile>, reason: RegExp, hint: RegExp) {
+    const { failed, rerun } = r;
+    process.stdout.write(`# said: ${failed.stderr.trim().replaceAll('\n', ' | ')}\n`);
+    assert.notEqual(failed.status, 0, failed.stdout);
+    assert.match(failed.stderr, reason, failed.stderr);
+    assert.match(failed.stderr, new RegExp(`cannot write ${r.dir}/mnt/out: `), 'the path is named');
+    assert.doesNotMatch(failed.stderr, /\.tmp\b/, 'no temporary name');
+    assert.match(failed.stderr, hint, 'and what to do');
+    assert.doesNotMatch(failed.stderr, /^\s+at /m, 'no stack trace');
+    assert.deepEqual(r.after, r.before, 'the unit directory is exactly as it was');
+    assert.match(r.read('before/keepsake.service'), /^ExecStart=\/opt\/old\/keepsake /m);
+    assert.equal(rerun.status, 0, rerun.stdout + rerun.stderr);
+    assert.match(r.read('final/keepsake.service'), /^ExecStart=\/opt\/new\/keepsake /m);
+    assert.deepEqual(
+      Object.keys(r.final).filter((p) => p.endsWith('.tmp')),
+      [],
+      'nothing half-written is left',
+    );
+  }
+
+  it('a full file system: fails naming the directory and ENOSPC, the installed unit stays, the rerun installs the new one', () => {
+    const r = faultedCompile(
+      'install-full',
+      'dd if=/dev/zero of=mnt/fill bs=4k 2>/dev/null || true; test "$(df --output=avail mnt | tail -1)" -eq 0',
+      'rm mnt/fill',
+      'install-service',
+    );
+    check(r, /\(ENOSPC\b/, /make room/);
+  });
+
+  it('a read-only file system: fails naming the directory and EROFS, the installed unit stays, the rerun installs the new one', () => {
+    const r = faultedCompile(
+      'install-read-only',
+      'mount -n -o remount,ro mnt',
+      'mount -n -o remount,rw mnt',
+      'install-service',
+    );
+    check(r, /\(EROFS\b/, /remount .* read-write/);
   });
 });
