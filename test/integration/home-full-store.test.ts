@@ -45,6 +45,8 @@ interface Scenario {
   mend: string;
   /** The configuration applied while it fails (the new files by default). */
   config?: string;
+  /** Files of the test directory (sources), relative to it. */
+  files?: Record<string, string>;
   /** Who runs the apply that fails: the user, or root for the user (the default: the user). */
   by?: 'user' | 'root';
 }
@@ -69,6 +71,7 @@ function run(s: Scenario): Outcome {
   const h = testHome();
   h.write('old.yaml', OLD.replaceAll('$DIR', h.dir));
   h.write('new.yaml', (s.config ?? NEW).replaceAll('$DIR', h.dir));
+  for (const [rel, content] of Object.entries(s.files ?? {})) h.write(rel, content);
   const r = h.run([
     { do: 'sh', cmd: s.mount },
     use('old.yaml'),
@@ -185,6 +188,27 @@ describe('home apply on a file system that refuses its writes', { skip }, () => 
     assert.equal(o.after.home, o.before.home);
     assert.equal(o.rerun.status, 0, o.rerun.stdout + o.rerun.stderr);
     assert.doesNotMatch(o.final.home, /\.\/\.b -> /);
+    assert.doesNotMatch(o.final.store, /\.tmp\b/);
+    assert.deepEqual(o.generations, ['1 complete', '2 complete']);
+  });
+
+  it('a full home store when a whole directory is new: the same, and no part of its copy is left', () => {
+    const o = run({
+      mount: STORE_TMPFS('size=256k'),
+      fault: fillBlocks('$DIR/store'),
+      mend: 'rm "$DIR/store/fill"',
+      // Stored whole, as one read-only copy written under a temporary name, then renamed.
+      config: filesConfig('.a: { text: "old a" }', '.config/whole: { source: ./dotfiles/whole }'),
+      files: { 'dotfiles/whole/one': 'one\n', 'dotfiles/whole/sub/two': 'two\n' },
+    });
+    assert.match(
+      o.failed.stderr,
+      /cannot write \S+\/files\/[0-9a-f]+-d in the home store \S+: no space left on device \(ENOSPC\)/,
+    );
+    assert.equal(o.after.store, o.before.store, 'no part of the copy is left');
+    assert.equal(o.after.home, o.before.home);
+    assert.equal(o.rerun.status, 0, o.rerun.stdout + o.rerun.stderr);
+    assert.match(o.final.home, /\.\/\.config\/whole -> \S+\/files\/[0-9a-f]+-d$/m);
     assert.doesNotMatch(o.final.store, /\.tmp\b/);
     assert.deepEqual(o.generations, ['1 complete', '2 complete']);
   });
