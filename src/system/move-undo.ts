@@ -1,5 +1,7 @@
 // Undoing a begun move (a later step of the same apply failed): the store's copy goes, or the
-// rename is reversed, and the journal with it. Nothing at the source is removed here.
+// rename is reversed, and the journal with it. Nothing at the source is deleted here: what
+// programs wrote there while the data was renamed away is moved, into the data or the backup
+// (move-undo-merge.ts).
 
 import * as fs from 'node:fs';
 import { SystemError } from '../errors.js';

@@ -107,7 +107,9 @@ function files(dir: string, rel = ''): Map<string, string> {
   if (!fs.existsSync(dir + rel)) return out;
   for (const name of fs.readdirSync(dir + rel)) {
     const p = `${rel}/${name}`;
-    if (fs.lstatSync(dir + p).isDirectory()) for (const [k, v] of files(dir, p)) out.set(k, v);
+    const st = fs.lstatSync(dir + p);
+    if (st.isDirectory()) for (const [k, v] of files(dir, p)) out.set(k, v);
+    else if (st.isSymbolicLink()) out.set(p, `link ${fs.readlinkSync(dir + p)}`);
     else out.set(p, fs.readFileSync(dir + p, 'utf8'));
   }
   return out;
@@ -119,8 +121,15 @@ describe('undoing an adoption with what was written meanwhile, killed after ever
   it('every version of every file is whole, in the source or in the backup, and the next add finishes the move', () => {
     // Written into the directory made at the source while the data was in the store: a new
     // file, a file in a directory the data has too, and a name the data has (kept apart).
-    const MEANWHILE = 'echo n1 > n1 && mkdir sub && echo n2 > sub/n2 && echo new-log > log';
-    const ORIGINAL: Record<string, string> = { '/a': 'a\n', '/sub/b': 'b\n', '/log': 'old-log\n' };
+    // And a link planted where the data has a directory: moved aside as a link, never followed.
+    const MEANWHILE =
+      'echo n1 > n1 && mkdir sub && echo n2 > sub/n2 && echo new-log > log && ln -s /etc conf';
+    const ORIGINAL: Record<string, string> = {
+      '/a': 'a\n',
+      '/sub/b': 'b\n',
+      '/log': 'old-log\n',
+      '/conf/c': 'c\n',
+    };
     let killedAt = 0;
     for (let k = 1; k < 20; k++) {
       const s = new TestSystem({ config: BASE, stores: [], rootOnDisk: true });
@@ -152,6 +161,14 @@ describe('undoing an adoption with what was written meanwhile, killed after ever
       assert.equal(store.get('/sub/b'), 'b\n', why);
       assert.equal(store.get('/n1'), 'n1\n', why);
       assert.equal(store.get('/sub/n2'), 'n2\n', why);
+      assert.equal(store.get('/conf/c'), 'c\n', why);
+      const links = fs
+        .readdirSync(`${s.dir}/rootdisk/persist/.keepsake/backup`, { recursive: true })
+        .map(String)
+        .filter((p) => p.endsWith('/conf'));
+      assert.equal(links.length, 1, `${why}: the planted link is kept once`);
+      const link = `${s.dir}/rootdisk/persist/.keepsake/backup/${links[0]}`;
+      assert.equal(fs.readlinkSync(link), '/etc', why);
       const moves = `${s.dir}/rootdisk/persist/.keepsake/moves`;
       assert.deepEqual(fs.existsSync(moves) ? fs.readdirSync(moves) : [], [], why);
       if (!undo.stdout.startsWith('status 137')) {
@@ -162,7 +179,7 @@ describe('undoing an adoption with what was written meanwhile, killed after ever
       killedAt = k;
     }
     process.stdout.write(`# killed at each of ${killedAt} changes\n`);
-    // Each of the three entries moved, then the rmdir of the empty directory and the rename.
-    assert.equal(killedAt, 5);
+    // Each of the four entries moved, then the rmdir of the empty directory and the rename.
+    assert.equal(killedAt, 6);
   });
 });
