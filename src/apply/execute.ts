@@ -154,8 +154,10 @@ export function undoRange(
     const outcome = outcomes[i]!;
     if (outcome.status !== 'done' || outcome.action.kind === 'utab') continue;
     try {
-      undo(sys, host, outcome.action);
+      const notes = undo(sys, host, outcome.action);
       outcome.status = 'undone';
+      if (Array.isArray(notes) && notes.length > 0)
+        outcome.notes = [...(outcome.notes ?? []), ...notes];
     } catch (e) {
       outcome.status = 'undo-failed';
       outcome.error = describe(e);

@@ -3,6 +3,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { describeErrno } from '../core/errno.js';
 import { SystemError, UsageError } from '../errors.js';
 import { replaceDirectory, replaceEntries } from '../system/atomic-dir.js';
 import { AtomicWriteError } from '../system/atomic-write.js';
@@ -12,13 +13,38 @@ import type { CompiledFile } from './types.js';
 /** Marks an output directory as keepsake's, so a later compile may replace it. */
 export const MARKER = '.keepsake-compiled';
 
-/** Node's error, or replaceFile's, as one that names the call and the path. */
-function systemError(thrown: unknown, fallback: string): unknown {
+/** What to do when the file system holding `dir` refuses the output. */
+function hintOf(code: string, dir: string): string | undefined {
+  if (code === 'ENOSPC' || code === 'EDQUOT')
+    return `make room on the file system holding ${dir} (df -h ${path.dirname(dir)}), then run this again`;
+  if (code === 'EROFS')
+    return `remount the file system holding ${dir} read-write, or name a directory on a writable one`;
+  return undefined;
+}
+
+/**
+ * Node's error, or replaceFile's, as one that names the directory the user named (not the
+ * sibling keepsake was writing when it failed), the errno, and the call that met it.
+ */
+function systemError(thrown: unknown, dir: string): unknown {
   const e = (thrown instanceof AtomicWriteError ? thrown.error : thrown) as NodeJS.ErrnoException;
   if (typeof e?.code !== 'string') return thrown;
   const syscall = e.syscall ?? 'write';
-  const at = e.path ?? fallback;
-  return new SystemError(syscall, e.code, at, `${syscall} ${at}: ${e.message}`);
+  const at = e.path ?? dir;
+  // keepsake's own temporary names (DIR.keepsake-new-PID, a unit's .NAME.PID.X.tmp) are gone
+  // by now: the directory the user named stands for them.
+  const ours =
+    at === dir ||
+    at.startsWith(`${dir}.keepsake-`) ||
+    (thrown instanceof AtomicWriteError && path.basename(at) === thrown.temp);
+  const where = ours ? '' : `; ${syscall} ${at}`;
+  return new SystemError(
+    syscall,
+    e.code,
+    dir,
+    `cannot write ${dir}: ${describeErrno(e.code)} (${e.code}${where})`,
+    hintOf(e.code, dir),
+  );
 }
 
 function lstatOrUndefined(p: string): fs.Stats | undefined {

@@ -4,10 +4,12 @@
 
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
+import { HomeError } from '../errors.js';
 import type { HomeFile, HomeFileSet, PersistEntry } from '../model/types.js';
 import { placeDirectoryOnce } from '../system/atomic-dir.js';
-import { AtomicWriteError, replaceFile } from '../system/atomic-write.js';
+import { replaceFile } from '../system/atomic-write.js';
 import { makePrivateDir } from '../system/home-fs.js';
+import { storeWriteError } from './store-write.js';
 import type { DesiredHome, DesiredLink } from './types.js';
 
 export interface ContentProblem {
@@ -25,6 +27,8 @@ export function filesArea(state: string): string {
 /** Where content goes; a dry run only names it. */
 interface Area {
   path: string;
+  /** The home store the area is in, for messages. */
+  store: string;
   write: boolean;
 }
 
@@ -36,7 +40,7 @@ function putFile(area: Area, data: Buffer, executable: boolean): { path: string;
   try {
     replaceFile(area.path, hash, data, { mode: executable ? 0o555 : 0o444 });
   } catch (thrown) {
-    throw thrown instanceof AtomicWriteError ? thrown.error : thrown;
+    throw storeWriteError(thrown, area.store, path);
   }
   return { path, hash };
 }
@@ -84,11 +88,16 @@ function putDirectory(area: Area, src: string, executable: boolean | undefined) 
   const hash = `${sha256(listing.join('\n'))}-d`;
   const path = `${area.path}/${hash}`;
   // Named by its content: one already there holds this very tree, and is left as it is.
-  if (area.write && !fs.existsSync(path))
-    placeDirectoryOnce(area.path, hash, {
-      dirs,
-      entries: entries.map((e) => ({ path: e.f, content: e.data, mode: e.x ? 0o555 : 0o444 })),
-    });
+  if (area.write && !fs.existsSync(path)) {
+    try {
+      placeDirectoryOnce(area.path, hash, {
+        dirs,
+        entries: entries.map((e) => ({ path: e.f, content: e.data, mode: e.x ? 0o555 : 0o444 })),
+      });
+    } catch (thrown) {
+      throw storeWriteError(thrown, area.store, path);
+    }
+  }
   return { path, hash };
 }
 
@@ -155,7 +164,7 @@ export function buildDesired(
   extra: readonly DesiredLink[],
   write: boolean,
 ): { desired: DesiredHome; problems: ContentProblem[] } {
-  const area = { path: filesArea(set.state.path), write };
+  const area = { path: filesArea(set.state.path), store: set.state.path, write };
   if (write) makePrivateDir(area.path);
   const links: DesiredLink[] = [];
   const directories: string[] = [];
@@ -166,6 +175,9 @@ export function buildDesired(
       links.push(...got.links);
       directories.push(...got.directories);
     } catch (e) {
+      // The store refused a write: not this source's problem, and no other file would fare
+      // better; the apply stops here, before anything in the home changed.
+      if (e instanceof HomeError) throw e;
       const err = e as NodeJS.ErrnoException;
       const path = f.content.kind === 'source' ? f.content.path : f.target;
       problems.push({

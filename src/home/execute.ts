@@ -2,6 +2,7 @@
 // child process that has dropped to the user when root applies, so the kernel's permission
 // checks stand between a planted link and anything the user may not write.
 
+import { describeErrno } from '../core/errno.js';
 import {
   makeDir,
   moveToFreeName,
@@ -65,7 +66,13 @@ export function executeHome(
     try {
       onOutcome({ action, ...run(action) });
     } catch (e) {
-      onOutcome({ action, status: 'failed', note: (e as Error).message });
+      // The step's line names the path; Node's text would name a temporary one instead.
+      const code = (e as NodeJS.ErrnoException).code;
+      const note =
+        typeof code === 'string' && /^E[A-Z0-9]+$/.test(code)
+          ? `${describeErrno(code)} (${code})`
+          : (e as Error).message;
+      onOutcome({ action, status: 'failed', note });
       return false;
     }
   }

@@ -3,9 +3,10 @@
 // next apply find and remove the links an earlier one made.
 
 import * as fs from 'node:fs';
-import { AtomicWriteError, replaceFile } from '../system/atomic-write.js';
+import { replaceFile } from '../system/atomic-write.js';
 import { makePrivateDir, removeRecord, removeStoredContent } from '../system/home-fs.js';
 import type { HomeHistory } from './plan.js';
+import { storeWriteError } from './store-write.js';
 import { HOME_RECORD_VERSION, type HomeGeneration } from './types.js';
 
 const dirOf = (state: string) => `${state}/generations`;
@@ -56,7 +57,7 @@ export function writeHomeGeneration(state: string, g: HomeGeneration): void {
       mode: 0o600,
     });
   } catch (thrown) {
-    throw thrown instanceof AtomicWriteError ? thrown.error : thrown;
+    throw storeWriteError(thrown, state, `${dirOf(state)}/${nameOf(g.number)}`);
   }
 }
 

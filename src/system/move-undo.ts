@@ -1,5 +1,7 @@
 // Undoing a begun move (a later step of the same apply failed): the store's copy goes, or the
-// rename is reversed, and the journal with it. Nothing at the source is removed here.
+// rename is reversed, and the journal with it. Nothing at the source is deleted here: what
+// programs wrote there while the data was renamed away is moved, into the data or the backup
+// (move-undo-merge.ts).
 
 import * as fs from 'node:fs';
 import { SystemError } from '../errors.js';
@@ -13,6 +15,7 @@ import {
   writeJournal,
 } from './move-journal.js';
 import { join, lkey, nameOf, parentOf, walk } from './move-tree.js';
+import { emptyPlaceholder } from './move-undo-merge.js';
 import { removeTreeSafe } from './remove-tree.js';
 import {
   forgetVerified,
@@ -27,17 +30,24 @@ import {
  * is reversed). Once removal began (`settling`), the store's copy is the only one of what was
  * removed: it stays, with the journal, and the next run finishes the move.
  */
-export function undoMove(spec: MoveSpec): void {
+export function undoMove(spec: MoveSpec): string[] {
   const { from, to } = spec;
   releaseSource(from);
   const journal = readJournal(spec.journal);
-  if (!journal || journal.phase === 'settling') return;
+  if (!journal || journal.phase === 'settling') return [];
+  stepCounter('move-undo-begin')(); // tests: a stop before the undo changes anything
   const step = stepCounter('move-undo'); // crash tests: a kill after each change it makes
   clearPartial(partialOf(to), step);
   if (journal.renamed) {
-    // The directory made in its place must still be empty: rmdir refuses otherwise.
+    let kept: string[] = [];
+    // The directory made in its place holds only what programs wrote there since the rename:
+    // that joins the data (or the backup), never removed, and the directory goes by rmdir.
     if (spec.type === 'directory' && lstatOrNull(from)) {
-      withVerifiedPath(parentOf(from), 'directory', (at) => fs.rmdirSync(`${at}/${nameOf(from)}`));
+      kept = withVerifiedPath(parentOf(from), 'directory', (at) =>
+        withVerifiedPath(to, 'directory', (tree) =>
+          emptyPlaceholder(at, nameOf(from), tree, spec.backup, step),
+        ),
+      );
       forgetVerified(from);
       step();
     }
@@ -49,7 +59,10 @@ export function undoMove(spec: MoveSpec): void {
       mkdirSafe(to, st.uid, st.gid, st.mode & 0o7777);
     }
     dropJournal(spec.journal);
-    return;
+    return kept.map(
+      (k) =>
+        `kept ${k}: written at the source while the data was in the store, which has its own; both are kept`,
+    );
   }
   if (lstatOrNull(to)) {
     // Only the copy keepsake made, unchanged, is removed.
@@ -76,6 +89,7 @@ export function undoMove(spec: MoveSpec): void {
     }
   }
   dropJournal(spec.journal);
+  return [];
 }
 
 /**

@@ -41,8 +41,8 @@ export interface SystemOps {
   moveData(move: MoveSpec): void;
   /** Settle what is left at a move's source; returns what was kept beside the store's copy. */
   finishMove(move: MoveSpec): string[] | undefined;
-  /** Take back a begun move whose source is still whole. */
-  undoMove(move: MoveSpec): void;
+  /** Take back a begun move whose source is still whole; returns what was kept beside it. */
+  undoMove(move: MoveSpec): string[] | undefined;
   /** Remove a symlink, only if it still reads `to`. */
   removeLink(path: string, to: string): void;
   /** Remove a mount point keepsake made, only if it is still empty; otherwise keep it. */
@@ -239,7 +239,10 @@ export function createRecordingSystem(): SystemOps & { calls: RecordedCall[] } {
       calls.push({ op: 'finishMove', args });
       return undefined;
     },
-    undoMove: rec('undoMove'),
+    undoMove: (...args) => {
+      calls.push({ op: 'undoMove', args });
+      return undefined;
+    },
     removeIfEmpty: rec('removeIfEmpty'),
     removeDir: rec('removeDir'),
     removeFile: rec('removeFile'),

@@ -14,8 +14,6 @@ import { CLI } from './boot.js';
 /** Removes every directory made here; the suite calls it when it is done. */
 export const cleanups: Array<() => void> = [];
 
-export const shq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-
 /** Every file, link and directory under `dir` (links not followed), with content hashes. */
 export function snapshot(dir: string): Record<string, string> {
   const out: Record<string, string> = {};

@@ -6,16 +6,9 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { after, describe, it } from 'node:test';
+import { singleQuoted } from '../../src/core/display.js';
 import { CLI, requireNamespaces } from '../helpers/boot.js';
-import {
-  cleanups,
-  ks,
-  orphansOf,
-  type Store,
-  shq,
-  snapshot,
-  store,
-} from '../helpers/prune-store.js';
+import { cleanups, ks, orphansOf, type Store, snapshot, store } from '../helpers/prune-store.js';
 
 const skip = requireNamespaces();
 after(() => {
@@ -46,7 +39,7 @@ function exited(child: ChildProcess): Promise<{ status: number | null; out: stri
 /** `prune /persist/work --yes` in a namespace of its own, stopped after its first deletion. */
 function pruneStoppedAtFirst(s: Store) {
   // The shell execs keepsake, so the child's pid is keepsake's.
-  const script = `exec ${[process.execPath, CLI, 'prune', '/persist/work', '--yes', '--root', s.root, '--config', s.config].map(shq).join(' ')}`;
+  const script = `exec ${[process.execPath, CLI, 'prune', '/persist/work', '--yes', '--root', s.root, '--config', s.config].map(singleQuoted).join(' ')}`;
   return spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script], {
     env: { ...process.env, NO_COLOR: '1', KEEPSAKE_TEST_STOP_AT: 'prune:1' },
   });
@@ -127,7 +120,7 @@ describe('prune with a process writing into the orphan', { skip }, () => {
     const stop = `${s.dir}/stop`;
     const writer = spawn('sh', [
       '-c',
-      `i=0; while [ ! -e ${shq(stop)} ]; do d=d$((i % 3)); if echo "$i" > ${shq(`${s.store}/work`)}/$d/w$i 2>/dev/null; then echo $d/w$i >> ${shq(log)}; fi; i=$((i + 1)); done`,
+      `i=0; while [ ! -e ${singleQuoted(stop)} ]; do d=d$((i % 3)); if echo "$i" > ${singleQuoted(`${s.store}/work`)}/$d/w$i 2>/dev/null; then echo $d/w$i >> ${singleQuoted(log)}; fi; i=$((i + 1)); done`,
     ]);
     const writerDone = exited(writer);
     await new Promise((r) => setTimeout(r, 50));
@@ -151,15 +144,15 @@ describe('prune with a file system mounted inside the orphan', { skip }, () => {
     const mnt = `${s.store}/work/d2`;
     // keepsake stops after its first deletion; a tmpfs is then mounted in its namespace.
     const script = [
-      `${[process.execPath, CLI, 'prune', '/persist/work', '--yes', '--root', s.root, '--config', s.config].map(shq).join(' ')} > ${shq(`${s.dir}/out`)} 2>&1 & pid=$!`,
+      `${[process.execPath, CLI, 'prune', '/persist/work', '--yes', '--root', s.root, '--config', s.config].map(singleQuoted).join(' ')} > ${singleQuoted(`${s.dir}/out`)} 2>&1 & pid=$!`,
       `while [ -e /proc/$pid ] && [ "$(cut -d' ' -f3 /proc/$pid/stat)" != T ]; do sleep 0.02; done`,
-      `ls ${shq(mnt)} > ${shq(`${s.dir}/under`)}`,
-      `mount -n -t tmpfs tmpfs ${shq(mnt)}`,
-      `echo foreign > ${shq(`${mnt}/foreign`)}`,
+      `ls ${singleQuoted(mnt)} > ${singleQuoted(`${s.dir}/under`)}`,
+      `mount -n -t tmpfs tmpfs ${singleQuoted(mnt)}`,
+      `echo foreign > ${singleQuoted(`${mnt}/foreign`)}`,
       'kill -CONT $pid',
       'set +e; wait $pid; echo "status=$?"',
-      `cat ${shq(`${mnt}/foreign`)}`,
-      `ls ${shq(mnt)}`,
+      `cat ${singleQuoted(`${mnt}/foreign`)}`,
+      `ls ${singleQuoted(mnt)}`,
     ].join('\n');
     const r = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script], {
       encoding: 'utf8',
@@ -184,7 +177,7 @@ describe('prune on a read-only store', { skip }, () => {
   it('refuses, deleting nothing, with exit 2 and how to go on', () => {
     const s = store();
     const before = snapshot(s.store);
-    const ro = `mount -n --bind ${shq(s.store)} ${shq(s.store)} && mount -n -o remount,bind,ro ${shq(s.store)}`;
+    const ro = `mount -n --bind ${singleQuoted(s.store)} ${singleQuoted(s.store)} && mount -n -o remount,bind,ro ${singleQuoted(s.store)}`;
     const run = (...args: string[]) =>
       spawnSync(
         'unshare',
@@ -194,7 +187,7 @@ describe('prune on a read-only store', { skip }, () => {
           'private',
           'sh',
           '-c',
-          `${ro} && exec ${[process.execPath, CLI, ...args, '--root', s.root, '--config', s.config].map(shq).join(' ')}`,
+          `${ro} && exec ${[process.execPath, CLI, ...args, '--root', s.root, '--config', s.config].map(singleQuoted).join(' ')}`,
         ],
         { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } },
       );

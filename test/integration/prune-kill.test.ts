@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { after, describe, it } from 'node:test';
+import { singleQuoted } from '../../src/core/display.js';
 import { CLI, requireNamespaces } from '../helpers/boot.js';
 import {
   cleanups,
@@ -13,7 +14,6 @@ import {
   ORPHANS,
   orphansOf,
   type Store,
-  shq,
   snapshot,
   split,
   stepsOfPrune,
@@ -85,7 +85,9 @@ describe('prune killed after every deletion', { skip }, () => {
           '-c',
           ['apply', 'status']
             .map((c) =>
-              [process.execPath, CLI, c, '--root', s.root, '--config', s.config].map(shq).join(' '),
+              [process.execPath, CLI, c, '--root', s.root, '--config', s.config]
+                .map(singleQuoted)
+                .join(' '),
             )
             .join(' && '),
         ],

@@ -10,9 +10,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
+import { singleQuoted } from '../../src/core/display.js';
 import type { Orphan } from '../../src/orphans/types.js';
 import { CLI, requireNamespaces, type StepResult, TestSystem } from '../helpers/boot.js';
-import { shq } from '../helpers/prune-store.js';
 
 const skip = requireNamespaces();
 const cleanups: Array<() => void> = [];
@@ -27,7 +27,7 @@ function sh(r: StepResult | undefined) {
 
 /** A keepsake command in a boot, with the configuration kept in the store. */
 const ks = (args: string, config = '/persist/keepsake.yaml') =>
-  `NO_COLOR=1 ${shq(process.execPath)} ${shq(CLI)} ${args} --root "$ROOT" --config "$ROOT${config}"`;
+  `NO_COLOR=1 ${singleQuoted(process.execPath)} ${singleQuoted(CLI)} ${args} --root "$ROOT" --config "$ROOT${config}"`;
 
 const WITH_OLD = `persistence:
   /persist:
@@ -160,7 +160,10 @@ describe('prune --yes keeps what is referenced outside the entries', { skip }, (
 
   it('names the reason when asked to prune a protected path, and deletes nothing', () => {
     const { s, disk } = storeWithProtectedData();
-    const refusal = (p: string) => ({ do: 'sh' as const, cmd: ks(`prune ${shq(p)} --yes`) });
+    const refusal = (p: string) => ({
+      do: 'sh' as const,
+      cmd: ks(`prune ${singleQuoted(p)} --yes`),
+    });
     const results = s
       .boot([
         refusal('/persist/keepsake.yaml'),

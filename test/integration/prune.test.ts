@@ -9,9 +9,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
+import { singleQuoted } from '../../src/core/display.js';
 import type { Orphan } from '../../src/orphans/types.js';
 import { CLI, REPO, requireNamespaces, type StepResult, TestSystem } from '../helpers/boot.js';
-import { shq, snapshot } from '../helpers/prune-store.js';
+import { snapshot } from '../helpers/prune-store.js';
 
 const skip = requireNamespaces();
 const cleanups: Array<() => void> = [];
@@ -324,7 +325,7 @@ function tempRoot(): TempRoot {
 
 /** Runs `setup` (shell) then `command` in a private mount namespace. */
 function inNamespace(setup: string, command: string[], input?: string) {
-  const script = `set -e; ${setup}; exec ${command.map(shq).join(' ')}`;
+  const script = `set -e; ${setup}; exec ${command.map(singleQuoted).join(' ')}`;
   const r = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script], {
     encoding: 'utf8',
     env: { ...process.env, NO_COLOR: '1' },
@@ -350,9 +351,9 @@ describe('prune never crosses a mount point', { skip }, () => {
       const mnt = `${t.store}/old/inner`;
       const mount =
         kind === 'tmpfs'
-          ? `mount -n -t tmpfs tmpfs ${shq(mnt)}; echo on-tmpfs > ${shq(`${mnt}/c`)}`
+          ? `mount -n -t tmpfs tmpfs ${singleQuoted(mnt)}; echo on-tmpfs > ${singleQuoted(`${mnt}/c`)}`
           : // a bind mount of the same file system: same st_dev, found in the mount table
-            `mount -n --bind ${shq(t.elsewhere)} ${shq(mnt)}`;
+            `mount -n --bind ${singleQuoted(t.elsewhere)} ${singleQuoted(mnt)}`;
       const before = snapshot(t.store);
       const list = inNamespace(mount, cli(t, 'orphans', '--json'));
       assert.equal(list.status, 0, list.stderr);
@@ -394,12 +395,10 @@ describe('prune never crosses a mount point', { skip }, () => {
       const { removeTreeSafe } = await import(${JSON.stringify(`${REPO}/dist/src/system/remove-tree.js`)});
       try { removeTreeSafe(${JSON.stringify(`${t.store}/old`)}, { mounts: [] }); console.log('deleted'); }
       catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })); }`;
-    const r = inNamespace(`mount -n --bind ${shq(t.elsewhere)} ${shq(`${t.store}/old/inner`)}`, [
-      process.execPath,
-      '--input-type=module',
-      '-e',
-      code,
-    ]);
+    const r = inNamespace(
+      `mount -n --bind ${singleQuoted(t.elsewhere)} ${singleQuoted(`${t.store}/old/inner`)}`,
+      [process.execPath, '--input-type=module', '-e', code],
+    );
     assert.equal(r.status, 0, r.stderr);
     const e = JSON.parse(r.stdout) as { code: string; message: string };
     assert.equal(e.code, 'prune-refused');
@@ -415,7 +414,7 @@ describe('prune in a temporary root', {
   it('asks on a terminal, and deletes only after yes', { skip: scriptSkip() }, () => {
     const t = tempRoot();
     const run = (answer: string) =>
-      spawnSync('script', ['-qec', cli(t, 'prune').map(shq).join(' '), '/dev/null'], {
+      spawnSync('script', ['-qec', cli(t, 'prune').map(singleQuoted).join(' '), '/dev/null'], {
         encoding: 'utf8',
         input: `${answer}\n`,
         env: { ...process.env, NO_COLOR: '1' },

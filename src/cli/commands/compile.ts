@@ -3,14 +3,15 @@ import { parseStoreDevices } from '../../compile/store-device.js';
 import { compileSystemd, TMPFILES_FILE } from '../../compile/units.js';
 import { writeOutputDir } from '../../compile/write.js';
 import { loadConfig } from '../../config/index.js';
+import { shellQuote } from '../../core/display.js';
 import { count } from '../../core/text.js';
 import { UsageError } from '../../errors.js';
 import { VERSION } from '../../version.js';
 import type { CompileOptions } from '../declare/compile.js';
 import type { Output } from '../output.js';
 
-const shellWord = (s: string) =>
-  /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", "'\\''")}'`;
+/** A path as one shell word: bare when it needs no quoting. */
+const shellWord = (s: string) => shellQuote(s, false);
 
 export function run(opts: CompileOptions, out: Output): number {
   if (!opts.systemd) throw new UsageError('give the output directory: --systemd OUTDIR');

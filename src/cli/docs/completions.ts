@@ -2,6 +2,7 @@
 // subcommands, each command's options, and for option values and arguments what they name
 // (configuration files, directories, users, paths).
 
+import { singleQuoted } from '../../core/display.js';
 import { type CommandInfo, describeProgram, leaves, type OptionInfo } from './commands.js';
 
 /** What completes an option's value or a positional argument. */
@@ -21,7 +22,6 @@ function argKind(arg: string): Kind {
 }
 
 const words = (c: CommandInfo) => c.path.join(' ');
-const sq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 const names = (o: OptionInfo) => [o.short, o.long].filter((n): n is string => n !== undefined);
 
 /** Each command's options that take a value, as `command:option` patterns for bash's case. */
@@ -30,7 +30,7 @@ function valueOptions(commands: readonly CommandInfo[]): { pattern: string; kind
     c.options
       .filter((o) => o.value !== undefined)
       .flatMap((o) =>
-        names(o).map((n) => ({ pattern: `${sq(words(c))}:${n}`, kind: valueKind(o) })),
+        names(o).map((n) => ({ pattern: `${singleQuoted(words(c))}:${n}`, kind: valueKind(o) })),
       ),
   );
 }
@@ -53,11 +53,12 @@ export function renderBash(): string {
   const byKind = (k: Kind) => values.filter((v) => v.kind === k).map((v) => v.pattern);
   const groups = commands.filter((c) => c.subcommands.length > 0);
   const optionCases = leaves(commands).map(
-    (c) => `    ${sq(words(c))}) opts=${sq([...c.options.flatMap(names), '--help'].join(' '))} ;;`,
+    (c) =>
+      `    ${singleQuoted(words(c))}) opts=${singleQuoted([...c.options.flatMap(names), '--help'].join(' '))} ;;`,
   );
   const argCases = leaves(commands)
     .filter((c) => c.args.some((a) => argKind(a) !== 'none'))
-    .map((c) => `    ${sq(words(c))}) ${BASH_KIND.file}; return 0 ;;`);
+    .map((c) => `    ${singleQuoted(words(c))}) ${BASH_KIND.file}; return 0 ;;`);
   const kinds = (['config', 'dir', 'file', 'user', 'none'] as const)
     .filter((k) => byKind(k).length > 0)
     .map((k) => `    ${byKind(k).join('|')}) ${BASH_KIND[k]}; return 0 ;;`);
@@ -74,7 +75,7 @@ _keepsake() {
     esac
     case "$cmd" in
       '') cmd=$word ;;
-${groups.map((g) => `      ${sq(words(g))}) cmd="$cmd $word" ;;`).join('\n')}
+${groups.map((g) => `      ${singleQuoted(words(g))}) cmd="$cmd $word" ;;`).join('\n')}
       *) break ;;
     esac
   done
@@ -93,7 +94,7 @@ ${optionCases.join('\n')}
   fi
   case "$cmd" in
     '') COMPREPLY=($(compgen -W ${wordList(commands.map((c) => c.path[0]!))} -- "$cur")) ;;
-${groups.map((g) => `    ${sq(words(g))}) COMPREPLY=($(compgen -W ${wordList(g.subcommands.map((c) => c.path.at(-1)!))} -- "$cur")) ;;`).join('\n')}
+${groups.map((g) => `    ${singleQuoted(words(g))}) COMPREPLY=($(compgen -W ${wordList(g.subcommands.map((c) => c.path.at(-1)!))} -- "$cur")) ;;`).join('\n')}
 ${argCases.join('\n')}
     *) COMPREPLY=() ;;
   esac
@@ -117,15 +118,15 @@ function zshOption(o: OptionInfo): string {
   const n = names(o);
   const value = o.value === undefined ? '' : ZSH_KIND[valueKind(o)];
   const spec = `[${zshText(o.description)}]${value}`;
-  if (n.length === 1) return sq(`${n[0]}${spec}`);
-  return `${sq(`(${n.join(' ')})`)}{${n.join(',')}}${sq(spec)}`;
+  if (n.length === 1) return singleQuoted(`${n[0]}${spec}`);
+  return `${singleQuoted(`(${n.join(' ')})`)}{${n.join(',')}}${singleQuoted(spec)}`;
 }
 
 function zshArgs(c: CommandInfo): string[] {
   return c.args.map((a, i) => {
     const name = a.replace(/[<>[\].]/g, '');
     const action = argKind(a) === 'file' ? '_files' : ' ';
-    return sq(
+    return singleQuoted(
       `${a.endsWith('...]') || a.endsWith('...>') ? '*' : String(i + 1)}:${name}:${action}`,
     );
   });
@@ -147,10 +148,10 @@ function zshFunction(name: string, label: string, commands: readonly CommandInfo
     ...inner,
     `${name}() {`,
     '  local curcontext="$curcontext" state line',
-    `  local -a commands=(${commands.map((c) => sq(`${c.path.at(-1)}:${c.description}`)).join(' ')})`,
+    `  local -a commands=(${commands.map((c) => singleQuoted(`${c.path.at(-1)}:${c.description}`)).join(' ')})`,
     `  _arguments -C ${label === 'keepsake' ? "'(- *)--version[print the version]' " : ''}'(- *)'{-h,--help}'[show help]' '1: :->cmd' '*:: :->args' && return`,
     '  case $state in',
-    `    cmd) _describe -t commands ${sq(`${label} command`)} commands ;;`,
+    `    cmd) _describe -t commands ${singleQuoted(`${label} command`)} commands ;;`,
     '    args)',
     '      case $line[1] in',
     ...cases,
@@ -192,13 +193,13 @@ export function renderFish(): string {
   const groups = commands.filter((c) => c.subcommands.length > 0).map((c) => c.path[0]);
   for (const c of commands)
     lines.push(
-      `complete -c keepsake -n __fish_use_subcommand -a ${c.path[0]} -d ${sq(c.description)}`,
+      `complete -c keepsake -n __fish_use_subcommand -a ${c.path[0]} -d ${singleQuoted(c.description)}`,
     );
   for (const g of commands.filter((c) => c.subcommands.length > 0)) {
     const subs = g.subcommands.map((c) => c.path.at(-1)).join(' ');
     for (const c of g.subcommands)
       lines.push(
-        `complete -c keepsake -n ${sq(`__fish_seen_subcommand_from ${g.path[0]}; and not __fish_seen_subcommand_from ${subs}`)} -a ${c.path.at(-1)} -d ${sq(c.description)}`,
+        `complete -c keepsake -n ${singleQuoted(`__fish_seen_subcommand_from ${g.path[0]}; and not __fish_seen_subcommand_from ${subs}`)} -a ${c.path.at(-1)} -d ${singleQuoted(c.description)}`,
       );
   }
   for (const c of leaves(commands)) {
@@ -213,11 +214,11 @@ export function renderFish(): string {
       );
       const value = o.value === undefined ? '' : ` ${FISH_KIND[valueKind(o)]}`;
       lines.push(
-        `complete -c keepsake -n ${sq(cond)} ${flags.join(' ')}${value} -d ${sq(o.description)}`,
+        `complete -c keepsake -n ${singleQuoted(cond)} ${flags.join(' ')}${value} -d ${singleQuoted(o.description)}`,
       );
     }
     if (c.args.some((a) => argKind(a) === 'file'))
-      lines.push(`complete -c keepsake -n ${sq(cond)} -F`);
+      lines.push(`complete -c keepsake -n ${singleQuoted(cond)} -F`);
   }
   return `${lines.join('\n')}\n`;
 }
