@@ -5,10 +5,11 @@
 // So the cache lives only in a directory of the running user's own that nobody else may write
 // to, checked without following links: for root, /run/keepsake (keepsake's own runtime directory,
 // made 0700 here when /run is root's); for anyone else, none.
+// CommonJS, like the launcher (bin/package.json).
 
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import * as vm from 'node:vm';
+const fs = require('node:fs');
+const path = require('node:path');
+const vm = require('node:vm');
 
 /** True when `dir` is a real directory of `uid` that no one else may write to. */
 function ownAndPrivate(dir, uid) {
@@ -17,7 +18,7 @@ function ownAndPrivate(dir, uid) {
 }
 
 /** The cache directory for this process, or undefined when there is no safe one. */
-export function compileCacheDir(run = '/run', uid = process.geteuid?.()) {
+function compileCacheDir(run = '/run', uid = process.geteuid?.()) {
   if (uid !== 0 || !ownAndPrivate(run, 0)) return undefined;
   const own = `${run}/keepsake`;
   try {
@@ -35,7 +36,7 @@ function turnedOff(env) {
 }
 
 /** Turn the cache on where Node has it and a safe directory exists; never fails a run. */
-export function enableCompileCache(nodeModule, run = '/run', env = process.env) {
+function enableCompileCache(nodeModule, run = '/run', env = process.env) {
   if (typeof nodeModule.enableCompileCache !== 'function' || turnedOff(env)) return undefined;
   try {
     const dir = compileCacheDir(run);
@@ -101,7 +102,7 @@ function rootsOwnFile(file) {
  * compiled) and `fromCache`; undefined when turned off or not root (the caller then
  * require()s).
  */
-export function requireCached(file, nodeModule, run = '/run', env = process.env, argv = []) {
+function requireCached(file, nodeModule, run = '/run', env = process.env, argv = []) {
   if (turnedOff(env) || process.geteuid?.() !== 0) return undefined;
   const st = fs.statSync(file);
   const name = `${path.basename(file)}-${st.dev}-${st.ino}-${st.size}-${Math.trunc(st.mtimeMs)}-${process.version}-${process.arch}.v8`;
@@ -141,3 +142,7 @@ export function requireCached(file, nodeModule, run = '/run', env = process.env,
   };
   return { exports: module.exports, save, fromCache: !fresh };
 }
+
+exports.compileCacheDir = compileCacheDir;
+exports.enableCompileCache = enableCompileCache;
+exports.requireCached = requireCached;

@@ -1,28 +1,33 @@
 #!/usr/bin/env node
-// Prefer the bundle (fast start-up); fall back to the compiled modules.
-import * as nodeModule from 'node:module';
+// keepsake's launcher. CommonJS (bin/package.json), so that a plain apply, as every boot runs
+// it, loads no ES module at all; everything else loads the bundle.
+const nodeModule = require('node:module');
+const path = require('node:path');
 
 // Compiled code kept between runs, where the running Node has it (22.1 and newer) and a
 // directory only root can write to exists (compile-cache.js): enabled before anything of
 // keepsake is loaded, so that all of it is cached. Without it keepsake only starts slower.
-// Node 20 has no such cache: nothing more is loaded there.
-if (typeof nodeModule.enableCompileCache === 'function') {
+function compileCache() {
   try {
-    (await import('./compile-cache.js')).enableCompileCache(nodeModule);
+    return require('./compile-cache.js');
   } catch {
-    // A copy of keepsake without the file still runs.
+    return undefined; // a copy of keepsake without the file still runs
   }
 }
-// A plain `keepsake apply`, as every boot runs it, from the one file that holds all it needs
-// (src/cli/boot.ts); anything else, or a copy of keepsake without that file, from the bundle.
-const bootFile = new URL('../dist/bundle/apply.cjs', import.meta.url).pathname;
+if (typeof nodeModule.enableCompileCache === 'function') {
+  compileCache()?.enableCompileCache(nodeModule);
+}
+
+// A plain `keepsake apply` from the one file that holds all it needs (src/cli/boot.ts);
+// anything else, or a copy of keepsake without that file, from the bundle.
+const bootFile = path.join(__dirname, '../dist/bundle/apply.cjs');
 let boot = null;
 let saveCodeCache;
 if (process.argv[2] === 'apply') {
   if (typeof nodeModule.enableCompileCache !== 'function') {
     // Older Node: keepsake keeps V8's code cache of that file itself (compile-cache.js).
     try {
-      const cached = (await import('./compile-cache.js')).requireCached(
+      const cached = compileCache()?.requireCached(
         bootFile,
         nodeModule,
         '/run',
@@ -35,17 +40,20 @@ if (process.argv[2] === 'apply') {
     }
   }
   try {
-    boot ??= nodeModule.createRequire(import.meta.url)(bootFile);
+    boot ??= require(bootFile);
   } catch (e) {
     if (e?.code !== 'MODULE_NOT_FOUND' || !String(e.message).includes('apply.cjs')) throw e;
   }
 }
-const plainApply = boot?.runIfPlainApply(process.argv);
-if (plainApply !== undefined) {
-  // exitCode, not exit(): output still queued for a pipe must be written before Node leaves.
-  process.exitCode = await plainApply;
-  saveCodeCache?.();
-} else {
+
+async function run() {
+  const plainApply = boot?.runIfPlainApply(process.argv);
+  if (plainApply !== undefined) {
+    // exitCode, not exit(): output still queued for a pipe must be written before Node leaves.
+    process.exitCode = await plainApply;
+    saveCodeCache?.();
+    return;
+  }
   let main;
   try {
     ({ main } = await import('../dist/bundle/keepsake.js'));
@@ -55,3 +63,8 @@ if (plainApply !== undefined) {
   }
   process.exitCode = await main(process.argv);
 }
+run().catch((e) => {
+  // What the code above could not report: as an uncaught error would be.
+  process.exitCode = 1;
+  throw e;
+});

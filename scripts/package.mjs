@@ -76,6 +76,8 @@ try {
   put('usr/bin/keepsake', readFileSync(at('packaging/keepsake')));
   // Where compiled code may be kept, read by the launcher before the bundle.
   put('usr/lib/keepsake/bin/compile-cache.js', readFileSync(at('bin/compile-cache.js')));
+  // It is CommonJS, as bin/package.json says (the package.json below says modules).
+  put('usr/lib/keepsake/bin/package.json', readFileSync(at('bin/package.json')));
   // package.json marks the bundle as ES modules and is how keepsake finds its own directory
   // (and so the addon under build/Release).
   put(

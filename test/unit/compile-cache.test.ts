@@ -222,6 +222,7 @@ describe('the compiled-code cache', () => {
     const copy = runDir();
     fs.mkdirSync(`${copy}/bin`);
     fs.copyFileSync(path.join(REPO, 'bin/keepsake.js'), `${copy}/bin/keepsake.js`);
+    fs.copyFileSync(path.join(REPO, 'bin/package.json'), `${copy}/bin/package.json`);
     fs.copyFileSync(path.join(REPO, 'package.json'), `${copy}/package.json`);
     fs.symlinkSync(path.join(REPO, 'dist'), `${copy}/dist`);
     const r = spawnSync(process.execPath, [`${copy}/bin/keepsake.js`, '--version'], {
