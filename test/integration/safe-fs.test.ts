@@ -17,6 +17,7 @@ import {
   withVerifiedPath,
   writeFileAtomicSafe,
 } from '../../src/system/safe-fs.js';
+import { treeLines } from '../helpers/tree.js';
 
 let base: string;
 let other: string;
@@ -24,24 +25,6 @@ let savedUmask: number;
 
 const tempDir = (prefix: string) =>
   fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), `keepsake-${prefix}-`)));
-
-/** Everything observable about a tree (links not followed): types, owners, modes, contents. */
-function snapshot(dir: string, prefix = ''): string[] {
-  return fs
-    .readdirSync(dir)
-    .sort()
-    .flatMap((name) => {
-      const p = path.join(dir, name);
-      const st = fs.lstatSync(p);
-      const body = st.isFile()
-        ? fs.readFileSync(p, 'utf8')
-        : st.isSymbolicLink()
-          ? fs.readlinkSync(p)
-          : '';
-      const line = `${prefix}${name} ${st.mode.toString(8)} ${st.uid}:${st.gid} ${body}`;
-      return st.isDirectory() ? [line, ...snapshot(p, `${prefix}${name}/`)] : [line];
-    });
-}
 
 const modeOf = (p: string) => fs.lstatSync(p).mode & 0o7777;
 
@@ -186,14 +169,14 @@ describe('refusing planted symlinks', () => {
       ['the final component', final],
     ] as const) {
       it(`${name} refuses when ${where} is a symlink`, () => {
-        const before = snapshot(other);
-        const links = snapshot(base);
+        const before = treeLines(other);
+        const links = treeLines(base);
         assert.throws(
           () => op(`${base}/${rel}`),
           (e: unknown) => e instanceof UnsafePathError && /symbolic link/.test(e.message),
         );
-        assert.deepEqual(snapshot(other), before);
-        assert.deepEqual(snapshot(base), links);
+        assert.deepEqual(treeLines(other), before);
+        assert.deepEqual(treeLines(base), links);
       });
     }
   }

@@ -17,6 +17,7 @@ import {
   runInNamespace,
   skipUnlessCI,
 } from '../helpers/ns-run.js';
+import { treeLines } from '../helpers/tree.js';
 
 const loaded = loadBinding();
 const noAddon = loaded.binding?.runSteps ? null : 'the native addon (with runSteps) is not built';
@@ -46,24 +47,6 @@ const file = (p: string, content: string, uid = 0, gid = 0, mode = 0o644) => [
   mode,
 ];
 const link = (p: string, to: string, uid = 0, gid = 0) => ['l', p, to, uid, gid];
-
-/** Everything observable about a tree (links not followed): types, owners, modes, contents. */
-function snapshot(dir: string, prefix = ''): string[] {
-  return fs
-    .readdirSync(dir)
-    .sort()
-    .flatMap((name) => {
-      const p = path.join(dir, name);
-      const st = fs.lstatSync(p);
-      const body = st.isFile()
-        ? fs.readFileSync(p, 'utf8')
-        : st.isSymbolicLink()
-          ? `-> ${fs.readlinkSync(p)}`
-          : '';
-      const line = `${prefix}${name} ${st.mode.toString(8)} ${st.uid}:${st.gid} ${body}`;
-      return st.isDirectory() ? [line, ...snapshot(p, `${prefix}${name}/`)] : [line];
-    });
-}
 
 const tempDir = (prefix: string) =>
   fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), `keepsake-${prefix}-`)));
@@ -100,7 +83,7 @@ describe('runSteps', { skip: noAddon ?? false }, () => {
       ...link(`${base}/a/l`, '/persist/somewhere', 1000, 100),
     );
     assert.equal(n, 7);
-    assert.deepEqual(snapshot(`${base}/a`), [
+    assert.deepEqual(treeLines(`${base}/a`), [
       'empty 100600 0:0 ',
       'exact 40750 0:0 ',
       'f 100640 1000:100 content\n',
@@ -149,7 +132,7 @@ describe('runSteps', { skip: noAddon ?? false }, () => {
       ['an intermediate over NAME_MAX', mkdir(`${base}/${long}/d`)],
     ];
     for (const [what, step] of failing) {
-      const before = [snapshot(base), snapshot(outside)];
+      const before = [treeLines(base), treeLines(outside)];
       const cwd = process.cwd();
       process.chdir(base); // a relative path must not be taken from here either
       let n: number;
@@ -159,7 +142,7 @@ describe('runSteps', { skip: noAddon ?? false }, () => {
         process.chdir(cwd);
       }
       assert.equal(n, 0, `${what}: the step was carried out`);
-      assert.deepEqual([snapshot(base), snapshot(outside)], before, `${what}: changed the tree`);
+      assert.deepEqual([treeLines(base), treeLines(outside)], before, `${what}: changed the tree`);
     }
     assert.ok(!fs.existsSync(path.join(os.tmpdir(), 'escaped')));
   });
