@@ -284,7 +284,10 @@ function report(samples: Sample[], sizes: number[]): void {
     const ratio =
       median(pick(size, 'service', false).map((s) => s.localFs)) /
       median(pick(size, 'compiled', false).map((s) => s.localFs));
-    lines.push(`| ${size} | service / compiled | ${ratio.toFixed(2)}x | | | | |`);
+    // Only when both modes were booted (--modes may leave one out).
+    if (Number.isFinite(ratio)) {
+      lines.push(`| ${size} | service / compiled | ${ratio.toFixed(2)}x | | | | |`);
+    }
   }
   for (const s of samples.filter((x) => x.failed))
     lines.push(
