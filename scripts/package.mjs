@@ -74,10 +74,11 @@ try {
   const gz = (text) => gzipSync(text, { level: 9 });
 
   put('usr/bin/keepsake', readFileSync(at('packaging/keepsake')));
-  // Where compiled code may be kept, read by the launcher before the bundle.
-  put('usr/lib/keepsake/bin/compile-cache.js', readFileSync(at('bin/compile-cache.js')));
-  // It is CommonJS, as bin/package.json says (the package.json below says modules).
-  put('usr/lib/keepsake/bin/package.json', readFileSync(at('bin/package.json')));
+  // The launcher /usr/bin/keepsake runs, and where compiled code may be kept, read by it
+  // before the bundle; both CommonJS, as bin/package.json says (the one below says modules).
+  for (const file of ['keepsake.js', 'compile-cache.js', 'package.json']) {
+    put(`usr/lib/keepsake/bin/${file}`, readFileSync(at(`bin/${file}`)));
+  }
   // package.json marks the bundle as ES modules and is how keepsake finds its own directory
   // (and so the addon under build/Release).
   put(
