@@ -5,22 +5,41 @@
 // those chunks, so a boot's apply never loads it.
 // The native addon stays a separate file, found from the package root.
 import { rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { build } from 'esbuild';
 
 // Node's built-in modules through require(), not import: importing one as an ES module builds
 // a facade that reads every export, and for node:fs and node:crypto that loads dozens of
 // modules no run of keepsake uses (fs.promises with readline and streams, webcrypto), a few
-// milliseconds of every start. esbuild's interop reads an export only when it is used.
+// milliseconds of every start.
+// Each built-in becomes one small ES module made here: its default export is the module, and
+// each of its plain value properties is a named export read once. Left as a CommonJS module,
+// esbuild would wrap it anew at every file that imports it, copying all of its properties as
+// getters each time: for node:fs, imported by forty files, that was 10 ms of every start.
+// Accessor properties (fs.promises, crypto.webcrypto) are left out, since reading them loads
+// what they stand for; a use of one fails the build, as a missing export.
+const requireHere = createRequire(import.meta.url);
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+const RESERVED = new Set(['default', 'delete', 'new', 'function', 'class', 'import', 'export']);
+function builtinModuleSource(specifier) {
+  const mod = requireHere(specifier);
+  const names = Object.entries(Object.getOwnPropertyDescriptors(mod))
+    .filter(([name, d]) => 'value' in d && IDENTIFIER.test(name) && !RESERVED.has(name))
+    .map(([name]) => name);
+  const from = JSON.stringify(specifier);
+  return `const m = require(${from});\nexport default m;\nexport const { ${names.join(', ')} } = m;\n`;
+}
 const builtinsAsCommonJs = {
   name: 'builtins-as-commonjs',
   setup(b) {
+    // A require() (in the libraries, which are CommonJS) gets the module itself.
     b.onResolve({ filter: /^node:/ }, (args) =>
-      args.namespace === 'builtin'
+      args.namespace === 'builtin' || args.kind === 'require-call'
         ? { path: args.path, external: true }
         : { path: args.path, namespace: 'builtin' },
     );
     b.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({
-      contents: `module.exports = require(${JSON.stringify(args.path)});`,
+      contents: builtinModuleSource(args.path),
       loader: 'js',
     }));
   },
@@ -79,6 +98,7 @@ await build({
   define: { 'import.meta.url': '__ksModuleUrl' },
   banner: { js: "const __ksModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
   plugins: [
+    builtinsAsCommonJs,
     {
       name: 'libraries-apart',
       setup(b) {
