@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "keepsake_mount",
-      "sources": ["native/keepsake_mount.c", "native/steps.c"],
+      "sources": ["native/keepsake_mount.c", "native/steps.c", "native/digest.c"],
       "defines": ["NAPI_VERSION=8"],
       "cflags": ["-Wall", "-Wextra", "-Werror=implicit-function-declaration"]
     }

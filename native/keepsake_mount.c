@@ -493,6 +493,9 @@ static napi_value js_lstat_into(napi_env env, napi_callback_info info) {
 // native/steps.c
 napi_value keepsake_run_steps(napi_env env, napi_callback_info info);
 napi_value keepsake_reset_steps(napi_env env, napi_callback_info info);
+// native/digest.c
+napi_value keepsake_sha256_hex(napi_env env, napi_callback_info info);
+napi_value keepsake_random_hex(napi_env env, napi_callback_info info);
 
 NAPI_MODULE_INIT() {
   napi_property_descriptor props[] = {
@@ -504,6 +507,8 @@ NAPI_MODULE_INIT() {
       {"lstatInto", NULL, js_lstat_into, NULL, NULL, NULL, napi_enumerable, NULL},
       {"runSteps", NULL, keepsake_run_steps, NULL, NULL, NULL, napi_enumerable, NULL},
       {"resetSteps", NULL, keepsake_reset_steps, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"sha256Hex", NULL, keepsake_sha256_hex, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"randomHex", NULL, keepsake_random_hex, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   CHECK(env, napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   return exports;

@@ -14,7 +14,6 @@
 // doubt (a link, another owner, a mode others may write, unreadable or corrupt JSON, another
 // key) means the configuration is parsed as if there were no cache.
 
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { storedAccountFiles } from '../config/accounts.js';
@@ -23,6 +22,7 @@ import { readConfigFile } from '../config/load-text.js';
 import { hostPath } from '../core/paths.js';
 import { knownSetup, setupOf } from '../generations/store.js';
 import type { Model } from '../model/types.js';
+import { sha256Hex } from '../system/digest.js';
 import {
   lstatOrNull,
   mkdirSafe,
@@ -63,8 +63,7 @@ export function cacheKey(
   opts: { root: string; verbose: boolean },
   version = VERSION,
 ): string {
-  const h = createHash('sha256');
-  for (const part of [
+  const parts = [
     version,
     path.resolve(file),
     opts.root,
@@ -72,10 +71,8 @@ export function cacheKey(
     text,
     readOr(hostPath(opts.root, '/etc/passwd'), ''),
     readOr(hostPath(opts.root, '/etc/group'), ''),
-  ]) {
-    h.update(part).update('\0');
-  }
-  return h.digest('hex');
+  ];
+  return sha256Hex(...parts.flatMap((part) => [part, '\0']));
 }
 
 /**
@@ -84,10 +81,13 @@ export function cacheKey(
  * their digest, checked against the files as they are now.
  */
 function accountsDigest(root: string, model: Model): string {
-  const h = createHash('sha256');
-  for (const file of storedAccountFiles(root, model.entries))
-    h.update(file).update('\0').update(readOr(file, '\0missing')).update('\0');
-  return h.digest('hex');
+  const parts = storedAccountFiles(root, model.entries).flatMap((file) => [
+    file,
+    '\0',
+    readOr(file, '\0missing'),
+    '\0',
+  ]);
+  return sha256Hex(...parts);
 }
 
 /** Owned by root and writable by nobody else (a directory, or with `file`, a regular file). */

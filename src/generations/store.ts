@@ -3,11 +3,11 @@
 // `<root>/run/keepsake/applied.json`, which vanishes with the boot exactly as the mounts do,
 // so the next apply knows what is live and may be taken down.
 
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { hostPath } from '../core/paths.js';
 import type { Model } from '../model/types.js';
 import { GENERATION_VERSION, type Generation, type GenerationSummary } from '../plan/generation.js';
+import { sha256Hex } from '../system/digest.js';
 import { lstatOrNull } from '../system/safe-fs.js';
 
 export const APPLIED = '/run/keepsake/applied.json';
@@ -133,7 +133,7 @@ export function setupOf(model: Model): string {
   let h = setups.get(model);
   if (!h) {
     const shape = JSON.stringify(model.entries.map(({ source: _s, ...rest }) => rest));
-    h = createHash('sha256').update(shape).digest('hex');
+    h = sha256Hex(shape);
     setups.set(model, h);
   }
   return h;

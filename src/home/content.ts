@@ -2,12 +2,12 @@
 // once into `<state>/files/<sha256>-<r|x>` (a directory into `<digest>-d`), named by its
 // content, so unchanged files are never copied again and every generation can share them.
 
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { HomeError } from '../errors.js';
 import type { HomeFile, HomeFileSet, PersistEntry } from '../model/types.js';
 import { placeDirectoryOnce } from '../system/atomic-dir.js';
 import { replaceFile } from '../system/atomic-write.js';
+import { sha256Hex } from '../system/digest.js';
 import { makePrivateDir } from '../system/home-fs.js';
 import { storeWriteError } from './store-write.js';
 import type { DesiredHome, DesiredLink } from './types.js';
@@ -18,7 +18,7 @@ export interface ContentProblem {
   message: string;
 }
 
-const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
+const sha256 = (data: string | Buffer) => sha256Hex(data);
 
 export function filesArea(state: string): string {
   return `${state}/files`;

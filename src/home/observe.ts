@@ -2,9 +2,9 @@
 // followed at the last component, nothing changed. Files in the way of a declared file are
 // hashed so that an identical one is not reported as a collision.
 
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { ancestorsOf, isWithin } from '../core/paths.js';
+import { sha256Hex } from '../system/digest.js';
 import type { HomeHistory } from './plan.js';
 import type { DesiredHome, HomeObservation, PathState } from './types.js';
 
@@ -29,7 +29,7 @@ function stateOf(path: string, hash: boolean, store: string | undefined): PathSt
   if (st.isFile()) {
     // A large file in the way is not read: it is reported, never taken for identical.
     if (!hash || st.size > MAX_HASHED) return { kind: 'file' };
-    return { kind: 'file', hash: createHash('sha256').update(fs.readFileSync(path)).digest('hex') };
+    return { kind: 'file', hash: sha256Hex(fs.readFileSync(path)) };
   }
   if (st.isDirectory()) return { kind: 'directory', empty: fs.readdirSync(path).length === 0 };
   return { kind: 'other' };

@@ -3,11 +3,11 @@
 // the new one, never half of either; a crash leaves at most that sibling, never a damaged
 // directory. Errors are Node's own (code, syscall, path), for the caller to word.
 
-import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { stepCounter } from '../hooks.js';
 import { alive, replaceFile, replaceSymlink } from './atomic-write.js';
+import { randomHex } from './digest.js';
 
 export interface TreeEntry {
   /** Relative to the directory written. */
@@ -115,7 +115,7 @@ export function replaceDirectory(dir: string, tree: NewTree): void {
  */
 export function placeDirectoryOnce(parent: string, name: string, tree: NewTree): void {
   const final = `${parent}/${name}`;
-  const tmp = `${parent}/.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const tmp = `${parent}/.tmp-${process.pid}-${randomHex(4)}`;
   try {
     writeTree(tmp, tree);
   } catch (e) {

@@ -7,8 +7,8 @@
 // others may control (safe-fs.ts's writeFileAtomicSafe), or a plain path where the owner's own
 // links are to be followed (the configuration file, a user's own records in their home).
 
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import { randomHex } from './digest.js';
 
 const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_RDONLY, O_DIRECTORY } = fs.constants;
 
@@ -44,7 +44,7 @@ export function replaceFile(
   content: string | Uint8Array,
   opts: AtomicWrite,
 ): void {
-  const temp = `.${name.slice(0, 200)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const temp = `.${name.slice(0, 200)}.${process.pid}.${randomHex(4)}.tmp`;
   const tempPath = `${dir}/${temp}`;
   let fd: number;
   try {
@@ -136,7 +136,7 @@ export function clearDeadTemporaries(dir: string, name: string): void {
  * or file at `path`, never a directory.
  */
 export function replaceSymlink(path: string, to: string): void {
-  const temp = `${path}.keepsake-${randomBytes(6).toString('hex')}`;
+  const temp = `${path}.keepsake-${randomHex(6)}`;
   fs.symlinkSync(to, temp);
   try {
     fs.renameSync(temp, path);

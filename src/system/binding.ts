@@ -41,6 +41,10 @@ export interface MountBinding {
   runSteps?(steps: Buffer, euid: number, egid: number, umask: number): number;
   /** Closes the directories runSteps keeps open between calls. */
   resetSteps?(): void;
+  /** SHA-256 of the parts one after another, in hex (native/digest.c). */
+  sha256Hex?(parts: ReadonlyArray<string | Buffer>): string;
+  /** That many bytes from getrandom(2) in hex, or undefined if the kernel gives none. */
+  randomHex?(bytes: number): string | undefined;
 }
 
 /** What the addon throws: shaped like Node's system errors; `errno` is the positive C value. */

@@ -3,10 +3,10 @@
 // it behind, and the next run reads it and finishes the same move (instead of taking the
 // store's half-done copy for data of its own and setting the original aside).
 
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { hostPath } from '../core/paths.js';
 import type { PendingMove } from '../plan/types.js';
+import { sha256Hex } from './digest.js';
 import {
   forgetVerified,
   lstatOrNull,
@@ -61,7 +61,7 @@ export const MOVES_DIR = '.keepsake/moves';
 
 /** The journal file of a move to `target`, under the store root (host path). */
 export function journalPath(storeRoot: string, target: string): string {
-  const id = createHash('sha256').update(target).digest('hex').slice(0, 16);
+  const id = sha256Hex(target).slice(0, 16);
   return `${storeRoot}/${MOVES_DIR}/${id}.json`;
 }
 

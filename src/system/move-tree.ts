@@ -2,11 +2,11 @@
 // entry with its copy, walking a tree without following links, and the kill points the
 // crash tests use. Nothing here removes data at a source.
 
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { describeErrno } from '../core/errno.js';
 import { SystemError } from '../errors.js';
 import { hooks } from '../hooks.js';
+import { sha256Hex } from './digest.js';
 import { keyOf, type StatKey } from './move-journal.js';
 import { spawnSync } from './spawn.js';
 
@@ -88,7 +88,7 @@ export function cpA(
 }
 
 function hashOf(path: string): string {
-  return createHash('sha256').update(fs.readFileSync(path)).digest('hex');
+  return sha256Hex(fs.readFileSync(path));
 }
 
 /** Why `b` is not an exact copy of `a` (type, owner, mode, size, content, link), or null. */
