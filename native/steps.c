@@ -28,6 +28,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <dirent.h>
 #include <unistd.h>
 
 #define CACHED 64
@@ -295,6 +296,40 @@ static int open_file(const char *p, int *fd_out) {
   return 0;
 }
 
+// True when the directory `fd` holds nothing. Read through the descriptor taken before the
+// bind, it shows the directory under the new mount, not the mounted tree.
+static int below_is_empty(int fd) {
+  int d = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (d < 0) return 0;
+  DIR *dir = fdopendir(d);
+  if (!dir) {
+    close(d);
+    return 0;
+  }
+  int empty = 1;
+  struct dirent *e;
+  while (empty && (e = readdir(dir)) != NULL) {
+    if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) empty = 0;
+  }
+  closedir(dir);
+  return empty;
+}
+
+// Takes the mount just made at `target` down again: through its parent's descriptor, so that
+// the top of the path (the new mount) is what is unmounted, and no link is followed.
+// Detached, so that it cannot fail as busy: a bind mount holds no data of its own.
+static void undo_bind(const char *target) {
+  const char *name;
+  mode_t pmode;
+  int owned;
+  int parent = open_parent(target, strlen(target), &name, &pmode, &owned);
+  if (parent < 0) return;
+  char at[PATH_MAX];
+  int n = snprintf(at, sizeof at, "/proc/self/fd/%d/%s", parent, name);
+  if (n > 0 && (size_t)n < sizeof at) umount2(at, UMOUNT_NOFOLLOW | MNT_DETACH);
+  done_with(parent, owned);
+}
+
 static int step_bind(const char *source, const char *target, int is_dir) {
   int src = -1, tgt = -1, src_owned = 1, tgt_owned = 1;
   mode_t mode;
@@ -311,6 +346,15 @@ static int step_bind(const char *source, const char *target, int is_dir) {
     proc_path(s, sizeof s, src);
     proc_path(t, sizeof t, tgt);
     ok = mount(s, t, NULL, MS_BIND, NULL) == 0;
+    // Invariant: a bind hides nothing. The plan saw the mount point empty; what a program
+    // wrote there since (or while keepsake made it) would be hidden under the mount. So the
+    // directory below is read once more, after the bind, and if anything is there the bind
+    // is taken down again and the step fails (the JavaScript path then names what is there).
+    if (ok && is_dir && !below_is_empty(tgt)) {
+      undo_bind(target);
+      errno = ENOTEMPTY;
+      ok = 0;
+    }
   }
   int err = errno;
   if (src >= 0) done_with(src, src_owned);

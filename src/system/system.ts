@@ -3,7 +3,7 @@
 // recording one only writes down what it would have done (dry runs, tests of the executor).
 
 import * as fs from 'node:fs';
-import { UnsafePathError } from '../errors.js';
+import { TargetChangedError, UnsafePathError } from '../errors.js';
 import { hooks } from '../hooks.js';
 import { LOCK_EX, loadBinding } from './binding.js';
 import { loadMountBackend, type MountBackend } from './mount-backend.js';
@@ -118,10 +118,26 @@ function createLiveOps(backend: MountBackend, lock: ((fd: number) => void) | nul
     chmod: chmodSafe,
     symlink: symlinkSafe,
     bind(source, target, kind) {
+      let hidden: string[] = [];
       withVerifiedPath(source, kind, (src) =>
-        withVerifiedPath(target, kind, (tgt) => backend.bind(src, tgt)),
+        withVerifiedPath(target, kind, (tgt) => {
+          backend.bind(src, tgt);
+          // Invariant: a bind hides nothing. The plan saw the mount point empty; what a
+          // program wrote there since (or while keepsake made it) would now be hidden under
+          // the mount. `tgt` is the descriptor taken before the bind, so it still shows the
+          // directory below: anything there, and the bind is taken down again.
+          if (kind === 'directory') hidden = fs.readdirSync(tgt);
+        }),
       );
       forgetVerified(target); // the path now shows the mounted tree, not the directory below
+      if (hidden.length > 0) {
+        // Detached, so that it cannot fail as busy: a bind mount holds no data of its own.
+        inParent(target, (at) => backend.unmount(at, { detach: true }));
+        throw new TargetChangedError(
+          `data appeared in '${target}' after it was checked (${listed(hidden)}): nothing was mounted over it, and it is where it was`,
+          'something writes there before keepsake puts the entry in place: stop it, or let it start after keepsake (After=keepsake.service), then move the data into the store or apply with --adopt',
+        );
+      }
     },
     setPropagation: (target, type) =>
       withVerifiedPath(target, 'any', (at) => backend.setPropagation(at, type)),
@@ -250,4 +266,10 @@ export function createRecordingSystem(): SystemOps & { calls: RecordedCall[] } {
     writeRecord: rec('writeRecord'),
     batch: (fn) => fn(),
   };
+}
+
+/** A few names of a directory's entries, for a message. */
+function listed(names: string[]): string {
+  const shown = names.slice(0, 5).join(', ');
+  return names.length > 5 ? `${shown} and ${names.length - 5} more` : shown;
 }

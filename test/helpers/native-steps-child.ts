@@ -78,9 +78,16 @@ switch (scenario) {
     fs.mkdirSync(`${base}/tgt`);
     fs.writeFileSync(`${base}/src.file`, 'store');
     fs.writeFileSync(`${base}/tgt.file`, '');
+    // Something written into the mount point after it was checked (here by the step before):
+    // the bind would hide it, so it is taken down again and the step fails.
+    const refused = run(
+      buf(...mkdir(`${base}/tgt/written-meanwhile`), ...['b', `${base}/src`, `${base}/tgt`, 'd']),
+    );
+    const pointsAfterRefusal = mountPointsUnder(base).length;
+    const keptBelow = fs.readdirSync(`${base}/tgt`);
+    fs.rmdirSync(`${base}/tgt/written-meanwhile`);
     const first = run(
       buf(
-        ...mkdir(`${base}/tgt/before-bind-sibling`),
         ...['b', `${base}/src`, `${base}/tgt`, 'd'],
         ...mkdir(`${base}/tgt/after-bind`),
         ...['b', `${base}/src.file`, `${base}/tgt.file`, 'f'],
@@ -100,6 +107,9 @@ switch (scenario) {
     sh('umount', ['-n', `${base}/tgt.file`]);
     sh('umount', ['-n', `${base}/tgt`]);
     emit({
+      refused,
+      pointsAfterRefusal,
+      keptBelow,
       first,
       second,
       seen,
