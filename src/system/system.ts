@@ -4,7 +4,7 @@
 
 import * as fs from 'node:fs';
 import { TargetChangedError, UnsafePathError } from '../errors.js';
-import { hooks } from '../hooks.js';
+import { hooks, stepCounter } from '../hooks.js';
 import { LOCK_EX, loadBinding } from './binding.js';
 import { loadMountBackend, type MountBackend } from './mount-backend.js';
 import { beginMove, finishMove, type MoveSpec } from './move.js';
@@ -79,6 +79,7 @@ export function createLiveSystem(
  * addon reach them again; the end of a batch closes them.
  */
 function withNativeSteps(ops: SystemOps, steps: NativeSteps): SystemOps {
+  const stopBeforeRun = stepCounter('native-steps');
   const wrapped: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(ops)) {
     wrapped[name] =
@@ -99,11 +100,15 @@ function withNativeSteps(ops: SystemOps, steps: NativeSteps): SystemOps {
           steps.close();
         }
       }),
-    runSteps: (list) => steps.run(list),
+    runSteps: (list) => {
+      stopBeforeRun(); // tests: a stop before a run of native steps
+      return steps.run(list);
+    },
   };
 }
 
 function createLiveOps(backend: MountBackend, lock: ((fd: number) => void) | null): SystemOps {
+  const stopBeforeBind = stepCounter('bind'); // tests: a stop before a bind
   const inParent = (path: string, fn: (at: string) => void) => {
     const i = path.lastIndexOf('/');
     withVerifiedPath(path.slice(0, i) || '/', 'directory', (dir) =>
@@ -118,6 +123,7 @@ function createLiveOps(backend: MountBackend, lock: ((fd: number) => void) | nul
     chmod: chmodSafe,
     symlink: symlinkSafe,
     bind(source, target, kind) {
+      stopBeforeBind();
       let hidden: string[] = [];
       withVerifiedPath(source, kind, (src) =>
         withVerifiedPath(target, kind, (tgt) => {
