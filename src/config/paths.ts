@@ -204,10 +204,24 @@ export function normaliseHomeEntry(raw: string, home?: string): PathResult {
   return { ...rel, warnings: 'ok' in c ? [] : c.warnings, leadingSlash: true };
 }
 
-/** Join normalised path pieces (`/persist` + `/var/log`, `/home/jane` + `.ssh`). */
+const SLASH = 47;
+
+/**
+ * Join path pieces (`/persist` + `/var/log`, `/home/jane` + `.ssh`): "/" and every non-empty
+ * component of every piece, in order. A piece already in canonical form (no empty component
+ * inside or at its end) is its components joined by "/" as it stands, so it is appended whole:
+ * pieces come normalised, and every entry joins two or three of them.
+ */
 export function joinPath(...parts: string[]): string {
-  const joined = parts.flatMap((p) => p.split('/')).filter((c) => c !== '');
-  return `/${joined.join('/')}`;
+  let out = '';
+  for (const part of parts) {
+    if (part !== '' && !part.endsWith('/') && !part.includes('//')) {
+      out += part.charCodeAt(0) === SLASH ? part : `/${part}`;
+      continue;
+    }
+    for (const c of part.split('/')) if (c !== '') out += `/${c}`;
+  }
+  return out === '' ? '/' : out;
 }
 
 /** `child` relative to `parent`, when it is inside it (or equal: ""). */

@@ -53,6 +53,8 @@ class Reader {
   private nodes = 0;
   /** Characters of keys and string values, counted as the YAML-based reader counts them. */
   private chars = 0;
+  /** The offset of a `#` at or after the line being read, -1 when there is none. */
+  private hash = -2;
 
   constructor(private readonly text: string) {
     let number = 0;
@@ -73,7 +75,10 @@ class Reader {
     let end = stop;
     // A comment starts at a `#` after a space, outside quotes; quotes are read again later (a
     // quote left open on its line is left alone there).
-    const hash = text.indexOf('#', at);
+    // The next `#` of the text, found again only once a line starts past it: searched from
+    // every line, a file without a comment would be read to its end once per line.
+    if (this.hash !== -1 && this.hash < at) this.hash = text.indexOf('#', at);
+    const { hash } = this;
     let quote = '';
     for (let i = hash === -1 || hash >= stop ? stop : at; i < stop; i++) {
       const c = text[i]!;
@@ -160,11 +165,11 @@ class Reader {
         j = next;
         continue;
       }
-      const rest: Line = { ...line, at };
+      const rest: Line = { number: line.number, start: line.start, at, end: line.end };
       if (this.isItem(rest)) defer(); // `- - a`
       if (this.keyEnd(rest) !== undefined) {
         // `- key: value`, and the map's other keys below, aligned with the first.
-        this.lines[j] = { ...rest, start: line.start };
+        this.lines[j] = rest;
         const [node, next] = this.map(j, at - line.start, depth + 1);
         this.lines[j] = line;
         items.push(node);
