@@ -157,8 +157,9 @@ class Reader {
     while (j < this.lines.length) {
       const line = this.lines[j]!;
       // A list at its key's indentation ends at the next key; the map above reads it.
-      if (this.indent(line) < indent || (this.indent(line) === indent && !this.isItem(line))) break;
-      if (this.indent(line) !== indent) defer();
+      const own = line.at - line.start;
+      if (own < indent || (own === indent && !this.isItemAt(line.at, line.end))) break;
+      if (own !== indent) defer();
       // What follows the `- `: the item, read as if it were a line of its own there.
       let at = line.at + 1;
       while (at < line.end && this.text.charCodeAt(at) === SPACE) at++;
