@@ -118,7 +118,9 @@ const CANONICAL_ABSOLUTE = new RegExp(
  */
 function canonicalAbsolute(raw: string): boolean {
   return (
-    raw.length * 3 <= PATH_MAX && CANONICAL_ABSOLUTE.test(raw) && raw.trimEnd().length === raw.length
+    raw.length * 3 <= PATH_MAX &&
+    CANONICAL_ABSOLUTE.test(raw) &&
+    raw.trimEnd().length === raw.length
   );
 }
 
