@@ -143,6 +143,8 @@ export class Accounts {
 /** The account files whose persisted copies decide who owns what. */
 export const ACCOUNT_FILES = ['/etc/passwd', '/etc/group'] as const;
 
+const SLASH = 47;
+
 /** An entry as far as where its data is stored goes. */
 interface Placed {
   kind: 'directory' | 'file';
@@ -157,8 +159,13 @@ interface Placed {
 export function storedCopyOf(path: string, entries: readonly Placed[]): string | undefined {
   let best: Placed | undefined;
   for (const e of entries) {
+    // Inside: `${e.target}/` begins the path (tested without making that string for each of
+    // the thousands of entries).
     const holds =
-      e.kind === 'file' ? e.target === path : e.target === '/' || path.startsWith(`${e.target}/`);
+      e.kind === 'file'
+        ? e.target === path
+        : e.target === '/' ||
+          (path.startsWith(e.target) && path.charCodeAt(e.target.length) === SLASH);
     // The deepest one decides: a file entry for the path itself, or the nearest directory.
     if (holds && (!best || e.target.length > best.target.length)) best = e;
   }

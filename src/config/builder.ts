@@ -115,26 +115,57 @@ export class Builder {
     home: HomeRef | undefined,
     place: Placement,
   ) {
-    const ids = home === undefined ? { uid: 0, gid: 0 } : { uid: home.uid, gid: home.gid };
+    // Literals, not spreads: a configuration has thousands of entries, and a spread copies
+    // through V8's generic path, in code that runs once and so is never optimised.
+    // The defaults are only read (see normalise), so the entries of a block share them.
+    const uid = home === undefined ? 0 : home.uid;
+    const gid = home === undefined ? 0 : home.gid;
+    const directoryDefaults = { uid, gid, mode: 0o755 };
+    const fileDefaults = { uid, gid, mode: 0o644 };
+    const parentDefaults = { uid, gid, mode: 0o755 };
     for (const input of inputs) {
       const storeRoot = input.storagePath ?? loc.storePath;
       const { target, store } = place(input, storeRoot);
-      const mode = input.kind === 'directory' ? 0o755 : 0o644;
       const method: Method = input.method === 'symlink' ? 'symlink' : 'auto';
-      this.drafts.push({
-        kind: input.kind,
-        target,
-        store,
-        storeRoot,
-        ...(home === undefined ? {} : { home }),
-        method,
-        owner: ownerDraft(input, { ...ids, mode }),
-        parents: ownerDraft(input.parents, { ...ids, mode: 0o755 }),
-        hideMount: input.hideMount ?? loc.hideMounts,
-        allowTrash: input.allowTrash ?? loc.allowTrash,
-        adopt: input.adopt ?? loc.adopt,
-        source: input.source,
-      });
+      const owner = ownerDraft(
+        input,
+        input.kind === 'directory' ? directoryDefaults : fileDefaults,
+      );
+      const parents = ownerDraft(input.parents, parentDefaults);
+      const hideMount = input.hideMount ?? loc.hideMounts;
+      const allowTrash = input.allowTrash ?? loc.allowTrash;
+      const adopt = input.adopt ?? loc.adopt;
+      const { kind, source } = input;
+      this.drafts.push(
+        home === undefined
+          ? {
+              kind,
+              target,
+              store,
+              storeRoot,
+              method,
+              owner,
+              parents,
+              hideMount,
+              allowTrash,
+              adopt,
+              source,
+            }
+          : {
+              kind,
+              target,
+              store,
+              storeRoot,
+              home,
+              method,
+              owner,
+              parents,
+              hideMount,
+              allowTrash,
+              adopt,
+              source,
+            },
+      );
     }
   }
 }

@@ -115,7 +115,11 @@ export function checkNesting(file: string, text: string): void {
   let line = 1;
   let lineStart = 0;
   indicatorsAt(file, text, 0, line);
-  for (let i = 0; i < text.length; i++) {
+  // Only line breaks and brackets matter: the search skips the rest of the text natively
+  // instead of visiting each character in script.
+  const scan = /[\n[\]{}]/g;
+  for (let m = scan.exec(text); m !== null; m = scan.exec(text)) {
+    const i = m.index;
     const c = text.charCodeAt(i);
     if (c === 10) {
       line++;

@@ -61,7 +61,9 @@ function toEntry(d: Draft, accounts: Accounts): PersistEntry {
     adopt: d.adopt,
     source: d.source,
   };
-  if (d.home !== undefined) entry.home = { ...d.home };
+  // A copy of its own for each entry, written out rather than spread (thousands of entries).
+  const h = d.home;
+  if (h !== undefined) entry.home = { user: h.user, uid: h.uid, gid: h.gid, path: h.path };
   return entry;
 }
 

@@ -98,8 +98,35 @@ function dotDot(raw: string, suggestion: string | undefined): PathResult {
   };
 }
 
+const SLASH = 47;
+
+/**
+ * A path already in the form normaliseAbsolute gives: "/" and names, none of them "." or "..",
+ * none empty, none with a control character, each of at most NAME_MAX / 3 UTF-16 code units (so
+ * at most NAME_MAX bytes in UTF-8). The pattern runs natively, unlike a loop over characters
+ * in code that runs once.
+ */
+const CANONICAL_ABSOLUTE = new RegExp(
+  `^(?:/(?!\\.\\.?(?:/|$))[^/\\u0000-\\u001f\\u007f]{1,${Math.floor(NAME_MAX / 3)}})+$`,
+);
+
+/**
+ * Whether `raw` is already what normaliseAbsolute makes of it: canonical, with nothing for
+ * trim() to remove, and too short for PATH_MAX. Configurations are written that way almost
+ * always, and each of their thousands of paths then costs one match instead of the splitting
+ * and checks below.
+ */
+function canonicalAbsolute(raw: string): boolean {
+  return (
+    raw.length * 3 <= PATH_MAX &&
+    CANONICAL_ABSOLUTE.test(raw) &&
+    raw.trimEnd().length === raw.length
+  );
+}
+
 /** An absolute system path (a target, a storage path, a home). */
 export function normaliseAbsolute(raw: string): PathResult {
+  if (canonicalAbsolute(raw)) return { ok: true, path: raw, warnings: [] };
   const c = common(raw);
   if ('ok' in c) return c;
   const { value, warnings } = c;
@@ -204,10 +231,22 @@ export function normaliseHomeEntry(raw: string, home?: string): PathResult {
   return { ...rel, warnings: 'ok' in c ? [] : c.warnings, leadingSlash: true };
 }
 
-/** Join normalised path pieces (`/persist` + `/var/log`, `/home/jane` + `.ssh`). */
+/**
+ * Join path pieces (`/persist` + `/var/log`, `/home/jane` + `.ssh`): "/" and every non-empty
+ * component of every piece, in order. A piece already in canonical form (no empty component
+ * inside or at its end) is its components joined by "/" as it stands, so it is appended whole:
+ * pieces come normalised, and every entry joins two or three of them.
+ */
 export function joinPath(...parts: string[]): string {
-  const joined = parts.flatMap((p) => p.split('/')).filter((c) => c !== '');
-  return `/${joined.join('/')}`;
+  let out = '';
+  for (const part of parts) {
+    if (part !== '' && !part.endsWith('/') && !part.includes('//')) {
+      out += part.charCodeAt(0) === SLASH ? part : `/${part}`;
+      continue;
+    }
+    for (const c of part.split('/')) if (c !== '') out += `/${c}`;
+  }
+  return out === '' ? '/' : out;
 }
 
 /** `child` relative to `parent`, when it is inside it (or equal: ""). */

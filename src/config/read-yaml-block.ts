@@ -53,6 +53,11 @@ class Reader {
   private nodes = 0;
   /** Characters of keys and string values, counted as the YAML-based reader counts them. */
   private chars = 0;
+  /** The offset of a `#` at or after the line being read, -1 when there is none. */
+  private hash = -2;
+  /** Where the value value() or flow() last read ends (returned this way: no pair is made
+   *  for each of the thousands of values). */
+  private after = 0;
 
   constructor(private readonly text: string) {
     let number = 0;
@@ -73,7 +78,10 @@ class Reader {
     let end = stop;
     // A comment starts at a `#` after a space, outside quotes; quotes are read again later (a
     // quote left open on its line is left alone there).
-    const hash = text.indexOf('#', at);
+    // The next `#` of the text, found again only once a line starts past it: searched from
+    // every line, a file without a comment would be read to its end once per line.
+    if (this.hash !== -1 && this.hash < at) this.hash = text.indexOf('#', at);
+    const { hash } = this;
     let quote = '';
     for (let i = hash === -1 || hash >= stop ? stop : at; i < stop; i++) {
       const c = text[i]!;
@@ -123,10 +131,13 @@ class Reader {
   }
 
   private isItem(line: Line): boolean {
+    return this.isItemAt(line.at, line.end);
+  }
+
+  /** Whether the text from `at` (up to `end`, a line's) begins a list item. */
+  private isItemAt(at: number, end: number): boolean {
     const { text } = this;
-    return (
-      text[line.at] === '-' && (line.at + 1 === line.end || text.charCodeAt(line.at + 1) === SPACE)
-    );
+    return text[at] === '-' && (at + 1 === end || text.charCodeAt(at + 1) === SPACE);
   }
 
   /** The block collection whose first line is lines[i], at `indent`; returns the next line. */
@@ -146,8 +157,9 @@ class Reader {
     while (j < this.lines.length) {
       const line = this.lines[j]!;
       // A list at its key's indentation ends at the next key; the map above reads it.
-      if (this.indent(line) < indent || (this.indent(line) === indent && !this.isItem(line))) break;
-      if (this.indent(line) !== indent) defer();
+      const own = line.at - line.start;
+      if (own < indent || (own === indent && !this.isItemAt(line.at, line.end))) break;
+      if (own !== indent) defer();
       // What follows the `- `: the item, read as if it were a line of its own there.
       let at = line.at + 1;
       while (at < line.end && this.text.charCodeAt(at) === SPACE) at++;
@@ -160,18 +172,17 @@ class Reader {
         j = next;
         continue;
       }
-      const rest: Line = { ...line, at };
-      if (this.isItem(rest)) defer(); // `- - a`
-      if (this.keyEnd(rest) !== undefined) {
+      if (this.isItemAt(at, line.end)) defer(); // `- - a`
+      if (this.keyEnd(at, line.end) !== undefined) {
         // `- key: value`, and the map's other keys below, aligned with the first.
-        this.lines[j] = { ...rest, start: line.start };
+        this.lines[j] = { number: line.number, start: line.start, at, end: line.end };
         const [node, next] = this.map(j, at - line.start, depth + 1);
         this.lines[j] = line;
         items.push(node);
         j = next;
         continue;
       }
-      items.push(this.inline(rest, at, depth + 1));
+      items.push(this.inline(line, at, depth + 1));
       j++;
       this.noContinuation(j, indent);
     }
@@ -195,7 +206,7 @@ class Reader {
       const line = this.lines[j]!;
       if (this.indent(line) < indent) break;
       if (this.indent(line) !== indent || this.isItem(line)) defer();
-      const colon = this.keyEnd(line);
+      const colon = this.keyEnd(line.at, line.end);
       if (colon === undefined) defer();
       const key = this.key(line.at, colon);
       if (seen.has(key)) defer();
@@ -238,18 +249,19 @@ class Reader {
     return [{ kind: 'map', pos, entries }, j];
   }
 
-  /** The offset of the `:` that ends the key a line starts with, or undefined for no key. */
-  private keyEnd(line: Line): number | undefined {
+  /** The offset of the `:` that ends the key the text from `at` to a line's `end` starts
+   *  with, or undefined for no key. */
+  private keyEnd(at: number, end: number): number | undefined {
     const t = this.text;
-    let i = line.at;
+    let i = at;
     const q = t[i];
     if (q === '"' || q === "'") {
-      i = this.quotedEnd(i, line.end);
+      i = this.quotedEnd(i, end);
       return t[i] === ':' ? i : undefined;
     }
-    for (; i < line.end; i++) {
+    for (; i < end; i++) {
       const c = t[i];
-      if (c === ':' && (i + 1 === line.end || t.charCodeAt(i + 1) === SPACE)) return i;
+      if (c === ':' && (i + 1 === end || t.charCodeAt(i + 1) === SPACE)) return i;
       if (c === '{' || c === '[' || c === '"' || c === "'") return undefined;
     }
     return undefined;
@@ -336,29 +348,24 @@ class Reader {
 
   /** The value that fills the rest of `line` from `at`: a scalar or a one-line flow collection. */
   private inline(line: Line, at: number, depth: number): RawNode {
-    const [node, end] = this.value(line, at, line.end, depth, false);
-    if (end !== line.end) defer();
+    const node = this.value(line, at, line.end, depth, false);
+    if (this.after !== line.end) defer();
     return node;
   }
 
-  /** A value from `at`, in a flow collection or not; returns it and where it ends. */
-  private value(
-    line: Line,
-    at: number,
-    end: number,
-    depth: number,
-    inFlow: boolean,
-  ): [RawNode, number] {
+  /** A value from `at`, in a flow collection or not; `after` is then where it ends. */
+  private value(line: Line, at: number, end: number, depth: number, inFlow: boolean): RawNode {
     const t = this.text;
-    const pos = this.pos(line, at);
     const c = t[at];
     if (c === '[' || c === '{') return this.flow(line, at, end, depth);
+    const pos = this.pos(line, at);
     this.count(depth);
     if (c === '"' || c === "'") {
       const stop = this.quotedEnd(at, end);
       const value = this.quoted(at, stop);
       this.countText(value);
-      return [{ kind: 'scalar', pos, value, text: value }, stop];
+      this.after = stop;
+      return { kind: 'scalar', pos, value, text: value };
     }
     let stop = end;
     if (inFlow) {
@@ -371,11 +378,12 @@ class Reader {
     const raw = t.slice(at, this.trimSpaces(at, stop));
     const value = this.plain(raw);
     this.countText(value);
-    return [{ kind: 'scalar', pos, value, text: raw }, at + raw.length];
+    this.after = at + raw.length;
+    return { kind: 'scalar', pos, value, text: raw };
   }
 
-  /** A flow list or map that ends on the same line. */
-  private flow(line: Line, at: number, end: number, depth: number): [RawNode, number] {
+  /** A flow list or map that ends on the same line; `after` is then where it ends. */
+  private flow(line: Line, at: number, end: number, depth: number): RawNode {
     if (depth > LIMITS.depth) defer();
     this.count(depth);
     const t = this.text;
@@ -393,7 +401,8 @@ class Reader {
     while (t[i] !== close) {
       if (i >= end) defer();
       if (open === '[') {
-        const [node, after] = this.value(line, i, end, depth + 1, true);
+        const node = this.value(line, i, end, depth + 1, true);
+        const { after } = this;
         if (node.kind === 'scalar' && t[skip(after)] === ':') defer(); // `[a: b]`
         items.push(node);
         i = skip(after);
@@ -418,9 +427,9 @@ class Reader {
         const keyPos = this.pos(line, i);
         const v = skip(keyStop + 1);
         if (t[v] === ',' || t[v] === '}') defer();
-        const [value, after] = this.value(line, v, end, depth + 1, true);
+        const value = this.value(line, v, end, depth + 1, true);
         entries.push({ key, keyPos, value });
-        i = skip(after);
+        i = skip(this.after);
       }
       if (t[i] === ',') {
         i = skip(i + 1);
@@ -429,7 +438,8 @@ class Reader {
     }
     const node: RawNode =
       open === '[' ? { kind: 'seq', pos, items } : { kind: 'map', pos, entries };
-    return [node, i + 1];
+    this.after = i + 1;
+    return node;
   }
 }
 

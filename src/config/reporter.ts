@@ -23,7 +23,12 @@ export class Reporter {
   constructor(readonly file: string) {}
 
   source(segments: readonly Segment[], pos: Position): SourceRef {
-    return { file: this.file, line: pos.line, column: pos.column, option: optionPath(segments) };
+    return this.sourceAt(optionPath(segments), pos);
+  }
+
+  /** A SourceRef for an option path already written out (see optionPath). */
+  sourceAt(option: string, pos: Position): SourceRef {
+    return { file: this.file, line: pos.line, column: pos.column, option };
   }
 
   report(

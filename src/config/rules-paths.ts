@@ -30,10 +30,14 @@ export function error(
   };
 }
 
+const SURELY_SHORT = Math.floor(PATH_MAX / 3);
+
 /** A target or a store path longer than the kernel accepts, once the pieces are joined. */
 export function joinedPathLengths(ctx: PathRuleContext): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const d of ctx.drafts) {
+    // A UTF-16 code unit is at most 3 bytes in UTF-8: paths this short need no count.
+    if (d.target.length <= SURELY_SHORT && d.store.length <= SURELY_SHORT) continue;
     for (const [what, path] of [
       ['target', d.target],
       ['store path', d.store],
@@ -65,13 +69,22 @@ export const API_FILESYSTEMS = ['/proc', '/sys', '/dev', '/run/mount'] as const;
 
 /** Names keepsake owns at the top of every store: generations, home-file state. */
 export const STATE_NAMES = ['.keepsake', '.keepsake-home'] as const;
+const STATE_COMPONENT = '/.keepsake';
+
+/** The first characters the API file systems' paths begin with. */
+const API_STARTS = new Set(API_FILESYSTEMS.map((a) => a.slice(0, 2)));
 
 function apiFilesystem(target: string): string | undefined {
+  // Every entry is looked at: most begin with none of the API file systems' first letters.
+  if (!API_STARTS.has(target.slice(0, 2))) return undefined;
   return API_FILESYSTEMS.find((a) => target === a || isInside(target, a));
 }
 
 /** The state directory of a store that `path` lies in or is, found among its own ancestors. */
 function inState(path: string, stores: ReadonlySet<string>): string | undefined {
+  // Each state name begins with ".keepsake": a path without "/.keepsake" has none of them as
+  // a component, and most paths have none.
+  if (!path.includes(STATE_COMPONENT)) return undefined;
   let p = path;
   for (;;) {
     const slash = p.lastIndexOf('/');

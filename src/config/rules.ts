@@ -52,7 +52,10 @@ export function duplicateTargets(ctx: RuleContext): Diagnostic[] {
 export function unknownAccounts(ctx: RuleContext): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const d of ctx.drafts) {
-    for (const ref of [d.owner.user, d.owner.group, d.parents.user, d.parents.group]) {
+    const { owner, parents } = d;
+    // Most entries name no account: no list of them is made.
+    if (!owner.user && !owner.group && !parents.user && !parents.group) continue;
+    for (const ref of [owner.user, owner.group, parents.user, parents.group]) {
       if (ref === undefined) continue;
       const { accounts } = ctx;
       const known = ref.of === 'user' ? accounts.uidOf(ref.value) : accounts.gidOf(ref.value);
@@ -201,23 +204,24 @@ export function targetsAndStores(ctx: RuleContext): Diagnostic[] {
 export function unsearchableDirectories(ctx: RuleContext): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const d of ctx.drafts) {
-    const checks: Array<[string, number | undefined]> = [
-      ['mode', d.kind === 'directory' ? d.owner.mode : undefined],
-      ['parentDirectory.mode', d.parents.mode],
-    ];
-    for (const [what, mode] of checks) {
-      if (mode === undefined || (mode & 0o100) !== 0) continue;
-      out.push(
-        warning(
-          'mode-not-searchable',
-          d,
-          `${what} ${formatMode(mode)} gives the owner no search (x) permission on a directory, so the owner cannot open it`,
-          `add x for the owner, e.g. "${formatMode(mode | 0o100)}"`,
-        ),
-      );
-    }
+    // Most entries set no mode: nothing to look at, and nothing made for them.
+    if (d.owner.mode === undefined && d.parents.mode === undefined) continue;
+    unsearchable(out, d, 'mode', d.kind === 'directory' ? d.owner.mode : undefined);
+    unsearchable(out, d, 'parentDirectory.mode', d.parents.mode);
   }
   return out;
+}
+
+function unsearchable(out: Diagnostic[], d: Draft, what: string, mode: number | undefined) {
+  if (mode === undefined || (mode & 0o100) !== 0) return;
+  out.push(
+    warning(
+      'mode-not-searchable',
+      d,
+      `${what} ${formatMode(mode)} gives the owner no search (x) permission on a directory, so the owner cannot open it`,
+      `add x for the owner, e.g. "${formatMode(mode | 0o100)}"`,
+    ),
+  );
 }
 
 /** Every cross-field rule, in the order their problems are reported. */

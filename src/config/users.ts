@@ -46,7 +46,7 @@ export function user(b: Builder, name: string, keyPos: Position, node: RawNode) 
       if (!removePrefix || input.path.includes('/')) return true;
       b.r.error(
         'prefix-only',
-        input.segments,
+        [...input.list, input.index],
         input.pos,
         `${quoted(input.path)} has nothing left once removePrefixDirectory drops its first component`,
         'write it as "<prefix>/<path in the home>" (e.g. "gpg/.gnupg"), or set removePrefixDirectory: false',
