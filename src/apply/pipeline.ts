@@ -15,6 +15,7 @@ import {
   setupOf,
   setupOfGeneration,
 } from '../generations/store.js';
+import { generationTexts } from '../generations/text.js';
 import type { Model } from '../model/types.js';
 import { observe } from '../observe/observe.js';
 import { buildPlan } from '../plan/build.js';
@@ -113,21 +114,6 @@ export async function preparePlan(req: PlanRequest): Promise<Prepared> {
     plan,
     ...(previous ? { previous } : {}),
     ...(complete ? { liveUnchanged: summary.number } : {}),
-  };
-}
-
-/** What the next apply of this boot needs of a generation: not the plan, and of the actions
- *  only those that made something it may take down. */
-function live(g: Generation): Generation {
-  const made = g.actions.filter(
-    (a) =>
-      ((a.kind === 'mkdir' || a.kind === 'create-file') && a.side === 'target') ||
-      a.kind === 'symlink',
-  );
-  return {
-    ...g,
-    actions: made,
-    plan: { ...g.plan, entries: [], actions: [], released: [], adopted: [] },
   };
 }
 
@@ -230,12 +216,16 @@ function executeAndRecord(
     durationSeconds: (Date.now() - (options.startedMs ?? now.getTime())) / 1000,
   };
   const run = hostPath(plan.root, '/run/keepsake');
-  sys.writeRecord(run, 'applied.json', `${JSON.stringify(live(generation))}\n`);
+  // What the next apply of this boot needs of the generation: not the plan, and of the actions
+  // only those that made something it may take down. Both records are built from the same
+  // pieces of text, each stringified once (see text.ts).
+  const texts = generationTexts(generation);
+  sys.writeRecord(run, 'applied.json', texts.live());
   // Written after the record it sums up: a crash in between only costs a full read next time.
   sys.writeRecord(run, 'applied.json.sum', `${number} ${setupOf(model)} ${skippedNow}\n`);
   if (!changed) return { ...result, generation: number, recorded, skipped, userOwned };
   // The whole record, only for history: a boot with the setup unchanged writes none.
-  const json = `${JSON.stringify(generation)}\n`;
+  let json: string | undefined;
   for (const store of model.stores) {
     const dir = hostPath(plan.root, `${store}/.keepsake`);
     const st = lstatOrNull(dir);
@@ -250,6 +240,7 @@ function executeAndRecord(
       continue;
     }
     const history = generationDir(plan.root, store);
+    json ??= texts.history();
     sys.writeRecord(history, generationFile(number), json);
     // After the record it describes: a crash in between only costs a full read next time.
     sys.writeRecord(history, setupFile(number), setupLine(setupOf(generation.model), json));
