@@ -15,7 +15,7 @@ import {
   setupOf,
   setupOfGeneration,
 } from '../generations/store.js';
-import { generationTexts } from '../generations/text.js';
+import { generationRecords } from '../generations/text.js';
 import type { Model } from '../model/types.js';
 import { observe } from '../observe/observe.js';
 import { buildPlan } from '../plan/build.js';
@@ -218,14 +218,14 @@ function executeAndRecord(
   const run = hostPath(plan.root, '/run/keepsake');
   // What the next apply of this boot needs of the generation: not the plan, and of the actions
   // only those that made something it may take down. Both records are built from the same
-  // pieces of text, each stringified once (see text.ts).
-  const texts = generationTexts(generation);
-  sys.writeRecord(run, 'applied.json', texts.live());
+  // pieces, each stringified once, straight into the bytes of each file (see text.ts).
+  const records = generationRecords(generation);
+  sys.writeRecord(run, 'applied.json', records.live());
   // Written after the record it sums up: a crash in between only costs a full read next time.
   sys.writeRecord(run, 'applied.json.sum', `${number} ${setupOf(model)} ${skippedNow}\n`);
   if (!changed) return { ...result, generation: number, recorded, skipped, userOwned };
   // The whole record, only for history: a boot with the setup unchanged writes none.
-  let json: string | undefined;
+  let json: Buffer | undefined;
   for (const store of model.stores) {
     const dir = hostPath(plan.root, `${store}/.keepsake`);
     const st = lstatOrNull(dir);
@@ -240,7 +240,7 @@ function executeAndRecord(
       continue;
     }
     const history = generationDir(plan.root, store);
-    json ??= texts.history();
+    json ??= records.history();
     sys.writeRecord(history, generationFile(number), json);
     // After the record it describes: a crash in between only costs a full read next time.
     sys.writeRecord(history, setupFile(number), setupLine(setupOf(generation.model), json));

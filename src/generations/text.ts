@@ -1,54 +1,63 @@
-// The JSON text of the records an apply writes, built from pieces so that each value is
-// stringified once: the model is the same in the live record and the history record, and an
-// action's text is the same in its --json line, in the generation's actions and in its plan's.
-// On a large configuration that is most of the apply's record time and of its garbage.
+// The bytes of the records an apply writes, built from pieces so that each large value is
+// stringified once and no text of a whole record is ever made: the model is the same in the
+// live record and in the history record, and the actions of a first apply are the same in the
+// generation and in its plan. Each piece is encoded straight into the one buffer the file is
+// written from. On a large configuration, joining megabytes of text (and collecting it again)
+// cost more than stringifying it.
 //
-// The result is byte for byte what JSON.stringify makes of the whole object: an object's text
-// is its keys in Object.keys order, each `"key":value` with the value as JSON.stringify makes
-// it, those whose value has no JSON text (undefined, a function) left out; an array's is its
-// items' texts joined by commas. Records are plain data (no toJSON, no getters, no cycles), so
-// joining the texts of the parts is exactly stringifying the whole.
-// Invariant: plans and their actions are never changed once built (the executor only changes
-// outcomes), so an action's text, made once, stays its text for the whole run.
+// The result is byte for byte the UTF-8 of what JSON.stringify makes of the whole object: an
+// object's text is its keys in Object.keys order, each `"key":value` with the value as
+// JSON.stringify makes it, those whose value has no JSON text (undefined, a function) left
+// out. Records are plain data (no toJSON, no getters, no cycles), so joining the texts of the
+// parts is exactly stringifying the whole.
 
 import type { Generation } from '../plan/generation.js';
 import type { Action } from '../plan/types.js';
 
-const actionTexts = new WeakMap<Action, string>();
-
-/** JSON.stringify(action), made once per action. */
-export function actionJson(action: Action): string {
-  let text = actionTexts.get(action);
-  if (text === undefined) {
-    text = JSON.stringify(action);
-    actionTexts.set(action, text);
-  }
-  return text;
-}
-
-function actionsJson(actions: readonly Action[]): string {
-  const texts = new Array<string>(actions.length);
-  for (let i = 0; i < actions.length; i++) texts[i] = actionJson(actions[i]!);
-  return `[${texts.join(',')}]`;
-}
+/** A piece of JSON text, or the same already encoded (a value used twice is encoded once). */
+type Piece = string | Buffer;
 
 /**
- * The JSON text of `{ ...value, ...texts }` where `texts` holds values already as JSON text:
- * `value`'s keys in their order, each with its text from `texts` when there is one, then the
- * keys only `texts` has.
+ * The pieces of `{ ...value, ...texts }` where `texts` holds values already as pieces:
+ * `value`'s keys in their order, each with its pieces from `texts` when there are some, then
+ * the keys only `texts` has.
  */
-function objectJson(value: object, texts: Readonly<Record<string, string>>): string {
-  const parts: string[] = [];
+function objectPieces(value: object, texts: Readonly<Record<string, Piece[]>>): Piece[] {
+  const out: Piece[] = ['{'];
   const own = value as Record<string, unknown>;
+  const add = (key: string, pieces: Piece[]) => {
+    out.push(`${out.length > 1 ? ',' : ''}${JSON.stringify(key)}:`, ...pieces);
+  };
   for (const key of Object.keys(own)) {
-    const text = Object.hasOwn(texts, key) ? texts[key] : JSON.stringify(own[key]);
-    // JSON.stringify gives undefined for what JSON has no text for: the key is left out.
-    if (text !== undefined) parts.push(`${JSON.stringify(key)}:${text}`);
+    if (Object.hasOwn(texts, key)) add(key, texts[key]!);
+    else {
+      // JSON.stringify gives undefined for what JSON has no text for: the key is left out.
+      const text = JSON.stringify(own[key]) as string | undefined;
+      if (text !== undefined) add(key, [text]);
+    }
   }
-  for (const key of Object.keys(texts)) {
-    if (!Object.hasOwn(own, key)) parts.push(`${JSON.stringify(key)}:${texts[key]}`);
+  for (const key of Object.keys(texts)) if (!Object.hasOwn(own, key)) add(key, texts[key]!);
+  out.push('}');
+  return out;
+}
+
+/** The pieces, and a final newline, in one buffer. */
+function bytesOf(pieces: Piece[]): Buffer {
+  const sizes = pieces.map((p) => (typeof p === 'string' ? Buffer.byteLength(p) : p.length));
+  let size = 1;
+  for (const s of sizes) size += s;
+  const out = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (let i = 0; i < pieces.length; i++) {
+    const p = pieces[i]!;
+    if (typeof p === 'string') out.write(p, at);
+    else out.set(p, at);
+    at += sizes[i]!;
   }
-  return `{${parts.join(',')}}`;
+  // Every byte is written: the size is the sum of the pieces' (and nothing of the
+  // uninitialised memory can reach the file).
+  out[at] = 0x0a;
+  return out;
 }
 
 /** What the next apply of this boot needs of a generation's actions: those that made
@@ -62,7 +71,7 @@ export function liveActions(actions: readonly Action[]): Action[] {
 }
 
 /** The plan's lists the live record leaves empty (the next apply plans anew). */
-const EMPTIED = { entries: '[]', actions: '[]', released: '[]', adopted: '[]' };
+const EMPTIED = { entries: ['[]'], actions: ['[]'], released: ['[]'], adopted: ['[]'] };
 
 function sameItems(a: readonly Action[], b: readonly Action[]): boolean {
   if (a.length !== b.length) return false;
@@ -71,42 +80,42 @@ function sameItems(a: readonly Action[], b: readonly Action[]): boolean {
 }
 
 /**
- * The two records of generation `g`, each with its final newline:
+ * The two records of generation `g`, each as the bytes of its file (with its final newline):
  * - `history()`: `JSON.stringify(g)`, the whole record each store keeps;
  * - `live()`: what `<root>/run/keepsake/applied.json` keeps, i.e. JSON.stringify of
  *   `{ ...g, actions: liveActions(g.actions), plan: { ...g.plan, entries: [], actions: [],
  *   released: [], adopted: [] } }`.
- * The model's text is made once for both.
+ * The model is stringified and encoded once for both.
  */
-export function generationTexts(g: Generation): { live(): string; history(): string } {
-  let model: string | undefined;
-  const modelJson = () => {
-    model ??= JSON.stringify(g.model);
-    return model;
-  };
-  const withModel = (texts: Record<string, string>) =>
+export function generationRecords(g: Generation): { live(): Buffer; history(): Buffer } {
+  let model: Buffer | undefined;
+  const withModel = (texts: Record<string, Piece[]>): Record<string, Piece[]> => {
     // A generation without a model (none is) keeps JSON.stringify's answer: no key.
-    g.model === undefined ? texts : { model: modelJson(), ...texts };
+    if (g.model === undefined) return texts;
+    model ??= Buffer.from(JSON.stringify(g.model));
+    return { model: [model], ...texts };
+  };
   return {
     live: () =>
-      `${objectJson(
-        g,
-        withModel({
-          actions: actionsJson(liveActions(g.actions)),
-          plan: objectJson(g.plan, EMPTIED),
-        }),
-      )}\n`,
+      bytesOf(
+        objectPieces(
+          g,
+          withModel({
+            actions: [JSON.stringify(liveActions(g.actions))],
+            plan: objectPieces(g.plan, EMPTIED),
+          }),
+        ),
+      ),
     history: () => {
-      const plan = g.plan.actions;
-      const planActions = plan === undefined ? undefined : actionsJson(plan);
+      const plan = g.plan.actions as Action[] | undefined;
       // This apply's set-up alone, the usual first apply: one text for both lists.
-      const actions =
-        planActions !== undefined && sameItems(g.actions, plan)
-          ? planActions
-          : actionsJson(g.actions);
-      const planTexts: Record<string, string> =
-        planActions === undefined ? {} : { actions: planActions };
-      return `${objectJson(g, withModel({ actions, plan: objectJson(g.plan, planTexts) }))}\n`;
+      const same = plan !== undefined && sameItems(g.actions, plan);
+      const actions: Piece = same ? Buffer.from(JSON.stringify(plan)) : JSON.stringify(g.actions);
+      const planTexts: Record<string, Piece[]> =
+        plan === undefined ? {} : { actions: [same ? actions : JSON.stringify(plan)] };
+      return bytesOf(
+        objectPieces(g, withModel({ actions: [actions], plan: objectPieces(g.plan, planTexts) })),
+      );
     },
   };
 }

@@ -14,7 +14,7 @@ import { applyPlan, type Prepared, preparePlan } from '../../src/apply/pipeline.
 import { actionLine, actionRecord, type RecordName, recordVersion } from '../../src/cli/records.js';
 import { buildGeneration } from '../../src/generations/build.js';
 import { setupOf } from '../../src/generations/store.js';
-import { generationTexts } from '../../src/generations/text.js';
+import { generationRecords } from '../../src/generations/text.js';
 import type { Generation } from '../../src/plan/generation.js';
 import type { Plan } from '../../src/plan/types.js';
 import { createRecordingSystem } from '../../src/system/system.js';
@@ -76,8 +76,10 @@ function applyRecorded(prepared: Prepared, now: Date, rollbackOf?: number) {
   const written = new Map<string, { dir: string; content: string }>();
   for (const c of sys.calls) {
     if (c.op !== 'writeRecord') continue;
-    const [dir, name, content] = c.args as [string, string, string];
-    written.set(name, { dir, content });
+    const [dir, name, content] = c.args as [string, string, string | Uint8Array];
+    // The file's bytes, read back as UTF-8 as keepsake reads them.
+    const text = typeof content === 'string' ? content : Buffer.from(content).toString('utf8');
+    written.set(name, { dir, content: text });
   }
   return { result, lines, outcomes, written };
 }
@@ -227,8 +229,8 @@ describe('records and action lines, byte for byte', () => {
       rollbackOf: undefined,
       durationSeconds: 0.5,
     } as unknown as Generation;
-    const texts = generationTexts(odd);
-    assert.equal(texts.history(), `${JSON.stringify(odd)}\n`);
-    assert.equal(texts.live(), `${JSON.stringify(referenceLive(odd))}\n`);
+    const records = generationRecords(odd);
+    assert.equal(records.history().toString('utf8'), `${JSON.stringify(odd)}\n`);
+    assert.equal(records.live().toString('utf8'), `${JSON.stringify(referenceLive(odd))}\n`);
   });
 });
