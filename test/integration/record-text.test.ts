@@ -214,7 +214,13 @@ describe('records and action lines, byte for byte', () => {
       appliedAt: 'now',
       configFile: '/c',
       root: '/',
-      model: { configFile: '/c', entries: [], stores: [], gone: undefined },
+      // Array items with no JSON text are null, as JSON.stringify writes them.
+      model: {
+        configFile: '/c',
+        entries: [{ id: 'e', x: undefined }, undefined, () => 1, null],
+        stores: [],
+        gone: undefined,
+      },
       actions: [
         { ...action, side: 'target', entry: undefined },
         { ...action, side: 'store' },
