@@ -181,7 +181,8 @@ function executeAndRecord(
   const executed = executePlan(plan, sys, onEvent, { ...options, keepGoing });
   phaseDone('execute');
   const skippedEntries = [...(plan.skipped ?? []), ...failedToSkipped(plan, executed)];
-  const done = executed.outcomes.filter((o) => o.status === 'done').length;
+  let done = 0;
+  for (const o of executed.outcomes) if (o.status === 'done') done++;
   const result = { ...executed, skippedEntries, done };
   const recorded: string[] = [];
   const skipped: string[] = [];
@@ -251,6 +252,7 @@ function executeAndRecord(
 
 /** Entries whose steps failed while acting (`--keep-going`), as skipped entries. */
 function failedToSkipped(plan: Plan, executed: ExecuteResult): Skipped[] {
+  if ((executed.failedEntries?.length ?? 0) === 0) return [];
   const targets = new Map(plan.entries.map((e) => [e.id, e.target]));
   return (executed.failedEntries ?? []).map((f) => {
     const target = targets.get(f.entry) ?? f.entry;
