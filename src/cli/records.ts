@@ -4,7 +4,6 @@
 // `keepsake schema --records`. A field added keeps the version; a field removed, renamed or
 // given another meaning bumps it.
 
-import { actionText } from '../generations/text.js';
 import { type Action, PLAN_VERSION } from '../plan/types.js';
 
 /** The subset of JSON Schema the records use (and the test suite's validator reads). */
@@ -492,9 +491,8 @@ const lineStarts = new Map<RecordName, string>();
 /**
  * One step's `*.event` record as its line of JSON text: byte for byte
  * `JSON.stringify({ record: name, version, ...actionRecord(outcome) })`, built from a template
- * and the action's text, made once and used again by the records (see generations/text.ts),
- * instead of two new objects and a stringify of the whole for each of tens of thousands of
- * steps.
+ * and the action's own text, instead of two new objects and a stringify of the whole for each
+ * of tens of thousands of steps.
  */
 export function actionLine(
   name: 'apply.event' | 'add.event',
@@ -511,7 +509,7 @@ export function actionLine(
     start = `{"record":${JSON.stringify(name)},"version":${JSON.stringify(recordVersion(name))},"event":"action","index":`;
     lineStarts.set(name, start);
   }
-  let line = `${start}${JSON.stringify(outcome.index)},"status":${JSON.stringify(outcome.status)},"action":${actionText(outcome.action)}`;
+  let line = `${start}${JSON.stringify(outcome.index)},"status":${JSON.stringify(outcome.status)},"action":${JSON.stringify(outcome.action)}`;
   // The same tests as actionRecord's spreads: a key only for a value that is there.
   if (outcome.error) line += `,"error":${JSON.stringify(outcome.error)}`;
   if (outcome.notes) line += `,"notes":${JSON.stringify(outcome.notes)}`;

@@ -1,65 +1,23 @@
-// The bytes of the records an apply writes, built from small pieces encoded straight into the
-// one buffer each file is written from: no text of a whole record, or of any large list, is
-// ever made. On a large configuration, making megabytes of text (and collecting it again)
-// cost more than the JSON itself; a list of small texts encodes at memory speed. Each large
-// value is encoded once: the model is the same in the live record and in the history record,
-// the actions of a first apply are the same in the generation and in its plan, and an
-// action's text is the one its --json line already carried.
+// The bytes of the records an apply writes, built from a few large pieces so that each large
+// value is stringified once and no text of a whole record is ever made: the model is the same
+// in the live record and in the history record, and the actions of a first apply are the same
+// in the generation and in its plan. Each piece is encoded straight into the one buffer the
+// file is written from. On a large configuration, making megabytes of text twice (and joining
+// and collecting it) cost more than the JSON itself. The pieces stay few and large on purpose:
+// JSON.stringify is native code, as fast in a run's only call as ever, while a loop over
+// thousands of items in JavaScript runs cold in a process that applies once and exits.
 //
 // The result is byte for byte the UTF-8 of what JSON.stringify makes of the whole object: an
 // object's text is its keys in Object.keys order, each `"key":value` with the value as
 // JSON.stringify makes it, those whose value has no JSON text (undefined, a function) left
-// out; an array's is its items' texts joined by commas, `null` for an item with no text.
-// Records are plain data (no toJSON, no getters, no cycles), so joining the texts of the
+// out. Records are plain data (no toJSON, no getters, no cycles), so joining the texts of the
 // parts is exactly stringifying the whole.
 
 import type { Generation } from '../plan/generation.js';
 import type { Action } from '../plan/types.js';
 
-/** A piece of JSON text, or JSON already encoded. */
-type Piece = string | Buffer;
-
-const actionTexts = new WeakMap<Action, string>();
-
-/**
- * JSON.stringify(action), made once per action and kept for the records of the run.
- * Invariant: a plan's actions are never changed once it is built (the executor changes only
- * their outcomes), so an action's text stays its text for the whole run.
- */
-export function actionText(action: Action): string {
-  let text = actionTexts.get(action);
-  if (text === undefined) {
-    text = JSON.stringify(action);
-    actionTexts.set(action, text);
-  }
-  return text;
-}
-
-/** JSON.stringify of an array item: `null` where the item has no JSON text. */
-const itemText = (item: unknown): string => JSON.stringify(item) ?? 'null';
-
-/** The UTF-8 of `[t0,t1,...]` for the texts of `items`, each made by `textOf`. */
-function arrayBytes<T>(items: readonly T[], textOf: (item: T) => string): Buffer {
-  const texts = new Array<string>(items.length);
-  let size = 2 + Math.max(0, items.length - 1);
-  for (let i = 0; i < items.length; i++) {
-    const t = textOf(items[i]!);
-    texts[i] = t;
-    size += Buffer.byteLength(t);
-  }
-  const out = Buffer.allocUnsafe(size);
-  let at = 0;
-  out[at++] = 0x5b; // [
-  for (let i = 0; i < texts.length; i++) {
-    if (i > 0) out[at++] = 0x2c; // ,
-    at += out.write(texts[i]!, at);
-  }
-  out[at++] = 0x5d; // ]
-  // Every byte is written: the size is the sum of the pieces' (nothing of the uninitialised
-  // memory can reach the file).
-  if (at !== size) throw new Error(`record encoding: ${at} bytes written of ${size}`);
-  return out;
-}
+/** A piece of JSON text. A value used in both records is one text, encoded into each. */
+type Piece = string;
 
 /**
  * The pieces of `{ ...value, ...texts }` where `texts` holds values already as pieces:
@@ -85,26 +43,21 @@ function objectPieces(value: object, texts: Readonly<Record<string, Piece[]>>): 
   return out;
 }
 
-/** The pieces, and a final newline when asked, in one buffer. */
-function bytesOf(pieces: Piece[], newline: boolean): Buffer {
-  const sizes = pieces.map((p) => (typeof p === 'string' ? Buffer.byteLength(p) : p.length));
-  let size = newline ? 1 : 0;
+/** The pieces, and a final newline, in one buffer. */
+function bytesOf(pieces: Piece[]): Buffer {
+  const sizes = pieces.map((p) => Buffer.byteLength(p));
+  let size = 1;
   for (const s of sizes) size += s;
   const out = Buffer.allocUnsafe(size);
   let at = 0;
   for (let i = 0; i < pieces.length; i++) {
-    const p = pieces[i]!;
-    if (typeof p === 'string') out.write(p, at);
-    else out.set(p, at);
+    out.write(pieces[i]!, at);
     at += sizes[i]!;
   }
-  if (newline) out[at] = 0x0a;
+  // Every byte is written: the size is the sum of the pieces' (and nothing of the
+  // uninitialised memory can reach the file).
+  out[at] = 0x0a;
   return out;
-}
-
-/** A large list as one encoded piece; anything else as JSON.stringify makes it. */
-function listPieces<T>(value: unknown, textOf: (item: T) => string): Piece[] | undefined {
-  return Array.isArray(value) ? [arrayBytes(value as T[], textOf)] : undefined;
 }
 
 /** What the next apply of this boot needs of a generation's actions: those that made
@@ -126,57 +79,44 @@ function sameItems(a: readonly Action[], b: readonly Action[]): boolean {
   return true;
 }
 
-/** `texts` with the entries of `key` given when `pieces` are. */
-function maybe(texts: Record<string, Piece[]>, key: string, pieces: Piece[] | undefined) {
-  if (pieces !== undefined) texts[key] = pieces;
-  return texts;
-}
-
 /**
  * The two records of generation `g`, each as the bytes of its file (with its final newline):
  * - `history()`: `JSON.stringify(g)`, the whole record each store keeps;
  * - `live()`: what `<root>/run/keepsake/applied.json` keeps, i.e. JSON.stringify of
  *   `{ ...g, actions: liveActions(g.actions), plan: { ...g.plan, entries: [], actions: [],
  *   released: [], adopted: [] } }`.
- * The model is encoded once for both.
+ * The model is stringified once for both. Only the final bytes are made as large buffers:
+ * every large allocation is memory the system must map in, in a process that runs once.
  */
 export function generationRecords(g: Generation): { live(): Buffer; history(): Buffer } {
-  let model: Buffer | undefined;
+  let model: string | undefined;
   const withModel = (texts: Record<string, Piece[]>): Record<string, Piece[]> => {
     // A generation without a model (none is) keeps JSON.stringify's answer: no key.
-    if (g.model === undefined || g.model === null || typeof g.model !== 'object') return texts;
-    model ??= bytesOf(
-      objectPieces(g.model, maybe({}, 'entries', listPieces(g.model.entries, itemText))),
-      false,
-    );
+    if (g.model === undefined) return texts;
+    model ??= JSON.stringify(g.model);
     return { model: [model], ...texts };
   };
-  const actionsOf = (list: unknown) => listPieces(list, actionText);
   return {
     live: () =>
       bytesOf(
         objectPieces(
           g,
           withModel({
-            actions: [arrayBytes(liveActions(g.actions), actionText)],
+            actions: [JSON.stringify(liveActions(g.actions))],
             plan: objectPieces(g.plan, EMPTIED),
           }),
         ),
-        true,
       ),
     history: () => {
-      const planActions = actionsOf(g.plan.actions);
-      // This apply's set-up alone, the usual first apply: one encoding for both lists.
-      const same =
-        planActions !== undefined &&
-        Array.isArray(g.actions) &&
-        sameItems(g.actions, g.plan.actions);
-      const actions = same ? planActions : actionsOf(g.actions);
-      const plan = objectPieces(
-        g.plan,
-        maybe(maybe({}, 'actions', planActions), 'entries', listPieces(g.plan.entries, itemText)),
+      const plan = g.plan.actions as Action[] | undefined;
+      // This apply's set-up alone, the usual first apply: one text for both lists.
+      const same = plan !== undefined && sameItems(g.actions, plan);
+      const actions = JSON.stringify(same ? plan : g.actions);
+      const planTexts: Record<string, Piece[]> =
+        plan === undefined ? {} : { actions: [same ? actions : JSON.stringify(plan)] };
+      return bytesOf(
+        objectPieces(g, withModel({ actions: [actions], plan: objectPieces(g.plan, planTexts) })),
       );
-      return bytesOf(objectPieces(g, maybe(withModel({ plan }), 'actions', actions)), true);
     },
   };
 }
