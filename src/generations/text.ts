@@ -51,11 +51,11 @@ function bytesOf(pieces: Piece[]): Buffer {
   const out = Buffer.allocUnsafe(size);
   let at = 0;
   for (let i = 0; i < pieces.length; i++) {
-    out.write(pieces[i]!, at);
+    // Invariant: every byte of the buffer is written, so nothing of the memory it was given
+    // (uninitialised, for speed) can reach the file; a short write is refused, never kept.
+    if (out.write(pieces[i]!, at) !== sizes[i]) throw new Error('record encoding: short write');
     at += sizes[i]!;
   }
-  // Every byte is written: the size is the sum of the pieces' (and nothing of the
-  // uninitialised memory can reach the file).
   out[at] = 0x0a;
   return out;
 }

@@ -1,6 +1,6 @@
 // The records an apply writes (applied.json and its summary, each store's NNNNNN.json and
-// NNNNNN.setup) and its --json action lines are built from pieces of JSON text, each value
-// stringified once. They must be, byte for byte, what JSON.stringify makes of the whole
+// NNNNNN.setup) and its --json action lines are built from pieces of JSON text, each large
+// value stringified once. They must be, byte for byte, what JSON.stringify makes of the whole
 // objects, for real plans of a 1,300-entry configuration: a first apply, and a second one that
 // carries the first's set-up, skips an entry with --keep-going and rolls back.
 
