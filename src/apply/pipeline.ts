@@ -15,6 +15,7 @@ import {
   setupOf,
   setupOfGeneration,
 } from '../generations/store.js';
+import { generationRecords } from '../generations/text.js';
 import type { Model } from '../model/types.js';
 import { observe } from '../observe/observe.js';
 import { buildPlan } from '../plan/build.js';
@@ -116,21 +117,6 @@ export async function preparePlan(req: PlanRequest): Promise<Prepared> {
   };
 }
 
-/** What the next apply of this boot needs of a generation: not the plan, and of the actions
- *  only those that made something it may take down. */
-function live(g: Generation): Generation {
-  const made = g.actions.filter(
-    (a) =>
-      ((a.kind === 'mkdir' || a.kind === 'create-file') && a.side === 'target') ||
-      a.kind === 'symlink',
-  );
-  return {
-    ...g,
-    actions: made,
-    plan: { ...g.plan, entries: [], actions: [], released: [], adopted: [] },
-  };
-}
-
 export interface ApplyResult extends ExecuteResult {
   /** The generation now live. */
   generation?: number;
@@ -195,7 +181,8 @@ function executeAndRecord(
   const executed = executePlan(plan, sys, onEvent, { ...options, keepGoing });
   phaseDone('execute');
   const skippedEntries = [...(plan.skipped ?? []), ...failedToSkipped(plan, executed)];
-  const done = executed.outcomes.filter((o) => o.status === 'done').length;
+  let done = 0;
+  for (const o of executed.outcomes) if (o.status === 'done') done++;
   const result = { ...executed, skippedEntries, done };
   const recorded: string[] = [];
   const skipped: string[] = [];
@@ -230,12 +217,16 @@ function executeAndRecord(
     durationSeconds: (Date.now() - (options.startedMs ?? now.getTime())) / 1000,
   };
   const run = hostPath(plan.root, '/run/keepsake');
-  sys.writeRecord(run, 'applied.json', `${JSON.stringify(live(generation))}\n`);
+  // What the next apply of this boot needs of the generation: not the plan, and of the actions
+  // only those that made something it may take down. Both records are built from the same
+  // pieces, each stringified once, straight into the bytes of each file (see text.ts).
+  const records = generationRecords(generation);
+  sys.writeRecord(run, 'applied.json', records.live());
   // Written after the record it sums up: a crash in between only costs a full read next time.
   sys.writeRecord(run, 'applied.json.sum', `${number} ${setupOf(model)} ${skippedNow}\n`);
   if (!changed) return { ...result, generation: number, recorded, skipped, userOwned };
   // The whole record, only for history: a boot with the setup unchanged writes none.
-  const json = `${JSON.stringify(generation)}\n`;
+  let json: Buffer | undefined;
   for (const store of model.stores) {
     const dir = hostPath(plan.root, `${store}/.keepsake`);
     const st = lstatOrNull(dir);
@@ -250,6 +241,7 @@ function executeAndRecord(
       continue;
     }
     const history = generationDir(plan.root, store);
+    json ??= records.history();
     sys.writeRecord(history, generationFile(number), json);
     // After the record it describes: a crash in between only costs a full read next time.
     sys.writeRecord(history, setupFile(number), setupLine(setupOf(generation.model), json));
@@ -260,6 +252,7 @@ function executeAndRecord(
 
 /** Entries whose steps failed while acting (`--keep-going`), as skipped entries. */
 function failedToSkipped(plan: Plan, executed: ExecuteResult): Skipped[] {
+  if ((executed.failedEntries?.length ?? 0) === 0) return [];
   const targets = new Map(plan.entries.map((e) => [e.id, e.target]));
   return (executed.failedEntries ?? []).map((f) => {
     const target = targets.get(f.entry) ?? f.entry;

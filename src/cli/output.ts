@@ -32,6 +32,8 @@ export interface Output {
   trouble(text: string): void;
   /** One record on its own line: `record` and `version` first, then the value's fields. */
   record(name: RecordName, value: object): void;
+  /** One record already as its line of JSON text (records.ts builds those of action steps). */
+  recordText(line: string): void;
   /** Many records in one write (a report can have tens of thousands). */
   records(values: Iterable<[RecordName, object]>): void;
   /** Always on stderr: warnings and errors. */
@@ -92,6 +94,7 @@ export function createOutput(opts: { json: boolean; quiet?: boolean; color?: boo
     product: (text) => write(`${text}\n`),
     trouble: (text) => (quiet ? out.error(text) : write(`${text}\n`)),
     record: (name, value) => write(`${recordLine(name, value)}\n`),
+    recordText: (line) => write(`${line}\n`),
     records(values) {
       const lines: string[] = [];
       for (const [name, value] of values) lines.push(recordLine(name, value));

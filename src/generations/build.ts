@@ -41,10 +41,9 @@ export function buildGeneration(
     configFile: model.configFile,
     root: plan.root,
     model,
-    actions: [
-      ...(previous?.actions ?? []).filter(kept),
-      ...plan.actions.filter((a) => SETS_UP.has(a.kind) && declared(a)),
-    ],
+    actions: (previous?.actions ?? [])
+      .filter(kept)
+      .concat(plan.actions.filter((a) => SETS_UP.has(a.kind) && declared(a))),
     plan,
     ...(rollbackOf ? { rollbackOf } : {}),
     ...((plan.skipped?.length ?? 0) > 0 ? { skipped: plan.skipped } : {}),

@@ -47,8 +47,8 @@ export function setupFile(number: number): string {
   return `${String(number).padStart(6, '0')}.setup`;
 }
 
-/** The line of a setup sidecar for a record of `json`. */
-export function setupLine(setup: string, json: string): string {
+/** The line of a setup sidecar for a record of `json` (its text, or the bytes of its file). */
+export function setupLine(setup: string, json: string | Uint8Array): string {
   return `${setup} ${Buffer.byteLength(json)}\n`;
 }
 

@@ -427,7 +427,7 @@ export function chmodSafe(target: string, mode: number): void {
 /** Replaces `target` with a new root-owned file: temp file, fsync, rename, fsync directory. */
 export function writeFileAtomicSafe(
   target: string,
-  content: string,
+  content: string | Uint8Array,
   mode: number,
   beforeRename?: () => void,
 ): void {

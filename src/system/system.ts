@@ -53,7 +53,7 @@ export interface SystemOps {
   /** Unmount; `detach` only to undo (a plain unmount fails while anything is mounted inside). */
   unmount(target: string, detach: boolean): void;
   /** Write `dir/name` atomically, creating `dir` and missing parents (root, 0700). */
-  writeRecord(dir: string, name: string, content: string): void;
+  writeRecord(dir: string, name: string, content: string | Uint8Array): void;
   /** Run a batch of operations that may share verified directory descriptors. */
   batch<T>(fn: () => T): T;
   /**

@@ -10,7 +10,7 @@ import { createRecordingSystem, openLiveSystem, type SystemOps } from '../../sys
 import type { ApplyOptions } from '../declare/apply.js';
 import { printAction, printApplied } from '../format-apply.js';
 import type { Output } from '../output.js';
-import { actionRecord } from '../records.js';
+import { actionLine } from '../records.js';
 
 /** What rollback changes about an apply: the model comes from an older generation. */
 export interface ApplySource {
@@ -95,7 +95,7 @@ async function applyOnce(
   const prefix = opts.dryRun ? 'would ' : '';
   const onEvent = ({ outcome }: ExecuteEvent) => {
     if (out.json) {
-      out.record('apply.event', actionRecord(outcome));
+      out.recordText(actionLine('apply.event', outcome));
       return;
     }
     printAction(out, outcome, prefix);
