@@ -37,7 +37,7 @@ export function executeEach(
     const outcome = outcomes[i]!;
     try {
       if (i === options.failAt) throw new Error(`injected failure before action ${i}`);
-      const notes = run(sys, host, actions[i]!);
+      const notes = run(sys, host, actions[i]!, actions);
       if (notes && notes.length > 0) outcome.notes = notes;
       outcome.status = 'done';
       emit(outcome);

@@ -7,10 +7,14 @@
 import type { Action } from '../plan/types.js';
 import type { NativeStep } from '../system/native-steps.js';
 import type { SystemOps } from '../system/system.js';
-import type { ActionOutcome, ExecuteOptions } from './execute.js';
+import { type ActionOutcome, bindsOverMove, type ExecuteOptions } from './execute.js';
 
 /** The step an action is in the addon's terms, or null when it is not one of those. */
-function stepOf(a: Action, host: (p: string) => string): NativeStep | null {
+function stepOf(
+  a: Action,
+  host: (p: string) => string,
+  actions: readonly Action[],
+): NativeStep | null {
   switch (a.kind) {
     case 'mkdir':
       return { op: 'mkdir', path: host(a.path), uid: a.uid, gid: a.gid, mode: a.mode };
@@ -26,8 +30,10 @@ function stepOf(a: Action, host: (p: string) => string): NativeStep | null {
     case 'symlink':
       return { op: 'symlink', path: host(a.path), to: a.to, uid: a.uid, gid: a.gid };
     case 'bind':
-      // A propagation change after the bind stays on the one-by-one path.
+      // A propagation change after the bind stays on the one-by-one path, and so does a
+      // bind over a move's source (the addon binds over empty directories only).
       if (a.propagation) return null;
+      if (a.entry !== undefined && bindsOverMove(actions).has(a.entry)) return null;
       return { op: 'bind', source: host(a.source), target: host(a.target), kind: a.entryKind };
     default:
       return null;
@@ -57,7 +63,7 @@ export function runNative(
   }
   const steps: NativeStep[] = [];
   for (let i = from; i < end; i++) {
-    const step = stepOf(actions[i]!, host);
+    const step = stepOf(actions[i]!, host, actions);
     if (!step) break;
     steps.push(step);
   }

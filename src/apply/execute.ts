@@ -115,7 +115,7 @@ function executeBatch(
         utab.push(i);
         continue;
       }
-      const notes = run(sys, host, action);
+      const notes = run(sys, host, action, plan.actions);
       if (notes && notes.length > 0) outcome.notes = notes;
       outcome.status = 'done';
       emit(outcome);
@@ -209,7 +209,29 @@ export function writeUtab(
   }
 }
 
-export function run(sys: SystemOps, host: (p: string) => string, a: Action) {
+/**
+ * The entries whose bind goes over the source of a move into the store: an adoption, whose
+ * finish (after the bind) settles what is left below. Every other bind is over an empty
+ * directory, and the system checks that it still is.
+ */
+const movesOf = new WeakMap<readonly Action[], Set<string>>();
+export function bindsOverMove(actions: readonly Action[]): Set<string> {
+  let ids = movesOf.get(actions);
+  if (!ids) {
+    ids = new Set();
+    for (const a of actions) if (a.kind === 'adopt-finish' && a.entry) ids.add(a.entry);
+    movesOf.set(actions, ids);
+  }
+  return ids;
+}
+
+/** Carries out one action; `all` is the plan's list it belongs to. */
+export function run(
+  sys: SystemOps,
+  host: (p: string) => string,
+  a: Action,
+  all: readonly Action[] = [],
+) {
   switch (a.kind) {
     case 'mkdir':
       return sys.mkdir(host(a.path), a.uid, a.gid, a.mode);
@@ -222,7 +244,12 @@ export function run(sys: SystemOps, host: (p: string) => string, a: Action) {
     case 'symlink':
       return sys.symlink(host(a.path), a.to, a.uid, a.gid);
     case 'bind':
-      sys.bind(host(a.source), host(a.target), a.entryKind);
+      sys.bind(
+        host(a.source),
+        host(a.target),
+        a.entryKind,
+        a.entry !== undefined && bindsOverMove(all).has(a.entry),
+      );
       if (a.propagation) sys.setPropagation(host(a.target), a.propagation);
       return;
     case 'adopt':

@@ -32,8 +32,12 @@ export interface SystemOps {
   chown(path: string, uid: number, gid: number): void;
   chmod(path: string, mode: number): void;
   symlink(path: string, to: string, uid: number, gid: number): void;
-  /** Bind `source` onto `target`; both are checked to be exactly those paths, links refused. */
-  bind(source: string, target: string, kind: 'directory' | 'file'): void;
+  /**
+   * Bind `source` onto `target`; both are checked to be exactly those paths, links refused.
+   * A directory below must be empty (checked again after the bind: see there), unless
+   * `overMove`: then it holds the source of a move into the store, settled after the bind.
+   */
+  bind(source: string, target: string, kind: 'directory' | 'file', overMove?: boolean): void;
   setPropagation(target: string, type: 'slave'): void;
   /** Add lines to libmount's utab and drop the lines of `remove` targets, under its lock. */
   updateUtab(utabPath: string, add: Record<string, string>[], remove: string[]): void;
@@ -122,7 +126,7 @@ function createLiveOps(backend: MountBackend, lock: ((fd: number) => void) | nul
     chown: chownSafe,
     chmod: chmodSafe,
     symlink: symlinkSafe,
-    bind(source, target, kind) {
+    bind(source, target, kind, overMove = false) {
       stopBeforeBind();
       let hidden: string[] = [];
       withVerifiedPath(source, kind, (src) =>
@@ -132,7 +136,9 @@ function createLiveOps(backend: MountBackend, lock: ((fd: number) => void) | nul
           // program wrote there since (or while keepsake made it) would now be hidden under
           // the mount. `tgt` is the descriptor taken before the bind, so it still shows the
           // directory below: anything there, and the bind is taken down again.
-          if (kind === 'directory') hidden = fs.readdirSync(tgt);
+          // A move's source stays below until its finish settles it, through a descriptor
+          // opened before the bind (move-reveal.ts): that is the one bind over data.
+          if (kind === 'directory' && !overMove) hidden = fs.readdirSync(tgt);
         }),
       );
       forgetVerified(target); // the path now shows the mounted tree, not the directory below
