@@ -3,7 +3,6 @@
 
 import type { Model } from '../model/types.js';
 import { recordLastApply } from './last-apply.js';
-import { refreshMetrics } from './refresh.js';
 
 export interface ApplyOutcome {
   /** The resolved root. */
@@ -33,7 +32,10 @@ export async function afterApply(o: ApplyOutcome): Promise<string[]> {
       warnings.push(`the outcome of this apply was not recorded: ${(e as Error).message}`);
     }
   }
-  if (o.model) {
+  if (o.model?.metrics) {
+    // Loaded only here: the figures bring the tree walks of diff and orphans with them, and
+    // most configurations ask for no metrics.
+    const { refreshMetrics } = await import('./refresh.js');
     const r = await refreshMetrics(o.model, o.root, o.configFile);
     if (r.warning) warnings.push(r.warning);
   }
