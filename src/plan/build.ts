@@ -111,6 +111,23 @@ export function buildPlan(
   };
 }
 
+/** A parent that now holds another store's entry must not pass mounts back to its store. */
+function planSlave(ctx: Ctx, entry: PersistEntry) {
+  const point = ctx.view.mountPoint(entry.target);
+  const top = topMountAt(ctx.mounts, hostPath(ctx.root, point));
+  const shared = top?.propagation.some((p) => p.startsWith('shared:'));
+  const slave = top?.propagation.some((p) => p.startsWith('master:'));
+  if (shared && !slave) {
+    ctx.actions.push({
+      kind: 'propagation',
+      entry: entry.id,
+      target: point,
+      type: 'slave',
+      reason: 'another store is mounted inside it',
+    });
+  }
+}
+
 function planEntry(ctx: Ctx, entry: PersistEntry, unsafeStores: Set<string>): EntryPlan {
   const before = {
     actions: ctx.actions.length,
@@ -153,20 +170,7 @@ function planEntry(ctx: Ctx, entry: PersistEntry, unsafeStores: Set<string>): En
     }
     if (entry.kind === 'directory') {
       ctx.view.addRedirect({ entry, from: entry.target, to: entry.store });
-      // A parent that now holds another store's entry must not pass mounts back to its store.
-      const point = ctx.view.mountPoint(entry.target);
-      const top = topMountAt(ctx.mounts, hostPath(ctx.root, point));
-      const shared = top?.propagation.some((p) => p.startsWith('shared:'));
-      const slave = top?.propagation.some((p) => p.startsWith('master:'));
-      if (ctx.topo.hostsForeign.has(entry.id) && shared && !slave) {
-        ctx.actions.push({
-          kind: 'propagation',
-          entry: entry.id,
-          target: point,
-          type: 'slave',
-          reason: 'another store is mounted inside it',
-        });
-      }
+      if (ctx.topo.hostsForeign.has(entry.id)) planSlave(ctx, entry);
     }
     return result('bind', 'mounted');
   }
