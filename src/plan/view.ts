@@ -33,16 +33,42 @@ export function createView(observed: Observed): View {
   const log: string[] = []; // planned paths in order, for rollback
   const redirects = new RedirectTree();
   const linkRedirects = new RedirectTree();
-  const canonical = (path: string) => canonicalPath(redirects, path);
+  // Planning one entry asks about the same few paths many times over (a path, its parents,
+  // each again to plan it): answers are kept until the next redirect, which may change them.
+  const canonicalOf = new Map<string, string>();
+  const mountPointOf = new Map<string, string>();
+  // What was observed at each real path; the observer keeps it too, by host path, so this
+  // only spares building and hashing the host path again.
+  const seen = new Map<string, PathState>();
+  const canonical = (path: string) => {
+    let c = canonicalOf.get(path);
+    if (c === undefined) {
+      c = canonicalPath(redirects, path);
+      canonicalOf.set(path, c);
+    }
+    return c;
+  };
   return {
     observed,
     canonical,
-    mountPoint: (path) => canonicalPath(linkRedirects, path),
+    mountPoint(path) {
+      let m = mountPointOf.get(path);
+      if (m === undefined) {
+        m = canonicalPath(linkRedirects, path);
+        mountPointOf.set(path, m);
+      }
+      return m;
+    },
     stat(path) {
       const c = canonical(path);
       const p = planned.get(c);
       if (p) return p;
-      return observed.stat(hostPath(observed.root, c));
+      let st = seen.get(c);
+      if (!st) {
+        st = observed.stat(hostPath(observed.root, c));
+        seen.set(c, st);
+      }
+      return st;
     },
     isEmpty(path) {
       const c = canonical(path);
@@ -67,7 +93,11 @@ export function createView(observed: Observed): View {
     },
     addRedirect(r) {
       redirects.set(r);
-      if (r.entry.method === 'symlink') linkRedirects.set(r);
+      canonicalOf.clear();
+      if (r.entry.method === 'symlink') {
+        linkRedirects.set(r);
+        mountPointOf.clear();
+      }
     },
   };
 }
