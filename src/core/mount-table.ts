@@ -64,11 +64,12 @@ export function topMountAt(mounts: readonly MountInfo[], path: string): MountInf
 /** The visible mount holding `path`: the longest mount point that is a whole-component prefix. */
 export function mountContaining(mounts: readonly MountInfo[], path: string): MountInfo | undefined {
   const { top, containing } = indexOf(mounts);
+  let p = trimSlash(path);
+  let found = containing.get(p);
+  if (found !== undefined) return found ?? undefined;
   // Walk up to the first path that is a mount point or already answered; every path passed
   // on the way is held by that same mount.
   const passed: string[] = [];
-  let p = trimSlash(path);
-  let found: MountInfo | null | undefined;
   for (;;) {
     found = containing.get(p);
     if (found !== undefined) break;
