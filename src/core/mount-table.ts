@@ -8,9 +8,6 @@ interface Index {
   /** Visible mount at each mount point. */
   top: Map<string, MountInfo>;
   byId: Map<number, MountInfo>;
-  /** The visible mount holding each path asked about (null: none), so that asking about many
-   *  paths below one mount point walks up only to the nearest path already answered. */
-  containing: Map<string, MountInfo | null>;
 }
 
 const indexes = new WeakMap<readonly MountInfo[], Index>();
@@ -46,7 +43,7 @@ function indexOf(mounts: readonly MountInfo[]): Index {
   const visible = (m: MountInfo): boolean => !covered.has(m.id) && attached(m);
   const top = new Map<string, MountInfo>();
   for (const m of mounts) if (visible(m)) top.set(m.mountPoint, m); // later wins
-  const index = { length: mounts.length, top, byId, containing: new Map() };
+  const index = { length: mounts.length, top, byId };
   indexes.set(mounts, index);
   return index;
 }
@@ -63,31 +60,15 @@ export function topMountAt(mounts: readonly MountInfo[], path: string): MountInf
 
 /** The visible mount holding `path`: the longest mount point that is a whole-component prefix. */
 export function mountContaining(mounts: readonly MountInfo[], path: string): MountInfo | undefined {
-  const { top, containing } = indexOf(mounts);
+  const { top } = indexOf(mounts);
   let p = trimSlash(path);
-  let found = containing.get(p);
-  if (found !== undefined) return found ?? undefined;
-  // Walk up to the first path that is a mount point or already answered; every path passed
-  // on the way is held by that same mount.
-  const passed: string[] = [];
   for (;;) {
-    found = containing.get(p);
-    if (found !== undefined) break;
-    found = top.get(p);
-    if (found) {
-      containing.set(p, found);
-      break;
-    }
-    passed.push(p);
-    if (p === '/' || p === '') {
-      found = null;
-      break;
-    }
+    const m = top.get(p);
+    if (m) return m;
+    if (p === '/' || p === '') return undefined;
     const slash = p.lastIndexOf('/');
     p = slash <= 0 ? '/' : p.slice(0, slash);
   }
-  for (const q of passed) containing.set(q, found);
-  return found ?? undefined;
 }
 
 /** The device of `path` and its path inside that file system (what a bind of it would show). */
