@@ -95,90 +95,11 @@ export function enclosingDirs<E>(dirs: ReadonlyMap<string, E>, path: string): E[
   return out;
 }
 
-/**
- * Redirects by the components of their `from` path. Asking for the deepest redirect above a
- * path then costs one lookup of a short name per component, and stops at the first component
- * no redirect lies under, instead of cutting and hashing every ancestor of the path: the
- * planner asks this for every path it looks at.
- */
-export class RedirectTree {
-  /** Every redirect by its `from`, for the paths the tree cannot answer for. */
-  private readonly byFrom = new Map<string, Redirect>();
-  private readonly top: RedirectNode = { next: undefined, redirect: undefined };
-  private relative = false;
-
-  get size(): number {
-    return this.byFrom.size;
-  }
-
-  set(r: Redirect): void {
-    this.byFrom.set(r.from, r);
-    if (!isAbsolute(r.from)) {
-      this.relative = true;
-      return;
-    }
-    let node = this.top;
-    for (let i = 1; r.from.length > 1; ) {
-      const end = componentEnd(r.from, i);
-      const name = r.from.slice(i, end);
-      node.next ??= new Map();
-      let child = node.next.get(name);
-      if (!child) {
-        child = { next: undefined, redirect: undefined };
-        node.next.set(name, child);
-      }
-      node = child;
-      if (end === r.from.length) break;
-      i = end + 1;
-    }
-    node.redirect = r;
-  }
-
-  /** The same answer as `redirectFor` over a map holding the same redirects. */
-  deepest(path: string): Redirect | undefined {
-    // Walking up by parentOf reaches relative names, and `/` from a relative path: the tree
-    // holds neither way, so such questions get the long answer.
-    if (this.relative || !isAbsolute(path)) return walkUp(this.byFrom, path);
-    let node = this.top;
-    let found = node.redirect;
-    for (let i = 1; path.length > 1; ) {
-      const end = componentEnd(path, i);
-      const child = node.next?.get(path.slice(i, end));
-      if (!child) break;
-      node = child;
-      if (child.redirect) found = child.redirect;
-      if (end === path.length) break;
-      i = end + 1;
-    }
-    return found;
-  }
-}
-
-interface RedirectNode {
-  next: Map<string, RedirectNode> | undefined;
-  redirect: Redirect | undefined;
-}
-
-function isAbsolute(path: string): boolean {
-  return path.charCodeAt(0) === 47;
-}
-
-/** Components are what lies between slashes after the leading one (`/a/` is `a` and an
- *  empty name), so that each node stands for exactly one of the paths walking up visits. */
-function componentEnd(path: string, from: number): number {
-  const slash = path.indexOf('/', from);
-  return slash < 0 ? path.length : slash;
-}
-
 /** The deepest redirect whose `from` is `path` or lies above it. */
 export function redirectFor(
-  redirects: ReadonlyMap<string, Redirect> | RedirectTree,
+  redirects: ReadonlyMap<string, Redirect>,
   path: string,
 ): Redirect | undefined {
-  return redirects instanceof RedirectTree ? redirects.deepest(path) : walkUp(redirects, path);
-}
-
-function walkUp(redirects: ReadonlyMap<string, Redirect>, path: string): Redirect | undefined {
   for (let p = path; ; p = parentOf(p)) {
     const r = redirects.get(p);
     if (r) return r;
@@ -187,10 +108,7 @@ function walkUp(redirects: ReadonlyMap<string, Redirect>, path: string): Redirec
 }
 
 /** Follow redirects until the path no longer lies in a redirected directory. */
-export function canonicalPath(
-  redirects: ReadonlyMap<string, Redirect> | RedirectTree,
-  path: string,
-): string {
+export function canonicalPath(redirects: ReadonlyMap<string, Redirect>, path: string): string {
   if (redirects.size === 0) return path;
   let p = path;
   for (let guard = 0; guard < 64; guard++) {

@@ -4,7 +4,7 @@
 
 import { hostPath } from '../core/paths.js';
 import type { ContentSummary, Observed, PathState } from '../model/observed.js';
-import { canonicalPath, type Redirect, RedirectTree } from './topology.js';
+import { canonicalPath, type Redirect } from './topology.js';
 
 export interface View {
   readonly observed: Observed;
@@ -31,8 +31,8 @@ export interface View {
 export function createView(observed: Observed): View {
   const planned = new Map<string, PathState>();
   const log: string[] = []; // planned paths in order, for rollback
-  const redirects = new RedirectTree();
-  const linkRedirects = new RedirectTree();
+  const redirects = new Map<string, Redirect>();
+  const linkRedirects = new Map<string, Redirect>();
   // Planning one entry asks about the same few paths many times over (a path, its parents,
   // each again to plan it): answers are kept until the next redirect, which may change them.
   const canonicalOf = new Map<string, string>();
@@ -92,10 +92,10 @@ export function createView(observed: Observed): View {
       for (const c of log.splice(mark)) planned.delete(c);
     },
     addRedirect(r) {
-      redirects.set(r);
+      redirects.set(r.from, r);
       canonicalOf.clear();
       if (r.entry.method === 'symlink') {
-        linkRedirects.set(r);
+        linkRedirects.set(r.from, r);
         mountPointOf.clear();
       }
     },

@@ -1,6 +1,7 @@
-// The planner's lookups give the answers of their plain forms: redirects found by walking up
-// every ancestor, the mount holding a path found by walking up without remembering anything,
-// entries ordered by comparing depth and target pair by pair. Each is asked in many orders,
+// The planner's lookups give the answers of their plain forms: the view's real paths and
+// states, which it remembers until the next redirect, as if worked out afresh each time; the
+// mount holding a path as a plain walk finds it; entries ordered by comparing depth and target
+// pair by pair. Each is asked in many orders,
 // about ordinary and odd paths, so that what the fast forms remember never changes an answer.
 
 import assert from 'node:assert/strict';
@@ -10,16 +11,13 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { loadConfigText } from '../../src/config/index.js';
 import { mountContaining, sourceOf, topMountAt } from '../../src/core/mount-table.js';
-import { ancestorsOf, depthOf, parentOf } from '../../src/core/paths.js';
+import { ancestorsOf, depthOf, hostPath, parentOf } from '../../src/core/paths.js';
 import type { MountInfo } from '../../src/model/observed.js';
+import { MISSING } from '../../src/model/observed.js';
 import type { PersistEntry } from '../../src/model/types.js';
-import {
-  buildTopology,
-  canonicalPath,
-  type Redirect,
-  RedirectTree,
-  redirectFor,
-} from '../../src/plan/topology.js';
+import { observe } from '../../src/observe/observe.js';
+import { buildTopology, type Redirect } from '../../src/plan/topology.js';
+import { createView } from '../../src/plan/view.js';
 import { parseMountInfo } from '../../src/system/mountinfo.js';
 import { generatedLayout } from '../helpers/plan-layout.js';
 
@@ -82,7 +80,7 @@ function questionsAbout(paths: readonly string[]): string[] {
   return [...out];
 }
 
-describe('redirects by path component', () => {
+describe("the view's real paths", () => {
   const entries = generatedEntries();
   const dirs = entries.filter((e) => e.kind === 'directory');
   const redirectOf = (from: string, to: string, entry = dirs[0]!): Redirect => ({
@@ -90,25 +88,35 @@ describe('redirects by path component', () => {
     from,
     to,
   });
+  const linked = { ...dirs[0]!, method: 'symlink' as const };
 
+  /** Redirects added one by one with questions in between, as the planner adds them. */
   function agree(list: Redirect[], questions: string[]) {
+    const observed = observe(tmp);
+    const view = createView(observed);
     const map = new Map<string, Redirect>();
-    const tree = new RedirectTree();
-    // Added one by one, asked about in between: the planner adds them as it goes.
+    const links = new Map<string, Redirect>();
     for (const [i, r] of list.entries()) {
+      view.addRedirect(r);
       map.set(r.from, r);
-      tree.set(r);
-      assert.equal(tree.size, map.size);
+      if (r.entry.method === 'symlink') links.set(r.from, r);
       if (i % 97 !== 0 && i !== list.length - 1) continue;
-      for (const q of shuffled(questions, i + 1)) {
-        assert.equal(redirectFor(tree, q), plainRedirect(map, q), `redirect for ${q}`);
-        assert.equal(canonicalPath(tree, q), plainCanonical(map, q), `canonical ${q}`);
+      // Each question twice: the second answer is the one remembered.
+      for (const q of [...shuffled(questions, i + 1), ...shuffled(questions, i + 2)]) {
+        const c = plainCanonical(map, q);
+        assert.equal(view.canonical(q), c, `canonical ${q}`);
+        assert.equal(view.mountPoint(q), plainCanonical(links, q), `mount point ${q}`);
+        if (c.startsWith('/')) {
+          assert.deepEqual(view.stat(q), observed.stat(hostPath(tmp, c)), `state of ${q}`);
+        }
       }
     }
   }
 
   it('the generated configuration: every target into its store', () => {
-    const list = dirs.map((e) => redirectOf(e.target, e.store, e));
+    const list = dirs.map((e, i) =>
+      redirectOf(e.target, e.store, i % 10 ? e : { ...e, method: 'symlink' }),
+    );
     agree(list, questionsAbout(entries.flatMap((e) => [e.target, e.store])));
   });
 
@@ -116,22 +124,28 @@ describe('redirects by path component', () => {
     const list = [
       redirectOf('/a', '/s/a'),
       redirectOf('/a/b/', '/t'),
-      redirectOf('/x//y', '/u'),
+      redirectOf('/x//y', '/u', linked),
       redirectOf('/s/a/c', '/v/c'),
-      redirectOf('/a', '/w/a'),
+      redirectOf('/a', '/w/a', linked),
       redirectOf('/', '/everything'),
     ];
     agree(list, questionsAbout(['/a/b/c', '/a/b', '/x//y/z', '/x/y', '/s/a/c/d', '/w/a/c']));
   });
 
-  it('a redirect from a relative name', () => {
-    const list = [redirectOf('/a', '/s/a'), redirectOf('rel', '/r'), redirectOf('/b', '/s/b')];
-    agree(list, questionsAbout(['/a/x', '/b/y', 'rel/z']));
+  it('a loop of redirects ends where it always did', () => {
+    const list = [redirectOf('/p', '/q/p'), redirectOf('/q', '/p/q', linked)];
+    agree(list, questionsAbout(['/p/x', '/q/y']));
   });
 
-  it('a loop of redirects ends where it always did', () => {
-    const list = [redirectOf('/p', '/q/p'), redirectOf('/q', '/p/q')];
-    agree(list, questionsAbout(['/p/x', '/q/y']));
+  it('a planned path is seen until it is rolled back', () => {
+    const view = createView(observe(tmp));
+    const mark = view.checkpoint();
+    view.addRedirect(redirectOf('/d', '/keep'));
+    view.plan('/d/new', { ...MISSING, type: 'directory', empty: true });
+    assert.equal(view.stat('/keep/new').type, 'directory');
+    view.rollback(mark);
+    assert.equal(view.stat('/d/new').type, 'missing');
+    assert.equal(view.stat('/keep/new').type, 'missing');
   });
 });
 
