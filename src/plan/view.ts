@@ -36,7 +36,6 @@ export function createView(observed: Observed): View {
   // Planning one entry asks about the same few paths many times over (a path, its parents,
   // each again to plan it): answers are kept until the next redirect, which may change them.
   const canonicalOf = new Map<string, string>();
-  const mountPointOf = new Map<string, string>();
   // What was observed at each real path; the observer keeps it too, by host path, so this
   // only spares building and hashing the host path again.
   const seen = new Map<string, PathState>();
@@ -51,14 +50,7 @@ export function createView(observed: Observed): View {
   return {
     observed,
     canonical,
-    mountPoint(path) {
-      let m = mountPointOf.get(path);
-      if (m === undefined) {
-        m = canonicalPath(linkRedirects, path);
-        mountPointOf.set(path, m);
-      }
-      return m;
-    },
+    mountPoint: (path) => canonicalPath(linkRedirects, path),
     stat(path) {
       const c = canonical(path);
       const p = planned.get(c);
@@ -94,10 +86,7 @@ export function createView(observed: Observed): View {
     addRedirect(r) {
       redirects.set(r.from, r);
       canonicalOf.clear();
-      if (r.entry.method === 'symlink') {
-        linkRedirects.set(r.from, r);
-        mountPointOf.clear();
-      }
+      if (r.entry.method === 'symlink') linkRedirects.set(r.from, r);
     },
   };
 }
