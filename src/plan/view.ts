@@ -36,9 +36,6 @@ export function createView(observed: Observed): View {
   // Planning one entry asks about the same few paths many times over (a path, its parents,
   // each again to plan it): answers are kept until the next redirect, which may change them.
   const canonicalOf = new Map<string, string>();
-  // What was observed at each real path; the observer keeps it too, by host path, so this
-  // only spares building and hashing the host path again.
-  const seen = new Map<string, PathState>();
   const canonical = (path: string) => {
     let c = canonicalOf.get(path);
     if (c === undefined) {
@@ -55,12 +52,7 @@ export function createView(observed: Observed): View {
       const c = canonical(path);
       const p = planned.get(c);
       if (p) return p;
-      let st = seen.get(c);
-      if (!st) {
-        st = observed.stat(hostPath(observed.root, c));
-        seen.set(c, st);
-      }
-      return st;
+      return observed.stat(hostPath(observed.root, c));
     },
     isEmpty(path) {
       const c = canonical(path);
