@@ -2,9 +2,9 @@
 // configurations and for a generated one of 1,300 entries, in the three situations an apply
 // meets (an empty root, everything applied, the next boot's empty root with the stores kept),
 // each planned on a real root in a private namespace. The reference digests are those of the
-// plans a plainer planner made (one that walked every ancestor of every path it asked about,
-// and the mount table from scratch for each question); the mount table's answers are also
-// checked against a plain scan of the real table, for every path the planner asks about.
+// plans a planner makes that works everything out afresh for each question (entries sorted
+// pair by pair, redirects followed from scratch for every path); the mount table's answers are
+// also checked against a plain scan of the real table, for every path the planner asks about.
 
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';

@@ -1,8 +1,8 @@
-// The planner's lookups give the answers of their plain forms: the view's real paths and
-// states, which it remembers until the next redirect, as if worked out afresh each time; the
-// mount holding a path as a plain walk finds it; entries ordered by comparing depth and target
-// pair by pair. Each is asked in many orders,
-// about ordinary and odd paths, so that what the fast forms remember never changes an answer.
+// The planner's lookups give the answers of their plain forms: the view's real paths, which
+// it remembers until the next redirect, as if worked out afresh each time (and the states it
+// gives for them); the mount holding a path as a plain walk finds it; entries ordered by
+// comparing depth and target pair by pair. Each is asked in many orders, about ordinary and
+// odd paths, so that what the fast forms remember never changes an answer.
 
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
