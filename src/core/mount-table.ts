@@ -49,7 +49,8 @@ function indexOf(mounts: readonly MountInfo[]): Index {
 }
 
 function trimSlash(p: string): string {
-  return p.length > 1 && p.endsWith('/') ? p.replace(/\/+$/, '') || '/' : p;
+  // Asked for every path the planner looks at; almost none ends in a slash.
+  return p.length > 1 && p.charCodeAt(p.length - 1) === 47 ? p.replace(/\/+$/, '') || '/' : p;
 }
 
 /** The visible mount whose mount point is exactly `path`, if any. */

@@ -83,13 +83,28 @@ function lstatNative(path: string): PathState | undefined {
   const result = nativeLstat(path, statValues);
   if (result === -ENOENT || result === -ENOTDIR) return MISSING;
   if (result !== 0) return undefined; // fs says what went wrong, below
-  const [mode, uid, gid, size, dev, ino] = statValues as unknown as number[];
-  const base = { uid: uid!, gid: gid!, mode: mode! & 0o7777, size: size!, dev: dev!, ino: ino! };
-  const type = mode! & S_IFMT;
-  if (type === S_IFLNK) return { type: 'symlink', ...base, linkTarget: fs.readlinkSync(path) };
-  if (type === S_IFREG) return { type: 'file', ...base };
-  if (type === S_IFDIR) return { type: 'directory', ...base };
-  return { type: 'other', ...base };
+  // Read by index: destructuring a typed array runs its iterator, for every path.
+  const mode = statValues[0]!;
+  const type = mode & S_IFMT;
+  const kind =
+    type === S_IFLNK
+      ? 'symlink'
+      : type === S_IFREG
+        ? 'file'
+        : type === S_IFDIR
+          ? 'directory'
+          : 'other';
+  const st: PathState = {
+    type: kind,
+    uid: statValues[1]!,
+    gid: statValues[2]!,
+    mode: mode & 0o7777,
+    size: statValues[3]!,
+    dev: statValues[4]!,
+    ino: statValues[5]!,
+  };
+  if (kind === 'symlink') st.linkTarget = fs.readlinkSync(path);
+  return st;
 }
 
 function lstatState(path: string): PathState {

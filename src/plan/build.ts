@@ -111,13 +111,29 @@ export function buildPlan(
   };
 }
 
+/** A parent that now holds another store's entry must not pass mounts back to its store. */
+function planSlave(ctx: Ctx, entry: PersistEntry) {
+  const point = ctx.view.mountPoint(entry.target);
+  const top = topMountAt(ctx.mounts, hostPath(ctx.root, point));
+  const shared = top?.propagation.some((p) => p.startsWith('shared:'));
+  const slave = top?.propagation.some((p) => p.startsWith('master:'));
+  if (shared && !slave) {
+    ctx.actions.push({
+      kind: 'propagation',
+      entry: entry.id,
+      target: point,
+      type: 'slave',
+      reason: 'another store is mounted inside it',
+    });
+  }
+}
+
 function planEntry(ctx: Ctx, entry: PersistEntry, unsafeStores: Set<string>): EntryPlan {
   const before = {
     actions: ctx.actions.length,
     problems: ctx.problems.length,
     view: ctx.view.checkpoint(),
   };
-  const base = { id: entry.id, kind: entry.kind, target: entry.target, store: entry.store };
   const result = (mechanism: Mechanism, live: LiveState): EntryPlan => {
     const refused = ctx.problems.length > before.problems;
     // Rule 1: a refused entry contributes no actions, and later entries must not count on
@@ -127,7 +143,17 @@ function planEntry(ctx: Ctx, entry: PersistEntry, unsafeStores: Set<string>): En
       ctx.view.rollback(before.view);
     } else planSettle(ctx, entry);
     const state = refused ? 'refused' : ctx.actions.length > before.actions ? 'pending' : 'ok';
-    return { ...base, mechanism, live, state };
+    // Spelled out rather than spread from a shared object: every entry's plan gets one shape,
+    // which keeps the thousands of later reads of it fast.
+    return {
+      id: entry.id,
+      kind: entry.kind,
+      target: entry.target,
+      store: entry.store,
+      mechanism,
+      live,
+      state,
+    };
   };
   if (unsafeStores.has(entry.storeRoot)) return result('bind', 'missing');
   // A bind already in place needs no path checks of its own: no action will walk its paths
@@ -144,19 +170,7 @@ function planEntry(ctx: Ctx, entry: PersistEntry, unsafeStores: Set<string>): En
     }
     if (entry.kind === 'directory') {
       ctx.view.addRedirect({ entry, from: entry.target, to: entry.store });
-      // A parent that now holds another store's entry must not pass mounts back to its store.
-      const top = topMountAt(ctx.mounts, hostPath(ctx.root, ctx.view.mountPoint(entry.target)));
-      const shared = top?.propagation.some((p) => p.startsWith('shared:'));
-      const slave = top?.propagation.some((p) => p.startsWith('master:'));
-      if (ctx.topo.hostsForeign.has(entry.id) && shared && !slave) {
-        ctx.actions.push({
-          kind: 'propagation',
-          entry: entry.id,
-          target: ctx.view.mountPoint(entry.target),
-          type: 'slave',
-          reason: 'another store is mounted inside it',
-        });
-      }
+      if (ctx.topo.hostsForeign.has(entry.id)) planSlave(ctx, entry);
     }
     return result('bind', 'mounted');
   }

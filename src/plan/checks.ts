@@ -1,7 +1,7 @@
 // The checks that make the planner refuse: planted symlinks, foreign or shadowing mounts,
 // data in the way, wrong types, and stores that would not survive a reboot.
 
-import { mountContaining, sourceOf, stackAt } from '../core/mount-table.js';
+import { mountContaining, sourceOf, stackAt, topMountAt } from '../core/mount-table.js';
 import { hostPath, parentOf } from '../core/paths.js';
 import type { MountInfo, PathState } from '../model/observed.js';
 import type { PersistEntry } from '../model/types.js';
@@ -40,11 +40,16 @@ export type MountState = 'none' | 'mounted' | 'shadowed' | 'foreign';
 
 export function mountStateOf(ctx: Ctx, entry: PersistEntry): MountState {
   const point = hostPath(ctx.root, ctx.view.mountPoint(entry.target));
-  const all = stackAt(ctx.mounts, point);
-  const stack = ctx.unmounted.has(point) ? all.slice(0, -1) : all;
-  if (stack.length === 0) return 'none';
+  const top = topMountAt(ctx.mounts, point);
+  if (!top) return 'none';
   const src = sourceOf(ctx.mounts, hostPath(ctx.root, entry.store));
   const matches = (m: MountInfo) => !!src && m.device === src.device && m.root === src.root;
+  const down = ctx.unmounted.has(point);
+  // What every entry of an applied configuration finds: the store's bind on top.
+  if (!down && matches(top)) return 'mounted';
+  const all = stackAt(ctx.mounts, point);
+  const stack = down ? all.slice(0, -1) : all;
+  if (stack.length === 0) return 'none';
   if (matches(stack[stack.length - 1]!)) return 'mounted';
   return stack.some(matches) ? 'shadowed' : 'foreign';
 }

@@ -66,7 +66,16 @@ export function ensureDir(
   }
   if (!ensureParents(ctx, entry, path, side)) return false;
   const at = ctx.view.canonical(path);
-  ctx.actions.push({ kind: 'mkdir', entry: entry.id, side, path: at, ...owner, reason });
+  ctx.actions.push({
+    kind: 'mkdir',
+    entry: entry.id,
+    side,
+    path: at,
+    uid: owner.uid,
+    gid: owner.gid,
+    mode: owner.mode,
+    reason,
+  });
   ctx.view.plan(path, planned('directory', owner));
   return true;
 }

@@ -23,17 +23,13 @@ export interface Topology {
 }
 
 export function buildTopology(entries: readonly PersistEntry[]): Topology {
-  // Each depth counted once, not once per comparison.
-  const ordered = entries
-    .map((e) => ({ e, depth: depthOf(e.target) }))
-    .sort((a, b) => a.depth - b.depth || (a.e.target < b.e.target ? -1 : 1))
-    .map((x) => x.e);
+  const ordered = parentsFirst(entries);
   const dirs = directoryIndex(entries);
   const enclosing = new Map<string, PersistEntry>();
   const covered = new Set<string>();
   const hostsForeign = new Set<string>();
   for (const entry of ordered) {
-    const parent = enclosingDirs(dirs, entry.target)[0];
+    const parent = nearestEnclosing(dirs, entry.target);
     if (!parent) continue;
     enclosing.set(entry.id, parent);
     const sameStore = rebase(entry.target, parent.target, parent.store) === entry.store;
@@ -42,6 +38,41 @@ export function buildTopology(entries: readonly PersistEntry[]): Topology {
     else if (parent.method === 'auto') hostsForeign.add(parent.id);
   }
   return { ordered, enclosing, covered, hostsForeign };
+}
+
+/**
+ * Entries by depth, then by target. Each is sorted by a key that compares the same way (its
+ * depth as one character, then its target), which the engine sorts without calling back into
+ * a comparison function thousands of times. Two entries with one target (which a checked
+ * configuration never has) are sorted the long way, which orders them as it always did.
+ */
+function parentsFirst(entries: readonly PersistEntry[]): PersistEntry[] {
+  const byKey = new Map<string, PersistEntry>();
+  for (const e of entries) {
+    const depth = depthOf(e.target);
+    const key = String.fromCharCode(depth) + e.target;
+    if (depth > 0xffff || byKey.has(key)) return sortedByComparison(entries);
+    byKey.set(key, e);
+  }
+  return [...byKey.keys()].sort().map((k) => byKey.get(k)!);
+}
+
+function sortedByComparison(entries: readonly PersistEntry[]): PersistEntry[] {
+  // Each depth counted once, not once per comparison.
+  return entries
+    .map((e) => ({ e, depth: depthOf(e.target) }))
+    .sort((a, b) => a.depth - b.depth || (a.e.target < b.e.target ? -1 : 1))
+    .map((x) => x.e);
+}
+
+/** The nearest directory entry whose target lies strictly above `path`. */
+function nearestEnclosing<E>(dirs: ReadonlyMap<string, E>, path: string): E | undefined {
+  for (let p = path; p !== '/'; ) {
+    p = parentOf(p);
+    const d = dirs.get(p);
+    if (d) return d;
+  }
+  return undefined;
 }
 
 /** Directory entries by target, for walking up from a path instead of scanning all entries. */

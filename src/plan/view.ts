@@ -33,7 +33,17 @@ export function createView(observed: Observed): View {
   const log: string[] = []; // planned paths in order, for rollback
   const redirects = new Map<string, Redirect>();
   const linkRedirects = new Map<string, Redirect>();
-  const canonical = (path: string) => canonicalPath(redirects, path);
+  // Planning one entry asks about the same few paths many times over (a path, its parents,
+  // each again to plan it): answers are kept until the next redirect, which may change them.
+  const canonicalOf = new Map<string, string>();
+  const canonical = (path: string) => {
+    let c = canonicalOf.get(path);
+    if (c === undefined) {
+      c = canonicalPath(redirects, path);
+      canonicalOf.set(path, c);
+    }
+    return c;
+  };
   return {
     observed,
     canonical,
@@ -67,6 +77,7 @@ export function createView(observed: Observed): View {
     },
     addRedirect(r) {
       redirects.set(r.from, r);
+      canonicalOf.clear();
       if (r.entry.method === 'symlink') linkRedirects.set(r.from, r);
     },
   };
