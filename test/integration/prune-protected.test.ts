@@ -279,7 +279,8 @@ describe('prune keeps what is in use', {
     const log = `${t.store}/old/log`;
     const writer = spawn(
       'sh',
-      ['-c', 'exec 3>>"$1"; while :; do echo line >&3; sleep 0.02; done', 'writer', log],
+      // Only the shell holds the file: each sleep it starts is given no descriptor 3.
+      ['-c', 'exec 3>>"$1"; while :; do echo line >&3; sleep 0.02 3>&-; done', 'writer', log],
       { stdio: 'ignore' },
     );
     cleanups.push(() => stop(writer));

@@ -241,9 +241,14 @@ describe('within the limits, every rule runs in linear time', () => {
       }
       return best;
     };
+    // Best of several rounds, the two sizes in turn (see the map test below).
     time(5_000);
-    const small = time(5_000);
-    const large = time(20_000);
+    let small = Number.POSITIVE_INFINITY;
+    let large = Number.POSITIVE_INFINITY;
+    for (let round = 0; round < 3; round++) {
+      small = Math.min(small, time(5_000));
+      large = Math.min(large, time(20_000));
+    }
     assert.ok(large / small < 8, `5,000: ${Math.round(small)} ms, 20,000: ${Math.round(large)} ms`);
   });
 
@@ -260,9 +265,15 @@ describe('within the limits, every rule runs in linear time', () => {
       }
       return best;
     };
+    // Best of several rounds, the two sizes in turn: a pause of a busy machine (or the
+    // engine optimising) falls on both alike.
     time(2_000);
-    const small = time(2_000);
-    const large = time(8_000);
+    let small = Number.POSITIVE_INFINITY;
+    let large = Number.POSITIVE_INFINITY;
+    for (let round = 0; round < 4; round++) {
+      small = Math.min(small, time(2_000));
+      large = Math.min(large, time(8_000));
+    }
     assert.ok(
       large / small < 8,
       `2000 keys: ${Math.round(small)} ms, 8000: ${Math.round(large)} ms`,
