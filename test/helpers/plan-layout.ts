@@ -3,6 +3,9 @@
 // of the same store (covered) and of another store (whose parent's bind becomes a slave), and
 // hidden mounts (which get utab lines). Deterministic: the same text every time.
 
+import { topMountAt } from '../../src/core/mount-table.js';
+import type { MountInfo } from '../../src/model/observed.js';
+
 export const LAYOUT_USER = { name: 'dana', uid: 1000, gid: 1000, home: '/home/dana' };
 
 const pad = (n: number) => String(n).padStart(4, '0');
@@ -85,4 +88,16 @@ export function generatedLayout(): GeneratedLayout {
     group: `root:x:0:\n${u.name}:x:${u.gid}:\n`,
     stores: ['/persist', '/keep'],
   };
+}
+
+/** The mount holding a path: each ancestor asked, nothing remembered between questions. */
+export function plainContaining(mounts: MountInfo[], path: string): MountInfo | undefined {
+  let p = path.length > 1 && path.endsWith('/') ? path.replace(/\/+$/, '') || '/' : path;
+  for (;;) {
+    const m = topMountAt(mounts, p);
+    if (m) return m;
+    if (p === '/' || p === '') return undefined;
+    const slash = p.lastIndexOf('/');
+    p = slash <= 0 ? '/' : p.slice(0, slash);
+  }
 }

@@ -22,6 +22,7 @@ import { observe } from '../../src/observe/observe.js';
 import { buildPlan } from '../../src/plan/build.js';
 import { readMountInfo } from '../../src/system/mountinfo.js';
 import { emit } from './ns-run.js';
+import { plainContaining } from './plan-layout.js';
 
 interface Case {
   config: string;
@@ -40,19 +41,6 @@ function run(cmd: string, args: string[]): string {
 // -n: nothing of these mounts goes to utab, which is not per namespace.
 const mountTmpfs = (name: string, at: string) => run('mount', ['-n', '-t', 'tmpfs', name, at]);
 const bind = (from: string, to: string) => run('mount', ['-n', '--bind', from, to]);
-
-/** The table as a plain reading of it answers: each path walked up to a mount point, no
- *  shortcut, and a trailing slash trimmed the long way. */
-function plainContaining(mounts: MountInfo[], path: string): MountInfo | undefined {
-  let p = path.length > 1 && path.endsWith('/') ? path.replace(/\/+$/, '') || '/' : path;
-  for (;;) {
-    const m = topMountAt(mounts, p);
-    if (m) return m;
-    if (p === '/' || p === '') return undefined;
-    const slash = p.lastIndexOf('/');
-    p = slash <= 0 ? '/' : p.slice(0, slash);
-  }
-}
 
 function plainSource(mounts: MountInfo[], path: string) {
   const p = path.length > 1 && path.endsWith('/') ? path.replace(/\/+$/, '') || '/' : path;

@@ -2,6 +2,8 @@
 // files, directories kept as symbolic links, a user's home, explicit owners and modes), with
 // names that JSON has to escape or encode in more than one byte each.
 
+import type { Generation } from '../../src/plan/generation.js';
+
 export const RECORD_STORE = '/persist';
 export const RECORD_USER = { name: 'rec', uid: 1000, gid: 1000, home: '/home/rec' };
 
@@ -73,5 +75,19 @@ export function recordLayout(scale = 1, drop = 0): RecordLayout {
     directories,
     passwd: `root:x:0:0:root:/root:/bin/sh\n${RECORD_USER.name}:x:${RECORD_USER.uid}:${RECORD_USER.gid}::${RECORD_USER.home}:/bin/sh\n`,
     group: `root:x:0:\n${RECORD_USER.name}:x:${RECORD_USER.gid}:\n`,
+  };
+}
+
+/** The live record as keepsake first wrote it: the whole generation, trimmed by spreads. */
+export function referenceLive(g: Generation): Generation {
+  const made = g.actions.filter(
+    (a) =>
+      ((a.kind === 'mkdir' || a.kind === 'create-file') && a.side === 'target') ||
+      a.kind === 'symlink',
+  );
+  return {
+    ...g,
+    actions: made,
+    plan: { ...g.plan, entries: [], actions: [], released: [], adopted: [] },
   };
 }

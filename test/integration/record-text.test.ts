@@ -19,7 +19,12 @@ import type { Generation } from '../../src/plan/generation.js';
 import type { Plan } from '../../src/plan/types.js';
 import { createRecordingSystem } from '../../src/system/system.js';
 import { VERSION } from '../../src/version.js';
-import { RECORD_STORE, type RecordLayout, recordLayout } from '../helpers/record-layout.js';
+import {
+  RECORD_STORE,
+  type RecordLayout,
+  recordLayout,
+  referenceLive,
+} from '../helpers/record-layout.js';
 
 const dirs: string[] = [];
 after(() => {
@@ -42,20 +47,6 @@ function makeRoot(layout: RecordLayout): { root: string; configFile: string } {
   const configFile = `${root}/etc/keepsake.yaml`;
   fs.writeFileSync(configFile, layout.config);
   return { root, configFile };
-}
-
-/** The live record as keepsake first wrote it: the whole generation, trimmed by spreads. */
-function referenceLive(g: Generation): Generation {
-  const made = g.actions.filter(
-    (a) =>
-      ((a.kind === 'mkdir' || a.kind === 'create-file') && a.side === 'target') ||
-      a.kind === 'symlink',
-  );
-  return {
-    ...g,
-    actions: made,
-    plan: { ...g.plan, entries: [], actions: [], released: [], adopted: [] },
-  };
 }
 
 /** An action line as keepsake first printed it: the record spread into a new object. */

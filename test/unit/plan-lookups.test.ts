@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { loadConfigText } from '../../src/config/index.js';
-import { mountContaining, sourceOf, topMountAt } from '../../src/core/mount-table.js';
+import { mountContaining, sourceOf, } from '../../src/core/mount-table.js';
 import { ancestorsOf, depthOf, hostPath, parentOf } from '../../src/core/paths.js';
 import type { MountInfo } from '../../src/model/observed.js';
 import { MISSING } from '../../src/model/observed.js';
@@ -19,7 +19,7 @@ import { observe } from '../../src/observe/observe.js';
 import { buildTopology, type Redirect } from '../../src/plan/topology.js';
 import { createView } from '../../src/plan/view.js';
 import { parseMountInfo } from '../../src/system/mountinfo.js';
-import { generatedLayout } from '../helpers/plan-layout.js';
+import { generatedLayout, plainContaining } from '../helpers/plan-layout.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'keepsake-lookups-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -148,18 +148,6 @@ describe("the view's real paths", () => {
     assert.equal(view.stat('/keep/new').type, 'missing');
   });
 });
-
-/** The mount holding a path: each ancestor asked, nothing remembered between questions. */
-function plainContaining(mounts: MountInfo[], path: string): MountInfo | undefined {
-  let p = path.length > 1 && path.endsWith('/') ? path.replace(/\/+$/, '') || '/' : path;
-  for (;;) {
-    const m = topMountAt(mounts, p);
-    if (m) return m;
-    if (p === '/' || p === '') return undefined;
-    const slash = p.lastIndexOf('/');
-    p = slash <= 0 ? '/' : p.slice(0, slash);
-  }
-}
 
 describe('the mount holding a path', () => {
   const TABLE = [
