@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { loadConfigText } from '../../src/config/index.js';
-import { mountContaining, sourceOf, } from '../../src/core/mount-table.js';
+import { mountContaining, sourceOf } from '../../src/core/mount-table.js';
 import { ancestorsOf, depthOf, hostPath, parentOf } from '../../src/core/paths.js';
 import type { MountInfo } from '../../src/model/observed.js';
 import { MISSING } from '../../src/model/observed.js';
