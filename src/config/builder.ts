@@ -136,6 +136,8 @@ export class Builder {
       const allowTrash = input.allowTrash ?? loc.allowTrash;
       const adopt = input.adopt ?? loc.adopt;
       const { kind, source } = input;
+      // Two literals, one with `home` in its place: an entry's keys keep the order they
+      // always had, which the setup digest and the records are made of.
       this.drafts.push(
         home === undefined
           ? {
