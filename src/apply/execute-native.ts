@@ -7,7 +7,23 @@
 import type { Action } from '../plan/types.js';
 import type { NativeStep } from '../system/native-steps.js';
 import type { SystemOps } from '../system/system.js';
-import { type ActionOutcome, bindsOverMove, type ExecuteOptions } from './execute.js';
+import type { ActionOutcome, ExecuteOptions } from './execute.js';
+
+/**
+ * The entries whose bind goes over the source of a move into the store: an adoption, whose
+ * finish (after the bind) settles what is left below. Every other bind is over an empty
+ * directory, and the system checks that it still is.
+ */
+const movesOf = new WeakMap<readonly Action[], Set<string>>();
+export function bindsOverMove(actions: readonly Action[]): Set<string> {
+  let ids = movesOf.get(actions);
+  if (!ids) {
+    ids = new Set();
+    for (const a of actions) if (a.kind === 'adopt-finish' && a.entry) ids.add(a.entry);
+    movesOf.set(actions, ids);
+  }
+  return ids;
+}
 
 /** The step an action is in the addon's terms, or null when it is not one of those. */
 function stepOf(

@@ -11,7 +11,7 @@ import type { MoveSpec } from '../system/move.js';
 import { journalPath } from '../system/move-journal.js';
 import type { SystemOps } from '../system/system.js';
 import { executeEach } from './execute-each.js';
-import { runNative } from './execute-native.js';
+import { bindsOverMove, runNative } from './execute-native.js';
 
 /** `skipped`: a step whose failure costs nothing that persists (utab's hints), so nothing is
  *  undone for it; it is reported, and the next apply tries it again. */
@@ -209,28 +209,12 @@ export function writeUtab(
   }
 }
 
-/**
- * The entries whose bind goes over the source of a move into the store: an adoption, whose
- * finish (after the bind) settles what is left below. Every other bind is over an empty
- * directory, and the system checks that it still is.
- */
-const movesOf = new WeakMap<readonly Action[], Set<string>>();
-export function bindsOverMove(actions: readonly Action[]): Set<string> {
-  let ids = movesOf.get(actions);
-  if (!ids) {
-    ids = new Set();
-    for (const a of actions) if (a.kind === 'adopt-finish' && a.entry) ids.add(a.entry);
-    movesOf.set(actions, ids);
-  }
-  return ids;
-}
-
 /** Carries out one action; `all` is the plan's list it belongs to. */
 export function run(
   sys: SystemOps,
   host: (p: string) => string,
   a: Action,
-  all: readonly Action[] = [],
+  all: readonly Action[],
 ) {
   switch (a.kind) {
     case 'mkdir':
