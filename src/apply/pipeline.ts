@@ -222,31 +222,35 @@ function executeAndRecord(
   // pieces, each stringified once, straight into the bytes of each file (see text.ts).
   const records = generationRecords(generation);
   sys.writeRecord(run, 'applied.json', records.live());
-  // Written after the record it sums up: a crash in between only costs a full read next time.
-  sys.writeRecord(run, 'applied.json.sum', `${number} ${setupOf(model)} ${skippedNow}\n`);
-  if (!changed) return { ...result, generation: number, recorded, skipped, userOwned };
   // The whole record, only for history: a boot with the setup unchanged writes none.
-  let json: Buffer | undefined;
-  for (const store of model.stores) {
-    const dir = hostPath(plan.root, `${store}/.keepsake`);
-    const st = lstatOrNull(dir);
-    const top = lstatOrNull(hostPath(plan.root, store));
-    const rootOnly = (s: typeof st) =>
-      !!s && s.isDirectory() && s.uid === 0 && (s.mode & 0o022) === 0;
-    // Only where nobody but root can write: a user-owned store (Home Manager's classic
-    // layout) may hold a directory of the user's own making there.
-    if (!rootOnly(top) || (st && !rootOnly(st))) {
-      skipped.push(store);
-      if (classicStores(model).has(store) || (top && top.uid !== 0)) userOwned.push(store);
-      continue;
+  if (changed) {
+    let json: Buffer | undefined;
+    for (const store of model.stores) {
+      const dir = hostPath(plan.root, `${store}/.keepsake`);
+      const st = lstatOrNull(dir);
+      const top = lstatOrNull(hostPath(plan.root, store));
+      const rootOnly = (s: typeof st) =>
+        !!s && s.isDirectory() && s.uid === 0 && (s.mode & 0o022) === 0;
+      // Only where nobody but root can write: a user-owned store (Home Manager's classic
+      // layout) may hold a directory of the user's own making there.
+      if (!rootOnly(top) || (st && !rootOnly(st))) {
+        skipped.push(store);
+        if (classicStores(model).has(store) || (top && top.uid !== 0)) userOwned.push(store);
+        continue;
+      }
+      const history = generationDir(plan.root, store);
+      json ??= records.history();
+      sys.writeRecord(history, generationFile(number), json);
+      // After the record it describes: a crash in between only costs a full read next time.
+      sys.writeRecord(history, setupFile(number), setupLine(setupOf(generation.model), json));
+      recorded.push(store);
     }
-    const history = generationDir(plan.root, store);
-    json ??= records.history();
-    sys.writeRecord(history, generationFile(number), json);
-    // After the record it describes: a crash in between only costs a full read next time.
-    sys.writeRecord(history, setupFile(number), setupLine(setupOf(generation.model), json));
-    recorded.push(store);
   }
+  // Written last, after every record it stands for: the summary lets the next apply of an
+  // unchanged setup do nothing, so a history record that could not be written (a full store)
+  // or a crash before it leaves no summary, and the next apply reads the live record in full
+  // and writes the history again.
+  sys.writeRecord(run, 'applied.json.sum', `${number} ${setupOf(model)} ${skippedNow}\n`);
   return { ...result, generation: number, recorded, skipped, userOwned };
 }
 
