@@ -137,9 +137,10 @@ describe('records and action lines, byte for byte', () => {
     assert.equal(one.lines.length, first.plan.actions.length);
     for (const [i, l] of one.lines.entries())
       assert.equal(l, referenceLine('apply.event', one.outcomes[i]!));
+    // The summary last: it stands for the history too (see record-full-store.test.ts).
     assert.deepEqual(
       [...one.written.keys()],
-      ['applied.json', 'applied.json.sum', '000001.json', '000001.setup'],
+      ['applied.json', '000001.json', '000001.setup', 'applied.json.sum'],
     );
     const history = one.written.get('000001.json')!.content;
     const g1 = referenceGeneration(first, undefined, 1, now, history);
