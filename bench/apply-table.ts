@@ -32,9 +32,11 @@ export type Report = {
     bootToFloorAndNode: number | null;
   };
   noopOverNodeMs: number;
+  settledOverNodeMs: number;
   phases: {
     first?: Record<string, number>;
     noop?: Record<string, number>;
+    settled?: Record<string, number>;
     boot?: Record<string, number>;
   };
   pass: {
@@ -42,6 +44,7 @@ export type Report = {
     noop: boolean;
     firstToFloor: boolean | null;
     noopOverNode: boolean;
+    settledOverNode: boolean;
   };
 };
 
@@ -115,7 +118,7 @@ export function printTable(
     '0 actions',
   );
   row(
-    'no-op re-apply, CLI process',
+    'no-op re-apply, CLI process (plans)',
     m.noopCliMs,
     raw.clis.map((c) => c.noopMs),
     '0 actions',
@@ -124,6 +127,17 @@ export function printTable(
     '  no-op CLI beyond start-up',
     m.noopBeyondStartupMs,
     raw.clis.map((c, i) => c.noopMs - raw.startup[i]!),
+  );
+  row(
+    'settled re-apply, CLI process',
+    m.settledCliMs,
+    raw.clis.map((c) => c.settledMs),
+    'the one after: from the settled record',
+  );
+  row(
+    '  settled CLI beyond start-up',
+    m.settledBeyondStartupMs,
+    raw.clis.map((c, i) => c.settledMs - raw.startup[i]!),
   );
   row(
     "next boot's apply (store kept, root empty)",
@@ -139,11 +153,13 @@ export function printTable(
     `  ratio baseline / keepsake CLI process       ${x(r.ratios.wholeProcess).padStart(8)}`,
     `  no-op re-apply, keepsake's work             ${`${ms(m.noopInProcessMs)} ms`.padStart(8)}   target < ${TARGET_NOOP_MS} ms   ${verdict(r.pass.noop)}`,
     `  no-op re-apply, CLI beyond node -e 0        ${`${ms(m.noopBeyondStartupMs)} ms`.padStart(8)}   target <= ${TARGET_NOOP_OVER_NODE_MS} ms   ${verdict(r.pass.noopOverNode)}`,
+    `  settled re-apply, CLI beyond node -e 0      ${`${ms(m.settledBeyondStartupMs)} ms`.padStart(8)}   target <= ${TARGET_NOOP_OVER_NODE_MS} ms   ${verdict(r.pass.settledOverNode)}`,
     `  CLI first apply / (floor + node -e 0)       ${(r.ratios.firstToFloorAndNode === null ? '-' : `${r.ratios.firstToFloorAndNode.toFixed(2)}x`).padStart(8)}   target <= ${TARGET_FIRST_RATIO}x   ${verdict(r.pass.firstToFloor)}`,
     `  next boot's apply / (floor + node -e 0)     ${(r.ratios.bootToFloorAndNode === null ? '-' : `${r.ratios.bootToFloorAndNode.toFixed(2)}x`).padStart(8)}   (the first apply's target, for comparison)`,
     '',
     `  phases (KEEPSAKE_PHASES=1, ms), first apply: ${phaseLine(r.phases.first)}`,
     `  phases (KEEPSAKE_PHASES=1, ms), no-op:       ${phaseLine(r.phases.noop)}`,
+    `  phases (KEEPSAKE_PHASES=1, ms), settled:     ${phaseLine(r.phases.settled)}`,
     `  phases (KEEPSAKE_PHASES=1, ms), next boot:   ${phaseLine(r.phases.boot)}`,
   );
   if (profile) {

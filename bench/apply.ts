@@ -272,6 +272,8 @@ function measure(
     noopInProcessPrepareMs: median(inProcess.map((p) => p.noopPrepareMs)),
     noopCliMs: median(clis.map((c) => c.noopMs)),
     noopBeyondStartupMs: median(clis.map((c, i) => c.noopMs - startup[i]!)),
+    settledCliMs: median(clis.map((c) => c.settledMs)),
+    settledBeyondStartupMs: median(clis.map((c, i) => c.settledMs - startup[i]!)),
     bootCliMs: median(clis.map((c) => c.bootMs)),
     floorMs: floors.length > 0 ? median(floors.map((f) => f.ms)) : null,
   };
@@ -284,6 +286,7 @@ function measure(
     noop: m.noopInProcessMs < TARGET_NOOP_MS,
     firstToFloor: floor.firstPass,
     noopOverNode: floor.noopPass,
+    settledOverNode: floor.settledPass,
   };
   const first = inProcess[0]!;
   const links = layout.entries.filter((e) => e.kind === 'symlink').length;
@@ -309,7 +312,13 @@ function measure(
       bootToFloorAndNode: floor.bootRatio,
     },
     noopOverNodeMs: floor.noopOverNodeMs,
-    phases: { first: clis[0]!.firstPhases, noop: clis[0]!.noopPhases, boot: clis[0]!.bootPhases },
+    settledOverNodeMs: floor.settledOverNodeMs,
+    phases: {
+      first: clis[0]!.firstPhases,
+      noop: clis[0]!.noopPhases,
+      settled: clis[0]!.settledPhases,
+      boot: clis[0]!.bootPhases,
+    },
     targets: {
       ratio: TARGET_RATIO,
       noopWorkMs: TARGET_NOOP_MS,

@@ -219,8 +219,15 @@ function cli(spec: ChildSpec, at: (p: string) => string): CliResult {
   forgetCompiledCode();
   const first = timed([spec.cli, ...apply], outFile, phases);
   const noop = timed([spec.cli, ...apply], outFile, phases);
+  // Nothing changed since a re-apply that planned nothing: the settled record answers.
+  const settled = timed([spec.cli, ...apply], outFile, phases);
   const firstPhases = phasesOf(first.stderr);
   const noopPhases = phasesOf(noop.stderr);
+  const settledPhases = phasesOf(settled.stderr);
+  if (settledPhases?.settled === undefined || settledPhases.plan !== undefined)
+    throw new Error(`the second re-apply planned: ${settled.stderr}`);
+  if (settled.stdout !== noop.stdout)
+    throw new Error(`the settled re-apply said ${settled.stdout}, not ${noop.stdout}`);
   // The next boot: an empty root again, the store as the last boot left it (its cached model
   // and its history), as a root on a tmpfs or rolled back to a blank snapshot starts.
   reboot(spec, at);
@@ -238,10 +245,12 @@ function cli(spec: ChildSpec, at: (p: string) => string): CliResult {
     firstActions: actionsOf(first.stdout),
     noopMs: noop.ms,
     noopActions,
+    settledMs: settled.ms,
     bootMs: boot.ms,
     bootActions: actionsOf(boot.stdout),
     ...(firstPhases ? { firstPhases } : {}),
     ...(noopPhases ? { noopPhases } : {}),
+    ...(settledPhases ? { settledPhases } : {}),
     ...(bootPhases ? { bootPhases } : {}),
     verified: verify(spec, at),
   };

@@ -90,14 +90,19 @@ export interface CliResult {
   startupMs: number[];
   firstMs: number;
   firstActions: number;
+  /** The first re-apply after the first apply: it plans, finds nothing to do, and keeps
+   *  the settled record. */
   noopMs: number;
   noopActions: number;
+  /** The re-apply after that: answered from the settled record, without planning. */
+  settledMs: number;
   /** The apply of the next boot: an empty root, the store kept from the runs before. */
   bootMs: number;
   bootActions: number;
   /** KEEPSAKE_PHASES of the first apply, of the no-op re-apply and of the next boot's. */
   firstPhases?: Phases;
   noopPhases?: Phases;
+  settledPhases?: Phases;
   bootPhases?: Phases;
   verified: Verified;
 }

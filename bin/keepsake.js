@@ -23,7 +23,21 @@ if (typeof nodeModule.enableCompileCache === 'function') {
 const bootFile = path.join(__dirname, '../dist/bundle/apply.cjs');
 let boot = null;
 let saveCodeCache;
-if (process.argv[2] === 'apply') {
+// A re-apply with nothing changed since an apply that planned nothing ends here, having loaded
+// one small file (src/cli/settled.ts); undefined means plan as usual.
+const settled = process.argv[2] === 'apply' ? settledApply() : undefined;
+function settledApply() {
+  let file;
+  try {
+    file = require('../dist/bundle/settled.cjs');
+  } catch {
+    return undefined; // a copy of keepsake without the file plans every time
+  }
+  return file.runIfSettled(process.argv);
+}
+if (settled !== undefined) {
+  process.exitCode = settled;
+} else if (process.argv[2] === 'apply') {
   if (typeof nodeModule.enableCompileCache !== 'function') {
     // Older Node: keepsake keeps V8's code cache of that file itself (compile-cache.js).
     try {
@@ -63,8 +77,10 @@ async function run() {
   }
   process.exitCode = await main(process.argv);
 }
-run().catch((e) => {
-  // What the code above could not report: as an uncaught error would be.
-  process.exitCode = 1;
-  throw e;
-});
+if (settled === undefined) {
+  run().catch((e) => {
+    // What the code above could not report: as an uncaught error would be.
+    process.exitCode = 1;
+    throw e;
+  });
+}

@@ -84,6 +84,23 @@ for (const [name, file] of Object.entries(LIBRARIES)) {
     logLevel: 'warning',
   });
 }
+// A re-apply that would plan nothing (src/cli/settled.ts): a small file of its own, tried
+// before the boot path, so that a settled apply loads only what checking the record needs.
+await build({
+  entryPoints: ['src/cli/settled.ts'],
+  outfile: 'dist/bundle/settled.cjs',
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  minify: true,
+  sourcemap: false,
+  legalComments: 'none',
+  define: { 'import.meta.url': '__ksModuleUrl' },
+  banner: { js: "const __ksModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  plugins: [builtinsAsCommonJs],
+  logLevel: 'warning',
+});
 await build({
   entryPoints: ['src/cli/boot.ts'],
   outfile: 'dist/bundle/apply.cjs',

@@ -57,6 +57,14 @@ export function readHooks(env: NodeJS.ProcessEnv): Hooks {
   return hooks;
 }
 
+/** Whether any switch that reaches inside keepsake is set (the phase report is only a report). */
+export function anyTestHook(h: Hooks): boolean {
+  for (const [key, value] of Object.entries(h)) {
+    if (key !== 'phases' && value !== undefined && value !== 0) return true;
+  }
+  return false;
+}
+
 let current: Hooks | undefined;
 
 /** The entry point's reading of the environment, for the rest of the process. */

@@ -14,7 +14,6 @@
 // doubt (a link, another owner, a mode others may write, unreadable or corrupt JSON, another
 // key) means the configuration is parsed as if there were no cache.
 
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { storedAccountFiles } from '../config/accounts.js';
 import type { LoadOptions } from '../config/load-model.js';
@@ -22,14 +21,9 @@ import { readConfigFile } from '../config/load-text.js';
 import { hostPath } from '../core/paths.js';
 import { knownSetup, setupOf } from '../generations/store.js';
 import type { Model } from '../model/types.js';
-import { sha256Hex } from '../system/digest.js';
-import {
-  lstatOrNull,
-  mkdirSafe,
-  withVerifiedPath,
-  writeFileAtomicSafe,
-} from '../system/safe-fs.js';
-import { VERSION } from '../version.js';
+import { readRootOnlyFile, rootOnly } from '../system/root-file.js';
+import { lstatOrNull, mkdirSafe, writeFileAtomicSafe } from '../system/safe-fs.js';
+import { cacheKey, filesDigest } from './model-key.js';
 
 const RUN_DIR = '/run/keepsake';
 /** keepsake's own directory in a store (orphans and prune leave it alone). */
@@ -38,92 +32,37 @@ const CACHE_FILE = 'model.json';
 
 interface CacheFile {
   key: string;
-  /** The stored account files the names came from, when the model persists them. */
+  /**
+   * The digest of the stored copies of /etc/passwd and /etc/group the names were resolved
+   * from, when the model persists them: the key cannot name them (it is computed before the
+   * configuration is read), so they are checked against the files as they are now.
+   */
   accounts: string;
   model: Model;
   /** setupOf(model), so a cache hit needs no hashing. */
   setup: string;
 }
 
-function readOr(file: string, fallback: string): string {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch {
-    return fallback;
-  }
-}
-
-/**
- * What a model is cached under: the configuration text as read (the same text is then
- * parsed, so a file replaced meanwhile cannot pair one text's key with another's model).
- */
-export function cacheKey(
-  text: string,
-  file: string,
-  opts: { root: string; verbose: boolean },
-  version = VERSION,
-): string {
-  const parts = [
-    version,
-    path.resolve(file),
-    opts.root,
-    String(opts.verbose),
-    text,
-    readOr(hostPath(opts.root, '/etc/passwd'), ''),
-    readOr(hostPath(opts.root, '/etc/group'), ''),
-  ];
-  return sha256Hex(...parts.flatMap((part) => [part, '\0']));
-}
-
-/**
- * The stored copies of /etc/passwd and /etc/group a model's names were resolved from: the key
- * cannot name them (it is computed before the configuration is read), so the cache file holds
- * their digest, checked against the files as they are now.
- */
-function accountsDigest(root: string, model: Model): string {
-  const parts = storedAccountFiles(root, model.entries).flatMap((file) => [
-    file,
-    '\0',
-    readOr(file, '\0missing'),
-    '\0',
-  ]);
-  return sha256Hex(...parts);
-}
-
-/** Owned by root and writable by nobody else (a directory, or with `file`, a regular file). */
-function rootOnly(st: fs.Stats | null, kind: 'directory' | 'file'): boolean {
-  if (st?.uid !== 0 || (st.mode & 0o022) !== 0) return false;
-  return kind === 'directory' ? st.isDirectory() : st.isFile();
-}
-
-/**
- * The cache file's text, when it and every component of its path are what they seem: opened
- * with no link followed anywhere (O_PATH|O_NOFOLLOW per component), then read through that
- * descriptor, so that what was checked is what is read.
- */
-function readTrusted(file: string): string | undefined {
-  try {
-    return withVerifiedPath(file, 'file', (at, st) =>
-      rootOnly(st, 'file') ? fs.readFileSync(at, 'utf8') : undefined,
-    );
-  } catch {
-    return undefined;
-  }
-}
-
-function readCache(file: string, key: string, root: string): Model | undefined {
-  const text = readTrusted(file);
+function readCache(file: string, key: string, root: string): Cached | undefined {
+  const text = readRootOnlyFile(file);
   if (text === undefined) return undefined;
   try {
     const cached = JSON.parse(text) as CacheFile;
     if (cached.key !== key || typeof cached.model !== 'object' || cached.model === null)
       return undefined;
-    if (cached.accounts !== accountsDigest(root, cached.model)) return undefined;
+    const files = storedAccountFiles(root, cached.model.entries);
+    if (cached.accounts !== filesDigest(files)) return undefined;
     if (typeof cached.setup === 'string') knownSetup(cached.model, cached.setup);
-    return cached.model;
+    return { model: cached.model, accounts: { files, digest: cached.accounts } };
   } catch {
     return undefined;
   }
+}
+
+/** A model from a cache, with the account files it was checked against. */
+interface Cached {
+  model: Model;
+  accounts: ModelKey['accounts'];
 }
 
 /** A store's `.keepsake` directory as the host sees it, when only root can write there. */
@@ -139,12 +78,12 @@ function trustedStoreDir(storeHost: string): string | undefined {
  * the configuration is read, so every directory above the file is a candidate, and a hit
  * counts only if that directory is one of the cached model's own stores.
  */
-function readStoreCache(file: string, key: string, root: string): Model | undefined {
+function readStoreCache(file: string, key: string, root: string): Cached | undefined {
   for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
     const records = trustedStoreDir(dir);
     if (records !== undefined && lstatOrNull(`${records}/${CACHE_FILE}`)) {
-      const model = readCache(`${records}/${CACHE_FILE}`, key, root);
-      if (model?.stores.some((s) => hostPath(root, s) === dir)) return model;
+      const cached = readCache(`${records}/${CACHE_FILE}`, key, root);
+      if (cached?.model.stores.some((s) => hostPath(root, s) === dir)) return cached;
     }
     if (dir === '/') return undefined;
   }
@@ -177,12 +116,23 @@ function writeCache(dir: string, mode: number, content: string): boolean {
 }
 
 /**
+ * What a model was trusted for: its cache key, and the stored account files (with their
+ * digest) its names came from. A later run that finds all of them as they were would build
+ * the same model (the settled record relies on it).
+ */
+export interface ModelKey {
+  key: string;
+  accounts: { files: string[]; digest: string };
+}
+
+/**
  * The model for a configuration, from a cache when nothing it depends on changed.
- * `store: true` writes the caches (apply does; read-only commands only read them).
+ * `store: true` writes the caches (apply does; read-only commands only read them). Running as
+ * root, `keyed` receives what the model was keyed by.
  */
 export async function loadModel(
   file: string,
-  opts: LoadOptions & { verbose: boolean; store: boolean },
+  opts: LoadOptions & { verbose: boolean; store: boolean; keyed?: (key: ModelKey) => void },
 ): Promise<Model> {
   const { format, text } = readConfigFile(file);
   const canCache = process.geteuid?.() === 0;
@@ -192,24 +142,32 @@ export async function loadModel(
   if (canCache) {
     const cached =
       readCache(`${runDir}/${CACHE_FILE}`, key, opts.root) ?? readStoreCache(abs, key, opts.root);
-    if (cached) return cached;
+    if (cached) {
+      opts.keyed?.({ key, accounts: cached.accounts });
+      return cached.model;
+    }
   }
   // The parsers load only when no cache can answer.
   const { loadModelText } = await import('../config/load-model.js');
   const model = await loadModelText(text, file, format, opts);
-  if (canCache && opts.store) {
-    const content = JSON.stringify({
-      key,
-      accounts: accountsDigest(opts.root, model),
-      model,
-      setup: setupOf(model),
-    } satisfies CacheFile);
-    // The store's copy serves this boot's later runs as well as the next boots: /run needs
-    // one only where the store cannot keep it.
-    const store = storeOfConfig(abs, opts.root, model);
-    const records = store === undefined ? undefined : trustedStoreDir(store);
-    if (records === undefined || !writeCache(records, 0o700, content)) {
-      writeCache(runDir, 0o700, content);
+  if (canCache) {
+    const files = storedAccountFiles(opts.root, model.entries);
+    const accounts = { files, digest: filesDigest(files) };
+    opts.keyed?.({ key, accounts });
+    if (opts.store) {
+      const content = JSON.stringify({
+        key,
+        accounts: accounts.digest,
+        model,
+        setup: setupOf(model),
+      } satisfies CacheFile);
+      // The store's copy serves this boot's later runs as well as the next boots: /run needs
+      // one only where the store cannot keep it.
+      const store = storeOfConfig(abs, opts.root, model);
+      const records = store === undefined ? undefined : trustedStoreDir(store);
+      if (records === undefined || !writeCache(records, 0o700, content)) {
+        writeCache(runDir, 0o700, content);
+      }
     }
   }
   return model;

@@ -11,14 +11,14 @@ import { hooks } from '../hooks.js';
 
 const enabled = () => hooks().phases;
 /** Milliseconds since the process started (no module to load, unlike perf_hooks). */
-const now = () => process.uptime() * 1000;
+export const phaseClock = () => process.uptime() * 1000;
+const now = phaseClock;
 const times: Record<string, number> = {};
 let last = 0;
 
-/** The phase `name` ends now (a phase that ends several times adds up). */
-export function phaseDone(name: string): void {
+/** The phase `name` ends now, or at `t` (a phase that ends several times adds up). */
+export function phaseDone(name: string, t = now()): void {
   if (!enabled()) return;
-  const t = now();
   if (last === 0) process.once('exit', report);
   times[name] = (times[name] ?? 0) + (t - last);
   last = t;

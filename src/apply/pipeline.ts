@@ -1,6 +1,5 @@
 // The stages, composed: config → model → observed state → plan → execute → record.
 
-import * as fs from 'node:fs';
 import { hostPath, isWithin } from '../core/paths.js';
 import { RefusedError, UsageError } from '../errors.js';
 import { buildGeneration } from '../generations/build.js';
@@ -16,12 +15,13 @@ import {
   setupOfGeneration,
 } from '../generations/store.js';
 import { generationRecords } from '../generations/text.js';
+import type { Observed } from '../model/observed.js';
 import type { Model } from '../model/types.js';
-import { observe } from '../observe/observe.js';
+import { type ObservationLog, type Observations, observe } from '../observe/observe.js';
 import { buildPlan } from '../plan/build.js';
 import type { Generation } from '../plan/generation.js';
 import type { Plan, Skipped } from '../plan/types.js';
-import { readPendingMoves } from '../system/move-journal.js';
+import { movesDirs, readPendingMoves } from '../system/move-journal.js';
 import { lstatOrNull } from '../system/safe-fs.js';
 import type { SystemOps } from '../system/system.js';
 import { VERSION } from '../version.js';
@@ -31,7 +31,11 @@ import {
   type ExecuteResult,
   executePlan,
 } from './execute.js';
-import { loadModel } from './model-cache.js';
+import { loadModel, type ModelKey } from './model-cache.js';
+import { resolveRoot } from './root.js';
+
+export { resolveRoot };
+
 import { phaseDone } from './phases.js';
 
 export interface PlanRequest {
@@ -48,21 +52,6 @@ export interface PlanRequest {
   keepGoing?: boolean;
 }
 
-/** `--root` as a real directory path, so that verified paths compare exactly. */
-export function resolveRoot(root: string): string {
-  let real: string;
-  try {
-    real = fs.realpathSync(root);
-  } catch {
-    throw new UsageError(
-      `--root ${root}: no such directory`,
-      'give the directory where the root file system is mounted',
-    );
-  }
-  if (!fs.statSync(real).isDirectory()) throw new UsageError(`--root ${root}: not a directory`);
-  return real;
-}
-
 /** Names a run's backups of adopted data by its time, e.g. `2026-11-25T03-49-50-054Z`. */
 export function backupTagFor(now: Date): string {
   return now.toISOString().replace(/[:.]/g, '-');
@@ -77,17 +66,27 @@ export interface Prepared {
   /** The live generation's number, when its setup is the one planned and nothing of it was
    *  skipped. */
   liveUnchanged?: number;
+  /** What the plan was made from, for the settled record, when all of it is known. */
+  basis?: { key: ModelKey; observed: Observations };
 }
 
 export async function preparePlan(req: PlanRequest): Promise<Prepared> {
   const root = resolveRoot(req.root);
   phaseDone('start');
+  // An apply keeps what its plan was made from: if it plans nothing, the next one with the
+  // same inputs can know that without planning (settled.ts).
+  let key: ModelKey | undefined;
+  const log: ObservationLog | undefined =
+    req.cacheModel === true && req.model === undefined ? { complete: false } : undefined;
   const model =
     req.model ??
     (await loadModel(req.configFile, {
       root,
       verbose: req.verbose === true,
       store: req.cacheModel === true,
+      keyed: (k) => {
+        key = k;
+      },
     }));
   phaseDone('config');
   // The live generation matters only when its setup differs from this one (something to take
@@ -100,21 +99,47 @@ export async function preparePlan(req: PlanRequest): Promise<Prepared> {
   const previous = unchanged ? undefined : readApplied(root);
   // Backups of adopted data are named for the time of this run.
   const backupTag = backupTagFor(new Date());
-  const observed = observe(root);
+  const observed = observe(root, log);
   phaseDone('observe');
+  const pendingMoves = readPendingMoves(root, model.stores);
   const plan = buildPlan(model, observed, previous, {
     adopt: req.adopt === true,
     backupTag,
     keepGoing: req.keepGoing === true,
-    pendingMoves: readPendingMoves(root, model.stores),
+    pendingMoves,
   });
   phaseDone('plan');
+  const basis =
+    key && log && complete && pendingMoves.length === 0
+      ? settledBasis(root, model, observed, log, key)
+      : undefined;
   return {
     model,
     plan,
     ...(previous ? { previous } : {}),
     ...(complete ? { liveUnchanged: summary.number } : {}),
+    ...(basis ? { basis } : {}),
   };
+}
+
+/**
+ * What the plan was made from, when it can be kept: the journals of interrupted moves are
+ * read outside the observer, so their directories join its questions (each must be missing or
+ * empty, as they were for this plan).
+ */
+function settledBasis(
+  root: string,
+  model: Model,
+  observed: Observed,
+  log: ObservationLog,
+  key: ModelKey,
+): Prepared['basis'] {
+  for (const dir of movesDirs(root, model.stores)) {
+    const st = observed.stat(dir);
+    if (st.type === 'directory' ? !observed.isEmpty(dir) : st.type !== 'missing') return undefined;
+  }
+  if (!log.complete || !log.taken) return undefined;
+  return { key, observed: log.taken };
 }
 
 export interface ApplyResult extends ExecuteResult {

@@ -6,6 +6,7 @@ import type { ApplyResult } from '../apply/pipeline.js';
 import { count } from '../core/text.js';
 import { describeAction, describeContents, describeReleased } from '../plan/format.js';
 import type { Plan } from '../plan/types.js';
+import { nothingToDo } from './apply-result.js';
 import type { Output } from './output.js';
 
 /** One step as it is taken; `prefix` is `would ` in a dry run. */
@@ -69,8 +70,7 @@ export function printApplied(out: Output, plan: Plan, result: ApplyResult, prefi
           : 'apply failed; the steps already taken were undone (see above)',
       ),
     );
-  else if (plan.actions.length === 0)
-    out.line(`nothing to do: all ${plan.entries.length} entries in place`);
+  else if (plan.actions.length === 0) out.line(nothingToDo(plan.entries.length));
   else
     out.line(
       out.paint(

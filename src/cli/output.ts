@@ -6,7 +6,7 @@ import { formatDiagnostic } from '../config/diagnostic.js';
 import { ConfigError, KeepsakeError, RefusedError } from '../errors.js';
 import type { Diagnostic } from '../model/types.js';
 import { describeProblem } from '../plan/format.js';
-import { type RecordName, recordVersion } from './records.js';
+import { type RecordName, recordLine } from './records.js';
 
 type Style = 'red' | 'green' | 'yellow' | 'dim' | 'bold' | 'cyan';
 const CODES: Record<Style, [number, number]> = {
@@ -46,10 +46,6 @@ export interface Output {
   warnings(ds: Diagnostic[]): void;
   failure(e: unknown): void;
 }
-
-const recordLine = (name: RecordName, value: object) =>
-  // Spread after the two keys: a value's own `version` (the plan's) cannot move them.
-  JSON.stringify({ record: name, version: recordVersion(name), ...value });
 
 export function createOutput(opts: { json: boolean; quiet?: boolean; color?: boolean }): Output {
   const quiet = opts.quiet === true;

@@ -450,6 +450,12 @@ export function recordVersion(name: RecordName): number {
   return RECORD_DEFINITIONS[name].version;
 }
 
+/** One record as its line of JSON text (without the newline). */
+export function recordLine(name: RecordName, value: object): string {
+  // Spread after the two keys: a value's own `version` (the plan's) cannot move them.
+  return JSON.stringify({ record: name, version: recordVersion(name), ...value });
+}
+
 /** Every record type, with the JSON Schema of the whole value as printed. */
 export function recordTypes(): RecordType[] {
   return Object.entries(RECORD_DEFINITIONS).map(([name, d]: [string, Definition]) => ({

@@ -4,22 +4,63 @@
 
 import * as fs from 'node:fs';
 import { constants } from 'node:os';
+import { parseMountInfo } from '../core/mountinfo.js';
 import { hostPath } from '../core/paths.js';
-import { type ContentSummary, MISSING, type Observed, type PathState } from '../model/observed.js';
+import { parseUtab } from '../core/utab-line.js';
+import {
+  type ContentSummary,
+  MISSING,
+  type Observed,
+  type PathState,
+  type PathType,
+} from '../model/observed.js';
 import { loadBinding } from '../system/binding.js';
-import { readMountInfo } from '../system/mountinfo.js';
-import { readUtab } from '../system/utab.js';
+import { sha256Hex } from '../system/digest.js';
+import { readMountInfoText } from '../system/mountinfo.js';
+import { readUtabText } from '../system/utab.js';
 
 /** A refusal message needs an idea of how much is in the way, not an exact census. */
 const SUMMARY_LIMIT = 20_000;
 
-export function observe(root: string): Observed {
+/**
+ * What a plan was made from, for the settled record (src/apply/settled.ts): the mount table and
+ * utab as read (their digests), and every question the planner asked with its answer. The
+ * planner is a pure function of these (and the model and options): the same answers give the
+ * same plan, so a plan that did nothing stays a plan that does nothing while they all hold.
+ */
+export interface Observations {
+  mounts: string;
+  utab: string;
+  /** lstat answers, in the order asked: [path, type, uid, gid, mode, size, dev, ino, link?]. */
+  stats: StatProbe[];
+  /** isEmpty answers. */
+  empty: [string, boolean][];
+}
+export type StatProbe = [string, PathType, number, number, number, number, number, number, string?];
+
+/** Collects the observations of one plan; `complete` is false once the planner asked something
+ *  the record does not keep (a census of data in the way, a file's text). */
+export interface ObservationLog {
+  taken?: Observations;
+  complete: boolean;
+}
+
+export function observe(root: string, log?: ObservationLog): Observed {
   const stats = new Map<string, PathState>();
   const empties = new Map<string, boolean>();
+  const mountText = readMountInfoText();
+  const utabText = readUtabText(hostPath(root, '/run/mount/utab'));
+  const taken: Observations | undefined = log
+    ? { mounts: sha256Hex(mountText), utab: sha256Hex(utabText), stats: [], empty: [] }
+    : undefined;
+  if (log) {
+    log.taken = taken;
+    log.complete = true;
+  }
   return {
     root,
-    mounts: readMountInfo(),
-    utab: readUtab(hostPath(root, '/run/mount/utab')),
+    mounts: parseMountInfo(mountText),
+    utab: parseUtab(utabText),
     stat(path) {
       let st = stats.get(path);
       if (!st) {
@@ -28,6 +69,7 @@ export function observe(root: string): Observed {
         const up = parent !== path ? stats.get(parent) : undefined;
         st = up && up.type !== 'directory' ? MISSING : lstatState(path);
         stats.set(path, st);
+        taken?.stats.push(statProbe(path, st));
       }
       return st;
     },
@@ -36,12 +78,50 @@ export function observe(root: string): Observed {
       if (empty === undefined) {
         empty = isEmptyDir(path);
         empties.set(path, empty);
+        taken?.empty.push([path, empty]);
       }
       return empty;
     },
-    contents: (path) => summarise(path),
-    readText,
+    contents: (path) => {
+      if (log) log.complete = false;
+      return summarise(path);
+    },
+    readText: (path, maxBytes) => {
+      if (log) log.complete = false;
+      return readText(path, maxBytes);
+    },
   };
+}
+
+function statProbe(path: string, st: PathState): StatProbe {
+  const p: StatProbe = [path, st.type, st.uid, st.gid, st.mode, st.size, st.dev, st.ino];
+  if (st.linkTarget !== undefined) p.push(st.linkTarget);
+  return p;
+}
+
+/**
+ * Whether the system still answers every question of `taken` as it did: the mount table and
+ * utab byte for byte, each path's lstat field for field, each directory's emptiness. Reads
+ * as the observer does (the same lstat, never through a link); changes nothing.
+ */
+export function sameObservations(root: string, taken: Observations): boolean {
+  if (sha256Hex(readMountInfoText()) !== taken.mounts) return false;
+  if (sha256Hex(readUtabText(hostPath(root, '/run/mount/utab'))) !== taken.utab) return false;
+  for (const probe of taken.stats) {
+    const now = statProbe(probe[0], lstatState(probe[0]));
+    if (now.length !== probe.length) return false;
+    for (let i = 1; i < now.length; i++) if (now[i] !== probe[i]) return false;
+  }
+  for (const [path, empty] of taken.empty) {
+    let now: boolean;
+    try {
+      now = isEmptyDir(path);
+    } catch {
+      return false;
+    }
+    if (now !== empty) return false;
+  }
+  return true;
 }
 
 function readText(path: string, maxBytes: number): string | undefined {

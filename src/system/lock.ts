@@ -168,8 +168,14 @@ function flockLock(
     if (code === 'EWOULDBLOCK' || code === 'EAGAIN') throw new LockedError(root, held);
     throw lockError(e, path);
   }
-  fs.ftruncateSync(fd, 0);
-  fs.writeSync(fd, `${holder}\n`, 0);
+  // The holder's name is only for another keepsake's message: a /run with no room left for
+  // it (ENOSPC) must not cost the lock, which is held from here on, nor leave it held.
+  try {
+    fs.ftruncateSync(fd, 0);
+    fs.writeSync(fd, `${holder}\n`, 0);
+  } catch {
+    // Another keepsake says "a process that did not say who it is".
+  }
   return {
     path,
     release() {

@@ -7,5 +7,10 @@ import type { MountInfo } from '../model/observed.js';
 export { parseMountInfo, unescapeMountPath } from '../core/mountinfo.js';
 
 export function readMountInfo(): MountInfo[] {
-  return parseMountInfo(readFileSync('/proc/self/mountinfo', 'utf8'));
+  return parseMountInfo(readMountInfoText());
+}
+
+/** The mount table as the kernel writes it, for a reader that keeps its digest too. */
+export function readMountInfoText(): string {
+  return readFileSync('/proc/self/mountinfo', 'utf8');
 }

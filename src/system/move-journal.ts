@@ -103,10 +103,14 @@ export function dropJournal(file: string): void {
 }
 
 /** Every unfinished move journaled in these stores (their roots as the plan names them). */
+/** Where each store keeps the journals of its moves (host paths). */
+export function movesDirs(root: string, stores: readonly string[]): string[] {
+  return stores.map((store) => `${hostPath(root, store)}/${MOVES_DIR}`);
+}
+
 export function readPendingMoves(root: string, stores: readonly string[]): PendingMove[] {
   const out: PendingMove[] = [];
-  for (const store of stores) {
-    const dir = `${hostPath(root, store)}/${MOVES_DIR}`;
+  for (const dir of movesDirs(root, stores)) {
     try {
       if (!lstatOrNull(dir)?.isDirectory()) continue;
       for (const name of withVerifiedPath(dir, 'directory', (at) => fs.readdirSync(at))) {

@@ -16,18 +16,23 @@ import {
 
 /** Entries of the utab at `utabPath`; a missing file is an empty table. */
 export function readUtab(utabPath: string): UtabEntry[] {
+  return parseUtab(readUtabText(utabPath));
+}
+
+/** The utab's text; a missing file reads as an empty one. */
+export function readUtabText(utabPath: string): string {
   return readAt(utabPath, utabPath);
 }
 
-function readAt(openPath: string, utabPath: string): UtabEntry[] {
+function readAt(openPath: string, utabPath: string): string {
   let fd: number | undefined;
   try {
     fd = fs.openSync(openPath, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
-    return parseUtab(fs.readFileSync(fd, 'utf8'));
+    return fs.readFileSync(fd, 'utf8');
   } catch (error) {
     // Missing, or something other than a directory where /run/mount belongs: no lines yet.
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return [];
+    if (code === 'ENOENT' || code === 'ENOTDIR') return '';
     throw toSystemError(error, 'open', utabPath, 'read');
   } finally {
     if (fd !== undefined) fs.closeSync(fd);
@@ -77,7 +82,7 @@ function rewrite(
   return withUtabLock(dir, lock, () => {
     const name = path.basename(utabPath);
     const before = withVerifiedPath(dir, 'directory', (proc) =>
-      readAt(`${proc}/${name}`, utabPath),
+      parseUtab(readAt(`${proc}/${name}`, utabPath)),
     );
     const after = change(before);
     if (!after) return 0;

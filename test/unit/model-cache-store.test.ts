@@ -9,7 +9,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { cacheKey, loadModel } from '../../src/apply/model-cache.js';
+import { loadModel } from '../../src/apply/model-cache.js';
+import { cacheKey } from '../../src/apply/model-key.js';
 import type { Model } from '../../src/model/types.js';
 import { CLI } from '../helpers/boot.js';
 

@@ -1,12 +1,15 @@
 import { type ExecuteEvent, faultInjection } from '../../apply/execute.js';
 import { applyPlan, preparePlan, resolveRoot } from '../../apply/pipeline.js';
+import { writeSettled } from '../../apply/settled.js';
 import { count } from '../../core/text.js';
-import { hooks } from '../../hooks.js';
+import { setupOf } from '../../generations/store.js';
+import { anyTestHook, hooks } from '../../hooks.js';
 import type { Model } from '../../model/types.js';
 import { describeEntryState } from '../../plan/format.js';
 import { loadBinding } from '../../system/binding.js';
 import { acquireLock } from '../../system/lock.js';
 import { createRecordingSystem, openLiveSystem, type SystemOps } from '../../system/system.js';
+import { applyResultValue } from '../apply-result.js';
 import type { ApplyOptions } from '../declare/apply.js';
 import { printAction, printApplied } from '../format-apply.js';
 import type { Output } from '../output.js';
@@ -30,7 +33,7 @@ export async function run(
   // other keepsake changes the same root.
   const lock = acquireLock(root, loadBinding().binding, 'apply');
   if (lock.notice) out.error(out.paint('yellow', `keepsake: ${lock.notice}`));
-  const seen: Seen = { startedMs };
+  const seen: Seen = { startedMs, plain: !lock.notice && !anyTestHook(hooks()) };
   let code = 1;
   try {
     const pause = hooks().holdLockMs; // hidden, for tests
@@ -55,6 +58,9 @@ export async function run(
 interface Seen {
   startedMs: number;
   model?: Model;
+  /** Nothing was said before the report (no notice about the lock), and no test hook is set:
+   *  a settled apply would say exactly what this one says. */
+  plain?: boolean;
 }
 
 async function applyOnce(
@@ -88,7 +94,10 @@ async function applyOnce(
   let sys: SystemOps = createRecordingSystem();
   if (!opts.dryRun) {
     const live = openLiveSystem();
-    if (live.notice) out.error(out.paint('yellow', `keepsake: ${live.notice}`));
+    if (live.notice) {
+      out.error(out.paint('yellow', `keepsake: ${live.notice}`));
+      if (seen) seen.plain = false;
+    }
     if (verbose) out.line(out.paint('dim', `mount backend: ${live.backend}`));
     sys = live.sys;
   }
@@ -106,8 +115,7 @@ async function applyOnce(
     ...(seen ? { startedMs: seen.startedMs } : {}),
   });
   const skipped = result.skippedEntries;
-  const summary = {
-    event: 'result',
+  const summary = applyResultValue({
     ok: result.ok && skipped.length === 0,
     dryRun: !!opts.dryRun,
     actions: plan.actions.length,
@@ -116,15 +124,45 @@ async function applyOnce(
     released: plan.released,
     adopted: plan.adopted,
     recorded: result.recorded,
-    ...(result.skipped.length > 0 ? { notRecorded: result.skipped } : {}),
+    notRecorded: result.skipped,
     ...(plan.skipped ? { skipped } : {}),
-  };
+  });
   if (out.json) out.record('apply.result', summary);
   else printApplied(out, plan, result, prefix);
   if (!result.ok) return 1;
   const code = skipped.length > 0 ? 1 : 0;
+  const homeFiles =
+    source.model === undefined && plan.root === '/' && (model.homeFiles?.length ?? 0) > 0;
+  // A plan that did nothing, and whose report was only its last line: the next apply that
+  // finds everything it was made from unchanged says the same without planning (settled.ts).
+  if (
+    seen?.plain === true &&
+    prepared.basis !== undefined &&
+    code === 0 &&
+    plan.actions.length === 0 &&
+    result.generation !== undefined &&
+    result.generation === prepared.liveUnchanged &&
+    plan.released.length === 0 &&
+    plan.adopted.length === 0 &&
+    result.skipped.length === 0 &&
+    // Whatever the output mode of the next apply: no listing of entries, no warnings.
+    !opts.verbose &&
+    !model.verbose &&
+    (!model.showWarnings || plan.warnings.length === 0) &&
+    model.metrics === undefined &&
+    !homeFiles
+  ) {
+    writeSettled(plan.root, {
+      key: prepared.basis.key,
+      observed: prepared.basis.observed,
+      options: { adopt: opts.adopt === true, keepGoing: opts.keepGoing === true },
+      setup: setupOf(model),
+      entries: plan.entries.length,
+      generation: result.generation,
+    });
+  }
   // Home files come after the system's binds: a home file may lie inside a bound directory.
-  if (source.model === undefined && plan.root === '/' && (model.homeFiles?.length ?? 0) > 0) {
+  if (homeFiles) {
     const { forwarded, runForUsers } = await import('./home-apply.js');
     const args = [
       'apply',

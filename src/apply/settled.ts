@@ -1,0 +1,111 @@
+// The settled record: how a re-apply that would do nothing knows it without planning.
+//
+// An apply that planned nothing to do (every entry in place, nothing skipped, nothing to
+// release) writes, in <root>/run/keepsake/settled.json, everything that plan was made from:
+//
+// - the model's key (the configuration's bytes, keepsake's version, the root's account files,
+//   and the stored account files the names came from: model-key.ts);
+// - the options that change a plan (--adopt, --keep-going);
+// - the live summary (generation, setup) it found unchanged;
+// - the mount table and utab, as digests of their bytes;
+// - every path the planner asked about, with the answer (lstat field by field, emptiness).
+//
+// The planner is a pure function of those. A later `keepsake apply` with the same options
+// that finds every one of them as it was would plan nothing again, so it can say so without
+// loading the parsers or the planner (src/cli/settled.ts). Anything different, missing or
+// in doubt, and the apply plans as usual. A stale record is harmless: it is only ever believed
+// where the system answers every question exactly as it did when the record was made.
+//
+// The record lives in /run (a tmpfs: every boot starts without one), is written atomically
+// by root, and is read only where root alone could have written it.
+
+import { hostPath } from '../core/paths.js';
+import { readLiveSummary } from '../generations/store.js';
+import { type Observations, sameObservations } from '../observe/observe.js';
+import { readRootOnlyFile } from '../system/root-file.js';
+import { writeFileAtomicSafe } from '../system/safe-fs.js';
+import { VERSION } from '../version.js';
+import type { ModelKey } from './model-cache.js';
+import { cacheKey, filesDigest } from './model-key.js';
+
+export const SETTLED_FILE = '/run/keepsake/settled.json';
+
+/** The options of an apply that change its plan. */
+export interface PlanOptions {
+  adopt: boolean;
+  keepGoing: boolean;
+}
+
+/** What a settled apply reports: the same as the apply that planned nothing. */
+export interface Settled {
+  entries: number;
+  generation: number;
+}
+
+interface SettledRecord extends Settled {
+  version: string;
+  key: string;
+  accounts: ModelKey['accounts'];
+  options: PlanOptions;
+  setup: string;
+  observed: Observations;
+}
+
+/**
+ * Writes the record of a plan that did nothing. Only time depends on it: a record that cannot
+ * be written (a full or read-only /run) is left out, and an older one stays harmless.
+ * Invariant: only settled.json in keepsake's own directory is replaced, atomically.
+ */
+export function writeSettled(
+  root: string,
+  made: { key: ModelKey; options: PlanOptions; setup: string; observed: Observations } & Settled,
+): void {
+  const record: SettledRecord = {
+    version: VERSION,
+    key: made.key.key,
+    accounts: made.key.accounts,
+    options: made.options,
+    setup: made.setup,
+    entries: made.entries,
+    generation: made.generation,
+    observed: made.observed,
+  };
+  try {
+    writeFileAtomicSafe(hostPath(root, SETTLED_FILE), JSON.stringify(record), 0o600);
+  } catch {
+    // Only time is lost: the next apply plans.
+  }
+}
+
+/**
+ * What an apply of `configFile` with `options` would report, when the record shows that it
+ * would plan nothing; undefined when anything it was made from differs, or on any doubt.
+ * `root` is a real path (resolveRoot). Reads only; never throws.
+ */
+export function checkSettled(
+  root: string,
+  configFile: string,
+  readText: (file: string) => string,
+  options: PlanOptions,
+): Settled | undefined {
+  try {
+    const text = readRootOnlyFile(hostPath(root, SETTLED_FILE));
+    if (text === undefined) return undefined;
+    const r = JSON.parse(text) as SettledRecord;
+    if (r.version !== VERSION) return undefined;
+    if (r.options?.adopt !== options.adopt || r.options.keepGoing !== options.keepGoing)
+      return undefined;
+    // The same model: the key of the configuration as it reads now, and the account files.
+    const key = cacheKey(readText(configFile), configFile, { root, verbose: false });
+    if (key !== r.key || filesDigest(r.accounts.files) !== r.accounts.digest) return undefined;
+    // The same live generation, with nothing skipped.
+    const live = readLiveSummary(root);
+    if (live?.number !== r.generation || live.setup !== r.setup || live.skipped !== 0)
+      return undefined;
+    // The same answers to every question the plan asked.
+    if (!sameObservations(root, r.observed)) return undefined;
+    return { entries: r.entries, generation: r.generation };
+  } catch {
+    return undefined;
+  }
+}

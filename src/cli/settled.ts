@@ -1,0 +1,95 @@
+// `keepsake apply` when nothing changed since an apply that planned nothing: the launcher tries
+// this small file (dist/bundle/settled.cjs) before the boot path, and it answers only when the
+// settled record holds (src/apply/settled.ts). Then the report is the one that apply gave,
+// built by the same code (apply-result.ts), and the parsers, the planner and the executor are
+// never loaded. Anything else (no record, a change, a lock held, an option the record does
+// not cover, any error) is left to the apply that plans, which says what there is to say.
+
+import { writeSync } from 'node:fs';
+import { phaseClock, phaseDone } from '../apply/phases.js';
+import { resolveRoot } from '../apply/root.js';
+import { checkSettled, type PlanOptions, type Settled } from '../apply/settled.js';
+import { readConfigFile } from '../config/load-text.js';
+import { anyTestHook, readHooks, setHooks } from '../hooks.js';
+import { loadBinding } from '../system/binding.js';
+import { acquireLock } from '../system/lock.js';
+import { applyResultValue, nothingToDo } from './apply-result.js';
+import { plainApplyArgs } from './fast-apply.js';
+import { recordLine } from './records.js';
+
+/** The exit status of a settled apply, or undefined when the apply must plan. */
+export function runIfSettled(
+  argv: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): number | undefined {
+  const opts = plainApplyArgs(argv, env);
+  // A dry run and a verbose one report more than a settled apply knows.
+  if (!opts || opts.dryRun || opts.verbose || process.geteuid?.() !== 0) return undefined;
+  const hooks = readHooks(env);
+  if (anyTestHook(hooks)) return undefined;
+  setHooks(hooks);
+  const options = { adopt: opts.adopt === true, keepGoing: opts.keepGoing === true };
+  const settled = settledUnderLock(opts.root, opts.config, options);
+  if (!settled) return undefined;
+  const text = opts.json
+    ? recordLine(
+        'apply.result',
+        applyResultValue({
+          ok: true,
+          dryRun: false,
+          actions: 0,
+          entries: settled.entries,
+          generation: settled.generation,
+          released: [],
+          adopted: [],
+          recorded: [],
+          ...(options.keepGoing ? { skipped: [] } : {}),
+        }),
+      )
+    : opts.quiet
+      ? undefined
+      : nothingToDo(settled.entries);
+  if (text !== undefined) writeOut(`${text}\n`);
+  return 0;
+}
+
+/** The settled record's answer, checked under apply's lock; undefined on any doubt. */
+function settledUnderLock(
+  rootOption: string,
+  configFile: string,
+  options: PlanOptions,
+): Settled | undefined {
+  try {
+    const root = resolveRoot(rootOption);
+    const { binding } = loadBinding();
+    if (!binding) return undefined;
+    // Under the lock, as every apply: what is checked stays true while no keepsake changes it.
+    const lock = acquireLock(root, binding, 'apply');
+    try {
+      // A notice about the lock is the planning apply's to give.
+      if (lock.notice) return undefined;
+      const started = phaseClock();
+      const settled = checkSettled(root, configFile, (f) => readConfigFile(f).text, options);
+      // Only a settled apply reports its phases; one that plans counts this in its start.
+      if (settled) {
+        phaseDone('start', started);
+        phaseDone('settled');
+      }
+      return settled;
+    } finally {
+      lock.release();
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+/** One write to standard output, as the apply's own report is written. */
+function writeOut(text: string): void {
+  try {
+    writeSync(1, text);
+  } catch (e) {
+    // A pipe that would block: let Node's stream wait for room.
+    if ((e as NodeJS.ErrnoException).code === 'EAGAIN') process.stdout.write(text);
+  }
+}

@@ -1,0 +1,26 @@
+// Files keepsake trusts only where root alone could have written them: its caches and records
+// under /run/keepsake and a store's .keepsake directory.
+
+import * as fs from 'node:fs';
+import { withVerifiedPath } from './safe-fs.js';
+
+/** Owned by root and writable by nobody else (a directory, or with `file`, a regular file). */
+export function rootOnly(st: fs.Stats | null, kind: 'directory' | 'file'): boolean {
+  if (st?.uid !== 0 || (st.mode & 0o022) !== 0) return false;
+  return kind === 'directory' ? st.isDirectory() : st.isFile();
+}
+
+/**
+ * A file's text, when it and every component of its path are what they seem: opened with no
+ * link followed anywhere (O_PATH|O_NOFOLLOW per component), then read through that
+ * descriptor, so that what was checked is what is read. Undefined on any doubt.
+ */
+export function readRootOnlyFile(file: string): string | undefined {
+  try {
+    return withVerifiedPath(file, 'file', (at, st) =>
+      rootOnly(st, 'file') ? fs.readFileSync(at, 'utf8') : undefined,
+    );
+  } catch {
+    return undefined;
+  }
+}

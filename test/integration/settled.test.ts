@@ -1,0 +1,283 @@
+// A re-apply with nothing changed since an apply that planned nothing answers from the
+// settled record (src/apply/settled.ts) without planning. What it says must be exactly what
+// the planning apply says, and any change to what that plan was made from must send the next
+// apply back to planning, which then does what the change calls for. Each adversary below
+// changes one thing between a settled apply and the next one.
+
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import {
+  applied,
+  requireNamespaces,
+  type Step,
+  type StepResult,
+  TestSystem,
+} from '../helpers/boot.js';
+
+const skip = requireNamespaces();
+const systems: TestSystem[] = [];
+after(() => {
+  for (const s of systems) s.cleanup();
+});
+
+const CONFIG = `persistence:
+  /persist:
+    directories:
+      - /var/lib/app0
+      - /var/lib/app1
+      - /var/lib/app2
+      - { directory: /var/lib/linked, method: symlink }
+    files:
+      - /etc/app.conf
+`;
+
+const PHASES = { KEEPSAKE_PHASES: '1' };
+/** An apply that reports its phases, to tell how it ended. */
+const apply = (args: string[] = []): Step => ({ do: 'apply', args, env: PHASES });
+const sh = (cmd: string): Step => ({ do: 'sh', cmd });
+const RECORD = '"$ROOT/run/keepsake/settled.json"';
+
+/** How an apply ended: from the settled record, or by planning. */
+function howItEnded(r: StepResult | undefined): 'settled' | 'planned' {
+  const a = applied(r);
+  const planned = /"plan":/.test(a.stderr);
+  const settled = /"settled":/.test(a.stderr);
+  assert.ok(planned || settled, `no phases line: ${a.stderr}`);
+  return planned ? 'planned' : 'settled';
+}
+
+/** stdout and stderr without the phases lines. */
+function said(r: StepResult | undefined): { status: number; stdout: string; stderr: string } {
+  const a = applied(r);
+  const stderr = a.stderr
+    .split('\n')
+    .filter((l) => !l.startsWith('{"phases"'))
+    .join('\n');
+  return { status: a.status, stdout: a.stdout, stderr };
+}
+
+function shOk(r: StepResult | undefined): string {
+  assert.ok(r?.do === 'sh');
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout;
+}
+
+/** A system set up and settled: the first apply acts, the second plans nothing. */
+function settledSystem(config = CONFIG): { system: TestSystem; setup: Step[] } {
+  const system = new TestSystem({ config, stores: ['/persist'] });
+  systems.push(system);
+  const setup: Step[] = [
+    { do: 'write', path: '/persist/etc/app.conf', content: 'x=1\n' },
+    apply(), // acts
+    apply(), // plans nothing, and keeps what that plan was made from
+  ];
+  return { system, setup };
+}
+
+describe('a settled re-apply', { skip }, () => {
+  it('says exactly what the planning apply says, in every output mode', () => {
+    const { system, setup } = settledSystem();
+    const modes = [[], ['--json'], ['--quiet'], ['--json', '--quiet'], ['--no-color']];
+    const steps: Step[] = [...setup];
+    for (const mode of modes) {
+      steps.push(apply(mode)); // settled
+      steps.push(sh(`rm ${RECORD}`));
+      steps.push(apply(mode)); // planned, and the record written again
+    }
+    const r = system.boot(steps);
+    assert.equal(said(r[1]).status, 0, said(r[1]).stderr);
+    assert.equal(howItEnded(r[2]), 'planned');
+    for (let i = 0; i < modes.length; i++) {
+      const fast = r[3 + i * 3];
+      const slow = r[5 + i * 3];
+      const mode = modes[i]?.join(' ') || '(text)';
+      assert.equal(howItEnded(fast), 'settled', mode);
+      assert.equal(howItEnded(slow), 'planned', mode);
+      assert.deepEqual(said(fast), said(slow), mode);
+      assert.equal(said(fast).status, 0);
+    }
+    assert.match(said(r[3]).stdout, /^nothing to do: all 5 entries in place\n$/);
+    assert.match(said(r[6]).stdout, /^\{"record":"apply.result",.*"actions":0,"entries":5,/);
+    assert.equal(said(r[9]).stdout, '');
+  });
+
+  it('is recorded per set of options that change a plan (--keep-going, --adopt)', () => {
+    const { system, setup } = settledSystem();
+    const r = system.boot([
+      ...setup,
+      apply(['--keep-going', '--json']), // other options: plans
+      apply(['--keep-going', '--json']), // settled for these options
+      apply(['--json']), // plans again
+      apply(['--adopt']),
+      apply(['--adopt']),
+    ]);
+    assert.equal(howItEnded(r[3]), 'planned');
+    assert.equal(howItEnded(r[4]), 'settled');
+    assert.deepEqual(said(r[4]), said(r[3]));
+    assert.match(said(r[4]).stdout, /"skipped":\[\]\}\n$/);
+    assert.equal(howItEnded(r[5]), 'planned');
+    assert.doesNotMatch(said(r[5]).stdout, /"skipped"/);
+    assert.equal(howItEnded(r[6]), 'planned');
+    assert.equal(howItEnded(r[7]), 'settled');
+  });
+
+  it('never answers a dry run or a verbose apply, which report more', () => {
+    const { system, setup } = settledSystem();
+    const r = system.boot([...setup, apply(['--dry-run']), apply(['--verbose']), apply()]);
+    assert.equal(howItEnded(r[3]), 'planned');
+    assert.equal(howItEnded(r[4]), 'planned');
+    assert.match(said(r[4]).stdout, /5 entries in \/persist/);
+    assert.equal(howItEnded(r[5]), 'settled');
+  });
+});
+
+describe('any change sends the next apply back to planning', { skip }, () => {
+  /** Settles, checks it is settled, changes one thing, and gives the next two applies. */
+  function afterChange(change: Step[], config = CONFIG) {
+    const { system, setup } = settledSystem(config);
+    const r = system.boot([...setup, apply(), ...change, apply(), apply(), apply()]);
+    assert.equal(howItEnded(r[3]), 'settled', 'settled before the change');
+    const n = setup.length + 1 + change.length;
+    return { system, changed: r.slice(setup.length + 1, n), next: r[n], later: r.slice(n + 1) };
+  }
+
+  it('a bind taken away: the next apply plans and puts it back', () => {
+    const { changed, next, later } = afterChange([
+      sh('umount -n "$ROOT/var/lib/app1"'),
+      { do: 'mounts' },
+    ]);
+    const before = changed[1];
+    assert.ok(before?.do === 'mounts');
+    assert.ok(!before.points.includes('/var/lib/app1'));
+    assert.equal(howItEnded(next), 'planned');
+    assert.equal(said(next).status, 0, said(next).stderr);
+    assert.match(said(next).stdout, /var\/lib\/app1/);
+    // Then it settles again.
+    assert.equal(howItEnded(later[0]), 'planned');
+    assert.equal(howItEnded(later[1]), 'settled');
+  });
+
+  it('a link entry changed: the next apply plans and refuses or mends', () => {
+    const { next } = afterChange([
+      sh('rm "$ROOT/var/lib/linked" && ln -s /elsewhere "$ROOT/var/lib/linked"'),
+    ]);
+    assert.equal(howItEnded(next), 'planned');
+  });
+
+  it('the configuration edited: the next apply plans the new entry', () => {
+    const { next } = afterChange([
+      {
+        do: 'set-config',
+        text: CONFIG.replace('- /var/lib/app2', '- /var/lib/app2\n      - /var/lib/app3'),
+      },
+    ]);
+    assert.equal(howItEnded(next), 'planned');
+    assert.equal(said(next).status, 0, said(next).stderr);
+    assert.match(said(next).stdout, /var\/lib\/app3/);
+  });
+
+  it('the accounts changed: the next apply plans', () => {
+    const { next } = afterChange([
+      sh('echo "alice:x:1000:1000::/home/alice:/bin/sh" >> "$ROOT/etc/passwd"'),
+    ]);
+    assert.equal(howItEnded(next), 'planned');
+  });
+
+  it('a store directory swapped under its bind: the next apply plans', () => {
+    const { next } = afterChange([
+      sh(
+        'mv "$ROOT/persist/var/lib/app2" "$ROOT/persist/var/lib/app2.old" && mkdir "$ROOT/persist/var/lib/app2"',
+      ),
+    ]);
+    assert.equal(howItEnded(next), 'planned');
+  });
+
+  it('a foreign mount inside the tree: the next apply plans', () => {
+    const { next } = afterChange([
+      sh('mkdir -p "$ROOT/var/lib/app0/sub" && mount -n -t tmpfs foreign "$ROOT/var/lib/app0/sub"'),
+    ]);
+    assert.equal(howItEnded(next), 'planned');
+  });
+
+  it('a journal of an interrupted move: the next apply plans', () => {
+    const { next } = afterChange([
+      sh(
+        'mkdir -p "$ROOT/persist/.keepsake/moves" && echo "{}" > "$ROOT/persist/.keepsake/moves/x.json"',
+      ),
+    ]);
+    assert.equal(howItEnded(next), 'planned');
+  });
+
+  it('utab changed: the next apply plans', () => {
+    const { next } = afterChange([
+      sh('mkdir -p "$ROOT/run/mount" && echo "TARGET=/x OPTS=y" >> "$ROOT/run/mount/utab"'),
+    ]);
+    assert.equal(howItEnded(next), 'planned');
+  });
+
+  it('another generation live: the next apply plans', () => {
+    const { next } = afterChange([sh('sed -i "s/^1 /7 /" "$ROOT/run/keepsake/applied.json.sum"')]);
+    assert.equal(howItEnded(next), 'planned');
+  });
+
+  for (const [what, cmd] of [
+    ['a planted link', `mv ${RECORD} "$ROOT/run/keepsake/real" && ln -s real ${RECORD}`],
+    ['a record others may write', `chmod 666 ${RECORD}`],
+    ['a record a user owns', `chown 1000 ${RECORD}`],
+    ['a damaged record', `echo '{"version":' > ${RECORD}`],
+    ['no record', `rm ${RECORD}`],
+  ] as const) {
+    it(`${what} in place of the record: it is not believed, and the apply plans`, () => {
+      const { next } = afterChange([sh(cmd)]);
+      assert.equal(howItEnded(next), 'planned');
+      assert.equal(said(next).status, 0, said(next).stderr);
+    });
+  }
+
+  it('a record written for other answers is not believed', () => {
+    // A record whose every answer is the same but one lstat: the inode of the first path.
+    const { next } = afterChange([
+      sh(
+        `node -e 'const f=process.argv[1]; const r=JSON.parse(require("fs").readFileSync(f)); r.observed.stats[0][7]++; require("fs").writeFileSync(f, JSON.stringify(r))' ${RECORD}`,
+      ),
+    ]);
+    assert.equal(howItEnded(next), 'planned');
+  });
+});
+
+describe('the settled record and its store', { skip }, () => {
+  it('a full /run: the record is left out, the apply still succeeds, the next one plans', () => {
+    const system = new TestSystem({ config: CONFIG, stores: ['/persist'] });
+    systems.push(system);
+    const r = system.boot([
+      { do: 'write', path: '/persist/etc/app.conf', content: 'x=1\n' },
+      sh(
+        'mkdir -p "$ROOT/run/keepsake" && mount -n -t tmpfs -o size=64k,mode=700 run "$ROOT/run/keepsake"',
+      ),
+      apply(),
+      // Fill what is left, then plan nothing: there is no room for the record.
+      sh(`dd if=/dev/zero of="$ROOT/run/keepsake/filler" bs=4k 2>/dev/null; test ! -e ${RECORD}`),
+      apply(),
+      sh(`test ! -e ${RECORD} && ls "$ROOT/run/keepsake"`),
+      apply(),
+    ]);
+    shOk(r[1]);
+    assert.equal(said(r[2]).status, 0, said(r[2]).stderr);
+    assert.equal(said(r[4]).status, 0, said(r[4]).stderr);
+    assert.equal(said(r[4]).stdout, 'nothing to do: all 5 entries in place\n');
+    assert.doesNotMatch(shOk(r[5]), /settled/);
+    assert.equal(howItEnded(r[6]), 'planned');
+  });
+
+  it('an apply that holds the lock: the settled check waits for nothing and leaves it to planning', () => {
+    const { system, setup } = settledSystem();
+    const r = system.boot([...setup, apply(), { do: 'apply-twice-at-once', holdMs: 1500 }]);
+    assert.equal(howItEnded(r[3]), 'settled');
+    const both = r[4];
+    assert.ok(both?.do === 'apply-twice-at-once');
+    assert.equal(both.first.status, 0, both.first.stderr);
+    // The second apply is refused while the first holds the lock, as any apply is.
+    assert.notEqual(both.second.status, 0);
+    assert.match(both.second.stderr, /lock|busy|another keepsake/i);
+  });
+});
