@@ -18,41 +18,56 @@ if (typeof nodeModule.enableCompileCache === 'function') {
   compileCache()?.enableCompileCache(nodeModule);
 }
 
+/**
+ * A CommonJS file of keepsake's, on an older Node with V8's code cache that keepsake keeps
+ * itself (compile-cache.js): { exports, save }, or undefined to require() it the usual way.
+ */
+function requireWithCache(file) {
+  if (typeof nodeModule.enableCompileCache === 'function') return undefined;
+  try {
+    return compileCache()?.requireCached(file, nodeModule, '/run', process.env, process.argv);
+  } catch {
+    return undefined; // loaded the usual way
+  }
+}
+
+// A re-apply with nothing changed since an apply that planned nothing ends here, having loaded
+// one small file (src/cli/settled.ts); undefined means plan as usual.
+const settled = process.argv[2] === 'apply' ? settledApply() : undefined;
+function settledApply() {
+  // No settled record where the command line puts the root (every boot): nothing to load.
+  // A quick guess at --root; settled.cjs reads the command line as apply does.
+  let root = '/';
+  for (let i = 3; i < process.argv.length; i++) {
+    const arg = process.argv[i];
+    if (arg === '--root' || arg === '-r') root = process.argv[i + 1] ?? root;
+    else if (arg.startsWith('--root=')) root = arg.slice(7);
+  }
+  if (!require('node:fs').existsSync(path.join(root, 'run/keepsake/settled.json'))) {
+    return undefined;
+  }
+  const file = path.join(__dirname, '../dist/bundle/settled.cjs');
+  let loaded = requireWithCache(file);
+  try {
+    loaded ??= { exports: require(file) };
+  } catch {
+    return undefined; // a copy of keepsake without the file plans every time
+  }
+  const code = loaded.exports.runIfSettled(process.argv);
+  if (code !== undefined) loaded.save?.();
+  return code;
+}
+
 // A plain `keepsake apply` from the one file that holds all it needs (src/cli/boot.ts);
 // anything else, or a copy of keepsake without that file, from the bundle.
 const bootFile = path.join(__dirname, '../dist/bundle/apply.cjs');
 let boot = null;
 let saveCodeCache;
-// A re-apply with nothing changed since an apply that planned nothing ends here, having loaded
-// one small file (src/cli/settled.ts); undefined means plan as usual.
-const settled = process.argv[2] === 'apply' ? settledApply() : undefined;
-function settledApply() {
-  let file;
-  try {
-    file = require('../dist/bundle/settled.cjs');
-  } catch {
-    return undefined; // a copy of keepsake without the file plans every time
-  }
-  return file.runIfSettled(process.argv);
-}
 if (settled !== undefined) {
   process.exitCode = settled;
 } else if (process.argv[2] === 'apply') {
-  if (typeof nodeModule.enableCompileCache !== 'function') {
-    // Older Node: keepsake keeps V8's code cache of that file itself (compile-cache.js).
-    try {
-      const cached = compileCache()?.requireCached(
-        bootFile,
-        nodeModule,
-        '/run',
-        process.env,
-        process.argv,
-      );
-      if (cached) ({ exports: boot, save: saveCodeCache } = cached);
-    } catch {
-      boot = null; // loaded the usual way below
-    }
-  }
+  const cached = requireWithCache(bootFile);
+  if (cached) ({ exports: boot, save: saveCodeCache } = cached);
   try {
     boot ??= require(bootFile);
   } catch (e) {

@@ -73,11 +73,7 @@ export interface Prepared {
 export async function preparePlan(req: PlanRequest): Promise<Prepared> {
   const root = resolveRoot(req.root);
   phaseDone('start');
-  // An apply keeps what its plan was made from: if it plans nothing, the next one with the
-  // same inputs can know that without planning (settled.ts).
   let key: ModelKey | undefined;
-  const log: ObservationLog | undefined =
-    req.cacheModel === true && req.model === undefined ? { complete: false } : undefined;
   const model =
     req.model ??
     (await loadModel(req.configFile, {
@@ -96,6 +92,12 @@ export async function preparePlan(req: PlanRequest): Promise<Prepared> {
   // A live generation that skipped entries is written again even when nothing changes, so
   // that its list of skipped entries stays true.
   const complete = unchanged && summary.skipped === 0;
+  // An apply of the live setup keeps what its plan was made from: if it plans nothing, the
+  // next one with the same inputs can know that without planning (settled.ts).
+  const log: ObservationLog | undefined =
+    complete && req.cacheModel === true && req.model === undefined
+      ? { complete: false }
+      : undefined;
   const previous = unchanged ? undefined : readApplied(root);
   // Backups of adopted data are named for the time of this run.
   const backupTag = backupTagFor(new Date());
@@ -110,7 +112,7 @@ export async function preparePlan(req: PlanRequest): Promise<Prepared> {
   });
   phaseDone('plan');
   const basis =
-    key && log && complete && pendingMoves.length === 0
+    key && log && pendingMoves.length === 0
       ? settledBasis(root, model, observed, log, key)
       : undefined;
   return {

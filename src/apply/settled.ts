@@ -40,6 +40,8 @@ export interface PlanOptions {
 export interface Settled {
   entries: number;
   generation: number;
+  /** The version of the `apply.result` record that apply printed. */
+  resultVersion: number;
 }
 
 interface SettledRecord extends Settled {
@@ -68,6 +70,7 @@ export function writeSettled(
     setup: made.setup,
     entries: made.entries,
     generation: made.generation,
+    resultVersion: made.resultVersion,
     observed: made.observed,
   };
   try {
@@ -104,7 +107,7 @@ export function checkSettled(
       return undefined;
     // The same answers to every question the plan asked.
     if (!sameObservations(root, r.observed)) return undefined;
-    return { entries: r.entries, generation: r.generation };
+    return { entries: r.entries, generation: r.generation, resultVersion: r.resultVersion };
   } catch {
     return undefined;
   }

@@ -5,6 +5,7 @@
 // given another meaning bumps it.
 
 import { type Action, PLAN_VERSION } from '../plan/types.js';
+import { recordLineOf } from './record-line.js';
 
 /** The subset of JSON Schema the records use (and the test suite's validator reads). */
 export interface Schema {
@@ -452,8 +453,7 @@ export function recordVersion(name: RecordName): number {
 
 /** One record as its line of JSON text (without the newline). */
 export function recordLine(name: RecordName, value: object): string {
-  // Spread after the two keys: a value's own `version` (the plan's) cannot move them.
-  return JSON.stringify({ record: name, version: recordVersion(name), ...value });
+  return recordLineOf(name, recordVersion(name), value);
 }
 
 /** Every record type, with the JSON Schema of the whole value as printed. */

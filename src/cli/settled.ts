@@ -8,14 +8,16 @@
 import { writeSync } from 'node:fs';
 import { phaseClock, phaseDone } from '../apply/phases.js';
 import { resolveRoot } from '../apply/root.js';
-import { checkSettled, type PlanOptions, type Settled } from '../apply/settled.js';
+import { checkSettled, type PlanOptions, SETTLED_FILE, type Settled } from '../apply/settled.js';
 import { readConfigFile } from '../config/load-text.js';
+import { hostPath } from '../core/paths.js';
 import { anyTestHook, readHooks, setHooks } from '../hooks.js';
 import { loadBinding } from '../system/binding.js';
 import { acquireLock } from '../system/lock.js';
+import { lstatOrNull } from '../system/safe-fs.js';
 import { applyResultValue, nothingToDo } from './apply-result.js';
 import { plainApplyArgs } from './fast-apply.js';
-import { recordLine } from './records.js';
+import { recordLineOf } from './record-line.js';
 
 /** The exit status of a settled apply, or undefined when the apply must plan. */
 export function runIfSettled(
@@ -32,8 +34,9 @@ export function runIfSettled(
   const settled = settledUnderLock(opts.root, opts.config, options);
   if (!settled) return undefined;
   const text = opts.json
-    ? recordLine(
+    ? recordLineOf(
         'apply.result',
+        settled.resultVersion,
         applyResultValue({
           ok: true,
           dryRun: false,
@@ -61,6 +64,8 @@ function settledUnderLock(
 ): Settled | undefined {
   try {
     const root = resolveRoot(rootOption);
+    // No record (every boot): nothing more to check, and no lock to take twice.
+    if (!lstatOrNull(hostPath(root, SETTLED_FILE))) return undefined;
     const { binding } = loadBinding();
     if (!binding) return undefined;
     // Under the lock, as every apply: what is checked stays true while no keepsake changes it.

@@ -13,7 +13,7 @@ import { applyResultValue } from '../apply-result.js';
 import type { ApplyOptions } from '../declare/apply.js';
 import { printAction, printApplied } from '../format-apply.js';
 import type { Output } from '../output.js';
-import { actionLine } from '../records.js';
+import { actionLine, recordVersion } from '../records.js';
 
 /** What rollback changes about an apply: the model comes from an older generation. */
 export interface ApplySource {
@@ -159,6 +159,7 @@ async function applyOnce(
       setup: setupOf(model),
       entries: plan.entries.length,
       generation: result.generation,
+      resultVersion: recordVersion('apply.result'),
     });
   }
   // Home files come after the system's binds: a home file may lie inside a bound directory.
