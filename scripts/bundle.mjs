@@ -84,47 +84,35 @@ for (const [name, file] of Object.entries(LIBRARIES)) {
     logLevel: 'warning',
   });
 }
+// One CommonJS file with all of keepsake's code that `entry` can reach.
+const commonJs = (entry, outfile, plugins = []) =>
+  build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    minify: true,
+    sourcemap: false,
+    legalComments: 'none',
+    // CommonJS has no import.meta: the file's own URL stands in (binding.ts finds the addon by it).
+    define: { 'import.meta.url': '__ksModuleUrl' },
+    banner: { js: "const __ksModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+    plugins: [builtinsAsCommonJs, ...plugins],
+    logLevel: 'warning',
+  });
 // A re-apply that would plan nothing (src/cli/settled.ts): a small file of its own, tried
 // before the boot path, so that a settled apply loads only what checking the record needs.
-await build({
-  entryPoints: ['src/cli/settled.ts'],
-  outfile: 'dist/bundle/settled.cjs',
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node20',
-  minify: true,
-  sourcemap: false,
-  legalComments: 'none',
-  define: { 'import.meta.url': '__ksModuleUrl' },
-  banner: { js: "const __ksModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
-  plugins: [builtinsAsCommonJs],
-  logLevel: 'warning',
-});
-await build({
-  entryPoints: ['src/cli/boot.ts'],
-  outfile: 'dist/bundle/apply.cjs',
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node20',
-  minify: true,
-  sourcemap: false,
-  legalComments: 'none',
-  // CommonJS has no import.meta: the file's own URL stands in (binding.ts finds the addon by it).
-  define: { 'import.meta.url': '__ksModuleUrl' },
-  banner: { js: "const __ksModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
-  plugins: [
-    builtinsAsCommonJs,
-    {
-      name: 'libraries-apart',
-      setup(b) {
-        b.onResolve({ filter: /^(yaml|smol-toml)$/ }, (args) => ({
-          path: LIBRARIES[args.path],
-          external: true,
-        }));
-      },
+await commonJs('src/cli/settled.ts', 'dist/bundle/settled.cjs');
+await commonJs('src/cli/boot.ts', 'dist/bundle/apply.cjs', [
+  {
+    name: 'libraries-apart',
+    setup(b) {
+      b.onResolve({ filter: /^(yaml|smol-toml)$/ }, (args) => ({
+        path: LIBRARIES[args.path],
+        external: true,
+      }));
     },
-  ],
-  logLevel: 'warning',
-});
+  },
+]);
