@@ -27,6 +27,7 @@ interface Row {
   startupMs: number;
   cliMs: number;
   noopMs: number;
+  settledMs: number;
   floorMs: number | null;
   phases?: Record<string, number>;
 }
@@ -83,6 +84,7 @@ export function runScaling(ctx: PartContext, floorBin: string | null): PartResul
       startupMs: median(clis.map((c) => median(c.startupMs))),
       cliMs: median(clis.map((c) => c.firstMs)),
       noopMs: median(clis.map((c) => c.noopMs)),
+      settledMs: median(clis.map((c) => c.settledMs)),
       floorMs: floors.length > 0 ? median(floors.map((f) => f.ms)) : null,
       ...(clis[0]!.firstPhases ? { phases: clis[0]!.firstPhases } : {}),
     });
@@ -97,13 +99,13 @@ export function runScaling(ctx: PartContext, floorBin: string | null): PartResul
   t.text(
     'scaling: first apply by entries (same proportions as the apply part), whole processes',
     '',
-    `  ${'entries'.padStart(8)} ${'keepsake'.padStart(10)} ${'-node -e 0'.padStart(11)} ${'µs/entry'.padStart(9)} ${'no-op'.padStart(8)} ${'floor'.padStart(9)} ${'µs/entry'.padStart(9)}`,
+    `  ${'entries'.padStart(8)} ${'keepsake'.padStart(10)} ${'-node -e 0'.padStart(11)} ${'µs/entry'.padStart(9)} ${'no-op'.padStart(8)} ${'settled'.padStart(9)} ${'floor'.padStart(9)} ${'µs/entry'.padStart(9)}`,
   );
   const f = (x: number, w: number, d = 0) => x.toFixed(d).padStart(w);
   for (const r of rows) {
     const beyond = r.cliMs - r.startupMs;
     t.text(
-      `  ${f(r.entries, 8)} ${f(r.cliMs, 7)} ms ${f(beyond, 8)} ms ${f((beyond * 1000) / r.entries, 9)} ${f(r.noopMs, 5)} ms ${r.floorMs === null ? '        -' : `${f(r.floorMs, 6)} ms`} ${r.floorMs === null ? '        -' : f((r.floorMs * 1000) / r.entries, 9)}`,
+      `  ${f(r.entries, 8)} ${f(r.cliMs, 7)} ms ${f(beyond, 8)} ms ${f((beyond * 1000) / r.entries, 9)} ${f(r.noopMs, 5)} ms ${f(r.settledMs, 6)} ms ${r.floorMs === null ? '        -' : `${f(r.floorMs, 6)} ms`} ${r.floorMs === null ? '        -' : f((r.floorMs * 1000) / r.entries, 9)}`,
     );
   }
   t.text(
