@@ -19,6 +19,7 @@ import { storedAccountFiles } from '../config/accounts.js';
 import type { LoadOptions } from '../config/load-model.js';
 import { readConfigFile } from '../config/load-text.js';
 import { hostPath } from '../core/paths.js';
+import { knownModelText, modelText } from '../generations/model-text.js';
 import { knownSetup, setupOf } from '../generations/store.js';
 import type { Model } from '../model/types.js';
 import { readRootOnlyFile, rootOnly } from '../system/root-file.js';
@@ -43,6 +44,15 @@ interface CacheFile {
   setup: string;
 }
 
+/**
+ * The cache file's text before and after the model's: the file is exactly JSON.stringify of
+ * a CacheFile (its keys in this order), with the model's text made once for it and the records.
+ */
+function cacheTextAround(key: string, accounts: string, setup: string): [string, string] {
+  const head = `{"key":${JSON.stringify(key)},"accounts":${JSON.stringify(accounts)},"model":`;
+  return [head, `,"setup":${JSON.stringify(setup)}}`];
+}
+
 function readCache(file: string, key: string, root: string): Cached | undefined {
   const text = readRootOnlyFile(file);
   if (text === undefined) return undefined;
@@ -52,7 +62,13 @@ function readCache(file: string, key: string, root: string): Cached | undefined 
       return undefined;
     const files = storedAccountFiles(root, cached.model.entries);
     if (cached.accounts !== filesDigest(files)) return undefined;
-    if (typeof cached.setup === 'string') knownSetup(cached.model, cached.setup);
+    if (typeof cached.setup === 'string') {
+      knownSetup(cached.model, cached.setup);
+      // The model's own text, as the records will write it, where the file is as written.
+      const [head, tail] = cacheTextAround(cached.key, cached.accounts, cached.setup);
+      if (text.startsWith(head) && text.endsWith(tail))
+        knownModelText(cached.model, text.slice(head.length, text.length - tail.length));
+    }
     return { model: cached.model, accounts: { files, digest: cached.accounts } };
   } catch {
     return undefined;
@@ -155,12 +171,8 @@ export async function loadModel(
     const accounts = { files, digest: filesDigest(files) };
     opts.keyed?.({ key, accounts });
     if (opts.store) {
-      const content = JSON.stringify({
-        key,
-        accounts: accounts.digest,
-        model,
-        setup: setupOf(model),
-      } satisfies CacheFile);
+      const [head, tail] = cacheTextAround(key, accounts.digest, setupOf(model));
+      const content = `${head}${modelText(model)}${tail}`;
       // The store's copy serves this boot's later runs as well as the next boots: /run needs
       // one only where the store cannot keep it.
       const store = storeOfConfig(abs, opts.root, model);

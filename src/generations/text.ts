@@ -15,6 +15,7 @@
 
 import type { Generation } from '../plan/generation.js';
 import type { Action } from '../plan/types.js';
+import { modelText } from './model-text.js';
 
 /** A piece of JSON text. A value used in both records is one text, encoded into each. */
 type Piece = string;
@@ -93,7 +94,7 @@ export function generationRecords(g: Generation): { live(): Buffer; history(): B
   const withModel = (texts: Record<string, Piece[]>): Record<string, Piece[]> => {
     // A generation without a model (none is) keeps JSON.stringify's answer: no key.
     if (g.model === undefined) return texts;
-    model ??= JSON.stringify(g.model);
+    model ??= modelText(g.model);
     return { model: [model], ...texts };
   };
   return {

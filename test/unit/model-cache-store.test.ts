@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { loadModel } from '../../src/apply/model-cache.js';
 import { cacheKey } from '../../src/apply/model-key.js';
+import { modelText } from '../../src/generations/model-text.js';
 import type { Model } from '../../src/model/types.js';
 import { CLI } from '../helpers/boot.js';
 
@@ -50,6 +51,26 @@ describe('the model cached in the store', {
     cache = path.join(root, 'persist/.keepsake/model.json');
   });
   afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  it("is JSON.stringify's text, and a model read from it keeps the model's own text", async () => {
+    const model = await loadModel(file, opts());
+    const written = fs.readFileSync(cache, 'utf8');
+    const parsed = JSON.parse(written);
+    assert.equal(written, JSON.stringify(parsed));
+    assert.deepEqual(Object.keys(parsed), ['key', 'accounts', 'model', 'setup']);
+    assert.equal(modelText(model), JSON.stringify(model));
+    reboot();
+    const cached = await loadModel(file, opts());
+    assert.notEqual(cached, model, 'read from the cache');
+    // The records write the model's text as sliced from the file: exactly JSON.stringify's.
+    assert.equal(modelText(cached), JSON.stringify(cached));
+    assert.equal(modelText(cached), JSON.stringify(parsed.model));
+    // A file laid out otherwise (still valid JSON, read the same): its model is stringified.
+    fs.writeFileSync(cache, JSON.stringify(parsed, null, 1), { mode: 0o600 });
+    reboot();
+    const spaced = await loadModel(file, opts());
+    assert.equal(modelText(spaced), JSON.stringify(spaced));
+  });
 
   it('is written beside the configuration, root-only, and read by the next boot', async () => {
     assert.deepEqual(targets(await loadModel(file, opts())), ['/var/lib/a']);
