@@ -32,11 +32,10 @@ import {
   executePlan,
 } from './execute.js';
 import { loadModel, type ModelKey } from './model-cache.js';
+import { phaseDone } from './phases.js';
 import { resolveRoot } from './root.js';
 
 export { resolveRoot };
-
-import { phaseDone } from './phases.js';
 
 export interface PlanRequest {
   configFile: string;

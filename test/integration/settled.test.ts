@@ -121,6 +121,35 @@ describe('a settled re-apply', { skip }, () => {
     assert.equal(howItEnded(r[7]), 'settled');
   });
 
+  for (const [what, config, check] of [
+    [
+      'a configuration with a warning: every apply plans, and warns',
+      CONFIG.replace('- /var/lib/app2', '- /var/lib/app2\n      - /var/lib/app2/inner'),
+      (r: StepResult | undefined) => assert.match(said(r).stderr, /redundant/),
+    ],
+    [
+      'metrics asked for: every apply plans, and writes the figures',
+      `${CONFIG}metrics:\n  textfile: /var/lib/prom\n`,
+      (r: StepResult | undefined) => assert.equal(said(r).stderr, ''),
+    ],
+  ] as const) {
+    it(what, () => {
+      const { system, setup } = settledSystem(config);
+      const r = system.boot([
+        ...setup,
+        sh(`rm -f "$ROOT/var/lib/prom/keepsake.prom"; test ! -e ${RECORD}`),
+        apply(),
+        sh('cat "$ROOT/var/lib/prom/keepsake.prom" 2>/dev/null | head -c 1; true'),
+      ]);
+      assert.equal(said(r[2]).status, 0, said(r[2]).stderr);
+      shOk(r[3]);
+      assert.equal(howItEnded(r[4]), 'planned');
+      assert.equal(said(r[4]).status, 0, said(r[4]).stderr);
+      check(r[4]);
+      if (config.includes('metrics')) assert.equal(shOk(r[5]), '#');
+    });
+  }
+
   it('never answers a dry run or a verbose apply, which report more', () => {
     const { system, setup } = settledSystem();
     const r = system.boot([...setup, apply(['--dry-run']), apply(['--verbose']), apply()]);

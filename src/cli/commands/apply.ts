@@ -135,32 +135,33 @@ async function applyOnce(
     source.model === undefined && plan.root === '/' && (model.homeFiles?.length ?? 0) > 0;
   // A plan that did nothing, and whose report was only its last line: the next apply that
   // finds everything it was made from unchanged says the same without planning (settled.ts).
-  if (
-    seen?.plain === true &&
-    prepared.basis !== undefined &&
-    code === 0 &&
-    plan.actions.length === 0 &&
-    result.generation !== undefined &&
-    result.generation === prepared.liveUnchanged &&
-    plan.released.length === 0 &&
-    plan.adopted.length === 0 &&
-    result.skipped.length === 0 &&
-    // Whatever the output mode of the next apply: no listing of entries, no warnings.
-    !opts.verbose &&
-    !model.verbose &&
-    (!model.showWarnings || plan.warnings.length === 0) &&
-    model.metrics === undefined &&
-    !homeFiles
-  ) {
-    writeSettled(plan.root, {
-      key: prepared.basis.key,
-      observed: prepared.basis.observed,
-      options: { adopt: opts.adopt === true, keepGoing: opts.keepGoing === true },
-      setup: setupOf(model),
-      entries: plan.entries.length,
-      generation: result.generation,
-      resultVersion: recordVersion('apply.result'),
-    });
+  if (code === 0 && !homeFiles && seen?.plain === true && prepared.basis !== undefined) {
+    const generation = result.generation;
+    const nothingDone =
+      plan.actions.length === 0 &&
+      generation !== undefined &&
+      generation === prepared.liveUnchanged &&
+      plan.released.length === 0 &&
+      plan.adopted.length === 0 &&
+      result.skipped.length === 0;
+    // Whatever the output mode of the next apply: no listing of entries, no warnings, and
+    // nothing to do after the report (metrics).
+    const onlyTheReport =
+      !opts.verbose &&
+      !model.verbose &&
+      (!model.showWarnings || plan.warnings.length === 0) &&
+      model.metrics === undefined;
+    if (nothingDone && onlyTheReport) {
+      writeSettled(plan.root, {
+        key: prepared.basis.key,
+        observed: prepared.basis.observed,
+        options: { adopt: opts.adopt === true, keepGoing: opts.keepGoing === true },
+        setup: setupOf(model),
+        entries: plan.entries.length,
+        generation,
+        resultVersion: recordVersion('apply.result'),
+      });
+    }
   }
   // Home files come after the system's binds: a home file may lie inside a bound directory.
   if (homeFiles) {
