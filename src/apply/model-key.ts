@@ -5,7 +5,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { hostPath } from '../core/paths.js';
+import { SystemError } from '../errors.js';
 import { sha256Hex } from '../system/digest.js';
+import { withVerifiedPath } from '../system/safe-fs.js';
 import { VERSION } from '../version.js';
 
 function readOr(file: string, fallback: string): string {
@@ -40,5 +42,19 @@ export function cacheKey(
 
 /** The digest of the stored account files a model's names came from, as they are now. */
 export function filesDigest(files: readonly string[]): string {
-  return sha256Hex(...files.flatMap((file) => [file, '\0', readOr(file, '\0missing'), '\0']));
+  return sha256Hex(...files.flatMap((file) => [file, '\0', storedText(file), '\0']));
+}
+
+/**
+ * A stored account file's text as the loader takes it (accounts.ts, readStored): the file
+ * itself, reached with no link followed anywhere in its path. What the loader refuses (a link,
+ * something other than a file) digests as a refusal, never as the text it leads to.
+ */
+function storedText(file: string): string {
+  try {
+    return withVerifiedPath(file, 'file', (at) => fs.readFileSync(at, 'utf8'));
+  } catch (e) {
+    const missing = e instanceof SystemError && (e.errno === 'ENOENT' || e.errno === 'ENOTDIR');
+    return missing ? '\0missing' : '\0refused';
+  }
 }

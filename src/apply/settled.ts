@@ -22,8 +22,8 @@
 import { hostPath } from '../core/paths.js';
 import { readLiveSummary } from '../generations/store.js';
 import { type Observations, sameObservations } from '../observe/observe.js';
-import { readRootOnlyFile } from '../system/root-file.js';
-import { writeFileAtomicSafe } from '../system/safe-fs.js';
+import { readRootOnlyFile, rootOnly } from '../system/root-file.js';
+import { lstatOrNull, writeFileAtomicSafe } from '../system/safe-fs.js';
 import { VERSION } from '../version.js';
 import type { ModelKey } from './model-cache.js';
 import { cacheKey, filesDigest } from './model-key.js';
@@ -88,10 +88,12 @@ export function writeSettled(
 export function checkSettled(
   root: string,
   configFile: string,
-  readText: (file: string) => string,
+  readText: (file: string) => string | undefined,
   options: PlanOptions,
 ): Settled | undefined {
   try {
+    // keepsake's own directory too: nobody but root may have put or swapped a record there.
+    if (!rootOnly(lstatOrNull(hostPath(root, '/run/keepsake')), 'directory')) return undefined;
     const text = readRootOnlyFile(hostPath(root, SETTLED_FILE));
     if (text === undefined) return undefined;
     const r = JSON.parse(text) as SettledRecord;
@@ -99,7 +101,9 @@ export function checkSettled(
     if (r.options?.adopt !== options.adopt || r.options.keepGoing !== options.keepGoing)
       return undefined;
     // The same model: the key of the configuration as it reads now, and the account files.
-    const key = cacheKey(readText(configFile), configFile, { root, verbose: false });
+    const config = readText(configFile);
+    if (config === undefined) return undefined;
+    const key = cacheKey(config, configFile, { root, verbose: false });
     if (key !== r.key || filesDigest(r.accounts.files) !== r.accounts.digest) return undefined;
     // The same live generation, with nothing skipped.
     const live = readLiveSummary(root);

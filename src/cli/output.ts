@@ -7,6 +7,7 @@ import { ConfigError, KeepsakeError, RefusedError } from '../errors.js';
 import type { Diagnostic } from '../model/types.js';
 import { describeProblem } from '../plan/format.js';
 import { type RecordName, recordLine } from './records.js';
+import { stdoutFailed } from './stdout-failure.js';
 
 type Style = 'red' | 'green' | 'yellow' | 'dim' | 'bold' | 'cyan';
 const CODES: Record<Style, [number, number]> = {
@@ -63,6 +64,7 @@ export function createOutput(opts: { json: boolean; quiet?: boolean; color?: boo
   // have gathered, before anything goes to stderr (so that the two stay in order when they
   // share a file), and at exit. A terminal gets each line at once: it shows progress.
   const terminal = process.stdout.isTTY === true;
+  process.stdout.on('error', stdoutFailed);
   let pending = '';
   const flush = () => {
     if (pending === '') return;

@@ -9,21 +9,24 @@ import { writeSync } from 'node:fs';
 import { phaseClock, phaseDone } from '../apply/phases.js';
 import { resolveRoot } from '../apply/root.js';
 import { checkSettled, type PlanOptions, SETTLED_FILE, type Settled } from '../apply/settled.js';
-import { readConfigFile } from '../config/load-text.js';
+import { readRegularConfigText } from '../config/load-text.js';
 import { hostPath } from '../core/paths.js';
 import { anyTestHook, readHooks, setHooks } from '../hooks.js';
+import { recordLastApply } from '../metrics/last-apply.js';
 import { loadBinding } from '../system/binding.js';
 import { acquireLock } from '../system/lock.js';
 import { lstatOrNull } from '../system/safe-fs.js';
 import { applyResultValue, nothingToDo } from './apply-result.js';
 import { plainApplyArgs } from './fast-apply.js';
 import { recordLineOf } from './record-line.js';
+import { stdoutFailed } from './stdout-failure.js';
 
 /** The exit status of a settled apply, or undefined when the apply must plan. */
 export function runIfSettled(
   argv: string[],
   env: NodeJS.ProcessEnv = process.env,
 ): number | undefined {
+  const startedMs = Date.now();
   const opts = plainApplyArgs(argv, env);
   // A dry run and a verbose one report more than a settled apply knows.
   if (!opts || opts.dryRun || opts.verbose || process.geteuid?.() !== 0) return undefined;
@@ -31,7 +34,7 @@ export function runIfSettled(
   if (anyTestHook(hooks)) return undefined;
   setHooks(hooks);
   const options = { adopt: opts.adopt === true, keepGoing: opts.keepGoing === true };
-  const settled = settledUnderLock(opts.root, opts.config, options);
+  const settled = settledUnderLock(opts.root, opts.config, options, startedMs);
   if (!settled) return undefined;
   const text = opts.json
     ? recordLineOf(
@@ -61,6 +64,7 @@ function settledUnderLock(
   rootOption: string,
   configFile: string,
   options: PlanOptions,
+  startedMs: number,
 ): Settled | undefined {
   try {
     const root = resolveRoot(rootOption);
@@ -74,12 +78,21 @@ function settledUnderLock(
       // A notice about the lock is the planning apply's to give.
       if (lock.notice) return undefined;
       const started = phaseClock();
-      const settled = checkSettled(root, configFile, (f) => readConfigFile(f).text, options);
+      // Only a configuration in a regular file: one that can be read only once (a pipe) is
+      // left whole for the apply that plans.
+      const settled = checkSettled(root, configFile, readRegularConfigText, options);
+      if (!settled) return undefined;
+      // Every real apply leaves its outcome (metrics/after-apply.ts); one that cannot, warns,
+      // and that warning is the planning apply's to give.
+      const finished = Date.now();
+      recordLastApply(root, {
+        ok: true,
+        finishedAt: new Date(finished).toISOString(),
+        durationSeconds: (finished - startedMs) / 1000,
+      });
       // Only a settled apply reports its phases; one that plans counts this in its start.
-      if (settled) {
-        phaseDone('start', started);
-        phaseDone('settled');
-      }
+      phaseDone('start', started);
+      phaseDone('settled');
       return settled;
     } finally {
       lock.release();
@@ -94,7 +107,10 @@ function writeOut(text: string): void {
   try {
     writeSync(1, text);
   } catch (e) {
-    // A pipe that would block: let Node's stream wait for room.
-    if ((e as NodeJS.ErrnoException).code === 'EAGAIN') process.stdout.write(text);
+    // A pipe that would block: Node's stream waits for room.
+    if ((e as NodeJS.ErrnoException).code === 'EAGAIN') {
+      process.stdout.on('error', stdoutFailed);
+      process.stdout.write(text);
+    } else stdoutFailed(e as Error);
   }
 }

@@ -1,7 +1,7 @@
 // Reading a configuration file's text: picks the format from the name, reads the file up to
 // the size limit, and turns every way that can fail into a message. No parser is loaded here.
 
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { extname } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { fileDiagnostic } from './file-errors.js';
@@ -78,17 +78,35 @@ export function readConfigFile(file: string): { format: ConfigFormat; text: stri
 function readBounded(file: string): string {
   const fd = openSync(file, 'r');
   try {
-    const buffer = Buffer.alloc(LIMITS.bytes + 1);
-    let length = 0;
-    for (;;) {
-      const n = readSync(fd, buffer, length, buffer.length - length, null);
-      if (n === 0) break;
-      length += n;
-      if (length === buffer.length) break;
-    }
-    checkSize(file, length);
-    return buffer.toString('utf8', 0, length);
+    return readBoundedFd(file, fd);
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * The text of a configuration that is a regular file, read as readConfigFile reads it; undefined
+ * for anything else, which is left unread: a pipe or a FIFO can be read only once, and the
+ * apply that plans must be the one that reads it. Throws as readConfigFile does.
+ */
+export function readRegularConfigText(file: string): string | undefined {
+  const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    return fstatSync(fd).isFile() ? readBoundedFd(file, fd) : undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function readBoundedFd(file: string, fd: number): string {
+  const buffer = Buffer.alloc(LIMITS.bytes + 1);
+  let length = 0;
+  for (;;) {
+    const n = readSync(fd, buffer, length, buffer.length - length, null);
+    if (n === 0) break;
+    length += n;
+    if (length === buffer.length) break;
+  }
+  checkSize(file, length);
+  return buffer.toString('utf8', 0, length);
 }

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import {
   applied,
+  CLI,
   requireNamespaces,
   type Step,
   type StepResult,
@@ -32,6 +33,8 @@ const CONFIG = `persistence:
 `;
 
 const PHASES = { KEEPSAKE_PHASES: '1' };
+/** keepsake's command line for a shell step (the config given by the step). */
+const KEEPSAKE = `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} apply --root "$ROOT"`;
 /** An apply that reports its phases, to tell how it ended. */
 const apply = (args: string[] = []): Step => ({ do: 'apply', args, env: PHASES });
 const sh = (cmd: string): Step => ({ do: 'sh', cmd });
@@ -308,5 +311,132 @@ describe('the settled record and its store', { skip }, () => {
     // The second apply is refused while the first holds the lock, as any apply is.
     assert.notEqual(both.second.status, 0);
     assert.match(both.second.stderr, /lock|busy|another keepsake/i);
+  });
+
+  it('a configuration read from a pipe is left whole for the apply that plans', () => {
+    const { system, setup } = settledSystem();
+    const config = JSON.stringify(system.configFile);
+    const r = system.boot([
+      ...setup,
+      apply(),
+      // The record stands; the same configuration now comes through standard input.
+      sh(
+        `ln -s /proc/self/fd/0 "$ROOT/../stdin.yaml" && cat ${config} | KEEPSAKE_PHASES=1 timeout 60 ${KEEPSAKE} -c "$ROOT/../stdin.yaml"; echo "status $?"`,
+      ),
+      { do: 'mounts' },
+    ]);
+    assert.equal(howItEnded(r[3]), 'settled');
+    const piped = shOk(r[4]);
+    // It plans, with every entry declared: nothing taken down, nothing to do.
+    assert.match(piped, /^nothing to do: all 5 entries in place\nstatus 0\n$/);
+    assert.match(r[4]?.do === 'sh' ? r[4].stderr : '', /"plan":/);
+    const mounts = r[5];
+    assert.ok(mounts?.do === 'mounts');
+    for (const p of ['/var/lib/app0', '/var/lib/app1', '/var/lib/app2', '/etc/app.conf'])
+      assert.ok(mounts.points.includes(p), p);
+  });
+
+  it('a stored account file replaced by a link: the apply plans and refuses, as it would', () => {
+    const config = `persistence:
+  /persist:
+    directories:
+      - /etc
+      - { directory: /var/lib/app0, user: alice, group: alice }
+`;
+    const system = new TestSystem({
+      config,
+      stores: ['/persist'],
+      users: [{ name: 'alice', uid: 1000 }],
+    });
+    systems.push(system);
+    const stored = '"$ROOT/persist/etc/passwd"';
+    const r = system.boot([
+      // The accounts live in the store only, as on a system that persists /etc.
+      sh(
+        'mkdir -p "$ROOT/persist/etc" && mv "$ROOT/etc/passwd" "$ROOT/etc/group" "$ROOT/persist/etc/"',
+      ),
+      apply(),
+      apply(),
+      apply(),
+      // The same text, through a link: the loader never reads names through a link.
+      sh(`cp ${stored} ${stored}.real && rm ${stored} && ln -s passwd.real ${stored}`),
+      apply(),
+    ]);
+    shOk(r[0]);
+    assert.equal(said(r[1]).status, 0, said(r[1]).stderr);
+    assert.equal(howItEnded(r[3]), 'settled');
+    shOk(r[4]);
+    // Refused while reading the configuration, before any plan: not settled.
+    assert.doesNotMatch(applied(r[5]).stderr, /"settled":/);
+    assert.equal(said(r[5]).status, 2, said(r[5]).stdout + said(r[5]).stderr);
+    assert.match(said(r[5]).stderr, /symbolic link/);
+  });
+
+  it('records its outcome, as every apply does, and a failed apply in between is followed', () => {
+    const { system, setup } = settledSystem();
+    const last = sh('cat "$ROOT/run/keepsake/last-apply.json"');
+    const r = system.boot([
+      ...setup,
+      last,
+      apply(), // settled
+      last,
+      { do: 'set-config', text: `${CONFIG}  bogus: [\n` },
+      apply(), // fails
+      last,
+      { do: 'set-config', text: CONFIG },
+      apply(), // settled again: the record still holds
+      last,
+    ]);
+    const outcome = (i: number) => JSON.parse(shOk(r[i])) as { ok: boolean; finishedAt: string };
+    assert.equal(howItEnded(r[4]), 'settled');
+    assert.ok(outcome(5).finishedAt > outcome(3).finishedAt);
+    assert.equal(said(r[7]).status, 2);
+    assert.equal(outcome(8).ok, false);
+    assert.equal(howItEnded(r[10]), 'settled');
+    assert.equal(outcome(11).ok, true);
+  });
+
+  it('an outcome that cannot be recorded: the apply plans and warns, and keeps no record', () => {
+    const { system, setup } = settledSystem();
+    const r = system.boot([
+      ...setup,
+      sh(
+        `rm -f ${RECORD} "$ROOT/run/keepsake/last-apply.json" && mkdir -p "$ROOT/run/keepsake/last-apply.json/x"`,
+      ),
+      apply(),
+      sh(`test ! -e ${RECORD}`),
+      apply(),
+    ]);
+    shOk(r[3]);
+    for (const i of [4, 6]) {
+      assert.equal(howItEnded(r[i]), 'planned');
+      assert.equal(said(r[i]).status, 0);
+      assert.match(said(r[i]).stderr, /the outcome of this apply was not recorded/);
+    }
+    shOk(r[5]);
+  });
+
+  it('a report that cannot be written: said on stderr, exit status 1, no stack trace, either way', () => {
+    const { system, setup } = settledSystem();
+    const config = JSON.stringify(system.configFile);
+    const full = (env: string) =>
+      sh(`${env} ${KEEPSAKE} -c ${config} --json > /dev/full; echo "status $?"`);
+    const r = system.boot([
+      ...setup,
+      full('KEEPSAKE_PHASES=1'),
+      sh(`rm ${RECORD}`),
+      full('KEEPSAKE_PHASES=1'),
+    ]);
+    for (const [i, how] of [
+      [3, 'settled'],
+      [5, 'planned'],
+    ] as const) {
+      const s = r[i];
+      assert.ok(s?.do === 'sh');
+      assert.equal(s.stdout, 'status 1\n', `${how}: ${s.stderr}`);
+      assert.match(s.stderr, /keepsake: cannot write the report to standard output \(ENOSPC\)/);
+      assert.doesNotMatch(s.stderr, /\n\s+at /);
+      assert.match(s.stderr, how === 'settled' ? /"settled":/ : /"plan":/);
+    }
   });
 });

@@ -46,8 +46,10 @@ export async function run(
       const { afterApply } = await import('../../metrics/after-apply.js');
       const ok = code === 0;
       const configFile = opts.config;
-      for (const w of await afterApply({ root, configFile, ok, startedMs, model: seen.model }))
-        out.error(out.paint('yellow', `keepsake: ${w}`));
+      const warnings = await afterApply({ root, configFile, ok, startedMs, model: seen.model });
+      for (const w of warnings) out.error(out.paint('yellow', `keepsake: ${w}`));
+      // Kept only when the apply said nothing more than its report (settled.ts).
+      if (ok && warnings.length === 0) seen.settle?.();
     } finally {
       lock.release();
     }
@@ -61,6 +63,8 @@ interface Seen {
   /** Nothing was said before the report (no notice about the lock), and no test hook is set:
    *  a settled apply would say exactly what this one says. */
   plain?: boolean;
+  /** Writes the settled record of a plan that did nothing. */
+  settle?: () => void;
 }
 
 async function applyOnce(
@@ -135,7 +139,8 @@ async function applyOnce(
     source.model === undefined && plan.root === '/' && (model.homeFiles?.length ?? 0) > 0;
   // A plan that did nothing, and whose report was only its last line: the next apply that
   // finds everything it was made from unchanged says the same without planning (settled.ts).
-  if (code === 0 && !homeFiles && seen?.plain === true && prepared.basis !== undefined) {
+  const basis = prepared.basis;
+  if (code === 0 && !homeFiles && seen?.plain === true && basis !== undefined) {
     const generation = result.generation;
     const nothingDone =
       plan.actions.length === 0 &&
@@ -152,15 +157,16 @@ async function applyOnce(
       (!model.showWarnings || plan.warnings.length === 0) &&
       model.metrics === undefined;
     if (nothingDone && onlyTheReport) {
-      writeSettled(plan.root, {
-        key: prepared.basis.key,
-        observed: prepared.basis.observed,
-        options: { adopt: opts.adopt === true, keepGoing: opts.keepGoing === true },
-        setup: setupOf(model),
-        entries: plan.entries.length,
-        generation,
-        resultVersion: recordVersion('apply.result'),
-      });
+      seen.settle = () =>
+        writeSettled(plan.root, {
+          key: basis.key,
+          observed: basis.observed,
+          options: { adopt: opts.adopt === true, keepGoing: opts.keepGoing === true },
+          setup: setupOf(model),
+          entries: plan.entries.length,
+          generation,
+          resultVersion: recordVersion('apply.result'),
+        });
     }
   }
   // Home files come after the system's binds: a home file may lie inside a bound directory.
