@@ -4,7 +4,8 @@
 // The entry point reads plain `apply` arguments itself: the command-line framework is one of
 // those chunks, so a boot's apply never loads it.
 // The native addon stays a separate file, found from the package root.
-import { rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { build } from 'esbuild';
 
@@ -45,6 +46,19 @@ const builtinsAsCommonJs = {
   },
 };
 
+// Which build this is (src/version.ts): a digest of every source file and package.json.
+function buildId() {
+  const hash = createHash('sha256');
+  const files = readdirSync('src', { recursive: true })
+    .filter((f) => f.endsWith('.ts'))
+    .sort();
+  for (const f of [...files.map((f) => `src/${f}`), 'package.json']) {
+    hash.update(`${f}\0`).update(readFileSync(f)).update('\0');
+  }
+  return hash.digest('hex').slice(0, 16);
+}
+const BUILD = { __KEEPSAKE_BUILD__: JSON.stringify(buildId()) };
+
 // Chunk names carry content hashes: start empty so stale chunks never pile up.
 rmSync('dist/bundle', { recursive: true, force: true });
 
@@ -59,6 +73,7 @@ await build({
   minify: true,
   sourcemap: false,
   legalComments: 'none',
+  define: BUILD,
   banner: {
     js: "import { createRequire as __ksRequire } from 'node:module'; const require = __ksRequire(import.meta.url);",
   },
@@ -97,7 +112,7 @@ const commonJs = (entry, outfile, plugins = []) =>
     sourcemap: false,
     legalComments: 'none',
     // CommonJS has no import.meta: the file's own URL stands in (binding.ts finds the addon by it).
-    define: { 'import.meta.url': '__ksModuleUrl' },
+    define: { ...BUILD, 'import.meta.url': '__ksModuleUrl' },
     banner: { js: "const __ksModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
     plugins: [builtinsAsCommonJs, ...plugins],
     logLevel: 'warning',

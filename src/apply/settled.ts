@@ -3,6 +3,7 @@
 // An apply that planned nothing to do (every entry in place, nothing skipped, nothing to
 // release) writes, in <root>/run/keepsake/settled.json, everything that plan was made from:
 //
+// - keepsake's version and build (a planner of another build may plan otherwise);
 // - the model's key (the configuration's bytes, keepsake's version, the root's account files,
 //   and the stored account files the names came from: model-key.ts);
 // - the options that change a plan (--adopt, --keep-going);
@@ -24,7 +25,7 @@ import { readLiveSummary } from '../generations/store.js';
 import { type Observations, sameObservations } from '../observe/observe.js';
 import { readRootOnlyFile, rootOnly } from '../system/root-file.js';
 import { lstatOrNull, writeFileAtomicSafe } from '../system/safe-fs.js';
-import { VERSION } from '../version.js';
+import { BUILD, VERSION } from '../version.js';
 import type { ModelKey } from './model-cache.js';
 import { cacheKey, filesDigest } from './model-key.js';
 
@@ -63,7 +64,7 @@ export function writeSettled(
   made: { key: ModelKey; options: PlanOptions; setup: string; observed: Observations } & Settled,
 ): void {
   const record: SettledRecord = {
-    version: VERSION,
+    version: `${VERSION} ${BUILD}`,
     key: made.key.key,
     accounts: made.key.accounts,
     options: made.options,
@@ -97,7 +98,8 @@ export function checkSettled(
     const text = readRootOnlyFile(hostPath(root, SETTLED_FILE));
     if (text === undefined) return undefined;
     const r = JSON.parse(text) as SettledRecord;
-    if (r.version !== VERSION) return undefined;
+    // Only this build's planner vouches for its plans.
+    if (r.version !== `${VERSION} ${BUILD}`) return undefined;
     if (r.options?.adopt !== options.adopt || r.options.keepGoing !== options.keepGoing)
       return undefined;
     // The same model: the key of the configuration as it reads now, and the account files.

@@ -33,5 +33,7 @@ export function applyResultValue(r: {
 
 /** The last line of a text report when every entry was already in place. */
 export function nothingToDo(entries: number): string {
-  return `nothing to do: all ${entries} entries in place`;
+  return entries === 1
+    ? 'nothing to do: the 1 entry is in place'
+    : `nothing to do: all ${entries} entries in place`;
 }

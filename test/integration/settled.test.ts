@@ -275,6 +275,16 @@ describe('any change sends the next apply back to planning', { skip }, () => {
     ]);
     assert.equal(howItEnded(next), 'planned');
   });
+
+  it('a record of another build of keepsake is not believed', () => {
+    // Another planner may plan otherwise: the same version, another build.
+    const { next } = afterChange([
+      sh(
+        `node -e 'const f=process.argv[1]; const r=JSON.parse(require("fs").readFileSync(f)); r.version=r.version.split(" ")[0]+" 0123456789abcdef"; require("fs").writeFileSync(f, JSON.stringify(r))' ${RECORD}`,
+      ),
+    ]);
+    assert.equal(howItEnded(next), 'planned');
+  });
 });
 
 describe('the settled record and its store', { skip }, () => {
