@@ -132,7 +132,9 @@ export function printTable(
     'settled re-apply, CLI process',
     m.settledCliMs,
     raw.clis.map((c) => c.settledMs),
-    'the one after: from the settled record',
+    raw.clis.every((c) => c.settledAnswered)
+      ? 'the one after: from the settled record'
+      : 'the one after: planned (this build keeps no settled record)',
   );
   row(
     '  settled CLI beyond start-up',

@@ -224,8 +224,8 @@ function cli(spec: ChildSpec, at: (p: string) => string): CliResult {
   const firstPhases = phasesOf(first.stderr);
   const noopPhases = phasesOf(noop.stderr);
   const settledPhases = phasesOf(settled.stderr);
-  if (settledPhases?.settled === undefined || settledPhases.plan !== undefined)
-    throw new Error(`the second re-apply planned: ${settled.stderr}`);
+  // A build of keepsake without the settled record plans again (it is then compared as such).
+  const settledAnswered = settledPhases?.settled !== undefined && settledPhases.plan === undefined;
   if (settled.stdout !== noop.stdout)
     throw new Error(`the settled re-apply said ${settled.stdout}, not ${noop.stdout}`);
   // The next boot: an empty root again, the store as the last boot left it (its cached model
@@ -246,6 +246,7 @@ function cli(spec: ChildSpec, at: (p: string) => string): CliResult {
     noopMs: noop.ms,
     noopActions,
     settledMs: settled.ms,
+    settledAnswered,
     bootMs: boot.ms,
     bootActions: actionsOf(boot.stdout),
     ...(firstPhases ? { firstPhases } : {}),

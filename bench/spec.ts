@@ -96,6 +96,8 @@ export interface CliResult {
   noopActions: number;
   /** The re-apply after that: answered from the settled record, without planning. */
   settledMs: number;
+  /** False for a build of keepsake that plans it again. */
+  settledAnswered: boolean;
   /** The apply of the next boot: an empty root, the store kept from the runs before. */
   bootMs: number;
   bootActions: number;
