@@ -449,4 +449,30 @@ describe('the settled record and its store', { skip }, () => {
       assert.match(s.stderr, how === 'settled' ? /"settled":/ : /"plan":/);
     }
   });
+
+  it('killed at any moment, planning or settled: the next apply is right, and the record whole', () => {
+    const { system, setup } = settledSystem();
+    const config = JSON.stringify(system.configFile);
+    // Twenty applies, each killed after 0 to 190 ms: half of them with the record (settled),
+    // half without (planning, then keeping the record, cut anywhere in between).
+    const kills = `for i in $(seq 1 20); do
+      if [ $((i % 2)) = 0 ]; then rm -f ${RECORD}; fi
+      ${KEEPSAKE} -c ${config} > /dev/null 2>&1 &
+      pid=$!
+      sleep 0.$(( (i * 37) % 20 ))$(( i % 10 ))
+      kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
+      if [ -e ${RECORD} ]; then node -e 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))' ${RECORD} || exit 1; fi
+    done`;
+    const r = system.boot([...setup, sh(kills), apply(), apply(), { do: 'mounts' }]);
+    shOk(r[3]);
+    for (const i of [4, 5]) {
+      assert.equal(said(r[i]).status, 0, said(r[i]).stderr);
+      assert.equal(said(r[i]).stdout, 'nothing to do: all 5 entries in place\n');
+    }
+    assert.equal(howItEnded(r[5]), 'settled');
+    const mounts = r[6];
+    assert.ok(mounts?.do === 'mounts');
+    for (const p of ['/var/lib/app0', '/var/lib/app1', '/var/lib/app2', '/etc/app.conf'])
+      assert.ok(mounts.points.includes(p), p);
+  });
 });
