@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -100,6 +101,15 @@ export function requireNamespaces(): false | string {
   if (process.env.CI === 'true')
     throw new Error(`CI=true but this test tier cannot run: ${reason}`);
   return reason;
+}
+
+/** The test systems a test file makes, cleaned up once all its tests are done. */
+export function systemsCleanedAfter(): TestSystem[] {
+  const systems: TestSystem[] = [];
+  after(() => {
+    for (const s of systems) s.cleanup();
+  });
+  return systems;
 }
 
 export class TestSystem {

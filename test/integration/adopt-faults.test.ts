@@ -5,20 +5,18 @@
 
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import {
   applied,
   requireNamespaces,
   type Step,
   type StepResult,
+  systemsCleanedAfter,
   TestSystem,
 } from '../helpers/boot.js';
 
 const skip = requireNamespaces();
-const systems: TestSystem[] = [];
-after(() => {
-  for (const s of systems) s.cleanup();
-});
+const systems = systemsCleanedAfter();
 
 const ran = applied;
 const shOut = (r: StepResult | undefined) => {

@@ -4,15 +4,18 @@
 
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import { after, describe, it } from 'node:test';
-import { applied, requireNamespaces, type Step, TestSystem } from '../helpers/boot.js';
+import { describe, it } from 'node:test';
+import {
+  applied,
+  requireNamespaces,
+  type Step,
+  systemsCleanedAfter,
+  TestSystem,
+} from '../helpers/boot.js';
 import { countLosses, type Losses, liveWriter } from '../helpers/live-writer.js';
 
 const skip = requireNamespaces();
-const systems: TestSystem[] = [];
-after(() => {
-  for (const s of systems) s.cleanup();
-});
+const systems = systemsCleanedAfter();
 
 const TRIALS = 3;
 const FILES = 3000;

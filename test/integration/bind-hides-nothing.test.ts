@@ -5,15 +5,18 @@
 // bind) and through the addon (held before its first run of native steps).
 
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { singleQuoted } from '../../src/core/display.js';
-import { CLI, requireNamespaces, type StepResult, TestSystem } from '../helpers/boot.js';
+import {
+  CLI,
+  requireNamespaces,
+  type StepResult,
+  systemsCleanedAfter,
+  TestSystem,
+} from '../helpers/boot.js';
 
 const skip = requireNamespaces();
-const systems: TestSystem[] = [];
-after(() => {
-  for (const s of systems) s.cleanup();
-});
+const systems = systemsCleanedAfter();
 
 const CONFIG = `persistence:
   /persist:

@@ -3,14 +3,17 @@
 // and a file manager's hint must never cost the persistence.
 
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
-import { CLI, requireNamespaces, type StepResult, TestSystem } from '../helpers/boot.js';
+import { describe, it } from 'node:test';
+import {
+  CLI,
+  requireNamespaces,
+  type StepResult,
+  systemsCleanedAfter,
+  TestSystem,
+} from '../helpers/boot.js';
 
 const skip = requireNamespaces();
-const systems: TestSystem[] = [];
-after(() => {
-  for (const s of systems) s.cleanup();
-});
+const systems = systemsCleanedAfter();
 
 function system(config: string, stores = ['/persist']) {
   const s = new TestSystem({ config, stores });

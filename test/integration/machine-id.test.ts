@@ -4,14 +4,11 @@
 // puts systemd's bind back.
 
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
-import { requireNamespaces, type Step, TestSystem } from '../helpers/boot.js';
+import { describe, it } from 'node:test';
+import { requireNamespaces, type Step, systemsCleanedAfter, TestSystem } from '../helpers/boot.js';
 
 const skip = requireNamespaces();
-const systems: TestSystem[] = [];
-after(() => {
-  for (const s of systems) s.cleanup();
-});
+const systems = systemsCleanedAfter();
 
 const CONFIG = `persistence:
   /persist:

@@ -6,14 +6,17 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { after, describe, it } from 'node:test';
-import { CLI, requireNamespaces, type StepResult, TestSystem } from '../helpers/boot.js';
+import { describe, it } from 'node:test';
+import {
+  CLI,
+  requireNamespaces,
+  type StepResult,
+  systemsCleanedAfter,
+  TestSystem,
+} from '../helpers/boot.js';
 
 const skip = requireNamespaces();
-const systems: TestSystem[] = [];
-after(() => {
-  for (const s of systems) s.cleanup();
-});
+const systems = systemsCleanedAfter();
 
 const DIRECTORIES = 17_000;
 const FILES = 2_000;

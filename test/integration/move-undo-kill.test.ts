@@ -6,15 +6,19 @@
 
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { singleQuoted } from '../../src/core/display.js';
-import { applied, CLI, requireNamespaces, type Step, TestSystem } from '../helpers/boot.js';
+import {
+  applied,
+  CLI,
+  requireNamespaces,
+  type Step,
+  systemsCleanedAfter,
+  TestSystem,
+} from '../helpers/boot.js';
 
 const skip = requireNamespaces();
-const systems: TestSystem[] = [];
-after(() => {
-  for (const s of systems) s.cleanup();
-});
+const systems = systemsCleanedAfter();
 
 const ran = applied;
 

@@ -6,16 +6,19 @@
 // exactly once; the data that was there before is in place, and the store holds no copy.
 
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { singleQuoted } from '../../src/core/display.js';
-import { CLI, requireNamespaces, type Step, TestSystem } from '../helpers/boot.js';
+import {
+  CLI,
+  requireNamespaces,
+  type Step,
+  systemsCleanedAfter,
+  TestSystem,
+} from '../helpers/boot.js';
 import { liveWriter } from '../helpers/live-writer.js';
 
 const skip = requireNamespaces();
-const systems: TestSystem[] = [];
-after(() => {
-  for (const s of systems) s.cleanup();
-});
+const systems = systemsCleanedAfter();
 
 const ROUNDS = 10; // per case: 20 in all
 const BASE = 'persistence:\n  /persist:\n    directories: [/var/log]\n';

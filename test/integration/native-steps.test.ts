@@ -9,14 +9,18 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import { after, describe, it } from 'node:test';
-import { CLI, requireNamespaces, type Step, type StepResult, TestSystem } from '../helpers/boot.js';
+import { describe, it } from 'node:test';
+import {
+  CLI,
+  requireNamespaces,
+  type Step,
+  type StepResult,
+  systemsCleanedAfter,
+  TestSystem,
+} from '../helpers/boot.js';
 
 const skip = requireNamespaces();
-const systems: TestSystem[] = [];
-after(() => {
-  for (const s of systems) s.cleanup();
-});
+const systems = systemsCleanedAfter();
 
 type Opts = ConstructorParameters<typeof TestSystem>[0];
 function system(opts: Opts, prepare?: (s: TestSystem) => void): TestSystem {

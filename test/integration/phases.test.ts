@@ -3,14 +3,16 @@
 // The action lines of `--json`, gathered and written in chunks, all arrive, in order.
 
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
-import { requireNamespaces, type StepResult, TestSystem } from '../helpers/boot.js';
+import { describe, it } from 'node:test';
+import {
+  requireNamespaces,
+  type StepResult,
+  systemsCleanedAfter,
+  TestSystem,
+} from '../helpers/boot.js';
 
 const skip = requireNamespaces();
-const systems: TestSystem[] = [];
-after(() => {
-  for (const s of systems) s.cleanup();
-});
+const systems = systemsCleanedAfter();
 
 const dirs = Array.from({ length: 300 }, (_, i) => `/srv/p${i % 7}/d${i}`);
 const CONFIG = `persistence:\n  /persist:\n    directories:\n${dirs.map((d) => `      - ${d}\n`).join('')}`;

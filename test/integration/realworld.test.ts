@@ -5,17 +5,20 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { stringify } from 'yaml';
 import { loadConfig } from '../../src/config/index.js';
-import { type Inspected, requireNamespaces, type Step, TestSystem } from '../helpers/boot.js';
+import {
+  type Inspected,
+  requireNamespaces,
+  type Step,
+  systemsCleanedAfter,
+  TestSystem,
+} from '../helpers/boot.js';
 import { accountFiles, loadRealworld } from '../helpers/realworld.js';
 
 const skip = requireNamespaces();
-const systems: TestSystem[] = [];
-after(() => {
-  for (const s of systems) s.cleanup();
-});
+const systems = systemsCleanedAfter();
 
 describe('real-world configurations', { skip }, () => {
   const cases = loadRealworld();

@@ -7,11 +7,18 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { ActionOutcome } from '../../src/apply/execute.js';
 import { actionRecord, recordVersion } from '../../src/cli/records.js';
 import type { Generation } from '../../src/plan/generation.js';
-import { applied, CLI, requireNamespaces, type StepResult, TestSystem } from '../helpers/boot.js';
+import {
+  applied,
+  CLI,
+  requireNamespaces,
+  type StepResult,
+  systemsCleanedAfter,
+  TestSystem,
+} from '../helpers/boot.js';
 import {
   RECORD_STORE,
   RECORD_USER,
@@ -20,10 +27,7 @@ import {
 } from '../helpers/record-layout.js';
 
 const skip = requireNamespaces();
-const systems: TestSystem[] = [];
-after(() => {
-  for (const s of systems) s.cleanup();
-});
+const systems = systemsCleanedAfter();
 
 const sh = (r: StepResult | undefined) => {
   assert.ok(r?.do === 'sh');

@@ -4,14 +4,16 @@
 // missed (before, it found the setup live and unchanged, and wrote none).
 
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
-import { requireNamespaces, type StepResult, TestSystem } from '../helpers/boot.js';
+import { describe, it } from 'node:test';
+import {
+  requireNamespaces,
+  type StepResult,
+  systemsCleanedAfter,
+  TestSystem,
+} from '../helpers/boot.js';
 
 const skip = requireNamespaces();
-const systems: TestSystem[] = [];
-after(() => {
-  for (const s of systems) s.cleanup();
-});
+const systems = systemsCleanedAfter();
 
 const dirs = Array.from({ length: 40 }, (_, i) => `/var/lib/app${i}`);
 const CONFIG = `persistence:\n  /persist:\n    directories: [${dirs.join(', ')}]\n`;

@@ -5,21 +5,19 @@
 // changes one thing between a settled apply and the next one.
 
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import {
   applied,
   CLI,
   requireNamespaces,
   type Step,
   type StepResult,
+  systemsCleanedAfter,
   TestSystem,
 } from '../helpers/boot.js';
 
 const skip = requireNamespaces();
-const systems: TestSystem[] = [];
-after(() => {
-  for (const s of systems) s.cleanup();
-});
+const systems = systemsCleanedAfter();
 
 const CONFIG = `persistence:
   /persist:

@@ -2,14 +2,17 @@
 // with exit 1. Each root here is prepared in its own boot, then asked both questions.
 
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
-import { requireNamespaces, type Step, type StepResult, TestSystem } from '../helpers/boot.js';
+import { describe, it } from 'node:test';
+import {
+  requireNamespaces,
+  type Step,
+  type StepResult,
+  systemsCleanedAfter,
+  TestSystem,
+} from '../helpers/boot.js';
 
 const skip = requireNamespaces();
-const systems: TestSystem[] = [];
-after(() => {
-  for (const s of systems) s.cleanup();
-});
+const systems = systemsCleanedAfter();
 
 const LOG = 'persistence:\n  /persist:\n    directories: [/var/log]\n';
 
