@@ -39,7 +39,7 @@ export function acquireLock(root: string, binding: MountBinding | null, what: st
   // A root given its /run while a keepsake held the fallback lock: that one still counts.
   if (!inFallback) {
     const fallback = fallbackName(root);
-    if (fallback && lstatOrNull(`${FALLBACK_LOCK_DIR}/${fallback}${binding ? '' : '.pid'}`)) {
+    if (fallback && fallbackLockSeen(`${FALLBACK_LOCK_DIR}/${fallback}${binding ? '' : '.pid'}`)) {
       try {
         const other = take(FALLBACK_LOCK_DIR, fallback);
         return both(lock, other, notice);
@@ -125,6 +125,20 @@ function fallbackPlace(root: string, run: string, why: unknown): Place {
 }
 
 /** `dev-ino` of the root directory: the same root under any path, bind or chroot. */
+/**
+ * Whether a fallback lock exists for this root. A keepsake in a user namespace (unshare
+ * --map-root-user) may not look into the running system's /run/keepsake, which is root's
+ * alone: it could never have put a lock there, so none it can see counts.
+ */
+function fallbackLockSeen(path: string): boolean {
+  try {
+    return lstatOrNull(path) !== null;
+  } catch (e) {
+    if (e instanceof SystemError && (e.errno === 'EACCES' || e.errno === 'EPERM')) return false;
+    throw e;
+  }
+}
+
 function fallbackName(root: string): string | undefined {
   const st = lstatOrNull(root);
   return st ? `${st.dev}-${st.ino}` : undefined;
