@@ -473,4 +473,31 @@ describe('the settled record and its store', { skip }, () => {
     for (const p of ['/var/lib/app0', '/var/lib/app1', '/var/lib/app2', '/etc/app.conf'])
       assert.ok(mounts.points.includes(p), p);
   });
+
+  it('a program writing into a kept directory meanwhile: settled, and every file in the store', () => {
+    const { system, setup } = settledSystem();
+    const dir = '"$ROOT/var/lib/app0"';
+    const r = system.boot([
+      ...setup,
+      // Writes numbered files through the bind until told to stop, then says how many.
+      sh(
+        `touch "$ROOT/../go" && (i=0; while [ -e "$ROOT/../go" ]; do i=$((i+1)); echo $i > ${dir}/f$i; done; echo $i > "$ROOT/../written") > /dev/null 2>&1 &`,
+      ),
+      apply(),
+      apply(['--json']),
+      apply(),
+      sh(
+        'rm "$ROOT/../go"; while [ ! -s "$ROOT/../written" ]; do sleep 0.05; done; cat "$ROOT/../written"; ls "$ROOT/persist/var/lib/app0" | wc -l',
+      ),
+    ]);
+    shOk(r[3]);
+    for (const i of [4, 5, 6]) {
+      assert.equal(howItEnded(r[i]), 'settled');
+      assert.equal(said(r[i]).status, 0, said(r[i]).stderr);
+    }
+    const [written, stored] = shOk(r[7]).trim().split('\n').map(Number);
+    assert.ok((written ?? 0) > 0, 'the writer wrote');
+    // Every file it wrote went through the bind into the store.
+    assert.equal(stored, written);
+  });
 });
