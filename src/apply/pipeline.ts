@@ -21,6 +21,7 @@ import { type ObservationLog, type Observations, observe } from '../observe/obse
 import { buildPlan } from '../plan/build.js';
 import type { Generation } from '../plan/generation.js';
 import type { Plan, Skipped } from '../plan/types.js';
+import type { TextPieces } from '../system/file-content.js';
 import { movesDirs, readPendingMoves } from '../system/move-journal.js';
 import { lstatOrNull } from '../system/safe-fs.js';
 import type { SystemOps } from '../system/system.js';
@@ -250,7 +251,7 @@ function executeAndRecord(
   sys.writeRecord(run, 'applied.json', records.live());
   // The whole record, only for history: a boot with the setup unchanged writes none.
   if (changed) {
-    let json: Buffer | undefined;
+    let json: TextPieces | undefined;
     for (const store of model.stores) {
       const dir = hostPath(plan.root, `${store}/.keepsake`);
       const st = lstatOrNull(dir);

@@ -8,6 +8,7 @@ import { hostPath } from '../core/paths.js';
 import type { Model } from '../model/types.js';
 import { GENERATION_VERSION, type Generation, type GenerationSummary } from '../plan/generation.js';
 import { sha256Hex } from '../system/digest.js';
+import { byteLengthOf, type FileContent } from '../system/file-content.js';
 import { lstatOrNull } from '../system/safe-fs.js';
 
 export const APPLIED = '/run/keepsake/applied.json';
@@ -48,8 +49,8 @@ export function setupFile(number: number): string {
 }
 
 /** The line of a setup sidecar for a record of `json` (its text, or the bytes of its file). */
-export function setupLine(setup: string, json: string | Uint8Array): string {
-  return `${setup} ${Buffer.byteLength(json)}\n`;
+export function setupLine(setup: string, json: FileContent): string {
+  return `${setup} ${byteLengthOf(json)}\n`;
 }
 
 /** The setup digest of generation `number`: from its sidecar, else from the record itself. */

@@ -1,8 +1,8 @@
 // The bytes of the records an apply writes, built from a few large pieces so that each large
 // value is stringified once and no text of a whole record is ever made: the model is the same
 // in the live record and in the history record, and the actions of a first apply are the same
-// in the generation and in its plan. Each piece is encoded straight into the one buffer the
-// file is written from. On a large configuration, making megabytes of text twice (and joining
+// in the generation and in its plan. The pieces are encoded, a step at a time, into the one
+// small buffer files are written from (system/file-content.ts). On a large configuration, making megabytes of text twice (and joining
 // and collecting it) cost more than the JSON itself. The pieces stay few and large on purpose:
 // JSON.stringify is native code, as fast in a run's only call as ever, while a loop over
 // thousands of items in JavaScript runs cold in a process that applies once and exits.
@@ -15,6 +15,7 @@
 
 import type { Generation } from '../plan/generation.js';
 import type { Action } from '../plan/types.js';
+import type { TextPieces } from '../system/file-content.js';
 import { modelText } from './model-text.js';
 
 /** A piece of JSON text. A value used in both records is one text, encoded into each. */
@@ -44,21 +45,10 @@ function objectPieces(value: object, texts: Readonly<Record<string, Piece[]>>): 
   return out;
 }
 
-/** The pieces, and a final newline, in one buffer. */
-function bytesOf(pieces: Piece[]): Buffer {
-  const sizes = pieces.map((p) => Buffer.byteLength(p));
-  let size = 1;
-  for (const s of sizes) size += s;
-  const out = Buffer.allocUnsafe(size);
-  let at = 0;
-  for (let i = 0; i < pieces.length; i++) {
-    // Invariant: every byte of the buffer is written, so nothing of the memory it was given
-    // (uninitialised, for speed) can reach the file; a short write is refused, never kept.
-    if (out.write(pieces[i]!, at) !== sizes[i]) throw new Error('record encoding: short write');
-    at += sizes[i]!;
-  }
-  out[at] = 0x0a;
-  return out;
+/** The pieces and a final newline: the file's text, written through one small buffer. */
+function textOfPieces(pieces: Piece[]): TextPieces {
+  pieces.push('\n');
+  return { pieces };
 }
 
 /** What the next apply of this boot needs of a generation's actions: those that made
@@ -81,15 +71,16 @@ function sameItems(a: readonly Action[], b: readonly Action[]): boolean {
 }
 
 /**
- * The two records of generation `g`, each as the bytes of its file (with its final newline):
+ * The two records of generation `g`, each as the text of its file in pieces (with its final
+ * newline):
  * - `history()`: `JSON.stringify(g)`, the whole record each store keeps;
  * - `live()`: what `<root>/run/keepsake/applied.json` keeps, i.e. JSON.stringify of
  *   `{ ...g, actions: liveActions(g.actions), plan: { ...g.plan, entries: [], actions: [],
  *   released: [], adopted: [] } }`.
- * The model is stringified once for both. Only the final bytes are made as large buffers:
- * every large allocation is memory the system must map in, in a process that runs once.
+ * The model is stringified once for both. No buffer of either file's bytes is made: every
+ * large allocation is memory the system must map in, in a process that runs once.
  */
-export function generationRecords(g: Generation): { live(): Buffer; history(): Buffer } {
+export function generationRecords(g: Generation): { live(): TextPieces; history(): TextPieces } {
   let model: string | undefined;
   const withModel = (texts: Record<string, Piece[]>): Record<string, Piece[]> => {
     // A generation without a model (none is) keeps JSON.stringify's answer: no key.
@@ -99,7 +90,7 @@ export function generationRecords(g: Generation): { live(): Buffer; history(): B
   };
   return {
     live: () =>
-      bytesOf(
+      textOfPieces(
         objectPieces(
           g,
           withModel({
@@ -115,7 +106,7 @@ export function generationRecords(g: Generation): { live(): Buffer; history(): B
       const actions = JSON.stringify(same ? plan : g.actions);
       const planTexts: Record<string, Piece[]> =
         plan === undefined ? {} : { actions: [same ? actions : JSON.stringify(plan)] };
-      return bytesOf(
+      return textOfPieces(
         objectPieces(g, withModel({ actions: [actions], plan: objectPieces(g.plan, planTexts) })),
       );
     },

@@ -9,6 +9,7 @@
 
 import fs from 'node:fs';
 import { randomHex } from './digest.js';
+import { type FileContent, writeContent } from './file-content.js';
 
 const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_RDONLY, O_DIRECTORY } = fs.constants;
 
@@ -41,7 +42,7 @@ export class AtomicWriteError extends Error {
 export function replaceFile(
   dir: string,
   name: string,
-  content: string | Uint8Array,
+  content: FileContent,
   opts: AtomicWrite,
 ): void {
   const temp = `.${name.slice(0, 200)}.${process.pid}.${randomHex(4)}.tmp`;
@@ -64,7 +65,7 @@ export function replaceFile(
         if (own.uid !== uid || own.gid !== gid) fs.fchownSync(fd, uid, gid);
       }
       fs.fchmodSync(fd, opts.mode);
-      fs.writeFileSync(fd, content);
+      writeContent(fd, content);
       fs.fsyncSync(fd);
     } catch (error) {
       throw new AtomicWriteError('write', error, temp);

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { describeErrno } from '../core/errno.js';
 import { KeepsakeError, SystemError, UnsafePathError } from '../errors.js';
 import { AtomicWriteError, replaceFile } from './atomic-write.js';
+import type { FileContent } from './file-content.js';
 
 const O_PATH = 0o10000000;
 const { O_NOFOLLOW, O_DIRECTORY, O_CREAT, O_EXCL, O_WRONLY } = fs.constants;
@@ -427,7 +428,7 @@ export function chmodSafe(target: string, mode: number): void {
 /** Replaces `target` with a new root-owned file: temp file, fsync, rename, fsync directory. */
 export function writeFileAtomicSafe(
   target: string,
-  content: string | Uint8Array,
+  content: FileContent,
   mode: number,
   beforeRename?: () => void,
 ): void {

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import { TargetChangedError, UnsafePathError } from '../errors.js';
 import { hooks, stepCounter } from '../hooks.js';
 import { LOCK_EX, loadBinding } from './binding.js';
+import type { FileContent } from './file-content.js';
 import { loadMountBackend, type MountBackend } from './mount-backend.js';
 import { beginMove, finishMove, type MoveSpec } from './move.js';
 import { openSourceDir } from './move-reveal.js';
@@ -57,7 +58,7 @@ export interface SystemOps {
   /** Unmount; `detach` only to undo (a plain unmount fails while anything is mounted inside). */
   unmount(target: string, detach: boolean): void;
   /** Write `dir/name` atomically, creating `dir` and missing parents (root, 0700). */
-  writeRecord(dir: string, name: string, content: string | Uint8Array): void;
+  writeRecord(dir: string, name: string, content: FileContent): void;
   /** Run a batch of operations that may share verified directory descriptors. */
   batch<T>(fn: () => T): T;
   /**

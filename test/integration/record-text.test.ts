@@ -17,6 +17,7 @@ import { setupOf } from '../../src/generations/store.js';
 import { generationRecords } from '../../src/generations/text.js';
 import type { Generation } from '../../src/plan/generation.js';
 import type { Plan } from '../../src/plan/types.js';
+import { type FileContent, textOf } from '../../src/system/file-content.js';
 import { createRecordingSystem } from '../../src/system/system.js';
 import { VERSION } from '../../src/version.js';
 import {
@@ -67,9 +68,9 @@ function applyRecorded(prepared: Prepared, now: Date, rollbackOf?: number) {
   const written = new Map<string, { dir: string; content: string }>();
   for (const c of sys.calls) {
     if (c.op !== 'writeRecord') continue;
-    const [dir, name, content] = c.args as [string, string, string | Uint8Array];
-    // The file's bytes, read back as UTF-8 as keepsake reads them.
-    const text = typeof content === 'string' ? content : Buffer.from(content).toString('utf8');
+    const [dir, name, content] = c.args as [string, string, FileContent];
+    // The file's text, as keepsake reads it back.
+    const text = textOf(content);
     written.set(name, { dir, content: text });
   }
   return { result, lines, outcomes, written };
@@ -228,7 +229,7 @@ describe('records and action lines, byte for byte', () => {
       durationSeconds: 0.5,
     } as unknown as Generation;
     const records = generationRecords(odd);
-    assert.equal(records.history().toString('utf8'), `${JSON.stringify(odd)}\n`);
-    assert.equal(records.live().toString('utf8'), `${JSON.stringify(referenceLive(odd))}\n`);
+    assert.equal(textOf(records.history()), `${JSON.stringify(odd)}\n`);
+    assert.equal(textOf(records.live()), `${JSON.stringify(referenceLive(odd))}\n`);
   });
 });
