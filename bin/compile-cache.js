@@ -11,6 +11,29 @@ const fs = require('node:fs');
 const path = require('node:path');
 const vm = require('node:vm');
 
+/**
+ * The V8 flags an apply runs under, set before the boot file (apply.cjs) is compiled, so that
+ * its code cache is made and read under the same flags (V8 refuses a cache made under others).
+ *
+ * An apply keeps V8's young generation at the size it starts with (1 MiB a half) instead of
+ * letting it grow to 16 MiB a half. Every page a process touches for the first time costs a
+ * page fault, and the larger young generation is mostly such pages, touched once by a process
+ * that lives for a fraction of a second: at 1,300 entries that was about 2,800 faults, more
+ * than the extra collections cost (docs/speed.md has the measurements). V8 reads the growth
+ * factor each time the young generation would grow; it reads the sizes only as it starts,
+ * which is why this and not --max-semi-space-size. Only on the V8s of Node 20 to 24, which
+ * have the flag: V8 would print an error for a flag it does not know.
+ */
+function bootFlags() {
+  const major = Number(process.versions.v8.split('.')[0]);
+  if (major < 11 || major > 13) return;
+  try {
+    require('node:v8').setFlagsFromString('--semi-space-growth-factor=1');
+  } catch {
+    // only slower
+  }
+}
+
 /** True when `dir` is a real directory of `uid` that no one else may write to. */
 function ownAndPrivate(dir, uid) {
   const st = fs.lstatSync(dir, { throwIfNoEntry: false });
@@ -92,28 +115,97 @@ function rootsOwnFile(file) {
 }
 
 /**
+ * The name of a code cache for `file` as it is now. V8 checks only a source's length against
+ * a cache, so the name carries what tells one text of the file from another (its identity,
+ * size and time) and what the compiled code depends on (Node's version); a cache is never
+ * used for another text or by another Node.
+ */
+function cacheName(file) {
+  const st = fs.statSync(file);
+  return `${path.basename(file)}-${st.dev}-${st.ino}-${st.size}-${Math.trunc(st.mtimeMs)}-${process.version}-${process.arch}.v8`;
+}
+
+/** The code cache made for `file` when keepsake was built or installed (installCodeCache). */
+function installedCacheFile(file) {
+  return path.join(path.dirname(file), cacheName(file));
+}
+
+/** The code itself, as require() compiles it: wrapped as Node wraps a CommonJS file. */
+function wrappedSource(file) {
+  return `(function (exports, require, module, __filename, __dirname) { ${fs.readFileSync(file, 'utf8')}\n});`;
+}
+
+/**
+ * The code cache made for `file` as it was built or installed, when it can be trusted as the
+ * file itself is: a regular file beside it, of the same owner, that nobody else may write to,
+ * as `file` must be. Whoever could change it could change `file`, which root runs anyway.
+ */
+function installedCache(file) {
+  const cache = installedCacheFile(file);
+  const st = fs.lstatSync(cache, { throwIfNoEntry: false });
+  const code = fs.lstatSync(file, { throwIfNoEntry: false });
+  if (!st?.isFile() || !code?.isFile() || st.uid !== code.uid) return undefined;
+  if ((st.mode & 0o022) !== 0 || (code.mode & 0o022) !== 0) return undefined;
+  return fs.readFileSync(cache);
+}
+
+/**
+ * Makes the code cache of `file` for this Node, beside it, for the first run on this machine
+ * (every later one keeps its own in the store or /run, see requireCached): built with every
+ * function compiled, under the flags the launcher sets before it loads the file (bootFlags).
+ * A new file renamed over the old. Returns the cache's path.
+ */
+function installCodeCache(file) {
+  bootFlags();
+  const v8 = require('node:v8');
+  const source = wrappedSource(file);
+  let script;
+  // Every function compiled now, so that the cache holds all of them; the flag is set back
+  // before the cache is made, whose flags must be those of the runs that read it.
+  v8.setFlagsFromString('--no-lazy');
+  try {
+    script = new vm.Script(source, { filename: file });
+  } finally {
+    v8.setFlagsFromString('--lazy');
+  }
+  const cache = installedCacheFile(file);
+  const temp = `${cache}.${process.pid}.tmp`;
+  fs.writeFileSync(temp, script.createCachedData(), { mode: 0o644, flag: 'wx' });
+  fs.renameSync(temp, cache);
+  // Those made for an earlier text of the file (or another Node) are never read again.
+  const own = `${path.basename(file)}-`;
+  for (const name of fs.readdirSync(path.dirname(file))) {
+    const other = path.join(path.dirname(file), name);
+    if (other !== cache && name.startsWith(own) && name.endsWith('.v8'))
+      fs.rmSync(other, { force: true });
+  }
+  return cache;
+}
+
+/**
  * Loads the CommonJS file `file` as require() would, with V8's code cache for it kept in the
  * store that holds the configuration `argv` names (see storeCacheDir), else in the cache
- * directory in /run, for a Node without enableCompileCache. The cache's name carries what the
+ * directory in /run, else the one made as keepsake was installed (installedCache), for a Node
+ * without enableCompileCache. The cache's name carries what the
  * compiled code depends on (the file's identity, size and time, and Node's version), so it is
  * never used for another text or by another V8; V8 rejects a cache that does not fit anyway,
  * and then the file is compiled as if there were none. Returns the module's exports and
  * `save`, to call once the run is done (the cache then holds every function the run
- * compiled) and `fromCache`; undefined when turned off or not root (the caller then
+ * compiled), `fromCache` and `installed` (the cache read was the installed one); undefined when turned off or not root (the caller then
  * require()s).
  */
 function requireCached(file, nodeModule, run = '/run', env = process.env, argv = []) {
   if (turnedOff(env) || process.geteuid?.() !== 0) return undefined;
-  const st = fs.statSync(file);
-  const name = `${path.basename(file)}-${st.dev}-${st.ino}-${st.size}-${Math.trunc(st.mtimeMs)}-${process.version}-${process.arch}.v8`;
+  const name = cacheName(file);
   // Read from the store's cache, else from /run's; written, once the run is done, to the
   // store's (the first apply of a store makes its .keepsake meanwhile), else to /run's.
   const kept = (dir) =>
     dir !== undefined && ownAndPrivate(dir, 0) && rootsOwnFile(path.join(dir, name));
   const from = [storeCacheDir(argv, env), compileCacheDir(run)].find(kept);
-  const cachedData = from ? fs.readFileSync(path.join(from, name)) : undefined;
-  // As Node wraps a CommonJS file.
-  const source = `(function (exports, require, module, __filename, __dirname) { ${fs.readFileSync(file, 'utf8')}\n});`;
+  // The installed cache holds every function: a run that used it has no smaller one to keep.
+  const installed = from === undefined ? installedCache(file) : undefined;
+  const cachedData = from ? fs.readFileSync(path.join(from, name)) : installed;
+  const source = wrappedSource(file);
   const script = new vm.Script(source, {
     filename: file,
     ...(cachedData ? { cachedData } : {}),
@@ -140,9 +232,16 @@ function requireCached(file, nodeModule, run = '/run', env = process.env, argv =
       // A cache that cannot be kept only costs time.
     }
   };
-  return { exports: module.exports, save, fromCache: !fresh };
+  return {
+    exports: module.exports,
+    save,
+    fromCache: !fresh,
+    installed: !fresh && from === undefined,
+  };
 }
 
+exports.bootFlags = bootFlags;
 exports.compileCacheDir = compileCacheDir;
+exports.installCodeCache = installCodeCache;
 exports.enableCompileCache = enableCompileCache;
 exports.requireCached = requireCached;

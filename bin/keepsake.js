@@ -62,32 +62,12 @@ function settledApply() {
 // anything else, or a copy of keepsake without that file, from the bundle.
 const bootFile = path.join(__dirname, '../dist/bundle/apply.cjs');
 
-/**
- * An apply keeps V8's young generation at the size it starts with (1 MiB a half) instead of
- * letting it grow to 16 MiB a half. Every page a process touches for the first time costs a
- * page fault, and the larger young generation is mostly such pages, touched once by a process
- * that lives for a fraction of a second: at 1,300 entries that was about 2,800 faults, more
- * than the extra collections cost (docs/speed.md has the measurements). V8 reads the growth
- * factor each time the young generation would grow; it reads the sizes only as it starts,
- * which is why this and not --max-semi-space-size. Only on the V8s of Node 20 to 24, which
- * have the flag: V8 would print an error for a flag it does not know. Set before the boot file
- * is compiled, so that its code cache is made and read under the same flags.
- */
-function youngGenerationFixed() {
-  const major = Number(process.versions.v8.split('.')[0]);
-  if (major < 11 || major > 13) return;
-  try {
-    require('node:v8').setFlagsFromString('--semi-space-growth-factor=1');
-  } catch {
-    // only slower
-  }
-}
 let boot = null;
 let saveCodeCache;
 if (settled !== undefined) {
   process.exitCode = settled;
 } else if (process.argv[2] === 'apply') {
-  youngGenerationFixed();
+  compileCache()?.bootFlags();
   const cached = requireWithCache(bootFile);
   if (cached) ({ exports: boot, save: saveCodeCache } = cached);
   try {

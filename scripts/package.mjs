@@ -85,7 +85,13 @@ try {
     'usr/lib/keepsake/package.json',
     `${JSON.stringify({ name: 'keepsake', version, type: 'module', private: true }, null, 2)}\n`,
   );
-  cpSync(at('dist/bundle'), path.join(root, 'usr/lib/keepsake/dist/bundle'), { recursive: true });
+  // Not the code cache the build made for its own Node (bin/compile-cache.js): V8's cache is
+  // not the same bytes from one build to the next, and the Node it is for may not be the one
+  // the package is installed beside. The first apply compiles, and keeps its code in the store.
+  cpSync(at('dist/bundle'), path.join(root, 'usr/lib/keepsake/dist/bundle'), {
+    recursive: true,
+    filter: (src) => !src.endsWith('.v8'),
+  });
   const shippedAddon = path.join(root, 'usr/lib/keepsake/build/Release/keepsake_mount.node');
   mkdirSync(path.dirname(shippedAddon), { recursive: true });
   copyFileSync(addon, shippedAddon);

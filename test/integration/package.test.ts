@@ -236,6 +236,8 @@ describe('the Debian package', {
     assert.match(entry('usr/bin/keepsake'), /^-rwxr-xr-x root\/root /);
     assert.match(entry('usr/lib/keepsake/dist/bundle/keepsake.js'), /^-rw-r--r-- root\/root /);
     assert.match(entry('usr/lib/keepsake/build/Release/keepsake_mount.node'), /^-rw-r--r-- /);
+    // Not the code cache the build made for its own Node: not the same bytes twice.
+    assert.doesNotMatch(listing, /\.v8$/m);
     for (const p of [
       'usr/share/man/man8/keepsake.8.gz',
       'usr/share/man/man5/keepsake.yaml.5.gz',

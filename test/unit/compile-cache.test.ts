@@ -113,10 +113,13 @@ describe('the compiled-code cache', () => {
       run: string,
       env: Record<string, string> = {},
       argv: string[] = [],
+      bootFlags = false,
     ) => {
       const code = [
         "import * as nodeModule from 'node:module';",
         `const c = await import(${JSON.stringify(pathToFileURL(path.join(REPO, 'bin/compile-cache.js')).href)});`,
+        // As the launcher does before it loads the boot file.
+        bootFlags ? 'c.bootFlags();' : '',
         `const r = c.requireCached(${JSON.stringify(file)}, nodeModule, ${JSON.stringify(run)}, ${JSON.stringify(env)}, ${JSON.stringify(argv)});`,
         'console.log(JSON.stringify(r ? { fromCache: r.fromCache, twice: r.exports.twice(21), dir: r.exports.dir, req: r.exports.req, more: r.exports.more } : null));',
         'r?.save();',
@@ -202,6 +205,85 @@ describe('the compiled-code cache', () => {
       assert.equal(load(file, third, {}, argv)!.fromCache, false);
       assert.equal(fs.existsSync(`${elsewhere}/.keepsake/compile-cache`), false);
       assert.equal(fs.readdirSync(`${third}/keepsake/compile-cache`).length, 1);
+    });
+
+    /** The cache keepsake's installation makes (scripts/build-code-cache.mjs), in a process of
+     *  its own as there (it sets V8's flags). */
+    const install = (file: string) => {
+      const code = [
+        `const c = require(${JSON.stringify(path.join(REPO, 'bin/compile-cache.js'))});`,
+        `console.log(c.installCodeCache(${JSON.stringify(file)}));`,
+      ].join('\n');
+      const r = spawnSync(process.execPath, ['-e', code], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      return r.stdout.trim();
+    };
+    /** Everything beside `file` but itself. */
+    const beside = (file: string) =>
+      fs.readdirSync(path.dirname(file)).filter((n) => n !== path.basename(file));
+
+    it('made as keepsake is installed: read by the first run, which then keeps none', () => {
+      const run = runDir();
+      const file = script(runDir(), body);
+      const made = install(file);
+      assert.deepEqual(beside(file), [path.basename(made)], 'one file, no temporary left');
+      assert.equal(path.dirname(made), path.dirname(file));
+      assert.ok(made.includes(process.version), made);
+      assert.equal(fs.lstatSync(made).mode & 0o777, 0o644);
+      const first = load(file, run, {}, [], true)!;
+      assert.deepEqual(first, {
+        fromCache: true,
+        twice: 42,
+        dir: path.dirname(file),
+        req: 'function',
+      });
+      // It holds every function: there is nothing smaller to keep for the next run.
+      assert.equal(fs.existsSync(`${run}/keepsake/compile-cache`), false);
+      // Made under the launcher's flags: a process without them is refused it by V8, where
+      // the launcher sets any (V8 11 to 13), and compiles as if there were none.
+      const major = Number(process.versions.v8.split('.')[0]);
+      if (major >= 11 && major <= 13) {
+        const unflagged = load(file, runDir(), {}, [])!;
+        assert.equal(unflagged.fromCache, false);
+        assert.equal(unflagged.twice, 42);
+      }
+      // A new text of the file: the cache of the old one is not read, and the next
+      // installation removes it.
+      fs.rmSync(file);
+      script(path.dirname(file), `${body} exports.more = 1;`);
+      const other = load(file, runDir(), {}, [], true)!;
+      assert.equal(other.fromCache, false);
+      assert.equal(other.more, 1);
+      const again = install(file);
+      assert.notEqual(again, made);
+      assert.deepEqual(beside(file), [path.basename(again)]);
+    });
+
+    it("the installed cache is not read when others may write it, when it is not the file's owner's or a link, or damaged", () => {
+      const file = script(runDir(), body);
+      const made = install(file);
+      const read = () => load(file, runDir(), {}, [], true)!.fromCache;
+      assert.equal(read(), true);
+      fs.chmodSync(made, 0o664);
+      assert.equal(read(), false, 'group may write');
+      fs.chmodSync(made, 0o644);
+      fs.chownSync(made, 1000, 1000);
+      assert.equal(read(), false, 'another owner');
+      fs.chownSync(made, 0, 0);
+      assert.equal(read(), true);
+      // Nor when the file itself may be written by others: nothing beside it is trusted.
+      fs.chmodSync(file, 0o666);
+      assert.equal(read(), false, 'the file others may write');
+      fs.chmodSync(file, 0o644);
+      const aside = `${made}.aside`;
+      fs.renameSync(made, aside);
+      fs.symlinkSync(aside, made);
+      assert.equal(read(), false, 'a link');
+      fs.rmSync(made);
+      fs.writeFileSync(made, 'not compiled code', { mode: 0o644 });
+      const damaged = load(file, runDir(), {}, [], true)!;
+      assert.equal(damaged.fromCache, false, 'V8 rejects it');
+      assert.equal(damaged.twice, 42);
     });
 
     it('is kept nowhere when turned off, or where others may write', () => {
