@@ -22,6 +22,7 @@ import { hostPath } from '../core/paths.js';
 import { knownModelText, modelText } from '../generations/model-text.js';
 import { knownSetup, setupOf } from '../generations/store.js';
 import type { Model } from '../model/types.js';
+import type { TextPieces } from '../system/file-content.js';
 import { readRootOnlyFile, rootOnly } from '../system/root-file.js';
 import { lstatOrNull, mkdirSafe, writeFileAtomicSafe } from '../system/safe-fs.js';
 import { cacheKey, filesDigest } from './model-key.js';
@@ -120,7 +121,7 @@ function storeOfConfig(file: string, root: string, model: Model): string | undef
  * atomically (a new file renamed over it), so no data of the store is touched and a reader
  * sees the old file or the new one, never a mix.
  */
-function writeCache(dir: string, mode: number, content: string): boolean {
+function writeCache(dir: string, mode: number, content: TextPieces): boolean {
   try {
     if (!lstatOrNull(dir)) mkdirSafe(dir, 0, 0, mode);
     writeFileAtomicSafe(`${dir}/${CACHE_FILE}`, content, 0o600);
@@ -172,7 +173,8 @@ export async function loadModel(
     opts.keyed?.({ key, accounts });
     if (opts.store) {
       const [head, tail] = cacheTextAround(key, accounts.digest, setupOf(model));
-      const content = `${head}${modelText(model)}${tail}`;
+      // In pieces: the model's text (most of it) is not copied into a text of the whole file.
+      const content = { pieces: [head, modelText(model), tail] };
       // The store's copy serves this boot's later runs as well as the next boots: /run needs
       // one only where the store cannot keep it.
       const store = storeOfConfig(abs, opts.root, model);
