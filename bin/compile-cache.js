@@ -149,25 +149,32 @@ function installedCache(file) {
   return fs.readFileSync(cache);
 }
 
+/** Compiles `file` as require() would (with `cachedData`, when given) and runs it. */
+function compileAndRun(file, nodeModule, cachedData) {
+  const script = new vm.Script(wrappedSource(file), {
+    filename: file,
+    ...(cachedData ? { cachedData } : {}),
+  });
+  const module = { exports: {}, filename: file, id: file, loaded: false };
+  const require = nodeModule.createRequire(file);
+  script
+    .runInThisContext()
+    .call(module.exports, module.exports, require, module, file, path.dirname(file));
+  module.loaded = true;
+  return { script, exports: module.exports };
+}
+
 /**
- * Makes the code cache of `file` for this Node, beside it, for the first run on this machine
- * (every later one keeps its own in the store or /run, see requireCached): built with every
- * function compiled, under the flags the launcher sets before it loads the file (bootFlags).
+ * Makes the code cache of `file` for this Node, beside it, for the first run on this machine:
+ * `file` compiled as the launcher compiles it (under its flags, bootFlags), then `exercise`
+ * run with its exports, so that the functions a first run needs are compiled and kept (the
+ * others stay for the first run to compile; it then keeps its own cache, see requireCached).
  * A new file renamed over the old. Returns the cache's path.
  */
-function installCodeCache(file) {
+async function installCodeCache(file, nodeModule, exercise) {
   bootFlags();
-  const v8 = require('node:v8');
-  const source = wrappedSource(file);
-  let script;
-  // Every function compiled now, so that the cache holds all of them; the flag is set back
-  // before the cache is made, whose flags must be those of the runs that read it.
-  v8.setFlagsFromString('--no-lazy');
-  try {
-    script = new vm.Script(source, { filename: file });
-  } finally {
-    v8.setFlagsFromString('--lazy');
-  }
+  const { script, exports } = compileAndRun(file, nodeModule);
+  await exercise(exports);
   const cache = installedCacheFile(file);
   const temp = `${cache}.${process.pid}.tmp`;
   fs.writeFileSync(temp, script.createCachedData(), { mode: 0o644, flag: 'wx' });
@@ -186,13 +193,13 @@ function installCodeCache(file) {
  * Loads the CommonJS file `file` as require() would, with V8's code cache for it kept in the
  * store that holds the configuration `argv` names (see storeCacheDir), else in the cache
  * directory in /run, else the one made as keepsake was installed (installedCache), for a Node
- * without enableCompileCache. The cache's name carries what the
- * compiled code depends on (the file's identity, size and time, and Node's version), so it is
- * never used for another text or by another V8; V8 rejects a cache that does not fit anyway,
- * and then the file is compiled as if there were none. Returns the module's exports and
- * `save`, to call once the run is done (the cache then holds every function the run
- * compiled), `fromCache` and `installed` (the cache read was the installed one); undefined when turned off or not root (the caller then
- * require()s).
+ * without enableCompileCache. The cache's name carries what the compiled code depends on (the
+ * file's identity, size and time, and Node's version), so it is never used for another text or
+ * by another V8; V8 rejects a cache that does not fit anyway, and then the file is compiled as
+ * if there were none. Returns the module's exports; `save`, to call once the run is done (the
+ * cache then holds every function the run compiled, kept in the store or /run unless one of
+ * those was read); `fromCache`; and `installed` (the cache read was the installed one).
+ * Undefined when turned off or not root (the caller then require()s).
  */
 function requireCached(file, nodeModule, run = '/run', env = process.env, argv = []) {
   if (turnedOff(env) || process.geteuid?.() !== 0) return undefined;
@@ -202,23 +209,14 @@ function requireCached(file, nodeModule, run = '/run', env = process.env, argv =
   const kept = (dir) =>
     dir !== undefined && ownAndPrivate(dir, 0) && rootsOwnFile(path.join(dir, name));
   const from = [storeCacheDir(argv, env), compileCacheDir(run)].find(kept);
-  // The installed cache holds every function: a run that used it has no smaller one to keep.
-  const installed = from === undefined ? installedCache(file) : undefined;
-  const cachedData = from ? fs.readFileSync(path.join(from, name)) : installed;
-  const source = wrappedSource(file);
-  const script = new vm.Script(source, {
-    filename: file,
-    ...(cachedData ? { cachedData } : {}),
-  });
-  const module = { exports: {}, filename: file, id: file, loaded: false };
-  const require = nodeModule.createRequire(file);
-  script
-    .runInThisContext()
-    .call(module.exports, module.exports, require, module, file, path.dirname(file));
-  module.loaded = true;
-  const fresh = cachedData === undefined || script.cachedDataRejected === true;
+  const cachedData = from ? fs.readFileSync(path.join(from, name)) : installedCache(file);
+  const { script, exports } = compileAndRun(file, nodeModule, cachedData);
+  const accepted = cachedData !== undefined && script.cachedDataRejected !== true;
+  // The installed cache lacks what only a real run compiles (acting, recording): a run that
+  // read it keeps its own, as one that read none does.
+  const keep = !accepted || from === undefined;
   const save = () => {
-    if (!fresh) return;
+    if (!keep) return;
     const usable = (d) => (d !== undefined && privateDir(d) ? d : undefined);
     const dir = usable(storeCacheDir(argv, env)) ?? usable(compileCacheDir(run));
     if (dir === undefined) return;
@@ -232,12 +230,7 @@ function requireCached(file, nodeModule, run = '/run', env = process.env, argv =
       // A cache that cannot be kept only costs time.
     }
   };
-  return {
-    exports: module.exports,
-    save,
-    fromCache: !fresh,
-    installed: !fresh && from === undefined,
-  };
+  return { exports, save, fromCache: accepted, installed: accepted && from === undefined };
 }
 
 exports.bootFlags = bootFlags;

@@ -121,7 +121,7 @@ describe('the compiled-code cache', () => {
         // As the launcher does before it loads the boot file.
         bootFlags ? 'c.bootFlags();' : '',
         `const r = c.requireCached(${JSON.stringify(file)}, nodeModule, ${JSON.stringify(run)}, ${JSON.stringify(env)}, ${JSON.stringify(argv)});`,
-        'console.log(JSON.stringify(r ? { fromCache: r.fromCache, twice: r.exports.twice(21), dir: r.exports.dir, req: r.exports.req, more: r.exports.more } : null));',
+        'console.log(JSON.stringify(r ? { fromCache: r.fromCache, installed: r.installed, twice: r.exports.twice(21), dir: r.exports.dir, req: r.exports.req, more: r.exports.more } : null));',
         'r?.save();',
       ].join('\n');
       const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], {
@@ -130,6 +130,7 @@ describe('the compiled-code cache', () => {
       assert.equal(r.status, 0, r.stderr);
       return JSON.parse(r.stdout) as {
         fromCache: boolean;
+        installed: boolean;
         twice: number;
         dir: string;
         req: string;
@@ -143,6 +144,7 @@ describe('the compiled-code cache', () => {
       const first = load(file, run)!;
       assert.deepEqual(first, {
         fromCache: false,
+        installed: false,
         twice: 42,
         dir: path.dirname(file),
         req: 'function',
@@ -208,11 +210,11 @@ describe('the compiled-code cache', () => {
     });
 
     /** The cache keepsake's installation makes (scripts/build-code-cache.mjs), in a process of
-     *  its own as there (it sets V8's flags). */
+     *  its own as there (it sets V8's flags), having run the module once. */
     const install = (file: string) => {
       const code = [
         `const c = require(${JSON.stringify(path.join(REPO, 'bin/compile-cache.js'))});`,
-        `console.log(c.installCodeCache(${JSON.stringify(file)}));`,
+        `c.installCodeCache(${JSON.stringify(file)}, require('node:module'), async (m) => { if (m.twice && m.twice(2) !== 4) throw new Error('not run'); }).then((f) => console.log(f));`,
       ].join('\n');
       const r = spawnSync(process.execPath, ['-e', code], { encoding: 'utf8' });
       assert.equal(r.status, 0, r.stderr);
@@ -222,7 +224,7 @@ describe('the compiled-code cache', () => {
     const beside = (file: string) =>
       fs.readdirSync(path.dirname(file)).filter((n) => n !== path.basename(file));
 
-    it('made as keepsake is installed: read by the first run, which then keeps none', () => {
+    it('made as keepsake is installed: read by the first run, which then keeps its own', () => {
       const run = runDir();
       const file = script(runDir(), body);
       const made = install(file);
@@ -233,12 +235,16 @@ describe('the compiled-code cache', () => {
       const first = load(file, run, {}, [], true)!;
       assert.deepEqual(first, {
         fromCache: true,
+        installed: true,
         twice: 42,
         dir: path.dirname(file),
         req: 'function',
       });
-      // It holds every function: there is nothing smaller to keep for the next run.
-      assert.equal(fs.existsSync(`${run}/keepsake/compile-cache`), false);
+      // It lacks what only a real run compiles: the run keeps its own, which the next reads.
+      assert.equal(fs.readdirSync(`${run}/keepsake/compile-cache`).length, 1);
+      const next = load(file, run, {}, [], true)!;
+      assert.equal(next.fromCache, true);
+      assert.equal(next.installed, false, 'the kept one');
       // Made under the launcher's flags: a process without them is refused it by V8, where
       // the launcher sets any (V8 11 to 13), and compiles as if there were none.
       const major = Number(process.versions.v8.split('.')[0]);
@@ -284,6 +290,42 @@ describe('the compiled-code cache', () => {
       const damaged = load(file, runDir(), {}, [], true)!;
       assert.equal(damaged.fromCache, false, 'V8 rejects it');
       assert.equal(damaged.twice, 42);
+    });
+
+    it('the build makes it from dry runs of the boot file, and never fails for want of it', () => {
+      // A copy of what the build script reads: itself, the launcher's files and the boot file.
+      const copy = runDir();
+      for (const d of ['scripts', 'dist/bundle']) fs.mkdirSync(`${copy}/${d}`, { recursive: true });
+      fs.cpSync(path.join(REPO, 'bin'), `${copy}/bin`, { recursive: true });
+      fs.copyFileSync(path.join(REPO, 'package.json'), `${copy}/package.json`);
+      fs.copyFileSync(
+        path.join(REPO, 'scripts/build-code-cache.mjs'),
+        `${copy}/scripts/build-code-cache.mjs`,
+      );
+      const file = `${copy}/dist/bundle/apply.cjs`;
+      fs.copyFileSync(path.join(REPO, 'dist/bundle/apply.cjs'), file);
+      const temporaries = () =>
+        fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith('keepsake-code-cache-'));
+      const before = temporaries();
+      const build = () =>
+        spawnSync(process.execPath, [`${copy}/scripts/build-code-cache.mjs`], {
+          encoding: 'utf8',
+        });
+      const r = build();
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stderr, '');
+      const made = beside(file);
+      assert.equal(made.length, 1, made.join(' '));
+      assert.deepEqual(temporaries(), before, 'its temporary root is gone');
+      // Exercised: it holds far more than the file's compiled top level.
+      const exercised = fs.statSync(`${copy}/dist/bundle/${made[0]}`).size;
+      const bare = fs.statSync(install(file)).size;
+      assert.ok(exercised > 2 * bare, `${exercised} bytes against ${bare}`);
+      // A boot file that cannot run: a warning, and the install goes on.
+      fs.writeFileSync(file, 'throw new Error("broken");');
+      const broken = build();
+      assert.equal(broken.status, 0);
+      assert.match(broken.stderr, /no code cache made/);
     });
 
     it('is kept nowhere when turned off, or where others may write', () => {
