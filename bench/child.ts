@@ -214,8 +214,9 @@ function cli(spec: ChildSpec, at: (p: string) => string): CliResult {
   const apply = ['apply', '--root', spec.root, '--config', configIn(spec), '--json'];
   // Each run tells its phases: seven clock readings and one line at exit.
   const phases = { KEEPSAKE_PHASES: '1' };
-  // A first apply and a boot find no compiled code kept (/run is empty at boot); the no-op
-  // re-apply finds what the first apply kept, as the runs after the first of a boot do.
+  // A first apply finds no compiled code kept but the code cache made as keepsake was built
+  // (as after an install with npm: bin/compile-cache.js); a boot finds the one the first apply
+  // kept in the store (/run is empty at boot); the no-op re-apply finds the same.
   forgetCompiledCode();
   const first = timed([spec.cli, ...apply], outFile, phases);
   const noop = timed([spec.cli, ...apply], outFile, phases);

@@ -19,26 +19,29 @@ export type NativeStep =
 
 type StepsBinding = Required<Pick<MountBinding, 'runSteps' | 'resetSteps'>>;
 
-/** The fields of one step, as the addon reads them (see native/steps.c); null when a value
- *  cannot be passed there (a NUL byte), so that step stays on the JavaScript path. */
-function fields(s: NativeStep): string[] | null {
-  let f: (string | number)[];
+/**
+ * One step as the addon reads it (see native/steps.c): its fields, each ended by a NUL byte;
+ * null when a value cannot be passed there (a NUL byte of its own), so that the step stays on
+ * the JavaScript path. Made as one text, with no array of fields for each of thousands of
+ * steps.
+ */
+function encoded(s: NativeStep): string | null {
   switch (s.op) {
     case 'mkdir':
-      f = ['d', s.path, s.uid, s.gid, s.mode];
-      break;
+      return s.path.includes('\0') ? null : `d\0${s.path}\0${s.uid}\0${s.gid}\0${s.mode}\0`;
     case 'create-file':
-      f = ['f', s.path, s.content, s.uid, s.gid, s.mode];
-      break;
+      return s.path.includes('\0') || s.content.includes('\0')
+        ? null
+        : `f\0${s.path}\0${s.content}\0${s.uid}\0${s.gid}\0${s.mode}\0`;
     case 'symlink':
-      f = ['l', s.path, s.to, s.uid, s.gid];
-      break;
+      return s.path.includes('\0') || s.to.includes('\0')
+        ? null
+        : `l\0${s.path}\0${s.to}\0${s.uid}\0${s.gid}\0`;
     case 'bind':
-      f = ['b', s.source, s.target, s.kind === 'directory' ? 'd' : 'f'];
-      break;
+      return s.source.includes('\0') || s.target.includes('\0')
+        ? null
+        : `b\0${s.source}\0${s.target}\0${s.kind === 'directory' ? 'd' : 'f'}\0`;
   }
-  const out = f.map(String);
-  return out.some((v) => v.includes('\0')) ? null : out;
 }
 
 export interface NativeSteps {
@@ -61,12 +64,12 @@ export function nativeSteps(binding: MountBinding | null): NativeSteps | null {
   let stale = false;
   return {
     run(steps) {
-      const parts: string[] = [];
+      let text = '';
       let usable = 0;
       for (const s of steps) {
-        const f = fields(s);
-        if (!f) break;
-        parts.push(...f);
+        const step = encoded(s);
+        if (step === null) break;
+        text += step;
         usable++;
       }
       if (usable === 0) return 0;
@@ -74,7 +77,7 @@ export function nativeSteps(binding: MountBinding | null): NativeSteps | null {
         b.resetSteps();
         stale = false;
       }
-      const done = b.runSteps(Buffer.from(`${parts.join('\0')}\0`), euid, egid, processUmask());
+      const done = b.runSteps(Buffer.from(text), euid, egid, processUmask());
       // safe-fs.ts's own verified directories below a new mount mean other things now.
       for (let i = 0; i < done; i++) {
         const s = steps[i]!;

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { loadBinding, type MountBinding } from '../../src/system/binding.js';
+import { nativeSteps } from '../../src/system/native-steps.js';
 import {
   namespaceProblem,
   readChildJson,
@@ -282,5 +283,58 @@ describe('runSteps with mounts (private mount namespace)', { skip: nsSkip }, () 
     const made = out.names.filter((n) => n.startsWith('n'));
     assert.equal(made.length, out.dirsDone);
     assert.equal(out.nonExact, 0);
+  });
+});
+
+describe('the steps as the executor hands them to the addon (nativeSteps)', () => {
+  /** A binding that keeps what it was given and says it did `done` steps. */
+  const recording = (done = 1) => {
+    const given: string[] = [];
+    const binding = {
+      runSteps: (steps: Buffer) => {
+        given.push(steps.toString('utf8'));
+        return done;
+      },
+      resetSteps: () => {},
+    } as unknown as MountBinding;
+    return { given, steps: nativeSteps(binding)! };
+  };
+
+  it('each step its fields, each ended by a NUL, in the order native/steps.c reads', () => {
+    const { given, steps } = recording(5);
+    steps.run([
+      { op: 'mkdir', path: '/a', uid: 0, gid: 0, mode: 0o755 },
+      { op: 'create-file', path: '/a/f', content: 'x\ny', uid: 1000, gid: 100, mode: 0o640 },
+      { op: 'symlink', path: '/a/l', to: '/persist/a/l', uid: 1000, gid: 1000 },
+      { op: 'bind', source: '/persist/a', target: '/a', kind: 'directory' },
+      { op: 'bind', source: '/persist/f', target: '/f', kind: 'file' },
+    ]);
+    assert.deepEqual(given, [
+      `${[
+        ...mkdir('/a'),
+        ...file('/a/f', 'x\ny', 1000, 100, 0o640),
+        ...link('/a/l', '/persist/a/l', 1000, 1000),
+        ...['b', '/persist/a', '/a', 'd'],
+        ...['b', '/persist/f', '/f', 'f'],
+      ].join('\0')}\0`,
+    ]);
+  });
+
+  it('stops before a step with a NUL byte of its own: that one stays on the JavaScript path', () => {
+    for (const bad of [
+      { op: 'mkdir', path: '/b\0c', uid: 0, gid: 0, mode: 0o755 },
+      { op: 'create-file', path: '/b', content: 'a\0b', uid: 0, gid: 0, mode: 0o644 },
+      { op: 'symlink', path: '/b', to: '/x\0', uid: 0, gid: 0 },
+      { op: 'bind', source: '/p\0', target: '/b', kind: 'directory' },
+      { op: 'bind', source: '/p', target: '\0/b', kind: 'file' },
+    ] as const) {
+      const { given, steps } = recording();
+      const done = steps.run([{ op: 'mkdir', path: '/a', uid: 0, gid: 0, mode: 0o755 }, bad]);
+      assert.deepEqual(given, [`${mkdir('/a').join('\0')}\0`], bad.op);
+      assert.equal(done, 1);
+      const none = recording();
+      assert.equal(none.steps.run([bad]), 0, 'nothing to hand over');
+      assert.deepEqual(none.given, []);
+    }
   });
 });
