@@ -138,7 +138,8 @@ function wrappedSource(file) {
 /**
  * The code cache made for `file` as it was built or installed, when it can be trusted as the
  * file itself is: a regular file beside it, of the same owner, that nobody else may write to,
- * as `file` must be. Whoever could change it could change `file`, which root runs anyway.
+ * as `file` must be. Whoever could change it could change `file`, which root runs anyway (and
+ * so could swap it between the check and the read).
  */
 function installedCache(file) {
   const cache = installedCacheFile(file);

@@ -61,7 +61,6 @@ function settledApply() {
 // A plain `keepsake apply` from the one file that holds all it needs (src/cli/boot.ts);
 // anything else, or a copy of keepsake without that file, from the bundle.
 const bootFile = path.join(__dirname, '../dist/bundle/apply.cjs');
-
 let boot = null;
 let saveCodeCache;
 if (settled !== undefined) {

@@ -2,10 +2,11 @@
 // value is stringified once and no text of a whole record is ever made: the model is the same
 // in the live record and in the history record, and the actions of a first apply are the same
 // in the generation and in its plan. The pieces are encoded, a step at a time, into the one
-// small buffer files are written from (system/file-content.ts). On a large configuration, making megabytes of text twice (and joining
-// and collecting it) cost more than the JSON itself. The pieces stay few and large on purpose:
-// JSON.stringify is native code, as fast in a run's only call as ever, while a loop over
-// thousands of items in JavaScript runs cold in a process that applies once and exits.
+// small buffer files are written from (system/file-content.ts). On a large configuration,
+// making megabytes of text twice (and joining and collecting it) cost more than the JSON
+// itself. The pieces stay few and large on purpose: JSON.stringify is native code, as fast in
+// a run's only call as ever, while a loop over thousands of items in JavaScript runs cold in a
+// process that applies once and exits.
 //
 // The result is byte for byte the UTF-8 of what JSON.stringify makes of the whole object: an
 // object's text is its keys in Object.keys order, each `"key":value` with the value as
