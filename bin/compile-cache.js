@@ -115,44 +115,85 @@ function rootsOwnFile(file) {
 }
 
 /**
- * The name of a code cache for `file` as it is now. V8 checks only a source's length against
- * a cache, so the name carries what tells one text of the file from another (its identity,
- * size and time) and what the compiled code depends on (Node's version); a cache is never
- * used for another text or by another Node.
+ * The SHA-256 of a text, from keepsake's addon (which the apply loads anyway: require() keeps
+ * one copy), else from node:crypto.
  */
-function cacheName(file) {
-  const st = fs.statSync(file);
-  return `${path.basename(file)}-${st.dev}-${st.ino}-${st.size}-${Math.trunc(st.mtimeMs)}-${process.version}-${process.arch}.v8`;
-}
-
-/** The code cache made for `file` when keepsake was built or installed (installCodeCache). */
-function installedCacheFile(file) {
-  return path.join(path.dirname(file), cacheName(file));
-}
-
-/** The code itself, as require() compiles it: wrapped as Node wraps a CommonJS file. */
-function wrappedSource(file) {
-  return `(function (exports, require, module, __filename, __dirname) { ${fs.readFileSync(file, 'utf8')}\n});`;
+function sha256(text) {
+  try {
+    const addon = require(path.join(__dirname, '../build/Release/keepsake_mount.node'));
+    if (typeof addon.sha256Hex === 'function') return addon.sha256Hex([text]);
+  } catch {
+    // no addon: node:crypto
+  }
+  return require('node:crypto').createHash('sha256').update(text).digest('hex');
 }
 
 /**
- * The code cache made for `file` as it was built or installed, when it can be trusted as the
- * file itself is: a regular file beside it, of the same owner, that nobody else may write to,
- * as `file` must be. Whoever could change it could change `file`, which root runs anyway (and
- * so could swap it between the check and the read).
+ * The file's text, read once, and the name of a code cache for exactly that text. V8 checks
+ * only a source's length against a cache, so the name carries a digest of the text (a file
+ * replaced by another of the same size, place and times gets another name) and what the
+ * compiled code depends on (Node's version); a cache is never used for another text or by
+ * another Node.
  */
-function installedCache(file) {
-  const cache = installedCacheFile(file);
-  const st = fs.lstatSync(cache, { throwIfNoEntry: false });
-  const code = fs.lstatSync(file, { throwIfNoEntry: false });
-  if (!st?.isFile() || !code?.isFile() || st.uid !== code.uid) return undefined;
-  if ((st.mode & 0o022) !== 0 || (code.mode & 0o022) !== 0) return undefined;
-  return fs.readFileSync(cache);
+function sourceOf(file) {
+  const text = fs.readFileSync(file, 'utf8');
+  const name = `${path.basename(file)}-${sha256(text).slice(0, 32)}-${process.version}-${process.arch}.v8`;
+  return { text, name };
 }
 
-/** Compiles `file` as require() would (with `cachedData`, when given) and runs it. */
-function compileAndRun(file, nodeModule, cachedData) {
-  const script = new vm.Script(wrappedSource(file), {
+/** Replaces `dir/name` with `data`: a new file renamed over the old, never left half made. */
+function writeCache(dir, name, data, mode) {
+  const target = path.join(dir, name);
+  const temp = `${target}.${process.pid}.tmp`;
+  try {
+    fs.writeFileSync(temp, data, { mode, flag: 'wx' });
+    fs.renameSync(temp, target);
+  } finally {
+    fs.rmSync(temp, { force: true });
+  }
+  // Those made for an earlier text of the file (or another Node) are never read again.
+  const own = name.slice(0, name.indexOf('-') + 1);
+  for (const other of fs.readdirSync(dir)) {
+    if (other !== name && other.startsWith(own) && other.endsWith('.v8')) {
+      const st = fs.lstatSync(path.join(dir, other), { throwIfNoEntry: false });
+      if (st?.isFile()) fs.rmSync(path.join(dir, other), { force: true });
+    }
+  }
+}
+
+/**
+ * The code cache made for `file` as it was built or installed (named `name`, beside it), when
+ * it can be trusted as the file itself is: a regular file of the file's owner, with no other
+ * name (a hard link), that nobody else may write to, in a directory nobody else may write to,
+ * as the file must be; opened without following a link. Whoever could change it could change
+ * the file, which root runs anyway.
+ */
+function installedCache(file, name) {
+  const dir = path.dirname(file);
+  const code = fs.lstatSync(file, { throwIfNoEntry: false });
+  const where = fs.lstatSync(dir, { throwIfNoEntry: false });
+  if (!code?.isFile() || (code.mode & 0o022) !== 0) return undefined;
+  if (!where?.isDirectory() || (where.mode & 0o022) !== 0) return undefined;
+  let fd;
+  try {
+    fd = fs.openSync(path.join(dir, name), fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+  } catch {
+    return undefined; // none, or a link
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile() || st.uid !== code.uid || st.nlink !== 1) return undefined;
+    return (st.mode & 0o022) === 0 ? fs.readFileSync(fd) : undefined;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Compiles `file` (its text `text`) as require() would, wrapped as Node wraps a CommonJS file,
+ *  with `cachedData` when given, and runs it. */
+function compileAndRun(file, text, nodeModule, cachedData) {
+  const source = `(function (exports, require, module, __filename, __dirname) { ${text}\n});`;
+  const script = new vm.Script(source, {
     filename: file,
     ...(cachedData ? { cachedData } : {}),
   });
@@ -174,20 +215,11 @@ function compileAndRun(file, nodeModule, cachedData) {
  */
 async function installCodeCache(file, nodeModule, exercise) {
   bootFlags();
-  const { script, exports } = compileAndRun(file, nodeModule);
+  const { text, name } = sourceOf(file);
+  const { script, exports } = compileAndRun(file, text, nodeModule);
   await exercise(exports);
-  const cache = installedCacheFile(file);
-  const temp = `${cache}.${process.pid}.tmp`;
-  fs.writeFileSync(temp, script.createCachedData(), { mode: 0o644, flag: 'wx' });
-  fs.renameSync(temp, cache);
-  // Those made for an earlier text of the file (or another Node) are never read again.
-  const own = `${path.basename(file)}-`;
-  for (const name of fs.readdirSync(path.dirname(file))) {
-    const other = path.join(path.dirname(file), name);
-    if (other !== cache && name.startsWith(own) && name.endsWith('.v8'))
-      fs.rmSync(other, { force: true });
-  }
-  return cache;
+  writeCache(path.dirname(file), name, script.createCachedData(), 0o644);
+  return path.join(path.dirname(file), name);
 }
 
 /**
@@ -204,14 +236,14 @@ async function installCodeCache(file, nodeModule, exercise) {
  */
 function requireCached(file, nodeModule, run = '/run', env = process.env, argv = []) {
   if (turnedOff(env) || process.geteuid?.() !== 0) return undefined;
-  const name = cacheName(file);
+  const { text, name } = sourceOf(file);
   // Read from the store's cache, else from /run's; written, once the run is done, to the
   // store's (the first apply of a store makes its .keepsake meanwhile), else to /run's.
   const kept = (dir) =>
     dir !== undefined && ownAndPrivate(dir, 0) && rootsOwnFile(path.join(dir, name));
   const from = [storeCacheDir(argv, env), compileCacheDir(run)].find(kept);
-  const cachedData = from ? fs.readFileSync(path.join(from, name)) : installedCache(file);
-  const { script, exports } = compileAndRun(file, nodeModule, cachedData);
+  const cachedData = from ? fs.readFileSync(path.join(from, name)) : installedCache(file, name);
+  const { script, exports } = compileAndRun(file, text, nodeModule, cachedData);
   const accepted = cachedData !== undefined && script.cachedDataRejected !== true;
   // The installed cache lacks what only a real run compiles (acting, recording): a run that
   // read it keeps its own, as one that read none does.
@@ -223,10 +255,7 @@ function requireCached(file, nodeModule, run = '/run', env = process.env, argv =
     if (dir === undefined) return;
     try {
       // A new file renamed over the old: a reader sees a whole cache or none.
-      const cacheFile = path.join(dir, name);
-      const temp = `${cacheFile}.${process.pid}.tmp`;
-      fs.writeFileSync(temp, script.createCachedData(), { mode: 0o600, flag: 'wx' });
-      fs.renameSync(temp, cacheFile);
+      writeCache(dir, name, script.createCachedData(), 0o600);
     } catch {
       // A cache that cannot be kept only costs time.
     }

@@ -36,9 +36,8 @@ const CONFIG = `persistence:
         files: [ .bashrc ]
 `;
 
-/** The dry runs, in a process of their own whose report nobody reads. */
-async function train() {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'keepsake-code-cache-'));
+/** The dry runs, in a process of their own whose report nobody reads, in `dir`. */
+async function train(dir) {
   try {
     mkdirSync(path.join(dir, 'etc'));
     mkdirSync(path.join(dir, 'persist'));
@@ -57,8 +56,10 @@ async function train() {
       }
     });
     process.exitCode = 0;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+  } catch (e) {
+    // One line for the parent to pass on.
+    process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+    process.exitCode = 1;
   }
 }
 
@@ -67,7 +68,7 @@ function warn(reason) {
 }
 
 if (process.argv[2] === '--train') {
-  await train();
+  await train(process.argv[3]);
 } else if (typeof nodeModule.enableCompileCache !== 'function') {
   if (!existsSync(file)) {
     warn('dist/bundle/apply.cjs is not built');
@@ -75,11 +76,20 @@ if (process.argv[2] === '--train') {
     const env = Object.fromEntries(
       Object.entries(process.env).filter(([k]) => !k.startsWith('KEEPSAKE_')),
     );
-    const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--train'], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      encoding: 'utf8',
-      env: { ...env, NO_COLOR: '1' },
-    });
-    if (r.status !== 0) warn(r.stderr.trim().split('\n').pop() || `status ${r.status}`);
+    // The parent makes and removes the temporary root: a child that hangs is killed.
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'keepsake-code-cache-'));
+    try {
+      const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--train', dir], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+        encoding: 'utf8',
+        env: { ...env, NO_COLOR: '1' },
+        timeout: 60_000,
+        killSignal: 'SIGKILL',
+      });
+      if (r.error) warn(r.error.message);
+      else if (r.status !== 0) warn(r.stderr.trim().split('\n')[0] || `status ${r.status}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
 }

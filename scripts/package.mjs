@@ -90,7 +90,7 @@ try {
   // the package is installed beside. The first apply compiles, and keeps its code in the store.
   cpSync(at('dist/bundle'), path.join(root, 'usr/lib/keepsake/dist/bundle'), {
     recursive: true,
-    filter: (src) => !src.endsWith('.v8'),
+    filter: (src) => !/\.v8(\.\d+\.tmp)?$/.test(src),
   });
   const shippedAddon = path.join(root, 'usr/lib/keepsake/build/Release/keepsake_mount.node');
   mkdirSync(path.dirname(shippedAddon), { recursive: true });

@@ -325,7 +325,64 @@ describe('the compiled-code cache', () => {
       fs.writeFileSync(file, 'throw new Error("broken");');
       const broken = build();
       assert.equal(broken.status, 0);
-      assert.match(broken.stderr, /no code cache made/);
+      assert.match(broken.stderr, /no code cache made \(broken\)/);
+      assert.deepEqual(temporaries(), before);
+    });
+
+    it('is never read for another text of the file, even of the same size, place and times', () => {
+      // What V8 itself checks of a cache is the text's length: a one-character change keeps
+      // it, and a file rewritten in place keeps its inode; npm gives every file one time.
+      const run = runDir();
+      const before = 'exports.twice = (n) => n * 2; exports.who = "';
+      const file = script(runDir(), `${before}OLD";`);
+      const made = install(file);
+      assert.equal(load(file, run, {}, [], true)!.fromCache, true);
+      assert.equal(load(file, run, {}, [], true)!.installed, false, 'the kept one next');
+      const { mtime, atime, ino } = fs.statSync(file);
+      const fd = fs.openSync(file, 'r+');
+      fs.writeSync(fd, 'NEW', before.length);
+      fs.closeSync(fd);
+      fs.utimesSync(file, atime, mtime);
+      assert.equal(fs.statSync(file).ino, ino);
+      const after = load(file, run, {}, [], true)!;
+      assert.equal(after.fromCache, false, 'neither the kept cache nor the installed one');
+      assert.ok(fs.existsSync(made), 'the installed one is still there, for the old text');
+      // And the next installation and run replace the caches of the old text.
+      const again = install(file);
+      assert.deepEqual(beside(file), [path.basename(again)]);
+      assert.equal(fs.readdirSync(`${run}/keepsake/compile-cache`).length, 1);
+    });
+
+    it('the installed cache is not read through a hard link or from a directory others may write', () => {
+      const file = script(runDir(), body);
+      const made = install(file);
+      const read = () => load(file, runDir(), {}, [], true)!.fromCache;
+      assert.equal(read(), true);
+      const other = path.join(runDir(), 'other-name');
+      fs.linkSync(made, other);
+      assert.equal(read(), false, 'a file with two names');
+      fs.rmSync(other);
+      assert.equal(read(), true);
+      fs.chmodSync(path.dirname(file), 0o775);
+      assert.equal(read(), false, 'a directory its group may write');
+      fs.chmodSync(path.dirname(file), 0o755);
+      assert.equal(read(), true);
+    });
+
+    it('a cache that cannot be written whole leaves no part of itself', () => {
+      const file = script(runDir(), body);
+      // A limit on file size (the signal ignored, so that write(2) fails with EFBIG).
+      const code = [
+        `const c = require(${JSON.stringify(path.join(REPO, 'bin/compile-cache.js'))});`,
+        `c.installCodeCache(${JSON.stringify(file)}, require('node:module'), async () => {}).then(() => console.log('made'), (e) => console.log(e.code));`,
+      ].join('\n');
+      const r = spawnSync(
+        'sh',
+        ['-c', `trap '' XFSZ; ulimit -f 1; exec ${JSON.stringify(process.execPath)} -e "$0"`, code],
+        { encoding: 'utf8' },
+      );
+      assert.equal(r.stdout.trim(), 'EFBIG', r.stderr);
+      assert.deepEqual(beside(file), [], 'no temporary file left');
     });
 
     it('is kept nowhere when turned off, or where others may write', () => {
