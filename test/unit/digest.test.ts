@@ -3,9 +3,16 @@
 // And its random names are random.
 
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import path from 'node:path';
 import { describe, it } from 'node:test';
-import { loadBinding, type MountBinding } from '../../src/system/binding.js';
+import {
+  ADDON_RELATIVE_PATH,
+  findPackageRoot,
+  loadBinding,
+  type MountBinding,
+} from '../../src/system/binding.js';
 import { randomHex, sha256Hex } from '../../src/system/digest.js';
 import { skipUnlessCI } from '../helpers/ns-run.js';
 
@@ -57,6 +64,32 @@ describe('sha256Hex', { skip: skipUnlessCI(noAddon) }, () => {
       assert.equal(b.sha256Hex([data]), reference([data]), `buffer of ${n}`);
       const text = data.toString('latin1');
       assert.equal(b.sha256Hex([text]), reference([text]), `string of ${n}`);
+    }
+  });
+
+  it("gives the same digests with the processor's SHA extensions and without them", () => {
+    // This process uses the extensions where the processor has them; a child told not to
+    // uses the portable code: both against node:crypto, over random data of many lengths,
+    // and the same data split into parts at odd places.
+    const code = `
+      const { createHash, randomBytes } = require('node:crypto');
+      const b = require(${JSON.stringify(path.join(findPackageRoot() ?? '.', ADDON_RELATIVE_PATH))});
+      let bad = 0;
+      for (let n = 0; n < 3000; n += 1 + (n >> 4)) {
+        const data = randomBytes(n);
+        const want = createHash('sha256').update(data).digest('hex');
+        if (b.sha256Hex([data]) !== want) bad++;
+        const cut = Math.floor(n / 3);
+        if (b.sha256Hex([data.subarray(0, cut), data.subarray(cut, 2 * cut + 1), data.subarray(2 * cut + 1)]) !== want) bad++;
+      }
+      console.log(bad);`;
+    for (const env of [{}, { KEEPSAKE_SHA256_PORTABLE: '1' }]) {
+      const r = spawnSync(process.execPath, ['-e', code], {
+        encoding: 'utf8',
+        env: { ...process.env, ...env },
+      });
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stdout.trim(), '0', JSON.stringify(env));
     }
   });
 
