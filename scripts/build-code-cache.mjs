@@ -70,9 +70,9 @@ function warn(reason) {
 if (process.argv[2] === '--train') {
   await train(process.argv[3]);
 } else if (typeof nodeModule.enableCompileCache !== 'function') {
-  if (!existsSync(file)) {
-    warn('dist/bundle/apply.cjs is not built');
-  } else {
+  // Before the first build (npm's install step of a clone runs before its build) there is
+  // nothing to cache yet: the build runs this again.
+  if (existsSync(file)) {
     const env = Object.fromEntries(
       Object.entries(process.env).filter(([k]) => !k.startsWith('KEEPSAKE_')),
     );
