@@ -226,10 +226,10 @@ async function installCodeCache(file, nodeModule, exercise) {
  * Loads the CommonJS file `file` as require() would, with V8's code cache for it kept in the
  * store that holds the configuration `argv` names (see storeCacheDir), else in the cache
  * directory in /run, else the one made as keepsake was installed (installedCache), for a Node
- * without enableCompileCache. The cache's name carries what the compiled code depends on (the
- * file's identity, size and time, and Node's version), so it is never used for another text or
- * by another V8; V8 rejects a cache that does not fit anyway, and then the file is compiled as
- * if there were none. Returns the module's exports; `save`, to call once the run is done (the
+ * without enableCompileCache. The cache's name carries what the compiled code depends on (a
+ * digest of the file's text, and Node's version: sourceOf), so it is never used for another
+ * text or by another V8; V8 rejects a cache that does not fit anyway, and then the file is
+ * compiled as if there were none. Returns the module's exports; `save`, to call once the run is done (the
  * cache then holds every function the run compiled, kept in the store or /run unless one of
  * those was read); `fromCache`; and `installed` (the cache read was the installed one).
  * Undefined when turned off or not root (the caller then require()s).
