@@ -496,6 +496,9 @@ napi_value keepsake_reset_steps(napi_env env, napi_callback_info info);
 // native/digest.c
 napi_value keepsake_sha256_hex(napi_env env, napi_callback_info info);
 napi_value keepsake_random_hex(napi_env env, napi_callback_info info);
+// native/runtime.c
+napi_value keepsake_is_terminal(napi_env env, napi_callback_info info);
+napi_value keepsake_set_v8_flags(napi_env env, napi_callback_info info);
 
 NAPI_MODULE_INIT() {
   napi_property_descriptor props[] = {
@@ -509,6 +512,8 @@ NAPI_MODULE_INIT() {
       {"resetSteps", NULL, keepsake_reset_steps, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sha256Hex", NULL, keepsake_sha256_hex, NULL, NULL, NULL, napi_enumerable, NULL},
       {"randomHex", NULL, keepsake_random_hex, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"isTerminal", NULL, keepsake_is_terminal, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"setV8Flags", NULL, keepsake_set_v8_flags, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   CHECK(env, napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   return exports;

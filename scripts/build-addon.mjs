@@ -10,9 +10,13 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const strict = process.argv.includes('--strict');
 const force = process.argv.includes('--force');
 const output = path.join(root, 'build/Release/keepsake_mount.node');
-const inputs = ['native/keepsake_mount.c', 'native/steps.c', 'native/digest.c', 'binding.gyp'].map(
-  (f) => path.join(root, f),
-);
+const inputs = [
+  'native/keepsake_mount.c',
+  'native/steps.c',
+  'native/digest.c',
+  'native/runtime.c',
+  'binding.gyp',
+].map((f) => path.join(root, f));
 
 function mtime(file) {
   try {

@@ -68,6 +68,8 @@ export interface Prepared {
   liveUnchanged?: number;
   /** What the plan was made from, for the settled record, when all of it is known. */
   basis?: { key: ModelKey; observed: Observations };
+  /** The model's key, when the model is the configuration's (not a rollback's). */
+  key?: ModelKey;
 }
 
 export async function preparePlan(req: PlanRequest): Promise<Prepared> {
@@ -85,6 +87,27 @@ export async function preparePlan(req: PlanRequest): Promise<Prepared> {
       },
     }));
   phaseDone('config');
+  return planModel(root, model, req.model === undefined ? key : undefined, req, true);
+}
+
+/**
+ * What the next apply with the same configuration and options would plan, asked right after
+ * an apply: the model is the one just applied (the configuration's, with its key), everything
+ * else is observed again. Its plan is empty when the apply left everything in place.
+ */
+export function planAgain(prepared: Prepared, req: PlanRequest): Prepared | undefined {
+  if (prepared.key === undefined) return undefined;
+  return planModel(prepared.plan.root, prepared.model, prepared.key, req, false);
+}
+
+/** The plan of `model` (the configuration's when `key` is given) against the system now. */
+function planModel(
+  root: string,
+  model: Model,
+  key: ModelKey | undefined,
+  req: PlanRequest,
+  phases: boolean,
+): Prepared {
   // The live generation matters only when its setup differs from this one (something to take
   // down); the small summary beside it says whether, without reading the whole record.
   const summary = readLiveSummary(root);
@@ -95,14 +118,12 @@ export async function preparePlan(req: PlanRequest): Promise<Prepared> {
   // An apply of the live setup keeps what its plan was made from: if it plans nothing, the
   // next one with the same inputs can know that without planning (settled.ts).
   const log: ObservationLog | undefined =
-    complete && req.cacheModel === true && req.model === undefined
-      ? { complete: false }
-      : undefined;
+    complete && req.cacheModel === true && key !== undefined ? { complete: false } : undefined;
   const previous = unchanged ? undefined : readApplied(root);
   // Backups of adopted data are named for the time of this run.
   const backupTag = backupTagFor(new Date());
   const observed = observe(root, log);
-  phaseDone('observe');
+  if (phases) phaseDone('observe');
   const pendingMoves = readPendingMoves(root, model.stores);
   const plan = buildPlan(model, observed, previous, {
     adopt: req.adopt === true,
@@ -110,7 +131,7 @@ export async function preparePlan(req: PlanRequest): Promise<Prepared> {
     keepGoing: req.keepGoing === true,
     pendingMoves,
   });
-  phaseDone('plan');
+  if (phases) phaseDone('plan');
   const basis =
     key && log && pendingMoves.length === 0
       ? settledBasis(root, model, observed, log, key)
@@ -118,6 +139,7 @@ export async function preparePlan(req: PlanRequest): Promise<Prepared> {
   return {
     model,
     plan,
+    ...(key ? { key } : {}),
     ...(previous ? { previous } : {}),
     ...(complete ? { liveUnchanged: summary.number } : {}),
     ...(basis ? { basis } : {}),

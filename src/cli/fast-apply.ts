@@ -99,6 +99,7 @@ export async function runPlainApply(opts: Parsed): Promise<number> {
   const out = createOutput({
     json: opts.json,
     quiet: opts.quiet,
+    direct: true,
     ...(opts.color ? {} : { color: false }),
   });
   try {

@@ -6,6 +6,7 @@ import { formatDiagnostic } from '../config/diagnostic.js';
 import { ConfigError, KeepsakeError, RefusedError } from '../errors.js';
 import type { Diagnostic } from '../model/types.js';
 import { describeProblem } from '../plan/format.js';
+import { isTerminal, writeStdout } from '../system/stdout.js';
 import { type RecordName, recordLine } from './records.js';
 import { stdoutFailed } from './stdout-failure.js';
 
@@ -48,34 +49,44 @@ export interface Output {
   failure(e: unknown): void;
 }
 
-export function createOutput(opts: { json: boolean; quiet?: boolean; color?: boolean }): Output {
+export function createOutput(opts: {
+  json: boolean;
+  quiet?: boolean;
+  color?: boolean;
+  /** Write with write(2) on descriptor 1, not through process.stdout (system/stdout.ts): an
+   *  apply's report, which every boot writes. */
+  direct?: boolean;
+}): Output {
   const quiet = opts.quiet === true;
-  const color =
-    opts.color ??
-    (process.stdout.isTTY === true && !process.env.NO_COLOR && process.env.TERM !== 'dumb');
+  const direct = opts.direct === true;
+  // A terminal gets each line at once: it shows progress.
+  const terminal = direct ? isTerminal(1) : process.stdout.isTTY === true;
+  const color = opts.color ?? (terminal && !process.env.NO_COLOR && process.env.TERM !== 'dumb');
   const paint = (style: Style, text: string) => {
     if (!color) return text;
     const [on, off] = CODES[style];
     return `\x1b[${on}m${text}\x1b[${off}m`;
   };
   let progressShown = false;
+  const emit = direct
+    ? (text: string) => writeStdout(text, stdoutFailed)
+    : (text: string) => process.stdout.write(text);
+  if (!direct) process.stdout.on('error', stdoutFailed);
   // Lines for a file or a pipe are gathered and written together (one write per action line
   // costs more than the action on a large apply): when the running step yields, when 64 KiB
   // have gathered, before anything goes to stderr (so that the two stay in order when they
-  // share a file), and at exit. A terminal gets each line at once: it shows progress.
-  const terminal = process.stdout.isTTY === true;
-  process.stdout.on('error', stdoutFailed);
+  // share a file), and at exit.
   let pending = '';
   const flush = () => {
     if (pending === '') return;
     const text = pending;
     pending = '';
-    process.stdout.write(text);
+    emit(text);
   };
   process.once('exit', flush);
   const write = (text: string) => {
     if (terminal) {
-      process.stdout.write(text);
+      emit(text);
       return;
     }
     if (pending === '') queueMicrotask(flush);

@@ -5,7 +5,6 @@
 // never loaded. Anything else (no record, a change, a lock held, an option the record does
 // not cover, any error) is left to the apply that plans, which says what there is to say.
 
-import { writeSync } from 'node:fs';
 import { phaseClock, phaseDone } from '../apply/phases.js';
 import { resolveRoot } from '../apply/root.js';
 import { checkSettled, type PlanOptions, SETTLED_FILE, type Settled } from '../apply/settled.js';
@@ -16,6 +15,7 @@ import { recordLastApply } from '../metrics/last-apply.js';
 import { loadBinding } from '../system/binding.js';
 import { acquireLock } from '../system/lock.js';
 import { lstatOrNull } from '../system/safe-fs.js';
+import { writeStdout } from '../system/stdout.js';
 import { applyResultValue, nothingToDo } from './apply-result.js';
 import { plainApplyArgs } from './fast-apply.js';
 import { recordLineOf } from './record-line.js';
@@ -55,7 +55,7 @@ export function runIfSettled(
     : opts.quiet
       ? undefined
       : nothingToDo(settled.entries);
-  if (text !== undefined) writeOut(`${text}\n`);
+  if (text !== undefined) writeStdout(`${text}\n`, stdoutFailed);
   return 0;
 }
 
@@ -99,18 +99,5 @@ function settledUnderLock(
     }
   } catch {
     return undefined;
-  }
-}
-
-/** One write to standard output, as the apply's own report is written. */
-function writeOut(text: string): void {
-  try {
-    writeSync(1, text);
-  } catch (e) {
-    // A pipe that would block: Node's stream waits for room.
-    if ((e as NodeJS.ErrnoException).code === 'EAGAIN') {
-      process.stdout.on('error', stdoutFailed);
-      process.stdout.write(text);
-    } else stdoutFailed(e as Error);
   }
 }

@@ -45,6 +45,10 @@ export interface MountBinding {
   sha256Hex?(parts: ReadonlyArray<string | Buffer>): string;
   /** That many bytes from getrandom(2) in hex, or undefined if the kernel gives none. */
   randomHex?(bytes: number): string | undefined;
+  /** isatty(3) of a descriptor (native/runtime.c). Absent from older builds. */
+  isTerminal?(fd: number): boolean;
+  /** V8's SetFlagsFromString; false when this Node does not export it (native/runtime.c). */
+  setV8Flags?(flags: string): boolean;
 }
 
 /** What the addon throws: shaped like Node's system errors; `errno` is the positive C value. */

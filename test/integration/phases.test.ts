@@ -17,6 +17,8 @@ const systems = systemsCleanedAfter();
 const dirs = Array.from({ length: 300 }, (_, i) => `/srv/p${i % 7}/d${i}`);
 const CONFIG = `persistence:\n  /persist:\n    directories:\n${dirs.map((d) => `      - ${d}\n`).join('')}`;
 const ORDER = ['start', 'config', 'observe', 'plan', 'execute', 'record', 'output'];
+/** An apply that keeps the settled record: planning again (after acting) and writing it. */
+const SETTLING = [...ORDER, 'settle'];
 
 const applied = (r: StepResult | undefined) => {
   assert.ok(r?.do === 'apply');
@@ -39,14 +41,19 @@ describe('KEEPSAKE_PHASES', { skip }, () => {
       { do: 'apply', args: ['--json'], env },
       { do: 'apply', args: ['--json'], env },
       { do: 'apply', args: ['--json'] },
+      { do: 'sh', cmd: 'rm "$ROOT/run/keepsake/settled.json"' },
       { do: 'apply', args: ['--json'], env },
+      { do: 'apply', args: ['--json', '--verbose'], env },
     ]);
-    // The first apply, the re-apply that plans nothing, and the one after it, answered from
-    // the settled record (its check is its one phase between start and output).
+    // The first apply (it acts, then plans again and keeps the settled record), the re-apply
+    // answered from that record (its check is its one phase between start and output), one
+    // that plans nothing (and keeps the record again), and one that the record cannot answer
+    // and that keeps none (--verbose reports more than a settled apply knows).
     const runs: [StepResult | undefined, string[]][] = [
-      [r[0], ORDER],
-      [r[1], ORDER],
-      [r[3], ['start', 'settled', 'output']],
+      [r[0], SETTLING],
+      [r[1], ['start', 'settled', 'output']],
+      [r[4], SETTLING],
+      [r[5], ORDER],
     ];
     for (const [run, order] of runs) {
       const { phases, totalMs } = phasesOf(applied(run).stderr);

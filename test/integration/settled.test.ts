@@ -1,8 +1,9 @@
-// A re-apply with nothing changed since an apply that planned nothing answers from the
-// settled record (src/apply/settled.ts) without planning. What it says must be exactly what
-// the planning apply says, and any change to what that plan was made from must send the next
-// apply back to planning, which then does what the change calls for. Each adversary below
-// changes one thing between a settled apply and the next one.
+// A re-apply with nothing changed since an apply that planned nothing (or since one that acted
+// and then found, planning again, nothing left to do) answers from the settled record
+// (src/apply/settled.ts) without planning. What it says must be exactly what the planning
+// apply says, and any change to what that plan was made from must send the next apply back to
+// planning, which then does what the change calls for. Each adversary below changes one thing
+// between a settled apply and the next one.
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -63,14 +64,15 @@ function shOk(r: StepResult | undefined): string {
   return r.stdout;
 }
 
-/** A system set up and settled: the first apply acts, the second plans nothing. */
+/** A system set up and settled: the first apply acts, then plans again, finds nothing left
+ *  to do and keeps the record of that plan; the second is answered by it. */
 function settledSystem(config = CONFIG): { system: TestSystem; setup: Step[] } {
   const system = new TestSystem({ config, stores: ['/persist'] });
   systems.push(system);
   const setup: Step[] = [
     { do: 'write', path: '/persist/etc/app.conf', content: 'x=1\n' },
-    apply(), // acts
-    apply(), // plans nothing, and keeps what that plan was made from
+    apply(), // acts, and keeps the record of the plan that follows it
+    apply(), // settled
   ];
   return { system, setup };
 }
@@ -87,7 +89,9 @@ describe('a settled re-apply', { skip }, () => {
     }
     const r = system.boot(steps);
     assert.equal(said(r[1]).status, 0, said(r[1]).stderr);
-    assert.equal(howItEnded(r[2]), 'planned');
+    // The apply that acted kept the record: the next one is answered by it.
+    assert.equal(howItEnded(r[2]), 'settled');
+    assert.deepEqual(said(r[2]), said(r[5]));
     for (let i = 0; i < modes.length; i++) {
       const fast = r[3 + i * 3];
       const slow = r[5 + i * 3];
@@ -161,6 +165,93 @@ describe('a settled re-apply', { skip }, () => {
   });
 });
 
+describe('the record an apply that acted keeps', { skip }, () => {
+  const point = '"$ROOT/var/lib/app1"';
+  const mounted = (r: StepResult | undefined) => {
+    assert.ok(r?.do === 'mounts');
+    return r.points;
+  };
+
+  it('a bind taken away as the apply that made it finishes: the next apply plans and puts it back', () => {
+    const system = new TestSystem({ config: CONFIG, stores: ['/persist'] });
+    systems.push(system);
+    const config = JSON.stringify(system.configFile);
+    const r = system.boot([
+      { do: 'write', path: '/persist/etc/app.conf', content: 'x=1\n' },
+      // A watcher unmounts app1 as soon as it appears, while the apply goes on to record,
+      // report and plan again: before that plan (which then is not empty: no record) or
+      // after it (the record then names a mount table that is gone).
+      sh(
+        `(until grep -q " $ROOT/var/lib/app1 " /proc/self/mountinfo; do :; done; umount -n ${point}) & w=$!; KEEPSAKE_PHASES=1 ${KEEPSAKE} -c ${config} > /dev/null 2>&1; wait $w`,
+      ),
+      { do: 'mounts' },
+      apply(),
+      apply(),
+      { do: 'mounts' },
+    ]);
+    shOk(r[1]);
+    assert.ok(!mounted(r[2]).includes('/var/lib/app1'));
+    assert.equal(howItEnded(r[3]), 'planned');
+    assert.equal(said(r[3]).status, 0, said(r[3]).stderr);
+    assert.match(said(r[3]).stdout, /var\/lib\/app1/);
+    assert.equal(howItEnded(r[4]), 'settled');
+    assert.equal(said(r[4]).stdout, 'nothing to do: all 5 entries in place\n');
+    for (const p of ['/var/lib/app0', '/var/lib/app1', '/var/lib/app2', '/etc/app.conf'])
+      assert.ok(mounted(r[5]).includes(p), p);
+  });
+
+  it('killed at any moment of an apply that acts and then plans again: the next apply is right', () => {
+    const { system, setup } = settledSystem();
+    const config = JSON.stringify(system.configFile);
+    // Twenty applies that each put app1 back, killed after 0 to 190 ms: before, during or
+    // after acting, planning again and keeping the record. Then app1 is taken away once more.
+    const kills = `for i in $(seq 1 20); do
+      umount -n ${point} 2>/dev/null
+      ${KEEPSAKE} -c ${config} > /dev/null 2>&1 &
+      pid=$!
+      sleep 0.$(( (i * 37) % 20 ))$(( i % 10 ))
+      kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
+      if [ -e ${RECORD} ]; then node -e 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))' ${RECORD} || exit 1; fi
+    done
+    umount -n ${point} 2>/dev/null; true`;
+    const r = system.boot([
+      ...setup,
+      sh(kills),
+      { do: 'mounts' },
+      apply(),
+      apply(),
+      { do: 'mounts' },
+    ]);
+    shOk(r[3]);
+    assert.ok(!mounted(r[4]).includes('/var/lib/app1'));
+    // Whatever record the kills left, none is believed for a mount table without app1.
+    assert.equal(howItEnded(r[5]), 'planned');
+    assert.equal(said(r[5]).status, 0, said(r[5]).stderr);
+    assert.match(said(r[5]).stdout, /var\/lib\/app1/);
+    assert.equal(howItEnded(r[6]), 'settled');
+    for (const p of ['/var/lib/app0', '/var/lib/app1', '/var/lib/app2', '/etc/app.conf'])
+      assert.ok(mounted(r[7]).includes(p), p);
+  });
+
+  it('an apply that acted under --keep-going with an entry left out keeps none', () => {
+    const config = CONFIG.replace('- /var/lib/app2', '- /var/lib/app2\n      - /var/lib/busy');
+    const system = new TestSystem({ config, stores: ['/persist'] });
+    systems.push(system);
+    const r = system.boot([
+      { do: 'write', path: '/persist/etc/app.conf', content: 'x=1\n' },
+      // Data in the way of one entry: refused, the others put in place.
+      { do: 'write', path: '/var/lib/busy/data', content: 'mine\n' },
+      apply(['--keep-going']),
+      sh(`test ! -e ${RECORD}`),
+      apply(['--keep-going']),
+    ]);
+    assert.equal(said(r[2]).status, 1, said(r[2]).stderr);
+    shOk(r[3]);
+    assert.equal(howItEnded(r[4]), 'planned');
+    assert.equal(said(r[4]).status, 1);
+  });
+});
+
 describe('any change sends the next apply back to planning', { skip }, () => {
   /** Settles, checks it is settled, changes one thing, and gives the next two applies. */
   function afterChange(change: Step[], config = CONFIG) {
@@ -182,9 +273,11 @@ describe('any change sends the next apply back to planning', { skip }, () => {
     assert.equal(howItEnded(next), 'planned');
     assert.equal(said(next).status, 0, said(next).stderr);
     assert.match(said(next).stdout, /var\/lib\/app1/);
-    // Then it settles again.
-    assert.equal(howItEnded(later[0]), 'planned');
+    // Having put it back, it planned again, found nothing left to do and kept the record.
+    assert.equal(howItEnded(later[0]), 'settled');
     assert.equal(howItEnded(later[1]), 'settled');
+    assert.deepEqual(said(later[0]), said(later[1]));
+    assert.equal(said(later[0]).stdout, 'nothing to do: all 5 entries in place\n');
   });
 
   it('the configuration edited: the next apply plans the new entry', () => {
@@ -276,7 +369,9 @@ describe('the settled record and its store', { skip }, () => {
       ),
       apply(),
       // Fill what is left, then plan nothing: there is no room for the record.
-      sh(`dd if=/dev/zero of="$ROOT/run/keepsake/filler" bs=4k 2>/dev/null; test ! -e ${RECORD}`),
+      sh(
+        `rm ${RECORD}; dd if=/dev/zero of="$ROOT/run/keepsake/filler" bs=4k 2>/dev/null; test ! -e ${RECORD}`,
+      ),
       apply(),
       sh(`test ! -e ${RECORD} && ls "$ROOT/run/keepsake"`),
       apply(),

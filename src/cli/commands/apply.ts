@@ -1,5 +1,12 @@
 import { type ExecuteEvent, faultInjection } from '../../apply/execute.js';
-import { applyPlan, preparePlan, resolveRoot } from '../../apply/pipeline.js';
+import { phaseDone } from '../../apply/phases.js';
+import {
+  applyPlan,
+  type Prepared,
+  planAgain,
+  preparePlan,
+  resolveRoot,
+} from '../../apply/pipeline.js';
 import { writeSettled } from '../../apply/settled.js';
 import { count } from '../../core/text.js';
 import { setupOf } from '../../generations/store.js';
@@ -54,6 +61,48 @@ export async function run(
       lock.release();
     }
   }
+}
+
+/** The settled record of a plan that did nothing, when it may be kept. */
+function settledFrom(prepared: Prepared, generation: number | undefined, notRecorded: number) {
+  const { plan, basis, model } = prepared;
+  const nothingDone =
+    basis !== undefined &&
+    plan.actions.length === 0 &&
+    plan.problems.length === 0 &&
+    (plan.skipped?.length ?? 0) === 0 &&
+    generation !== undefined &&
+    generation === prepared.liveUnchanged &&
+    plan.released.length === 0 &&
+    plan.adopted.length === 0 &&
+    notRecorded === 0;
+  if (!nothingDone) return undefined;
+  return {
+    key: basis.key,
+    observed: basis.observed,
+    setup: setupOf(model),
+    entries: plan.entries.length,
+    generation,
+    resultVersion: recordVersion('apply.result'),
+  };
+}
+
+/**
+ * After an apply that did something: the plan the next apply would make, made now (the model
+ * in hand, the system observed again, under the same lock). When it is empty, the next apply
+ * is answered by the settled record as it would be after a re-apply that planned nothing.
+ */
+function settledAfter(prepared: Prepared, generation: number | undefined, opts: ApplyOptions) {
+  if (generation === undefined) return undefined;
+  const again = planAgain(prepared, {
+    configFile: opts.config,
+    root: prepared.plan.root,
+    cacheModel: true,
+    adopt: opts.adopt === true,
+    keepGoing: opts.keepGoing === true,
+  });
+  // Its report: nothing done, the generation this apply made live, nothing left unrecorded.
+  return again ? settledFrom(again, generation, 0) : undefined;
 }
 
 /** What a real apply learns for the metrics: when it started, and the model it applied. */
@@ -137,37 +186,27 @@ async function applyOnce(
   const code = skipped.length > 0 ? 1 : 0;
   const homeFiles =
     source.model === undefined && plan.root === '/' && (model.homeFiles?.length ?? 0) > 0;
-  // A plan that did nothing, and whose report was only its last line: the next apply that
-  // finds everything it was made from unchanged says the same without planning (settled.ts).
-  const basis = prepared.basis;
-  if (code === 0 && !homeFiles && seen?.plain === true && basis !== undefined) {
-    const generation = result.generation;
-    const nothingDone =
-      plan.actions.length === 0 &&
-      generation !== undefined &&
-      generation === prepared.liveUnchanged &&
-      plan.released.length === 0 &&
-      plan.adopted.length === 0 &&
-      result.skipped.length === 0;
-    // Whatever the output mode of the next apply: no listing of entries, no warnings, and
-    // nothing to do after the report (metrics).
-    const onlyTheReport =
-      !opts.verbose &&
-      !model.verbose &&
-      (!model.showWarnings || plan.warnings.length === 0) &&
-      model.metrics === undefined;
-    if (nothingDone && onlyTheReport) {
-      seen.settle = () =>
-        writeSettled(plan.root, {
-          key: basis.key,
-          observed: basis.observed,
-          options: { adopt: opts.adopt === true, keepGoing: opts.keepGoing === true },
-          setup: setupOf(model),
-          entries: plan.entries.length,
-          generation,
-          resultVersion: recordVersion('apply.result'),
-        });
-    }
+  // Whatever the output mode of the next apply: no listing of entries, no warnings, and
+  // nothing to do after the report (metrics).
+  const onlyTheReport =
+    !opts.verbose &&
+    !model.verbose &&
+    (!model.showWarnings || plan.warnings.length === 0) &&
+    model.metrics === undefined;
+  if (code === 0 && !homeFiles && seen?.plain === true && onlyTheReport) {
+    const options = { adopt: opts.adopt === true, keepGoing: opts.keepGoing === true };
+    // A plan that did nothing, and whose report was only its last line: the next apply that
+    // finds everything it was made from unchanged says the same without planning (settled.ts).
+    // An apply that did something asks the same of the plan the next apply would make, now.
+    seen.settle = () => {
+      phaseDone('output');
+      const settled =
+        plan.actions.length === 0
+          ? settledFrom(prepared, result.generation, result.skipped.length)
+          : settledAfter(prepared, result.generation, { ...opts, ...options });
+      if (settled) writeSettled(plan.root, { ...settled, options });
+      phaseDone('settle');
+    };
   }
   // Home files come after the system's binds: a home file may lie inside a bound directory.
   if (homeFiles) {
