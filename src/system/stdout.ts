@@ -14,41 +14,53 @@ export function isTerminal(fd: 1 | 2): boolean {
   return (fd === 1 ? process.stdout : process.stderr).isTTY === true;
 }
 
-let handedOver = false;
-let failure: ((e: Error) => void) | undefined;
+/** What a write to standard output falls back on: process.stdout, for descriptor 1. */
+export interface Fallback {
+  on(event: 'error', listener: (e: Error) => void): unknown;
+  write(chunk: string | Uint8Array): unknown;
+}
 
 /**
- * Writes all of `text` to standard output; `failed` hears of any error (a closed pipe, a full
- * disk), once. Never throws: standard output failing must not stop an apply between steps.
+ * A writer of all of each text to `fd`, in order; `failed` hears of any error (a closed pipe,
+ * a full disk), and the writer never throws: standard output failing must not stop an apply
+ * between two steps. Where `fd` would block, `fallback` (a stream on the same descriptor)
+ * takes this text's rest and every later one.
  */
-export function writeStdout(text: string, failed: (e: Error) => void): void {
-  if (handedOver) {
-    toStream(text, failed);
-    return;
-  }
-  let done = 0;
-  let bytes: Buffer | undefined;
-  try {
-    done = writeSync(1, text);
-    if (done === text.length && done === Buffer.byteLength(text)) return;
-    // Fewer bytes than the text has (a signal, a pipe's partial write): the rest, as bytes.
-    bytes = Buffer.from(text, 'utf8');
-    while (done < bytes.length) done += writeSync(1, bytes, done, bytes.length - done);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') {
-      failed(e as Error);
+export function stdoutWriter(
+  fd: number,
+  fallback: () => Fallback,
+): (text: string, failed: (e: Error) => void) => void {
+  let stream: Fallback | undefined;
+  const toStream = (chunk: string | Uint8Array, failed: (e: Error) => void) => {
+    if (stream === undefined) {
+      stream = fallback();
+      stream.on('error', failed);
+    }
+    stream.write(chunk);
+  };
+  return (text, failed) => {
+    if (stream !== undefined) {
+      toStream(text, failed);
       return;
     }
-    handedOver = true;
-    bytes ??= Buffer.from(text, 'utf8');
-    toStream(bytes.subarray(done), failed);
-  }
+    let done = 0;
+    let bytes: Buffer | undefined;
+    try {
+      done = writeSync(fd, text);
+      if (done === text.length && done === Buffer.byteLength(text)) return;
+      // Fewer bytes than the text has (a signal, a pipe's partial write): the rest, as bytes.
+      bytes = Buffer.from(text, 'utf8');
+      while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') {
+        failed(e as Error);
+        return;
+      }
+      bytes ??= Buffer.from(text, 'utf8');
+      toStream(bytes.subarray(done), failed);
+    }
+  };
 }
 
-function toStream(chunk: string | Buffer, failed: (e: Error) => void): void {
-  if (failure === undefined) {
-    failure = failed;
-    process.stdout.on('error', failed);
-  }
-  process.stdout.write(chunk);
-}
+/** Writes all of `text` to standard output (see stdoutWriter). */
+export const writeStdout = stdoutWriter(1, () => process.stdout);

@@ -110,6 +110,46 @@ describe('what a boot loads', { skip: skipUnlessCI(namespaceProblem()) }, () => 
     assert.deepEqual(bootApply(config), []);
   });
 
+  it('loads none of Node’s stream, network, terminal or V8 modules, whatever stdout is', () => {
+    const config = path.join(dir, 'streams.json');
+    fs.writeFileSync(
+      config,
+      JSON.stringify({ persistence: { '/persist': { directories: ['/var/lib/d'] } } }),
+    );
+    // Node's own account of the modules it loaded, written as the process exits.
+    const preload = path.join(dir, 'modules.cjs');
+    const log = path.join(dir, 'modules.txt');
+    fs.writeFileSync(
+      preload,
+      `process.on('exit', () => require('node:fs').appendFileSync(${JSON.stringify(log)}, process.moduleLoadList.join('\\n') + '\\n'));\n`,
+    );
+    // A booted system's /run, empty (without it, a notice on stderr would be the first word).
+    fs.rmSync(path.join(root, 'run'), { recursive: true, force: true });
+    fs.mkdirSync(path.join(root, 'run'));
+    fs.rmSync(log, { force: true });
+    const node = `${JSON.stringify(process.execPath)} -r ${JSON.stringify(preload)} ${JSON.stringify(CLI)} apply --keep-going --root ${JSON.stringify(root)} --config ${JSON.stringify(config)}`;
+    // A boot's apply (it acts), to a pipe; the next (settled), to a socket; one that plans
+    // nothing, to a file; and one in JSON to a pipe.
+    const r = spawnSync(
+      'unshare',
+      [
+        '-m',
+        '--propagation',
+        'private',
+        '/bin/sh',
+        '-c',
+        `set -e; ${node} | cat; ${node}; rm ${JSON.stringify(path.join(root, 'run/keepsake/settled.json'))}; ${node} > ${JSON.stringify(path.join(dir, 'out.txt'))}; ${node} --json | cat`,
+      ],
+      { encoding: 'utf8' },
+    );
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /nothing to do: all 1 entries in place|nothing to do: the 1 entry/);
+    const loaded = fs.readFileSync(log, 'utf8').split('\n');
+    for (const name of ['stream', 'net', 'tty', 'v8'])
+      assert.ok(!loaded.includes(`NativeModule ${name}`), `${name} was loaded`);
+    assert.equal(loaded.filter((l) => l === 'NativeModule vm').length, 4, 'four runs counted');
+  });
+
   it('loads no parser for a YAML configuration the store holds the model of', () => {
     const config = path.join(root, 'persist/keepsake.yaml');
     // An anchor: YAML that only the YAML library reads.
