@@ -1,6 +1,7 @@
 // Service mode: one unit that runs `keepsake apply` early at boot and `keepsake release` at
 // shutdown. Pure: the unit's text, its `.wants/` link, and notes on where things live.
 
+import { BOOT_ENV } from '../core/boot-env.js';
 import { isWithin } from '../core/paths.js';
 import type { Diagnostic, Model } from '../model/types.js';
 import { VERSION } from '../version.js';
@@ -96,6 +97,8 @@ export function buildService(model: Model, opts: ServiceOptions): CompiledOutput
           'ExecStartPre',
           storesMountedCommand(model.stores, '/', `systemctl restart ${SERVICE_UNIT}`),
         ],
+        ['#', "On the boot's critical path: the apply does nothing only later runs need."],
+        ['Environment', `${BOOT_ENV}=1`],
         ['ExecStart', `${command('apply')} --keep-going`],
         ...(salvageEnabled(model)
           ? [

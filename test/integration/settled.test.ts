@@ -233,6 +233,25 @@ describe('the record an apply that acted keeps', { skip }, () => {
       assert.ok(mounted(r[7]).includes(p), p);
   });
 
+  it('at boot (as keepsake.service runs it) it keeps none, and the first later apply does', () => {
+    const system = new TestSystem({ config: CONFIG, stores: ['/persist'] });
+    systems.push(system);
+    const r = system.boot([
+      { do: 'write', path: '/persist/etc/app.conf', content: 'x=1\n' },
+      { do: 'apply', args: ['--keep-going'], env: { ...PHASES, KEEPSAKE_BOOT: '1' } },
+      sh(`test ! -e ${RECORD}`),
+      apply(['--keep-going']),
+      apply(['--keep-going']),
+    ]);
+    assert.equal(said(r[1]).status, 0, said(r[1]).stderr);
+    // local-fs.target waited for no second plan.
+    assert.doesNotMatch(applied(r[1]).stderr, /"settle":/);
+    shOk(r[2]);
+    assert.equal(howItEnded(r[3]), 'planned');
+    assert.equal(howItEnded(r[4]), 'settled');
+    assert.deepEqual(said(r[4]), said(r[3]));
+  });
+
   it('an apply that acted under --keep-going with an entry left out keeps none', () => {
     const config = CONFIG.replace('- /var/lib/app2', '- /var/lib/app2\n      - /var/lib/busy');
     const system = new TestSystem({ config, stores: ['/persist'] });

@@ -572,6 +572,8 @@ describe('the service unit', () => {
     ]);
     assert.deepEqual(values(unit, 'Service', 'Type'), ['oneshot']);
     assert.deepEqual(values(unit, 'Service', 'RemainAfterExit'), ['yes']);
+    // The apply knows it runs at boot: it leaves out what only later runs need.
+    assert.deepEqual(values(unit, 'Service', 'Environment'), ['KEEPSAKE_BOOT=1']);
     assert.deepEqual(values(unit, 'Unit', 'RequiresMountsFor'), [
       '/persist',
       '/state',

@@ -8,6 +8,7 @@ import {
   resolveRoot,
 } from '../../apply/pipeline.js';
 import { writeSettled } from '../../apply/settled.js';
+import { BOOT_ENV } from '../../core/boot-env.js';
 import { count } from '../../core/text.js';
 import { setupOf } from '../../generations/store.js';
 import { anyTestHook, hooks } from '../../hooks.js';
@@ -197,16 +198,20 @@ async function applyOnce(
     const options = { adopt: opts.adopt === true, keepGoing: opts.keepGoing === true };
     // A plan that did nothing, and whose report was only its last line: the next apply that
     // finds everything it was made from unchanged says the same without planning (settled.ts).
-    // An apply that did something asks the same of the plan the next apply would make, now.
-    seen.settle = () => {
-      phaseDone('output');
-      const settled =
-        plan.actions.length === 0
-          ? settledFrom(prepared, result.generation, result.skipped.length)
-          : settledAfter(prepared, result.generation, { ...opts, ...options });
-      if (settled) writeSettled(plan.root, { ...settled, options });
-      phaseDone('settle');
-    };
+    // An apply that did something asks the same of the plan the next apply would make, now,
+    // except at boot (keepsake.service), where local-fs.target waits for it: there, the first
+    // later apply plans, and keeps the record itself.
+    const planAgainNow = plan.actions.length > 0 && process.env[BOOT_ENV] !== '1';
+    if (plan.actions.length === 0 || planAgainNow) {
+      seen.settle = () => {
+        phaseDone('output');
+        const settled = planAgainNow
+          ? settledAfter(prepared, result.generation, opts)
+          : settledFrom(prepared, result.generation, result.skipped.length);
+        if (settled) writeSettled(plan.root, { ...settled, options });
+        phaseDone('settle');
+      };
+    }
   }
   // Home files come after the system's binds: a home file may lie inside a bound directory.
   if (homeFiles) {
