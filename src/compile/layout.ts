@@ -13,7 +13,7 @@ import {
 
 export interface Layout {
   /** Entries, parents before children. */
-  ordered: PersistEntry[];
+  ordered: readonly PersistEntry[];
   /** Entries a same-store parent bind already shows: no mount, no link of their own. */
   covered: ReadonlySet<string>;
   /** Entries that are bind-mounted, parents before children. */

@@ -8,6 +8,9 @@ interface Index {
   /** Visible mount at each mount point. */
   top: Map<string, MountInfo>;
   byId: Map<number, MountInfo>;
+  /** The visible mount holding each path asked about so far (null: none), and each of the
+   *  directories above it passed on the way: the paths a plan asks about share most of them. */
+  holding: Map<string, MountInfo | null>;
 }
 
 const indexes = new WeakMap<readonly MountInfo[], Index>();
@@ -43,7 +46,7 @@ function indexOf(mounts: readonly MountInfo[]): Index {
   const visible = (m: MountInfo): boolean => !covered.has(m.id) && attached(m);
   const top = new Map<string, MountInfo>();
   for (const m of mounts) if (visible(m)) top.set(m.mountPoint, m); // later wins
-  const index = { length: mounts.length, top, byId };
+  const index = { length: mounts.length, top, byId, holding: new Map<string, MountInfo | null>() };
   indexes.set(mounts, index);
   return index;
 }
@@ -60,15 +63,32 @@ export function topMountAt(mounts: readonly MountInfo[], path: string): MountInf
 
 /** The visible mount holding `path`: the longest mount point that is a whole-component prefix. */
 export function mountContaining(mounts: readonly MountInfo[], path: string): MountInfo | undefined {
-  const { top } = indexOf(mounts);
+  const { top, holding } = indexOf(mounts);
+  const passed: string[] = [];
   let p = trimSlash(path);
+  let found: MountInfo | null;
   for (;;) {
+    const known = holding.get(p);
+    if (known !== undefined) {
+      found = known;
+      break;
+    }
     const m = top.get(p);
-    if (m) return m;
-    if (p === '/' || p === '') return undefined;
+    if (m) {
+      found = m;
+      break;
+    }
+    passed.push(p);
+    if (p === '/' || p === '') {
+      found = null;
+      break;
+    }
     const slash = p.lastIndexOf('/');
     p = slash <= 0 ? '/' : p.slice(0, slash);
   }
+  // Every path passed holds no mount point of its own: the one found holds them all.
+  for (const q of passed) holding.set(q, found);
+  return found ?? undefined;
 }
 
 /** The device of `path` and its path inside that file system (what a bind of it would show). */

@@ -13,16 +13,29 @@ export interface Redirect {
 
 export interface Topology {
   /** Entries sorted so that every parent comes before its children. */
-  ordered: PersistEntry[];
+  readonly ordered: readonly PersistEntry[];
   /** The nearest directory entry whose target encloses each entry's target. */
-  enclosing: Map<string, PersistEntry>;
+  readonly enclosing: ReadonlyMap<string, PersistEntry>;
   /** Entries that a same-store parent bind already shows: they need no mount of their own. */
-  covered: Set<string>;
+  readonly covered: ReadonlySet<string>;
   /** Directory entries with nested entries from another store (their binds are made slaves). */
-  hostsForeign: Set<string>;
+  readonly hostsForeign: ReadonlySet<string>;
 }
 
+const topologies = new WeakMap<readonly PersistEntry[], Topology>();
+
+/** The topology of a model's entries, made once per list (a model is never changed once
+ *  built, and the planner only reads it): an apply that acted plans its model again. */
 export function buildTopology(entries: readonly PersistEntry[]): Topology {
+  let topology = topologies.get(entries);
+  if (topology === undefined) {
+    topology = topologyOf(entries);
+    topologies.set(entries, topology);
+  }
+  return topology;
+}
+
+function topologyOf(entries: readonly PersistEntry[]): Topology {
   const ordered = parentsFirst(entries);
   const dirs = directoryIndex(entries);
   const enclosing = new Map<string, PersistEntry>();
