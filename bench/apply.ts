@@ -270,6 +270,8 @@ function measure(
     cliBeyondStartupMs: median(clis.map((c, i) => c.firstMs - startup[i]!)),
     noopInProcessMs: median(inProcess.map((p) => p.noopMs)),
     noopInProcessPrepareMs: median(inProcess.map((p) => p.noopPrepareMs)),
+    againCliMs: median(clis.map((c) => c.againMs)),
+    againBeyondStartupMs: median(clis.map((c, i) => c.againMs - startup[i]!)),
     noopCliMs: median(clis.map((c) => c.noopMs)),
     noopBeyondStartupMs: median(clis.map((c, i) => c.noopMs - startup[i]!)),
     settledCliMs: median(clis.map((c) => c.settledMs)),
@@ -285,6 +287,7 @@ function measure(
     // The work a no-op re-apply does once Node runs: config (cached model), observe, plan.
     noop: m.noopInProcessMs < TARGET_NOOP_MS,
     firstToFloor: floor.firstPass,
+    againOverNode: floor.againPass,
     noopOverNode: floor.noopPass,
     settledOverNode: floor.settledPass,
   };
@@ -311,10 +314,12 @@ function measure(
       firstToFloorAndNode: floor.firstRatio,
       bootToFloorAndNode: floor.bootRatio,
     },
+    againOverNodeMs: floor.againOverNodeMs,
     noopOverNodeMs: floor.noopOverNodeMs,
     settledOverNodeMs: floor.settledOverNodeMs,
     phases: {
       first: clis[0]!.firstPhases,
+      again: clis[0]!.againPhases,
       noop: clis[0]!.noopPhases,
       settled: clis[0]!.settledPhases,
       boot: clis[0]!.bootPhases,

@@ -219,16 +219,30 @@ function cli(spec: ChildSpec, at: (p: string) => string): CliResult {
   // kept in the store (/run is empty at boot); the no-op re-apply finds the same.
   forgetCompiledCode();
   const first = timed([spec.cli, ...apply], outFile, phases);
+  // Right after it: the first apply planned again once it had acted, and kept the settled
+  // record of that plan (a build that does not, plans here).
+  const again = timed([spec.cli, ...apply], outFile, phases);
+  // One the record cannot answer (taken away, as any change to what it was made from does:
+  // a mount anywhere, an edit): it plans, finds nothing to do, and keeps the record again.
+  fs.rmSync(at('/run/keepsake/settled.json'), { force: true });
   const noop = timed([spec.cli, ...apply], outFile, phases);
-  // Nothing changed since a re-apply that planned nothing: the settled record answers.
+  // Nothing changed since: the settled record answers.
   const settled = timed([spec.cli, ...apply], outFile, phases);
   const firstPhases = phasesOf(first.stderr);
+  const againPhases = phasesOf(again.stderr);
   const noopPhases = phasesOf(noop.stderr);
   const settledPhases = phasesOf(settled.stderr);
   // A build of keepsake without the settled record plans again (it is then compared as such).
-  const settledAnswered = settledPhases?.settled !== undefined && settledPhases.plan === undefined;
-  if (settled.stdout !== noop.stdout)
-    throw new Error(`the settled re-apply said ${settled.stdout}, not ${noop.stdout}`);
+  const answered = (p: Phases | undefined) => p?.settled !== undefined && p.plan === undefined;
+  const settledAnswered = answered(settledPhases);
+  const againAnswered = answered(againPhases);
+  for (const [what, r] of [
+    ['settled', settled],
+    ['right after the first', again],
+  ] as const) {
+    if (r.stdout !== noop.stdout)
+      throw new Error(`the re-apply ${what} said ${r.stdout}, not ${noop.stdout}`);
+  }
   // The next boot: an empty root again, the store as the last boot left it (its cached model
   // and its history), as a root on a tmpfs or rolled back to a blank snapshot starts.
   reboot(spec, at);
@@ -245,6 +259,8 @@ function cli(spec: ChildSpec, at: (p: string) => string): CliResult {
     startupMs,
     firstMs: first.ms,
     firstActions: actionsOf(first.stdout),
+    againMs: again.ms,
+    againAnswered,
     noopMs: noop.ms,
     noopActions,
     settledMs: settled.ms,
@@ -252,6 +268,7 @@ function cli(spec: ChildSpec, at: (p: string) => string): CliResult {
     bootMs: boot.ms,
     bootActions: actionsOf(boot.stdout),
     ...(firstPhases ? { firstPhases } : {}),
+    ...(againPhases ? { againPhases } : {}),
     ...(noopPhases ? { noopPhases } : {}),
     ...(settledPhases ? { settledPhases } : {}),
     ...(bootPhases ? { bootPhases } : {}),

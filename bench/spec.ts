@@ -90,8 +90,13 @@ export interface CliResult {
   startupMs: number[];
   firstMs: number;
   firstActions: number;
-  /** The first re-apply after the first apply: it plans, finds nothing to do, and keeps
-   *  the settled record. */
+  /** The re-apply right after the first apply: answered from the settled record the first
+   *  apply kept (it planned again once it had acted). */
+  againMs: number;
+  /** False for a build of keepsake that plans it. */
+  againAnswered: boolean;
+  /** A re-apply the record cannot answer (it was taken away): it plans, finds nothing to do,
+   *  and keeps the settled record. */
   noopMs: number;
   noopActions: number;
   /** The re-apply after that: answered from the settled record, without planning. */
@@ -103,6 +108,7 @@ export interface CliResult {
   bootActions: number;
   /** KEEPSAKE_PHASES of the first apply, of the no-op re-apply and of the next boot's. */
   firstPhases?: Phases;
+  againPhases?: Phases;
   noopPhases?: Phases;
   settledPhases?: Phases;
   bootPhases?: Phases;
