@@ -219,20 +219,28 @@ function compileAndRun(file, text, nodeModule, cachedData) {
   return { script, exports: module.exports };
 }
 
+/** The name of the installed cache made by a training that acted (see installCodeCache). */
+function actedName(name) {
+  return name.replace(/\.v8$/, '.acted.v8');
+}
+
 /**
  * Makes the code cache of `file` for this Node, beside it, for the first run on this machine:
  * `file` compiled as the launcher compiles it (under its flags, bootFlags), then `exercise`
- * run with its exports, so that the functions a first run needs are compiled and kept (the
- * others stay for the first run to compile; it then keeps its own cache, see requireCached).
- * A new file renamed over the old. Returns the cache's path.
+ * run with its exports, so that the functions a run needs are compiled and kept. With
+ * `acted`, the exercise was real applies (in a namespace of its own): the cache then holds
+ * what an apply that acts, records and plans again compiles, and the runs that read it keep
+ * none of their own (requireCached); without, only what a dry run compiles. A new file
+ * renamed over the old. Returns the cache's path.
  */
-async function installCodeCache(file, nodeModule, exercise) {
+async function installCodeCache(file, nodeModule, exercise, { acted = false } = {}) {
   bootFlags();
   const { text, name } = sourceOf(file);
   const { script, exports } = compileAndRun(file, text, nodeModule);
   await exercise(exports);
-  writeCache(path.dirname(file), name, script.createCachedData(), 0o644);
-  return path.join(path.dirname(file), name);
+  const made = acted ? actedName(name) : name;
+  writeCache(path.dirname(file), made, script.createCachedData(), 0o644);
+  return path.join(path.dirname(file), made);
 }
 
 /**
@@ -255,12 +263,16 @@ function requireCached(file, nodeModule, run = '/run', env = process.env, argv =
   const kept = (dir) =>
     dir !== undefined && ownAndPrivate(dir, 0) && rootsOwnFile(path.join(dir, name));
   const from = [storeCacheDir(argv, env), compileCacheDir(run)].find(kept);
-  const cachedData = from ? fs.readFileSync(path.join(from, name)) : installedCache(file, name);
+  // The installed cache made by real applies, else the one made by dry runs.
+  const acted = from ? undefined : installedCache(file, actedName(name));
+  const cachedData = from
+    ? fs.readFileSync(path.join(from, name))
+    : (acted ?? installedCache(file, name));
   const { script, exports } = compileAndRun(file, text, nodeModule, cachedData);
   const accepted = cachedData !== undefined && script.cachedDataRejected !== true;
-  // The installed cache lacks what only a real run compiles (acting, recording): a run that
-  // read it keeps its own, as one that read none does.
-  const keep = !accepted || from === undefined;
+  // The installed cache of dry runs lacks what only a real run compiles (acting, recording):
+  // a run that read it keeps its own, as one that read none does.
+  const keep = !accepted || (from === undefined && acted === undefined);
   const save = () => {
     if (!keep) return;
     const usable = (d) => (d !== undefined && privateDir(d) ? d : undefined);

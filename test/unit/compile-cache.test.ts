@@ -211,10 +211,10 @@ describe('the compiled-code cache', () => {
 
     /** The cache keepsake's installation makes (scripts/build-code-cache.mjs), in a process of
      *  its own as there (it sets V8's flags), having run the module once. */
-    const install = (file: string) => {
+    const install = (file: string, acted = false) => {
       const code = [
         `const c = require(${JSON.stringify(path.join(REPO, 'bin/compile-cache.js'))});`,
-        `c.installCodeCache(${JSON.stringify(file)}, require('node:module'), async (m) => { if (m.twice && m.twice(2) !== 4) throw new Error('not run'); }).then((f) => console.log(f));`,
+        `c.installCodeCache(${JSON.stringify(file)}, require('node:module'), async (m) => { if (m.twice && m.twice(2) !== 4) throw new Error('not run'); }, { acted: ${acted} }).then((f) => console.log(f));`,
       ].join('\n');
       const r = spawnSync(process.execPath, ['-e', code], { encoding: 'utf8' });
       assert.equal(r.status, 0, r.stderr);
@@ -292,7 +292,37 @@ describe('the compiled-code cache', () => {
       assert.equal(damaged.twice, 42);
     });
 
-    it('the build makes it from dry runs of the boot file, and never fails for want of it', () => {
+    it('made by real applies: read by every run, which keeps none of its own', () => {
+      const run = runDir();
+      const file = script(runDir(), body);
+      const made = install(file, true);
+      assert.match(path.basename(made), /\.acted\.v8$/);
+      assert.deepEqual(beside(file), [path.basename(made)]);
+      for (let i = 0; i < 2; i++) {
+        const r = load(file, run, {}, [], true)!;
+        assert.deepEqual(
+          { fromCache: r.fromCache, installed: r.installed, twice: r.twice },
+          { fromCache: true, installed: true, twice: 42 },
+        );
+        assert.equal(fs.existsSync(`${run}/keepsake/compile-cache`), false, 'none kept');
+      }
+      // One that does not fit (made under other flags) is compiled anew, and the run keeps
+      // its own, as without any.
+      const unflagged = load(file, run, {}, [])!;
+      const major = Number(process.versions.v8.split('.')[0]);
+      if (major >= 11 && major <= 13) {
+        assert.equal(unflagged.fromCache, false);
+        assert.equal(fs.readdirSync(`${run}/keepsake/compile-cache`).length, 1);
+      }
+      // The one made by dry runs replaces it, and the next installation by real applies
+      // replaces that.
+      const dry = install(file);
+      assert.deepEqual(beside(file), [path.basename(dry)]);
+      const acted = install(file, true);
+      assert.deepEqual(beside(file), [path.basename(acted)]);
+    });
+
+    it('the build makes it from runs of the boot file, and never fails for want of it', () => {
       // A copy of what the build script reads: itself, the launcher's files and the boot file.
       const copy = runDir();
       for (const d of ['scripts', 'dist/bundle']) fs.mkdirSync(`${copy}/${d}`, { recursive: true });
@@ -311,16 +341,37 @@ describe('the compiled-code cache', () => {
         spawnSync(process.execPath, [`${copy}/scripts/build-code-cache.mjs`], {
           encoding: 'utf8',
         });
+      const mounts = () => fs.readFileSync('/proc/self/mountinfo', 'utf8');
+      const mountsBefore = mounts();
       const r = build();
       assert.equal(r.status, 0, r.stderr);
       assert.equal(r.stderr, '');
       const made = beside(file);
       assert.equal(made.length, 1, made.join(' '));
       assert.deepEqual(temporaries(), before, 'its temporary root is gone');
+      assert.equal(mounts(), mountsBefore, 'nothing mounted here');
+      // By real applies where this machine gives a user namespace of its own, else dry runs.
+      const userns = spawnSync('unshare', ['--user', '--map-root-user', '--mount', 'true']);
+      assert.match(made[0]!, userns.status === 0 ? /\.acted\.v8$/ : /-x64\.v8$|\d\.v8$/);
       // Exercised: it holds far more than the file's compiled top level.
       const exercised = fs.statSync(`${copy}/dist/bundle/${made[0]}`).size;
       const bare = fs.statSync(install(file)).size;
       assert.ok(exercised > 2 * bare, `${exercised} bytes against ${bare}`);
+      if (userns.status === 0) {
+        // Without unshare (a PATH without it), the build falls back to dry runs.
+        const bin = runDir();
+        fs.symlinkSync(process.execPath, `${bin}/node`);
+        const dry = spawnSync(process.execPath, [`${copy}/scripts/build-code-cache.mjs`], {
+          encoding: 'utf8',
+          env: { ...process.env, PATH: bin },
+        });
+        assert.equal(dry.status, 0, dry.stderr);
+        assert.equal(dry.stderr, '');
+        const remade = beside(file);
+        assert.equal(remade.length, 1, remade.join(' '));
+        assert.doesNotMatch(remade[0]!, /\.acted\.v8$/);
+        assert.deepEqual(temporaries(), before);
+      }
       // A boot file that cannot run: a warning, and the install goes on.
       fs.writeFileSync(file, 'throw new Error("broken");');
       const broken = build();
