@@ -71,6 +71,8 @@ function settledFrom(prepared: Prepared, generation: number | undefined, notReco
     basis !== undefined &&
     plan.actions.length === 0 &&
     plan.problems.length === 0 &&
+    // The next apply would say only its report: no warning about the live system either.
+    (!model.showWarnings || plan.warnings.length === 0) &&
     (plan.skipped?.length ?? 0) === 0 &&
     generation !== undefined &&
     generation === prepared.liveUnchanged &&
@@ -95,15 +97,21 @@ function settledFrom(prepared: Prepared, generation: number | undefined, notReco
  */
 function settledAfter(prepared: Prepared, generation: number | undefined, opts: ApplyOptions) {
   if (generation === undefined) return undefined;
-  const again = planAgain(prepared, {
-    configFile: opts.config,
-    root: prepared.plan.root,
-    cacheModel: true,
-    adopt: opts.adopt === true,
-    keepGoing: opts.keepGoing === true,
-  });
-  // Its report: nothing done, the generation this apply made live, nothing left unrecorded.
-  return again ? settledFrom(again, generation, 0) : undefined;
+  try {
+    const again = planAgain(prepared, {
+      configFile: opts.config,
+      root: prepared.plan.root,
+      cacheModel: true,
+      adopt: opts.adopt === true,
+      keepGoing: opts.keepGoing === true,
+    });
+    // Its report: nothing done, the generation this apply made live, nothing left unrecorded.
+    return again ? settledFrom(again, generation, 0) : undefined;
+  } catch {
+    // The apply is done and has reported: a system that cannot be looked at again now only
+    // means no record, and the next apply plans.
+    return undefined;
+  }
 }
 
 /** What a real apply learns for the metrics: when it started, and the model it applied. */
