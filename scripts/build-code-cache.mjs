@@ -22,23 +22,6 @@ const file = path.join(root, 'dist/bundle/apply.cjs');
 const require = createRequire(import.meta.url);
 const nodeModule = require('node:module');
 
-/** A configuration with an entry of each kind, and the accounts it names. */
-const CONFIG = `persistence:
-  /persist:
-    hideMounts: true
-    directories:
-      - /var/lib/app
-      - { directory: /var/lib/private, user: root, group: root, mode: "0700" }
-      - { directory: /srv/linked, method: symlink }
-    files:
-      - /etc/machine-id
-      - { file: /etc/ssh/ssh_host_ed25519_key, parentDirectory: { mode: "0755" } }
-    users:
-      alice:
-        directories: [ Documents, { directory: .ssh, mode: "0700" } ]
-        files: [ .bashrc ]
-`;
-
 /** What real applies can set up in a user namespace, where only root is mapped: no user's
  *  entries. */
 const ROOTS_CONFIG = `persistence:
@@ -51,6 +34,14 @@ const ROOTS_CONFIG = `persistence:
     files:
       - /etc/app.conf
       - { file: /etc/ssh/ssh_host_ed25519_key, parentDirectory: { mode: "0755" } }
+`;
+
+/** For the dry runs: an entry of each kind, a user's too, and the accounts it names. */
+const CONFIG = `${ROOTS_CONFIG}      - /etc/machine-id
+    users:
+      alice:
+        directories: [ Documents, { directory: .ssh, mode: "0700" } ]
+        files: [ .bashrc ]
 `;
 
 /** A root for the runs in `dir`: accounts, a store, and the configuration `text` in it. */
