@@ -132,26 +132,27 @@ function rootsOwnFile(file) {
 }
 
 /**
- * The SHA-256 of a text, from keepsake's addon (which the apply loads anyway: require() keeps
+ * The SHA-256 of bytes, from keepsake's addon (which the apply loads anyway: require() keeps
  * one copy), else from node:crypto.
  */
-function sha256(text) {
+function sha256(bytes) {
   const native = addon();
-  if (typeof native?.sha256Hex === 'function') return native.sha256Hex([text]);
-  return require('node:crypto').createHash('sha256').update(text).digest('hex');
+  if (typeof native?.sha256Hex === 'function') return native.sha256Hex([bytes]);
+  return require('node:crypto').createHash('sha256').update(bytes).digest('hex');
 }
 
 /**
  * The file's text, read once, and the name of a code cache for exactly that text. V8 checks
- * only a source's length against a cache, so the name carries a digest of the text (a file
- * replaced by another of the same size, place and times gets another name) and what the
- * compiled code depends on (Node's version); a cache is never used for another text or by
- * another Node.
+ * only a source's length against a cache, so the name carries a digest of the file's bytes
+ * (the text is what they decode to: another text is other bytes, so a file replaced by
+ * another of the same size, place and times gets another name) and what the compiled code
+ * depends on (Node's version); a cache is never used for another text or by another Node.
+ * The bytes are hashed as read, not the text encoded again.
  */
 function sourceOf(file) {
-  const text = fs.readFileSync(file, 'utf8');
-  const name = `${path.basename(file)}-${sha256(text).slice(0, 32)}-${process.version}-${process.arch}.v8`;
-  return { text, name };
+  const bytes = fs.readFileSync(file);
+  const name = `${path.basename(file)}-${sha256(bytes).slice(0, 32)}-${process.version}-${process.arch}.v8`;
+  return { text: bytes.toString('utf8'), name };
 }
 
 /** Replaces `dir/name` with `data`: a new file renamed over the old, never left half made. */
