@@ -47,7 +47,7 @@ export function stdoutWriter(
     let bytes: Buffer | undefined;
     try {
       done = writeSync(fd, text);
-      if (done === text.length && done === Buffer.byteLength(text)) return;
+      if (done === Buffer.byteLength(text)) return;
       // Fewer bytes than the text has (a signal, a pipe's partial write): the rest, as bytes.
       bytes = Buffer.from(text, 'utf8');
       while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
