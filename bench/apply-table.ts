@@ -51,6 +51,9 @@ export type Report = {
   };
 };
 
+/** The re-applies after the first apply, as CliResult and the medians name them. */
+type ReapplyKey = 'again' | 'noop' | 'settled';
+
 export function printTable(
   r: Report,
   links: number,
@@ -120,42 +123,41 @@ export function printTable(
     raw.inProcess.map((p) => p.noopMs),
     '0 actions',
   );
-  row(
+  /** A re-apply's whole process, and beyond start-up (each run against its own `node -e 0`). */
+  const reapply = (label: string, beyond: string, key: ReapplyKey, note: string) => {
+    row(
+      label,
+      m[`${key}CliMs`],
+      raw.clis.map((c) => c[`${key}Ms`]),
+      note,
+    );
+    row(
+      `  ${beyond}`,
+      m[`${key}BeyondStartupMs`],
+      raw.clis.map((c, i) => c[`${key}Ms`] - raw.startup[i]!),
+    );
+  };
+  reapply(
     're-apply right after it, CLI process',
-    m.againCliMs,
-    raw.clis.map((c) => c.againMs),
+    'right after, beyond start-up',
+    'again',
     raw.clis.every((c) => c.againAnswered)
       ? 'from the settled record the first apply kept'
       : 'planned (this build keeps no record after acting)',
   );
-  row(
-    '  right after, beyond start-up',
-    m.againBeyondStartupMs,
-    raw.clis.map((c, i) => c.againMs - raw.startup[i]!),
-  );
-  row(
+  reapply(
     'no-op re-apply that plans, CLI process',
-    m.noopCliMs,
-    raw.clis.map((c) => c.noopMs),
+    'no-op CLI beyond start-up',
+    'noop',
     '0 actions; the settled record removed first',
   );
-  row(
-    '  no-op CLI beyond start-up',
-    m.noopBeyondStartupMs,
-    raw.clis.map((c, i) => c.noopMs - raw.startup[i]!),
-  );
-  row(
+  reapply(
     'settled re-apply, CLI process',
-    m.settledCliMs,
-    raw.clis.map((c) => c.settledMs),
+    'settled CLI beyond start-up',
+    'settled',
     raw.clis.every((c) => c.settledAnswered)
       ? 'the one after: from the settled record'
       : 'the one after: planned (this build keeps no settled record)',
-  );
-  row(
-    '  settled CLI beyond start-up',
-    m.settledBeyondStartupMs,
-    raw.clis.map((c, i) => c.settledMs - raw.startup[i]!),
   );
   row(
     "next boot's apply (store kept, root empty)",

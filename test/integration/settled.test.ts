@@ -171,6 +171,22 @@ describe('the record an apply that acted keeps', { skip }, () => {
     assert.ok(r?.do === 'mounts');
     return r.points;
   };
+  /** With app1 taken away (`before`), the next apply plans and puts it back, the one after
+   *  is answered from the record, and every entry is in place (`after`). */
+  const putBack = (
+    before: StepResult | undefined,
+    next: StepResult | undefined,
+    later: StepResult | undefined,
+    after: StepResult | undefined,
+  ) => {
+    assert.ok(!mounted(before).includes('/var/lib/app1'));
+    assert.equal(howItEnded(next), 'planned');
+    assert.equal(said(next).status, 0, said(next).stderr);
+    assert.match(said(next).stdout, /var\/lib\/app1/);
+    assert.equal(howItEnded(later), 'settled');
+    for (const p of ['/var/lib/app0', '/var/lib/app1', '/var/lib/app2', '/etc/app.conf'])
+      assert.ok(mounted(after).includes(p), p);
+  };
 
   it('a bind taken away as the apply that made it finishes: the next apply plans and puts it back', () => {
     const system = new TestSystem({ config: CONFIG, stores: ['/persist'] });
@@ -190,14 +206,8 @@ describe('the record an apply that acted keeps', { skip }, () => {
       { do: 'mounts' },
     ]);
     shOk(r[1]);
-    assert.ok(!mounted(r[2]).includes('/var/lib/app1'));
-    assert.equal(howItEnded(r[3]), 'planned');
-    assert.equal(said(r[3]).status, 0, said(r[3]).stderr);
-    assert.match(said(r[3]).stdout, /var\/lib\/app1/);
-    assert.equal(howItEnded(r[4]), 'settled');
+    putBack(r[2], r[3], r[4], r[5]);
     assert.equal(said(r[4]).stdout, 'nothing to do: all 5 entries in place\n');
-    for (const p of ['/var/lib/app0', '/var/lib/app1', '/var/lib/app2', '/etc/app.conf'])
-      assert.ok(mounted(r[5]).includes(p), p);
   });
 
   it('killed at any moment of an apply that acts and then plans again: the next apply is right', () => {
@@ -223,14 +233,8 @@ describe('the record an apply that acted keeps', { skip }, () => {
       { do: 'mounts' },
     ]);
     shOk(r[3]);
-    assert.ok(!mounted(r[4]).includes('/var/lib/app1'));
     // Whatever record the kills left, none is believed for a mount table without app1.
-    assert.equal(howItEnded(r[5]), 'planned');
-    assert.equal(said(r[5]).status, 0, said(r[5]).stderr);
-    assert.match(said(r[5]).stdout, /var\/lib\/app1/);
-    assert.equal(howItEnded(r[6]), 'settled');
-    for (const p of ['/var/lib/app0', '/var/lib/app1', '/var/lib/app2', '/etc/app.conf'])
-      assert.ok(mounted(r[7]).includes(p), p);
+    putBack(r[4], r[5], r[6], r[7]);
   });
 
   it('at boot (as keepsake.service runs it) it keeps none, and the first later apply does', () => {

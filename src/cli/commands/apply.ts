@@ -121,7 +121,8 @@ interface Seen {
   /** Nothing was said before the report (no notice about the lock), and no test hook is set:
    *  a settled apply would say exactly what this one says. */
   plain?: boolean;
-  /** Writes the settled record of a plan that did nothing. */
+  /** Writes the settled record: of this plan, when it did nothing; else of the plan made
+   *  again once it acted, when that one has nothing left to do. */
   settle?: () => void;
 }
 
