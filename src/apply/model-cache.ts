@@ -21,18 +21,24 @@ import { readConfigFile } from '../config/load-text.js';
 import { hostPath } from '../core/paths.js';
 import { knownModelText, modelText } from '../generations/model-text.js';
 import { knownSetup, setupOf } from '../generations/store.js';
-import type { Model } from '../model/types.js';
+import type { Model, PersistEntry } from '../model/types.js';
 import type { TextPieces } from '../system/file-content.js';
-import { readRootOnlyFile, rootOnly } from '../system/root-file.js';
+import { readRootOnlyBytes, rootOnly } from '../system/root-file.js';
 import { lstatOrNull, mkdirSafe, writeFileAtomicSafe } from '../system/safe-fs.js';
 import { cacheKey, filesDigest } from './model-key.js';
+import { type PackedEntries, packEntries, unpackEntries } from './model-pack.js';
 
 const RUN_DIR = '/run/keepsake';
 /** keepsake's own directory in a store (orphans and prune leave it alone). */
 const STORE_DIR = '.keepsake';
 const CACHE_FILE = 'model.json';
 
-interface CacheFile {
+/**
+ * The cache file: one line of JSON (a CacheHead), then the model's own text, JSON.stringify's,
+ * which the records of an apply that acts are made of. A run reads the line only; the text
+ * is decoded when a record needs it (src/generations/model-text.ts).
+ */
+interface CacheHead {
   key: string;
   /**
    * The digest of the stored copies of /etc/passwd and /etc/group the names were resolved
@@ -40,37 +46,48 @@ interface CacheFile {
    * configuration is read), so they are checked against the files as they are now.
    */
   accounts: string;
-  model: Model;
   /** setupOf(model), so a cache hit needs no hashing. */
   setup: string;
+  /** The byte length of the model's text after the line. */
+  bytes: number;
+  /** The model, its entries packed (src/apply/model-pack.ts) where they could be. */
+  model: Omit<Model, 'entries'> & { entries: PersistEntry[] | PackedEntries };
 }
 
-/**
- * The cache file's text before and after the model's: the file is exactly JSON.stringify of
- * a CacheFile (its keys in this order), with the model's text made once for it and the records.
- */
-function cacheTextAround(key: string, accounts: string, setup: string): [string, string] {
-  const head = `{"key":${JSON.stringify(key)},"accounts":${JSON.stringify(accounts)},"model":`;
-  return [head, `,"setup":${JSON.stringify(setup)}}`];
+/** The cache file's text, in pieces: the model's text is not copied into a text of the whole. */
+function cacheContent(key: string, accounts: string, model: Model): TextPieces {
+  const text = modelText(model);
+  const head: CacheHead = {
+    key,
+    accounts,
+    setup: setupOf(model),
+    bytes: Buffer.byteLength(text),
+    model: { ...model, entries: packEntries(model.entries) ?? model.entries },
+  };
+  return { pieces: [JSON.stringify(head), '\n', text] };
 }
 
 function readCache(file: string, key: string, root: string): Cached | undefined {
-  const text = readRootOnlyFile(file);
-  if (text === undefined) return undefined;
+  const bytes = readRootOnlyBytes(file);
+  if (bytes === undefined) return undefined;
   try {
-    const cached = JSON.parse(text) as CacheFile;
-    if (cached.key !== key || typeof cached.model !== 'object' || cached.model === null)
-      return undefined;
-    const files = storedAccountFiles(root, cached.model.entries);
-    if (cached.accounts !== filesDigest(files)) return undefined;
-    if (typeof cached.setup === 'string') {
-      knownSetup(cached.model, cached.setup);
-      // The model's own text, as the records will write it, where the file is as written.
-      const [head, tail] = cacheTextAround(cached.key, cached.accounts, cached.setup);
-      if (text.startsWith(head) && text.endsWith(tail))
-        knownModelText(cached.model, text.slice(head.length, text.length - tail.length));
-    }
-    return { model: cached.model, accounts: { files, digest: cached.accounts } };
+    const line = bytes.indexOf(10);
+    if (line < 0) return undefined;
+    const head = JSON.parse(bytes.toString('utf8', 0, line)) as CacheHead;
+    if (head.key !== key || typeof head.model !== 'object' || head.model === null) return undefined;
+    const { entries } = head.model;
+    const model: Model = {
+      ...head.model,
+      entries: Array.isArray(entries) ? entries : unpackEntries(entries),
+    };
+    const files = storedAccountFiles(root, model.entries);
+    if (head.accounts !== filesDigest(files) || typeof head.setup !== 'string') return undefined;
+    knownSetup(model, head.setup);
+    // The model's own text, as the records will write it, where the file is whole.
+    const start = line + 1;
+    if (bytes.length - start === head.bytes)
+      knownModelText(model, () => bytes.toString('utf8', start));
+    return { model, accounts: { files, digest: head.accounts } };
   } catch {
     return undefined;
   }
@@ -172,9 +189,7 @@ export async function loadModel(
     const accounts = { files, digest: filesDigest(files) };
     opts.keyed?.({ key, accounts });
     if (opts.store) {
-      const [head, tail] = cacheTextAround(key, accounts.digest, setupOf(model));
-      // In pieces: the model's text (most of it) is not copied into a text of the whole file.
-      const content = { pieces: [head, modelText(model), tail] };
+      const content = cacheContent(key, accounts.digest, model);
       // The store's copy serves this boot's later runs as well as the next boots: /run needs
       // one only where the store cannot keep it.
       const store = storeOfConfig(abs, opts.root, model);

@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { loadModel } from '../../src/apply/model-cache.js';
 import { cacheKey } from '../../src/apply/model-key.js';
+import { type PackedEntries, unpackEntries } from '../../src/apply/model-pack.js';
 import { modelText } from '../../src/generations/model-text.js';
 import type { Model } from '../../src/model/types.js';
 import { CLI } from '../helpers/boot.js';
@@ -29,13 +30,32 @@ const opts = () => ({ root, verbose: false, store: true });
 const reboot = () => fs.rmSync(path.join(root, 'run'), { recursive: true, force: true });
 const targets = (m: Model) => m.entries.map((e) => e.target);
 
-/** A cache file that would be used, whose model says `/planted` instead of the real entry. */
-function planted(key: string): string {
-  const real = JSON.parse(fs.readFileSync(cache, 'utf8'));
-  real.key = key;
-  real.model.entries[0].target = '/planted';
-  return JSON.stringify(real);
+/** The cache file's first line (its head) and the model's text after it. */
+function readCacheFile(): { head: Record<string, unknown> & { key: string }; text: string } {
+  const whole = fs.readFileSync(cache, 'utf8');
+  const line = whole.indexOf('\n');
+  return { head: JSON.parse(whole.slice(0, line)), text: whole.slice(line + 1) };
 }
+const cachedKey = () => readCacheFile().head.key;
+
+/** A cache file with the head and model given, as the writer lays it out. */
+function cacheFile(head: Record<string, unknown>, model: Model): string {
+  const text = JSON.stringify(model);
+  return `${JSON.stringify({ ...head, bytes: Buffer.byteLength(text), model })}\n${text}`;
+}
+
+/** A cache file that would be used, whose model says `/planted` instead of the real entry
+ *  (its entries plain JSON, which the reader takes too). */
+function planted(key: string): string {
+  const { head } = readCacheFile();
+  const packed = head.model as Model & { entries: PackedEntries };
+  const model: Model = { ...packed, entries: unpackEntries(packed.entries) };
+  const first = model.entries[0] as Model['entries'][number];
+  model.entries[0] = { ...first, id: 'directory:/planted', target: '/planted' };
+  return cacheFile({ ...head, key }, model);
+}
+const plantedTarget = () =>
+  (readCacheFile().head.model as { entries: Model['entries'] }).entries[0]?.target;
 
 describe('the model cached in the store', {
   skip: process.geteuid?.() !== 0 && 'needs root',
@@ -52,24 +72,37 @@ describe('the model cached in the store', {
   });
   afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 
-  it("is JSON.stringify's text, and a model read from it keeps the model's own text", async () => {
+  it("is a line with the packed model, then the model's own text, which a model read keeps", async () => {
     const model = await loadModel(file, opts());
-    const written = fs.readFileSync(cache, 'utf8');
-    const parsed = JSON.parse(written);
-    assert.equal(written, JSON.stringify(parsed));
-    assert.deepEqual(Object.keys(parsed), ['key', 'accounts', 'model', 'setup']);
+    const { head, text } = readCacheFile();
+    assert.deepEqual(Object.keys(head), ['key', 'accounts', 'setup', 'bytes', 'model']);
+    assert.equal(text, JSON.stringify(model));
+    assert.equal(head.bytes, Buffer.byteLength(text));
+    assert.ok(!Array.isArray((head.model as Model).entries), 'the entries are packed');
     assert.equal(modelText(model), JSON.stringify(model));
     reboot();
     const cached = await loadModel(file, opts());
     assert.notEqual(cached, model, 'read from the cache');
-    // The records write the model's text as sliced from the file: exactly JSON.stringify's.
+    assert.deepEqual(cached, model);
+    // The records write the model's text as read from the file: exactly JSON.stringify's.
     assert.equal(modelText(cached), JSON.stringify(cached));
-    assert.equal(modelText(cached), JSON.stringify(parsed.model));
-    // A file laid out otherwise (still valid JSON, read the same): its model is stringified.
-    fs.writeFileSync(cache, JSON.stringify(parsed, null, 1), { mode: 0o600 });
+    assert.equal(modelText(cached), text);
+    // A text of another length than the line says (a file cut short, or not as written): the
+    // model read is stringified, and the text after the line is not used.
+    fs.writeFileSync(cache, `${fs.readFileSync(cache, 'utf8')} `, { mode: 0o600 });
     reboot();
-    const spaced = await loadModel(file, opts());
-    assert.equal(modelText(spaced), JSON.stringify(spaced));
+    const longer = await loadModel(file, opts());
+    assert.deepEqual(longer, model);
+    assert.equal(modelText(longer), JSON.stringify(longer));
+  });
+
+  it('reads a head whose entries are plain JSON as well', async () => {
+    const model = await loadModel(file, opts());
+    fs.writeFileSync(cache, cacheFile(readCacheFile().head, model), { mode: 0o600 });
+    reboot();
+    const cached = await loadModel(file, opts());
+    assert.notEqual(cached, model, 'read from the cache');
+    assert.deepEqual(cached, model);
   });
 
   it('is written beside the configuration, root-only, and read by the next boot', async () => {
@@ -79,9 +112,7 @@ describe('the model cached in the store', {
     assert.equal(st.mode & 0o777, 0o600);
     assert.equal(fs.lstatSync(path.dirname(cache)).mode & 0o777, 0o700);
     // Proof that a boot reads it: a model only the cache holds.
-    fs.writeFileSync(cache, planted(JSON.parse(fs.readFileSync(cache, 'utf8')).key), {
-      mode: 0o600,
-    });
+    fs.writeFileSync(cache, planted(cachedKey()), { mode: 0o600 });
     reboot();
     assert.deepEqual(targets(await loadModel(file, { ...opts(), store: false })), ['/planted']);
   });
@@ -93,10 +124,7 @@ describe('the model cached in the store', {
     reboot();
     assert.deepEqual(targets(await loadModel(file, opts())), ['/var/lib/a']);
     // ...and is replaced by one of this version.
-    assert.equal(
-      JSON.parse(fs.readFileSync(cache, 'utf8')).key,
-      cacheKey(text, file, { root, verbose: false }),
-    );
+    assert.equal(cachedKey(), cacheKey(text, file, { root, verbose: false }));
   });
 
   it('is not used once the configuration changed', async () => {
@@ -108,7 +136,7 @@ describe('the model cached in the store', {
 
   it('is not used when the accounts it was resolved with changed', async () => {
     await loadModel(file, opts());
-    fs.writeFileSync(cache, planted(JSON.parse(fs.readFileSync(cache, 'utf8')).key));
+    fs.writeFileSync(cache, planted(cachedKey()));
     fs.appendFileSync(path.join(root, 'etc/passwd'), 'jane:x:1000:1000::/home/jane:/bin/sh\n');
     reboot();
     assert.deepEqual(targets(await loadModel(file, opts())), ['/var/lib/a']);
@@ -116,17 +144,33 @@ describe('the model cached in the store', {
 
   it('is parsed around when corrupt, and written whole again', async () => {
     await loadModel(file, opts());
-    for (const bad of [fs.readFileSync(cache, 'utf8').slice(0, 100), '', 'null', '{"key": 1}']) {
+    const whole = fs.readFileSync(cache, 'utf8');
+    const { head } = readCacheFile();
+    const packed = head.model as { entries: PackedEntries };
+    const rows = packed.entries.rows;
+    const badRows = (r: unknown) =>
+      `${JSON.stringify({ ...head, model: { ...packed, entries: { ...packed.entries, rows: r } } })}\n`;
+    for (const bad of [
+      whole.slice(0, 100),
+      '',
+      'null',
+      '{"key": 1}',
+      '{"key": 1}\n',
+      // The key right, the entries not as packEntries makes them.
+      badRows(rows.map((r) => Object.assign([...r], { 3: 7 }))),
+      badRows('rows'),
+      badRows([null]),
+    ]) {
       fs.writeFileSync(cache, bad);
       reboot();
       assert.deepEqual(targets(await loadModel(file, opts())), ['/var/lib/a'], JSON.stringify(bad));
-      assert.doesNotThrow(() => JSON.parse(fs.readFileSync(cache, 'utf8')));
+      assert.equal(fs.readFileSync(cache, 'utf8'), whole, 'written whole again');
     }
   });
 
   it('is not read or written through a link planted in its place', async () => {
     await loadModel(file, opts());
-    const key = JSON.parse(fs.readFileSync(cache, 'utf8')).key;
+    const key = cachedKey();
     const elsewhere = path.join(root, 'elsewhere.json');
     fs.writeFileSync(elsewhere, planted(key), { mode: 0o600 });
     const before = fs.readFileSync(elsewhere, 'utf8');
@@ -140,7 +184,7 @@ describe('the model cached in the store', {
 
   it('is not read or written through a link planted for the .keepsake directory', async () => {
     await loadModel(file, opts());
-    const key = JSON.parse(fs.readFileSync(cache, 'utf8')).key;
+    const key = cachedKey();
     const other = path.join(root, 'other');
     fs.mkdirSync(other, { mode: 0o700 });
     fs.writeFileSync(path.join(other, 'model.json'), planted(key), { mode: 0o600 });
@@ -154,7 +198,7 @@ describe('the model cached in the store', {
 
   it('is neither trusted nor written where others may write', async () => {
     await loadModel(file, opts());
-    const bad = planted(JSON.parse(fs.readFileSync(cache, 'utf8')).key);
+    const bad = planted(cachedKey());
     const check = async (what: string) => {
       reboot();
       assert.deepEqual(targets(await loadModel(file, opts())), ['/var/lib/a'], what);
@@ -170,11 +214,11 @@ describe('the model cached in the store', {
     fs.writeFileSync(cache, bad, { mode: 0o600 });
     fs.chmodSync(path.dirname(cache), 0o777);
     await check('a .keepsake others may write');
-    assert.equal(JSON.parse(fs.readFileSync(cache, 'utf8')).model.entries[0].target, '/planted');
+    assert.equal(plantedTarget(), '/planted');
     fs.chmodSync(path.dirname(cache), 0o700);
     fs.chmodSync(path.join(root, 'persist'), 0o777);
     await check('a store others may write');
-    assert.equal(JSON.parse(fs.readFileSync(cache, 'utf8')).model.entries[0].target, '/planted');
+    assert.equal(plantedTarget(), '/planted');
   });
 
   it('costs only time when it cannot be written', async () => {

@@ -1,0 +1,116 @@
+// The packed entries of the model cache (src/apply/model-pack.ts): read back, every real-world
+// configuration's model is the model written, key order and all (the records are made of its
+// JSON text); an entry of a shape the packer does not know is never packed.
+
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { packEntries, unpackEntries } from '../../src/apply/model-pack.js';
+import { validateConfig } from '../../src/config/index.js';
+import type { Model, PersistEntry } from '../../src/model/types.js';
+import { loadRealworld, writeAccounts } from '../helpers/realworld.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'keepsake-pack-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** The model of a configuration, validated in a root with the accounts it names. */
+function modelOf(name: string, config: object, users: string[], groups: string[]): Model {
+  const root = join(tmp, name, 'root');
+  writeAccounts(root, users, groups);
+  const file = join(tmp, name, 'keepsake.json');
+  writeFileSync(file, JSON.stringify(config));
+  const { model, diagnostics } = validateConfig(file, { root });
+  assert.ok(model, JSON.stringify(diagnostics));
+  return model;
+}
+
+/** Through the packed form and its JSON text, as the cache keeps it. */
+function roundTrip(entries: readonly PersistEntry[]): PersistEntry[] {
+  const packed = packEntries(entries);
+  assert.ok(packed, 'packed');
+  return unpackEntries(JSON.parse(JSON.stringify(packed)));
+}
+
+const cases = loadRealworld();
+
+describe('packed entries read back', () => {
+  for (const c of cases) {
+    test(`${c.name}: the same model, and the same JSON text`, () => {
+      const model = modelOf(c.name, c.config, c.users, c.groups);
+      assert.ok(model.entries.length > 0);
+      const back = roundTrip(model.entries);
+      assert.deepEqual(back, model.entries);
+      assert.equal(JSON.stringify(back), JSON.stringify(model.entries));
+    });
+  }
+
+  test('every field that differs from the usual survives', () => {
+    const model = modelOf(
+      'unusual',
+      {
+        persistence: {
+          '/persist': {
+            hideMounts: true,
+            directories: [
+              '/var/lib/plain',
+              { directory: '/var/lib/owned', user: 'jane', group: 'wheel', mode: '0700' },
+              { directory: '/var/lib/linked', method: 'symlink' },
+              { directory: '/var/lib/trash', allowTrash: true },
+            ],
+            files: ['/etc/machine-id'],
+            users: { jane: { directories: ['Documents'], files: ['.bashrc'] } },
+          },
+          '/p2': { directories: ['/var/lib/second'] },
+        },
+      },
+      ['jane'],
+      ['wheel'],
+    );
+    assert.ok(model.entries.some((e) => e.home !== undefined));
+    assert.equal(new Set(model.entries.map((e) => e.storeRoot)).size, 2);
+    const back = roundTrip(model.entries);
+    assert.deepEqual(back, model.entries);
+    assert.equal(JSON.stringify(back), JSON.stringify(model.entries));
+    // And a store that is not the storage location followed by the target.
+    const moved = model.entries.map((e, i) => (i === 0 ? { ...e, store: '/elsewhere/x' } : e));
+    assert.equal(roundTrip(moved)[0]?.store, '/elsewhere/x');
+  });
+
+  test('an entry of a shape it does not know is not packed', () => {
+    const model = modelOf(
+      'shapes',
+      { persistence: { '/persist': { directories: ['/var/lib/a'] } } },
+      [],
+      [],
+    );
+    const [e] = model.entries as [PersistEntry];
+    const odd: object[] = [
+      { ...e, extra: 1 },
+      { ...e, id: 'something:else' },
+      { ...e, source: { ...e.source, end: 3 } },
+      { ...e, owner: { ...e.owner, acl: 'x' } },
+      { ...e, parents: { ...e.parents, explicit: { ...e.parents.explicit, acl: true } } },
+      { ...e, home: { user: 'jane', uid: 1000, gid: 1000, path: '/home/jane', shell: 'sh' } },
+      // The same keys in another order: the text read back would differ.
+      Object.fromEntries(Object.entries(e).reverse()),
+    ];
+    for (const entry of odd) {
+      assert.equal(packEntries([e, entry as PersistEntry]), undefined, JSON.stringify(entry));
+    }
+    assert.ok(packEntries([e]));
+  });
+
+  test('a packed form that refers to nothing throws', () => {
+    const packed = packEntries(
+      modelOf('refs', { persistence: { '/persist': { directories: ['/var/lib/a'] } } }, [], [])
+        .entries,
+    );
+    assert.ok(packed);
+    for (const at of [3, 5, 6, 8]) {
+      const rows = packed.rows.map((r) => Object.assign([...r], { [at]: 99 }) as typeof r);
+      assert.throws(() => unpackEntries({ ...packed, rows }), /refers to nothing/, String(at));
+    }
+  });
+});
