@@ -19,11 +19,9 @@ import { storedAccountFiles } from '../config/accounts.js';
 import type { LoadOptions } from '../config/load-model.js';
 import { readConfigFile } from '../config/load-text.js';
 import { hostPath } from '../core/paths.js';
-import { knownModelText, modelText } from '../generations/model-text.js';
 import { knownSetup, setupOf } from '../generations/store.js';
 import type { Model, PersistEntry } from '../model/types.js';
-import type { TextPieces } from '../system/file-content.js';
-import { readRootOnlyBytes, rootOnly } from '../system/root-file.js';
+import { readRootOnlyFile, rootOnly } from '../system/root-file.js';
 import { lstatOrNull, mkdirSafe, writeFileAtomicSafe } from '../system/safe-fs.js';
 import { cacheKey, filesDigest } from './model-key.js';
 import { type PackedEntries, packEntries, unpackEntries } from './model-pack.js';
@@ -34,11 +32,11 @@ const STORE_DIR = '.keepsake';
 const CACHE_FILE = 'model.json';
 
 /**
- * The cache file: one line of JSON (a CacheHead), then the model's own text, JSON.stringify's,
- * which the records of an apply that acts are made of. A run reads the line only; the text
- * is decoded when a record needs it (src/generations/model-text.ts).
+ * The cache file: JSON.stringify of a CacheFile. The model's own text (which the records of an
+ * apply that acts are made of) is not kept: made again only when a record needs it, it costs
+ * less than reading it back (a model of 1,300 entries is 720 KB of text, the packed form 150).
  */
-interface CacheHead {
+interface CacheFile {
   key: string;
   /**
    * The digest of the stored copies of /etc/passwd and /etc/group the names were resolved
@@ -48,46 +46,37 @@ interface CacheHead {
   accounts: string;
   /** setupOf(model), so a cache hit needs no hashing. */
   setup: string;
-  /** The byte length of the model's text after the line. */
-  bytes: number;
   /** The model, its entries packed (src/apply/model-pack.ts) where they could be. */
   model: Omit<Model, 'entries'> & { entries: PersistEntry[] | PackedEntries };
 }
 
-/** The cache file's text, in pieces: the model's text is not copied into a text of the whole. */
-function cacheContent(key: string, accounts: string, model: Model): TextPieces {
-  const text = modelText(model);
-  const head: CacheHead = {
+function cacheText(key: string, accounts: string, model: Model): string {
+  const file: CacheFile = {
     key,
     accounts,
     setup: setupOf(model),
-    bytes: Buffer.byteLength(text),
     model: { ...model, entries: packEntries(model.entries) ?? model.entries },
   };
-  return { pieces: [JSON.stringify(head), '\n', text] };
+  return JSON.stringify(file);
 }
 
 function readCache(file: string, key: string, root: string): Cached | undefined {
-  const bytes = readRootOnlyBytes(file);
-  if (bytes === undefined) return undefined;
+  const text = readRootOnlyFile(file);
+  if (text === undefined) return undefined;
   try {
-    const line = bytes.indexOf(10);
-    if (line < 0) return undefined;
-    const head = JSON.parse(bytes.toString('utf8', 0, line)) as CacheHead;
-    if (head.key !== key || typeof head.model !== 'object' || head.model === null) return undefined;
-    const { entries } = head.model;
+    const cached = JSON.parse(text) as CacheFile;
+    if (cached.key !== key || typeof cached.model !== 'object' || cached.model === null)
+      return undefined;
+    const { entries } = cached.model;
     const model: Model = {
-      ...head.model,
+      ...cached.model,
       entries: Array.isArray(entries) ? entries : unpackEntries(entries),
     };
     const files = storedAccountFiles(root, model.entries);
-    if (head.accounts !== filesDigest(files) || typeof head.setup !== 'string') return undefined;
-    knownSetup(model, head.setup);
-    // The model's own text, as the records will write it, where the file is whole.
-    const start = line + 1;
-    if (bytes.length - start === head.bytes)
-      knownModelText(model, () => bytes.toString('utf8', start));
-    return { model, accounts: { files, digest: head.accounts } };
+    if (cached.accounts !== filesDigest(files) || typeof cached.setup !== 'string')
+      return undefined;
+    knownSetup(model, cached.setup);
+    return { model, accounts: { files, digest: cached.accounts } };
   } catch {
     return undefined;
   }
@@ -138,7 +127,7 @@ function storeOfConfig(file: string, root: string, model: Model): string | undef
  * atomically (a new file renamed over it), so no data of the store is touched and a reader
  * sees the old file or the new one, never a mix.
  */
-function writeCache(dir: string, mode: number, content: TextPieces): boolean {
+function writeCache(dir: string, mode: number, content: string): boolean {
   try {
     if (!lstatOrNull(dir)) mkdirSafe(dir, 0, 0, mode);
     writeFileAtomicSafe(`${dir}/${CACHE_FILE}`, content, 0o600);
@@ -189,7 +178,7 @@ export async function loadModel(
     const accounts = { files, digest: filesDigest(files) };
     opts.keyed?.({ key, accounts });
     if (opts.store) {
-      const content = cacheContent(key, accounts.digest, model);
+      const content = cacheText(key, accounts.digest, model);
       // The store's copy serves this boot's later runs as well as the next boots: /run needs
       // one only where the store cannot keep it.
       const store = storeOfConfig(abs, opts.root, model);

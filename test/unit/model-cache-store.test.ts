@@ -30,32 +30,22 @@ const opts = () => ({ root, verbose: false, store: true });
 const reboot = () => fs.rmSync(path.join(root, 'run'), { recursive: true, force: true });
 const targets = (m: Model) => m.entries.map((e) => e.target);
 
-/** The cache file's first line (its head) and the model's text after it. */
-function readCacheFile(): { head: Record<string, unknown> & { key: string }; text: string } {
-  const whole = fs.readFileSync(cache, 'utf8');
-  const line = whole.indexOf('\n');
-  return { head: JSON.parse(whole.slice(0, line)), text: whole.slice(line + 1) };
-}
-const cachedKey = () => readCacheFile().head.key;
-
-/** A cache file with the head and model given, as the writer lays it out. */
-function cacheFile(head: Record<string, unknown>, model: Model): string {
-  const text = JSON.stringify(model);
-  return `${JSON.stringify({ ...head, bytes: Buffer.byteLength(text), model })}\n${text}`;
-}
+/** The cache file, parsed. */
+const readCacheFile = (): Record<string, unknown> & { key: string; model: Model } =>
+  JSON.parse(fs.readFileSync(cache, 'utf8'));
+const cachedKey = () => readCacheFile().key;
 
 /** A cache file that would be used, whose model says `/planted` instead of the real entry
  *  (its entries plain JSON, which the reader takes too). */
 function planted(key: string): string {
-  const { head } = readCacheFile();
-  const packed = head.model as Model & { entries: PackedEntries };
+  const file = readCacheFile();
+  const packed = file.model as Model & { entries: PackedEntries };
   const model: Model = { ...packed, entries: unpackEntries(packed.entries) };
   const first = model.entries[0] as Model['entries'][number];
   model.entries[0] = { ...first, id: 'directory:/planted', target: '/planted' };
-  return cacheFile({ ...head, key }, model);
+  return JSON.stringify({ ...file, key, model });
 }
-const plantedTarget = () =>
-  (readCacheFile().head.model as { entries: Model['entries'] }).entries[0]?.target;
+const plantedTarget = () => readCacheFile().model.entries[0]?.target;
 
 describe('the model cached in the store', {
   skip: process.geteuid?.() !== 0 && 'needs root',
@@ -72,33 +62,24 @@ describe('the model cached in the store', {
   });
   afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 
-  it("is a line with the packed model, then the model's own text, which a model read keeps", async () => {
+  it("is JSON.stringify's text, its entries packed, and a model read from it is the model", async () => {
     const model = await loadModel(file, opts());
-    const { head, text } = readCacheFile();
-    assert.deepEqual(Object.keys(head), ['key', 'accounts', 'setup', 'bytes', 'model']);
-    assert.equal(text, JSON.stringify(model));
-    assert.equal(head.bytes, Buffer.byteLength(text));
-    assert.ok(!Array.isArray((head.model as Model).entries), 'the entries are packed');
-    assert.equal(modelText(model), JSON.stringify(model));
+    const written = fs.readFileSync(cache, 'utf8');
+    const parsed = readCacheFile();
+    assert.equal(written, JSON.stringify(parsed));
+    assert.deepEqual(Object.keys(parsed), ['key', 'accounts', 'setup', 'model']);
+    assert.ok(!Array.isArray(parsed.model.entries), 'the entries are packed');
     reboot();
     const cached = await loadModel(file, opts());
     assert.notEqual(cached, model, 'read from the cache');
     assert.deepEqual(cached, model);
-    // The records write the model's text as read from the file: exactly JSON.stringify's.
-    assert.equal(modelText(cached), JSON.stringify(cached));
-    assert.equal(modelText(cached), text);
-    // A text of another length than the line says (a file cut short, or not as written): the
-    // model read is stringified, and the text after the line is not used.
-    fs.writeFileSync(cache, `${fs.readFileSync(cache, 'utf8')} `, { mode: 0o600 });
-    reboot();
-    const longer = await loadModel(file, opts());
-    assert.deepEqual(longer, model);
-    assert.equal(modelText(longer), JSON.stringify(longer));
+    // The records write the model's text: the same as the model parsed gives.
+    assert.equal(modelText(cached), modelText(model));
   });
 
-  it('reads a head whose entries are plain JSON as well', async () => {
+  it('reads a file whose entries are plain JSON as well', async () => {
     const model = await loadModel(file, opts());
-    fs.writeFileSync(cache, cacheFile(readCacheFile().head, model), { mode: 0o600 });
+    fs.writeFileSync(cache, JSON.stringify({ ...readCacheFile(), model }), { mode: 0o600 });
     reboot();
     const cached = await loadModel(file, opts());
     assert.notEqual(cached, model, 'read from the cache');
@@ -145,17 +126,16 @@ describe('the model cached in the store', {
   it('is parsed around when corrupt, and written whole again', async () => {
     await loadModel(file, opts());
     const whole = fs.readFileSync(cache, 'utf8');
-    const { head } = readCacheFile();
-    const packed = head.model as { entries: PackedEntries };
+    const parsed = readCacheFile();
+    const packed = parsed.model as unknown as { entries: PackedEntries };
     const rows = packed.entries.rows;
     const badRows = (r: unknown) =>
-      `${JSON.stringify({ ...head, model: { ...packed, entries: { ...packed.entries, rows: r } } })}\n`;
+      JSON.stringify({ ...parsed, model: { ...packed, entries: { ...packed.entries, rows: r } } });
     for (const bad of [
       whole.slice(0, 100),
       '',
       'null',
       '{"key": 1}',
-      '{"key": 1}\n',
       // The key right, the entries not as packEntries makes them.
       badRows(rows.map((r) => Object.assign([...r], { 3: 7 }))),
       badRows('rows'),
