@@ -17,7 +17,12 @@ import {
 import { generationRecords } from '../generations/text.js';
 import type { Observed } from '../model/observed.js';
 import type { Model } from '../model/types.js';
-import { type ObservationLog, type Observations, observe } from '../observe/observe.js';
+import {
+  type ObservationLog,
+  type Observations,
+  observe,
+  sealObservations,
+} from '../observe/observe.js';
 import { buildPlan } from '../plan/build.js';
 import type { Generation } from '../plan/generation.js';
 import type { Plan, Skipped } from '../plan/types.js';
@@ -162,8 +167,9 @@ function settledBasis(
     const st = observed.stat(dir);
     if (st.type === 'directory' ? !observed.isEmpty(dir) : st.type !== 'missing') return undefined;
   }
-  if (!log.complete || !log.taken) return undefined;
-  return { key, observed: log.taken };
+  if (!log.complete) return undefined;
+  const observations = sealObservations(log);
+  return observations === undefined ? undefined : { key, observed: observations };
 }
 
 export interface ApplyResult extends ExecuteResult {

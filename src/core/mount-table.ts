@@ -1,5 +1,8 @@
 // Pure questions about a parsed mount table: what is visible at a path, what is stacked
-// there, and which file system and in-file-system path a path resolves to.
+// there, what is mounted below it, and which file system and in-file-system path a path
+// resolves to. Each answer depends only on the mounts at the path and above it (and, for
+// mountsInside, below it): the settled record keeps only those (src/core/mount-relevance.ts),
+// so it needs the paths asked about, which watchMountQueries collects.
 
 import type { MountInfo } from '../model/observed.js';
 
@@ -14,6 +17,21 @@ interface Index {
 }
 
 const indexes = new WeakMap<readonly MountInfo[], Index>();
+
+/** The paths asked about of one mount table: `at` for what is at or above a path, `inside`
+ *  for what is below one. */
+export interface MountQueries {
+  at: Set<string>;
+  inside: Set<string>;
+}
+const watched = new WeakMap<readonly MountInfo[], MountQueries>();
+
+/** From now on, every path asked about of `mounts` is added to the sets returned. */
+export function watchMountQueries(mounts: readonly MountInfo[]): MountQueries {
+  const queries = { at: new Set<string>(), inside: new Set<string>() };
+  watched.set(mounts, queries);
+  return queries;
+}
 
 /**
  * A mount is visible when nothing is stacked on it (no mount at the same point has it as
@@ -58,7 +76,9 @@ function trimSlash(p: string): string {
 
 /** The visible mount whose mount point is exactly `path`, if any. */
 export function topMountAt(mounts: readonly MountInfo[], path: string): MountInfo | undefined {
-  return indexOf(mounts).top.get(trimSlash(path));
+  const p = trimSlash(path);
+  watched.get(mounts)?.at.add(p);
+  return indexOf(mounts).top.get(p);
 }
 
 /** The visible mount holding `path`: the longest mount point that is a whole-component prefix. */
@@ -66,6 +86,7 @@ export function mountContaining(mounts: readonly MountInfo[], path: string): Mou
   const { top, holding } = indexOf(mounts);
   const passed: string[] = [];
   let p = trimSlash(path);
+  watched.get(mounts)?.at.add(p);
   let found: MountInfo | null;
   for (;;) {
     const known = holding.get(p);
@@ -119,4 +140,14 @@ export function stackAt(mounts: readonly MountInfo[], path: string): MountInfo[]
     stack.unshift(m);
   }
   return stack;
+}
+
+/** Every mount (visible or not) whose mount point lies strictly below `path`. */
+export function mountsInside(mounts: readonly MountInfo[], path: string): MountInfo[] {
+  const p = trimSlash(path);
+  const queries = watched.get(mounts);
+  // What is mounted at and above it decides whether those are seen at all: asked too.
+  queries?.at.add(p);
+  queries?.inside.add(p);
+  return mounts.filter((m) => m.mountPoint.startsWith(`${p}/`));
 }

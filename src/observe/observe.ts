@@ -4,6 +4,8 @@
 
 import * as fs from 'node:fs';
 import { constants } from 'node:os';
+import { isMountPaths, type MountPaths, relevantMountLines } from '../core/mount-relevance.js';
+import { type MountQueries, watchMountQueries } from '../core/mount-table.js';
 import { parseMountInfo } from '../core/mountinfo.js';
 import { hostPath } from '../core/paths.js';
 import { parseUtab } from '../core/utab-line.js';
@@ -23,13 +25,15 @@ import { readUtabText } from '../system/utab.js';
 const SUMMARY_LIMIT = 20_000;
 
 /**
- * What a plan was made from, for the settled record (src/apply/settled.ts): the mount table and
- * utab as read (their digests), and every question the planner asked with its answer. The
- * planner is a pure function of these (and the model and options): the same answers give the
- * same plan, so a plan that did nothing stays a plan that does nothing while they all hold.
+ * What a plan was made from, for the settled record (src/apply/settled.ts): the lines of the
+ * mount table its answers depend on (src/core/mount-relevance.ts: the paths it asked about,
+ * and a digest of those lines), utab as read (its digest), and every other question the
+ * planner asked with its answer. The planner is a pure function of these (and the model and
+ * options): the same answers give the same plan, so a plan that did nothing stays a plan that
+ * does nothing while they all hold.
  */
 export interface Observations {
-  mounts: string;
+  mounts: MountPaths & { digest: string };
   utab: string;
   /** lstat answers, in the order asked: [path, type, uid, gid, mode, size, dev, ino, link?]. */
   stats: StatProbe[];
@@ -43,6 +47,21 @@ export type StatProbe = [string, PathType, number, number, number, number, numbe
 export interface ObservationLog {
   taken?: Observations;
   complete: boolean;
+  /** The mount table as read, and the paths asked about of it (sealObservations). */
+  mountText?: string;
+  mountQueries?: MountQueries;
+}
+
+/** The observations of a plan once it is made: the mount table's part is known only then. */
+export function sealObservations(log: ObservationLog): Observations | undefined {
+  const { taken, mountText, mountQueries } = log;
+  if (taken === undefined || mountText === undefined || mountQueries === undefined)
+    return undefined;
+  const at = [...mountQueries.at].sort();
+  const inside = [...mountQueries.inside].sort();
+  const digest = sha256Hex(relevantMountLines(mountText, { at, inside }));
+  taken.mounts = { at, inside, digest };
+  return taken;
 }
 
 export function observe(root: string, log?: ObservationLog): Observed {
@@ -51,15 +70,23 @@ export function observe(root: string, log?: ObservationLog): Observed {
   const mountText = readMountInfoText();
   const utabText = readUtabText(hostPath(root, '/run/mount/utab'));
   const taken: Observations | undefined = log
-    ? { mounts: sha256Hex(mountText), utab: sha256Hex(utabText), stats: [], empty: [] }
+    ? {
+        mounts: { at: [], inside: [], digest: '' },
+        utab: sha256Hex(utabText),
+        stats: [],
+        empty: [],
+      }
     : undefined;
+  const mounts = parseMountInfo(mountText);
   if (log) {
     log.taken = taken;
     log.complete = true;
+    log.mountText = mountText;
+    log.mountQueries = watchMountQueries(mounts);
   }
   return {
     root,
-    mounts: parseMountInfo(mountText),
+    mounts,
     utab: parseUtab(utabText),
     stat(path) {
       let st = stats.get(path);
@@ -100,12 +127,14 @@ function statProbe(path: string, st: PathState): StatProbe {
 }
 
 /**
- * Whether the system still answers every question of `taken` as it did: the mount table and
- * utab byte for byte, each path's lstat field for field, each directory's emptiness. Reads
+ * Whether the system still answers every question of `taken` as it did: the mount table's
+ * lines the answers depend on and utab, byte for byte, each path's lstat field for field, each directory's emptiness. Reads
  * as the observer does (the same lstat, never through a link); changes nothing.
  */
 export function sameObservations(root: string, taken: Observations): boolean {
-  if (sha256Hex(readMountInfoText()) !== taken.mounts) return false;
+  const mounts = taken.mounts;
+  if (!isMountPaths(mounts) || typeof mounts.digest !== 'string') return false;
+  if (sha256Hex(relevantMountLines(readMountInfoText(), mounts)) !== mounts.digest) return false;
   if (sha256Hex(readUtabText(hostPath(root, '/run/mount/utab'))) !== taken.utab) return false;
   for (const probe of taken.stats) {
     const now = statProbe(probe[0], lstatState(probe[0]));

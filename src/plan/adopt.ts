@@ -9,6 +9,7 @@
 // or the file's bind needs the old one gone). A move an earlier run journaled and did not
 // finish is carried on as it was planned then, never started afresh.
 
+import { mountsInside } from '../core/mount-table.js';
 import { baseName, hostPath, parentOf } from '../core/paths.js';
 import type { PathState } from '../model/observed.js';
 import { MISSING } from '../model/observed.js';
@@ -147,7 +148,7 @@ export function planSettle(ctx: Ctx, entry: PersistEntry): void {
 /** A file system mounted inside the tree: its data is not the target's to move. */
 function mountInside(ctx: Ctx, entry: PersistEntry): boolean {
   const top = hostPath(ctx.root, ctx.view.canonical(entry.target));
-  const inside = ctx.mounts.filter((m) => m.mountPoint.startsWith(`${top}/`));
+  const inside = mountsInside(ctx.mounts, top);
   if (inside.length === 0) return false;
   const shown = inside.map((m) => {
     const at = ctx.root === '/' ? m.mountPoint : m.mountPoint.slice(ctx.root.length);

@@ -4,6 +4,7 @@
 // foreign mount or link is left alone, with a note); the stored data always stays; deeper
 // targets go first, so a child is unmounted before its parent.
 
+import { mountsInside } from '../core/mount-table.js';
 import { depthOf, hostPath } from '../core/paths.js';
 import { MISSING, type PathState } from '../model/observed.js';
 import type { PersistEntry } from '../model/types.js';
@@ -140,9 +141,9 @@ function takeDownInside(
   const byPoint = new Map(
     [...current.values()].map((e) => [hostPath(ctx.root, ctx.view.mountPoint(e.target)), e]),
   );
-  const inside = ctx.mounts
+  const inside = mountsInside(ctx.mounts, point)
     .map((m) => m.mountPoint)
-    .filter((p) => p.startsWith(`${point}/`) && !ctx.unmounted.has(p))
+    .filter((p) => !ctx.unmounted.has(p))
     .sort((a, b) => b.length - a.length);
   for (const p of new Set(inside)) {
     const e = byPoint.get(p);

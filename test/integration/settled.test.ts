@@ -303,6 +303,35 @@ describe('any change sends the next apply back to planning', { skip }, () => {
     assert.equal(said(later[0]).stdout, 'nothing to do: all 5 entries in place\n');
   });
 
+  it('a mount that no answer of the plan depends on: still settled, and says what a plan says', () => {
+    // A user's login, a USB stick, a container: mounts elsewhere. And one inside an entry's
+    // bind, which a plan with nothing to release or adopt never looks below.
+    const { system, setup } = settledSystem();
+    const r = system.boot([
+      ...setup,
+      // The mount points made first: a directory made in an entry is a change of its own.
+      sh('mkdir -p "$ROOT/run/user/1000" "$ROOT/media/stick" "$ROOT/persist/var/lib/app0/sub"'),
+      apply(),
+      apply(),
+      sh(
+        'mount -n -t tmpfs user "$ROOT/run/user/1000" && mount -n -t tmpfs stick "$ROOT/media/stick" && ' +
+          'mount -n -t tmpfs inside "$ROOT/var/lib/app0/sub"',
+      ),
+      apply(),
+      sh(`rm ${RECORD}`),
+      apply(),
+    ]);
+    shOk(r[setup.length]);
+    assert.equal(howItEnded(r[setup.length + 2]), 'settled', 'settled before the mounts');
+    shOk(r[setup.length + 3]);
+    const settled = r[setup.length + 4];
+    const planned = r[setup.length + 6];
+    assert.equal(howItEnded(settled), 'settled');
+    assert.equal(howItEnded(planned), 'planned');
+    assert.deepEqual(said(settled), said(planned));
+    assert.equal(said(settled).stdout, 'nothing to do: all 5 entries in place\n');
+  });
+
   it('the configuration edited: the next apply plans the new entry', () => {
     const { next } = afterChange([
       {
@@ -327,8 +356,16 @@ describe('any change sends the next apply back to planning', { skip }, () => {
       'mv "$ROOT/persist/var/lib/app2" "$ROOT/persist/var/lib/app2.old" && mkdir "$ROOT/persist/var/lib/app2"',
     ],
     [
-      'a foreign mount inside the tree',
-      'mkdir -p "$ROOT/var/lib/app0/sub" && mount -n -t tmpfs foreign "$ROOT/var/lib/app0/sub"',
+      'a file system mounted over the directory above the entries',
+      'mount -n -t tmpfs over "$ROOT/var/lib"',
+    ],
+    [
+      'a file system mounted over a store directory',
+      'mount -n -t tmpfs over "$ROOT/persist/var/lib/app2"',
+    ],
+    [
+      'a bind stacked on an entry',
+      'mount -n --bind "$ROOT/persist/var/lib/app1" "$ROOT/var/lib/app0"',
     ],
     [
       'a journal of an interrupted move',

@@ -1,0 +1,174 @@
+// The settled record keeps only the mountinfo lines a plan's answers depend on
+// (src/core/mount-relevance.ts). Held to it on random mount tables: every question the planner
+// can ask of the mount table, asked about random paths, gets the same answer from the whole
+// table, from the lines kept alone, and from the whole table with random mounts added that the
+// filter leaves out; and the filter keeps what it must (escaped paths, stacks, the root).
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { isMountPaths, relevantMountLines } from '../../src/core/mount-relevance.js';
+import {
+  mountContaining,
+  mountsInside,
+  sourceOf,
+  stackAt,
+  topMountAt,
+  watchMountQueries,
+} from '../../src/core/mount-table.js';
+import { parseMountInfo } from '../../src/core/mountinfo.js';
+import type { MountInfo } from '../../src/model/observed.js';
+
+/** A small deterministic random source: every run sees the same tables. */
+function random(seed: number): (n: number) => number {
+  let s = seed >>> 0 || 1;
+  return (n) => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return (s >>> 0) % n;
+  };
+}
+
+const NAMES = ['a', 'b', 'c', 'var', 'lib', 'd e', 'x\\y'];
+
+/** A path of up to four components, some with a space or a backslash (escaped in mountinfo). */
+function randomPath(r: (n: number) => number): string {
+  const depth = r(5);
+  let p = '';
+  for (let i = 0; i < depth; i++) p += `/${NAMES[r(NAMES.length)]}`;
+  return p === '' ? '/' : p;
+}
+
+const escape = (p: string) =>
+  p.replace(/[ \t\n\\]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`);
+
+interface Line {
+  id: number;
+  parent: number;
+  point: string;
+  root: string;
+}
+
+const text = (lines: Line[]) =>
+  lines
+    .map(
+      (l) =>
+        `${l.id} ${l.parent} 0:${l.id % 7} ${escape(l.root)} ${escape(l.point)} rw shared:${l.id} - tmpfs src${l.id} rw\n`,
+    )
+    .join('');
+
+const isAtOrAbove = (a: string, b: string) => a === b || a === '/' || b.startsWith(`${a}/`);
+
+/** Mounts made one after another, each on a mount at its point or above (as the kernel does). */
+function randomTable(r: (n: number) => number, count: number): Line[] {
+  const lines: Line[] = [{ id: 1, parent: 0, point: '/', root: '/' }];
+  for (let id = 2; id <= count; id++) {
+    const point = randomPath(r);
+    const under = lines.filter((l) => isAtOrAbove(l.point, point));
+    const parent = under[r(under.length)] as Line;
+    lines.push({ id, parent: parent.id, point, root: randomPath(r) });
+  }
+  return lines;
+}
+
+const show = (m: MountInfo | undefined) => (m ? `${m.id}@${m.mountPoint}` : '-');
+
+/** The answers to `asked` of the table `text`, each question asked as the planner asks it. */
+function answers(tableText: string, asked: string[][]): string[] {
+  const mounts = parseMountInfo(tableText);
+  return asked.map(([kind, path]) => {
+    const p = path as string;
+    if (kind === 'top') return show(topMountAt(mounts, p));
+    if (kind === 'stack') return stackAt(mounts, p).map(show).join(',');
+    if (kind === 'containing') return show(mountContaining(mounts, p));
+    if (kind === 'source') return JSON.stringify(sourceOf(mounts, p) ?? null);
+    return mountsInside(mounts, p).map(show).join(',');
+  });
+}
+
+const KINDS = ['top', 'stack', 'containing', 'source', 'inside'];
+
+describe('the mountinfo lines a plan depends on', () => {
+  it('answer every question as the whole table does, with any other mount added', () => {
+    let kept = 0;
+    let left = 0;
+    let grownAlike = 0;
+    for (let seed = 1; seed <= 300; seed++) {
+      const r = random(seed);
+      const table = randomTable(r, 2 + r(25));
+      const whole = text(table);
+      const asked = Array.from({ length: 1 + r(6) }, () => [
+        KINDS[r(KINDS.length)] as string,
+        randomPath(r),
+      ]);
+      // The paths asked about, as the observer collects them.
+      const mounts = parseMountInfo(whole);
+      const queries = watchMountQueries(mounts);
+      const expected = answers(whole, asked);
+      for (const [kind, path] of asked) {
+        const p = path as string;
+        if (kind === 'top') topMountAt(mounts, p);
+        else if (kind === 'stack') stackAt(mounts, p);
+        else if (kind === 'containing') mountContaining(mounts, p);
+        else if (kind === 'source') sourceOf(mounts, p);
+        else mountsInside(mounts, p);
+      }
+      const paths = { at: [...queries.at].sort(), inside: [...queries.inside].sort() };
+      assert.ok(isMountPaths(paths));
+      const relevant = relevantMountLines(whole, paths);
+      kept += relevant.split('\n').length - 1;
+      left += table.length - (relevant.split('\n').length - 1);
+      assert.deepEqual(answers(relevant, asked), expected, `seed ${seed}: the lines kept alone`);
+      // More mounts, anywhere, made after: those the filter leaves out change no answer.
+      const more = randomTable(r, table.length + 1 + r(15)).slice(table.length);
+      const grown = text([...table, ...more]);
+      const unchanged = relevantMountLines(grown, paths) === relevant;
+      if (unchanged) {
+        grownAlike++;
+        assert.deepEqual(answers(grown, asked), expected, `seed ${seed}: with mounts added`);
+      }
+    }
+    // The tables are such that the filter both keeps lines and leaves some out.
+    assert.ok(kept > 300 && left > 300, `kept ${kept}, left ${left}`);
+    assert.ok(grownAlike > 50, `${grownAlike} tables grown with only mounts left out`);
+  });
+
+  it('keeps the lines at, above and (for inside) below the paths, and leaves the rest', () => {
+    const table: Line[] = [
+      { id: 1, parent: 0, point: '/', root: '/' },
+      { id: 2, parent: 1, point: '/var', root: '/' },
+      { id: 3, parent: 2, point: '/var/lib/app', root: '/app' },
+      { id: 4, parent: 3, point: '/var/lib/app', root: '/over' },
+      { id: 5, parent: 3, point: '/var/lib/app/sub', root: '/' },
+      { id: 6, parent: 2, point: '/var/lib/other', root: '/' },
+      { id: 7, parent: 1, point: '/run/user/1000', root: '/' },
+      { id: 8, parent: 1, point: '/media/my stick', root: '/' },
+      { id: 9, parent: 1, point: '/var2', root: '/' },
+      { id: 10, parent: 1, point: '/persist', root: '/' },
+    ];
+    const kept = (at: string[], inside: string[] = []) =>
+      parseMountInfo(relevantMountLines(text(table), { at, inside })).map((m) => m.id);
+    assert.deepEqual(kept(['/var/lib/app']), [1, 2, 3, 4]);
+    assert.deepEqual(kept(['/var/lib/app'], ['/var/lib/app']), [1, 2, 3, 4, 5]);
+    assert.deepEqual(kept(['/media/my stick/x', '/persist/var/lib/app']), [1, 8, 10]);
+    assert.deepEqual(kept(['/']), [1]);
+    assert.deepEqual(kept([]), []);
+    // A line without a mount point field is kept (more than needed costs only time).
+    assert.equal(relevantMountLines('1 2 3\n', { at: [], inside: [] }), '1 2 3\n');
+  });
+
+  it('trusts only two sorted lists of strings read back from a record', () => {
+    assert.ok(isMountPaths({ at: ['/a', '/b'], inside: [] }));
+    for (const bad of [
+      null,
+      'x',
+      { at: ['/b', '/a'], inside: [] },
+      { at: ['/a', '/a'], inside: [] },
+      { at: ['/a', 1], inside: [] },
+      { at: [] },
+      { at: [], inside: 'x' },
+    ]) {
+      assert.equal(isMountPaths(bad), false, JSON.stringify(bad));
+    }
+  });
+});
