@@ -18,10 +18,11 @@ import { generationRecords } from '../generations/text.js';
 import type { Observed } from '../model/observed.js';
 import type { Model } from '../model/types.js';
 import {
+  type MountsSeen,
+  mountsSeen,
   type ObservationLog,
   type Observations,
   observe,
-  sealObservations,
 } from '../observe/observe.js';
 import { buildPlan } from '../plan/build.js';
 import type { Generation } from '../plan/generation.js';
@@ -72,7 +73,7 @@ export interface Prepared {
    *  skipped. */
   liveUnchanged?: number;
   /** What the plan was made from, for the settled record, when all of it is known. */
-  basis?: { key: ModelKey; observed: Observations };
+  basis?: { key: ModelKey; observed: Observations; mounts: MountsSeen };
   /** The model's key, when the model is the configuration's (not a rollback's). */
   key?: ModelKey;
 }
@@ -167,9 +168,9 @@ function settledBasis(
     const st = observed.stat(dir);
     if (st.type === 'directory' ? !observed.isEmpty(dir) : st.type !== 'missing') return undefined;
   }
-  if (!log.complete) return undefined;
-  const observations = sealObservations(log);
-  return observations === undefined ? undefined : { key, observed: observations };
+  const mounts = mountsSeen(log);
+  if (!log.complete || !log.taken || mounts === undefined) return undefined;
+  return { key, observed: log.taken, mounts };
 }
 
 export interface ApplyResult extends ExecuteResult {

@@ -8,7 +8,10 @@
 //   and the stored account files the names came from: model-key.ts);
 // - the options that change a plan (--adopt, --keep-going);
 // - the live summary (generation, setup) it found unchanged;
-// - the mount table and utab, as digests of their bytes;
+// - the mount table and utab, as digests of their bytes, and beside the record (in
+//   settled-mounts.json, with its digest in the record) the mount table as read and the paths
+//   the plan asked about of it: a table that has changed since answers those questions the
+//   same if the lines they depend on are the same (src/core/mount-relevance.ts);
 // - every path the planner asked about, with the answer (lstat field by field, emptiness).
 //
 // The planner is a pure function of those. A later `keepsake apply` with the same options
@@ -22,7 +25,8 @@
 
 import { hostPath } from '../core/paths.js';
 import { readLiveSummary } from '../generations/store.js';
-import { type Observations, sameObservations } from '../observe/observe.js';
+import { type MountsSeen, type Observations, sameObservations } from '../observe/observe.js';
+import { sha256Hex } from '../system/digest.js';
 import { readRootOnlyFile, rootOnly } from '../system/root-file.js';
 import { lstatOrNull, writeFileAtomicSafe } from '../system/safe-fs.js';
 import { BUILD, VERSION } from '../version.js';
@@ -30,6 +34,8 @@ import type { ModelKey } from './model-cache.js';
 import { cacheKey, filesDigest } from './model-key.js';
 
 export const SETTLED_FILE = '/run/keepsake/settled.json';
+/** The mount table a settled record was made from, and the paths asked about of it. */
+const MOUNTS_FILE = '/run/keepsake/settled-mounts.json';
 
 /** The options of an apply that change its plan. */
 export interface PlanOptions {
@@ -61,8 +67,27 @@ interface SettledRecord extends Settled {
  */
 export function writeSettled(
   root: string,
-  made: { key: ModelKey; options: PlanOptions; setup: string; observed: Observations } & Settled,
+  made: {
+    key: ModelKey;
+    options: PlanOptions;
+    setup: string;
+    observed: Observations;
+    mounts: MountsSeen;
+  } & Settled,
 ): void {
+  // The mount table first, then the record that names its digest: a record never names a
+  // table other than its own (a kill between the two leaves the old record, whose digest the
+  // new table does not match). Without it, any change to the table sends the apply to planning.
+  let seen: string | undefined;
+  try {
+    const text = JSON.stringify(made.mounts);
+    writeFileAtomicSafe(hostPath(root, MOUNTS_FILE), text, 0o600);
+    seen = sha256Hex(text);
+  } catch {
+    // Only time is lost.
+  }
+  // A record of an earlier table's digest is never left naming this table's file.
+  const { seen: _earlier, ...observed } = made.observed;
   const record: SettledRecord = {
     version: `${VERSION} ${BUILD}`,
     key: made.key.key,
@@ -72,7 +97,7 @@ export function writeSettled(
     entries: made.entries,
     generation: made.generation,
     resultVersion: made.resultVersion,
-    observed: made.observed,
+    observed: { ...observed, ...(seen === undefined ? {} : { seen }) },
   };
   try {
     writeFileAtomicSafe(hostPath(root, SETTLED_FILE), JSON.stringify(record), 0o600);
@@ -112,8 +137,27 @@ export function checkSettled(
     if (live?.number !== r.generation || live.setup !== r.setup || live.skipped !== 0)
       return undefined;
     // The same answers to every question the plan asked.
-    if (!sameObservations(root, r.observed)) return undefined;
-    return { entries: r.entries, generation: r.generation, resultVersion: r.resultVersion };
+    const readSeen = () => readRootOnlyFile(hostPath(root, MOUNTS_FILE));
+    const same = sameObservations(root, r.observed, readSeen);
+    if (same === undefined) return undefined;
+    const settled = {
+      entries: r.entries,
+      generation: r.generation,
+      resultVersion: r.resultVersion,
+    };
+    // The mount table changed in lines no answer depends on: the record made anew for the
+    // table as it is, so that the next apply needs only compare its text again.
+    if (same.moved !== undefined) {
+      writeSettled(root, {
+        ...settled,
+        key: { key: r.key, accounts: r.accounts },
+        options: r.options,
+        setup: r.setup,
+        observed: { ...r.observed, mounts: sha256Hex(same.moved.text) },
+        mounts: same.moved,
+      });
+    }
+    return settled;
   } catch {
     return undefined;
   }

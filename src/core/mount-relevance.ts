@@ -4,85 +4,76 @@
 // always at its own mount point or above), or what is mounted below it. So the lines whose
 // mount point is the path or one above it, for every path asked about, and the lines whose
 // mount point lies below one of the paths asked `inside`, answer all of them: any other line
-// can come, go or change without changing one answer. The settled record keeps a digest of
-// those lines only (src/observe/observe.ts), so that a mount elsewhere (a user's login, a
-// container, a USB stick) leaves a settled re-apply settled.
+// can come, go or change without changing one answer. The settled record keeps the paths asked
+// about and the table as read (src/observe/observe.ts): a table that differs from it only in
+// other lines (a user's login, a container, a USB stick mounted elsewhere) leaves a settled
+// re-apply settled.
 
 import { unescapeMountPath } from './mountinfo.js';
 
-/** The paths asked about of a mount table, each list sorted (JavaScript's string order). */
+/** What the lines kept are chosen by: the paths asked what is at or above them, and those
+ *  asked what is below them. */
 export interface MountPaths {
-  /** Asked what is at or above them. */
   at: readonly string[];
-  /** Asked what is below them. */
   inside: readonly string[];
 }
 
-/** The index of the first element of `sorted` that is not less than `key`. */
-function lowerBound(sorted: readonly string[], key: string): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((sorted[mid] as string) < key) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** `point` is one of `sorted` or a directory above one of them. */
-function atOrAbove(point: string, sorted: readonly string[]): boolean {
-  const i = lowerBound(sorted, point);
-  if (sorted[i] === point) return true;
-  // The paths below `point` start with `point/`, and sort together from there.
-  const prefix = point === '/' ? '/' : `${point}/`;
-  return sorted[lowerBound(sorted, prefix)]?.startsWith(prefix) === true;
-}
-
-/** `point` lies strictly below one of `paths`, as mountsInside asks it. */
-function below(point: string, paths: readonly string[]): boolean {
-  for (const p of paths) if (point.startsWith(`${p}/`)) return true;
-  return false;
-}
-
-/** Whether `paths` holds two sorted lists of strings (a record read back is checked). */
-export function isMountPaths(paths: unknown): paths is MountPaths {
-  if (typeof paths !== 'object' || paths === null) return false;
-  const { at, inside } = paths as Record<string, unknown>;
-  const sorted = (list: unknown) =>
-    Array.isArray(list) &&
-    list.every((x, i) => typeof x === 'string' && (i === 0 || (list[i - 1] as string) < x));
-  return sorted(at) && sorted(inside);
-}
-
-/**
- * The lines of `text` (mountinfo) whose mount point is at or above a path of `paths.at`, or
- * below one of `paths.inside`, in their order, each with its newline. The mount point is read
- * as parseMountInfo reads it (the fifth field, unescaped). A line too short to have one is
- * kept: keeping more than needed only costs a settled re-apply.
- */
-export function relevantMountLines(text: string, paths: MountPaths): string {
-  let out = '';
-  for (let start = 0; start < text.length; ) {
-    let end = text.indexOf('\n', start);
-    if (end < 0) end = text.length;
-    const line = text.slice(start, end);
-    start = end + 1;
-    if (line === '') continue;
-    const point = mountPointOf(line);
-    if (point === undefined || atOrAbove(point, paths.at) || below(point, paths.inside))
-      out += `${line}\n`;
+/** `paths` and every directory above them, each once. */
+export function closedAbove(paths: Iterable<string>): Set<string> {
+  const out = new Set<string>();
+  for (const path of paths) {
+    for (let p = path; !out.has(p); ) {
+      out.add(p);
+      if (p === '/') break;
+      const slash = p.lastIndexOf('/');
+      p = slash <= 0 ? '/' : p.slice(0, slash);
+    }
   }
   return out;
 }
 
-/** The fifth space-separated field of a mountinfo line, unescaped; undefined if none. */
-function mountPointOf(line: string): string | undefined {
-  let at = 0;
+/**
+ * A filter for the lines of mountinfo texts: `lines(text)` is the lines of `text` whose mount
+ * point is one of `paths.at` or a directory above one, or lies below one of `paths.inside`, in
+ * their order, each with its newline. The mount point is read as parseMountInfo reads it (the
+ * fifth field, unescaped). A line too short to have one is kept: keeping more than needed only
+ * costs a settled re-apply.
+ */
+export function mountLineFilter(paths: MountPaths): (text: string) => string {
+  const points = closedAbove(paths.at);
+  const below = paths.inside.map((p) => `${p}/`);
+  const kept = (point: string | undefined) =>
+    point === undefined || points.has(point) || below.some((b) => point.startsWith(b));
+  return (text) => {
+    // Runs of lines kept, as [start, end) of the text: most lines are kept, and in runs.
+    const runs: string[] = [];
+    let runStart = -1;
+    let start = 0;
+    while (start < text.length) {
+      let end = text.indexOf('\n', start);
+      end = end < 0 ? text.length : end + 1;
+      const keep = end - start > 1 && kept(mountPointOf(text, start, end));
+      if (keep && runStart < 0) runStart = start;
+      if (!keep && runStart >= 0) {
+        runs.push(text.slice(runStart, start));
+        runStart = -1;
+      }
+      start = end;
+    }
+    if (runStart >= 0) runs.push(text.slice(runStart));
+    const out = runs.join('');
+    return out === '' || out.endsWith('\n') ? out : `${out}\n`;
+  };
+}
+
+/** The fifth space-separated field of the line text[start, end), unescaped; undefined if none. */
+function mountPointOf(text: string, start: number, end: number): string | undefined {
+  let at = start;
   for (let i = 0; i < 4; i++) {
-    at = line.indexOf(' ', at) + 1;
-    if (at === 0) return undefined;
+    at = text.indexOf(' ', at) + 1;
+    if (at === 0 || at >= end) return undefined;
   }
-  const end = line.indexOf(' ', at);
-  return unescapeMountPath(line.slice(at, end < 0 ? line.length : end));
+  let stop = text.indexOf(' ', at);
+  if (stop < 0 || stop >= end) stop = text.charCodeAt(end - 1) === 10 ? end - 1 : end;
+  return unescapeMountPath(text.slice(at, stop));
 }

@@ -4,7 +4,7 @@
 
 import * as fs from 'node:fs';
 import { constants } from 'node:os';
-import { isMountPaths, type MountPaths, relevantMountLines } from '../core/mount-relevance.js';
+import { type MountPaths, mountLineFilter } from '../core/mount-relevance.js';
 import { type MountQueries, watchMountQueries } from '../core/mount-table.js';
 import { parseMountInfo } from '../core/mountinfo.js';
 import { hostPath } from '../core/paths.js';
@@ -25,15 +25,17 @@ import { readUtabText } from '../system/utab.js';
 const SUMMARY_LIMIT = 20_000;
 
 /**
- * What a plan was made from, for the settled record (src/apply/settled.ts): the lines of the
- * mount table its answers depend on (src/core/mount-relevance.ts: the paths it asked about,
- * and a digest of those lines), utab as read (its digest), and every other question the
- * planner asked with its answer. The planner is a pure function of these (and the model and
- * options): the same answers give the same plan, so a plan that did nothing stays a plan that
- * does nothing while they all hold.
+ * What a plan was made from, for the settled record (src/apply/settled.ts): the mount table
+ * and utab as read (their digests), and every question the planner asked with its answer. The
+ * planner is a pure function of these (and the model and options): the same answers give the
+ * same plan, so a plan that did nothing stays a plan that does nothing while they all hold.
+ * Of the mount table, only the lines its answers depend on count (src/core/mount-relevance.ts):
+ * `seen`, kept apart (MountsSeen), lets a table that differs tell whether it differs in those.
  */
 export interface Observations {
-  mounts: MountPaths & { digest: string };
+  mounts: string;
+  /** The digest of the text of the MountsSeen kept with the record, when one is. */
+  seen?: string;
   utab: string;
   /** lstat answers, in the order asked: [path, type, uid, gid, mode, size, dev, ino, link?]. */
   stats: StatProbe[];
@@ -47,21 +49,58 @@ export type StatProbe = [string, PathType, number, number, number, number, numbe
 export interface ObservationLog {
   taken?: Observations;
   complete: boolean;
-  /** The mount table as read, and the paths asked about of it (sealObservations). */
+  /** The mount table as read, and the paths asked about of it (mountsSeen). */
   mountText?: string;
   mountQueries?: MountQueries;
 }
 
-/** The observations of a plan once it is made: the mount table's part is known only then. */
-export function sealObservations(log: ObservationLog): Observations | undefined {
-  const { taken, mountText, mountQueries } = log;
-  if (taken === undefined || mountText === undefined || mountQueries === undefined)
-    return undefined;
-  const at = [...mountQueries.at].sort();
-  const inside = [...mountQueries.inside].sort();
-  const digest = sha256Hex(relevantMountLines(mountText, { at, inside }));
-  taken.mounts = { at, inside, digest };
-  return taken;
+/**
+ * The mount table a plan was made from and the paths it asked about of it: kept beside the
+ * settled record, and read only when the table has changed since.
+ */
+export interface MountsSeen extends MountPaths {
+  text: string;
+}
+
+/** The mount table of a plan once it is made: the paths asked about are known only then. */
+export function mountsSeen(log: ObservationLog): MountsSeen | undefined {
+  const { mountText, mountQueries } = log;
+  if (mountText === undefined || mountQueries === undefined) return undefined;
+  return { text: mountText, at: [...mountQueries.at], inside: [...mountQueries.inside] };
+}
+
+function isMountsSeen(value: unknown): value is MountsSeen {
+  if (typeof value !== 'object' || value === null) return false;
+  const { text, at, inside } = value as Record<string, unknown>;
+  const strings = (list: unknown) =>
+    Array.isArray(list) && list.every((x) => typeof x === 'string');
+  return typeof text === 'string' && strings(at) && strings(inside);
+}
+
+/** The mount table answers as it did: `moved` is what it is now, when its text differs. */
+export interface SameMounts {
+  moved?: MountsSeen;
+}
+
+/**
+ * Whether the mount table answers every question of a plan as it did: the same text, or one
+ * whose lines the answers depend on are the same (`readSeen`: the text of the MountsSeen
+ * kept, checked against its digest in `taken`). Undefined when it does not.
+ */
+function sameMounts(
+  taken: Observations,
+  readSeen: () => string | undefined,
+): SameMounts | undefined {
+  const now = readMountInfoText();
+  if (sha256Hex(now) === taken.mounts) return {};
+  if (typeof taken.seen !== 'string') return undefined;
+  const text = readSeen();
+  if (text === undefined || sha256Hex(text) !== taken.seen) return undefined;
+  const seen: unknown = JSON.parse(text);
+  if (!isMountsSeen(seen)) return undefined;
+  const lines = mountLineFilter(seen);
+  if (lines(now) !== lines(seen.text)) return undefined;
+  return { moved: { text: now, at: seen.at, inside: seen.inside } };
 }
 
 export function observe(root: string, log?: ObservationLog): Observed {
@@ -70,12 +109,7 @@ export function observe(root: string, log?: ObservationLog): Observed {
   const mountText = readMountInfoText();
   const utabText = readUtabText(hostPath(root, '/run/mount/utab'));
   const taken: Observations | undefined = log
-    ? {
-        mounts: { at: [], inside: [], digest: '' },
-        utab: sha256Hex(utabText),
-        stats: [],
-        empty: [],
-      }
+    ? { mounts: sha256Hex(mountText), utab: sha256Hex(utabText), stats: [], empty: [] }
     : undefined;
   const mounts = parseMountInfo(mountText);
   if (log) {
@@ -127,30 +161,34 @@ function statProbe(path: string, st: PathState): StatProbe {
 }
 
 /**
- * Whether the system still answers every question of `taken` as it did: the mount table's
- * lines the answers depend on and utab, byte for byte, each path's lstat field for field, each directory's emptiness. Reads
- * as the observer does (the same lstat, never through a link); changes nothing.
+ * Whether the system still answers every question of `taken` as it did: the mount table
+ * (sameMounts) and utab byte for byte, each path's lstat field for field, each directory's
+ * emptiness. Reads as the observer does (the same lstat, never through a link); changes
+ * nothing. Undefined when anything differs.
  */
-export function sameObservations(root: string, taken: Observations): boolean {
-  const mounts = taken.mounts;
-  if (!isMountPaths(mounts) || typeof mounts.digest !== 'string') return false;
-  if (sha256Hex(relevantMountLines(readMountInfoText(), mounts)) !== mounts.digest) return false;
-  if (sha256Hex(readUtabText(hostPath(root, '/run/mount/utab'))) !== taken.utab) return false;
+export function sameObservations(
+  root: string,
+  taken: Observations,
+  readSeen: () => string | undefined,
+): SameMounts | undefined {
+  const mounts = sameMounts(taken, readSeen);
+  if (mounts === undefined) return undefined;
+  if (sha256Hex(readUtabText(hostPath(root, '/run/mount/utab'))) !== taken.utab) return undefined;
   for (const probe of taken.stats) {
     const now = statProbe(probe[0], lstatState(probe[0]));
-    if (now.length !== probe.length) return false;
-    for (let i = 1; i < now.length; i++) if (now[i] !== probe[i]) return false;
+    if (now.length !== probe.length) return undefined;
+    for (let i = 1; i < now.length; i++) if (now[i] !== probe[i]) return undefined;
   }
   for (const [path, empty] of taken.empty) {
     let now: boolean;
     try {
       now = isEmptyDir(path);
     } catch {
-      return false;
+      return undefined;
     }
-    if (now !== empty) return false;
+    if (now !== empty) return undefined;
   }
-  return true;
+  return mounts;
 }
 
 function readText(path: string, maxBytes: number): string | undefined {

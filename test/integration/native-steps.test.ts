@@ -61,9 +61,10 @@ function apply(
 const STATE = sh(
   [
     'cd "$ROOT"',
-    // The settled record is a cache of what a plan was made from: a run with a test switch
-    // (the JavaScript path is one) keeps none, so it is left out of the comparison.
-    "find . ! -path './run/keepsake/settled.json' -printf '%p %y %m %U:%G %l\\n' | LC_ALL=C sort",
+    // The settled record (and the mount table beside it) is a cache of what a plan was made
+    // from: a run with a test switch (the JavaScript path is one) keeps none, so it is left
+    // out of the comparison.
+    "find . ! -path './run/keepsake/settled*.json' -printf '%p %y %m %U:%G %l\\n' | LC_ALL=C sort",
     'echo ==',
     "find . -type f ! -path './run/*' ! -path '*/.keepsake/*' -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum",
     'echo ==',

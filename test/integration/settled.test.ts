@@ -277,12 +277,14 @@ describe('the record an apply that acted keeps', { skip }, () => {
 
 describe('any change sends the next apply back to planning', { skip }, () => {
   /** Settles, checks it is settled, changes one thing, and gives the next two applies. */
-  function afterChange(change: Step[], config = CONFIG) {
+  /** `change` between a settled apply and the next; `first`, before the first apply. */
+  function afterChange(change: Step[], config = CONFIG, first: Step[] = []) {
     const { system, setup } = settledSystem(config);
-    const r = system.boot([...setup, apply(), ...change, apply(), apply(), apply()]);
-    assert.equal(howItEnded(r[3]), 'settled', 'settled before the change');
-    const n = setup.length + 1 + change.length;
-    return { system, changed: r.slice(setup.length + 1, n), next: r[n], later: r.slice(n + 1) };
+    const before = [...first, ...setup];
+    const r = system.boot([...before, apply(), ...change, apply(), apply(), apply()]);
+    assert.equal(howItEnded(r[before.length]), 'settled', 'settled before the change');
+    const n = before.length + 1 + change.length;
+    return { system, changed: r.slice(before.length + 1, n), next: r[n], later: r.slice(n + 1) };
   }
 
   it('a bind taken away: the next apply plans and puts it back', () => {
@@ -330,6 +332,59 @@ describe('any change sends the next apply back to planning', { skip }, () => {
     assert.equal(howItEnded(planned), 'planned');
     assert.deepEqual(said(settled), said(planned));
     assert.equal(said(settled).stdout, 'nothing to do: all 5 entries in place\n');
+  });
+
+  // The mount table kept beside the record is believed only as it was written.
+  const SEEN = '"$ROOT/run/keepsake/settled-mounts.json"';
+  for (const [what, cmd, ended] of [
+    ['kept as written', 'true', 'settled'],
+    ['missing', `rm ${SEEN}`, 'planned'],
+    [
+      'written again with another table',
+      `node -e 'const f=process.argv[1]; const r=JSON.parse(require("fs").readFileSync(f)); r.text=""; require("fs").writeFileSync(f, JSON.stringify(r))' ${SEEN}`,
+      'planned',
+    ],
+    ['a planted link', `mv ${SEEN} "$ROOT/run/keepsake/seen" && ln -s seen ${SEEN}`, 'planned'],
+    ['writable by others', `chmod 666 ${SEEN}`, 'planned'],
+  ] as const) {
+    it(`the mount table beside the record ${what}, and a mount elsewhere: the next apply ${ended === 'planned' ? 'plans' : 'is settled'}`, () => {
+      // The mount point made before the first apply: a directory made later is a change.
+      const { next } = afterChange(
+        [sh(cmd), sh('mount -n -t tmpfs stick "$ROOT/media/stick"')],
+        CONFIG,
+        [{ do: 'write', path: '/media/stick/.keep', content: '' }],
+      );
+      assert.equal(howItEnded(next), ended);
+      assert.equal(said(next).status, 0, said(next).stderr);
+      assert.equal(said(next).stdout, 'nothing to do: all 5 entries in place\n');
+    });
+  }
+
+  it('a mount elsewhere: the settled apply makes the record anew for the table as it is', () => {
+    const digest = `node -e 'process.stdout.write(JSON.parse(require("fs").readFileSync(process.argv[1])).observed.mounts)' ${RECORD}`;
+    const table = 'sha256sum < /proc/self/mountinfo | cut -d" " -f1';
+    const names = `test "$(${digest})" = "$(${table})" && echo this || echo another`;
+    const { system, setup } = settledSystem();
+    const r = system.boot([
+      // The mount point made first: a directory made later is a change of its own.
+      { do: 'write', path: '/media/stick/.keep', content: '' },
+      ...setup,
+      apply(),
+      sh('mount -n -t tmpfs stick "$ROOT/media/stick"'),
+      sh(names),
+      apply(),
+      sh(names),
+      apply(),
+    ]);
+    const n = setup.length + 1;
+    assert.equal(howItEnded(r[n]), 'settled');
+    shOk(r[n + 1]);
+    assert.equal(shOk(r[n + 2]).trim(), 'another');
+    assert.equal(howItEnded(r[n + 3]), 'settled');
+    assert.equal(shOk(r[n + 4]).trim(), 'this', 'the record names the table as it is now');
+    assert.equal(howItEnded(r[n + 5]), 'settled');
+    assert.deepEqual(said(r[n + 5]), said(r[n + 3]));
+    assert.equal(said(r[n + 3]).stdout, 'nothing to do: all 5 entries in place\n');
   });
 
   it('the configuration edited: the next apply plans the new entry', () => {
@@ -430,7 +485,7 @@ describe('the settled record and its store', { skip }, () => {
       apply(),
       // Fill what is left, then plan nothing: there is no room for the record.
       sh(
-        `rm ${RECORD}; dd if=/dev/zero of="$ROOT/run/keepsake/filler" bs=4k 2>/dev/null; test ! -e ${RECORD}`,
+        `rm ${RECORD} "$ROOT/run/keepsake/settled-mounts.json"; dd if=/dev/zero of="$ROOT/run/keepsake/filler" bs=4k 2>/dev/null; test ! -e ${RECORD}`,
       ),
       apply(),
       sh(`test ! -e ${RECORD} && ls "$ROOT/run/keepsake"`),

@@ -6,7 +6,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isMountPaths, relevantMountLines } from '../../src/core/mount-relevance.js';
+import { closedAbove, mountLineFilter } from '../../src/core/mount-relevance.js';
 import {
   mountContaining,
   mountsInside,
@@ -113,16 +113,15 @@ describe('the mountinfo lines a plan depends on', () => {
         else if (kind === 'source') sourceOf(mounts, p);
         else mountsInside(mounts, p);
       }
-      const paths = { at: [...queries.at].sort(), inside: [...queries.inside].sort() };
-      assert.ok(isMountPaths(paths));
-      const relevant = relevantMountLines(whole, paths);
+      const lines = mountLineFilter({ at: [...queries.at], inside: [...queries.inside] });
+      const relevant = lines(whole);
       kept += relevant.split('\n').length - 1;
       left += table.length - (relevant.split('\n').length - 1);
       assert.deepEqual(answers(relevant, asked), expected, `seed ${seed}: the lines kept alone`);
       // More mounts, anywhere, made after: those the filter leaves out change no answer.
       const more = randomTable(r, table.length + 1 + r(15)).slice(table.length);
       const grown = text([...table, ...more]);
-      const unchanged = relevantMountLines(grown, paths) === relevant;
+      const unchanged = lines(grown) === relevant;
       if (unchanged) {
         grownAlike++;
         assert.deepEqual(answers(grown, asked), expected, `seed ${seed}: with mounts added`);
@@ -147,28 +146,30 @@ describe('the mountinfo lines a plan depends on', () => {
       { id: 10, parent: 1, point: '/persist', root: '/' },
     ];
     const kept = (at: string[], inside: string[] = []) =>
-      parseMountInfo(relevantMountLines(text(table), { at, inside })).map((m) => m.id);
+      parseMountInfo(mountLineFilter({ at, inside })(text(table))).map((m) => m.id);
     assert.deepEqual(kept(['/var/lib/app']), [1, 2, 3, 4]);
     assert.deepEqual(kept(['/var/lib/app'], ['/var/lib/app']), [1, 2, 3, 4, 5]);
     assert.deepEqual(kept(['/media/my stick/x', '/persist/var/lib/app']), [1, 8, 10]);
     assert.deepEqual(kept(['/']), [1]);
     assert.deepEqual(kept([]), []);
     // A line without a mount point field is kept (more than needed costs only time).
-    assert.equal(relevantMountLines('1 2 3\n', { at: [], inside: [] }), '1 2 3\n');
+    assert.equal(mountLineFilter({ at: [], inside: [] })('1 2 3\n'), '1 2 3\n');
+    // The last line without its newline is kept with one.
+    assert.equal(
+      mountLineFilter({ at: ['/'], inside: [] })('1 0 0:1 / / rw - t s rw'),
+      '1 0 0:1 / / rw - t s rw\n',
+    );
   });
 
-  it('trusts only two sorted lists of strings read back from a record', () => {
-    assert.ok(isMountPaths({ at: ['/a', '/b'], inside: [] }));
-    for (const bad of [
-      null,
-      'x',
-      { at: ['/b', '/a'], inside: [] },
-      { at: ['/a', '/a'], inside: [] },
-      { at: ['/a', 1], inside: [] },
-      { at: [] },
-      { at: [], inside: 'x' },
-    ]) {
-      assert.equal(isMountPaths(bad), false, JSON.stringify(bad));
-    }
+  it('closes the paths asked about over the directories above them', () => {
+    assert.deepEqual([...closedAbove(['/a/b/c', '/a/d', '/x'])].sort(), [
+      '/',
+      '/a',
+      '/a/b',
+      '/a/b/c',
+      '/a/d',
+      '/x',
+    ]);
+    assert.deepEqual([...closedAbove([])], []);
   });
 });

@@ -83,6 +83,7 @@ function settledFrom(prepared: Prepared, generation: number | undefined, notReco
   return {
     key: basis.key,
     observed: basis.observed,
+    mounts: basis.mounts,
     setup: setupOf(model),
     entries: plan.entries.length,
     generation,
