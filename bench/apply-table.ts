@@ -34,11 +34,13 @@ export type Report = {
   againOverNodeMs: number;
   noopOverNodeMs: number;
   settledOverNodeMs: number;
+  elsewhereOverNodeMs: number;
   phases: {
     first?: Record<string, number>;
     again?: Record<string, number>;
     noop?: Record<string, number>;
     settled?: Record<string, number>;
+    elsewhere?: Record<string, number>;
     boot?: Record<string, number>;
   };
   pass: {
@@ -48,11 +50,12 @@ export type Report = {
     againOverNode: boolean;
     noopOverNode: boolean;
     settledOverNode: boolean;
+    elsewhereOverNode: boolean;
   };
 };
 
 /** The re-applies after the first apply, as CliResult and the medians name them. */
-type ReapplyKey = 'again' | 'noop' | 'settled';
+type ReapplyKey = 'again' | 'noop' | 'settled' | 'elsewhere';
 
 export function printTable(
   r: Report,
@@ -159,6 +162,14 @@ export function printTable(
       ? 'the one after: from the settled record'
       : 'the one after: planned (this build keeps no settled record)',
   );
+  reapply(
+    'after a mount elsewhere, CLI process',
+    'after a mount elsewhere, beyond start-up',
+    'elsewhere',
+    raw.clis.every((c) => c.elsewhereAnswered)
+      ? 'a tmpfs mounted outside the root: from the settled record'
+      : 'a tmpfs mounted outside the root: planned',
+  );
   row(
     "next boot's apply (store kept, root empty)",
     m.bootCliMs,
@@ -175,6 +186,7 @@ export function printTable(
     `  re-apply right after, beyond node -e 0      ${`${ms(m.againBeyondStartupMs)} ms`.padStart(8)}   target <= ${TARGET_NOOP_OVER_NODE_MS} ms   ${verdict(r.pass.againOverNode)}`,
     `  no-op that plans, CLI beyond node -e 0      ${`${ms(m.noopBeyondStartupMs)} ms`.padStart(8)}   target <= ${TARGET_NOOP_OVER_NODE_MS} ms   ${verdict(r.pass.noopOverNode)}`,
     `  settled re-apply, CLI beyond node -e 0      ${`${ms(m.settledBeyondStartupMs)} ms`.padStart(8)}   target <= ${TARGET_NOOP_OVER_NODE_MS} ms   ${verdict(r.pass.settledOverNode)}`,
+    `  after a mount elsewhere, beyond node -e 0   ${`${ms(m.elsewhereBeyondStartupMs)} ms`.padStart(8)}   target <= ${TARGET_NOOP_OVER_NODE_MS} ms   ${verdict(r.pass.elsewhereOverNode)}`,
     `  CLI first apply / (floor + node -e 0)       ${(r.ratios.firstToFloorAndNode === null ? '-' : `${r.ratios.firstToFloorAndNode.toFixed(2)}x`).padStart(8)}   target <= ${TARGET_FIRST_RATIO}x   ${verdict(r.pass.firstToFloor)}`,
     `  next boot's apply / (floor + node -e 0)     ${(r.ratios.bootToFloorAndNode === null ? '-' : `${r.ratios.bootToFloorAndNode.toFixed(2)}x`).padStart(8)}   (the first apply's target, for comparison)`,
     '',
@@ -182,6 +194,7 @@ export function printTable(
     `  phases (KEEPSAKE_PHASES=1, ms), right after: ${phaseLine(r.phases.again)}`,
     `  phases (KEEPSAKE_PHASES=1, ms), no-op plans: ${phaseLine(r.phases.noop)}`,
     `  phases (KEEPSAKE_PHASES=1, ms), settled:     ${phaseLine(r.phases.settled)}`,
+    `  phases (KEEPSAKE_PHASES=1, ms), elsewhere:   ${phaseLine(r.phases.elsewhere)}`,
     `  phases (KEEPSAKE_PHASES=1, ms), next boot:   ${phaseLine(r.phases.boot)}`,
   );
   if (profile) {

@@ -276,6 +276,8 @@ function measure(
     noopBeyondStartupMs: median(clis.map((c, i) => c.noopMs - startup[i]!)),
     settledCliMs: median(clis.map((c) => c.settledMs)),
     settledBeyondStartupMs: median(clis.map((c, i) => c.settledMs - startup[i]!)),
+    elsewhereCliMs: median(clis.map((c) => c.elsewhereMs)),
+    elsewhereBeyondStartupMs: median(clis.map((c, i) => c.elsewhereMs - startup[i]!)),
     bootCliMs: median(clis.map((c) => c.bootMs)),
     floorMs: floors.length > 0 ? median(floors.map((f) => f.ms)) : null,
   };
@@ -290,6 +292,7 @@ function measure(
     againOverNode: floor.againPass,
     noopOverNode: floor.noopPass,
     settledOverNode: floor.settledPass,
+    elsewhereOverNode: floor.elsewherePass,
   };
   const first = inProcess[0]!;
   const links = layout.entries.filter((e) => e.kind === 'symlink').length;
@@ -317,11 +320,13 @@ function measure(
     againOverNodeMs: floor.againOverNodeMs,
     noopOverNodeMs: floor.noopOverNodeMs,
     settledOverNodeMs: floor.settledOverNodeMs,
+    elsewhereOverNodeMs: floor.elsewhereOverNodeMs,
     phases: {
       first: clis[0]!.firstPhases,
       again: clis[0]!.againPhases,
       noop: clis[0]!.noopPhases,
       settled: clis[0]!.settledPhases,
+      elsewhere: clis[0]!.elsewherePhases,
       boot: clis[0]!.bootPhases,
     },
     targets: {

@@ -228,17 +228,27 @@ function cli(spec: ChildSpec, at: (p: string) => string): CliResult {
   const noop = timed([spec.cli, ...apply], outFile, phases);
   // Nothing changed since: the settled record answers.
   const settled = timed([spec.cli, ...apply], outFile, phases);
+  // A file system mounted elsewhere (a user's login, a container): the mount table differs,
+  // but not in a line the plan depends on, so the record still answers.
+  const elsewhere = `${spec.root}.elsewhere`;
+  fs.mkdirSync(elsewhere, { recursive: true });
+  run('mount', ['-n', '-t', 'tmpfs', 'bench-elsewhere', elsewhere]);
+  const afterMount = timed([spec.cli, ...apply], outFile, phases);
+  run('umount', ['-n', elsewhere]);
   const firstPhases = phasesOf(first.stderr);
   const againPhases = phasesOf(again.stderr);
   const noopPhases = phasesOf(noop.stderr);
   const settledPhases = phasesOf(settled.stderr);
+  const elsewherePhases = phasesOf(afterMount.stderr);
   // A build of keepsake without the settled record plans again (it is then compared as such).
   const answered = (p: Phases | undefined) => p?.settled !== undefined && p.plan === undefined;
   const settledAnswered = answered(settledPhases);
   const againAnswered = answered(againPhases);
+  const elsewhereAnswered = answered(elsewherePhases);
   for (const [what, r] of [
     ['settled', settled],
     ['right after the first', again],
+    ['after a mount elsewhere', afterMount],
   ] as const) {
     if (r.stdout !== noop.stdout)
       throw new Error(`the re-apply ${what} said ${r.stdout}, not ${noop.stdout}`);
@@ -265,12 +275,15 @@ function cli(spec: ChildSpec, at: (p: string) => string): CliResult {
     noopActions,
     settledMs: settled.ms,
     settledAnswered,
+    elsewhereMs: afterMount.ms,
+    elsewhereAnswered,
     bootMs: boot.ms,
     bootActions: actionsOf(boot.stdout),
     ...(firstPhases ? { firstPhases } : {}),
     ...(againPhases ? { againPhases } : {}),
     ...(noopPhases ? { noopPhases } : {}),
     ...(settledPhases ? { settledPhases } : {}),
+    ...(elsewherePhases ? { elsewherePhases } : {}),
     ...(bootPhases ? { bootPhases } : {}),
     verified: verify(spec, at),
   };

@@ -103,6 +103,11 @@ export interface CliResult {
   settledMs: number;
   /** False for a build of keepsake that plans it again. */
   settledAnswered: boolean;
+  /** The re-apply after a file system is mounted elsewhere (none of the entries' paths): the
+   *  settled record answers, having compared the lines of the mount table its plan depends on. */
+  elsewhereMs: number;
+  /** False for a build of keepsake that plans it. */
+  elsewhereAnswered: boolean;
   /** The apply of the next boot: an empty root, the store kept from the runs before. */
   bootMs: number;
   bootActions: number;
@@ -111,6 +116,7 @@ export interface CliResult {
   againPhases?: Phases;
   noopPhases?: Phases;
   settledPhases?: Phases;
+  elsewherePhases?: Phases;
   bootPhases?: Phases;
   verified: Verified;
 }
