@@ -51,23 +51,30 @@ function usualStore(storeRoot: string, target: string): string {
   return storeRoot === '/' ? target : `${storeRoot}${target}`;
 }
 
-/** Interns values by their JSON text: each distinct one is written once. */
-function table<T>(): { items: T[]; index(value: T): number } {
+/** Interns values by a key of their fields (`keyOf`): each distinct one is written once. */
+function table<T>(keyOf: (value: T) => string): { items: T[]; index(value: T): number } {
   const items: T[] = [];
   const seen = new Map<string, number>();
   return {
     items,
     index(value) {
-      const text = typeof value === 'string' ? value : JSON.stringify(value);
-      let i = seen.get(text);
+      const key = keyOf(value);
+      let i = seen.get(key);
       if (i === undefined) {
         i = items.push(value) - 1;
-        seen.set(text, i);
+        seen.set(key, i);
       }
       return i;
     },
   };
 }
+
+const text = (s: string) => s;
+// Every field of each, in a text that tells any two apart (the names are a user's and a
+// path: no NUL in either).
+const ownerKey = (o: Ownership) =>
+  `${o.uid}:${o.gid}:${o.mode}:${+o.explicit.user}${+o.explicit.group}${+o.explicit.mode}`;
+const homeKey = (h: HomeRef) => `${h.user}\0${h.uid}\0${h.gid}\0${h.path}`;
 
 const keysOf = (o: object) => Object.keys(o).join(',');
 
@@ -78,10 +85,10 @@ function plainOwnership(o: Ownership): boolean {
 
 /** The packed form of `entries`, or undefined when one of them has a shape it cannot keep. */
 export function packEntries(entries: readonly PersistEntry[]): PackedEntries | undefined {
-  const roots = table<string>();
-  const owners = table<Ownership>();
-  const homes = table<HomeRef>();
-  const files = table<string>();
+  const roots = table(text);
+  const owners = table(ownerKey);
+  const homes = table(homeKey);
+  const files = table(text);
   const rows: Row[] = [];
   for (const e of entries) {
     const keys = keysOf(e);

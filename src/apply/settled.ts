@@ -9,7 +9,7 @@
 // - the options that change a plan (--adopt, --keep-going);
 // - the live summary (generation, setup) it found unchanged;
 // - the mount table and utab, as digests of their bytes, and beside the record (in
-//   settled-mounts.json, with its digest in the record) the mount table as read and the paths
+//   settled-mounts.json, named in the record) the mount table as read and the paths
 //   the plan asked about of it: a table that has changed since answers those questions the
 //   same if the lines they depend on are the same (src/core/mount-relevance.ts);
 // - every path the planner asked about, with the answer (lstat field by field, emptiness).
@@ -26,7 +26,7 @@
 import { hostPath } from '../core/paths.js';
 import { readLiveSummary } from '../generations/store.js';
 import { type MountsSeen, type Observations, sameObservations } from '../observe/observe.js';
-import { sha256Hex } from '../system/digest.js';
+import { randomHex } from '../system/digest.js';
 import { readRootOnlyFile, rootOnly } from '../system/root-file.js';
 import { lstatOrNull, writeFileAtomicSafe } from '../system/safe-fs.js';
 import { BUILD, VERSION } from '../version.js';
@@ -72,22 +72,28 @@ export function writeSettled(
     options: PlanOptions;
     setup: string;
     observed: Observations;
-    mounts: MountsSeen;
+    /** The mount table to keep beside the record; without, the record keeps the one it names. */
+    mounts?: MountsSeen;
   } & Settled,
 ): void {
-  // The mount table first, then the record that names its digest: a record never names a
-  // table other than its own (a kill between the two leaves the old record, whose digest the
-  // new table does not match). Without it, any change to the table sends the apply to planning.
-  let seen: string | undefined;
-  try {
-    const text = JSON.stringify(made.mounts);
-    writeFileAtomicSafe(hostPath(root, MOUNTS_FILE), text, 0o600);
-    seen = sha256Hex(text);
-  } catch {
-    // Only time is lost.
+  const { seen: named, ...observed } = made.observed;
+  let seen = made.mounts === undefined ? named : undefined;
+  // The mount table first, under a name of its own, then the record that names it: a record
+  // never names a table other than its own (a kill between the two leaves the old record,
+  // which names the old table). Without it, any change to the table sends the apply to planning.
+  if (made.mounts !== undefined) {
+    try {
+      const id = randomHex(16);
+      writeFileAtomicSafe(
+        hostPath(root, MOUNTS_FILE),
+        JSON.stringify({ ...made.mounts, id }),
+        0o600,
+      );
+      seen = id;
+    } catch {
+      // Only time is lost.
+    }
   }
-  // A record of an earlier table's digest is never left naming this table's file.
-  const { seen: _earlier, ...observed } = made.observed;
   const record: SettledRecord = {
     version: `${VERSION} ${BUILD}`,
     key: made.key.key,
@@ -146,15 +152,15 @@ export function checkSettled(
       resultVersion: r.resultVersion,
     };
     // The mount table changed in lines no answer depends on: the record made anew for the
-    // table as it is, so that the next apply needs only compare its text again.
+    // table's text as it is (the table kept beside it still serves, its lines being the same),
+    // so that the next apply needs only compare the text again.
     if (same.moved !== undefined) {
       writeSettled(root, {
         ...settled,
         key: { key: r.key, accounts: r.accounts },
         options: r.options,
         setup: r.setup,
-        observed: { ...r.observed, mounts: sha256Hex(same.moved.text) },
-        mounts: same.moved,
+        observed: { ...r.observed, mounts: same.moved },
       });
     }
     return settled;

@@ -34,7 +34,7 @@ const SUMMARY_LIMIT = 20_000;
  */
 export interface Observations {
   mounts: string;
-  /** The digest of the text of the MountsSeen kept with the record, when one is. */
+  /** The `id` of the MountsSeen kept with the record, when one is. */
   seen?: string;
   utab: string;
   /** lstat answers, in the order asked: [path, type, uid, gid, mode, size, dev, ino, link?]. */
@@ -60,6 +60,8 @@ export interface ObservationLog {
  */
 export interface MountsSeen extends MountPaths {
   text: string;
+  /** Names this one: a record names the one written with it (random, never reused). */
+  id?: string;
 }
 
 /** The mount table of a plan once it is made: the paths asked about are known only then. */
@@ -77,30 +79,31 @@ function isMountsSeen(value: unknown): value is MountsSeen {
   return typeof text === 'string' && strings(at) && strings(inside);
 }
 
-/** The mount table answers as it did: `moved` is what it is now, when its text differs. */
+/** The mount table answers as it did: `moved`, the digest of its text now, when that differs. */
 export interface SameMounts {
-  moved?: MountsSeen;
+  moved?: string;
 }
 
 /**
  * Whether the mount table answers every question of a plan as it did: the same text, or one
  * whose lines the answers depend on are the same (`readSeen`: the text of the MountsSeen
- * kept, checked against its digest in `taken`). Undefined when it does not.
+ * kept, believed only when it is the one `taken` names). Undefined when it does not.
  */
 function sameMounts(
   taken: Observations,
   readSeen: () => string | undefined,
 ): SameMounts | undefined {
   const now = readMountInfoText();
-  if (sha256Hex(now) === taken.mounts) return {};
+  const digest = sha256Hex(now);
+  if (digest === taken.mounts) return {};
   if (typeof taken.seen !== 'string') return undefined;
   const text = readSeen();
-  if (text === undefined || sha256Hex(text) !== taken.seen) return undefined;
+  if (text === undefined) return undefined;
   const seen: unknown = JSON.parse(text);
-  if (!isMountsSeen(seen)) return undefined;
+  if (!isMountsSeen(seen) || seen.id !== taken.seen) return undefined;
   const lines = mountLineFilter(seen);
   if (lines(now) !== lines(seen.text)) return undefined;
-  return { moved: { text: now, at: seen.at, inside: seen.inside } };
+  return { moved: digest };
 }
 
 export function observe(root: string, log?: ObservationLog): Observed {
