@@ -39,7 +39,7 @@ function randomPath(r: (n: number) => number): string {
   return p === '' ? '/' : p;
 }
 
-const escape = (p: string) =>
+const escaped = (p: string) =>
   p.replace(/[ \t\n\\]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`);
 
 interface Line {
@@ -53,7 +53,7 @@ const text = (lines: Line[]) =>
   lines
     .map(
       (l) =>
-        `${l.id} ${l.parent} 0:${l.id % 7} ${escape(l.root)} ${escape(l.point)} rw shared:${l.id} - tmpfs src${l.id} rw\n`,
+        `${l.id} ${l.parent} 0:${l.id % 7} ${escaped(l.root)} ${escaped(l.point)} rw shared:${l.id} - tmpfs src${l.id} rw\n`,
     )
     .join('');
 
