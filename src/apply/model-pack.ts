@@ -4,14 +4,15 @@
 // reads the cache (the parse makes some 8,000 objects, and the collector copies them); the
 // packed form is about a fifth of the text, and fewer fresh pages to read it into.
 //
-// Packing is exact or declined: an entry with a key this file does not know (a field added to
-// PersistEntry and not here) makes `packEntries` return undefined, and the cache then keeps
-// the entries as plain JSON. `unpackEntries` builds objects with the keys in the order the
+// Packing is exact: every field of PersistEntry has its place in a row, which the compiler
+// checks (PACKED below: a field added to PersistEntry and not here does not build), and an
+// entry whose id is not its kind and target, the only value derived, is not packed (the cache
+// then keeps the entries as plain JSON). `unpackEntries` builds objects with the keys in the order the
 // normaliser gives them (src/config/normalize.ts), so JSON.stringify of the model read back is
 // the text of the model written; test/unit/model-pack.test.ts holds it to that on every
 // configuration of the test fixtures.
 
-import type { HomeRef, Ownership, PersistEntry } from '../model/types.js';
+import type { HomeRef, Ownership, PersistEntry, SourceRef } from '../model/types.js';
 
 /** An entry's values, in this order (0 stands for the usual value where one is derived). */
 type Row = [
@@ -38,13 +39,31 @@ export interface PackedEntries {
   rows: Row[];
 }
 
-/** The keys of an entry, in the normaliser's order; `home` comes last when it is there. */
-const KEYS =
-  'id,kind,target,store,storeRoot,method,owner,parents,hideMount,allowTrash,adopt,source';
-const SOURCE_KEYS = 'file,line,column,option';
-const OWNER_KEYS = 'uid,gid,mode,explicit';
-const EXPLICIT_KEYS = 'user,group,mode';
-const HOME_KEYS = 'user,uid,gid,path';
+/** Every field of an entry, and where its row keeps it. The type makes the list complete. */
+const PACKED = {
+  id: 'derived: kind and target',
+  kind: 0,
+  target: 1,
+  store: 2,
+  storeRoot: 3,
+  method: 4,
+  owner: 5,
+  parents: 6,
+  hideMount: 7,
+  allowTrash: 7,
+  adopt: 7,
+  source: '8 to 11',
+  home: 12,
+} as const satisfies Record<keyof PersistEntry, number | string>;
+// And of its parts: a field added to one of them and not here does not build either.
+type Exactly<T, K> = [Exclude<keyof T, K>, Exclude<K, keyof T>] extends [never, never]
+  ? true
+  : never;
+const SOURCE: Exactly<SourceRef, 'file' | 'line' | 'column' | 'option'> = true;
+const OWNER: Exactly<Ownership, 'uid' | 'gid' | 'mode' | 'explicit'> = true;
+const EXPLICIT: Exactly<Ownership['explicit'], 'user' | 'group' | 'mode'> = true;
+const HOME: Exactly<HomeRef, 'user' | 'uid' | 'gid' | 'path'> = true;
+void [PACKED, SOURCE, OWNER, EXPLICIT, HOME];
 
 /** The store an entry has unless it names another: the storage location, then the target. */
 function usualStore(storeRoot: string, target: string): string {
@@ -76,14 +95,7 @@ const ownerKey = (o: Ownership) =>
   `${o.uid}:${o.gid}:${o.mode}:${+o.explicit.user}${+o.explicit.group}${+o.explicit.mode}`;
 const homeKey = (h: HomeRef) => `${h.user}\0${h.uid}\0${h.gid}\0${h.path}`;
 
-const keysOf = (o: object) => Object.keys(o).join(',');
-
-/** The shape an ownership must have to be packed: exactly the fields it is read back with. */
-function plainOwnership(o: Ownership): boolean {
-  return keysOf(o) === OWNER_KEYS && keysOf(o.explicit) === EXPLICIT_KEYS;
-}
-
-/** The packed form of `entries`, or undefined when one of them has a shape it cannot keep. */
+/** The packed form of `entries`, or undefined when an entry's id is not its kind and target. */
 export function packEntries(entries: readonly PersistEntry[]): PackedEntries | undefined {
   const roots = table(text);
   const owners = table(ownerKey);
@@ -91,11 +103,7 @@ export function packEntries(entries: readonly PersistEntry[]): PackedEntries | u
   const files = table(text);
   const rows: Row[] = [];
   for (const e of entries) {
-    const keys = keysOf(e);
-    if (keys !== (e.home === undefined ? KEYS : `${KEYS},home`)) return undefined;
-    if (e.id !== `${e.kind}:${e.target}` || keysOf(e.source) !== SOURCE_KEYS) return undefined;
-    if (!plainOwnership(e.owner) || !plainOwnership(e.parents)) return undefined;
-    if (e.home !== undefined && keysOf(e.home) !== HOME_KEYS) return undefined;
+    if (e.id !== `${e.kind}:${e.target}`) return undefined;
     rows.push([
       e.kind === 'file' ? 1 : 0,
       e.target,

@@ -14,6 +14,8 @@ interface Index {
   /** The visible mount holding each path asked about so far (null: none), and each of the
    *  directories above it passed on the way: the paths a plan asks about share most of them. */
   holding: Map<string, MountInfo | null>;
+  /** Where the paths asked about go, once watchMountQueries is called. */
+  queries?: MountQueries;
 }
 
 const indexes = new WeakMap<readonly MountInfo[], Index>();
@@ -24,12 +26,10 @@ export interface MountQueries {
   at: Set<string>;
   inside: Set<string>;
 }
-const watched = new WeakMap<readonly MountInfo[], MountQueries>();
-
 /** From now on, every path asked about of `mounts` is added to the sets returned. */
 export function watchMountQueries(mounts: readonly MountInfo[]): MountQueries {
   const queries = { at: new Set<string>(), inside: new Set<string>() };
-  watched.set(mounts, queries);
+  indexOf(mounts).queries = queries;
   return queries;
 }
 
@@ -64,7 +64,9 @@ function indexOf(mounts: readonly MountInfo[]): Index {
   const visible = (m: MountInfo): boolean => !covered.has(m.id) && attached(m);
   const top = new Map<string, MountInfo>();
   for (const m of mounts) if (visible(m)) top.set(m.mountPoint, m); // later wins
-  const index = { length: mounts.length, top, byId, holding: new Map<string, MountInfo | null>() };
+  const index: Index = { length: mounts.length, top, byId, holding: new Map() };
+  // An index made again (the array grew) keeps logging where the first one did.
+  if (cached?.queries) index.queries = cached.queries;
   indexes.set(mounts, index);
   return index;
 }
@@ -77,16 +79,17 @@ function trimSlash(p: string): string {
 /** The visible mount whose mount point is exactly `path`, if any. */
 export function topMountAt(mounts: readonly MountInfo[], path: string): MountInfo | undefined {
   const p = trimSlash(path);
-  watched.get(mounts)?.at.add(p);
-  return indexOf(mounts).top.get(p);
+  const { top, queries } = indexOf(mounts);
+  queries?.at.add(p);
+  return top.get(p);
 }
 
 /** The visible mount holding `path`: the longest mount point that is a whole-component prefix. */
 export function mountContaining(mounts: readonly MountInfo[], path: string): MountInfo | undefined {
-  const { top, holding } = indexOf(mounts);
+  const { top, holding, queries } = indexOf(mounts);
   const passed: string[] = [];
   let p = trimSlash(path);
-  watched.get(mounts)?.at.add(p);
+  queries?.at.add(p);
   let found: MountInfo | null;
   for (;;) {
     const known = holding.get(p);
@@ -145,7 +148,7 @@ export function stackAt(mounts: readonly MountInfo[], path: string): MountInfo[]
 /** Every mount (visible or not) whose mount point lies strictly below `path`. */
 export function mountsInside(mounts: readonly MountInfo[], path: string): MountInfo[] {
   const p = trimSlash(path);
-  const queries = watched.get(mounts);
+  const { queries } = indexOf(mounts);
   // What is mounted at and above it decides whether those are seen at all: asked too.
   queries?.at.add(p);
   queries?.inside.add(p);

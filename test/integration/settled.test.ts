@@ -348,9 +348,10 @@ describe('any change sends the next apply back to planning', { skip }, () => {
     ['writable by others', `chmod 666 ${SEEN}`, 'planned'],
   ] as const) {
     it(`the mount table beside the record ${what}, and a mount elsewhere: the next apply ${ended === 'planned' ? 'plans' : 'is settled'}`, () => {
-      // The mount point made before the first apply: a directory made later is a change.
+      // The mount point made before the first apply: a directory made later is a change. An
+      // apply that plans keeps the table beside the record (one that acted does not).
       const { next } = afterChange(
-        [sh(cmd), sh('mount -n -t tmpfs stick "$ROOT/media/stick"')],
+        [sh(`rm ${RECORD}`), apply(), sh(cmd), sh('mount -n -t tmpfs stick "$ROOT/media/stick"')],
         CONFIG,
         [{ do: 'write', path: '/media/stick/.keep', content: '' }],
       );
@@ -359,6 +360,26 @@ describe('any change sends the next apply back to planning', { skip }, () => {
       assert.equal(said(next).stdout, 'nothing to do: all 5 entries in place\n');
     });
   }
+
+  it('after an apply that acted, a mount elsewhere: the next apply plans once, then it is settled', () => {
+    const { system, setup } = settledSystem();
+    const r = system.boot([
+      { do: 'write', path: '/media/stick/.keep', content: '' },
+      { do: 'write', path: '/media/other/.keep', content: '' },
+      ...setup,
+      sh('mount -n -t tmpfs stick "$ROOT/media/stick"'),
+      apply(),
+      sh('mount -n -t tmpfs other "$ROOT/media/other"'),
+      apply(),
+    ]);
+    const n = setup.length + 2;
+    assert.equal(howItEnded(r[n - 1]), 'settled', 'settled before the mounts');
+    shOk(r[n]);
+    assert.equal(howItEnded(r[n + 1]), 'planned');
+    shOk(r[n + 2]);
+    assert.equal(howItEnded(r[n + 3]), 'settled');
+    assert.deepEqual(said(r[n + 3]), said(r[n + 1]));
+  });
 
   it('a mount elsewhere: the settled apply makes the record anew for the table as it is', () => {
     const digest = `node -e 'process.stdout.write(JSON.parse(require("fs").readFileSync(process.argv[1])).observed.mounts)' ${RECORD}`;
@@ -369,6 +390,8 @@ describe('any change sends the next apply back to planning', { skip }, () => {
       // The mount point made first: a directory made later is a change of its own.
       { do: 'write', path: '/media/stick/.keep', content: '' },
       ...setup,
+      // An apply that plans: it keeps the table beside the record (one that acted does not).
+      sh(`rm ${RECORD}`),
       apply(),
       sh('mount -n -t tmpfs stick "$ROOT/media/stick"'),
       sh(names),
@@ -376,8 +399,8 @@ describe('any change sends the next apply back to planning', { skip }, () => {
       sh(names),
       apply(),
     ]);
-    const n = setup.length + 1;
-    assert.equal(howItEnded(r[n]), 'settled');
+    const n = setup.length + 2;
+    assert.equal(howItEnded(r[n]), 'planned');
     shOk(r[n + 1]);
     assert.equal(shOk(r[n + 2]).trim(), 'another');
     assert.equal(howItEnded(r[n + 3]), 'settled');
