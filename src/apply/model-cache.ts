@@ -19,12 +19,14 @@ import { storedAccountFiles } from '../config/accounts.js';
 import type { LoadOptions } from '../config/load-model.js';
 import { readConfigFile } from '../config/load-text.js';
 import { hostPath } from '../core/paths.js';
+import { modelText } from '../generations/model-text.js';
 import { knownSetup, setupOf } from '../generations/store.js';
+import { type PackedEntries, unpackEntries } from '../model/pack.js';
 import type { Model, PersistEntry } from '../model/types.js';
+import type { TextPieces } from '../system/file-content.js';
 import { readRootOnlyFile, rootOnly } from '../system/root-file.js';
 import { lstatOrNull, mkdirSafe, writeFileAtomicSafe } from '../system/safe-fs.js';
 import { cacheKey, filesDigest } from './model-key.js';
-import { type PackedEntries, packEntries, unpackEntries } from './model-pack.js';
 
 const RUN_DIR = '/run/keepsake';
 /** keepsake's own directory in a store (orphans and prune leave it alone). */
@@ -32,9 +34,8 @@ const STORE_DIR = '.keepsake';
 const CACHE_FILE = 'model.json';
 
 /**
- * The cache file: JSON.stringify of a CacheFile. The model's own text (which the records of an
- * apply that acts are made of) is not kept: made again only when a record needs it, it costs
- * less than reading it back (a model of 1,300 entries is 720 KB of text, the packed form 150).
+ * The cache file: JSON.stringify of a CacheFile, its model with the entries packed
+ * (src/model/pack.ts) as the records keep it too: one text made for both.
  */
 interface CacheFile {
   key: string;
@@ -46,18 +47,17 @@ interface CacheFile {
   accounts: string;
   /** setupOf(model), so a cache hit needs no hashing. */
   setup: string;
-  /** The model, its entries packed (src/apply/model-pack.ts) where they could be. */
+  /** The model, its entries packed (src/model/pack.ts) where they could be. */
   model: Omit<Model, 'entries'> & { entries: PersistEntry[] | PackedEntries };
 }
 
-function cacheText(key: string, accounts: string, model: Model): string {
-  const file: CacheFile = {
-    key,
-    accounts,
-    setup: setupOf(model),
-    model: { ...model, entries: packEntries(model.entries) ?? model.entries },
+function cacheText(key: string, accounts: string, model: Model): TextPieces {
+  // JSON.stringify of a CacheFile, its keys in this order, in pieces: the model's text is not
+  // copied into a text of the whole file.
+  const head = `{"key":${JSON.stringify(key)},"accounts":${JSON.stringify(accounts)}`;
+  return {
+    pieces: [`${head},"setup":${JSON.stringify(setupOf(model))},"model":`, modelText(model), '}'],
   };
-  return JSON.stringify(file);
 }
 
 function readCache(file: string, key: string, root: string): Cached | undefined {
@@ -127,7 +127,7 @@ function storeOfConfig(file: string, root: string, model: Model): string | undef
  * atomically (a new file renamed over it), so no data of the store is touched and a reader
  * sees the old file or the new one, never a mix.
  */
-function writeCache(dir: string, mode: number, content: string): boolean {
+function writeCache(dir: string, mode: number, content: TextPieces): boolean {
   try {
     if (!lstatOrNull(dir)) mkdirSafe(dir, 0, 0, mode);
     writeFileAtomicSafe(`${dir}/${CACHE_FILE}`, content, 0o600);

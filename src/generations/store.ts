@@ -5,6 +5,7 @@
 
 import * as fs from 'node:fs';
 import { hostPath } from '../core/paths.js';
+import { type PackedEntries, unpackEntries } from '../model/pack.js';
 import type { Model } from '../model/types.js';
 import { GENERATION_VERSION, type Generation, type GenerationSummary } from '../plan/generation.js';
 import { sha256Hex } from '../system/digest.js';
@@ -24,7 +25,14 @@ function readJson(path: string): Generation | undefined {
   if (!trusted(path, false)) return undefined;
   try {
     const g = JSON.parse(fs.readFileSync(path, 'utf8')) as Generation;
-    return g.version === GENERATION_VERSION ? g : undefined;
+    // Version 2 keeps the model's entries packed (src/model/pack.ts); version 1, written by
+    // earlier releases, as plain JSON. Either is read back as the model that was applied.
+    if (g.version !== GENERATION_VERSION && g.version !== 1) return undefined;
+    const entries = g.model?.entries as unknown;
+    if (entries !== undefined && !Array.isArray(entries)) {
+      g.model = { ...g.model, entries: unpackEntries(entries as PackedEntries) };
+    }
+    return g;
   } catch {
     return undefined;
   }

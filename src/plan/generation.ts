@@ -5,10 +5,13 @@
 import type { Model } from '../model/types.js';
 import type { Action, Plan, Skipped } from './types.js';
 
-export const GENERATION_VERSION = 1;
+/** 2: the record keeps the model's entries packed (src/model/pack.ts); 1 (earlier releases,
+ *  still read): as plain JSON. A release that knows only 1 finds no generation in a 2. */
+export const GENERATION_VERSION = 2;
 
 export interface Generation {
-  version: typeof GENERATION_VERSION;
+  /** As read back: 1 for a record of an earlier release. */
+  version: typeof GENERATION_VERSION | 1;
   number: number;
   keepsake: string;
   appliedAt: string; // ISO 8601

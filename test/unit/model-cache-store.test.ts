@@ -11,8 +11,8 @@ import * as path from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { loadModel } from '../../src/apply/model-cache.js';
 import { cacheKey } from '../../src/apply/model-key.js';
-import { type PackedEntries, unpackEntries } from '../../src/apply/model-pack.js';
 import { modelText } from '../../src/generations/model-text.js';
+import { type PackedEntries, unpackEntries } from '../../src/model/pack.js';
 import type { Model } from '../../src/model/types.js';
 import { CLI } from '../helpers/boot.js';
 

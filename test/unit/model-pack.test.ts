@@ -7,8 +7,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { packEntries, unpackEntries } from '../../src/apply/model-pack.js';
 import { validateConfig } from '../../src/config/index.js';
+import { packEntries, unpackEntries } from '../../src/model/pack.js';
 import type { Model, PersistEntry } from '../../src/model/types.js';
 import { loadRealworld, writeAccounts } from '../helpers/realworld.js';
 

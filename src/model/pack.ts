@@ -12,7 +12,7 @@
 // the text of the model written; test/unit/model-pack.test.ts holds it to that on every
 // configuration of the test fixtures.
 
-import type { HomeRef, Ownership, PersistEntry, SourceRef } from '../model/types.js';
+import type { HomeRef, Ownership, PersistEntry, SourceRef } from './types.js';
 
 /** An entry's values, in this order (0 stands for the usual value where one is derived). */
 type Row = [
