@@ -77,3 +77,53 @@ function mountPointOf(text: string, start: number, end: number): string | undefi
   if (stop < 0 || stop >= end) stop = text.charCodeAt(end - 1) === 10 ? end - 1 : end;
   return unescapeMountPath(text.slice(at, stop));
 }
+
+/** The lines of a mountinfo text, each without its newline (an empty last one left out). */
+function linesOf(text: string): string[] {
+  const lines = text.split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  return lines;
+}
+
+/**
+ * Whether `before` and `now` (mountinfo texts) have the same lines as `mountLineFilter(paths)`
+ * keeps them, found without filtering every line: the lines only one of them has must all be
+ * lines the filter leaves out, and the lines both have must come in the same order. (Then the
+ * lines kept of each are the same lines in the same order; lines that moved answer false, which
+ * costs only a plan.) Most of two tables a mount apart are the same lines, so only the few that
+ * differ are looked at.
+ */
+export function sameMountLines(before: string, now: string, paths: MountPaths): boolean {
+  const old = linesOf(before);
+  const cur = linesOf(now);
+  const inOld = new Set(old);
+  const inCur = new Set(cur);
+  const kept = lineFilter(paths);
+  for (const line of old) if (!inCur.has(line) && kept(line)) return false;
+  for (const line of cur) if (!inOld.has(line) && kept(line)) return false;
+  // The lines both have, in the order of each.
+  let i = 0;
+  for (const line of cur) {
+    if (!inOld.has(line)) continue;
+    while (i < old.length && !inCur.has(old[i] as string)) i++;
+    if (old[i] !== line) return false;
+    i++;
+  }
+  return true;
+}
+
+/** Whether a line (without its newline) is one `mountLineFilter(paths)` keeps; made for a
+ *  few lines: the paths are searched, not indexed. */
+function lineFilter(paths: MountPaths): (line: string) => boolean {
+  // Every path between NULs, which no path holds: `\0P\0` or `\0P/` finds P or one below it.
+  const joined = `\0${paths.at.join('\0')}\0`;
+  const below = paths.inside.map((p) => `${p}/`);
+  return (line) => {
+    const point = mountPointOf(line, 0, line.length);
+    if (point === undefined) return true;
+    if (below.some((b) => point.startsWith(b))) return true;
+    if (paths.at.length === 0) return false;
+    if (point === '/') return true;
+    return joined.includes(`\0${point}\0`) || joined.includes(`\0${point}/`);
+  };
+}

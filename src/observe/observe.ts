@@ -4,7 +4,7 @@
 
 import * as fs from 'node:fs';
 import { constants } from 'node:os';
-import { type MountPaths, mountLineFilter } from '../core/mount-relevance.js';
+import { type MountPaths, sameMountLines } from '../core/mount-relevance.js';
 import { type MountQueries, watchMountQueries } from '../core/mount-table.js';
 import { parseMountInfo } from '../core/mountinfo.js';
 import { hostPath } from '../core/paths.js';
@@ -101,8 +101,7 @@ function sameMounts(
   if (text === undefined) return undefined;
   const seen: unknown = JSON.parse(text);
   if (!isMountsSeen(seen) || seen.id !== taken.seen) return undefined;
-  const lines = mountLineFilter(seen);
-  if (lines(now) !== lines(seen.text)) return undefined;
+  if (!sameMountLines(seen.text, now, seen)) return undefined;
   return { moved: digest };
 }
 

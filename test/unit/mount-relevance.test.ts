@@ -6,7 +6,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { closedAbove, mountLineFilter } from '../../src/core/mount-relevance.js';
+import { closedAbove, mountLineFilter, sameMountLines } from '../../src/core/mount-relevance.js';
 import {
   mountContaining,
   mountsInside,
@@ -130,6 +130,42 @@ describe('the mountinfo lines a plan depends on', () => {
     // The tables are such that the filter both keeps lines and leaves some out.
     assert.ok(kept > 300 && left > 300, `kept ${kept}, left ${left}`);
     assert.ok(grownAlike > 50, `${grownAlike} tables grown with only mounts left out`);
+  });
+
+  it('tells two tables apart as the filter does, looking only at the lines that differ', () => {
+    let same = 0;
+    let apart = 0;
+    for (let seed = 1; seed <= 400; seed++) {
+      const r = random(seed);
+      const table = randomTable(r, 2 + r(25));
+      const paths = {
+        at: Array.from({ length: 1 + r(5) }, () => randomPath(r)),
+        inside: r(3) === 0 ? [randomPath(r)] : [],
+      };
+      const lines = mountLineFilter(paths);
+      // Another table: mounts added after, some taken away, now and then two swapped.
+      const more = randomTable(r, table.length + 1 + r(6)).slice(table.length);
+      let other = [...table.filter(() => r(8) !== 0), ...more];
+      const swapped = r(5) === 0 && other.length > 2;
+      if (swapped) {
+        const i = 1 + r(other.length - 1);
+        other = other.map((l, k) =>
+          k === i ? (other[i - 1] as Line) : k === i - 1 ? (other[i] as Line) : l,
+        );
+      }
+      const a = text(table);
+      const b = text(other);
+      const answer = sameMountLines(a, b, paths);
+      const filtered = lines(a) === lines(b);
+      // Never "the same" where the lines kept differ.
+      if (answer) assert.ok(filtered, `seed ${seed}`);
+      // Nothing taken away or moved: exactly when the lines kept are the same.
+      if (!swapped && other.length === table.length + more.length)
+        assert.equal(answer, filtered, `seed ${seed}`);
+      if (answer) same++;
+      else apart++;
+    }
+    assert.ok(same > 50 && apart > 50, `${same} the same, ${apart} apart`);
   });
 
   it('keeps the lines at, above and (for inside) below the paths, and leaves the rest', () => {
