@@ -1,6 +1,6 @@
 // A model's text as the records keep it: JSON.stringify of the model with its entries packed
 // (src/model/pack.ts), made once per model. Both records of a generation and the model cache
-// hold it: packed, 1,300 entries are 150 KB of text (plain, 720 KB, about 6 ms to make, and
+// hold it: packed, 1,300 entries are 130 KB of text (plain, 720 KB, about 6 ms to make, and
 // as many pages more to write, each time an apply acts).
 
 import { packEntries } from '../model/pack.js';

@@ -1,5 +1,6 @@
-// The entries of a cached model in a packed form: one array of values per entry, with the
-// owners, homes, storage locations and configuration files each written once in a table.
+// The entries of a model in a packed form, as the model cache and the generation records keep
+// them: one array of values per entry, with the owners, homes, storage locations and
+// configuration files each written once in a table.
 // Reading 1,300 entries back as JSON objects (720 KB) took about 15 ms of every apply that
 // reads the cache (the parse makes some 8,000 objects, and the collector copies them); the
 // packed form is about a fifth of the text, and fewer fresh pages to read it into.
