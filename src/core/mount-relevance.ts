@@ -18,64 +18,16 @@ export interface MountPaths {
   inside: readonly string[];
 }
 
-/** `paths` and every directory above them, each once. */
-export function closedAbove(paths: Iterable<string>): Set<string> {
-  const out = new Set<string>();
-  for (const path of paths) {
-    for (let p = path; !out.has(p); ) {
-      out.add(p);
-      if (p === '/') break;
-      const slash = p.lastIndexOf('/');
-      p = slash <= 0 ? '/' : p.slice(0, slash);
-    }
-  }
-  return out;
-}
-
-/**
- * A filter for the lines of mountinfo texts: `lines(text)` is the lines of `text` whose mount
- * point is one of `paths.at` or a directory above one, or lies below one of `paths.inside`, in
- * their order, each with its newline. The mount point is read as parseMountInfo reads it (the
- * fifth field, unescaped). A line too short to have one is kept: keeping more than needed only
- * costs a settled re-apply.
- */
-export function mountLineFilter(paths: MountPaths): (text: string) => string {
-  const points = closedAbove(paths.at);
-  const below = paths.inside.map((p) => `${p}/`);
-  const kept = (point: string | undefined) =>
-    point === undefined || points.has(point) || below.some((b) => point.startsWith(b));
-  return (text) => {
-    // Runs of lines kept, as [start, end) of the text: most lines are kept, and in runs.
-    const runs: string[] = [];
-    let runStart = -1;
-    let start = 0;
-    while (start < text.length) {
-      let end = text.indexOf('\n', start);
-      end = end < 0 ? text.length : end + 1;
-      const keep = end - start > 1 && kept(mountPointOf(text, start, end));
-      if (keep && runStart < 0) runStart = start;
-      if (!keep && runStart >= 0) {
-        runs.push(text.slice(runStart, start));
-        runStart = -1;
-      }
-      start = end;
-    }
-    if (runStart >= 0) runs.push(text.slice(runStart));
-    const out = runs.join('');
-    return out === '' || out.endsWith('\n') ? out : `${out}\n`;
-  };
-}
-
-/** The fifth space-separated field of the line text[start, end), unescaped; undefined if none. */
-function mountPointOf(text: string, start: number, end: number): string | undefined {
-  let at = start;
+/** The fifth space-separated field of a mountinfo line, unescaped, as parseMountInfo reads
+ *  the mount point; undefined if the line has none. */
+function mountPointOf(line: string): string | undefined {
+  let at = 0;
   for (let i = 0; i < 4; i++) {
-    at = text.indexOf(' ', at) + 1;
-    if (at === 0 || at >= end) return undefined;
+    at = line.indexOf(' ', at) + 1;
+    if (at === 0) return undefined;
   }
-  let stop = text.indexOf(' ', at);
-  if (stop < 0 || stop >= end) stop = text.charCodeAt(end - 1) === 10 ? end - 1 : end;
-  return unescapeMountPath(text.slice(at, stop));
+  const stop = line.indexOf(' ', at);
+  return unescapeMountPath(line.slice(at, stop < 0 ? line.length : stop));
 }
 
 /** The lines of a mountinfo text, each without its newline (an empty last one left out). */
@@ -86,12 +38,12 @@ function linesOf(text: string): string[] {
 }
 
 /**
- * Whether `before` and `now` (mountinfo texts) have the same lines as `mountLineFilter(paths)`
- * keeps them, found without filtering every line: the lines only one of them has must all be
- * lines the filter leaves out, and the lines both have must come in the same order. (Then the
- * lines kept of each are the same lines in the same order; lines that moved answer false, which
- * costs only a plan.) Most of two tables a mount apart are the same lines, so only the few that
- * differ are looked at.
+ * Whether `before` and `now` (mountinfo texts) have the same lines kept (those whose mount
+ * point is one of `paths.at` or a directory above one, or lies below one of `paths.inside`; a
+ * line without a mount point is kept), in the same order, found without sorting every line:
+ * the lines only one of them has must all be lines left out, and the lines both have must come
+ * in the same order. (Lines that moved answer false, which costs only a plan.) Most of two
+ * tables a mount apart are the same lines, so only the few that differ are looked at.
  */
 export function sameMountLines(before: string, now: string, paths: MountPaths): boolean {
   const old = linesOf(before);
@@ -112,14 +64,14 @@ export function sameMountLines(before: string, now: string, paths: MountPaths): 
   return true;
 }
 
-/** Whether a line (without its newline) is one `mountLineFilter(paths)` keeps; made for a
- *  few lines: the paths are searched, not indexed. */
+/** Whether a line (without its newline) is kept; made for a few lines: the paths are
+ *  searched, not indexed. */
 function lineFilter(paths: MountPaths): (line: string) => boolean {
   // Every path between NULs, which no path holds: `\0P\0` or `\0P/` finds P or one below it.
   const joined = `\0${paths.at.join('\0')}\0`;
   const below = paths.inside.map((p) => `${p}/`);
   return (line) => {
-    const point = mountPointOf(line, 0, line.length);
+    const point = mountPointOf(line);
     if (point === undefined) return true;
     if (below.some((b) => point.startsWith(b))) return true;
     if (paths.at.length === 0) return false;

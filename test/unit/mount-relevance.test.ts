@@ -6,7 +6,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { closedAbove, mountLineFilter, sameMountLines } from '../../src/core/mount-relevance.js';
+import { type MountPaths, sameMountLines } from '../../src/core/mount-relevance.js';
 import {
   mountContaining,
   mountsInside,
@@ -15,7 +15,7 @@ import {
   topMountAt,
   watchMountQueries,
 } from '../../src/core/mount-table.js';
-import { parseMountInfo } from '../../src/core/mountinfo.js';
+import { parseMountInfo, unescapeMountPath } from '../../src/core/mountinfo.js';
 import type { MountInfo } from '../../src/model/observed.js';
 
 /** A small deterministic random source: every run sees the same tables. */
@@ -84,6 +84,39 @@ function answers(tableText: string, asked: string[][]): string[] {
     if (kind === 'source') return JSON.stringify(sourceOf(mounts, p) ?? null);
     return mountsInside(mounts, p).map(show).join(',');
   });
+}
+
+/** `paths` and every directory above them, each once. */
+function closedAbove(paths: Iterable<string>): Set<string> {
+  const out = new Set<string>();
+  for (const path of paths) {
+    for (let p = path; ; p = p.slice(0, Math.max(1, p.lastIndexOf('/')))) {
+      out.add(p);
+      if (p === '/') break;
+    }
+  }
+  return out;
+}
+
+/**
+ * The lines a plan's answers depend on, the plain way (what sameMountLines must agree with):
+ * each line whose mount point (read as parseMountInfo reads it) is one of `paths.at` or a
+ * directory above one, or lies below one of `paths.inside`; a line without one is kept.
+ */
+function mountLineFilter(paths: MountPaths): (text: string) => string {
+  const points = closedAbove(paths.at);
+  return (t) =>
+    t
+      .split('\n')
+      .filter((line) => {
+        if (line === '') return false;
+        const field = line.split(' ')[4];
+        if (field === undefined) return true;
+        const point = unescapeMountPath(field);
+        return points.has(point) || paths.inside.some((p) => point.startsWith(`${p}/`));
+      })
+      .map((line) => `${line}\n`)
+      .join('');
 }
 
 const KINDS = ['top', 'stack', 'containing', 'source', 'inside'];
@@ -188,13 +221,14 @@ describe('the mountinfo lines a plan depends on', () => {
     assert.deepEqual(kept(['/media/my stick/x', '/persist/var/lib/app']), [1, 8, 10]);
     assert.deepEqual(kept(['/']), [1]);
     assert.deepEqual(kept([]), []);
-    // A line without a mount point field is kept (more than needed costs only time).
-    assert.equal(mountLineFilter({ at: [], inside: [] })('1 2 3\n'), '1 2 3\n');
-    // The last line without its newline is kept with one.
-    assert.equal(
-      mountLineFilter({ at: ['/'], inside: [] })('1 0 0:1 / / rw - t s rw'),
-      '1 0 0:1 / / rw - t s rw\n',
-    );
+    const root = '1 0 0:1 / / rw - t s rw\n';
+    const none = { at: [], inside: [] };
+    // A line without a mount point field counts (more than needed costs only time).
+    assert.equal(sameMountLines(root, `${root}7 1 2\n`, none), false);
+    assert.equal(sameMountLines(root, `${root}7 1 0:9 / /mnt rw - t s rw\n`, none), true);
+    // The last line without its newline is the same line as with one.
+    assert.equal(sameMountLines(root, root.trimEnd(), { at: ['/'], inside: [] }), true);
+    assert.equal(sameMountLines(root, '', { at: ['/'], inside: [] }), false);
   });
 
   it('closes the paths asked about over the directories above them', () => {
