@@ -23,6 +23,7 @@ import { modelText } from '../generations/model-text.js';
 import { knownSetup, setupOf } from '../generations/store.js';
 import { type PackedEntries, unpackEntries } from '../model/pack.js';
 import type { Model, PersistEntry } from '../model/types.js';
+import { type PackedTopology, packTopology, seedTopology } from '../plan/topology.js';
 import type { TextPieces } from '../system/file-content.js';
 import { readRootOnlyFile, rootOnly } from '../system/root-file.js';
 import { lstatOrNull, mkdirSafe, writeFileAtomicSafe } from '../system/safe-fs.js';
@@ -49,6 +50,8 @@ interface CacheFile {
   setup: string;
   /** The model, its entries packed (src/model/pack.ts) where they could be. */
   model: Omit<Model, 'entries'> & { entries: PersistEntry[] | PackedEntries };
+  /** How its entries nest (src/plan/topology.ts), where the file has it. */
+  topology?: PackedTopology;
 }
 
 function cacheText(key: string, accounts: string, model: Model): TextPieces {
@@ -56,7 +59,11 @@ function cacheText(key: string, accounts: string, model: Model): TextPieces {
   // copied into a text of the whole file.
   const head = `{"key":${JSON.stringify(key)},"accounts":${JSON.stringify(accounts)}`;
   return {
-    pieces: [`${head},"setup":${JSON.stringify(setupOf(model))},"model":`, modelText(model), '}'],
+    pieces: [
+      `${head},"setup":${JSON.stringify(setupOf(model))},"model":`,
+      modelText(model),
+      `,"topology":${JSON.stringify(packTopology(model.entries))}}`,
+    ],
   };
 }
 
@@ -76,6 +83,8 @@ function readCache(file: string, key: string, root: string): Cached | undefined 
     if (cached.accounts !== filesDigest(files) || typeof cached.setup !== 'string')
       return undefined;
     knownSetup(model, cached.setup);
+    // Without it (or where it does not fit), the planner works it out.
+    seedTopology(model.entries, cached.topology);
     return { model, accounts: { files, digest: cached.accounts } };
   } catch {
     return undefined;

@@ -10,7 +10,8 @@ interface Index {
   length: number;
   /** Visible mount at each mount point. */
   top: Map<string, MountInfo>;
-  byId: Map<number, MountInfo>;
+  /** Each mount's place in the table, by id (the last one, should two share an id). */
+  at: Map<number, number>;
   /** The visible mount holding each path asked about so far (null: none), and each of the
    *  directories above it passed on the way: the paths a plan asks about share most of them. */
   holding: Map<string, MountInfo | null>;
@@ -36,35 +37,45 @@ export function watchMountQueries(mounts: readonly MountInfo[]): MountQueries {
 /**
  * A mount is visible when nothing is stacked on it (no mount at the same point has it as
  * parent) and its parent is visible too: overmounting `/a` hides an earlier `/a/b`.
+ * Worked out by place in the table, in typed arrays: every plan indexes the whole table
+ * (thousands of mounts where every entry is a bind), and hashing each id again for each
+ * question was most of what that cost.
  */
 function indexOf(mounts: readonly MountInfo[]): Index {
   const cached = indexes.get(mounts);
   if (cached && cached.length === mounts.length) return cached;
-  const byId = new Map<number, MountInfo>();
+  const n = mounts.length;
+  const at = new Map<number, number>();
+  for (let i = 0; i < n; i++) at.set(mounts[i]!.id, i);
+  // Each mount's parent by place (-1: none, or itself), and the ids of mounts stacked over.
+  const parentAt = new Int32Array(n);
   const covered = new Set<number>();
-  for (const m of mounts) byId.set(m.id, m);
-  for (const m of mounts) {
-    const parent = byId.get(m.parentId);
-    if (parent && parent !== m && parent.mountPoint === m.mountPoint) covered.add(parent.id);
-  }
-  // Attached: the stack this mount belongs to sits on a visible mount.
-  const memo = new Map<number, boolean>();
-  const attached = (m: MountInfo): boolean => {
-    const known = memo.get(m.id);
-    if (known !== undefined) return known;
-    memo.set(m.id, false); // guards against a malformed parent cycle
-    const parent = byId.get(m.parentId);
-    let result = true;
-    if (parent && parent !== m) {
-      result = parent.mountPoint === m.mountPoint ? attached(parent) : visible(parent);
+  for (let i = 0; i < n; i++) {
+    const m = mounts[i]!;
+    const p = at.get(m.parentId);
+    parentAt[i] = p === undefined || p === i ? -1 : p;
+    if (p !== undefined && p !== i && mounts[p]!.mountPoint === m.mountPoint) {
+      covered.add(mounts[p]!.id);
     }
-    memo.set(m.id, result);
+  }
+  // Attached: the stack this mount belongs to sits on a visible mount. 1 yes, -1 no (and while
+  // being worked out, which guards against a malformed parent cycle), 0 not known yet.
+  const memo = new Int8Array(n);
+  const attached = (i: number): boolean => {
+    const known = memo[i]!;
+    if (known !== 0) return known === 1;
+    memo[i] = -1;
+    const p = parentAt[i]!;
+    const result =
+      p < 0 || (mounts[p]!.mountPoint === mounts[i]!.mountPoint ? attached(p) : visible(p));
+    memo[i] = result ? 1 : -1;
     return result;
   };
-  const visible = (m: MountInfo): boolean => !covered.has(m.id) && attached(m);
+  const visible = (i: number): boolean =>
+    (covered.size === 0 || !covered.has(mounts[i]!.id)) && attached(i);
   const top = new Map<string, MountInfo>();
-  for (const m of mounts) if (visible(m)) top.set(m.mountPoint, m); // later wins
-  const index: Index = { length: mounts.length, top, byId, holding: new Map() };
+  for (let i = 0; i < n; i++) if (visible(i)) top.set(mounts[i]!.mountPoint, mounts[i]!); // later wins
+  const index: Index = { length: n, top, at, holding: new Map() };
   // An index made again (the array grew) keeps logging where the first one did.
   if (cached?.queries) index.queries = cached.queries;
   indexes.set(mounts, index);
@@ -132,13 +143,13 @@ export function sourceOf(
 export function stackAt(mounts: readonly MountInfo[], path: string): MountInfo[] {
   const top = topMountAt(mounts, path);
   if (!top) return [];
-  const { byId } = indexOf(mounts);
+  const { at } = indexOf(mounts);
+  const byId = (id: number) => {
+    const i = at.get(id);
+    return i === undefined ? undefined : mounts[i];
+  };
   const stack = [top];
-  for (
-    let m = byId.get(top.parentId);
-    m && m.mountPoint === top.mountPoint;
-    m = byId.get(m.parentId)
-  ) {
+  for (let m = byId(top.parentId); m && m.mountPoint === top.mountPoint; m = byId(m.parentId)) {
     if (stack.includes(m)) break;
     stack.unshift(m);
   }

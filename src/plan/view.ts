@@ -2,7 +2,7 @@
 // planned so far will have created, seen through the entries that redirect a directory
 // (a bind mount or a link shows the store's content at the target).
 
-import { hostPath } from '../core/paths.js';
+import { hostPath, parentOf } from '../core/paths.js';
 import type { ContentSummary, Observed, PathState } from '../model/observed.js';
 import { canonicalPath, type Redirect } from './topology.js';
 
@@ -44,10 +44,25 @@ export function createView(observed: Observed): View {
     }
     return c;
   };
+  // Directories with no link redirect at or above them: a mount point's walk up stops at the
+  // first one (its parent, for all but the first entry of a directory), where it would go
+  // up to / for every entry. Forgotten when a link redirect is added.
+  const unlinked = new Set<string>();
+  const mountPoint = (path: string): string => {
+    if (linkRedirects.size === 0) return path;
+    const passed: string[] = [];
+    for (let p = path; !unlinked.has(p); p = parentOf(p)) {
+      if (linkRedirects.has(p)) return canonicalPath(linkRedirects, path);
+      passed.push(p);
+      if (p === '/') break;
+    }
+    for (const p of passed) unlinked.add(p);
+    return path;
+  };
   return {
     observed,
     canonical,
-    mountPoint: (path) => canonicalPath(linkRedirects, path),
+    mountPoint,
     stat(path) {
       const c = canonical(path);
       const p = planned.get(c);
@@ -78,7 +93,10 @@ export function createView(observed: Observed): View {
     addRedirect(r) {
       redirects.set(r.from, r);
       canonicalOf.clear();
-      if (r.entry.method === 'symlink') linkRedirects.set(r.from, r);
+      if (r.entry.method === 'symlink') {
+        linkRedirects.set(r.from, r);
+        unlinked.clear();
+      }
     },
   };
 }

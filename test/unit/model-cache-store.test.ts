@@ -14,6 +14,7 @@ import { cacheKey } from '../../src/apply/model-key.js';
 import { modelText } from '../../src/generations/model-text.js';
 import { type PackedEntries, unpackEntries } from '../../src/model/pack.js';
 import type { Model } from '../../src/model/types.js';
+import { buildTopology, type PackedTopology, type Topology } from '../../src/plan/topology.js';
 import { CLI } from '../helpers/boot.js';
 
 const CONFIG = `persistence:
@@ -67,7 +68,7 @@ describe('the model cached in the store', {
     const written = fs.readFileSync(cache, 'utf8');
     const parsed = readCacheFile();
     assert.equal(written, JSON.stringify(parsed));
-    assert.deepEqual(Object.keys(parsed), ['key', 'accounts', 'setup', 'model']);
+    assert.deepEqual(Object.keys(parsed), ['key', 'accounts', 'setup', 'model', 'topology']);
     assert.ok(!Array.isArray(parsed.model.entries), 'the entries are packed');
     reboot();
     const cached = await loadModel(file, opts());
@@ -84,6 +85,51 @@ describe('the model cached in the store', {
     const cached = await loadModel(file, opts());
     assert.notEqual(cached, model, 'read from the cache');
     assert.deepEqual(cached, model);
+  });
+
+  it('keeps how the entries nest, which a run that reads it plans from', async () => {
+    fs.writeFileSync(
+      file,
+      `${CONFIG}      - /var/lib/a/inner\n      - directory: /var/lib/l\n        method: symlink\n`,
+    );
+    const model = await loadModel(file, opts());
+    const ids = (t: Topology) => ({
+      ordered: t.ordered.map((e) => e.id),
+      covered: [...t.covered],
+      enclosing: [...t.enclosing].map(([id, e]) => [id, e.id]),
+    });
+    const worked = ids(buildTopology(structuredClone(model.entries)));
+    assert.deepEqual(worked.covered, ['directory:/var/lib/a/inner']);
+    reboot();
+    const cached = await loadModel(file, opts());
+    const seeded = buildTopology(cached.entries);
+    assert.deepEqual(ids(seeded), worked);
+    // Seeded as it was read, not worked out: another order that fits is taken as it is.
+    const parsed = readCacheFile() as ReturnType<typeof readCacheFile> & {
+      topology: PackedTopology;
+    };
+    const reversed = [...parsed.topology.ordered].reverse();
+    fs.writeFileSync(
+      cache,
+      JSON.stringify({ ...parsed, topology: { ...parsed.topology, ordered: reversed } }),
+      { mode: 0o600 },
+    );
+    reboot();
+    const again = await loadModel(file, opts());
+    assert.deepEqual(
+      buildTopology(again.entries).ordered.map((e) => e.id),
+      reversed.map((i) => again.entries[i]!.id),
+    );
+    // One that does not fit is left out: the model is read all the same, its topology worked out.
+    fs.writeFileSync(
+      cache,
+      JSON.stringify({ ...parsed, topology: { ...parsed.topology, ordered: [0, 0, 0] } }),
+      { mode: 0o600 },
+    );
+    reboot();
+    const misfit = await loadModel(file, opts());
+    assert.deepEqual(misfit, model);
+    assert.deepEqual(ids(buildTopology(misfit.entries)), worked);
   });
 
   it('is written beside the configuration, root-only, and read by the next boot', async () => {
