@@ -126,17 +126,46 @@ export function mountContaining(mounts: readonly MountInfo[], path: string): Mou
   return found ?? undefined;
 }
 
+/** A file system and a path inside it: what a bind of a path would show. */
+export interface Source {
+  device: string;
+  root: string;
+}
+
 /** The device of `path` and its path inside that file system (what a bind of it would show). */
-export function sourceOf(
-  mounts: readonly MountInfo[],
-  path: string,
-): { device: string; root: string } | undefined {
+export function sourceOf(mounts: readonly MountInfo[], path: string): Source | undefined {
   const p = trimSlash(path);
   const m = mountContaining(mounts, p);
-  if (!m) return undefined;
+  return m ? sourceIn(m, p) : undefined;
+}
+
+/** Where `p` lies in the file system of `m`, the mount holding it. */
+function sourceIn(m: MountInfo, p: string): Source {
   const rest = m.mountPoint === '/' ? p : p.slice(m.mountPoint.length);
   if (rest === '' || rest === '/') return { device: m.device, root: m.root };
   return { device: m.device, root: m.root === '/' ? rest : `${m.root}${rest}` };
+}
+
+/**
+ * sourceOf for the paths below one directory `base` (a storage location, asked about for each
+ * of its entries), where no mount at all lies below it: every such path is then on the file
+ * system holding `base`, found once, and each costs a slice rather than a walk up. The table
+ * is asked what lies below `base` and what holds it, and logged so: no answer for a path below
+ * it depends on any other line. Undefined where a mount lies below `base`: ask sourceOf.
+ */
+export function sourcesBelow(
+  mounts: readonly MountInfo[],
+  base: string,
+): ((path: string) => Source | undefined) | undefined {
+  const b = trimSlash(base);
+  if (b === '/' || mountsInside(mounts, b).length > 0) return undefined;
+  const m = mountContaining(mounts, b);
+  const within = `${b}/`;
+  return (path) => {
+    const p = trimSlash(path);
+    if (p !== b && !p.startsWith(within)) return sourceOf(mounts, p);
+    return m ? sourceIn(m, p) : undefined;
+  };
 }
 
 /** Mounts at exactly `path`, bottom first; the last one is what programs see. */

@@ -75,6 +75,7 @@ export function buildPlan(
     pendingMoves: new Map((options.pendingMoves ?? []).map((m) => [m.target, m])),
     settleAfterBind: new Set(),
     settled: new Set(),
+    storeSources: new Map(),
     notes: [],
   };
   const entries: EntryPlan[] = [];

@@ -1,7 +1,14 @@
 // The checks that make the planner refuse: planted symlinks, foreign or shadowing mounts,
 // data in the way, wrong types, and stores that would not survive a reboot.
 
-import { mountContaining, sourceOf, stackAt, topMountAt } from '../core/mount-table.js';
+import {
+  mountContaining,
+  type Source,
+  sourceOf,
+  sourcesBelow,
+  stackAt,
+  topMountAt,
+} from '../core/mount-table.js';
 import { hostPath, parentOf } from '../core/paths.js';
 import type { MountInfo, PathState } from '../model/observed.js';
 import type { PersistEntry } from '../model/types.js';
@@ -38,11 +45,23 @@ export function pathIsSafe(ctx: Ctx, entry: PersistEntry, path: string): boolean
 
 export type MountState = 'none' | 'mounted' | 'shadowed' | 'foreign';
 
+/** What a bind of the entry's store path would show: through its storage location's
+ *  sourcesBelow, worked out once per location (undefined there when a mount lies inside it). */
+function storeSource(ctx: Ctx, entry: PersistEntry): Source | undefined {
+  let below = ctx.storeSources.get(entry.storeRoot);
+  if (below === undefined) {
+    below = sourcesBelow(ctx.mounts, hostPath(ctx.root, entry.storeRoot)) ?? null;
+    ctx.storeSources.set(entry.storeRoot, below);
+  }
+  const store = hostPath(ctx.root, entry.store);
+  return below === null ? sourceOf(ctx.mounts, store) : below(store);
+}
+
 export function mountStateOf(ctx: Ctx, entry: PersistEntry): MountState {
   const point = hostPath(ctx.root, ctx.view.mountPoint(entry.target));
   const top = topMountAt(ctx.mounts, point);
   if (!top) return 'none';
-  const src = sourceOf(ctx.mounts, hostPath(ctx.root, entry.store));
+  const src = storeSource(ctx, entry);
   const matches = (m: MountInfo) => !!src && m.device === src.device && m.root === src.root;
   const down = ctx.unmounted.has(point);
   // What every entry of an applied configuration finds: the store's bind on top.

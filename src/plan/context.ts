@@ -1,5 +1,6 @@
 // What the planner carries from entry to entry while it builds a plan.
 
+import type { Source } from '../core/mount-table.js';
 import type { MountInfo } from '../model/observed.js';
 import type { Diagnostic, Model } from '../model/types.js';
 import type { Topology } from './topology.js';
@@ -33,6 +34,9 @@ export interface Ctx {
   settleAfterBind: Set<string>;
   /** Targets whose move already has its `adopt-finish`. */
   settled: Set<string>;
+  /** Where store paths lie, by storage location (src/core/mount-table.ts's sourcesBelow;
+   *  null where a mount lies inside the location). */
+  storeSources: Map<string, ((path: string) => Source | undefined) | null>;
   /** Warnings about the live system found while planning (the model has its own). */
   notes: Diagnostic[];
 }

@@ -11,6 +11,7 @@ import {
   mountContaining,
   mountsInside,
   sourceOf,
+  sourcesBelow,
   stackAt,
   topMountAt,
   watchMountQueries,
@@ -76,8 +77,9 @@ const show = (m: MountInfo | undefined) => (m ? `${m.id}@${m.mountPoint}` : '-')
 /** The answers to `asked` of the table `text`, each question asked as the planner asks it. */
 function answers(tableText: string, asked: string[][]): string[] {
   const mounts = parseMountInfo(tableText);
-  return asked.map(([kind, path]) => {
+  return asked.map(([kind, path, other]) => {
     const p = path as string;
+    if (kind === 'below') return belowAnswer(mounts, p, other as string);
     if (kind === 'top') return show(topMountAt(mounts, p));
     if (kind === 'stack') return stackAt(mounts, p).map(show).join(',');
     if (kind === 'containing') return show(mountContaining(mounts, p));
@@ -85,6 +87,18 @@ function answers(tableText: string, asked: string[][]): string[] {
     return mountsInside(mounts, p).map(show).join(',');
   });
 }
+
+/** What a storage location's sourcesBelow says of a path (`none`: it has none). */
+function belowAnswer(mounts: MountInfo[], base: string, path: string): string {
+  const below = sourcesBelow(mounts, base);
+  return below ? JSON.stringify(below(path) ?? null) : 'none';
+}
+
+/** A path below `base` most of the time, now and then anywhere. */
+const pathBelow = (r: (n: number) => number, base: string) =>
+  r(4) === 0
+    ? randomPath(r)
+    : `${base === '/' ? '' : base}${randomPath(r)}`.replace(/(.)\/$/, '$1');
 
 /** `paths` and every directory above them, each once. */
 function closedAbove(paths: Iterable<string>): Set<string> {
@@ -119,7 +133,7 @@ function mountLineFilter(paths: MountPaths): (text: string) => string {
       .join('');
 }
 
-const KINDS = ['top', 'stack', 'containing', 'source', 'inside'];
+const KINDS = ['top', 'stack', 'containing', 'source', 'inside', 'below'];
 
 describe('the mountinfo lines a plan depends on', () => {
   it('answer every question as the whole table does, with any other mount added', () => {
@@ -130,17 +144,19 @@ describe('the mountinfo lines a plan depends on', () => {
       const r = random(seed);
       const table = randomTable(r, 2 + r(25));
       const whole = text(table);
-      const asked = Array.from({ length: 1 + r(6) }, () => [
-        KINDS[r(KINDS.length)] as string,
-        randomPath(r),
-      ]);
+      const asked = Array.from({ length: 1 + r(6) }, () => {
+        const kind = KINDS[r(KINDS.length)] as string;
+        const path = randomPath(r);
+        return kind === 'below' ? [kind, path, pathBelow(r, path)] : [kind, path];
+      });
       // The paths asked about, as the observer collects them.
       const mounts = parseMountInfo(whole);
       const queries = watchMountQueries(mounts);
       const expected = answers(whole, asked);
-      for (const [kind, path] of asked) {
+      for (const [kind, path, other] of asked) {
         const p = path as string;
-        if (kind === 'top') topMountAt(mounts, p);
+        if (kind === 'below') belowAnswer(mounts, p, other as string);
+        else if (kind === 'top') topMountAt(mounts, p);
         else if (kind === 'stack') stackAt(mounts, p);
         else if (kind === 'containing') mountContaining(mounts, p);
         else if (kind === 'source') sourceOf(mounts, p);
@@ -163,6 +179,29 @@ describe('the mountinfo lines a plan depends on', () => {
     // The tables are such that the filter both keeps lines and leaves some out.
     assert.ok(kept > 300 && left > 300, `kept ${kept}, left ${left}`);
     assert.ok(grownAlike > 50, `${grownAlike} tables grown with only mounts left out`);
+  });
+
+  it("a storage location's sources are sourceOf's, where no mount lies inside it", () => {
+    let fast = 0;
+    let walked = 0;
+    for (let seed = 1; seed <= 300; seed++) {
+      const r = random(seed);
+      const mounts = parseMountInfo(text(randomTable(r, 2 + r(25))));
+      const base = randomPath(r);
+      const below = sourcesBelow(mounts, base);
+      const mountInside = mounts.some((m) => m.mountPoint.startsWith(`${base}/`));
+      assert.equal(below === undefined, base === '/' || mountInside, `seed ${seed}`);
+      if (!below) {
+        walked++;
+        continue;
+      }
+      fast++;
+      for (let i = 0; i < 8; i++) {
+        const p = pathBelow(r, base);
+        assert.deepEqual(below(p), sourceOf(mounts, p), `seed ${seed}: ${p} below ${base}`);
+      }
+    }
+    assert.ok(fast > 50 && walked > 50, `${fast} locations without mounts, ${walked} with`);
   });
 
   it('tells two tables apart as the filter does, looking only at the lines that differ', () => {
