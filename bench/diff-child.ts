@@ -5,20 +5,23 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { type DiffTree, writeDiffTree } from './diff-tree.js';
 import { run, spawnTimed, timed } from './proc.js';
 
 export interface DiffSpec {
   root: string;
+  /** Where the tree's configuration is written. */
   configFile: string;
   cli: string;
   runs: number;
-  declaredFiles: string[];
   /** Where the CLI writes its peak RSS (a preloaded module does, at exit). */
   rssFile: string;
   work: string;
 }
 
 export interface DiffRunResult {
+  /** The tree written, with what the scan must find in it. */
+  tree: DiffTree;
   applyMs: number;
   mounts: number;
   findMs: number[];
@@ -33,8 +36,12 @@ export interface DiffRunResult {
 
 const spec = JSON.parse(fs.readFileSync(process.argv[2]!, 'utf8')) as DiffSpec;
 const { root, cli } = spec;
+// The root a tmpfs, as on an impermanent system (what diff walks), then the store another.
+run('mount', ['-n', '-t', 'tmpfs', '-o', 'mode=0755', 'bench-root', root]);
+const tree = writeDiffTree(root);
+fs.writeFileSync(spec.configFile, tree.config);
 run('mount', ['-n', '-t', 'tmpfs', '-o', 'mode=0755', 'tmpfs', `${root}/persist`]);
-for (const f of spec.declaredFiles) {
+for (const f of tree.declaredFiles) {
   fs.mkdirSync(path.dirname(`${root}/persist${f}`), { recursive: true });
   fs.writeFileSync(`${root}/persist${f}`, '');
 }
@@ -45,14 +52,16 @@ const mounts = fs
   .split('\n')
   .filter((l) => l.split(' ')[4]?.startsWith(`${root}/`)).length;
 
-// Peak RSS from inside the measured process, at exit (no /usr/bin/time needed).
-const preload = path.join(spec.work, 'rss.mjs');
+// Peak RSS from inside the measured process, at exit (no /usr/bin/time needed). A CommonJS
+// preload: an ES module one (--import) would load Node's ES module loader into every run, some
+// 20 ms that a plain diff (a CommonJS file) does not otherwise spend.
+const preload = path.join(spec.work, 'rss.cjs');
 fs.writeFileSync(
   preload,
-  `import { writeFileSync } from 'node:fs';\nprocess.on('exit', () => writeFileSync(${JSON.stringify(spec.rssFile)}, String(process.resourceUsage().maxRSS)));\n`,
+  `const { writeFileSync } = require('node:fs');\nprocess.on('exit', () => writeFileSync(${JSON.stringify(spec.rssFile)}, String(process.resourceUsage().maxRSS)));\n`,
 );
 const diffArgs = (extra: string[]) => [
-  `--import=${preload}`,
+  `--require=${preload}`,
   cli,
   'diff',
   '--root',
@@ -69,6 +78,7 @@ const diffStatus = (args: string[]) => {
 
 find('%s %p\n'); // warm the caches
 const result: DiffRunResult = {
+  tree,
   applyMs,
   mounts,
   findMs: [],

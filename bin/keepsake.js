@@ -82,10 +82,24 @@ function leaveNow() {
   process.exit();
 }
 
-// A plain `keepsake apply` from the one file that holds all it needs (src/cli/boot.ts);
-// anything else, or a copy of keepsake without that file, from the bundle.
+/** A CommonJS file of keepsake's, or null where this copy of keepsake has none. */
+function requireIfThere(file) {
+  try {
+    return require(file);
+  } catch (e) {
+    if (e?.code !== 'MODULE_NOT_FOUND' || !String(e.message).includes(path.basename(file))) {
+      throw e;
+    }
+    return null;
+  }
+}
+
+// A plain `keepsake apply` from the one file that holds all it needs (src/cli/boot.ts), a plain
+// `keepsake diff` from its own (src/cli/fast-diff.ts); anything else, or a copy of keepsake
+// without those files, from the bundle.
 const bootFile = path.join(__dirname, '../dist/bundle/apply.cjs');
 let boot = null;
+let diff = null;
 let saveCodeCache;
 if (settled !== undefined) {
   process.exitCode = settled;
@@ -94,19 +108,17 @@ if (settled !== undefined) {
   compileCache()?.bootFlags();
   const cached = requireWithCache(bootFile);
   if (cached) ({ exports: boot, save: saveCodeCache } = cached);
-  try {
-    boot ??= require(bootFile);
-  } catch (e) {
-    if (e?.code !== 'MODULE_NOT_FOUND' || !String(e.message).includes('apply.cjs')) throw e;
-  }
+  boot ??= requireIfThere(bootFile);
+} else if (process.argv[2] === 'diff') {
+  diff = requireIfThere(path.join(__dirname, '../dist/bundle/diff.cjs'));
 }
 
 async function run() {
-  const plainApply = boot?.runIfPlainApply(process.argv);
-  if (plainApply !== undefined) {
+  const plain = boot?.runIfPlainApply(process.argv) ?? diff?.runIfPlainDiff(process.argv);
+  if (plain !== undefined) {
     // exitCode, not exit(): output still queued for a pipe must be written before Node leaves
     // (leaveNow leaves at once only where none can be).
-    process.exitCode = await plainApply;
+    process.exitCode = await plain;
     saveCodeCache?.();
     leaveNow();
     return;

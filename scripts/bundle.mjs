@@ -117,17 +117,20 @@ const commonJs = (entry, outfile, plugins = []) =>
     plugins: [builtinsAsCommonJs, ...plugins],
     logLevel: 'warning',
   });
+// The YAML and TOML libraries in their own files (above), required only where a configuration
+// must be parsed.
+const librariesApart = {
+  name: 'libraries-apart',
+  setup(b) {
+    b.onResolve({ filter: /^(yaml|smol-toml)$/ }, (args) => ({
+      path: LIBRARIES[args.path],
+      external: true,
+    }));
+  },
+};
 // A re-apply that would plan nothing (src/cli/settled.ts): a small file of its own, tried
 // before the boot path, so that a settled apply loads only what checking the record needs.
 await commonJs('src/cli/settled.ts', 'dist/bundle/settled.cjs');
-await commonJs('src/cli/boot.ts', 'dist/bundle/apply.cjs', [
-  {
-    name: 'libraries-apart',
-    setup(b) {
-      b.onResolve({ filter: /^(yaml|smol-toml)$/ }, (args) => ({
-        path: LIBRARIES[args.path],
-        external: true,
-      }));
-    },
-  },
-]);
+// A plain `keepsake diff` (src/cli/fast-diff.ts), likewise without the command-line framework.
+await commonJs('src/cli/fast-diff.ts', 'dist/bundle/diff.cjs', [librariesApart]);
+await commonJs('src/cli/boot.ts', 'dist/bundle/apply.cjs', [librariesApart]);

@@ -53,8 +53,9 @@ export function createOutput(opts: {
   json: boolean;
   quiet?: boolean;
   color?: boolean;
-  /** Write with write(2) on descriptor 1, not through process.stdout (system/stdout.ts): an
-   *  apply's report, which every boot writes. */
+  /** Write with write(2) on descriptor 1, not through process.stdout (system/stdout.ts), and
+   *  ask whether descriptor 2 is a terminal without process.stderr: an apply's report, which
+   *  every boot writes, and a diff's. */
   direct?: boolean;
 }): Output {
   const quiet = opts.quiet === true;
@@ -68,6 +69,12 @@ export function createOutput(opts: {
     return `\x1b[${on}m${text}\x1b[${off}m`;
   };
   let progressShown = false;
+  // Asked at the first progress line (every few hundred directories of a diff), then known.
+  let stderrTerminal: boolean | undefined;
+  const progressOn = () => {
+    stderrTerminal ??= direct ? isTerminal(2) : process.stderr.isTTY === true;
+    return stderrTerminal;
+  };
   const emit = direct
     ? (text: string) => writeStdout(text, stdoutFailed)
     : (text: string) => process.stdout.write(text);
@@ -119,7 +126,7 @@ export function createOutput(opts: {
       process.stderr.write(`${text}\n`);
     },
     progress(text) {
-      if (!process.stderr.isTTY || out.json || quiet) return;
+      if (out.json || quiet || !progressOn()) return;
       if (text === undefined && !progressShown) return;
       flush();
       const width = Math.max(20, (process.stderr.columns ?? 80) - 1);

@@ -74,14 +74,20 @@ export class Aggregator {
 
   /** Counts a non-directory of the current directory. */
   entry(facts: EntryFacts): void {
+    this.count(facts.size, facts.mtimeMs, facts.ignored !== undefined);
+  }
+
+  /** entry() from the facts themselves, with no object made: once per file of a walk. */
+  count(size: number, mtimeMs: number, ignored: boolean): void {
     const top = this.top();
-    top.node.files++;
-    top.node.bytes += facts.size;
-    if (facts.mtimeMs > this.opts.bootMs) top.node.changed++;
-    if (facts.mtimeMs > top.node.newestMs) top.node.newestMs = facts.mtimeMs;
-    if (top.ignored || facts.ignored !== undefined) {
+    const node = top.node;
+    node.files++;
+    node.bytes += size;
+    if (mtimeMs > this.opts.bootMs) node.changed++;
+    if (mtimeMs > node.newestMs) node.newestMs = mtimeMs;
+    if (top.ignored || ignored) {
       this.ignored.files++;
-      this.ignored.bytes += facts.size;
+      this.ignored.bytes += size;
     }
   }
 

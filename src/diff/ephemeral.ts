@@ -5,7 +5,7 @@
 // walked, and nothing on it is ever called lost. Pure; `observeEphemeral` (ephemeral-live.ts) reads the table.
 
 import { mountContaining, topMountAt } from '../core/mount-table.js';
-import { ancestorsOf, hostPath, isWithin } from '../core/paths.js';
+import { hostPath, isWithin, parentOf } from '../core/paths.js';
 import type { MountInfo } from '../model/observed.js';
 
 /** Pseudo file systems: never state, never walked. */
@@ -49,7 +49,14 @@ export function ephemeralAreas(
   excluded: readonly string[],
 ): EphemeralArea[] {
   const skip = new Set<string>([...PSEUDO_PATHS, ...excluded]);
-  const kept = (path: string) => ![path, ...ancestorsOf(path)].some((p) => skip.has(p));
+  // Neither the path nor a directory above it is left out (asked for each of thousands of
+  // mounts where every entry is a bind: no list of ancestors made for each).
+  const kept = (path: string) => {
+    for (let p = path; ; p = parentOf(p)) {
+      if (skip.has(p)) return false;
+      if (p === '/') return true;
+    }
+  };
   const out = new Map<string, EphemeralArea>();
   const base = rootMount(root, mounts);
   if (base !== undefined && memoryBacked(base, mounts))

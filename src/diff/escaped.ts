@@ -74,6 +74,10 @@ export function findEscaped(
   const out: EscapedState[] = [];
   for (const entry of entries) {
     const host = hostPath(root, entry.target);
+    // Something mounted at the target (the entry's bind, as a rule): nothing there escaped,
+    // whatever lstat would say, so neither it nor the store is looked at.
+    const mounted = topMountAt(mounts, host) !== undefined;
+    if (mounted) continue;
     let st: Found | undefined;
     try {
       st = inspect.lstat(host);
@@ -81,7 +85,6 @@ export function findEscaped(
       continue; // not reachable: status says why
     }
     if (st === undefined) continue;
-    const mounted = topMountAt(mounts, host) !== undefined;
     const storeHolds = inspect.exists(hostPath(root, entry.store));
     const reason = escapeOf(entry, st, mounted, storeHolds, live);
     if (reason === undefined) continue;

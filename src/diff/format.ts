@@ -55,16 +55,32 @@ function empty(node: DiffNode): boolean {
 /** The nodes to show, depth first, each directory's children in the chosen order. */
 export function selectNodes(report: DiffReport, view: ViewOptions): Shown[] {
   const out: Shown[] = [];
+  eachNode(report, view, (node, depth, add) =>
+    out.push(add === undefined ? { node, depth } : { node, depth, add }),
+  );
+  return out;
+}
+
+/**
+ * selectNodes, each node given to `show` as it is reached instead of gathered: a report can
+ * have tens of thousands of lines, and each one made, written and dropped in turn is much less
+ * for the garbage collector to carry than all of them held at once.
+ */
+function eachNode(
+  report: DiffReport,
+  view: ViewOptions,
+  show: (node: DiffNode, depth: number, add: string | undefined) => void,
+): void {
   // Nothing the next boot keeps is ever suggested for persisting.
   const kept = new Set(report.persistent.map((p) => p.path));
   const visit = (node: DiffNode, depth: number, persistent: boolean) => {
-    const add = depth > 0 && !persistent ? addCommand(node, view) : undefined;
-    out.push(add === undefined ? { node, depth } : { node, depth, add });
-    const children = (node.children ?? []).filter((c) => c.bytes >= view.minSize && !empty(c));
+    show(node, depth, depth > 0 && !persistent ? addCommand(node, view) : undefined);
+    // Most nodes are files, with no children: no lists made for them.
+    if (node.children === undefined || node.children.length === 0) return;
+    const children = node.children.filter((c) => c.bytes >= view.minSize && !empty(c));
     for (const c of children.sort(COMPARE[view.sort])) visit(c, depth + 1, persistent);
   };
   for (const root of report.roots) visit(root, 0, kept.has(root.path));
-  return out;
 }
 
 /** The scanned trees the next boot wipes (those given by name may be persistent). */
@@ -80,7 +96,17 @@ function counts(node: DiffNode): string {
   return parts.join(', ');
 }
 
-function marks(node: DiffNode): string[] {
+const NO_MARKS: readonly string[] = [];
+
+function marks(node: DiffNode): readonly string[] {
+  if (
+    node.changed === 0 &&
+    node.ignored === undefined &&
+    node.unreadable === undefined &&
+    node.unlisted === undefined
+  ) {
+    return NO_MARKS; // most nodes: no list made
+  }
   const out: string[] = [];
   if (node.changed > 0) {
     out.push(
@@ -205,15 +231,28 @@ export function formatTree(
 
 /** The report as one line per path (full paths), for pipes. */
 export function formatLines(report: DiffReport, view: ViewOptions & { all: boolean }): string[] {
-  const plain: Paint = (_style, text) => text;
-  const lines = escapedLines(report.escaped, plain);
-  for (const s of selectNodes(report, view)) {
-    const what = [s.node.kind === 'directory' ? counts(s.node) : s.node.kind, ...marks(s.node)];
-    const add = s.add === undefined ? '' : `  ${s.add}`;
-    lines.push(`${sizeColumn(s.node.bytes)}  ${shownPath(s.node)}  (${what.join(', ')})${add}`);
-  }
-  lines.push(...footer(report, view.all, plain));
+  const lines: string[] = [];
+  writeLines(report, view, (line) => lines.push(line));
   return lines;
+}
+
+/** formatLines, each line given to `emit` as it is made (see eachNode). */
+export function writeLines(
+  report: DiffReport,
+  view: ViewOptions & { all: boolean },
+  emit: (line: string) => void,
+): void {
+  const plain: Paint = (_style, text) => text;
+  for (const line of escapedLines(report.escaped, plain)) emit(line);
+  eachNode(report, view, (node, _depth, add) => {
+    const kind = node.kind === 'directory' ? counts(node) : node.kind;
+    const m = marks(node);
+    const what = m.length === 0 ? kind : `${kind}, ${m.join(', ')}`;
+    emit(
+      `${sizeColumn(node.bytes)}  ${shownPath(node)}  (${what})${add === undefined ? '' : `  ${add}`}`,
+    );
+  });
+  for (const line of footer(report, view.all, plain)) emit(line);
 }
 
 /** One JSON value per line: each shown path, escaped entries, skipped mounts, errors, a summary. */

@@ -24,12 +24,18 @@ class NativeListing implements Listing {
   private readonly f64: Float64Array;
   private readonly u8: Uint8Array;
   private readonly u32: Uint32Array;
+  /** The whole buffer as one Buffer: each name is decoded from its place in it, with no
+   *  view made per name (a walk decodes tens of thousands). */
+  private readonly text: Buffer;
   private readonly names: number;
+  /** Names decoded so far: the walk asks for some twice (to count, then to list). */
+  private decoded: (string | undefined)[] | undefined;
 
-  constructor(private readonly buffer: ArrayBuffer) {
+  constructor(buffer: ArrayBuffer) {
     this.u32 = new Uint32Array(buffer, 0, buffer.byteLength >> 2);
     this.f64 = new Float64Array(buffer, 0, buffer.byteLength >> 3);
     this.u8 = new Uint8Array(buffer);
+    this.text = Buffer.from(buffer);
     this.length = this.u32[0]!;
     this.names = 8 + 24 * this.length;
   }
@@ -43,16 +49,27 @@ class NativeListing implements Listing {
   mtimeMs(i: number): number {
     return this.f64[2 + 3 * i]!;
   }
-  private bytes(i: number): Buffer {
+  /** Where the name of entry i lies in the buffer: [start, end). */
+  private start(i: number): number {
+    return this.names + this.u32[(8 + 24 * i + 20) >> 2]!;
+  }
+  private end(i: number): number {
     const r = 8 + 24 * i;
-    const length = this.u8[r + 18]! | (this.u8[r + 19]! << 8);
-    return Buffer.from(this.buffer, this.names + this.u32[(r + 20) >> 2]!, length);
+    return this.start(i) + (this.u8[r + 18]! | (this.u8[r + 19]! << 8));
   }
   name(i: number): string {
-    return this.bytes(i).toString('utf8');
+    this.decoded ??= new Array(this.length);
+    let name = this.decoded[i];
+    if (name === undefined) {
+      name = this.text.toString('utf8', this.start(i), this.end(i));
+      this.decoded[i] = name;
+    }
+    return name;
   }
   nameBytes(i: number): Buffer | undefined {
-    return this.u8[8 + 24 * i + 17] === 1 ? Buffer.from(this.bytes(i)) : undefined;
+    return this.u8[8 + 24 * i + 17] === 1
+      ? Buffer.from(this.text.subarray(this.start(i), this.end(i)))
+      : undefined;
   }
 }
 

@@ -168,6 +168,10 @@ export class Walk {
     if (++this.directories % 256 === 0 && opts.onProgress !== undefined) {
       opts.onProgress(result.entries, this.systemPath(host).path);
     }
+    // What the first pass found of each file, for the second (below) to list them without
+    // making their paths and looking them up again.
+    const seen = named ? new Array<WalkPath | undefined>(listing.length) : undefined;
+    const verdicts = named ? new Array<string | undefined>(listing.length) : undefined;
     for (let i = 0; i < listing.length; i++) {
       const kind = listing.kind(i);
       const isDirectory = kind === KIND_DIRECTORY;
@@ -176,6 +180,10 @@ export class Walk {
         child = childOf(host, listing.name(i), listing.nameBytes(i));
       }
       const ignored = named ? this.admit(child, isDirectory, lookups, rules, true) : '';
+      if (seen !== undefined && verdicts !== undefined) {
+        seen[i] = child;
+        verdicts[i] = ignored;
+      }
       if (ignored === undefined) continue;
       if (isDirectory) {
         const inner = rules.length > 0 ? rulesInside(rules, this.systemPath(child).path) : rules;
@@ -186,13 +194,13 @@ export class Walk {
         const reason = `cannot be examined: ${describeErrno(code)} (${code})`;
         result.errors.push({ path: this.systemPath(child).path, reason });
         agg.blocked();
+      } else if (opts.onFile === undefined) {
+        agg.count(listing.size(i), listing.mtimeMs(i), ignored !== '');
       } else {
         const facts = this.facts(listing, i, ignored);
         agg.entry(facts);
-        if (opts.onFile !== undefined) {
-          if (child === '') child = childOf(host, listing.name(i), listing.nameBytes(i));
-          opts.onFile(this.systemPath(child), child, facts);
-        }
+        if (child === '') child = childOf(host, listing.name(i), listing.nameBytes(i));
+        opts.onFile(this.systemPath(child), child, facts);
       }
     }
     if (!agg.keepsFileNodes()) return;
@@ -200,8 +208,10 @@ export class Walk {
     for (let i = 0; i < listing.length; i++) {
       const kind = listing.kind(i);
       if (kind === KIND_DIRECTORY || kind === KIND_ERROR) continue;
-      const child = childOf(host, listing.name(i), listing.nameBytes(i));
-      const ignored = this.admit(child, false, lookups, rules, false);
+      // The first pass's path and verdict where it made them (the same as made here anew).
+      const child = seen?.[i] ?? childOf(host, listing.name(i), listing.nameBytes(i));
+      const ignored =
+        verdicts !== undefined ? verdicts[i] : this.admit(child, false, lookups, rules, false);
       if (ignored !== undefined) files.push({ i, child, ignored });
     }
     // A bounded report: the largest files get nodes, the rest are summed.

@@ -133,9 +133,28 @@ describe('keepsake diff on a booted system', { skip }, () => {
         do: 'sh',
         cmd: `${JSON.stringify(process.execPath)} ${CLI} ignore '/srv/VirtualBox VMs/' --root "$ROOT" --config "$ROOT/etc/keepsake.yaml" && ${JSON.stringify(process.execPath)} ${CLI} ignore /home/jane/notes.txt --user jane --root "$ROOT" --config "$ROOT/etc/keepsake.yaml" && ${diffCmd('/srv /home --depth 1')}`,
       },
+      // The same diff read by the plain reader (src/cli/fast-diff.ts) and by the full command
+      // line (a trailing `--`, which only the full one reads), as JSON and as text.
+      { do: 'sh', cmd: diffCmd('') },
+      { do: 'sh', cmd: diffCmd('--') },
+      { do: 'sh', cmd: diffCmd('').replace(' --json', '') },
+      { do: 'sh', cmd: diffCmd('--').replace(' --json', '') },
     ]);
   });
   after(() => system?.cleanup());
+
+  it('says the same through the plain reader as through the full command line', () => {
+    for (const [fast, full] of [
+      [results[11], results[12]],
+      [results[13], results[14]],
+    ]) {
+      assert.ok(fast?.do === 'sh' && full?.do === 'sh');
+      assert.equal(fast.status, 1, fast.stderr);
+      assert.ok(fast.stdout.split('\n').length > 20, fast.stdout);
+      assert.equal(fast.stdout, full.stdout);
+      assert.equal(fast.status, full.status);
+    }
+  });
 
   it('sets the system up', () => {
     const applied = results[1];

@@ -2,7 +2,7 @@ import { loadModel } from '../../apply/model-cache.js';
 import { resolveRoot } from '../../apply/pipeline.js';
 import { normaliseAbsolute } from '../../config/paths.js';
 import { displayPath } from '../../core/display.js';
-import { formatLines, formatTree, jsonRecords } from '../../diff/format.js';
+import { formatTree, jsonRecords, writeLines } from '../../diff/format.js';
 import { reportHomes, scanLiveSystem } from '../../diff/live.js';
 import { parseDepth, parseSize, parseSort } from '../../diff/options.js';
 import { UsageError } from '../../errors.js';
@@ -45,7 +45,6 @@ export async function run(opts: DiffOptions, out: Output): Promise<number> {
   const shown = { ...view, homes: reportHomes(model) };
   // What the next shutdown's salvage keeps of it (only when no PATH narrows the scan).
   const salvage = paths.length === 0 ? previewSalvage(root, model) : undefined;
-  // One write: a report can have tens of thousands of lines.
   if (out.json) {
     const records = jsonRecords(report, shown);
     if (salvage !== undefined) records.splice(-1, 0, { type: 'salvage', ...salvage });
@@ -58,10 +57,14 @@ export async function run(opts: DiffOptions, out: Output): Promise<number> {
   } else if (out.quiet) {
     // Escaped state is what went wrong: said on stderr, the rest of the report left out.
     for (const e of report.escaped) out.error(`keepsake: ${e.target} escaped: ${e.fix}`);
-  } else {
-    const lines = out.terminal ? formatTree(report, shown, out.paint) : formatLines(report, shown);
+  } else if (out.terminal) {
+    const lines = formatTree(report, shown, out.paint);
     if (salvage !== undefined) lines.push(describePreview(salvage));
     out.line(lines.join('\n'));
+  } else {
+    // Line by line: the output gathers them into writes of 64 KiB (output.ts).
+    writeLines(report, shown, (line) => out.line(line));
+    if (salvage !== undefined) out.line(describePreview(salvage));
   }
   return report.escaped.length > 0 ? 1 : 0;
 }
