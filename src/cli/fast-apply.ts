@@ -3,7 +3,7 @@
 // to local-fs.target.
 
 import type { ApplyOptions } from './declare/apply.js';
-import { plainArgs } from './fast-args.js';
+import { plainArgs, runPlain } from './fast-args.js';
 
 const APPLY = {
   name: 'apply',
@@ -29,22 +29,6 @@ export function plainApplyArgs(
 }
 
 /** Runs apply; a failure is printed by the same code as the full command line's. */
-export async function runPlainApply(opts: ApplyOptions): Promise<number> {
-  const [{ createOutput }, { run }] = await Promise.all([
-    import('./output.js'),
-    import('./commands/apply.js'),
-  ]);
-  const out = createOutput({
-    json: opts.json,
-    quiet: opts.quiet,
-    direct: true,
-    ...(opts.color ? {} : { color: false }),
-  });
-  try {
-    return await run(opts, out);
-  } catch (e) {
-    // Only a failing run pays for loading the reporting.
-    const { report } = await import('./report.js');
-    return report(e, out, opts.debug === true);
-  }
+export function runPlainApply(opts: ApplyOptions): Promise<number> {
+  return runPlain(opts, () => import('./commands/apply.js'));
 }

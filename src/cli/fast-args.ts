@@ -7,6 +7,7 @@
 
 import type { CommonOptions } from './declare/common.js';
 import { DEFAULT_CONFIG } from './defaults.js';
+import type { Output } from './output.js';
 
 /** A command's own options: flags (set to true) and options taking a value, by spelling. */
 export interface PlainCommand<Flag extends string, Value extends string> {
@@ -100,4 +101,28 @@ export function plainArgs<Flag extends string, Value extends string, Own extends
   }
   if ('KEEPSAKE_DEBUG' in env) opts.debug = true;
   return opts as Common & Own;
+}
+
+/**
+ * Runs a command's work (`load`) with options read here: its report written with write(2),
+ * as the full command line's would be, and a failure printed by the same code as there.
+ */
+export async function runPlain<O extends Common>(
+  opts: O,
+  load: () => Promise<{ run(opts: O, out: Output): Promise<number> }>,
+): Promise<number> {
+  const [{ createOutput }, { run }] = await Promise.all([import('./output.js'), load()]);
+  const out = createOutput({
+    json: opts.json,
+    quiet: opts.quiet,
+    direct: true,
+    ...(opts.color ? {} : { color: false }),
+  });
+  try {
+    return await run(opts, out);
+  } catch (e) {
+    // Only a failing run pays for loading the reporting.
+    const { report } = await import('./report.js');
+    return report(e, out, opts.debug === true);
+  }
 }

@@ -4,7 +4,7 @@
 
 import { readHooks, setHooks } from '../hooks.js';
 import type { DiffOptions } from './declare/diff.js';
-import { plainArgs } from './fast-args.js';
+import { plainArgs, runPlain } from './fast-args.js';
 
 const DIFF = {
   name: 'diff',
@@ -31,24 +31,5 @@ export function runIfPlainDiff(argv: string[]): Promise<number> | undefined {
   if (!opts) return undefined;
   // The switches tests use are read here, once, for the whole run (hooks.ts).
   setHooks(hooks);
-  return runPlainDiff(opts);
-}
-
-async function runPlainDiff(opts: DiffOptions): Promise<number> {
-  const [{ createOutput }, { run }] = await Promise.all([
-    import('./output.js'),
-    import('./commands/diff.js'),
-  ]);
-  const out = createOutput({
-    json: opts.json,
-    quiet: opts.quiet,
-    direct: true,
-    ...(opts.color ? {} : { color: false }),
-  });
-  try {
-    return await run(opts, out);
-  } catch (e) {
-    const { report } = await import('./report.js');
-    return report(e, out, opts.debug === true);
-  }
+  return runPlain(opts, () => import('./commands/diff.js'));
 }

@@ -2,9 +2,12 @@
 // configurations (see that directory's README for the mapping), with the users and groups
 // they name so that a test root can provide them.
 
+import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { validateConfig } from '../../src/config/index.js';
+import type { Model } from '../../src/model/types.js';
 
 export interface RealworldCase {
   /** The file name without `.json`. */
@@ -186,4 +189,24 @@ export function writeAccounts(root: string, users: string[], groups: string[]): 
   mkdirSync(join(root, 'etc'), { recursive: true });
   writeFileSync(join(root, 'etc', 'passwd'), passwd);
   writeFileSync(join(root, 'etc', 'group'), group);
+}
+
+/**
+ * The validated model of `config`, written as `dir/name/keepsake.json` with a root beside it
+ * that has the accounts it names; fails the test with the diagnostics when it does not validate.
+ */
+export function validatedModel(
+  dir: string,
+  name: string,
+  config: object,
+  users: string[] = [],
+  groups: string[] = [],
+): Model {
+  const root = join(dir, name, 'root');
+  writeAccounts(root, users, groups);
+  const file = join(dir, name, 'keepsake.json');
+  writeFileSync(file, JSON.stringify(config));
+  const { model, diagnostics } = validateConfig(file, { root });
+  assert.ok(model, JSON.stringify(diagnostics));
+  return model;
 }

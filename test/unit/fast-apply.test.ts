@@ -4,32 +4,8 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Command } from 'commander';
 import { plainApplyArgs } from '../../src/cli/fast-apply.js';
-import { buildProgram } from '../../src/cli/main.js';
-
-/** The options the full command line hands to apply's runner for `argv`, with `env`. */
-async function fullApplyOptions(
-  argv: string[],
-  env: Record<string, string>,
-): Promise<Record<string, unknown>> {
-  const saved = { ...process.env };
-  for (const k of ['KEEPSAKE_CONFIG', 'KEEPSAKE_DEBUG']) delete process.env[k];
-  Object.assign(process.env, env);
-  try {
-    const { program } = buildProgram();
-    let got: Record<string, unknown> | undefined;
-    const apply = program.commands.find((c) => c.name() === 'apply') as Command;
-    apply.action((opts: Record<string, unknown>, cmd: Command) => {
-      got = { ...opts, rootGiven: cmd.getOptionValueSource('root') !== 'default', args: [] };
-    });
-    await program.parseAsync(argv);
-    assert.ok(got, `the full command line ran no apply for ${argv.join(' ')}`);
-    return got;
-  } finally {
-    process.env = saved;
-  }
-}
+import { agreesWithFullCommandLine } from '../helpers/plain-args.js';
 
 const plain: Array<[string[], Record<string, string>]> = [
   [['apply'], {}],
@@ -48,15 +24,8 @@ const plain: Array<[string[], Record<string, string>]> = [
 
 describe('plain apply arguments', () => {
   for (const [args, env] of plain) {
-    it(`reads ${args.join(' ')} ${JSON.stringify(env)} as the full command line does`, async () => {
-      const argv = ['node', 'keepsake', ...args];
-      const fast = plainApplyArgs(argv, env);
-      assert.ok(fast, 'left to the full command line');
-      const full = await fullApplyOptions(argv, env);
-      // The full command line leaves an option it was not given undefined.
-      const defined = Object.fromEntries(Object.entries(fast).filter(([, v]) => v !== undefined));
-      assert.deepEqual(defined, full);
-    });
+    it(`reads ${args.join(' ')} ${JSON.stringify(env)} as the full command line does`, () =>
+      agreesWithFullCommandLine('apply', plainApplyArgs, args, env));
   }
 
   it('leaves everything else to the full command line', () => {

@@ -3,28 +3,20 @@
 // JSON text); an entry whose id is not derived as the packer derives it is never packed.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { validateConfig } from '../../src/config/index.js';
 import { packEntries, unpackEntries } from '../../src/model/pack.js';
-import type { Model, PersistEntry } from '../../src/model/types.js';
-import { loadRealworld, writeAccounts } from '../helpers/realworld.js';
+import type { PersistEntry } from '../../src/model/types.js';
+import { loadRealworld, validatedModel } from '../helpers/realworld.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'keepsake-pack-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** The model of a configuration, validated in a root with the accounts it names. */
-function modelOf(name: string, config: object, users: string[], groups: string[]): Model {
-  const root = join(tmp, name, 'root');
-  writeAccounts(root, users, groups);
-  const file = join(tmp, name, 'keepsake.json');
-  writeFileSync(file, JSON.stringify(config));
-  const { model, diagnostics } = validateConfig(file, { root });
-  assert.ok(model, JSON.stringify(diagnostics));
-  return model;
-}
+const modelOf = (name: string, config: object, users: string[] = [], groups: string[] = []) =>
+  validatedModel(tmp, name, config, users, groups);
 
 /** Through the packed form and its JSON text, as the cache keeps it. */
 function roundTrip(entries: readonly PersistEntry[]): PersistEntry[] {

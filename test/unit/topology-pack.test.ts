@@ -4,13 +4,12 @@
 // is left out, and the topology is worked out as usual.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { validateConfig } from '../../src/config/index.js';
 import { packEntries, unpackEntries } from '../../src/model/pack.js';
-import type { Model, PersistEntry } from '../../src/model/types.js';
+import type { PersistEntry } from '../../src/model/types.js';
 import {
   buildTopology,
   type PackedTopology,
@@ -18,20 +17,13 @@ import {
   seedTopology,
   type Topology,
 } from '../../src/plan/topology.js';
-import { loadRealworld, writeAccounts } from '../helpers/realworld.js';
+import { loadRealworld, validatedModel } from '../helpers/realworld.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'keepsake-topology-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
-function modelOf(name: string, config: object, users: string[] = [], groups: string[] = []): Model {
-  const root = join(tmp, name, 'root');
-  writeAccounts(root, users, groups);
-  const file = join(tmp, name, 'keepsake.json');
-  writeFileSync(file, JSON.stringify(config));
-  const { model, diagnostics } = validateConfig(file, { root });
-  assert.ok(model, JSON.stringify(diagnostics));
-  return model;
-}
+const modelOf = (name: string, config: object, users: string[] = [], groups: string[] = []) =>
+  validatedModel(tmp, name, config, users, groups);
 
 /** The entries as a run that reads the cache has them: a new array of new objects. */
 function fromCache(entries: readonly PersistEntry[]): PersistEntry[] {
