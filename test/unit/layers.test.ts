@@ -303,7 +303,7 @@ describe('layers', () => {
   it('switches for tests are read in one module (hooks.ts), nowhere else', () => {
     // The demo's own stages and the command line's options (KEEPSAKE_CONFIG, KEEPSAKE_DEBUG)
     // are part of what keepsake does, not switches for tests.
-    const allowed = new Set(['hooks.ts', 'cli/fast-apply.ts', 'cli/main.ts']);
+    const allowed = new Set(['hooks.ts', 'cli/fast-args.ts', 'cli/main.ts']);
     const readers = files
       .map((f) => path.relative(SRC, f))
       .filter((f) => !allowed.has(f) && !f.startsWith('cli/demo/'))
