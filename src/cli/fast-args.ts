@@ -36,6 +36,12 @@ const COMMON_VALUES = {
 
 type Common = Omit<CommonOptions, 'debug'> & { debug?: true };
 
+/** `table[key]` where the table itself has it: never what an object inherits (`toString`,
+ *  `constructor`), which a path or a typo may be spelt as. */
+function own<V>(table: Readonly<Record<string, V>>, key: string): V | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
 /**
  * The options of `keepsake NAME ARGS` exactly as the full command line would read them, given
  * the command's own defaults, or undefined when the arguments are anything but plain.
@@ -62,8 +68,7 @@ export function plainArgs<Flag extends string, Value extends string, Own extends
   let config: string | undefined;
   for (let i = 3; i < argv.length; i++) {
     const arg = argv[i] as string;
-    const flag: string | undefined =
-      COMMON_FLAGS[arg as keyof typeof COMMON_FLAGS] ?? command.flags[arg];
+    const flag: string | undefined = own(COMMON_FLAGS, arg) ?? own(command.flags, arg);
     if (flag !== undefined) {
       opts[flag] = true;
       continue;
@@ -78,8 +83,7 @@ export function plainArgs<Flag extends string, Value extends string, Own extends
     }
     const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
     const name = eq > 0 ? arg.slice(0, eq) : arg;
-    const key: string | undefined =
-      COMMON_VALUES[name as keyof typeof COMMON_VALUES] ?? command.values[name];
+    const key: string | undefined = own(COMMON_VALUES, name) ?? own(command.values, name);
     if (key === undefined) return undefined;
     const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
     // An empty or dash-led value is a corner the full command line has its own rules for.

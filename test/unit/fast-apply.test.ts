@@ -44,6 +44,9 @@ describe('plain apply arguments', () => {
       ['apply', '-c/a.yaml'],
       ['apply', '--'],
       ['--json', 'apply'],
+      ['apply', 'constructor'],
+      ['apply', 'toString'],
+      ['apply', '--valueOf', 'x'],
     ];
     for (const args of others)
       assert.equal(plainApplyArgs(['node', 'keepsake', ...args], {}), undefined, args.join(' '));

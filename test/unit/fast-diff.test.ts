@@ -22,6 +22,8 @@ const plain: Array<[string[], Record<string, string>]> = [
   [['diff', '-c', '/given.yaml'], { KEEPSAKE_CONFIG: '/from/env.json' }],
   [['diff', '--depth', '0'], { KEEPSAKE_DEBUG: '0' }],
   [['diff', 'relative/path'], {}],
+  // Paths spelt as what every object inherits are paths all the same.
+  [['diff', 'constructor', 'toString', '__proto__', 'hasOwnProperty'], {}],
 ];
 
 describe('plain diff arguments', () => {
@@ -47,6 +49,8 @@ describe('plain diff arguments', () => {
       ['diff', '-'],
       ['diff', ''],
       ['--json', 'diff'],
+      ['diff', '--toString'],
+      ['diff', '--constructor=x'],
     ];
     for (const args of others)
       assert.equal(plainDiffArgs(['node', 'keepsake', ...args], {}), undefined, args.join(' '));
