@@ -13,7 +13,8 @@ const vm = require('node:vm');
 
 /**
  * The V8 flags an apply runs under, set before the boot file (apply.cjs) is compiled, so that
- * its code cache is made and read under the same flags (V8 refuses a cache made under others).
+ * its code cache is made and read under the same flags (V8 refuses a cache made under others);
+ * a plain diff runs under them too.
  *
  * An apply keeps V8's young generation at the size it starts with (1 MiB a half) instead of
  * letting it grow to 16 MiB a half. Every page a process touches for the first time costs a
