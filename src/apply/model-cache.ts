@@ -21,6 +21,7 @@ import { readConfigFile } from '../config/load-text.js';
 import { hostPath } from '../core/paths.js';
 import { modelText } from '../generations/model-text.js';
 import { knownSetup, setupOf } from '../generations/store.js';
+import { stepCounter } from '../hooks.js';
 import { type PackedEntries, unpackEntries } from '../model/pack.js';
 import type { Model, PersistEntry } from '../model/types.js';
 import { type PackedTopology, packTopology, seedTopology } from '../plan/topology.js';
@@ -139,7 +140,11 @@ function storeOfConfig(file: string, root: string, model: Model): string | undef
 function writeCache(dir: string, mode: number, content: TextPieces): boolean {
   try {
     if (!lstatOrNull(dir)) mkdirSafe(dir, 0, 0, mode);
-    writeFileAtomicSafe(`${dir}/${CACHE_FILE}`, content, 0o600);
+    // KEEPSAKE_TEST_KILL_AT=model-cache:1 kills keepsake with the new file written but not yet
+    // renamed over the old one, model-cache:2 right after (test/integration/model-cache-faults).
+    const step = stepCounter('model-cache');
+    writeFileAtomicSafe(`${dir}/${CACHE_FILE}`, content, 0o600, step);
+    step();
     return true;
   } catch {
     // Only time is lost: the next run parses again.
