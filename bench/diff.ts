@@ -6,6 +6,7 @@
 // baseline's time, and a peak RSS under 150 MB.
 
 import * as fs from 'node:fs';
+import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DiffRunResult, DiffSpec } from './diff-child.js';
@@ -56,7 +57,7 @@ export function runDiff(ctx: PartContext): PartResult {
   const pass = { ratio: rat <= TARGET_RATIO, rss: m.rssMB < TARGET_RSS_MB };
   const t = new Table();
   t.text(
-    `keepsake diff: ${tree.entries} entries, ${declared} declared paths bind-mounted (${tree.declaredDirs.length} directories, ${tree.declaredFiles.length} files), directories read by the ${s.backend} reader`,
+    `keepsake diff: ${tree.entries} entries, ${declared} declared paths bind-mounted (${tree.declaredDirs.length} directories, ${tree.declaredFiles.length} files), directories read by the ${s.backend} reader${s.backend === 'native' && availableParallelism() > 1 ? ' (the next ones read ahead on a second thread)' : ''}`,
     `  found ${s.files} undeclared files, ${s.bytes} bytes (checked); report of ${r.lines} lines (depth 3)`,
     '',
   );

@@ -1,14 +1,15 @@
 // Thin N-API wrappers over mount(2), umount2(2) and flock(2): one syscall per call, errors
 // thrown as Error objects shaped like Node's system errors (code, errno, syscall, path).
 // runSteps (native/steps.c) carries out a run of the executor's common steps in one call.
-// listDir is the other exception: it reads a directory and lstats its non-directories with
-// fstatat(2) relative to the open directory, which a per-entry call from JavaScript cannot
-// match in speed (see the diff benchmark).
+// listDir (native/list-dir.c) is the other exception: it reads a directory and lstats its
+// non-directories, and can read ahead on a second thread.
 
 #ifndef NAPI_VERSION
 #define NAPI_VERSION 8
 #endif
 #include <node_api.h>
+
+#include "shared.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -80,7 +81,7 @@ static napi_status set_string(napi_env env, napi_value obj, const char *key, con
 }
 
 // Throws `CODE: syscall 'source' -> 'target'`; source or target may be NULL (fd for flock).
-static void throw_errno(napi_env env, int err, const char *syscall, const char *source,
+void keepsake_throw_errno(napi_env env, int err, const char *syscall, const char *source,
                         const char *target, int fd) {
   const char *code = errno_name(err);
   char buf[512];
@@ -110,7 +111,7 @@ static void throw_errno(napi_env env, int err, const char *syscall, const char *
 
 // Copies a JS string into a fresh buffer (caller frees). NULL with *ok = 1 means null was
 // allowed and given; NULL with *ok = 0 means an exception is pending.
-static char *get_string(napi_env env, napi_value value, const char *name, int nullable, int *ok) {
+char *keepsake_get_string(napi_env env, napi_value value, const char *name, int nullable, int *ok) {
   napi_valuetype type;
   *ok = 0;
   if (napi_typeof(env, value, &type) != napi_ok) return NULL;
@@ -159,7 +160,7 @@ static int get_int64(napi_env env, napi_value value, const char *name, int64_t *
 }
 
 // The call's arguments into argv[want]; 0 with an exception pending when fewer were given.
-static int get_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv,
+int keepsake_get_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv,
                     const char *usage) {
   size_t argc = want;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return 0;
@@ -173,17 +174,17 @@ static int get_args(napi_env env, napi_callback_info info, size_t want, napi_val
 // mount(source: string|null, target: string, fstype: string|null, flags: number, data: string|null)
 static napi_value js_mount(napi_env env, napi_callback_info info) {
   napi_value argv[5];
-  if (!get_args(env, info, 5, argv, "mount expects 5 arguments")) return NULL;
+  if (!keepsake_get_args(env, info, 5, argv, "mount expects 5 arguments")) return NULL;
   int64_t flags = 0;
   int ok = 0;
   char *source = NULL, *target = NULL, *fstype = NULL, *data = NULL;
-  source = get_string(env, argv[0], "source", 1, &ok);
-  if (ok) target = get_string(env, argv[1], "target", 0, &ok);
-  if (ok) fstype = get_string(env, argv[2], "fstype", 1, &ok);
+  source = keepsake_get_string(env, argv[0], "source", 1, &ok);
+  if (ok) target = keepsake_get_string(env, argv[1], "target", 0, &ok);
+  if (ok) fstype = keepsake_get_string(env, argv[2], "fstype", 1, &ok);
   if (ok) ok = get_int64(env, argv[3], "flags", &flags);
-  if (ok) data = get_string(env, argv[4], "data", 1, &ok);
+  if (ok) data = keepsake_get_string(env, argv[4], "data", 1, &ok);
   if (ok && mount(source, target, fstype, (unsigned long)flags, data) != 0)
-    throw_errno(env, errno, "mount", source, target, -1);
+    keepsake_throw_errno(env, errno, "mount", source, target, -1);
   free(source);
   free(target);
   free(fstype);
@@ -194,12 +195,12 @@ static napi_value js_mount(napi_env env, napi_callback_info info) {
 // umount2(target: string, flags: number)
 static napi_value js_umount2(napi_env env, napi_callback_info info) {
   napi_value argv[2];
-  if (!get_args(env, info, 2, argv, "umount2 expects 2 arguments")) return NULL;
+  if (!keepsake_get_args(env, info, 2, argv, "umount2 expects 2 arguments")) return NULL;
   int64_t flags = 0;
   int ok = 0;
-  char *target = get_string(env, argv[0], "target", 0, &ok);
+  char *target = keepsake_get_string(env, argv[0], "target", 0, &ok);
   if (ok) ok = get_int64(env, argv[1], "flags", &flags);
-  if (ok && umount2(target, (int)flags) != 0) throw_errno(env, errno, "umount2", NULL, target, -1);
+  if (ok && umount2(target, (int)flags) != 0) keepsake_throw_errno(env, errno, "umount2", NULL, target, -1);
   free(target);
   return NULL;
 }
@@ -207,219 +208,30 @@ static napi_value js_umount2(napi_env env, napi_callback_info info) {
 // flock(fd: number, operation: number); retried on EINTR so a signal does not look like failure.
 static napi_value js_flock(napi_env env, napi_callback_info info) {
   napi_value argv[2];
-  if (!get_args(env, info, 2, argv, "flock expects 2 arguments")) return NULL;
+  if (!keepsake_get_args(env, info, 2, argv, "flock expects 2 arguments")) return NULL;
   int64_t fd = 0, op = 0;
   if (!get_int64(env, argv[0], "fd", &fd) || !get_int64(env, argv[1], "operation", &op))
     return NULL;
   int r;
   do r = flock((int)fd, (int)op);
   while (r != 0 && errno == EINTR);
-  if (r != 0) throw_errno(env, errno, "flock", NULL, NULL, (int)fd);
+  if (r != 0) keepsake_throw_errno(env, errno, "flock", NULL, NULL, (int)fd);
   return NULL;
 }
 
-
-// A growable byte buffer for listDir's records.
-struct bytes {
-  uint8_t *data;
-  size_t len, cap;
-};
-
-static int reserve(struct bytes *b, size_t more) {
-  if (b->len + more <= b->cap) return 1;
-  size_t cap = b->cap ? b->cap * 2 : 16384;
-  while (cap < b->len + more) cap *= 2;
-  uint8_t *data = realloc(b->data, cap);
-  if (!data) return 0;
-  b->data = data;
-  b->cap = cap;
-  return 1;
-}
-
-static int valid_utf8(const unsigned char *s, size_t n) {
-  size_t i = 0;
-  while (i < n) {
-    unsigned char c = s[i];
-    size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    if (len == 0 || i + len > n) return 0;
-    if (len == 2 && c < 0xc2) return 0;
-    for (size_t k = 1; k < len; k++)
-      if ((s[i + k] & 0xc0) != 0x80) return 0;
-    if (len == 3) {
-      unsigned cp = ((c & 0x0fu) << 12) | ((s[i + 1] & 0x3fu) << 6) | (s[i + 2] & 0x3fu);
-      if (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
-    }
-    if (len == 4) {
-      unsigned cp = ((c & 0x07u) << 18) | ((s[i + 1] & 0x3fu) << 12) |
-                    ((s[i + 2] & 0x3fu) << 6) | (s[i + 3] & 0x3fu);
-      if (cp < 0x10000 || cp > 0x10ffff) return 0;
-    }
-    i += len;
-  }
-  return 1;
-}
-
-enum { KIND_FILE = 1, KIND_DIR = 2, KIND_SYMLINK = 3, KIND_OTHER = 4, KIND_ERROR = 5 };
-
-static uint8_t kind_of_mode(mode_t m) {
-  return S_ISREG(m) ? KIND_FILE : S_ISDIR(m) ? KIND_DIR : S_ISLNK(m) ? KIND_SYMLINK : KIND_OTHER;
-}
-
-// Phase two of listDir: lstat every record that is not a directory, relative to the open
-// directory (no path walk per entry). These calls are most of a scan's time. A second thread
-// for large directories was no faster when measured on two busy cores, so there is none.
-struct stat_range {
-  int dirfd;
-  uint8_t *records;
-  const char *names;
-  uint32_t from, to;
-};
-
-static void *stat_range_run(void *arg) {
-  struct stat_range *r = arg;
-  for (uint32_t i = r->from; i < r->to; i++) {
-    uint8_t *p = r->records + 24 * (size_t)i;
-    if (p[16] == KIND_DIR) continue;
-    uint32_t offset;
-    memcpy(&offset, p + 20, 4);
-    struct stat st;
-    double size = 0, mtime = 0;
-    if (fstatat(r->dirfd, r->names + offset, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-      p[16] = kind_of_mode(st.st_mode);
-      if (p[16] != KIND_DIR) {
-        size = (double)st.st_size;
-        mtime = (double)st.st_mtim.tv_sec * 1000.0 + (double)st.st_mtim.tv_nsec / 1e6;
-      }
-    } else {
-      p[16] = KIND_ERROR;
-      size = errno;
-    }
-    memcpy(p, &size, 8);
-    memcpy(p + 8, &mtime, 8);
-  }
-  return NULL;
-}
-
-// A path given as a string or as a Buffer of bytes (names need not be UTF-8), copied into a
-// fresh NUL-terminated buffer (caller frees); NULL with an exception pending on failure.
-static char *get_path(napi_env env, napi_value value, int *ok) {
-  bool is_buffer = false;
-  *ok = 0;
-  if (napi_is_buffer(env, value, &is_buffer) != napi_ok) return NULL;
-  if (!is_buffer) return get_string(env, value, "path", 0, ok);
-  void *data = NULL;
-  size_t len = 0;
-  if (napi_get_buffer_info(env, value, &data, &len) != napi_ok) return NULL;
-  if (memchr(data, 0, len)) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG_VALUE", "path must not contain NUL bytes");
-    return NULL;
-  }
-  char *path = malloc(len + 1);
-  if (!path) {
-    napi_throw_error(env, "ENOMEM", "keepsake_mount: out of memory");
-    return NULL;
-  }
-  memcpy(path, data, len);
-  path[len] = 0;
-  *ok = 1;
-  return path;
-}
-
-// listDir(path: string | Buffer): ArrayBuffer holding a u32 count (padded to 8 bytes), then
-// one 24-byte record per entry but `.` and `..` (f64 size, f64 mtime in ms, u8 kind, u8 flags
-// (1: the name is not UTF-8), u16 name length, u32 offset of the name), then the names' bytes.
-// Directories are not stat'ed (size and mtime 0); an entry that cannot be stat'ed has kind 5
-// and its errno as size. Links are never followed.
-static napi_value js_list_dir(napi_env env, napi_callback_info info) {
-  napi_value argv[1];
-  if (!get_args(env, info, 1, argv, "listDir expects a path")) return NULL;
-  int ok = 0;
-  char *path = get_path(env, argv[0], &ok);
-  if (!ok) return NULL;
-  int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  DIR *dir = fd < 0 ? NULL : fdopendir(fd);
-  if (!dir) {
-    int err = errno;
-    if (fd >= 0) close(fd);
-    throw_errno(env, err, "opendir", NULL, path, -1);
-    free(path);
-    return NULL;
-  }
-  struct bytes out = {NULL, 0, 0}, names = {NULL, 0, 0};
-  uint32_t count = 0;
-  int failed = 0, read_errno = 0;
-  for (;;) {
-    errno = 0;
-    struct dirent *d = readdir(dir);
-    if (!d) {
-      read_errno = errno;
-      break;
-    }
-    const char *name = d->d_name;
-    if (name[0] == '.' && (name[1] == 0 || (name[1] == '.' && name[2] == 0))) continue;
-    size_t nlen = strlen(name);
-    if (!reserve(&out, 24)) {
-      failed = 1;
-      break;
-    }
-    // Phase one only reads the directory; names are kept NUL-terminated for fstatat.
-    if (!reserve(&names, nlen + 1)) {
-      failed = 1;
-      break;
-    }
-    uint8_t *p = out.data + out.len;
-    uint16_t n16 = (uint16_t)nlen;
-    uint32_t offset = (uint32_t)names.len;
-    memset(p, 0, 16);
-    p[16] = d->d_type == DT_DIR ? KIND_DIR : 0;
-    p[17] = valid_utf8((const unsigned char *)name, nlen) ? 0 : 1;
-    memcpy(p + 18, &n16, 2);
-    memcpy(p + 20, &offset, 4);
-    out.len += 24;
-    memcpy(names.data + names.len, name, nlen + 1);
-    names.len += nlen + 1;
-    count++;
-  }
-  if (!failed && read_errno == 0) {
-    struct stat_range all = {dirfd(dir), out.data, (const char *)names.data, 0, count};
-    stat_range_run(&all);
-  }
-  closedir(dir);
-  napi_value result = NULL;
-  if (failed) {
-    napi_throw_error(env, "ENOMEM", "keepsake_mount: out of memory");
-  } else if (read_errno != 0) {
-    throw_errno(env, read_errno, "readdir", NULL, path, -1);
-  } else {
-    void *data = NULL;
-    if (napi_create_arraybuffer(env, 8 + out.len + names.len, &data, &result) == napi_ok) {
-      uint8_t *p = data;
-      memset(p, 0, 8);
-      memcpy(p, &count, 4);
-      if (out.len) memcpy(p + 8, out.data, out.len);
-      if (names.len) memcpy(p + 8 + out.len, names.data, names.len);
-    } else {
-      result = NULL;
-    }
-  }
-  free(out.data);
-  free(names.data);
-  free(path);
-  return result;
-}
 
 // copyXattrs(from, to): every extended attribute of one open file onto another, by
 // descriptor (flistxattr, fgetxattr, fsetxattr); returns how many were copied.
 static napi_value js_copy_xattrs(napi_env env, napi_callback_info info) {
   napi_value argv[2];
-  if (!get_args(env, info, 2, argv, "copyXattrs expects 2 arguments")) return NULL;
+  if (!keepsake_get_args(env, info, 2, argv, "copyXattrs expects 2 arguments")) return NULL;
   int64_t from = 0, to = 0;
   if (!get_int64(env, argv[0], "from", &from) || !get_int64(env, argv[1], "to", &to)) return NULL;
   ssize_t len = flistxattr((int)from, NULL, 0);
   if (len < 0) {
     if (errno == ENOTSUP) len = 0;
     else {
-      throw_errno(env, errno, "flistxattr", NULL, NULL, (int)from);
+      keepsake_throw_errno(env, errno, "flistxattr", NULL, NULL, (int)from);
       return NULL;
     }
   }
@@ -441,7 +253,7 @@ static napi_value js_copy_xattrs(napi_env env, napi_callback_info info) {
       int err = errno;
       free(value);
       free(names);
-      throw_errno(env, err, "fsetxattr", NULL, NULL, (int)to);
+      keepsake_throw_errno(env, err, "fsetxattr", NULL, NULL, (int)to);
       return NULL;
     }
     free(value);
@@ -458,9 +270,9 @@ static napi_value js_copy_xattrs(napi_env env, napi_callback_info info) {
 // of paths, without an fs.Stats object (and its four Dates) for each.
 static napi_value js_lstat_into(napi_env env, napi_callback_info info) {
   napi_value argv[2];
-  if (!get_args(env, info, 2, argv, "lstatInto expects 2 arguments")) return NULL;
+  if (!keepsake_get_args(env, info, 2, argv, "lstatInto expects 2 arguments")) return NULL;
   int ok = 0;
-  char *target = get_string(env, argv[0], "path", 0, &ok);
+  char *target = keepsake_get_string(env, argv[0], "path", 0, &ok);
   if (!ok) return NULL;
   napi_typedarray_type type;
   size_t length = 0;
@@ -496,6 +308,8 @@ napi_value keepsake_reset_steps(napi_env env, napi_callback_info info);
 // native/digest.c
 napi_value keepsake_sha256_hex(napi_env env, napi_callback_info info);
 napi_value keepsake_random_hex(napi_env env, napi_callback_info info);
+// native/list-dir.c
+napi_value keepsake_define_list_dir(napi_env env, napi_value exports);
 // native/runtime.c
 napi_value keepsake_is_terminal(napi_env env, napi_callback_info info);
 napi_value keepsake_set_v8_flags(napi_env env, napi_callback_info info);
@@ -505,7 +319,6 @@ NAPI_MODULE_INIT() {
       {"mount", NULL, js_mount, NULL, NULL, NULL, napi_enumerable, NULL},
       {"umount2", NULL, js_umount2, NULL, NULL, NULL, napi_enumerable, NULL},
       {"flock", NULL, js_flock, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"listDir", NULL, js_list_dir, NULL, NULL, NULL, napi_enumerable, NULL},
       {"copyXattrs", NULL, js_copy_xattrs, NULL, NULL, NULL, napi_enumerable, NULL},
       {"lstatInto", NULL, js_lstat_into, NULL, NULL, NULL, napi_enumerable, NULL},
       {"runSteps", NULL, keepsake_run_steps, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -516,5 +329,5 @@ NAPI_MODULE_INIT() {
       {"setV8Flags", NULL, keepsake_set_v8_flags, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   CHECK(env, napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
-  return exports;
+  return keepsake_define_list_dir(env, exports);
 }

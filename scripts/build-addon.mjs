@@ -12,6 +12,8 @@ const force = process.argv.includes('--force');
 const output = path.join(root, 'build/Release/keepsake_mount.node');
 const inputs = [
   'native/keepsake_mount.c',
+  'native/list-dir.c',
+  'native/shared.h',
   'native/steps.c',
   'native/digest.c',
   'native/runtime.c',

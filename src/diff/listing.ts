@@ -25,6 +25,17 @@ export interface Listing {
 
 export type ReadDirectory = (path: WalkPath) => Listing;
 
+/**
+ * A reader that lists, on another thread, the directories a walk says it enters next, so that
+ * their lstat calls run beside the walk's own. What the walk reads is the same either way.
+ */
+export interface ReadAhead {
+  /** The subdirectories the walk enters next, in the order it enters them. */
+  expect(paths: readonly WalkPath[]): void;
+  /** The walk is over, or has failed: what was read ahead and not asked for is dropped. */
+  end(): void;
+}
+
 export function childOf(parent: WalkPath, name: string, bytes: Buffer | undefined): WalkPath {
   if (typeof parent === 'string' && bytes === undefined) {
     return parent.endsWith('/') ? parent + name : `${parent}/${name}`;

@@ -40,6 +40,7 @@ export function scanLiveSystem(model: Model, root: string, scan: LiveScan): Diff
     depth: scan.depth,
     all: scan.all,
     read: reader.read,
+    ...(reader.ahead ? { ahead: reader.ahead } : {}),
     inspect: liveInspect,
     backend: reader.backend,
     ...(scan.onProgress ? { onProgress: scan.onProgress } : {}),

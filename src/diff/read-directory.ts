@@ -1,9 +1,11 @@
 // Reading a directory's entries with their kind, size and modification time: from the addon's
-// listDir (one fstatat per non-directory, relative to the open directory) or, without it,
-// from readdir and one lstat per non-directory. Names are kept as bytes when they are not
+// listDir (one fstatat per non-directory, relative to the open directory, and with more than
+// one CPU the next directories listed ahead on a second thread) or, without it, from readdir
+// and one lstat per non-directory. Names are kept as bytes when they are not
 // UTF-8, so that such files are still found, measured and shown.
 
 import * as fs from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { hooks } from '../hooks.js';
 import { loadBinding } from '../system/binding.js';
 import {
@@ -14,11 +16,12 @@ import {
   KIND_OTHER,
   KIND_SYMLINK,
   type Listing,
+  type ReadAhead,
   type ReadDirectory,
   type WalkPath,
 } from './listing.js';
 
-/** The addon's layout (see listDir in native/keepsake_mount.c): fixed records, then names. */
+/** The addon's layout (see listDir in native/list-dir.c): fixed records, then names. */
 class NativeListing implements Listing {
   readonly length: number;
   private readonly f64: Float64Array;
@@ -141,10 +144,55 @@ function readWithNode(path: WalkPath): Listing {
   return new JsListing(entries);
 }
 
-/** The addon's reader when it is built, Node's otherwise; `KEEPSAKE_SCAN=node` forces Node's. */
-export function directoryReader(): { read: ReadDirectory; backend: 'native' | 'node' } {
-  const binding = hooks().scan === 'node' ? null : loadBinding().binding;
+export interface DirectoryReader {
+  read: ReadDirectory;
+  /** Present when directories can be read ahead (the addon, and more than one CPU). */
+  ahead?: ReadAhead;
+  backend: 'native' | 'node';
+}
+
+/**
+ * The addon's reader when it is built, Node's otherwise. `KEEPSAKE_SCAN=node` forces Node's,
+ * `KEEPSAKE_SCAN=one-thread` the addon's without reading ahead.
+ */
+export function directoryReader(): DirectoryReader {
+  const scan = hooks().scan;
+  const binding = scan === 'node' ? null : loadBinding().binding;
   const listDir = binding?.listDir?.bind(binding);
   if (listDir === undefined) return { read: readWithNode, backend: 'node' };
-  return { read: (path) => new NativeListing(listDir(path)), backend: 'native' };
+  const readAhead = binding?.readAhead?.bind(binding);
+  const readAheadEnd = binding?.readAheadEnd?.bind(binding);
+  if (
+    readAhead === undefined ||
+    readAheadEnd === undefined ||
+    scan === 'one-thread' ||
+    availableParallelism() < 2
+  ) {
+    return { read: (path) => new NativeListing(listDir(path)), backend: 'native' };
+  }
+  // The addon's id for each directory handed over and not yet read. A path given as bytes
+  // (not UTF-8: rare) is not handed over, and is read when the walk reaches it.
+  const ids = new Map<string, number>();
+  return {
+    read(path) {
+      const id = typeof path === 'string' ? ids.get(path) : undefined;
+      if (id === undefined) return new NativeListing(listDir(path));
+      ids.delete(path as string);
+      return new NativeListing(listDir(path, id));
+    },
+    ahead: {
+      expect(paths) {
+        const named = paths.filter((p): p is string => typeof p === 'string');
+        if (named.length === 0) return;
+        const first = readAhead(named);
+        if (first < 0) return;
+        for (let k = 0; k < named.length; k++) ids.set(named[k]!, first + k);
+      },
+      end() {
+        ids.clear();
+        readAheadEnd();
+      },
+    },
+    backend: 'native',
+  };
 }

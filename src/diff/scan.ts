@@ -10,7 +10,7 @@ import { Aggregator } from './aggregate.js';
 import { areaOf, type EphemeralArea, fsTypeAt, PSEUDO_PATHS } from './ephemeral.js';
 import { findEscaped, type Inspect } from './escaped.js';
 import { buildIgnoreRules, ignoredBy } from './ignore.js';
-import type { ReadDirectory } from './listing.js';
+import type { ReadAhead, ReadDirectory } from './listing.js';
 import type { DiffReport } from './types.js';
 import { ancestorsOfAll, type PruneReason, type Pruning, Walk } from './walk.js';
 
@@ -41,6 +41,8 @@ export interface DiffRequest {
   /** Walk and report ignored paths too, marked. */
   all: boolean;
   read: ReadDirectory;
+  /** Reads the directories the walk enters next on another thread (see read-directory.ts). */
+  ahead?: ReadAhead;
   /** lstat and existence of targets and stores, for escaped data. */
   inspect: Inspect;
   backend: DiffReport['backend'];
@@ -78,7 +80,14 @@ export function scanUndeclared(req: DiffRequest): DiffReport {
   const pruning = buildPruning(root, req.declared, model.stores, req.mounts);
   const rules = buildIgnoreRules(model.ignores ?? [], { defaults: true });
   const agg = new Aggregator({ depth: req.depth, bootMs: req.bootMs });
-  const options = { read: req.read, root, pruning, rules, showIgnored: req.all };
+  const options = {
+    read: req.read,
+    ...(req.ahead ? { ahead: req.ahead } : {}),
+    root,
+    pruning,
+    rules,
+    showIgnored: req.all,
+  };
   const walk = new Walk(agg, {
     ...options,
     ...(req.onProgress ? { onProgress: req.onProgress } : {}),
@@ -114,7 +123,10 @@ export function scanUndeclared(req: DiffRequest): DiffReport {
   }
   // A mount met by one walk and scanned as a path of its own is not "not scanned".
   const scannedHosts = new Set(req.paths.map((p) => hostPath(root, p)));
-  report.skipped = report.skipped.filter((s) => !scannedHosts.has(hostPath(root, s.path)));
+  // In path order: the walk meets mounts in the order the directories list them.
+  report.skipped = report.skipped
+    .filter((s) => !scannedHosts.has(hostPath(root, s.path)))
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   // Escaped data is summed whole, ignored or not: it belongs to a declared entry.
   const measure = (host: string) => {
     const whole = new Aggregator({ depth: 0, bootMs: req.bootMs });

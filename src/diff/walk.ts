@@ -16,6 +16,7 @@ import {
   KIND_FILE,
   KIND_SYMLINK,
   type Listing,
+  type ReadAhead,
   type ReadDirectory,
   type WalkPath,
 } from './listing.js';
@@ -35,6 +36,8 @@ export interface Pruning {
 
 export interface WalkOptions {
   read: ReadDirectory;
+  /** Given, the subdirectories to be entered are handed to it before the walk enters them. */
+  ahead?: ReadAhead;
   /** `--root`, a real directory; `/` for the running system. */
   root: string;
   pruning: Pruning;
@@ -98,7 +101,11 @@ export class Walk {
   /** Walk the directory `host` (under `--root`) as the root of a report tree. */
   run(host: string, ignored?: string): DiffNode {
     const rules = rulesInside(this.opts.rules, host.slice(this.prefix) || '/');
-    return this.directory(host, rules, ignored);
+    try {
+      return this.directory(host, rules, ignored);
+    } finally {
+      this.opts.ahead?.end();
+    }
   }
 
   private directory(host: WalkPath, rules: readonly IgnoreRule[], ignored?: string): DiffNode {
@@ -145,6 +152,35 @@ export class Walk {
     return opts.showIgnored ? rule.origin : undefined;
   }
 
+  /**
+   * The paths and verdicts of a directory's subdirectories (the first pass's, made early),
+   * with those to be entered handed to the reader in the order the walk enters them.
+   */
+  private expect(
+    host: WalkPath,
+    listing: Listing,
+    lookups: boolean,
+    rules: readonly IgnoreRule[],
+  ): { children: WalkPath[]; verdicts: (string | undefined)[] } | undefined {
+    const named = lookups || rules.length > 0;
+    let children: WalkPath[] | undefined;
+    let verdicts: (string | undefined)[] | undefined;
+    const entered: WalkPath[] = [];
+    for (let i = 0; i < listing.length; i++) {
+      if (listing.kind(i) !== KIND_DIRECTORY) continue;
+      children ??= new Array<WalkPath>(listing.length);
+      verdicts ??= new Array<string | undefined>(listing.length);
+      const child = childOf(host, listing.name(i), listing.nameBytes(i));
+      const ignored = named ? this.admit(child, true, lookups, rules, true) : '';
+      children[i] = child;
+      verdicts[i] = ignored;
+      if (ignored !== undefined) entered.push(child);
+    }
+    if (children === undefined || verdicts === undefined) return undefined;
+    if (entered.length > 0) this.opts.ahead?.expect(entered);
+    return { children, verdicts };
+  }
+
   private facts(listing: Listing, i: number, ignored: string): EntryFacts {
     const facts: EntryFacts = {
       kind: KINDS[listing.kind(i)] ?? 'other',
@@ -168,18 +204,26 @@ export class Walk {
     if (++this.directories % 256 === 0 && opts.onProgress !== undefined) {
       opts.onProgress(result.entries, this.systemPath(host).path);
     }
-    // What the first pass found of each file, for the second (below) to list them without
-    // making their paths and looking them up again.
+    // What the first pass found of each entry, for the second (below) to list the files
+    // without making their paths and looking them up again.
     const seen = named ? new Array<WalkPath | undefined>(listing.length) : undefined;
     const verdicts = named ? new Array<string | undefined>(listing.length) : undefined;
+    // With a reader that reads ahead, the subdirectories are admitted first and handed over.
+    const early = opts.ahead === undefined ? undefined : this.expect(host, listing, lookups, rules);
     for (let i = 0; i < listing.length; i++) {
       const kind = listing.kind(i);
       const isDirectory = kind === KIND_DIRECTORY;
       let child: WalkPath = '';
-      if (named || isDirectory || kind === KIND_ERROR) {
-        child = childOf(host, listing.name(i), listing.nameBytes(i));
+      let ignored: string | undefined = '';
+      if (isDirectory && early !== undefined) {
+        child = early.children[i]!;
+        ignored = early.verdicts[i];
+      } else {
+        if (named || isDirectory || kind === KIND_ERROR) {
+          child = childOf(host, listing.name(i), listing.nameBytes(i));
+        }
+        if (named) ignored = this.admit(child, isDirectory, lookups, rules, true);
       }
-      const ignored = named ? this.admit(child, isDirectory, lookups, rules, true) : '';
       if (seen !== undefined && verdicts !== undefined) {
         seen[i] = child;
         verdicts[i] = ignored;
@@ -210,8 +254,7 @@ export class Walk {
       if (kind === KIND_DIRECTORY || kind === KIND_ERROR) continue;
       // The first pass's path and verdict where it made them (the same as made here anew).
       const child = seen?.[i] ?? childOf(host, listing.name(i), listing.nameBytes(i));
-      const ignored =
-        verdicts !== undefined ? verdicts[i] : this.admit(child, false, lookups, rules, false);
+      const ignored = verdicts !== undefined ? verdicts[i] : '';
       if (ignored !== undefined) files.push({ i, child, ignored });
     }
     // A bounded report: the largest files get nodes, the rest are summed.

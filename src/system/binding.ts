@@ -24,9 +24,17 @@ export interface MountBinding {
   flock(fd: number, operation: number): void;
   /**
    * Reads a directory and lstats its entries but directories, relative to the open directory
-   * (see native/keepsake_mount.c for the record layout). Absent from older builds.
+   * (see native/list-dir.c for the record layout). `id` is what readAhead gave for the path,
+   * if it was handed over. Absent from older builds.
    */
-  listDir?(path: string | Buffer): ArrayBuffer;
+  listDir?(path: string | Buffer, id?: number): ArrayBuffer;
+  /**
+   * Hands over the directories a walk enters next, in order, for a second thread to list
+   * meanwhile; returns the id of the first (the others follow), or -1. Absent from older builds.
+   */
+  readAhead?(paths: ReadonlyArray<string | Buffer>): number;
+  /** Drops whatever was read ahead and not asked for. */
+  readAheadEnd?(): void;
   /**
    * lstat(2) into `out` (st_mode, st_uid, st_gid, st_size, st_dev, st_ino); 0, or the negative
    * errno. Absent from older builds.

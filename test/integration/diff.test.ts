@@ -139,6 +139,8 @@ describe('keepsake diff on a booted system', { skip }, () => {
       { do: 'sh', cmd: diffCmd('--') },
       { do: 'sh', cmd: diffCmd('').replace(' --json', '') },
       { do: 'sh', cmd: diffCmd('--').replace(' --json', '') },
+      // Without reading directories ahead on a second thread.
+      { do: 'sh', cmd: `KEEPSAKE_SCAN=one-thread ${diffCmd('')}` },
     ]);
   });
   after(() => system?.cleanup());
@@ -308,6 +310,14 @@ describe('keepsake diff on a booted system', { skip }, () => {
     assert.deepEqual(ofType(recs, 'escaped'), ofType(native, 'escaped'));
     const pathsOf = (rs: Rec[]) => ofType(rs, 'path').map((r) => [r.path, r.pathBase64]);
     assert.deepEqual(pathsOf(recs), pathsOf(native));
+  });
+
+  it('gives the same report without reading directories ahead', () => {
+    const [ahead, one] = [results[11], results[15]];
+    assert.ok(ahead?.do === 'sh' && one?.do === 'sh');
+    assert.equal(one.status, 1, one.stderr);
+    assert.ok(one.stdout.split('\n').length > 20, one.stdout);
+    assert.equal(one.stdout, ahead.stdout);
   });
 
   it('keepsake ignore adds patterns to the configuration, and diff leaves them out', () => {

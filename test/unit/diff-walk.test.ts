@@ -12,6 +12,7 @@ import {
   KIND_FILE,
   KIND_SYMLINK,
   type Listing,
+  type ReadAhead,
   type WalkPath,
 } from '../../src/diff/listing.js';
 import { buildPruning } from '../../src/diff/scan.js';
@@ -57,7 +58,40 @@ function reader(root: string, tree: Tree) {
   return read;
 }
 
-function walk(tree: Tree, opts: { declared?: string[]; depth?: number; all?: boolean } = {}) {
+/** What a reader that reads ahead was told, and the directories read, in order. */
+interface AheadLog {
+  events: string[];
+  ahead: ReadAhead;
+  read: (path: WalkPath) => Listing;
+}
+
+/** A reader over `tree` that logs what it is told to expect, what is read, and each end. */
+function aheadReader(root: string, tree: Tree): AheadLog {
+  const inner = reader(root, tree);
+  const events: string[] = [];
+  return {
+    events,
+    ahead: {
+      expect: (paths) => events.push(`expect ${paths.map(String).join(' ')}`),
+      end: () => events.push('end'),
+    },
+    read: (path) => {
+      events.push(`read ${String(path)}`);
+      return inner(path);
+    },
+  };
+}
+
+function walk(
+  tree: Tree,
+  opts: {
+    declared?: string[];
+    depth?: number;
+    all?: boolean;
+    ahead?: AheadLog;
+    onFile?: () => void;
+  } = {},
+) {
   const root = '/r';
   const mounts = [
     mount('/', '8:1'),
@@ -77,7 +111,9 @@ function walk(tree: Tree, opts: { declared?: string[]; depth?: number; all?: boo
   );
   const agg = new Aggregator({ depth: opts.depth ?? 3, bootMs: BOOT });
   const w = new Walk(agg, {
-    read: reader(root, tree),
+    read: opts.ahead?.read ?? reader(root, tree),
+    ...(opts.ahead ? { ahead: opts.ahead.ahead } : {}),
+    ...(opts.onFile ? { onFile: opts.onFile } : {}),
     root,
     pruning,
     rules,
@@ -154,6 +190,83 @@ describe('the walk', () => {
     assert.equal(big?.files, MAX_FILE_NODES + 5);
     assert.deepEqual(big?.unlisted, { files: 5, bytes: 1 + 2 + 3 + 4 + 5 });
     assert.ok(big?.children?.every((c) => c.bytes > 5));
+  });
+});
+
+describe('a reader that reads ahead', () => {
+  const tree: Tree = {
+    persist: { data: 100 },
+    mnt: { usb: { photo: 1000 }, cd: { a: 1 } },
+    tmp: { x: 7 },
+    var: { log: { syslog: 50 }, lib: { app: { db: 30 } }, cache: { c: 3 } },
+    etc: { hosts: 10, 'bad\xffdir': { f: 1 }, 'x.tmp': { y: 2 } },
+    srv: 'unreadable',
+  };
+
+  test('is told each directory before the walk enters it, and never a pruned or ignored one', () => {
+    const log = aheadReader('/r', tree);
+    walk(tree, { declared: ['/var/log'], ahead: log });
+    const told: string[] = [];
+    const read: string[] = [];
+    for (const e of log.events) {
+      if (e.startsWith('expect ')) told.push(...e.slice(7).split(' '));
+      if (e.startsWith('read ')) read.push(e.slice(5));
+    }
+    // Each directory read (but the root) was handed over first, and in the order entered.
+    for (const [i, p] of read.slice(1).entries()) {
+      const at = log.events.indexOf(`read ${p}`);
+      const said = log.events.findIndex(
+        (e, k) => k < at && e.startsWith('expect ') && e.split(' ').includes(p),
+      );
+      assert.ok(said >= 0, `${p} (read ${i + 1}) was not handed over before it was read`);
+    }
+    assert.ok(
+      read.some((p) => p.includes('bad')),
+      'a directory named in bytes is entered',
+    );
+    for (const never of ['/r/persist', '/r/mnt/usb', '/r/var/log', '/r/tmp', '/r/etc/x.tmp']) {
+      assert.ok(!told.includes(never), `${never} was handed over`);
+      assert.ok(!read.includes(never), `${never} was read`);
+    }
+    assert.deepEqual([...told].sort(), read.slice(1).sort(), 'every directory entered, once');
+    for (const e of log.events.filter((x) => x.startsWith('expect '))) {
+      const order = e
+        .slice(7)
+        .split(' ')
+        .map((p) => read.indexOf(p));
+      assert.deepEqual(
+        order,
+        [...order].sort((a, b) => a - b),
+        `${e}: in the order entered`,
+      );
+    }
+    assert.equal(log.events.at(-1), 'end');
+    assert.equal(log.events.filter((e) => e === 'end').length, 1);
+  });
+
+  test('gives the same report as a reader that does not', () => {
+    for (const opts of [{ declared: ['/var/log'] }, { all: true }, { depth: 1 }]) {
+      const plain = walk(tree, opts);
+      const ahead = walk(tree, { ...opts, ahead: aheadReader('/r', tree) });
+      assert.deepEqual(ahead.node, plain.node);
+      assert.deepEqual(ahead.result, plain.result);
+      assert.deepEqual(ahead.agg.ignored, plain.agg.ignored);
+    }
+  });
+
+  test('is ended when the walk fails midway', () => {
+    const log = aheadReader('/r', tree);
+    assert.throws(
+      () =>
+        walk(tree, {
+          ahead: log,
+          onFile: () => {
+            throw new Error('stop');
+          },
+        }),
+      /stop/,
+    );
+    assert.equal(log.events.at(-1), 'end');
   });
 });
 

@@ -1,0 +1,181 @@
+// The addon's read-ahead (native/list-dir.c): a second thread lists the directories a walk
+// says it enters next. What the walk gets must be what a direct read gives, whatever the ids
+// say; errors must be the direct read's; what waits to be asked for is bounded; and a
+// directory swapped for a link while it waits is never followed.
+
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { loadBinding, type MountBinding } from '../../src/system/binding.js';
+import { skipUnlessCI } from '../helpers/ns-run.js';
+
+const loaded = loadBinding();
+const noAddon = loaded.binding?.readAhead ? null : 'the native addon (with readAhead) is not built';
+const b = loaded.binding as Required<MountBinding>;
+const ADVERSARY = path.resolve(import.meta.dirname, '../helpers/swap-adversary.js');
+
+let base = '';
+before(() => {
+  base = fs.mkdtempSync(path.join(os.tmpdir(), 'keepsake-read-ahead-'));
+});
+after(() => {
+  b.readAheadEnd?.();
+  fs.rmSync(base, { recursive: true, force: true });
+});
+
+/** `count` directories under `at`, each with a mix of entries; their paths. */
+function makeDirs(at: string, count: number): string[] {
+  const dirs: string[] = [];
+  for (let d = 0; d < count; d++) {
+    const dir = path.join(at, `d${d}`);
+    fs.mkdirSync(dir, { recursive: true });
+    for (let f = 0; f < d % 7; f++) fs.writeFileSync(path.join(dir, `f${f}`), 'x'.repeat(f * d));
+    if (d % 3 === 0) fs.mkdirSync(path.join(dir, 'sub'));
+    if (d % 4 === 0) fs.symlinkSync('/etc', path.join(dir, 'link'));
+    if (d % 5 === 0) fs.writeFileSync(Buffer.from(`${dir}/odd\xff`, 'latin1'), 'y');
+    dirs.push(dir);
+  }
+  return dirs;
+}
+
+const bytesOf = (ab: ArrayBuffer) => Buffer.from(ab);
+
+function errorOf(f: () => unknown): Record<string, unknown> {
+  try {
+    f();
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    return { code: e.code, syscall: e.syscall, path: e.path, message: e.message };
+  }
+  return { thrown: false };
+}
+
+describe('reading ahead', { skip: skipUnlessCI(noAddon) }, () => {
+  test('a listing read ahead is the one read directly, byte for byte', async () => {
+    const dirs = makeDirs(path.join(base, 'same'), 300);
+    const direct = dirs.map((d) => bytesOf(b.listDir(d)));
+    for (const pause of [0, 20]) {
+      const first = b.readAhead(dirs);
+      assert.ok(first >= 0, 'the thread was started');
+      if (pause > 0) await new Promise((r) => setTimeout(r, pause)); // some done, some not
+      for (const [k, d] of dirs.entries()) {
+        assert.ok(bytesOf(b.listDir(d, first + k)).equals(direct[k]!), `${d} after ${pause} ms`);
+      }
+      b.readAheadEnd();
+    }
+  });
+
+  test('an id that is wrong, stale or not a task reads the path asked for', async () => {
+    const [x, y] = makeDirs(path.join(base, 'ids'), 2) as [string, string];
+    const [dx, dy] = [bytesOf(b.listDir(x)), bytesOf(b.listDir(y))];
+    const first = b.readAhead([x, y]);
+    await new Promise((r) => setTimeout(r, 20));
+    assert.ok(bytesOf(b.listDir(y, first)).equals(dy), "y given x's id");
+    assert.ok(bytesOf(b.listDir(x, first + 1)).equals(dx), "x given y's id");
+    assert.ok(bytesOf(b.listDir(x, first)).equals(dx), 'x given its own id, already taken');
+    b.readAheadEnd();
+    assert.ok(bytesOf(b.listDir(y, first + 1)).equals(dy), 'an id from before the end');
+    for (const id of [-1, 2 ** 40, Number.NaN, 0.5]) {
+      assert.ok(bytesOf(b.listDir(x, id)).equals(dx), `id ${id}`);
+    }
+  });
+
+  test('a directory that cannot be read fails as a direct read does', async () => {
+    const at = path.join(base, 'errors');
+    fs.mkdirSync(at);
+    fs.writeFileSync(path.join(at, 'file'), '');
+    fs.mkdirSync(path.join(at, 'real'));
+    fs.symlinkSync('real', path.join(at, 'link'));
+    const bad = ['missing', 'file', 'link', 'file/below'].map((n) => path.join(at, n));
+    const direct = bad.map((p) => errorOf(() => b.listDir(p)));
+    for (const e of direct) assert.notEqual(e.thrown, false);
+    const first = b.readAhead(bad);
+    await new Promise((r) => setTimeout(r, 20));
+    for (const [k, p] of bad.entries()) {
+      assert.deepEqual(
+        errorOf(() => b.listDir(p, first + k)),
+        direct[k],
+        p,
+      );
+    }
+    b.readAheadEnd();
+  });
+
+  test('what waits to be asked for is bounded', async () => {
+    // 96 directories of 1,000 entries with long names: about 22 MB of listings in all.
+    const at = path.join(base, 'bounded');
+    const dirs: string[] = [];
+    for (let d = 0; d < 96; d++) {
+      const dir = path.join(at, `d${d}`);
+      fs.mkdirSync(dir, { recursive: true });
+      const one = path.join(dir, `${'n'.repeat(200)}0`);
+      fs.writeFileSync(one, '');
+      for (let f = 1; f < 1000; f++) fs.linkSync(one, path.join(dir, `${'n'.repeat(200)}${f}`));
+      dirs.push(dir);
+    }
+    const direct = bytesOf(b.listDir(dirs[0]!));
+    let total = 0;
+    for (const d of dirs) total += b.listDir(d).byteLength;
+    assert.ok(total > 20e6, `${total} bytes of listings`);
+    const rss = process.memoryUsage().rss;
+    const first = b.readAhead(dirs);
+    await new Promise((r) => setTimeout(r, 400)); // time enough to read them all
+    const grown = process.memoryUsage().rss - rss;
+    assert.ok(grown < 10e6, `memory grew ${(grown / 1e6).toFixed(1)} MB while waiting`);
+    // Asked for in turn, each is read (ahead or here) and whole.
+    for (const [k, d] of dirs.entries()) {
+      const got = b.listDir(d, first + k);
+      assert.equal(new Uint32Array(got, 0, 1)[0], 1000, d);
+      if (k === 0) assert.ok(bytesOf(got).equals(direct));
+    }
+    b.readAheadEnd();
+  });
+
+  test('a directory swapped for a link while it waits is never followed', async () => {
+    const at = path.join(base, 'swap');
+    const elsewhere = path.join(base, 'elsewhere');
+    fs.mkdirSync(elsewhere);
+    fs.writeFileSync(path.join(elsewhere, 'secret-marker'), 'x');
+    const dirs = makeDirs(at, 40);
+    const target = dirs[17]!;
+    const stop = path.join(base, 'swap-stop');
+    const child = spawn(process.execPath, [ADVERSARY, target, elsewhere, stop], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+    });
+    const done = new Promise<number | null>((r) => child.on('exit', r));
+    const marker = Buffer.from('secret-marker');
+    let rounds = 0;
+    let failures = 0;
+    const until = Date.now() + 1500;
+    while (Date.now() < until) {
+      const first = b.readAhead(dirs);
+      for (const [k, d] of dirs.entries()) {
+        try {
+          const got = bytesOf(b.listDir(d, first + k));
+          assert.equal(got.indexOf(marker), -1, `${d} was listed through the link`);
+        } catch (error) {
+          if (error instanceof assert.AssertionError) throw error;
+          const code = (error as NodeJS.ErrnoException).code ?? '';
+          assert.ok(['ENOENT', 'ELOOP', 'ENOTDIR'].includes(code), `${d}: ${code}`);
+          failures++;
+        }
+      }
+      b.readAheadEnd();
+      rounds++;
+      if (rounds % 8 === 0) await new Promise((r) => setImmediate(r));
+    }
+    fs.writeFileSync(stop, '');
+    assert.equal(await done, 0);
+    const { swaps } = JSON.parse(out) as { swaps: number };
+    assert.ok(swaps > 20, `${swaps} swaps`);
+    assert.ok(rounds > 20, `${rounds} rounds`);
+    assert.ok(failures > 0, 'some reads met the link or the gap');
+  });
+});
