@@ -4,6 +4,7 @@
 // while Node's thread goes on with the one it has: the stat calls, most of a scan's time, then
 // run on two cores. Nothing here writes to a file system, and no link is ever followed.
 
+#define _GNU_SOURCE
 #ifndef NAPI_VERSION
 #define NAPI_VERSION 8
 #endif
@@ -17,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "shared.h"
@@ -67,26 +69,66 @@ static uint8_t kind_of_mode(mode_t m) {
   return S_ISREG(m) ? KIND_FILE : S_ISDIR(m) ? KIND_DIR : S_ISLNK(m) ? KIND_SYMLINK : KIND_OTHER;
 }
 
-// One directory read: its records and names, or why it could not be read.
-struct listing {
+// Where a thread builds its listings: kept from one directory to the next, so that reading a
+// directory allocates nothing in the common case.
+struct scratch {
   struct bytes out, names;
+};
+
+// Past this size a scratch buffer is given back after use (one huge directory).
+#define SCRATCH_KEEP_MAX ((size_t)1 << 20)
+
+static void scratch_trim(struct scratch *s) {
+  struct bytes *parts[2] = {&s->out, &s->names};
+  for (int k = 0; k < 2; k++) {
+    if (parts[k]->cap > SCRATCH_KEEP_MAX) {
+      free(parts[k]->data);
+      memset(parts[k], 0, sizeof *parts[k]);
+    }
+  }
+}
+
+// One directory read: its records and names (in a scratch, or in `owned`, one block holding
+// both, which the holder frees), or why it could not be read.
+struct listing {
+  const uint8_t *out, *names;
+  size_t out_len, names_len;
   uint32_t count;
-  int err;          // 0, or the errno of `op`
-  const char *op;   // "opendir", "readdir", or NULL for out of memory
+  int err;         // 0, or the errno of `op`
+  const char *op;  // "opendir", "readdir", or NULL for out of memory
+  uint8_t *owned;
 };
 
 static void listing_free(struct listing *l) {
-  free(l->out.data);
-  free(l->names.data);
+  free(l->owned);
   memset(l, 0, sizeof *l);
+}
+
+// A listing made to outlive its scratch: copied into one block of its own size. The
+// read-ahead thread's listings are freed on Node's thread; one exact block each, rather than
+// the growing buffers they were built in, keeps that thread's malloc arena small.
+static void listing_keep(struct listing *l) {
+  if (l->err != 0) return;
+  size_t n = l->out_len + l->names_len;
+  uint8_t *block = malloc(n ? n : 1);
+  if (!block) {
+    l->err = ENOMEM;
+    l->op = NULL;
+    return;
+  }
+  if (l->out_len) memcpy(block, l->out, l->out_len);
+  if (l->names_len) memcpy(block + l->out_len, l->names, l->names_len);
+  l->owned = block;
+  l->out = block;
+  l->names = block + l->out_len;
 }
 
 // Phase two of a listing: lstat every record that is not a directory, relative to the open
 // directory (no path walk per entry).
-static void stat_records(int dirfd, struct listing *l) {
-  const char *names = (const char *)l->names.data;
-  for (uint32_t i = 0; i < l->count; i++) {
-    uint8_t *p = l->out.data + 24 * (size_t)i;
+static void stat_records(int dirfd, struct scratch *s, uint32_t count) {
+  const char *names = (const char *)s->names.data;
+  for (uint32_t i = 0; i < count; i++) {
+    uint8_t *p = s->out.data + 24 * (size_t)i;
     if (p[16] == KIND_DIR) continue;
     uint32_t offset;
     memcpy(&offset, p + 20, 4);
@@ -107,52 +149,70 @@ static void stat_records(int dirfd, struct listing *l) {
   }
 }
 
-// Reads `path` (never through a link at its last component) into *l. Makes no N-API call, so
-// that the read-ahead thread can run it.
-static void list_into(const char *path, struct listing *l) {
+// One record as getdents64(2) writes it.
+struct dirent64_record {
+  uint64_t d_ino;
+  int64_t d_off;
+  unsigned short d_reclen;
+  unsigned char d_type;
+  char d_name[];
+};
+
+// Reads `path` (never through a link at its last component) into *l, built in *s. Makes no
+// N-API call, so that the read-ahead thread can run it.
+static void list_into(const char *path, struct scratch *s, struct listing *l) {
   memset(l, 0, sizeof *l);
+  s->out.len = s->names.len = 0;
   int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  DIR *dir = fd < 0 ? NULL : fdopendir(fd);
-  if (!dir) {
+  if (fd < 0) {
     l->err = errno;
     l->op = "opendir";
-    if (fd >= 0) close(fd);
     return;
   }
+  char buf[32768] __attribute__((aligned(8)));
   for (;;) {
-    errno = 0;
-    struct dirent *d = readdir(dir);
-    if (!d) {
-      if (errno != 0) {
-        l->err = errno;
-        l->op = "readdir";
+    long n = syscall(SYS_getdents64, fd, buf, sizeof buf);
+    if (n == 0) break;
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      l->err = errno;
+      l->op = "readdir";
+      break;
+    }
+    for (long at = 0; at < n && l->err == 0;) {
+      struct dirent64_record *d = (struct dirent64_record *)(buf + at);
+      at += d->d_reclen;
+      const char *name = d->d_name;
+      if (name[0] == '.' && (name[1] == 0 || (name[1] == '.' && name[2] == 0))) continue;
+      size_t nlen = strlen(name);
+      // Phase one only reads the directory; names are kept NUL-terminated for fstatat.
+      if (!reserve(&s->out, 24) || !reserve(&s->names, nlen + 1)) {
+        l->err = ENOMEM;
+        l->op = NULL;
+        break;
       }
-      break;
+      uint8_t *p = s->out.data + s->out.len;
+      uint16_t n16 = (uint16_t)nlen;
+      uint32_t offset = (uint32_t)s->names.len;
+      memset(p, 0, 16);
+      p[16] = d->d_type == DT_DIR ? KIND_DIR : 0;
+      p[17] = valid_utf8((const unsigned char *)name, nlen) ? 0 : 1;
+      memcpy(p + 18, &n16, 2);
+      memcpy(p + 20, &offset, 4);
+      s->out.len += 24;
+      memcpy(s->names.data + s->names.len, name, nlen + 1);
+      s->names.len += nlen + 1;
+      l->count++;
     }
-    const char *name = d->d_name;
-    if (name[0] == '.' && (name[1] == 0 || (name[1] == '.' && name[2] == 0))) continue;
-    size_t nlen = strlen(name);
-    // Phase one only reads the directory; names are kept NUL-terminated for fstatat.
-    if (!reserve(&l->out, 24) || !reserve(&l->names, nlen + 1)) {
-      l->err = ENOMEM;
-      l->op = NULL;
-      break;
-    }
-    uint8_t *p = l->out.data + l->out.len;
-    uint16_t n16 = (uint16_t)nlen;
-    uint32_t offset = (uint32_t)l->names.len;
-    memset(p, 0, 16);
-    p[16] = d->d_type == DT_DIR ? KIND_DIR : 0;
-    p[17] = valid_utf8((const unsigned char *)name, nlen) ? 0 : 1;
-    memcpy(p + 18, &n16, 2);
-    memcpy(p + 20, &offset, 4);
-    l->out.len += 24;
-    memcpy(l->names.data + l->names.len, name, nlen + 1);
-    l->names.len += nlen + 1;
-    l->count++;
+    if (l->err != 0) break;
   }
-  if (l->err == 0) stat_records(dirfd(dir), l);
-  closedir(dir);
+  if (l->err == 0) stat_records(fd, s, l->count);
+  close(fd);
+  if (l->err != 0) return;
+  l->out = s->out.data;
+  l->out_len = s->out.len;
+  l->names = s->names.data;
+  l->names_len = s->names.len;
 }
 
 // ---- Reading ahead -----------------------------------------------------------------------
@@ -176,7 +236,7 @@ struct ahead_task {
   struct listing listing;
 };
 
-#define AHEAD_HELD_MAX ((size_t)4 << 20)
+#define AHEAD_HELD_MAX ((size_t)1 << 20)
 
 static struct {
   pthread_mutex_t mu;
@@ -190,30 +250,11 @@ static struct {
 } ahead = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER,
            NULL, 0, 0, 0, 0, 0, 0};
 
-static size_t listing_bytes(const struct listing *l) { return l->out.cap + l->names.cap; }
-
-// A listing kept for later holds only its bytes: most directories are far smaller than the
-// buffers' first size.
-static void listing_fit(struct listing *l) {
-  struct bytes *parts[2] = {&l->out, &l->names};
-  for (int k = 0; k < 2; k++) {
-    struct bytes *b = parts[k];
-    if (b->len == 0) {
-      free(b->data);
-      b->data = NULL;
-      b->cap = 0;
-    } else if (b->len < b->cap) {
-      uint8_t *data = realloc(b->data, b->len);
-      if (data) {
-        b->data = data;
-        b->cap = b->len;
-      }
-    }
-  }
-}
+static size_t listing_bytes(const struct listing *l) { return l->out_len + l->names_len; }
 
 static void *ahead_run(void *arg) {
   (void)arg;
+  struct scratch scratch = {{NULL, 0, 0}, {NULL, 0, 0}};
   pthread_mutex_lock(&ahead.mu);
   while (!ahead.stop) {
     size_t i = ahead.n;
@@ -237,8 +278,9 @@ static void *ahead_run(void *arg) {
     const char *path = ahead.tasks[i].path;
     pthread_mutex_unlock(&ahead.mu);
     struct listing l;
-    list_into(path, &l);
-    listing_fit(&l);
+    list_into(path, &scratch, &l);
+    listing_keep(&l);
+    scratch_trim(&scratch);
     pthread_mutex_lock(&ahead.mu);
     ahead.tasks[i].listing = l;
     ahead.tasks[i].state = AHEAD_DONE;
@@ -246,6 +288,8 @@ static void *ahead_run(void *arg) {
     pthread_cond_broadcast(&ahead.done);
   }
   pthread_mutex_unlock(&ahead.mu);
+  free(scratch.out.data);
+  free(scratch.names.data);
   return NULL;
 }
 
@@ -328,7 +372,9 @@ static napi_value js_list_dir(napi_env env, napi_callback_info info) {
   if (argc > 1 && napi_typeof(env, argv[1], &type) == napi_ok && type == napi_number)
     napi_get_value_int64(env, argv[1], &id);
   struct listing l;
-  if (!ahead_take(id, path, &l)) list_into(path, &l);
+  // Node's thread reads into a scratch of its own (listDir is only called from it).
+  static struct scratch scratch;
+  if (!ahead_take(id, path, &l)) list_into(path, &scratch, &l);
   napi_value result = NULL;
   if (l.err != 0 && l.op == NULL) {
     napi_throw_error(env, "ENOMEM", "keepsake_mount: out of memory");
@@ -336,17 +382,18 @@ static napi_value js_list_dir(napi_env env, napi_callback_info info) {
     keepsake_throw_errno(env, l.err, l.op, NULL, path, -1);
   } else {
     void *data = NULL;
-    if (napi_create_arraybuffer(env, 8 + l.out.len + l.names.len, &data, &result) == napi_ok) {
+    if (napi_create_arraybuffer(env, 8 + l.out_len + l.names_len, &data, &result) == napi_ok) {
       uint8_t *p = data;
       memset(p, 0, 8);
       memcpy(p, &l.count, 4);
-      if (l.out.len) memcpy(p + 8, l.out.data, l.out.len);
-      if (l.names.len) memcpy(p + 8 + l.out.len, l.names.data, l.names.len);
+      if (l.out_len) memcpy(p + 8, l.out, l.out_len);
+      if (l.names_len) memcpy(p + 8 + l.out_len, l.names, l.names_len);
     } else {
       result = NULL;
     }
   }
   listing_free(&l);
+  scratch_trim(&scratch);
   free(path);
   return result;
 }
@@ -390,7 +437,10 @@ static napi_value js_read_ahead(napi_env env, napi_callback_info info) {
   if (ok && ahead.started && ahead.n + count <= ahead.cap) {
     first = (int64_t)ahead.n;
     for (uint32_t k = 0; k < count; k++) {
-      ahead.tasks[ahead.n++] = (struct ahead_task){paths[k], AHEAD_QUEUED, {{0}, {0}, 0, 0, 0}};
+      struct ahead_task *t = &ahead.tasks[ahead.n++];
+      memset(t, 0, sizeof *t);
+      t->path = paths[k];
+      t->state = AHEAD_QUEUED;
       paths[k] = NULL;  // the task owns it now
     }
     pthread_cond_signal(&ahead.work);

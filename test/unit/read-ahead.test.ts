@@ -22,7 +22,7 @@ before(() => {
   base = fs.mkdtempSync(path.join(os.tmpdir(), 'keepsake-read-ahead-'));
 });
 after(() => {
-  b.readAheadEnd?.();
+  loaded.binding?.readAheadEnd?.();
   fs.rmSync(base, { recursive: true, force: true });
 });
 
