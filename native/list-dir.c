@@ -108,9 +108,13 @@ static void listing_free(struct listing *l) {
 // read-ahead thread's listings are freed on Node's thread; one exact block each, rather than
 // the growing buffers they were built in, keeps that thread's malloc arena small.
 static void listing_keep(struct listing *l) {
-  if (l->err != 0) return;
   size_t n = l->out_len + l->names_len;
-  uint8_t *block = malloc(n ? n : 1);
+  if (l->err != 0) return;
+  if (n == 0) {
+    l->out = l->names = NULL;
+    return;
+  }
+  uint8_t *block = malloc(n);
   if (!block) {
     l->err = ENOMEM;
     l->op = NULL;
@@ -244,28 +248,30 @@ static struct {
   pthread_cond_t done;  // the walk waits here for a task the thread is reading
   struct ahead_task *tasks;
   size_t n, cap;
+  // The ids of tasks handed over, most recent on top: the thread's next task is the topmost
+  // still queued. Each id is pushed once and popped once; one taken meanwhile is skipped.
+  size_t *queue;
+  size_t queued, queue_cap;
   size_t held;  // bytes of listings done and not yet taken
   int started, stop;
   pthread_t thread;
 } ahead = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER,
-           NULL, 0, 0, 0, 0, 0, 0};
+           NULL, 0, 0, NULL, 0, 0, 0, 0, 0, 0};
 
-static size_t listing_bytes(const struct listing *l) { return l->out_len + l->names_len; }
+// What a listing kept counts against AHEAD_HELD_MAX: its bytes, and something for the
+// listing itself, so that empty directories are bounded in number too.
+static size_t listing_bytes(const struct listing *l) { return 64 + l->out_len + l->names_len; }
 
 static void *ahead_run(void *arg) {
   (void)arg;
   struct scratch scratch = {{NULL, 0, 0}, {NULL, 0, 0}};
   pthread_mutex_lock(&ahead.mu);
   while (!ahead.stop) {
-    size_t i = ahead.n;
+    size_t i = 0;
     int found = 0;
-    if (ahead.held < AHEAD_HELD_MAX) {
-      while (i-- > 0) {
-        if (ahead.tasks[i].state == AHEAD_QUEUED) {
-          found = 1;
-          break;
-        }
-      }
+    while (!found && ahead.held < AHEAD_HELD_MAX && ahead.queued > 0) {
+      i = ahead.queue[--ahead.queued];
+      found = i < ahead.n && ahead.tasks[i].state == AHEAD_QUEUED;
     }
     if (!found) {
       pthread_cond_wait(&ahead.work, &ahead.mu);
@@ -372,8 +378,8 @@ static napi_value js_list_dir(napi_env env, napi_callback_info info) {
   if (argc > 1 && napi_typeof(env, argv[1], &type) == napi_ok && type == napi_number)
     napi_get_value_int64(env, argv[1], &id);
   struct listing l;
-  // Node's thread reads into a scratch of its own (listDir is only called from it).
-  static struct scratch scratch;
+  // The calling thread reads into a scratch of its own.
+  static __thread struct scratch scratch;
   if (!ahead_take(id, path, &l)) list_into(path, &scratch, &l);
   napi_value result = NULL;
   if (l.err != 0 && l.op == NULL) {
@@ -434,13 +440,24 @@ static napi_value js_read_ahead(napi_env env, napi_callback_info info) {
       ahead.cap = cap;
     }
   }
-  if (ok && ahead.started && ahead.n + count <= ahead.cap) {
+  if (ok && ahead.started && ahead.queued + count > ahead.queue_cap) {
+    size_t cap = ahead.queue_cap ? ahead.queue_cap : 256;
+    while (cap < ahead.queued + count) cap *= 2;
+    size_t *queue = realloc(ahead.queue, cap * sizeof *queue);
+    if (queue) {
+      ahead.queue = queue;
+      ahead.queue_cap = cap;
+    }
+  }
+  if (ok && ahead.started && ahead.n + count <= ahead.cap &&
+      ahead.queued + count <= ahead.queue_cap) {
     first = (int64_t)ahead.n;
     for (uint32_t k = 0; k < count; k++) {
       struct ahead_task *t = &ahead.tasks[ahead.n++];
       memset(t, 0, sizeof *t);
       t->path = paths[k];
       t->state = AHEAD_QUEUED;
+      ahead.queue[ahead.queued++] = ahead.n - 1;
       paths[k] = NULL;  // the task owns it now
     }
     pthread_cond_signal(&ahead.work);
@@ -465,6 +482,7 @@ static void ahead_clear(void) {
     ahead.tasks[i].state = AHEAD_TAKEN;
   }
   ahead_pop_taken();
+  ahead.queued = 0;
   ahead.held = 0;
   pthread_mutex_unlock(&ahead.mu);
 }
@@ -489,8 +507,10 @@ static void ahead_shutdown(void *arg) {
   pthread_mutex_unlock(&ahead.mu);
   if (started) pthread_join(ahead.thread, NULL);
   free(ahead.tasks);
+  free(ahead.queue);
   ahead.tasks = NULL;
-  ahead.cap = 0;
+  ahead.queue = NULL;
+  ahead.cap = ahead.queue_cap = 0;
 }
 
 napi_value keepsake_define_list_dir(napi_env env, napi_value exports) {
