@@ -162,12 +162,87 @@ struct dirent64_record {
   char d_name[];
 };
 
-// Reads `path` (never through a link at its last component) into *l, built in *s. Makes no
-// N-API call, so that the read-ahead thread can run it.
-static void list_into(const char *path, struct scratch *s, struct listing *l) {
+// openat2(2) where the headers lack it (Linux 5.6; the values are the kernel's ABI).
+#ifndef SYS_openat2
+#define SYS_openat2 437
+#endif
+struct keepsake_open_how {
+  uint64_t flags, mode, resolve;
+};
+#define KEEPSAKE_RESOLVE_NO_MAGICLINKS 0x02
+#define KEEPSAKE_RESOLVE_NO_SYMLINKS 0x04
+#define KEEPSAKE_RESOLVE_BENEATH 0x08
+
+// Set once openat2 is found missing (an older kernel, or a filter that refuses it); read and
+// set by both threads.
+static int no_openat2;
+
+// Opens the directory `path`, whose first `root_len` bytes name the walk's root: the root is
+// opened as named (not through a link at its last component), and below it no component may
+// be a link. The walk found each of them a directory; one swapped for a link since is
+// refused (ELOOP), not followed. With openat2 that is one call; without, one openat per
+// component, each with O_NOFOLLOW.
+static int open_dir(const char *path, size_t root_len) {
+  const int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+  size_t len = strlen(path);
+  if (root_len == 0 || root_len >= len) return open(path, flags);
+  char *root = strndup(path, root_len);
+  if (!root) {
+    errno = ENOMEM;
+    return -1;
+  }
+  int dir = open(root, flags);
+  free(root);
+  if (dir < 0) return -1;
+  const char *rest = path + root_len;
+  while (*rest == '/') rest++;
+  int fd = -1;
+  if (*rest == 0) return dir;
+  if (!__atomic_load_n(&no_openat2, __ATOMIC_RELAXED)) {
+    struct keepsake_open_how how = {
+        (uint64_t)flags, 0,
+        KEEPSAKE_RESOLVE_NO_SYMLINKS | KEEPSAKE_RESOLVE_NO_MAGICLINKS | KEEPSAKE_RESOLVE_BENEATH};
+    fd = (int)syscall(SYS_openat2, dir, rest, &how, sizeof how);
+    if (fd >= 0 || (errno != ENOSYS && errno != EPERM)) {
+      int err = errno;
+      close(dir);
+      errno = err;
+      return fd;
+    }
+    __atomic_store_n(&no_openat2, 1, __ATOMIC_RELAXED);
+  }
+  // One component at a time, each relative to the one before.
+  char name[256];
+  while (*rest) {
+    const char *end = strchr(rest, '/');
+    size_t n = end ? (size_t)(end - rest) : strlen(rest);
+    if (n >= sizeof name) {
+      close(dir);
+      errno = ENAMETOOLONG;
+      return -1;
+    }
+    memcpy(name, rest, n);
+    name[n] = 0;
+    fd = openat(dir, name, flags);
+    int err = errno;
+    close(dir);
+    if (fd < 0) {
+      errno = err;
+      return -1;
+    }
+    dir = fd;
+    rest += n;
+    while (*rest == '/') rest++;
+  }
+  return dir;
+}
+
+// Reads `path` (see open_dir for `root_len`) into *l, built in *s. Makes no N-API call, so
+// that the read-ahead thread can run it.
+static void list_into(const char *path, size_t root_len, struct scratch *s, struct listing *l) {
   memset(l, 0, sizeof *l);
   s->out.len = s->names.len = 0;
-  int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  int fd = open_dir(path, root_len);
   if (fd < 0) {
     l->err = errno;
     l->op = "opendir";
@@ -236,6 +311,7 @@ enum { AHEAD_QUEUED, AHEAD_RUNNING, AHEAD_DONE, AHEAD_TAKEN };
 
 struct ahead_task {
   char *path;
+  size_t root_len;
   int state;
   struct listing listing;
 };
@@ -282,9 +358,10 @@ static void *ahead_run(void *arg) {
     // is not.
     ahead.tasks[i].state = AHEAD_RUNNING;
     const char *path = ahead.tasks[i].path;
+    size_t root_len = ahead.tasks[i].root_len;
     pthread_mutex_unlock(&ahead.mu);
     struct listing l;
-    list_into(path, &scratch, &l);
+    list_into(path, root_len, &scratch, &l);
     listing_keep(&l);
     scratch_trim(&scratch);
     pthread_mutex_lock(&ahead.mu);
@@ -309,12 +386,12 @@ static void ahead_pop_taken(void) {
 }
 
 // The listing of `path` read ahead as task `id`: 1 with *l filled, or 0 for the caller to read
-// the directory itself (an unknown id, another path, or not started yet).
-static int ahead_take(int64_t id, const char *path, struct listing *l) {
+// the directory itself (an unknown id, another path or root, or not started yet).
+static int ahead_take(int64_t id, const char *path, size_t root_len, struct listing *l) {
   int got = 0;
   pthread_mutex_lock(&ahead.mu);
   if (id >= 0 && (size_t)id < ahead.n && ahead.tasks[id].state != AHEAD_TAKEN &&
-      strcmp(ahead.tasks[id].path, path) == 0) {
+      ahead.tasks[id].root_len == root_len && strcmp(ahead.tasks[id].path, path) == 0) {
     while (ahead.tasks[id].state == AHEAD_RUNNING) pthread_cond_wait(&ahead.done, &ahead.mu);
     struct ahead_task *t = &ahead.tasks[id];
     if (t->state == AHEAD_DONE) {
@@ -356,15 +433,26 @@ static char *get_path(napi_env env, napi_value value, int *ok) {
   return path;
 }
 
-// listDir(path: string | Buffer, id?: number): ArrayBuffer holding a u32 count (padded to 8
+// A number argument as an integer; `otherwise` when absent, not a number, or negative.
+static int64_t optional_int(napi_env env, napi_value value, int64_t otherwise) {
+  napi_valuetype type = napi_undefined;
+  int64_t n = otherwise;
+  if (value == NULL || napi_typeof(env, value, &type) != napi_ok || type != napi_number)
+    return otherwise;
+  if (napi_get_value_int64(env, value, &n) != napi_ok || n < 0) return otherwise;
+  return n;
+}
+
+// listDir(path: string | Buffer, id?: number, rootLength?: number): ArrayBuffer holding a u32 count (padded to 8
 // bytes), then one 24-byte record per entry but `.` and `..` (f64 size, f64 mtime in ms, u8
 // kind, u8 flags (1: the name is not UTF-8), u16 name length, u32 offset of the name), then
 // the names' bytes. Directories are not stat'ed (size and mtime 0); an entry that cannot be
-// stat'ed has kind 5 and its errno as size. Links are never followed. `id` is what readAhead
-// gave for this path, if it was handed over.
+// stat'ed has kind 5 and its errno as size. Links are never followed: not at the last
+// component, nor, given `rootLength` (the walk's root, in bytes of the path), at any
+// component below the root. `id` is what readAhead gave for this path, if it was handed over.
 static napi_value js_list_dir(napi_env env, napi_callback_info info) {
-  napi_value argv[2];
-  size_t argc = 2;
+  napi_value argv[3];
+  size_t argc = 3;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
   if (argc < 1) {
     napi_throw_type_error(env, "ERR_MISSING_ARGS", "listDir expects a path");
@@ -373,14 +461,12 @@ static napi_value js_list_dir(napi_env env, napi_callback_info info) {
   int ok = 0;
   char *path = get_path(env, argv[0], &ok);
   if (!ok) return NULL;
-  int64_t id = -1;
-  napi_valuetype type = napi_undefined;
-  if (argc > 1 && napi_typeof(env, argv[1], &type) == napi_ok && type == napi_number)
-    napi_get_value_int64(env, argv[1], &id);
+  int64_t id = optional_int(env, argc > 1 ? argv[1] : NULL, -1);
+  size_t root_len = (size_t)optional_int(env, argc > 2 ? argv[2] : NULL, 0);
   struct listing l;
   // The calling thread reads into a scratch of its own.
   static __thread struct scratch scratch;
-  if (!ahead_take(id, path, &l)) list_into(path, &scratch, &l);
+  if (!ahead_take(id, path, root_len, &l)) list_into(path, root_len, &scratch, &l);
   napi_value result = NULL;
   if (l.err != 0 && l.op == NULL) {
     napi_throw_error(env, "ENOMEM", "keepsake_mount: out of memory");
@@ -404,11 +490,18 @@ static napi_value js_list_dir(napi_env env, napi_callback_info info) {
   return result;
 }
 
-// readAhead(paths: Array<string | Buffer>): the id of the first path (the others follow in
-// order), or -1 when nothing can be read ahead (the thread could not be started).
+// readAhead(paths: Array<string | Buffer>, rootLength?: number): the id of the first path (the
+// others follow in order), or -1 when nothing can be read ahead (the thread could not be
+// started). Each is read as listDir reads it with that rootLength.
 static napi_value js_read_ahead(napi_env env, napi_callback_info info) {
-  napi_value argv[1];
-  if (!keepsake_get_args(env, info, 1, argv, "readAhead expects an array of paths")) return NULL;
+  napi_value argv[2];
+  size_t argc = 2;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
+  if (argc < 1) {
+    napi_throw_type_error(env, "ERR_MISSING_ARGS", "readAhead expects an array of paths");
+    return NULL;
+  }
+  size_t root_len = (size_t)optional_int(env, argc > 1 ? argv[1] : NULL, 0);
   uint32_t count = 0;
   if (napi_get_array_length(env, argv[0], &count) != napi_ok) {
     napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "readAhead expects an array of paths");
@@ -456,6 +549,7 @@ static napi_value js_read_ahead(napi_env env, napi_callback_info info) {
       struct ahead_task *t = &ahead.tasks[ahead.n++];
       memset(t, 0, sizeof *t);
       t->path = paths[k];
+      t->root_len = root_len;
       t->state = AHEAD_QUEUED;
       ahead.queue[ahead.queued++] = ahead.n - 1;
       paths[k] = NULL;  // the task owns it now

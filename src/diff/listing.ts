@@ -23,7 +23,12 @@ export interface Listing {
   nameBytes(i: number): Buffer | undefined;
 }
 
-export type ReadDirectory = (path: WalkPath) => Listing;
+/**
+ * Reads one directory. `rootLength`, the byte length of the walk's root within `path`: no
+ * component below the root may be a link (one swapped in since the walk saw a directory
+ * there is refused with ELOOP, not followed).
+ */
+export type ReadDirectory = (path: WalkPath, rootLength?: number) => Listing;
 
 /**
  * A reader that lists, on another thread, the directories a walk says it enters next, so that
@@ -31,7 +36,7 @@ export type ReadDirectory = (path: WalkPath) => Listing;
  */
 export interface ReadAhead {
   /** The subdirectories the walk enters next, in the order it enters them. */
-  expect(paths: readonly WalkPath[]): void;
+  expect(paths: readonly WalkPath[], rootLength?: number): void;
   /** The walk is over, or has failed: what was read ahead and not asked for is dropped. */
   end(): void;
 }

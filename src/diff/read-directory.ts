@@ -168,23 +168,25 @@ export function directoryReader(): DirectoryReader {
     scan === 'one-thread' ||
     availableParallelism() < 2
   ) {
-    return { read: (path) => new NativeListing(listDir(path)), backend: 'native' };
+    return {
+      read: (path, rootLength) => new NativeListing(listDir(path, undefined, rootLength)),
+      backend: 'native',
+    };
   }
   // The addon's id for each directory handed over and not yet read. A path given as bytes
   // (not UTF-8: rare) is not handed over, and is read when the walk reaches it.
   const ids = new Map<string, number>();
   return {
-    read(path) {
+    read(path, rootLength) {
       const id = typeof path === 'string' ? ids.get(path) : undefined;
-      if (id === undefined) return new NativeListing(listDir(path));
-      ids.delete(path as string);
-      return new NativeListing(listDir(path, id));
+      if (id !== undefined) ids.delete(path as string);
+      return new NativeListing(listDir(path, id, rootLength));
     },
     ahead: {
-      expect(paths) {
+      expect(paths, rootLength) {
         const named = paths.filter((p): p is string => typeof p === 'string');
         if (named.length === 0) return;
-        const first = readAhead(named);
+        const first = readAhead(named, rootLength);
         if (first < 0) return;
         for (let k = 0; k < named.length; k++) ids.set(named[k]!, first + k);
       },

@@ -83,6 +83,8 @@ export class Walk {
   readonly result: WalkResult = { errors: [], skipped: [], entries: 0 };
   private directories = 0;
   private readonly prefix: number;
+  /** The byte length of the current run's root: below it, the reader follows no link. */
+  private rootLength = 0;
 
   constructor(
     private readonly agg: Aggregator,
@@ -101,6 +103,7 @@ export class Walk {
   /** Walk the directory `host` (under `--root`) as the root of a report tree. */
   run(host: string, ignored?: string): DiffNode {
     const rules = rulesInside(this.opts.rules, host.slice(this.prefix) || '/');
+    this.rootLength = Buffer.byteLength(host);
     try {
       return this.directory(host, rules, ignored);
     } finally {
@@ -113,7 +116,7 @@ export class Walk {
     agg.enter(this.systemPath(host), ignored);
     let listing: Listing | undefined;
     try {
-      listing = opts.read(host);
+      listing = opts.read(host, this.rootLength);
     } catch (error) {
       const reason = reasonOf(error);
       agg.unreadable(reason);
@@ -177,7 +180,7 @@ export class Walk {
       if (ignored !== undefined) entered.push(child);
     }
     if (children === undefined || verdicts === undefined) return undefined;
-    if (entered.length > 0) this.opts.ahead?.expect(entered);
+    if (entered.length > 0) this.opts.ahead?.expect(entered, this.rootLength);
     return { children, verdicts };
   }
 

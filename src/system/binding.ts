@@ -25,14 +25,15 @@ export interface MountBinding {
   /**
    * Reads a directory and lstats its entries but directories, relative to the open directory
    * (see native/list-dir.c for the record layout). `id` is what readAhead gave for the path,
-   * if it was handed over. Absent from older builds.
+   * if it was handed over; below the first `rootLength` bytes of the path no component may be
+   * a link. Absent from older builds.
    */
-  listDir?(path: string | Buffer, id?: number): ArrayBuffer;
+  listDir?(path: string | Buffer, id?: number, rootLength?: number): ArrayBuffer;
   /**
    * Hands over the directories a walk enters next, in order, for a second thread to list
    * meanwhile; returns the id of the first (the others follow), or -1. Absent from older builds.
    */
-  readAhead?(paths: ReadonlyArray<string | Buffer>): number;
+  readAhead?(paths: ReadonlyArray<string | Buffer>, rootLength?: number): number;
   /** Drops whatever was read ahead and not asked for. */
   readAheadEnd?(): void;
   /**

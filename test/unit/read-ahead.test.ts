@@ -1,7 +1,8 @@
-// The addon's read-ahead (native/list-dir.c): a second thread lists the directories a walk
-// says it enters next. What the walk gets must be what a direct read gives, whatever the ids
-// say; errors must be the direct read's; what waits to be asked for is bounded; and a
-// directory swapped for a link while it waits is never followed.
+// The addon's directory reader (native/list-dir.c) and its read-ahead: a second thread lists
+// the directories a walk says it enters next. What the walk gets must be what a direct read
+// gives, whatever the ids say; errors must be the direct read's; what waits to be asked for is
+// bounded; and a directory swapped for a link, at the end of the path or anywhere below the
+// walk's root, is never followed.
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -148,6 +149,93 @@ describe('reading ahead', { skip: skipUnlessCI(noAddon) }, () => {
     b.readAheadEnd();
   });
 
+  test("below the walk's root, no component is followed through a link", () => {
+    const root = path.join(base, 'beneath');
+    fs.mkdirSync(path.join(root, 'real/sub'), { recursive: true });
+    fs.writeFileSync(path.join(root, 'real/sub/inside'), 'x');
+    fs.symlinkSync('real', path.join(root, 'link'));
+    fs.symlinkSync(base, path.join(base, 'alias'));
+    const below = Buffer.byteLength(root);
+    const real = bytesOf(b.listDir(path.join(root, 'real/sub')));
+    assert.ok(bytesOf(b.listDir(path.join(root, 'real/sub'), undefined, below)).equals(real));
+    // Without a root, only the last component is checked (as a path given by name is read).
+    assert.ok(bytesOf(b.listDir(path.join(root, 'link/sub'))).equals(real));
+    assert.equal(
+      errorOf(() => b.listDir(path.join(root, 'link/sub'), undefined, below)).code,
+      'ELOOP',
+    );
+    // The root itself is opened as named: a link above it is its own business.
+    const via = path.join(base, 'alias', 'beneath');
+    assert.ok(
+      bytesOf(b.listDir(path.join(via, 'real/sub'), undefined, Buffer.byteLength(via))).equals(
+        real,
+      ),
+    );
+    // Read ahead, the same; a task handed over with another root is read again with this one.
+    const first = b.readAhead([path.join(root, 'link/sub'), path.join(root, 'real/sub')], below);
+    assert.equal(errorOf(() => b.listDir(path.join(root, 'link/sub'), first, below)).code, 'ELOOP');
+    assert.ok(bytesOf(b.listDir(path.join(root, 'real/sub'), first + 1, below)).equals(real));
+    b.readAheadEnd();
+    const again = b.readAhead([path.join(root, 'link/sub')]);
+    assert.equal(errorOf(() => b.listDir(path.join(root, 'link/sub'), again, below)).code, 'ELOOP');
+    b.readAheadEnd();
+  });
+
+  test('a directory above the one read, swapped for a link during reads, is never followed', async () => {
+    const root = path.join(base, 'swap-above');
+    const mid = path.join(root, 'mid');
+    const dirs = makeDirs(mid, 40);
+    // The same names elsewhere, each holding a file the walk must never see.
+    const elsewhere = path.join(base, 'elsewhere-above');
+    for (const d of dirs) {
+      const twin = path.join(elsewhere, path.basename(d));
+      fs.mkdirSync(twin, { recursive: true });
+      fs.writeFileSync(path.join(twin, 'secret-marker'), 'x');
+    }
+    const stop = path.join(base, 'swap-above-stop');
+    const child = spawn(process.execPath, [ADVERSARY, mid, elsewhere, stop], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+    });
+    const done = new Promise<number | null>((r) => child.on('exit', r));
+    const marker = Buffer.from('secret-marker');
+    const below = Buffer.byteLength(root);
+    let rounds = 0;
+    let failures = 0;
+    const until = Date.now() + 1500;
+    try {
+      while (Date.now() < until) {
+        const first = b.readAhead(dirs, below);
+        for (const [k, d] of dirs.entries()) {
+          try {
+            const got = bytesOf(b.listDir(d, first + k, below));
+            assert.equal(got.indexOf(marker), -1, `${d} was listed through the link above it`);
+          } catch (error) {
+            if (error instanceof assert.AssertionError) throw error;
+            const code = (error as NodeJS.ErrnoException).code ?? '';
+            assert.ok(['ENOENT', 'ELOOP', 'ENOTDIR'].includes(code), `${d}: ${code}`);
+            failures++;
+          }
+        }
+        b.readAheadEnd();
+        rounds++;
+        if (rounds % 8 === 0) await new Promise((r) => setImmediate(r));
+      }
+    } finally {
+      // The adversary stops, whatever was found: a test that failed must not leave it running.
+      fs.writeFileSync(stop, '');
+      b.readAheadEnd();
+    }
+    assert.equal(await done, 0);
+    const { swaps } = JSON.parse(out) as { swaps: number };
+    assert.ok(swaps > 20, `${swaps} swaps`);
+    assert.ok(rounds > 20, `${rounds} rounds`);
+    assert.ok(failures > 0, 'some reads met the link or the gap');
+  });
+
   test('a directory swapped for a link while it waits is never followed', async () => {
     const at = path.join(base, 'swap');
     const elsewhere = path.join(base, 'elsewhere');
@@ -168,24 +256,29 @@ describe('reading ahead', { skip: skipUnlessCI(noAddon) }, () => {
     let rounds = 0;
     let failures = 0;
     const until = Date.now() + 1500;
-    while (Date.now() < until) {
-      const first = b.readAhead(dirs);
-      for (const [k, d] of dirs.entries()) {
-        try {
-          const got = bytesOf(b.listDir(d, first + k));
-          assert.equal(got.indexOf(marker), -1, `${d} was listed through the link`);
-        } catch (error) {
-          if (error instanceof assert.AssertionError) throw error;
-          const code = (error as NodeJS.ErrnoException).code ?? '';
-          assert.ok(['ENOENT', 'ELOOP', 'ENOTDIR'].includes(code), `${d}: ${code}`);
-          failures++;
+    try {
+      while (Date.now() < until) {
+        const first = b.readAhead(dirs);
+        for (const [k, d] of dirs.entries()) {
+          try {
+            const got = bytesOf(b.listDir(d, first + k));
+            assert.equal(got.indexOf(marker), -1, `${d} was listed through the link`);
+          } catch (error) {
+            if (error instanceof assert.AssertionError) throw error;
+            const code = (error as NodeJS.ErrnoException).code ?? '';
+            assert.ok(['ENOENT', 'ELOOP', 'ENOTDIR'].includes(code), `${d}: ${code}`);
+            failures++;
+          }
         }
+        b.readAheadEnd();
+        rounds++;
+        if (rounds % 8 === 0) await new Promise((r) => setImmediate(r));
       }
+    } finally {
+      // The adversary stops, whatever was found: a test that failed must not leave it running.
+      fs.writeFileSync(stop, '');
       b.readAheadEnd();
-      rounds++;
-      if (rounds % 8 === 0) await new Promise((r) => setImmediate(r));
     }
-    fs.writeFileSync(stop, '');
     assert.equal(await done, 0);
     const { swaps } = JSON.parse(out) as { swaps: number };
     assert.ok(swaps > 20, `${swaps} swaps`);
