@@ -186,6 +186,11 @@ static int open_dir(const char *path, size_t root_len) {
   const int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
   size_t len = strlen(path);
   if (root_len == 0 || root_len >= len) return open(path, flags);
+  // The root must end at a component's end: a path that does not continue it is refused.
+  if (path[root_len] != '/' && path[root_len - 1] != '/') {
+    errno = EINVAL;
+    return -1;
+  }
   char *root = strndup(path, root_len);
   if (!root) {
     errno = ENOMEM;
@@ -443,10 +448,10 @@ static int64_t optional_int(napi_env env, napi_value value, int64_t otherwise) {
   return n;
 }
 
-// listDir(path: string | Buffer, id?: number, rootLength?: number): ArrayBuffer holding a u32 count (padded to 8
-// bytes), then one 24-byte record per entry but `.` and `..` (f64 size, f64 mtime in ms, u8
-// kind, u8 flags (1: the name is not UTF-8), u16 name length, u32 offset of the name), then
-// the names' bytes. Directories are not stat'ed (size and mtime 0); an entry that cannot be
+// listDir(path: string | Buffer, id?: number, rootLength?: number): an ArrayBuffer holding a
+// u32 count (padded to 8 bytes), then one 24-byte record per entry but `.` and `..` (f64
+// size, f64 mtime in ms, u8 kind, u8 flags (1: the name is not UTF-8), u16 name length, u32
+// offset of the name), then the names' bytes. Directories are not stat'ed (size and mtime 0); an entry that cannot be
 // stat'ed has kind 5 and its errno as size. Links are never followed: not at the last
 // component, nor, given `rootLength` (the walk's root, in bytes of the path), at any
 // component below the root. `id` is what readAhead gave for this path, if it was handed over.

@@ -128,22 +128,21 @@ export class Walk {
 
   /**
    * Whether an entry is counted: undefined when it is pruned or (without `--all`) ignored,
-   * else the origin of the rule that ignores it, or '' for none. `first` records what the
-   * first pass over a directory finds (skipped mounts, and that the directory is not whole).
+   * else the origin of the rule that ignores it, or '' for none. Records what it finds (a
+   * skipped mount, and that the directory is not whole): asked once per entry.
    */
   private admit(
     child: WalkPath,
     isDirectory: boolean,
     lookups: boolean,
     rules: readonly IgnoreRule[],
-    first: boolean,
   ): string | undefined {
     const { agg, opts, result } = this;
     if (lookups) {
       const pruned = opts.pruning.paths.get(child as string);
       if (pruned !== undefined) {
-        if (first) agg.blocked();
-        if (first && pruned.why === 'mount') {
+        agg.blocked();
+        if (pruned.why === 'mount') {
           result.skipped.push({ path: this.systemPath(child).path, fsType: pruned.fsType });
         }
         return undefined;
@@ -174,7 +173,7 @@ export class Walk {
       children ??= new Array<WalkPath>(listing.length);
       verdicts ??= new Array<string | undefined>(listing.length);
       const child = childOf(host, listing.name(i), listing.nameBytes(i));
-      const ignored = named ? this.admit(child, true, lookups, rules, true) : '';
+      const ignored = named ? this.admit(child, true, lookups, rules) : '';
       children[i] = child;
       verdicts[i] = ignored;
       if (ignored !== undefined) entered.push(child);
@@ -225,7 +224,7 @@ export class Walk {
         if (named || isDirectory || kind === KIND_ERROR) {
           child = childOf(host, listing.name(i), listing.nameBytes(i));
         }
-        if (named) ignored = this.admit(child, isDirectory, lookups, rules, true);
+        if (named) ignored = this.admit(child, isDirectory, lookups, rules);
       }
       if (seen !== undefined && verdicts !== undefined) {
         seen[i] = child;

@@ -171,6 +171,11 @@ describe('reading ahead', { skip: skipUnlessCI(noAddon) }, () => {
         real,
       ),
     );
+    // A root that does not end at a component's end is refused, not guessed at.
+    assert.equal(
+      errorOf(() => b.listDir(path.join(root, 'real/sub'), undefined, below + 2)).code,
+      'EINVAL',
+    );
     // Read ahead, the same; a task handed over with another root is read again with this one.
     const first = b.readAhead([path.join(root, 'link/sub'), path.join(root, 'real/sub')], below);
     assert.equal(errorOf(() => b.listDir(path.join(root, 'link/sub'), first, below)).code, 'ELOOP');
