@@ -82,7 +82,7 @@ static napi_status set_string(napi_env env, napi_value obj, const char *key, con
 
 // Throws `CODE: syscall 'source' -> 'target'`; source or target may be NULL (fd for flock).
 void keepsake_throw_errno(napi_env env, int err, const char *syscall, const char *source,
-                        const char *target, int fd) {
+                          const char *target, int fd) {
   const char *code = errno_name(err);
   char buf[512];
   if (source && target)
@@ -111,7 +111,8 @@ void keepsake_throw_errno(napi_env env, int err, const char *syscall, const char
 
 // Copies a JS string into a fresh buffer (caller frees). NULL with *ok = 1 means null was
 // allowed and given; NULL with *ok = 0 means an exception is pending.
-char *keepsake_get_string(napi_env env, napi_value value, const char *name, int nullable, int *ok) {
+char *keepsake_get_string(napi_env env, napi_value value, const char *name, int nullable,
+                          int *ok) {
   napi_valuetype type;
   *ok = 0;
   if (napi_typeof(env, value, &type) != napi_ok) return NULL;
@@ -160,8 +161,8 @@ static int get_int64(napi_env env, napi_value value, const char *name, int64_t *
 }
 
 // The call's arguments into argv[want]; 0 with an exception pending when fewer were given.
-int keepsake_get_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv,
-                    const char *usage) {
+static int keepsake_get_args(napi_env env, napi_callback_info info, size_t want,
+                             napi_value *argv, const char *usage) {
   size_t argc = want;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return 0;
   if (argc < want) {
@@ -200,7 +201,8 @@ static napi_value js_umount2(napi_env env, napi_callback_info info) {
   int ok = 0;
   char *target = keepsake_get_string(env, argv[0], "target", 0, &ok);
   if (ok) ok = get_int64(env, argv[1], "flags", &flags);
-  if (ok && umount2(target, (int)flags) != 0) keepsake_throw_errno(env, errno, "umount2", NULL, target, -1);
+  if (ok && umount2(target, (int)flags) != 0)
+    keepsake_throw_errno(env, errno, "umount2", NULL, target, -1);
   free(target);
   return NULL;
 }

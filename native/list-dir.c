@@ -438,6 +438,16 @@ static char *get_path(napi_env env, napi_value value, int *ok) {
   return path;
 }
 
+// Up to `max` arguments into argv; how many were given, or 0 (an exception pending) when none
+// was.
+static size_t first_args(napi_env env, napi_callback_info info, size_t max, napi_value *argv,
+                         const char *usage) {
+  size_t argc = max;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return 0;
+  if (argc < 1) napi_throw_type_error(env, "ERR_MISSING_ARGS", usage);
+  return argc < max ? argc : max;
+}
+
 // A number argument as an integer; `otherwise` when absent, not a number, or negative.
 static int64_t optional_int(napi_env env, napi_value value, int64_t otherwise) {
   napi_valuetype type = napi_undefined;
@@ -451,18 +461,15 @@ static int64_t optional_int(napi_env env, napi_value value, int64_t otherwise) {
 // listDir(path: string | Buffer, id?: number, rootLength?: number): an ArrayBuffer holding a
 // u32 count (padded to 8 bytes), then one 24-byte record per entry but `.` and `..` (f64
 // size, f64 mtime in ms, u8 kind, u8 flags (1: the name is not UTF-8), u16 name length, u32
-// offset of the name), then the names' bytes. Directories are not stat'ed (size and mtime 0); an entry that cannot be
-// stat'ed has kind 5 and its errno as size. Links are never followed: not at the last
-// component, nor, given `rootLength` (the walk's root, in bytes of the path), at any
-// component below the root. `id` is what readAhead gave for this path, if it was handed over.
+// offset of the name), then the names' bytes. Directories are not stat'ed (size and mtime
+// 0); an entry that cannot be stat'ed has kind 5 and its errno as size. Links are never
+// followed: not at the last component, nor, given `rootLength` (the walk's root, in bytes of
+// the path), at any component below the root. `id` is what readAhead gave for this path, if
+// it was handed over.
 static napi_value js_list_dir(napi_env env, napi_callback_info info) {
   napi_value argv[3];
-  size_t argc = 3;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
-  if (argc < 1) {
-    napi_throw_type_error(env, "ERR_MISSING_ARGS", "listDir expects a path");
-    return NULL;
-  }
+  size_t argc = first_args(env, info, 3, argv, "listDir expects a path");
+  if (argc == 0) return NULL;
   int ok = 0;
   char *path = get_path(env, argv[0], &ok);
   if (!ok) return NULL;
@@ -500,12 +507,8 @@ static napi_value js_list_dir(napi_env env, napi_callback_info info) {
 // started). Each is read as listDir reads it with that rootLength.
 static napi_value js_read_ahead(napi_env env, napi_callback_info info) {
   napi_value argv[2];
-  size_t argc = 2;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
-  if (argc < 1) {
-    napi_throw_type_error(env, "ERR_MISSING_ARGS", "readAhead expects an array of paths");
-    return NULL;
-  }
+  size_t argc = first_args(env, info, 2, argv, "readAhead expects an array of paths");
+  if (argc == 0) return NULL;
   size_t root_len = (size_t)optional_int(env, argc > 1 ? argv[1] : NULL, 0);
   uint32_t count = 0;
   if (napi_get_array_length(env, argv[0], &count) != napi_ok) {

@@ -9,7 +9,4 @@ void keepsake_throw_errno(napi_env env, int err, const char *syscall, const char
                           const char *target, int fd);
 // A JS string copied into a fresh NUL-terminated buffer (caller frees); see keepsake_mount.c.
 char *keepsake_get_string(napi_env env, napi_value value, const char *name, int nullable, int *ok);
-// The call's arguments into argv[want]; 0 with an exception pending when fewer were given.
-int keepsake_get_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv,
-                      const char *usage);
 #endif

@@ -54,6 +54,60 @@ function errorOf(f: () => unknown): Record<string, unknown> {
   return { thrown: false };
 }
 
+/**
+ * Reads `dirs` ahead, over and over for 1.5 s, while the adversary swaps `swapped` for a link
+ * to `elsewhere` (which holds `secret-marker`s): no listing may show one; a read may only
+ * fail as a link or a gap makes it fail. Checks that both sides did enough to mean something.
+ */
+async function readWhileSwapping(
+  dirs: string[],
+  rootLength: number | undefined,
+  swapped: string,
+  elsewhere: string,
+): Promise<void> {
+  const stop = `${swapped}.stop`;
+  const child = spawn(process.execPath, [ADVERSARY, swapped, elsewhere, stop], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.on('data', (d) => {
+    out += d;
+  });
+  const done = new Promise<number | null>((r) => child.on('exit', r));
+  const marker = Buffer.from('secret-marker');
+  let rounds = 0;
+  let failures = 0;
+  const until = Date.now() + 1500;
+  try {
+    while (Date.now() < until) {
+      const first = b.readAhead(dirs, rootLength);
+      for (const [k, d] of dirs.entries()) {
+        try {
+          const got = bytesOf(b.listDir(d, first + k, rootLength));
+          assert.equal(got.indexOf(marker), -1, `${d} was listed through a link`);
+        } catch (error) {
+          if (error instanceof assert.AssertionError) throw error;
+          const code = (error as NodeJS.ErrnoException).code ?? '';
+          assert.ok(['ENOENT', 'ELOOP', 'ENOTDIR'].includes(code), `${d}: ${code}`);
+          failures++;
+        }
+      }
+      b.readAheadEnd();
+      rounds++;
+      if (rounds % 8 === 0) await new Promise((r) => setImmediate(r));
+    }
+  } finally {
+    // The adversary stops, whatever was found: a test that failed must not leave it running.
+    fs.writeFileSync(stop, '');
+    b.readAheadEnd();
+  }
+  assert.equal(await done, 0);
+  const { swaps } = JSON.parse(out) as { swaps: number };
+  assert.ok(swaps > 20, `${swaps} swaps`);
+  assert.ok(rounds > 20, `${rounds} rounds`);
+  assert.ok(failures > 0, 'some reads met the link or the gap');
+}
+
 describe('reading ahead', { skip: skipUnlessCI(noAddon) }, () => {
   test('a listing read ahead is the one read directly, byte for byte', async () => {
     const dirs = makeDirs(path.join(base, 'same'), 300);
@@ -197,97 +251,14 @@ describe('reading ahead', { skip: skipUnlessCI(noAddon) }, () => {
       fs.mkdirSync(twin, { recursive: true });
       fs.writeFileSync(path.join(twin, 'secret-marker'), 'x');
     }
-    const stop = path.join(base, 'swap-above-stop');
-    const child = spawn(process.execPath, [ADVERSARY, mid, elsewhere, stop], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-    });
-    const done = new Promise<number | null>((r) => child.on('exit', r));
-    const marker = Buffer.from('secret-marker');
-    const below = Buffer.byteLength(root);
-    let rounds = 0;
-    let failures = 0;
-    const until = Date.now() + 1500;
-    try {
-      while (Date.now() < until) {
-        const first = b.readAhead(dirs, below);
-        for (const [k, d] of dirs.entries()) {
-          try {
-            const got = bytesOf(b.listDir(d, first + k, below));
-            assert.equal(got.indexOf(marker), -1, `${d} was listed through the link above it`);
-          } catch (error) {
-            if (error instanceof assert.AssertionError) throw error;
-            const code = (error as NodeJS.ErrnoException).code ?? '';
-            assert.ok(['ENOENT', 'ELOOP', 'ENOTDIR'].includes(code), `${d}: ${code}`);
-            failures++;
-          }
-        }
-        b.readAheadEnd();
-        rounds++;
-        if (rounds % 8 === 0) await new Promise((r) => setImmediate(r));
-      }
-    } finally {
-      // The adversary stops, whatever was found: a test that failed must not leave it running.
-      fs.writeFileSync(stop, '');
-      b.readAheadEnd();
-    }
-    assert.equal(await done, 0);
-    const { swaps } = JSON.parse(out) as { swaps: number };
-    assert.ok(swaps > 20, `${swaps} swaps`);
-    assert.ok(rounds > 20, `${rounds} rounds`);
-    assert.ok(failures > 0, 'some reads met the link or the gap');
+    await readWhileSwapping(dirs, Buffer.byteLength(root), mid, elsewhere);
   });
 
   test('a directory swapped for a link while it waits is never followed', async () => {
-    const at = path.join(base, 'swap');
     const elsewhere = path.join(base, 'elsewhere');
     fs.mkdirSync(elsewhere);
     fs.writeFileSync(path.join(elsewhere, 'secret-marker'), 'x');
-    const dirs = makeDirs(at, 40);
-    const target = dirs[17]!;
-    const stop = path.join(base, 'swap-stop');
-    const child = spawn(process.execPath, [ADVERSARY, target, elsewhere, stop], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-    });
-    const done = new Promise<number | null>((r) => child.on('exit', r));
-    const marker = Buffer.from('secret-marker');
-    let rounds = 0;
-    let failures = 0;
-    const until = Date.now() + 1500;
-    try {
-      while (Date.now() < until) {
-        const first = b.readAhead(dirs);
-        for (const [k, d] of dirs.entries()) {
-          try {
-            const got = bytesOf(b.listDir(d, first + k));
-            assert.equal(got.indexOf(marker), -1, `${d} was listed through the link`);
-          } catch (error) {
-            if (error instanceof assert.AssertionError) throw error;
-            const code = (error as NodeJS.ErrnoException).code ?? '';
-            assert.ok(['ENOENT', 'ELOOP', 'ENOTDIR'].includes(code), `${d}: ${code}`);
-            failures++;
-          }
-        }
-        b.readAheadEnd();
-        rounds++;
-        if (rounds % 8 === 0) await new Promise((r) => setImmediate(r));
-      }
-    } finally {
-      // The adversary stops, whatever was found: a test that failed must not leave it running.
-      fs.writeFileSync(stop, '');
-      b.readAheadEnd();
-    }
-    assert.equal(await done, 0);
-    const { swaps } = JSON.parse(out) as { swaps: number };
-    assert.ok(swaps > 20, `${swaps} swaps`);
-    assert.ok(rounds > 20, `${rounds} rounds`);
-    assert.ok(failures > 0, 'some reads met the link or the gap');
+    const dirs = makeDirs(path.join(base, 'swap'), 40);
+    await readWhileSwapping(dirs, undefined, dirs[17]!, elsewhere);
   });
 });
