@@ -169,6 +169,7 @@ struct dirent64_record {
 struct keepsake_open_how {
   uint64_t flags, mode, resolve;
 };
+#define KEEPSAKE_RESOLVE_NO_XDEV 0x01
 #define KEEPSAKE_RESOLVE_NO_MAGICLINKS 0x02
 #define KEEPSAKE_RESOLVE_NO_SYMLINKS 0x04
 #define KEEPSAKE_RESOLVE_BENEATH 0x08
@@ -179,9 +180,11 @@ static int no_openat2;
 
 // Opens the directory `path`, whose first `root_len` bytes name the walk's root: the root is
 // opened as named (not through a link at its last component), and below it no component may
-// be a link. The walk found each of them a directory; one swapped for a link since is
-// refused (ELOOP), not followed. With openat2 that is one call; without, one openat per
-// component, each with O_NOFOLLOW.
+// be a link, nor a mount point. The walk found each of them a directory, and never enters a
+// mount (it was told of every one): a directory swapped for a link since is refused (ELOOP),
+// not followed, and a file system mounted inside the tree since the walk read the mount table
+// is refused (EXDEV), not entered. With openat2 that is one call; without, one openat per
+// component, each with O_NOFOLLOW (links refused, mounts not seen).
 static int open_dir(const char *path, size_t root_len) {
   const int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
   size_t len = strlen(path);
@@ -206,7 +209,8 @@ static int open_dir(const char *path, size_t root_len) {
   if (!__atomic_load_n(&no_openat2, __ATOMIC_RELAXED)) {
     struct keepsake_open_how how = {
         (uint64_t)flags, 0,
-        KEEPSAKE_RESOLVE_NO_SYMLINKS | KEEPSAKE_RESOLVE_NO_MAGICLINKS | KEEPSAKE_RESOLVE_BENEATH};
+        KEEPSAKE_RESOLVE_NO_SYMLINKS | KEEPSAKE_RESOLVE_NO_MAGICLINKS | KEEPSAKE_RESOLVE_BENEATH |
+            KEEPSAKE_RESOLVE_NO_XDEV};
     fd = (int)syscall(SYS_openat2, dir, rest, &how, sizeof how);
     if (fd >= 0 || (errno != ENOSYS && errno != EPERM)) {
       int err = errno;
