@@ -10,7 +10,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { Aggregator } from '../../src/diff/aggregate.js';
+import { directoryReader } from '../../src/diff/read-directory.js';
+import { buildPruning } from '../../src/diff/scan.js';
+import { Walk } from '../../src/diff/walk.js';
 import { loadBinding, type MountBinding } from '../../src/system/binding.js';
+import { readMountInfo } from '../../src/system/mountinfo.js';
 import { skipUnlessCI } from '../helpers/ns-run.js';
 
 const loaded = loadBinding();
@@ -238,6 +243,77 @@ describe('reading ahead', { skip: skipUnlessCI(noAddon) }, () => {
     const again = b.readAhead([path.join(root, 'link/sub')]);
     assert.equal(errorOf(() => b.listDir(path.join(root, 'link/sub'), again, below)).code, 'ELOOP');
     b.readAheadEnd();
+  });
+
+  test('a walk beside a process that makes and removes directories: the rest counted exactly', async () => {
+    const root = path.join(base, 'churning');
+    const stable = makeDirs(path.join(root, 'stable'), 120);
+    let files = 0;
+    let bytes = 0;
+    for (const d of stable) {
+      for (const e of fs.readdirSync(d, { withFileTypes: true, encoding: 'buffer' })) {
+        if (e.isDirectory()) continue;
+        files++;
+        bytes += fs.lstatSync(Buffer.concat([Buffer.from(`${d}/`), e.name])).size;
+      }
+    }
+    const churn = path.join(root, 'churn');
+    fs.mkdirSync(churn);
+    const stop = path.join(base, 'churn-stop');
+    // Makes directories of five files and removes them again, a few at a time.
+    const writer = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const fs = require('fs'); const [dir, stop] = process.argv.slice(1); let n = 0;
+         for (;;) {
+           if (n % 16 === 0 && fs.existsSync(stop)) break;
+           const d = dir + '/c' + n; fs.mkdirSync(d);
+           for (let f = 0; f < 5; f++) fs.writeFileSync(d + '/f' + f, 'z');
+           if (n >= 4) fs.rmSync(dir + '/c' + (n - 4), { recursive: true, force: true });
+           n++;
+         }
+         process.stdout.write(String(n));`,
+        churn,
+        stop,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let made = '';
+    writer.stdout.on('data', (d) => {
+      made += d;
+    });
+    const done = new Promise<number | null>((r) => writer.on('exit', r));
+    const { read, ahead } = directoryReader();
+    let walks = 0;
+    try {
+      const until = Date.now() + 1500;
+      while (Date.now() < until) {
+        const w = new Walk(new Aggregator({ depth: 2, bootMs: 0 }), {
+          read,
+          ...(ahead ? { ahead } : {}),
+          root,
+          pruning: buildPruning(root, [], [], readMountInfo()),
+          rules: [],
+          showIgnored: false,
+        });
+        const node = w.run(root);
+        const counted = node.children?.find((c) => c.path === '/stable');
+        assert.equal(counted?.files, files, 'every file of the stable part, once');
+        assert.equal(counted?.bytes, bytes);
+        for (const e of w.result.errors) {
+          assert.ok(e.path.startsWith('/churn/'), `${e.path}: ${e.reason}`);
+          assert.match(e.reason, /ENOENT|ENOTDIR/, e.path);
+        }
+        walks++;
+        await new Promise((r) => setImmediate(r));
+      }
+    } finally {
+      fs.writeFileSync(stop, '');
+    }
+    assert.equal(await done, 0);
+    assert.ok(Number(made) > 50, `${made} directories made`);
+    assert.ok(walks > 5, `${walks} walks`);
   });
 
   test('a directory above the one read, swapped for a link during reads, is never followed', async () => {
