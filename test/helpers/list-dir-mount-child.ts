@@ -1,7 +1,8 @@
-// Mounts inside a tree that a walk reads: meant to be started by runInNamespace (never mounts
-// in the caller's namespace). Usage: list-dir-mount-child.js <empty temp dir>. Prints one JSON
-// line: what the addon's reader and a whole walk said about a file system mounted inside the
-// tree after the walk read the mount table.
+// Mounts and links inside a tree that a walk reads: meant to be started in a private mount
+// namespace (never mounts in the caller's). Usage: list-dir-mount-child.js <empty temp dir>.
+// Prints one JSON line: what the addon's reader and a whole walk said about a file system
+// mounted inside the tree after the walk read the mount table, and about a link below the
+// walk's root.
 
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -30,6 +31,8 @@ const names = (n: DiffNode): string[] => [n.path, ...(n.children ?? []).flatMap(
 
 const root = path.join(base, 'root');
 fs.mkdirSync(path.join(root, 'a/b/m'), { recursive: true });
+fs.mkdirSync(path.join(root, 'real/sub'), { recursive: true });
+fs.symlinkSync('real', path.join(root, 'link'));
 fs.writeFileSync(path.join(root, 'a/b/own'), 'x');
 // The table as a walk reads it, before anything is mounted inside the tree.
 const before = readMountInfo();
@@ -46,6 +49,8 @@ const reader = {
   belowRoot: codeOf(() => b.listDir(m, undefined, below)),
   deeperBelowRoot: codeOf(() => b.listDir(path.join(m, 'deep'), undefined, below)),
   theParent: codeOf(() => b.listDir(path.join(root, 'a/b'), undefined, below)),
+  linkBelowRoot: codeOf(() => b.listDir(path.join(root, 'link/sub'), undefined, below)),
+  realBelowRoot: codeOf(() => b.listDir(path.join(root, 'real/sub'), undefined, below)),
   // A walk's root that is itself a mount point is read, and so is what lies in it.
   asRoot: codeOf(() => b.listDir(path.join(m, 'deep'), undefined, Buffer.byteLength(m))),
   readAhead: (() => {
