@@ -5,7 +5,7 @@
 // walk's root, is never followed.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import path from 'node:path';
@@ -192,6 +192,25 @@ describe('reading ahead', { skip: skipUnlessCI(noAddon) }, () => {
       if (k === 0) assert.ok(bytesOf(got).equals(direct));
     }
     b.readAheadEnd();
+  });
+
+  test('a process with the thread at work or waiting ends as it would without it', () => {
+    const dirs = makeDirs(path.join(base, 'ending'), 200);
+    const addon = path.resolve(import.meta.dirname, '../../../build/Release/keepsake_mount.node');
+    for (const how of ['exit', 'return', 'throw']) {
+      // Hands over every directory and leaves at once, while the thread reads them; or reads
+      // them all first, so that the thread waits for work when the process ends.
+      const script = `const b = require(${JSON.stringify(addon)});
+        const dirs = ${JSON.stringify(dirs)};
+        const first = b.readAhead(dirs);
+        if (${JSON.stringify(how)} === 'exit') process.exit(7);
+        for (let k = 0; k < dirs.length; k++) b.listDir(dirs[k], first + k);
+        if (${JSON.stringify(how)} === 'throw') throw new Error('thrown on purpose');`;
+      const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 20_000 });
+      assert.equal(r.error, undefined, `${how}: ${r.error?.message}`);
+      assert.equal(r.signal, null, `${how}: ended by ${r.signal}`);
+      assert.equal(r.status, { exit: 7, return: 0, throw: 1 }[how], `${how}: ${r.stderr}`);
+    }
   });
 
   test('many empty directories: each read once, in turn', async () => {
