@@ -187,6 +187,9 @@ static int no_openat2;
 // component, each with O_NOFOLLOW (links refused, mounts not seen).
 static int open_dir(const char *path, size_t root_len) {
   const int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+  // The root and the directories on the way are only looked up in (O_PATH): search
+  // permission is enough there, as for a path opened whole.
+  const int lookup = O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
   size_t len = strlen(path);
   if (root_len == 0 || root_len >= len) return open(path, flags);
   // The root must end at a component's end: a path that does not continue it is refused.
@@ -199,13 +202,16 @@ static int open_dir(const char *path, size_t root_len) {
     errno = ENOMEM;
     return -1;
   }
-  int dir = open(root, flags);
+  int dir = open(root, lookup);
   free(root);
   if (dir < 0) return -1;
   const char *rest = path + root_len;
   while (*rest == '/') rest++;
   int fd = -1;
-  if (*rest == 0) return dir;
+  if (*rest == 0) {  // the root itself, with a slash after it
+    close(dir);
+    return open(path, flags);
+  }
   if (!__atomic_load_n(&no_openat2, __ATOMIC_RELAXED)) {
     struct keepsake_open_how how = {
         (uint64_t)flags, 0,
@@ -232,7 +238,9 @@ static int open_dir(const char *path, size_t root_len) {
     }
     memcpy(name, rest, n);
     name[n] = 0;
-    fd = openat(dir, name, flags);
+    const char *after = rest + n;
+    while (*after == '/') after++;
+    fd = openat(dir, name, *after ? lookup : flags);
     int err = errno;
     close(dir);
     if (fd < 0) {

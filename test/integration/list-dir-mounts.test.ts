@@ -106,6 +106,36 @@ describe('a mount made inside the tree during a walk', {
         asRoot: 'read',
         readAhead: 'read',
       });
+      // As a user, one component at a time needs no more than the path opened whole: a
+      // directory on the way that may only be searched (0711) is passed.
+      const open = path.join(base, 'searchable');
+      fs.mkdirSync(path.join(open, 'root/only-x/inner'), { recursive: true });
+      for (const [p, mode] of [
+        [base, 0o755],
+        [open, 0o755],
+        [path.join(open, 'root/only-x'), 0o711],
+      ] as const)
+        fs.chmodSync(p, mode);
+      const root = path.join(open, 'root');
+      const addon = path.resolve(path.dirname(child), '../../../build/Release/keepsake_mount.node');
+      const script = `const b = require(${JSON.stringify(addon)});
+        const ab = b.listDir(${JSON.stringify(path.join(root, 'only-x/inner'))}, undefined, ${Buffer.byteLength(root)});
+        process.stdout.write(String(new Uint32Array(ab, 0, 1)[0]));`;
+      const user = spawnSync(
+        'setpriv',
+        [
+          '--reuid=65534',
+          '--regid=65534',
+          '--clear-groups',
+          launcher,
+          process.execPath,
+          '-e',
+          script,
+        ],
+        { encoding: 'utf8' },
+      );
+      assert.equal(user.status, 0, user.stderr);
+      assert.equal(user.stdout, '0');
     } finally {
       fs.rmSync(base, { recursive: true, force: true });
     }

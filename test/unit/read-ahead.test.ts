@@ -194,6 +194,30 @@ describe('reading ahead', { skip: skipUnlessCI(noAddon) }, () => {
     b.readAheadEnd();
   });
 
+  test('as a user, a directory below one that may only be searched is read', () => {
+    // Opening one component at a time must need no more than opening the path whole.
+    const open = path.join(base, 'searchable');
+    fs.mkdirSync(path.join(open, 'root/only-x/inner'), { recursive: true });
+    fs.writeFileSync(path.join(open, 'root/only-x/inner/f'), 'x');
+    fs.chmodSync(base, 0o755);
+    fs.chmodSync(open, 0o755);
+    fs.chmodSync(path.join(open, 'root/only-x'), 0o711);
+    const root = path.join(open, 'root');
+    const addon = path.resolve(import.meta.dirname, '../../../build/Release/keepsake_mount.node');
+    const script = `const b = require(${JSON.stringify(addon)});
+      const p = ${JSON.stringify(path.join(root, 'only-x/inner'))};
+      const n = (ab) => new Uint32Array(ab, 0, 1)[0];
+      const first = b.readAhead([p], ${Buffer.byteLength(root)});
+      process.stdout.write(JSON.stringify([n(b.listDir(p, undefined, ${Buffer.byteLength(root)})), n(b.listDir(p, first, ${Buffer.byteLength(root)})), n(b.listDir(p))]));`;
+    const r = spawnSync(
+      'setpriv',
+      ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e', script],
+      { encoding: 'utf8' },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout), [1, 1, 1]);
+  });
+
   test('a process with the thread at work or waiting ends as it would without it', () => {
     const dirs = makeDirs(path.join(base, 'ending'), 200);
     const addon = path.resolve(import.meta.dirname, '../../../build/Release/keepsake_mount.node');
