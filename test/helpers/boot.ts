@@ -42,6 +42,12 @@ export type StepResult =
       second: { status: number; stderr: string };
     };
 
+/** A `sh` step's result: fails the test when the step was something else. */
+export function sh(r: StepResult | undefined): Extract<StepResult, { do: 'sh' }> {
+  assert.ok(r?.do === 'sh');
+  return r;
+}
+
 /** An `apply` step's result: fails the test when the step was something else. */
 export function applied(r: StepResult | undefined): Extract<StepResult, { do: 'apply' }> {
   assert.ok(r?.do === 'apply');

@@ -1,19 +1,14 @@
 // The model cache kept in the store (src/apply/model-cache.ts), with its adversaries: applies
 // killed at moments throughout a run that writes it and at each step of the write itself,
-// two applies writing it at once, and a store with no room for it. Invariant held each time: the cache in the store is absent or
-// whole (its model and its topology read back and fit), never a damaged file trusted; a full
-// store only sends the cache to /run; and the next apply plans nothing new.
+// two applies writing it at once, and a store with no room for it. Invariant held each time:
+// the cache in the store is absent or whole (its model and its topology read back and fit),
+// never a damaged file trusted; a full store only sends the cache to /run; and the next apply
+// plans nothing new.
 
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import {
-  CLI,
-  requireNamespaces,
-  type StepResult,
-  systemsCleanedAfter,
-  TestSystem,
-} from '../helpers/boot.js';
+import { CLI, requireNamespaces, sh, systemsCleanedAfter, TestSystem } from '../helpers/boot.js';
 
 const skip = requireNamespaces();
 const systems = systemsCleanedAfter();
@@ -43,11 +38,6 @@ const apply = `${node} ${JSON.stringify(CLI)} apply --root "$ROOT" --config ${co
 const check = (file: string) => `${node} --input-type=module -e ${JSON.stringify(CHECK)} ${file}`;
 const inStore = '"$ROOT/persist/.keepsake/model.json"';
 const inRun = '"$ROOT/run/keepsake/model.json"';
-
-function sh(r: StepResult | undefined) {
-  assert.ok(r?.do === 'sh');
-  return r;
-}
 
 describe('the model cache in the store, under faults', { skip }, () => {
   it('is absent or whole after kills, concurrent applies and a full store', () => {

@@ -12,18 +12,13 @@ import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { singleQuoted } from '../../src/core/display.js';
 import type { Orphan } from '../../src/orphans/types.js';
-import { CLI, requireNamespaces, type StepResult, TestSystem } from '../helpers/boot.js';
+import { CLI, requireNamespaces, sh, TestSystem } from '../helpers/boot.js';
 
 const skip = requireNamespaces();
 const cleanups: Array<() => void> = [];
 after(() => {
   for (const c of cleanups.reverse()) c();
 });
-
-function sh(r: StepResult | undefined) {
-  assert.ok(r && r.do === 'sh');
-  return r;
-}
 
 /** A keepsake command in a boot, with the configuration kept in the store. */
 const ks = (args: string, config = '/persist/keepsake.yaml') =>

@@ -5,23 +5,13 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  requireNamespaces,
-  type StepResult,
-  systemsCleanedAfter,
-  TestSystem,
-} from '../helpers/boot.js';
+import { requireNamespaces, sh, systemsCleanedAfter, TestSystem } from '../helpers/boot.js';
 
 const skip = requireNamespaces();
 const systems = systemsCleanedAfter();
 
 const dirs = Array.from({ length: 40 }, (_, i) => `/var/lib/app${i}`);
 const CONFIG = `persistence:\n  /persist:\n    directories: [${dirs.join(', ')}]\n`;
-
-function sh(r: StepResult | undefined) {
-  assert.ok(r?.do === 'sh');
-  return r;
-}
 
 describe('the history record on a full store', { skip }, () => {
   it('is never half-written, and the next apply with room records it', () => {

@@ -12,7 +12,7 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { CLI, requireNamespaces, type StepResult, TestSystem } from '../helpers/boot.js';
+import { CLI, requireNamespaces, type StepResult, sh, TestSystem } from '../helpers/boot.js';
 
 const skip = requireNamespaces();
 
@@ -110,10 +110,6 @@ type Salvages = {
   others: string[];
 };
 
-function sh(r: StepResult | undefined) {
-  assert.ok(r?.do === 'sh');
-  return r;
-}
 const lastJson = (r: StepResult | undefined) =>
   JSON.parse(sh(r).stdout.trim().split('\n').at(-1) ?? '{}') as Json;
 

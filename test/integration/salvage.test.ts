@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { CLI, requireNamespaces, type StepResult, TestSystem } from '../helpers/boot.js';
+import { CLI, requireNamespaces, type StepResult, sh, TestSystem } from '../helpers/boot.js';
 import { validate } from '../helpers/json-schema.js';
 
 const skip = requireNamespaces();
@@ -72,10 +72,6 @@ const KEPT = [
 ];
 
 type Json = Record<string, unknown>;
-function sh(r: StepResult | undefined) {
-  assert.ok(r?.do === 'sh');
-  return r;
-}
 /** The record types keepsake publishes (`keepsake schema --records`). */
 const SCHEMAS = (() => {
   const r = spawnSync(process.execPath, [CLI, 'schema', '--records'], { encoding: 'utf8' });
