@@ -82,7 +82,10 @@ function reasonOf(error: unknown): string {
 export class Walk {
   readonly result: WalkResult = { errors: [], skipped: [], entries: 0 };
   private directories = 0;
+  /** The length of `--root` in a path given as a string, and in one given as bytes (they
+   *  differ when the root's name is not ASCII). */
   private readonly prefix: number;
+  private readonly prefixBytes: number;
   /** The byte length of the current run's root: below it, the reader follows no link. */
   private rootLength = 0;
 
@@ -91,12 +94,13 @@ export class Walk {
     private readonly opts: WalkOptions,
   ) {
     this.prefix = opts.root === '/' ? 0 : opts.root.length;
+    this.prefixBytes = opts.root === '/' ? 0 : Buffer.byteLength(opts.root);
   }
 
   /** The path as the booted system sees it. */
   private systemPath(host: WalkPath): NodeName {
     if (typeof host === 'string') return { path: host.slice(this.prefix) || '/' };
-    const bytes = host.subarray(this.prefix);
+    const bytes = host.subarray(this.prefixBytes);
     return { path: displayBytes(bytes), pathBase64: bytes.toString('base64') };
   }
 

@@ -90,13 +90,14 @@ function walk(
     all?: boolean;
     ahead?: AheadLog;
     onFile?: () => void;
+    root?: string;
   } = {},
 ) {
-  const root = '/r';
+  const root = opts.root ?? '/r';
   const mounts = [
     mount('/', '8:1'),
-    mount('/r', '0:50', '/', { fsType: 'tmpfs' }),
-    mount('/r/mnt/usb', '8:17', '/', { fsType: 'vfat' }),
+    mount(root, '0:50', '/', { fsType: 'tmpfs' }),
+    mount(`${root}/mnt/usb`, '8:17', '/', { fsType: 'vfat' }),
   ];
   const pruning = buildPruning(root, opts.declared ?? [], ['/persist'], mounts);
   const rules = buildIgnoreRules(
@@ -168,6 +169,14 @@ describe('the walk', () => {
 
   test('names that are not UTF-8 keep their bytes', () => {
     const { node } = walk(tree);
+    const etc = node.children?.find((c) => c.path === '/etc');
+    const odd = etc?.children?.find((c) => c.pathBase64 !== undefined);
+    assert.equal(odd?.path, '/etc/bad\\xffname');
+    assert.equal(Buffer.from(odd!.pathBase64!, 'base64').toString('latin1'), '/etc/bad\xffname');
+  });
+
+  test('below a root whose name is not ASCII, such names lose none of their own bytes', () => {
+    const { node } = walk(tree, { root: '/r\u00fc\u00fc' });
     const etc = node.children?.find((c) => c.path === '/etc');
     const odd = etc?.children?.find((c) => c.pathBase64 !== undefined);
     assert.equal(odd?.path, '/etc/bad\\xffname');
