@@ -3,6 +3,7 @@
 // nothing declared or mounted is whole and is reported as one unit, its children dropped.
 // Pure: the walk calls enter, entry and leave in depth-first order.
 
+import { emptyNode, FilePacker } from './file-nodes.js';
 import type { DiffNode, NodeKind } from './types.js';
 
 export interface NodeName {
@@ -14,6 +15,8 @@ interface Frame {
   node: DiffNode;
   depth: number;
   ignored: boolean;
+  /** The directory's files listed one by one, packed as the directory is left. */
+  files?: FilePacker;
 }
 
 export interface EntryFacts {
@@ -22,21 +25,6 @@ export interface EntryFacts {
   mtimeMs: number;
   /** The ignore rule's origin, when one matched (walked only with `--all`). */
   ignored?: string;
-}
-
-function emptyNode(name: NodeName, kind: NodeKind): DiffNode {
-  const node: DiffNode = {
-    path: name.path,
-    kind,
-    files: 0,
-    directories: 0,
-    bytes: 0,
-    changed: 0,
-    newestMs: 0,
-    whole: true,
-  };
-  if (name.pathBase64 !== undefined) node.pathBase64 = name.pathBase64;
-  return node;
 }
 
 function addChild(parent: DiffNode, child: DiffNode): void {
@@ -91,15 +79,15 @@ export class Aggregator {
     }
   }
 
-  /** A node of its own for a non-directory of the current directory, counted already. */
-  fileNode(facts: EntryFacts, name: NodeName): void {
-    const node = emptyNode(name, facts.kind);
-    node.files = 1;
-    node.bytes = facts.size;
-    node.changed = facts.mtimeMs > this.opts.bootMs ? 1 : 0;
-    node.newestMs = facts.mtimeMs;
-    if (facts.ignored !== undefined) node.ignored = facts.ignored;
-    addChild(this.top().node, node);
+  /**
+   * A line of its own for a non-directory of the current directory, counted already: `name`
+   * is its name in the directory, `bytes` the name's bytes when they are not UTF-8. Packed
+   * with the directory's other such files (file-nodes.ts), not made a node until printed.
+   */
+  fileNode(facts: EntryFacts, name: string, bytes?: Buffer): void {
+    const top = this.top();
+    top.files ??= new FilePacker();
+    top.files.add(facts, facts.mtimeMs > this.opts.bootMs, name, bytes);
   }
 
   /** Files of the current directory counted but given no node of their own. */
@@ -124,6 +112,7 @@ export class Aggregator {
     if (frame === undefined) throw new Error('leave without enter');
     const { node } = frame;
     if (node.whole && frame.depth > 0) delete node.children;
+    else if (frame.files !== undefined) node.listed = frame.files.pack();
     const parent = this.stack[this.stack.length - 1];
     if (parent !== undefined) {
       const p = parent.node;

@@ -7,6 +7,7 @@ import { displayPath, shellQuote } from '../core/display.js';
 import { isWithin } from '../core/paths.js';
 import { count, formatBytes } from '../core/text.js';
 import { sizeColumn } from '../orphans/format.js';
+import { childrenOf } from './file-nodes.js';
 import type { DiffNode, DiffReport, EscapedState } from './types.js';
 
 export type SortKey = 'size' | 'path' | 'mtime';
@@ -64,7 +65,8 @@ export function selectNodes(report: DiffReport, view: ViewOptions): Shown[] {
 /**
  * selectNodes, each node given to `show` as it is reached instead of gathered: a report can
  * have tens of thousands of lines, and each one made, written and dropped in turn is much less
- * for the garbage collector to carry than all of them held at once.
+ * for the garbage collector to carry than all of them held at once. The nodes of a directory's
+ * listed files are made here, a directory at a time (file-nodes.ts).
  */
 function eachNode(
   report: DiffReport,
@@ -76,8 +78,9 @@ function eachNode(
   const visit = (node: DiffNode, depth: number, persistent: boolean) => {
     show(node, depth, depth > 0 && !persistent ? addCommand(node, view) : undefined);
     // Most nodes are files, with no children: no lists made for them.
-    if (node.children === undefined || node.children.length === 0) return;
-    const children = node.children.filter((c) => c.bytes >= view.minSize && !empty(c));
+    if (node.listed === undefined && (node.children === undefined || node.children.length === 0))
+      return;
+    const children = childrenOf(node).filter((c) => c.bytes >= view.minSize && !empty(c));
     for (const c of children.sort(COMPARE[view.sort])) visit(c, depth + 1, persistent);
   };
   for (const root of report.roots) visit(root, 0, kept.has(root.path));
@@ -210,21 +213,19 @@ export function formatTree(
 ): string[] {
   const lines = escapedLines(report.escaped, paint);
   const names: string[] = [];
-  for (const s of selectNodes(report, view)) {
-    const full = shownPath(s.node);
-    names[s.depth] = full;
-    const parent = s.depth > 0 ? names[s.depth - 1]! : '';
-    const name = s.depth === 0 ? full : full.slice(parent === '/' ? 1 : parent.length + 1);
+  eachNode(report, view, (node, depth, addCmd) => {
+    const full = shownPath(node);
+    names[depth] = full;
+    const parent = depth > 0 ? names[depth - 1]! : '';
+    const name = depth === 0 ? full : full.slice(parent === '/' ? 1 : parent.length + 1);
     const label =
-      s.node.kind === 'directory' ? paint('bold', name.endsWith('/') ? name : `${name}/`) : name;
-    const extra = [counts(s.node), ...marks(s.node)].filter((x) => x !== '');
+      node.kind === 'directory' ? paint('bold', name.endsWith('/') ? name : `${name}/`) : name;
+    const extra = [counts(node), ...marks(node)].filter((x) => x !== '');
     const tail = extra.length > 0 ? `  ${paint('dim', extra.join(', '))}` : '';
-    const add = s.add === undefined ? '' : `  ${paint('cyan', `→ ${s.add}`)}`;
-    const changed = s.node.changed > 0 ? paint('yellow', '*') : ' ';
-    lines.push(
-      `${sizeColumn(s.node.bytes)} ${changed} ${'  '.repeat(s.depth)}${label}${tail}${add}`,
-    );
-  }
+    const add = addCmd === undefined ? '' : `  ${paint('cyan', `→ ${addCmd}`)}`;
+    const changed = node.changed > 0 ? paint('yellow', '*') : ' ';
+    lines.push(`${sizeColumn(node.bytes)} ${changed} ${'  '.repeat(depth)}${label}${tail}${add}`);
+  });
   lines.push('', ...footer(report, view.all, paint));
   return lines;
 }
@@ -260,7 +261,7 @@ export function jsonRecords(report: DiffReport, view: ViewOptions): unknown[] {
   const out: unknown[] = [];
   for (const e of report.escaped) out.push({ type: 'escaped', ...e });
   for (const s of selectNodes(report, view)) {
-    const { children: _children, ...node } = s.node;
+    const { children: _children, listed: _listed, ...node } = s.node;
     out.push({ type: 'path', depth: s.depth, ...node, ...(s.add ? { add: s.add } : {}) });
   }
   for (const s of report.skipped) out.push({ type: 'skipped', ...s });

@@ -28,8 +28,29 @@ export interface DiffNode {
   unreadable?: string;
   /** Files counted here but not listed (beyond the 1,000 largest of one directory). */
   unlisted?: { files: number; bytes: number };
-  /** Kept down to the requested depth; absent for whole directories (rolled up). */
+  /** Kept down to the requested depth; absent for whole directories (rolled up). Not
+   *  printed. A directory's own files are not among them, but in `listed`. */
   children?: DiffNode[];
+  /** The files a directory lists one by one, packed (file-nodes.ts); not printed. */
+  listed?: FileNodes;
+}
+
+/**
+ * The files of one directory that the report lists one by one, packed: each is made into its
+ * DiffNode only as the report is written (file-nodes.ts). Entry k of each field is file k's,
+ * in the order the walk listed them.
+ */
+export interface FileNodes {
+  /** The names, joined by slashes (no name holds one); lossy where `bytes` has the name. */
+  names: string;
+  /** Size, then modification time (ms), of each. */
+  numbers: Float64Array;
+  /** The kind of each (FILE, SYMLINK or OTHER), with CHANGED added when modified since boot. */
+  kinds: Uint8Array;
+  /** The bytes of names that are not UTF-8; absent when there are none. */
+  bytes?: (Buffer | undefined)[];
+  /** The origin of the ignore rule that matched each (with `--all`); absent when none did. */
+  ignored?: (string | undefined)[];
 }
 
 export type EscapeReason =

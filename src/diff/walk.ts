@@ -211,8 +211,7 @@ export class Walk {
       opts.onProgress(result.entries, this.systemPath(host).path);
     }
     // What the first pass found of each entry, for the second (below) to list the files
-    // without making their paths and looking them up again.
-    const seen = named ? new Array<WalkPath | undefined>(listing.length) : undefined;
+    // without looking them up again.
     const verdicts = named ? new Array<string | undefined>(listing.length) : undefined;
     // With a reader that reads ahead, the subdirectories are admitted first and handed over.
     const early = opts.ahead === undefined ? undefined : this.expect(host, listing, lookups, rules);
@@ -230,10 +229,7 @@ export class Walk {
         }
         if (named) ignored = this.admit(child, isDirectory, lookups, rules);
       }
-      if (seen !== undefined && verdicts !== undefined) {
-        seen[i] = child;
-        verdicts[i] = ignored;
-      }
+      if (verdicts !== undefined) verdicts[i] = ignored;
       if (ignored === undefined) continue;
       if (isDirectory) {
         const inner = rules.length > 0 ? rulesInside(rules, this.systemPath(child).path) : rules;
@@ -254,25 +250,26 @@ export class Walk {
       }
     }
     if (!agg.keepsFileNodes()) return;
-    const files: Array<{ i: number; child: WalkPath; ignored: string }> = [];
+    // The files' places in the listing; each is given by its name alone (its path is its
+    // directory's and the name, made only when the report is written: file-nodes.ts).
+    const files: number[] = [];
     for (let i = 0; i < listing.length; i++) {
       const kind = listing.kind(i);
       if (kind === KIND_DIRECTORY || kind === KIND_ERROR) continue;
-      // The first pass's path and verdict where it made them (the same as made here anew).
-      const child = seen?.[i] ?? childOf(host, listing.name(i), listing.nameBytes(i));
-      const ignored = verdicts !== undefined ? verdicts[i] : '';
-      if (ignored !== undefined) files.push({ i, child, ignored });
+      if (verdicts === undefined || verdicts[i] !== undefined) files.push(i);
     }
     // A bounded report: the largest files get nodes, the rest are summed.
     if (files.length > MAX_FILE_NODES) {
-      files.sort((a, b) => listing.size(b.i) - listing.size(a.i) || a.i - b.i);
+      files.sort((a, b) => listing.size(b) - listing.size(a) || a - b);
       const rest = files.splice(MAX_FILE_NODES);
       agg.unlisted(
         rest.length,
-        rest.reduce((n, f) => n + listing.size(f.i), 0),
+        rest.reduce((n, i) => n + listing.size(i), 0),
       );
     }
-    for (const f of files)
-      agg.fileNode(this.facts(listing, f.i, f.ignored), this.systemPath(f.child));
+    for (const i of files) {
+      const facts = this.facts(listing, i, verdicts === undefined ? '' : verdicts[i]!);
+      agg.fileNode(facts, listing.name(i), listing.nameBytes(i));
+    }
   }
 }

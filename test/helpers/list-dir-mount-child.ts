@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Aggregator } from '../../src/diff/aggregate.js';
+import { childrenOf } from '../../src/diff/file-nodes.js';
 import { directoryReader } from '../../src/diff/read-directory.js';
 import { buildPruning } from '../../src/diff/scan.js';
 import type { DiffNode } from '../../src/diff/types.js';
@@ -27,7 +28,7 @@ const codeOf = (f: () => unknown): string => {
     return (error as NodeJS.ErrnoException).code ?? String(error);
   }
 };
-const names = (n: DiffNode): string[] => [n.path, ...(n.children ?? []).flatMap(names)];
+const names = (n: DiffNode): string[] => [n.path, ...childrenOf(n).flatMap(names)];
 
 const root = path.join(base, 'root');
 fs.mkdirSync(path.join(root, 'a/b/m'), { recursive: true });
