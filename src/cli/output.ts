@@ -36,8 +36,9 @@ export interface Output {
   record(name: RecordName, value: object): void;
   /** One record already as its line of JSON text (records.ts builds those of action steps). */
   recordText(line: string): void;
-  /** Many records in one write (a report can have tens of thousands). */
-  records(values: Iterable<[RecordName, object]>): void;
+  /** Many records (a report can have tens of thousands), each given by `each` to `emit` as it
+   *  is made, and written in pieces of 64 KiB, on a terminal too. */
+  records(each: (emit: (name: RecordName, value: object) => void) => void): void;
   /** Always on stderr: warnings and errors. */
   error(text: string): void;
   /** On stderr, a success's side note (a file written); none with --quiet. */
@@ -111,10 +112,15 @@ export function createOutput(opts: {
     trouble: (text) => (quiet ? out.error(text) : write(`${text}\n`)),
     record: (name, value) => write(`${recordLine(name, value)}\n`),
     recordText: (line) => write(`${line}\n`),
-    records(values) {
-      const lines: string[] = [];
-      for (const [name, value] of values) lines.push(recordLine(name, value));
-      if (lines.length > 0) write(`${lines.join('\n')}\n`);
+    records(each) {
+      let text = '';
+      each((name, value) => {
+        text += `${recordLine(name, value)}\n`;
+        if (text.length < 65536) return;
+        write(text);
+        text = '';
+      });
+      if (text !== '') write(text);
     },
     error: (text) => {
       flush();

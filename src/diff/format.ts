@@ -256,17 +256,33 @@ export function writeLines(
   for (const line of footer(report, view.all, plain)) emit(line);
 }
 
+/** A record of `diff --json`, by its type; its fields are the type's (records.ts). */
+export interface DiffRecord {
+  type: 'escaped' | 'path' | 'skipped' | 'error' | 'summary';
+  [field: string]: unknown;
+}
+
 /** One JSON value per line: each shown path, escaped entries, skipped mounts, errors, a summary. */
-export function jsonRecords(report: DiffReport, view: ViewOptions): unknown[] {
-  const out: unknown[] = [];
-  for (const e of report.escaped) out.push({ type: 'escaped', ...e });
-  for (const s of selectNodes(report, view)) {
-    const { children: _children, listed: _listed, ...node } = s.node;
-    out.push({ type: 'path', depth: s.depth, ...node, ...(s.add ? { add: s.add } : {}) });
-  }
-  for (const s of report.skipped) out.push({ type: 'skipped', ...s });
-  for (const e of report.errors) out.push({ type: 'error', ...e });
-  out.push({
+export function jsonRecords(report: DiffReport, view: ViewOptions): DiffRecord[] {
+  const out: DiffRecord[] = [];
+  eachRecord(report, view, (record) => out.push(record));
+  return out;
+}
+
+/** jsonRecords, each value given to `emit` as it is made (see eachNode). */
+export function eachRecord(
+  report: DiffReport,
+  view: ViewOptions,
+  emit: (record: DiffRecord) => void,
+): void {
+  for (const e of report.escaped) emit({ type: 'escaped', ...e });
+  eachNode(report, view, (shown, depth, add) => {
+    const { children: _children, listed: _listed, ...node } = shown;
+    emit({ type: 'path', depth, ...node, ...(add ? { add } : {}) });
+  });
+  for (const s of report.skipped) emit({ type: 'skipped', ...s });
+  for (const e of report.errors) emit({ type: 'error', ...e });
+  emit({
     type: 'summary',
     bootTime: new Date(report.bootMs).toISOString(),
     files: ephemeralRoots(report).reduce((n, r) => n + r.files, 0),
@@ -277,5 +293,4 @@ export function jsonRecords(report: DiffReport, view: ViewOptions): unknown[] {
     ignored: report.ignored,
     backend: report.backend,
   });
-  return out;
 }

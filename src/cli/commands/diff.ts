@@ -2,15 +2,13 @@ import { loadModel } from '../../apply/model-cache.js';
 import { resolveRoot } from '../../apply/pipeline.js';
 import { normaliseAbsolute } from '../../config/paths.js';
 import { displayPath } from '../../core/display.js';
-import { formatTree, jsonRecords, writeLines } from '../../diff/format.js';
+import { eachRecord, formatTree, writeLines } from '../../diff/format.js';
 import { reportHomes, scanLiveSystem } from '../../diff/live.js';
 import { parseDepth, parseSize, parseSort } from '../../diff/options.js';
 import { UsageError } from '../../errors.js';
 import { describePreview, previewSalvage } from '../../salvage/preview.js';
 import type { DiffOptions } from '../declare/diff.js';
 import type { Output } from '../output.js';
-
-type DiffRecordType = 'escaped' | 'path' | 'skipped' | 'error' | 'salvage' | 'summary';
 
 /** What lives on the ephemeral file systems and is not declared. Read-only; exit 1 on escaped state. */
 export async function run(opts: DiffOptions, out: Output): Promise<number> {
@@ -46,12 +44,12 @@ export async function run(opts: DiffOptions, out: Output): Promise<number> {
   // What the next shutdown's salvage keeps of it (only when no PATH narrows the scan).
   const salvage = paths.length === 0 ? previewSalvage(root, model) : undefined;
   if (out.json) {
-    const records = jsonRecords(report, shown);
-    if (salvage !== undefined) records.splice(-1, 0, { type: 'salvage', ...salvage });
-    out.records(
-      records.map((v) => {
-        const value = v as { type: DiffRecordType };
-        return [`diff.${value.type}`, value] as const;
+    // Each written as it is made, as the lines below are; the salvage preview before the summary.
+    out.records((emit) =>
+      eachRecord(report, shown, (record) => {
+        if (record.type === 'summary' && salvage !== undefined)
+          emit('diff.salvage', { type: 'salvage', ...salvage });
+        emit(`diff.${record.type}`, record);
       }),
     );
   } else if (out.quiet) {
