@@ -24,8 +24,17 @@ const vm = require('node:vm');
  * factor each time the young generation would grow; it reads the sizes only as it starts,
  * which is why this and not --max-semi-space-size. Only on the V8s of Node 20 to 24, which
  * have the flag: V8 would print an error for a flag it does not know.
+ *
+ * Both also keep one malloc arena for all of the process's threads (oneMallocArena in
+ * native/runtime.c), set before keepsake starts a thread of its own.
  */
 function bootFlags() {
+  // Where the addon is not built, the process only keeps more memory.
+  try {
+    addon()?.oneMallocArena?.();
+  } catch {
+    // as without it
+  }
   const major = Number(process.versions.v8.split('.')[0]);
   if (major < 11 || major > 13) return;
   const flag = '--semi-space-growth-factor=1';

@@ -315,6 +315,7 @@ napi_value keepsake_define_list_dir(napi_env env, napi_value exports);
 // native/runtime.c
 napi_value keepsake_is_terminal(napi_env env, napi_callback_info info);
 napi_value keepsake_set_v8_flags(napi_env env, napi_callback_info info);
+napi_value keepsake_one_malloc_arena(napi_env env, napi_callback_info info);
 
 NAPI_MODULE_INIT() {
   napi_property_descriptor props[] = {
@@ -329,6 +330,8 @@ NAPI_MODULE_INIT() {
       {"randomHex", NULL, keepsake_random_hex, NULL, NULL, NULL, napi_enumerable, NULL},
       {"isTerminal", NULL, keepsake_is_terminal, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setV8Flags", NULL, keepsake_set_v8_flags, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"oneMallocArena", NULL, keepsake_one_malloc_arena, NULL, NULL, NULL, napi_enumerable,
+       NULL},
   };
   CHECK(env, napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   return keepsake_define_list_dir(env, exports);
