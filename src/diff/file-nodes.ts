@@ -6,8 +6,8 @@
 // line). Packed, a file takes about 23 bytes (its name in one string for its directory, its
 // size and time in a Float64Array, its kind in a byte), and its node and path are made as its
 // directory is written, then dropped with its lines: the peak is 60 to 61 MB (56 to 57 with
-// one malloc arena for all threads, native/runtime.c). Of what is left
-// above one line's, 1 MB is these packed files and 0.3 MB the report's 1,700 directories.
+// one malloc arena for all threads, native/runtime.c). Of what is left above one line's,
+// 1 MB is these packed files and 0.3 MB the report's 1,700 directories.
 
 import { displayBytes } from '../core/display.js';
 import type { EntryFacts, NodeName } from './aggregate.js';
