@@ -58,13 +58,13 @@ napi_value keepsake_set_v8_flags(napi_env env, napi_callback_info info) {
 }
 
 // oneMallocArena(): every thread of the process allocates from the malloc arenas it already
-// has, and no thread makes a new one. glibc gives each thread that allocates while another
-// holds the arena's lock an arena of its own, up to eight per CPU: for `keepsake diff`, the
-// second thread's listings and V8's compiler threads. Memory freed in one arena serves only
-// that one, so each kept its own pages resident: 5 to 6 MB of a diff's peak at 1,000,000
-// files (docs/speed.md). glibc fixes its limit when a thread first needs a new arena, so this
-// is called before keepsake starts a thread. True when the limit was set (glibc's mallopt
-// returns 1); false elsewhere, where the process is only as it was.
+// has, and no thread makes a new one. glibc gives each new thread that allocates an arena of
+// its own, up to eight per CPU: for `keepsake diff`, the second thread's listings and V8's
+// compiler threads. Memory freed in one arena serves only that one, so each kept its own
+// pages resident: 5 to 6 MB of a diff's peak at 1,000,000 files (docs/speed.md). The limit
+// holds for arenas made after it is set, so this is called before keepsake starts a thread.
+// True when the limit was set (glibc's mallopt returns 1); false elsewhere, where the process
+// is only as it was.
 napi_value keepsake_one_malloc_arena(napi_env env, napi_callback_info info) {
   (void)info;
 #ifdef M_ARENA_MAX
