@@ -151,18 +151,69 @@ function sha256(bytes) {
   return require('node:crypto').createHash('sha256').update(bytes).digest('hex');
 }
 
+/** The wrapper Node puts around a CommonJS file's text, which keepsake's files are run in. */
+const WRAP_HEAD = '(function (exports, require, module, __filename, __dirname) { ';
+const WRAP_TAIL = '\n});';
+
 /**
- * The file's text, read once, and the name of a code cache for exactly that text. V8 checks
- * only a source's length against a cache, so the name carries a digest of the file's bytes
- * (the text is what they decode to: another text is other bytes, so a file replaced by
- * another of the same size, place and times gets another name) and what the compiled code
- * depends on (Node's version); a cache is never used for another text or by another Node.
- * The bytes are hashed as read, not the text encoded again.
+ * The file's text in Node's wrapper, read once, and the name of a code cache for exactly that
+ * text. V8 checks only a source's length against a cache, so the name carries a digest of the
+ * file's bytes (the text is what they decode to: another text is other bytes, so a file
+ * replaced by another of the same size, place and times gets another name) and what the
+ * compiled code depends on (Node's version); a cache is never used for another text or by
+ * another Node. The bytes are hashed as read, not the text encoded again.
+ * Through the addon where it can (readScript in native/load-code.c): one copy of the text,
+ * which V8 reads where it lies, instead of a Buffer, its decoded string and the wrapped string
+ * made of that (about 3 ms of every apply on the reference machine, docs/speed.md).
  */
 function sourceOf(file) {
-  const bytes = fs.readFileSync(file);
-  const name = `${path.basename(file)}-${sha256(bytes).slice(0, 32)}-${process.version}-${process.arch}.v8`;
-  return { text: bytes.toString('utf8'), name };
+  let read;
+  try {
+    read = addon()?.readScript?.(file, WRAP_HEAD, WRAP_TAIL);
+  } catch {
+    read = undefined; // read below
+  }
+  let source;
+  let digest;
+  if (Array.isArray(read)) {
+    [source, digest] = read;
+  } else {
+    const bytes = fs.readFileSync(file);
+    digest = sha256(bytes);
+    source = `${WRAP_HEAD}${bytes.toString('utf8')}${WRAP_TAIL}`;
+  }
+  const name = `${path.basename(file)}-${digest.slice(0, 32)}-${process.version}-${process.arch}.v8`;
+  return { source, name };
+}
+
+/**
+ * The bytes of a code cache from its open descriptor: mapped through the addon where it can
+ * (mapFile in native/load-code.c: no copy made, which saves about 2 ms of every apply on the
+ * reference machine), else read. Only for the files writeCache makes: never rewritten in place.
+ */
+function cacheBytes(fd) {
+  try {
+    const mapped = addon()?.mapFile?.(fd);
+    if (mapped !== undefined) return mapped;
+  } catch {
+    // read below
+  }
+  return fs.readFileSync(fd);
+}
+
+/** The code cache `file` holds, opened without following a link; undefined when there is none. */
+function readCacheFile(file) {
+  let fd;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+  } catch {
+    return undefined;
+  }
+  try {
+    return cacheBytes(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /** Replaces `dir/name` with `data`: a new file renamed over the old, never left half made. */
@@ -207,16 +258,15 @@ function installedCache(file, name) {
   try {
     const st = fs.fstatSync(fd);
     if (!st.isFile() || st.uid !== code.uid || st.nlink !== 1) return undefined;
-    return (st.mode & 0o022) === 0 ? fs.readFileSync(fd) : undefined;
+    return (st.mode & 0o022) === 0 ? cacheBytes(fd) : undefined;
   } finally {
     fs.closeSync(fd);
   }
 }
 
-/** Compiles `file` (its text `text`) as require() would, wrapped as Node wraps a CommonJS file,
- *  with `cachedData` when given, and runs it. */
-function compileAndRun(file, text, nodeModule, cachedData) {
-  const source = `(function (exports, require, module, __filename, __dirname) { ${text}\n});`;
+/** Compiles `file` (`source`, its text in Node's wrapper: sourceOf) as require() would, with
+ *  `cachedData` when given, and runs it. */
+function compileAndRun(file, source, nodeModule, cachedData) {
   const script = new vm.Script(source, {
     filename: file,
     ...(cachedData ? { cachedData } : {}),
@@ -246,8 +296,8 @@ function actedName(name) {
  */
 async function installCodeCache(file, nodeModule, exercise, { acted = false } = {}) {
   bootFlags();
-  const { text, name } = sourceOf(file);
-  const { script, exports } = compileAndRun(file, text, nodeModule);
+  const { source, name } = sourceOf(file);
+  const { script, exports } = compileAndRun(file, source, nodeModule);
   await exercise(exports);
   const made = acted ? actedName(name) : name;
   writeCache(path.dirname(file), made, script.createCachedData(), 0o644);
@@ -268,7 +318,7 @@ async function installCodeCache(file, nodeModule, exercise, { acted = false } = 
  */
 function requireCached(file, nodeModule, run = '/run', env = process.env, argv = []) {
   if (turnedOff(env) || process.geteuid?.() !== 0) return undefined;
-  const { text, name } = sourceOf(file);
+  const { source, name } = sourceOf(file);
   // Read from the store's cache, else from /run's; written, once the run is done, to the
   // store's (the first apply of a store makes its .keepsake meanwhile), else to /run's.
   const kept = (dir) =>
@@ -277,9 +327,9 @@ function requireCached(file, nodeModule, run = '/run', env = process.env, argv =
   // The installed cache made by real applies, else the one made by dry runs.
   const acted = from ? undefined : installedCache(file, actedName(name));
   const cachedData = from
-    ? fs.readFileSync(path.join(from, name))
+    ? readCacheFile(path.join(from, name))
     : (acted ?? installedCache(file, name));
-  const { script, exports } = compileAndRun(file, text, nodeModule, cachedData);
+  const { script, exports } = compileAndRun(file, source, nodeModule, cachedData);
   const accepted = cachedData !== undefined && script.cachedDataRejected !== true;
   // The installed cache of dry runs lacks what only a real run compiles (acting, recording):
   // a run that read it keeps its own, as one that read none does.

@@ -185,6 +185,23 @@ static void sha256_final(sha256_ctx *c, uint8_t out[32]) {
   }
 }
 
+static void hex_of(const uint8_t digest[32], char out[64]) {
+  static const char hex[] = "0123456789abcdef";
+  for (int i = 0; i < 32; i++) {
+    out[2 * i] = hex[digest[i] >> 4];
+    out[2 * i + 1] = hex[digest[i] & 15];
+  }
+}
+
+void keepsake_sha256_hex_of(const uint8_t *bytes, size_t n, char out[64]) {
+  sha256_ctx c;
+  sha256_init(&c);
+  sha256_update(&c, bytes, n);
+  uint8_t digest[32];
+  sha256_final(&c, digest);
+  hex_of(digest, out);
+}
+
 // Hashes one part: a Buffer as its bytes, a string as UTF-8 (as Node's hash.update does).
 static int hash_part(napi_env env, sha256_ctx *c, napi_value part) {
   bool is_buffer = false;
@@ -231,12 +248,8 @@ napi_value keepsake_sha256_hex(napi_env env, napi_callback_info info) {
   }
   uint8_t digest[32];
   sha256_final(&c, digest);
-  static const char hex[] = "0123456789abcdef";
   char text[64];
-  for (int i = 0; i < 32; i++) {
-    text[2 * i] = hex[digest[i] >> 4];
-    text[2 * i + 1] = hex[digest[i] & 15];
-  }
+  hex_of(digest, text);
   napi_value result;
   if (napi_create_string_latin1(env, text, 64, &result) != napi_ok) return NULL;
   return result;

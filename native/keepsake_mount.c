@@ -316,6 +316,9 @@ napi_value keepsake_define_list_dir(napi_env env, napi_value exports);
 napi_value keepsake_is_terminal(napi_env env, napi_callback_info info);
 napi_value keepsake_set_v8_flags(napi_env env, napi_callback_info info);
 napi_value keepsake_one_malloc_arena(napi_env env, napi_callback_info info);
+// native/load-code.c
+napi_value keepsake_read_script(napi_env env, napi_callback_info info);
+napi_value keepsake_map_file(napi_env env, napi_callback_info info);
 
 NAPI_MODULE_INIT() {
   napi_property_descriptor props[] = {
@@ -330,6 +333,8 @@ NAPI_MODULE_INIT() {
       {"randomHex", NULL, keepsake_random_hex, NULL, NULL, NULL, napi_enumerable, NULL},
       {"isTerminal", NULL, keepsake_is_terminal, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setV8Flags", NULL, keepsake_set_v8_flags, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"readScript", NULL, keepsake_read_script, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"mapFile", NULL, keepsake_map_file, NULL, NULL, NULL, napi_enumerable, NULL},
       {"oneMallocArena", NULL, keepsake_one_malloc_arena, NULL, NULL, NULL, napi_enumerable,
        NULL},
   };

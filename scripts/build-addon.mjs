@@ -17,6 +17,7 @@ const inputs = [
   'native/steps.c',
   'native/digest.c',
   'native/runtime.c',
+  'native/load-code.c',
   'binding.gyp',
 ].map((f) => path.join(root, f));
 
