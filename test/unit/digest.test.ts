@@ -112,6 +112,27 @@ describe('sha256Hex', { skip: skipUnlessCI(noAddon) }, () => {
     }
   });
 
+  it('hashes long strings, cut in slices on the way, as one', () => {
+    // The wrapper hands the addon strings longer than 32,768 code units in slices: a pair of
+    // surrogates across a cut must stay one character, a lone half stay lone.
+    const cut = 32 * 1024;
+    const around = (middle: string) => `${'a'.repeat(cut - 1)}${middle}${'b'.repeat(cut)}`;
+    const texts = [
+      around('\u{1F600}'), // a pair whose first half ends the first slice
+      around('\ud800x'), // a lone first half there
+      around('x\udc00'), // a lone second half opening the second slice
+      `${'é'.repeat(3 * cut + 5)}`,
+      mixedText(5 * cut + 17, 7),
+    ];
+    for (const text of texts) {
+      assert.equal(sha256Hex(text), reference([text]), `length ${text.length}`);
+      assert.equal(
+        sha256Hex('x', text, Buffer.from('y')),
+        reference(['x', text, Buffer.from('y')]),
+      );
+    }
+  });
+
   it('refuses what is neither a string nor a Buffer, without crashing', () => {
     assert.throws(() => b.sha256Hex([1 as unknown as string]), TypeError);
     assert.throws(() => b.sha256Hex('abc' as unknown as string[]), TypeError);
