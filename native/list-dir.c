@@ -635,6 +635,9 @@ napi_value keepsake_define_list_dir(napi_env env, napi_value exports) {
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok)
     return NULL;
-  napi_add_env_cleanup_hook(env, ahead_shutdown, NULL);
+  // Node refuses (aborts on) a second hook with the same function and argument in one
+  // process, as a second load of the addon (process.dlopen of the same file) would add: each
+  // load's own env makes its hook another. Stopping the thread twice is harmless.
+  napi_add_env_cleanup_hook(env, ahead_shutdown, env);
   return exports;
 }

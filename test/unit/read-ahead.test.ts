@@ -380,4 +380,22 @@ describe('reading ahead', { skip: skipUnlessCI(noAddon) }, () => {
     const dirs = makeDirs(path.join(base, 'swap'), 40);
     await readWhileSwapping(dirs, undefined, dirs[17]!, elsewhere);
   });
+
+  test('the addon loaded twice in one process: both loads work, and the process ends cleanly', () => {
+    // Each load registers the read-ahead thread's stop at teardown; Node aborts on a second
+    // registration of the same hook, as the first one made it.
+    const file = path.resolve(import.meta.dirname, '../../../build/Release/keepsake_mount.node');
+    const dir = makeDirs(path.join(base, 'twice'), 1)[0]!;
+    const child = `
+      const a = { exports: {} }, b = { exports: {} };
+      process.dlopen(a, ${JSON.stringify(file)});
+      process.dlopen(b, ${JSON.stringify(file)});
+      b.exports.readAhead([${JSON.stringify(dir)}], 0);
+      const names = (x) => Object.keys(x.exports).sort().join(',');
+      console.log(names(a) === names(b) && a.exports.sha256Hex(['abc']) === b.exports.sha256Hex(['abc']));
+    `;
+    const run = spawnSync(process.execPath, ['-e', child], { encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(run.stdout.trim(), 'true');
+  });
 });
