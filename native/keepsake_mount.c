@@ -161,8 +161,8 @@ static int get_int64(napi_env env, napi_value value, const char *name, int64_t *
 }
 
 // The call's arguments into argv[want]; 0 with an exception pending when fewer were given.
-static int keepsake_get_args(napi_env env, napi_callback_info info, size_t want,
-                             napi_value *argv, const char *usage) {
+int keepsake_get_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv,
+                      const char *usage) {
   size_t argc = want;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return 0;
   if (argc < want) {

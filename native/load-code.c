@@ -72,12 +72,8 @@ static bool ascii(const char *text, size_t n) {
 // not in the code cache from it at its first call, whenever that is, and a file replaced in
 // place meanwhile (an upgrade) must not change what it compiles.
 napi_value keepsake_read_script(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
   napi_value args[3];
-  if (napi_get_cb_info(env, info, &argc, args, NULL, NULL) != napi_ok || argc < 3) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "readScript expects 3 arguments");
-    return NULL;
-  }
+  if (!keepsake_get_args(env, info, 3, args, "readScript expects 3 arguments")) return NULL;
   int ok = 0;
   char *file = keepsake_get_string(env, args[0], "path", 0, &ok);
   char *head = ok ? keepsake_get_string(env, args[1], "head", 0, &ok) : NULL;
@@ -139,11 +135,10 @@ done:
 // rewrites a cache file in place (a new file is renamed over the old one, writeCache in
 // bin/compile-cache.js), so the mapping cannot shrink under V8 (SIGBUS) or change while read.
 napi_value keepsake_map_file(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value arg;
   int32_t fd = -1;
-  if (napi_get_cb_info(env, info, &argc, &arg, NULL, NULL) != napi_ok || argc < 1 ||
-      napi_get_value_int32(env, arg, &fd) != napi_ok || fd < 0) {
+  if (!keepsake_get_args(env, info, 1, &arg, "mapFile expects a descriptor")) return NULL;
+  if (napi_get_value_int32(env, arg, &fd) != napi_ok || fd < 0) {
     napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "mapFile expects a descriptor");
     return NULL;
   }
