@@ -25,6 +25,7 @@ import { stepCounter } from '../hooks.js';
 import { type PackedEntries, unpackEntries } from '../model/pack.js';
 import type { Model, PersistEntry } from '../model/types.js';
 import { type PackedTopology, packTopology, seedTopology } from '../plan/topology.js';
+import { clearDeadTemporaries } from '../system/atomic-write.js';
 import type { TextPieces } from '../system/file-content.js';
 import { readRootOnlyFile, rootOnly } from '../system/root-file.js';
 import { lstatOrNull, mkdirSafe, writeFileAtomicSafe } from '../system/safe-fs.js';
@@ -140,6 +141,10 @@ function storeOfConfig(file: string, root: string, model: Model): string | undef
 function writeCache(dir: string, mode: number, content: TextPieces): boolean {
   try {
     if (!lstatOrNull(dir)) mkdirSafe(dir, 0, 0, mode);
+    // What a writer killed before its rename left beside the cache goes once that writer is
+    // gone: only its temporary file, never the cache, which every run that writes it makes
+    // anew (clearDeadTemporaries). Left, each would stay in the store for good.
+    clearDeadTemporaries(dir, CACHE_FILE);
     // KEEPSAKE_TEST_KILL_AT=model-cache:1 kills keepsake with the new file written but not yet
     // renamed over the old one, model-cache:2 right after (test/integration/model-cache-faults).
     const step = stepCounter('model-cache');
