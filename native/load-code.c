@@ -106,8 +106,8 @@ napi_value keepsake_read_script(napi_env env, napi_callback_info info) {
   memcpy(&external, &found, sizeof external);
   bool copied = false;
   if (external != NULL && external(env, text, length, free_text, NULL, &source, &copied) == napi_ok) {
-    // V8 keeps `text` until the string dies (free_text), unless it made its own copy.
-    if (copied) free(text);
+    // `text` is the string's now: V8 frees it through free_text when the string dies, and
+    // where Node made a copy instead (`copied`), it has freed it already. Either way not here.
     text = NULL;
   } else if (napi_create_string_latin1(env, text, length, &source) != napi_ok) {
     goto done;

@@ -44,6 +44,8 @@ describe('reading keepsake code without copies', () => {
     assert.equal(read[1], sha256(bytes));
     const empty = addon.readScript(write('empty.js', ''), HEAD, TAIL);
     assert.deepEqual(empty, [`${HEAD}${TAIL}`, sha256('')]);
+    // No text at all: V8 gives back its empty string and frees the memory at once.
+    assert.deepEqual(addon.readScript(path.join(dir, 'empty.js'), '', ''), ['', sha256('')]);
   });
 
   it('leaves to node:fs what is not ASCII, not a regular file, a link, or missing', () => {
