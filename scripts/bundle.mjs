@@ -4,9 +4,9 @@
 // The entry point reads plain `apply` arguments itself: the command-line framework is one of
 // those chunks, so a boot's apply never loads it.
 // The native addon stays a separate file, found from the package root.
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { build } from 'esbuild';
 
 // Node's built-in modules through require(), not import: importing one as an ES module builds
@@ -17,16 +17,34 @@ import { build } from 'esbuild';
 // each of its plain value properties is a named export read once. Left as a CommonJS module,
 // esbuild would wrap it anew at every file that imports it, copying all of its properties as
 // getters each time: for node:fs, imported by forty files, that was 10 ms of every start.
-// Accessor properties (fs.promises, crypto.webcrypto) are left out, since reading them loads
-// what they stand for; a use of one fails the build, as a missing export.
-const requireHere = createRequire(import.meta.url);
+// Accessor properties (fs.promises, fs.opendirSync, crypto.webcrypto) are left out, since
+// reading them loads what they stand for; a named use of one fails the build, as a missing
+// export (logOverride below): such code reads it from the module itself, when it runs.
+// Which properties are plain values is read in a new process, where nothing has touched the
+// modules yet: in this one, importing node:fs as an ES module (as this script does) read every
+// accessor once and left values behind (fs.Dir, fs.opendir, fs.opendirSync), and destructuring
+// those in the bundle loaded Node's directory-reading module in every run, used or not.
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 const RESERVED = new Set(['default', 'delete', 'new', 'function', 'class', 'import', 'export']);
+const valueNames = new Map();
+function plainValues(specifier) {
+  if (!valueNames.has(specifier)) {
+    const list = `Object.entries(Object.getOwnPropertyDescriptors(require(${JSON.stringify(specifier)})))
+      .filter(([, d]) => 'value' in d).map(([n]) => n)`;
+    const out = execFileSync(process.execPath, ['-e', `process.stdout.write(JSON.stringify(${list}))`], {
+      encoding: 'utf8',
+    });
+    valueNames.set(specifier, JSON.parse(out));
+  }
+  return valueNames.get(specifier);
+}
+/** An import of a name a module does not export is an error, not a warning: it would be
+ *  undefined when the code runs. */
+const STRICT_IMPORTS = { 'import-is-undefined': 'error' };
 function builtinModuleSource(specifier) {
-  const mod = requireHere(specifier);
-  const names = Object.entries(Object.getOwnPropertyDescriptors(mod))
-    .filter(([name, d]) => 'value' in d && IDENTIFIER.test(name) && !RESERVED.has(name))
-    .map(([name]) => name);
+  const names = plainValues(specifier).filter(
+    (name) => IDENTIFIER.test(name) && !RESERVED.has(name),
+  );
   const from = JSON.stringify(specifier);
   return `const m = require(${from});\nexport default m;\nexport const { ${names.join(', ')} } = m;\n`;
 }
@@ -78,6 +96,7 @@ await build({
     js: "import { createRequire as __ksRequire } from 'node:module'; const require = __ksRequire(import.meta.url);",
   },
   plugins: [builtinsAsCommonJs],
+  logOverride: STRICT_IMPORTS,
   logLevel: 'warning',
 });
 
@@ -115,6 +134,7 @@ const commonJs = (entry, outfile, plugins = []) =>
     define: { ...BUILD, 'import.meta.url': '__ksModuleUrl' },
     banner: { js: "const __ksModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
     plugins: [builtinsAsCommonJs, ...plugins],
+    logOverride: STRICT_IMPORTS,
     logLevel: 'warning',
   });
 // The YAML and TOML libraries in their own files (above), required only where a configuration

@@ -3,7 +3,7 @@
 // most once), never follows a symlink and never spawns a process.
 
 import * as fs from 'node:fs';
-import { constants } from 'node:os';
+import nodeFs from 'node:fs';
 import { type MountPaths, sameMountLines } from '../core/mount-relevance.js';
 import { type MountQueries, watchMountQueries } from '../core/mount-table.js';
 import { parseMountInfo } from '../core/mountinfo.js';
@@ -215,7 +215,10 @@ function readText(path: string, maxBytes: number): string | undefined {
 }
 
 const { S_IFMT, S_IFLNK, S_IFREG, S_IFDIR } = fs.constants;
-const { ENOENT, ENOTDIR } = constants.errno;
+// Linux's numbers for these, the same on every architecture (asm-generic/errno-base.h): not
+// read from node:os, which every run would then load for two constants.
+const ENOENT = 2;
+const ENOTDIR = 20;
 
 /** The addon's lstat into one reused array (mode, uid, gid, size, dev, ino), where it has it:
  *  a plan asks about thousands of paths, and an fs.Stats (with its Dates) for each is most
@@ -282,7 +285,9 @@ function lstatState(path: string): PathState {
 }
 
 function isEmptyDir(path: string): boolean {
-  const dir = fs.opendirSync(path);
+  // Through the module itself: opendirSync is one of node:fs's properties that loads a module
+  // of Node's when first read, which the bundle leaves to the runs that use it.
+  const dir = nodeFs.opendirSync(path);
   try {
     return dir.readSync() === null;
   } finally {

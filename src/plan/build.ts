@@ -84,7 +84,11 @@ export function buildPlan(
   const setupFrom = ctx.actions.length;
   const unsafeStores = checkStoresPersistent(ctx);
   const skip = options.keepGoing ? new SkipList() : undefined;
-  for (const entry of ctx.topo.ordered) {
+  const ordered = ctx.topo.ordered;
+  // Counted, not for-of: a short run's code is mostly not optimized, and there each step of an
+  // iterator is an object made and dropped.
+  for (let i = 0; i < ordered.length; i++) {
+    const entry = ordered[i]!;
     const parent = skip?.skippedParent(ctx, entry);
     if (skip && parent) {
       entries.push(skip.inside(ctx, entry, parent));
@@ -130,33 +134,13 @@ function planSlave(ctx: Ctx, entry: PersistEntry) {
 }
 
 function planEntry(ctx: Ctx, entry: PersistEntry, unsafeStores: Set<string>): EntryPlan {
-  const before = {
-    actions: ctx.actions.length,
-    problems: ctx.problems.length,
-    view: ctx.view.checkpoint(),
-  };
-  const result = (mechanism: Mechanism, live: LiveState): EntryPlan => {
-    const refused = ctx.problems.length > before.problems;
-    // Rule 1: a refused entry contributes no actions, and later entries must not count on
-    // the directories it would have created.
-    if (refused) {
-      ctx.actions.length = before.actions;
-      ctx.view.rollback(before.view);
-    } else planSettle(ctx, entry);
-    const state = refused ? 'refused' : ctx.actions.length > before.actions ? 'pending' : 'ok';
-    // Spelled out rather than spread from a shared object: every entry's plan gets one shape,
-    // which keeps the thousands of later reads of it fast.
-    return {
-      id: entry.id,
-      kind: entry.kind,
-      target: entry.target,
-      store: entry.store,
-      mechanism,
-      live,
-      state,
-    };
-  };
-  if (unsafeStores.has(entry.storeRoot)) return result('bind', 'missing');
+  // Where the plan stood before this entry, for finish() to roll back to if it is refused.
+  const actions = ctx.actions.length;
+  const problems = ctx.problems.length;
+  const view = ctx.view.checkpoint();
+  if (unsafeStores.has(entry.storeRoot)) {
+    return finish(ctx, entry, actions, problems, view, 'bind', 'missing');
+  }
   // A bind already in place needs no path checks of its own: no action will walk its paths
   // (an owner fix on the store is still verified when it is carried out). This keeps a no-op
   // apply from looking at thousands of paths.
@@ -173,23 +157,56 @@ function planEntry(ctx: Ctx, entry: PersistEntry, unsafeStores: Set<string>): En
       ctx.view.addRedirect({ entry, from: entry.target, to: entry.store });
       if (ctx.topo.hostsForeign.has(entry.id)) planSlave(ctx, entry);
     }
-    return result('bind', 'mounted');
+    return finish(ctx, entry, actions, problems, view, 'bind', 'mounted');
   }
   if (!pathIsSafe(ctx, entry, entry.store) || !pathIsSafe(ctx, entry, entry.target)) {
-    return result('bind', 'missing');
+    return finish(ctx, entry, actions, problems, view, 'bind', 'missing');
   }
   if (ctx.topo.covered.has(entry.id)) {
     if (entry.kind === 'directory') ensureStoreDir(ctx, entry);
-    return result('covered', 'covered');
+    return finish(ctx, entry, actions, problems, view, 'covered', 'covered');
   }
   if (entry.kind === 'directory') {
     const [mechanism, live] =
       entry.method === 'symlink' ? planDirLink(ctx, entry) : planDirBind(ctx, entry);
-    if (ctx.problems.length === before.problems) {
+    if (ctx.problems.length === problems) {
       ctx.view.addRedirect({ entry, from: entry.target, to: entry.store });
     }
-    return result(mechanism, live);
+    return finish(ctx, entry, actions, problems, view, mechanism, live);
   }
   const [mechanism, live] = planFile(ctx, entry);
-  return result(mechanism, live);
+  return finish(ctx, entry, actions, problems, view, mechanism, live);
+}
+
+/** The entry's plan, once planned from where the plan stood before it (`actions`, `problems`
+ *  and the view's checkpoint `view`). A function of its own, not a closure in planEntry: one
+ *  made for each of thousands of entries was a good part of what a no-op plan allocates. */
+function finish(
+  ctx: Ctx,
+  entry: PersistEntry,
+  actions: number,
+  problems: number,
+  view: number,
+  mechanism: Mechanism,
+  live: LiveState,
+): EntryPlan {
+  const refused = ctx.problems.length > problems;
+  // Rule 1: a refused entry contributes no actions, and later entries must not count on
+  // the directories it would have created.
+  if (refused) {
+    ctx.actions.length = actions;
+    ctx.view.rollback(view);
+  } else planSettle(ctx, entry);
+  const state = refused ? 'refused' : ctx.actions.length > actions ? 'pending' : 'ok';
+  // Spelled out rather than spread from a shared object: every entry's plan gets one shape,
+  // which keeps the thousands of later reads of it fast.
+  return {
+    id: entry.id,
+    kind: entry.kind,
+    target: entry.target,
+    store: entry.store,
+    mechanism,
+    live,
+    state,
+  };
 }

@@ -46,17 +46,21 @@ export function createView(observed: Observed): View {
   };
   // Directories with no link redirect at or above them: a mount point's walk up stops at the
   // first one (its parent, for all but the first entry of a directory), where it would go
-  // up to / for every entry. Forgotten when a link redirect is added.
+  // up to / for every entry. The set holds every directory above each path in it (a walk adds
+  // the whole way up to where it stopped, itself in the set, or to /): so a link redirect
+  // added at a path it does not hold has none of its paths below it either, and leaves it
+  // true; one at a path it holds makes it forget them all.
   const unlinked = new Set<string>();
+  const passed: string[] = [];
   const mountPoint = (path: string): string => {
     if (linkRedirects.size === 0) return path;
-    const passed: string[] = [];
+    passed.length = 0;
     for (let p = path; !unlinked.has(p); p = parentOf(p)) {
       if (linkRedirects.has(p)) return canonicalPath(linkRedirects, path);
       passed.push(p);
       if (p === '/') break;
     }
-    for (const p of passed) unlinked.add(p);
+    for (let i = 0; i < passed.length; i++) unlinked.add(passed[i]!);
     return path;
   };
   return {
@@ -92,10 +96,12 @@ export function createView(observed: Observed): View {
     },
     addRedirect(r) {
       redirects.set(r.from, r);
-      canonicalOf.clear();
+      // Emptied only when it holds something: clear() makes a new table each time, and a
+      // no-op plan adds a thousand redirects in a row with nothing asked in between.
+      if (canonicalOf.size > 0) canonicalOf.clear();
       if (r.entry.method === 'symlink') {
         linkRedirects.set(r.from, r);
-        unlinked.clear();
+        if (unlinked.has(r.from)) unlinked.clear();
       }
     },
   };
