@@ -319,6 +319,9 @@ napi_value keepsake_one_malloc_arena(napi_env env, napi_callback_info info);
 // native/load-code.c
 napi_value keepsake_read_script(napi_env env, napi_callback_info info);
 napi_value keepsake_map_file(napi_env env, napi_callback_info info);
+// native/file-ahead.c
+napi_value keepsake_file_ahead(napi_env env, napi_callback_info info);
+napi_value keepsake_file_ahead_take(napi_env env, napi_callback_info info);
 
 NAPI_MODULE_INIT() {
   napi_property_descriptor props[] = {
@@ -335,6 +338,9 @@ NAPI_MODULE_INIT() {
       {"setV8Flags", NULL, keepsake_set_v8_flags, NULL, NULL, NULL, napi_enumerable, NULL},
       {"readScript", NULL, keepsake_read_script, NULL, NULL, NULL, napi_enumerable, NULL},
       {"mapFile", NULL, keepsake_map_file, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"fileAhead", NULL, keepsake_file_ahead, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"fileAheadTake", NULL, keepsake_file_ahead_take, NULL, NULL, NULL, napi_enumerable,
+       NULL},
       {"oneMallocArena", NULL, keepsake_one_malloc_arena, NULL, NULL, NULL, napi_enumerable,
        NULL},
   };

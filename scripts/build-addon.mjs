@@ -18,6 +18,7 @@ const inputs = [
   'native/digest.c',
   'native/runtime.c',
   'native/load-code.c',
+  'native/file-ahead.c',
   'binding.gyp',
 ].map((f) => path.join(root, f));
 

@@ -31,9 +31,13 @@ function plainValues(specifier) {
   if (!valueNames.has(specifier)) {
     const list = `Object.entries(Object.getOwnPropertyDescriptors(require(${JSON.stringify(specifier)})))
       .filter(([, d]) => 'value' in d).map(([n]) => n)`;
-    const out = execFileSync(process.execPath, ['-e', `process.stdout.write(JSON.stringify(${list}))`], {
-      encoding: 'utf8',
-    });
+    const out = execFileSync(
+      process.execPath,
+      ['-e', `process.stdout.write(JSON.stringify(${list}))`],
+      {
+        encoding: 'utf8',
+      },
+    );
     valueNames.set(specifier, JSON.parse(out));
   }
   return valueNames.get(specifier);

@@ -28,6 +28,7 @@ import { buildPlan } from '../plan/build.js';
 import type { Generation } from '../plan/generation.js';
 import type { Plan, Skipped } from '../plan/types.js';
 import type { TextPieces } from '../system/file-content.js';
+import { readMountInfoAhead } from '../system/mountinfo.js';
 import { movesDirs, readPendingMoves } from '../system/move-journal.js';
 import { lstatOrNull } from '../system/safe-fs.js';
 import type { SystemOps } from '../system/system.js';
@@ -81,6 +82,12 @@ export interface Prepared {
 export async function preparePlan(req: PlanRequest): Promise<Prepared> {
   const root = resolveRoot(req.root);
   phaseDone('start');
+  // The mount table is read on a thread of the addon's while the model loads: the kernel takes
+  // milliseconds to write out a large one. Invariant: an apply holds its lock by now
+  // (commands/apply.ts), so no other apply mounts meanwhile, and only loading the model (which
+  // reads files and changes nothing) lies between this and the observation of this plan, the
+  // only one that takes it; planAgain, after acting, reads the table anew.
+  const mountTable = readMountInfoAhead();
   let key: ModelKey | undefined;
   const model =
     req.model ??
@@ -93,7 +100,7 @@ export async function preparePlan(req: PlanRequest): Promise<Prepared> {
       },
     }));
   phaseDone('config');
-  return planModel(root, model, req.model === undefined ? key : undefined, req, true);
+  return planModel(root, model, req.model === undefined ? key : undefined, req, mountTable);
 }
 
 /**
@@ -103,7 +110,7 @@ export async function preparePlan(req: PlanRequest): Promise<Prepared> {
  */
 export function planAgain(prepared: Prepared, req: PlanRequest): Prepared | undefined {
   if (prepared.key === undefined) return undefined;
-  return planModel(prepared.plan.root, prepared.model, prepared.key, req, false);
+  return planModel(prepared.plan.root, prepared.model, prepared.key, req);
 }
 
 /** The plan of `model` (the configuration's when `key` is given) against the system now. */
@@ -112,8 +119,11 @@ function planModel(
   model: Model,
   key: ModelKey | undefined,
   req: PlanRequest,
-  phases: boolean,
+  /** The table read ahead for the first plan of a run (its phases are told); none for a plan
+   *  made again after acting. */
+  mountTable?: () => string,
 ): Prepared {
+  const phases = mountTable !== undefined;
   // The live generation matters only when its setup differs from this one (something to take
   // down); the small summary beside it says whether, without reading the whole record.
   const summary = readLiveSummary(root);
@@ -128,7 +138,7 @@ function planModel(
   const previous = unchanged ? undefined : readApplied(root);
   // Backups of adopted data are named for the time of this run.
   const backupTag = backupTagFor(new Date());
-  const observed = observe(root, log);
+  const observed = observe(root, log, mountTable);
   if (phases) phaseDone('observe');
   const pendingMoves = readPendingMoves(root, model.stores);
   const plan = buildPlan(model, observed, previous, {

@@ -2,8 +2,7 @@
 // questions. It reads the mount table once, lstats paths only when the planner asks (each at
 // most once), never follows a symlink and never spawns a process.
 
-import * as fs from 'node:fs';
-import nodeFs from 'node:fs';
+import nodeFs, * as fs from 'node:fs';
 import { type MountPaths, sameMountLines } from '../core/mount-relevance.js';
 import { type MountQueries, watchMountQueries } from '../core/mount-table.js';
 import { parseMountInfo } from '../core/mountinfo.js';
@@ -105,10 +104,16 @@ function sameMounts(
   return { moved: digest };
 }
 
-export function observe(root: string, log?: ObservationLog): Observed {
+/** What is at `root` now; `mountTable`, when given, gives the mount table's text (one read
+ *  ahead: readMountInfoAhead), else it is read here. */
+export function observe(
+  root: string,
+  log?: ObservationLog,
+  mountTable: () => string = readMountInfoText,
+): Observed {
   const stats = new Map<string, PathState>();
   const empties = new Map<string, boolean>();
-  const mountText = readMountInfoText();
+  const mountText = mountTable();
   const utabText = readUtabText(hostPath(root, '/run/mount/utab'));
   const taken: Observations | undefined = log
     ? { mounts: sha256Hex(mountText), utab: sha256Hex(utabText), stats: [], empty: [] }

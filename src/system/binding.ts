@@ -54,6 +54,14 @@ export interface MountBinding {
   sha256Hex?(parts: ReadonlyArray<string | Buffer>): string;
   /** That many bytes from getrandom(2) in hex, or undefined if the kernel gives none. */
   randomHex?(bytes: number): string | undefined;
+  /**
+   * Starts reading a whole file on a thread of its own (native/file-ahead.c); a ticket, or 0
+   * when no thread could be made. Absent from older builds.
+   */
+  fileAhead?(path: string): number;
+  /** Waits for the read of `ticket`, then its text; undefined when it failed, or the ticket is
+   *  not the latest one, or was taken already. */
+  fileAheadTake?(ticket: number): string | undefined;
   /** isatty(3) of a descriptor (native/runtime.c). Absent from older builds. */
   isTerminal?(fd: number): boolean;
   /** V8's SetFlagsFromString; false when this Node does not export it (native/runtime.c). */
