@@ -51,16 +51,18 @@ export function createView(observed: Observed): View {
   // added at a path it does not hold has none of its paths below it either, and leaves it
   // true; one at a path it holds makes it forget them all.
   const unlinked = new Set<string>();
+  // The paths a walk passed, 0 to n - 1: written over by each walk, never emptied (emptying
+  // an array gives it new storage at the next push).
   const passed: string[] = [];
   const mountPoint = (path: string): string => {
     if (linkRedirects.size === 0) return path;
-    passed.length = 0;
+    let n = 0;
     for (let p = path; !unlinked.has(p); p = parentOf(p)) {
       if (linkRedirects.has(p)) return canonicalPath(linkRedirects, path);
-      passed.push(p);
+      passed[n++] = p;
       if (p === '/') break;
     }
-    for (let i = 0; i < passed.length; i++) unlinked.add(passed[i]!);
+    for (let i = 0; i < n; i++) unlinked.add(passed[i]!);
     return path;
   };
   return {

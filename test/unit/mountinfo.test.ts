@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { mountContaining, sourceOf, stackAt, topMountAt } from '../../src/core/mount-table.js';
+import type { MountInfo } from '../../src/model/observed.js';
 import { parseMountInfo, readMountInfo } from '../../src/system/mountinfo.js';
 
 const TABLE = [
@@ -153,5 +154,50 @@ describe('sourceOf', () => {
 
   it('finds nothing without a containing mount', () => {
     assert.equal(sourceOf([], '/a'), undefined);
+  });
+});
+
+describe('mount ids, small or large', () => {
+  // The table is indexed by id in a typed array where ids are small, else in a map: the
+  // answers must not depend on which. Each table below is TABLE with its ids (and parent ids)
+  // moved, and with a mount of a duplicate id and one whose parent is missing added.
+  const base = [
+    ...parseMountInfo(TABLE),
+    ...parseMountInfo('60 22 0:50 / /dup rw - tmpfs a rw\n60 22 0:51 / /dup rw - tmpfs b rw\n'),
+    ...parseMountInfo('61 777 0:52 / /orphan rw - tmpfs c rw\n'),
+  ];
+  const moved = (by: (id: number) => number) =>
+    base.map((m) => ({ ...m, id: by(m.id), parentId: by(m.parentId) }));
+  const tables = {
+    small: base,
+    large: moved((id) => id + 1_000_000_000),
+    sparse: moved((id) => id * 1000),
+    odd: moved((id) => (id === 1 ? Number.NaN : id)),
+  };
+  const paths = [
+    '/',
+    '/run',
+    '/persist',
+    '/home/alice',
+    '/srv/my files',
+    '/mnt',
+    '/mnt/inner',
+    '/dup',
+    '/orphan',
+    '/nothing',
+  ];
+
+  it('answers the same whatever the ids', () => {
+    const answers = (mounts: MountInfo[]) =>
+      paths.map((p) => ({
+        top: topMountAt(mounts, p)?.source,
+        stack: stackAt(mounts, p).map((m) => m.source),
+        holding: mountContaining(mounts, p)?.source,
+      }));
+    const expected = answers(tables.small);
+    assert.deepEqual(expected[7], { top: 'b', stack: ['b'], holding: 'b' });
+    for (const [name, mounts] of Object.entries(tables)) {
+      assert.deepEqual(answers(mounts), expected, name);
+    }
   });
 });
