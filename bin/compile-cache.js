@@ -52,13 +52,26 @@ function bootFlags() {
   }
 }
 
-/** keepsake's addon, or undefined where it is not built. */
+/** Where the addon is, from the package root that holds this file. */
+const ADDON = path.join(__dirname, '../build/Release/keepsake_mount.node');
+let loadedAddon;
+/**
+ * keepsake's addon, or undefined where it is not built. Opened once, by process.dlopen, as
+ * require() would open it but without looking the file up again at each call; the launcher
+ * hands it to the boot file (useLoadedAddon in src/system/binding.ts), which then does not
+ * look for it either.
+ */
 function addon() {
-  try {
-    return require(path.join(__dirname, '../build/Release/keepsake_mount.node'));
-  } catch {
-    return undefined;
+  if (loadedAddon === undefined) {
+    const module = { exports: {} };
+    try {
+      process.dlopen(module, ADDON);
+      loadedAddon = module.exports;
+    } catch {
+      loadedAddon = null;
+    }
   }
+  return loadedAddon ?? undefined;
 }
 
 /** True when `dir` is a real directory of `uid` that no one else may write to. */
@@ -349,6 +362,8 @@ function requireCached(file, nodeModule, run = '/run', env = process.env, argv =
   return { exports, save, fromCache: accepted, installed: accepted && from === undefined };
 }
 
+exports.ADDON = ADDON;
+exports.addon = addon;
 exports.bootFlags = bootFlags;
 exports.compileCacheDir = compileCacheDir;
 exports.installCodeCache = installCodeCache;

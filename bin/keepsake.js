@@ -7,12 +7,16 @@ const path = require('node:path');
 // Compiled code kept between runs, where the running Node has it (22.1 and newer) and a
 // directory only root can write to exists (compile-cache.js): enabled before anything of
 // keepsake is loaded, so that all of it is cached. Without it keepsake only starts slower.
+let compileCacheModule;
 function compileCache() {
-  try {
-    return require('./compile-cache.js');
-  } catch {
-    return undefined; // a copy of keepsake without the file still runs
+  if (compileCacheModule === undefined) {
+    try {
+      compileCacheModule = require('./compile-cache.js');
+    } catch {
+      compileCacheModule = null; // a copy of keepsake without the file still runs
+    }
   }
+  return compileCacheModule ?? undefined;
 }
 if (typeof nodeModule.enableCompileCache === 'function') {
   compileCache()?.enableCompileCache(nodeModule);
@@ -109,6 +113,9 @@ if (settled !== undefined) {
   const cached = requireWithCache(bootFile);
   if (cached) ({ exports: boot, save: saveCodeCache } = cached);
   boot ??= requireIfThere(bootFile);
+  // The addon as compile-cache.js opened it: the boot file need not look for it again.
+  const loaded = compileCache()?.addon();
+  if (loaded) boot?.useLoadedAddon?.(loaded, compileCache().ADDON);
 } else if (process.argv[2] === 'diff') {
   // Its young generation kept small too: a diff's report is held to the end, and letting the
   // young generation grow around it made the peak 25 to 35 MB larger.

@@ -7,6 +7,8 @@
 import { readHooks, setHooks } from '../hooks.js';
 import { plainApplyArgs, runPlainApply } from './fast-apply.js';
 
+export { useLoadedAddon } from '../system/binding.js';
+
 /** Runs a plain apply and gives its exit status; undefined for any other command line. */
 export function runIfPlainApply(argv: string[]): Promise<number> | undefined {
   const hooks = readHooks(process.env);
