@@ -284,7 +284,10 @@ function compileAndRun(file, source, nodeModule, cachedData) {
     filename: file,
     ...(cachedData ? { cachedData } : {}),
   });
-  const module = { exports: {}, filename: file, id: file, loaded: false };
+  // A module object of Node's own class, as require() would make: the file reads Node's Module
+  // class from it (module.constructor) rather than loading node:module (scripts/bundle.mjs).
+  const module = new nodeModule(file, null);
+  module.filename = file;
   const require = nodeModule.createRequire(file);
   script
     .runInThisContext()

@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 // keepsake's launcher. CommonJS (bin/package.json), so that a plain apply, as every boot runs
 // it, loads no ES module at all; everything else loads the bundle.
-const nodeModule = require('node:module');
+// Node's Module class, which require('node:module') is too; read from this module's own
+// object, because loading node:module brings in Node's ES module loader and source maps with it
+// (0.4 ms of every run, for nothing a plain apply uses).
+const nodeModule = module.constructor;
 const path = require('node:path');
 
 // Compiled code kept between runs, where the running Node has it (22.1 and newer) and a

@@ -50,7 +50,14 @@ function builtinModuleSource(specifier) {
     (name) => IDENTIFIER.test(name) && !RESERVED.has(name),
   );
   const from = JSON.stringify(specifier);
-  return `const m = require(${from});\nexport default m;\nexport const { ${names.join(', ')} } = m;\n`;
+  // node:module is Node's Module class, which a CommonJS file has as module.constructor: read
+  // there, it brings in none of what loading node:module does (Node's ES module loader and
+  // source maps, 0.4 ms of every run).
+  const load =
+    specifier === 'node:module'
+      ? `typeof module === 'object' && typeof module?.constructor?.createRequire === 'function' ? module.constructor : require(${from})`
+      : `require(${from})`;
+  return `const m = ${load};\nexport default m;\nexport const { ${names.join(', ')} } = m;\n`;
 }
 const builtinsAsCommonJs = {
   name: 'builtins-as-commonjs',
