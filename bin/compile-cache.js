@@ -286,7 +286,13 @@ function compileAndRun(file, source, nodeModule, cachedData) {
   });
   // A module object of Node's own class, as require() would make: the file reads Node's Module
   // class from it (module.constructor) rather than loading node:module (scripts/bundle.mjs).
-  const module = new nodeModule(file, null);
+  // `nodeModule` is that class where the launcher passes it, node:module's namespace where an
+  // ES module does (its Module export); anything else gets a plain object.
+  const Module = typeof nodeModule === 'function' ? nodeModule : nodeModule.Module;
+  const module =
+    typeof Module === 'function'
+      ? new Module(file, null)
+      : { exports: {}, id: file, loaded: false };
   module.filename = file;
   const require = nodeModule.createRequire(file);
   script
