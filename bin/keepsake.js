@@ -38,6 +38,13 @@ function requireWithCache(file) {
   }
 }
 
+/** The addon as compile-cache.js opened it, to a file of keepsake's that would otherwise look
+ *  for it again (useLoadedAddon in src/system/binding.ts). */
+function handOverAddon(exports) {
+  const addon = compileCache()?.addon();
+  if (addon) exports?.useLoadedAddon?.(addon, compileCache().ADDON);
+}
+
 // A re-apply with nothing changed since an apply that planned nothing ends here, having loaded
 // one small file (src/cli/settled.ts); undefined means plan as usual.
 const settled = process.argv[2] === 'apply' ? settledApply() : undefined;
@@ -60,6 +67,7 @@ function settledApply() {
   } catch {
     return undefined; // a copy of keepsake without the file plans every time
   }
+  handOverAddon(loaded.exports);
   const code = loaded.exports.runIfSettled(process.argv);
   if (code !== undefined) loaded.save?.();
   return code;
@@ -116,9 +124,7 @@ if (settled !== undefined) {
   const cached = requireWithCache(bootFile);
   if (cached) ({ exports: boot, save: saveCodeCache } = cached);
   boot ??= requireIfThere(bootFile);
-  // The addon as compile-cache.js opened it: the boot file need not look for it again.
-  const loaded = compileCache()?.addon();
-  if (loaded) boot?.useLoadedAddon?.(loaded, compileCache().ADDON);
+  handOverAddon(boot);
 } else if (process.argv[2] === 'diff') {
   // Its young generation kept small too: a diff's report is held to the end, and letting the
   // young generation grow around it made the peak 25 to 35 MB larger.

@@ -128,6 +128,8 @@ export function checkSettled(
   configFile: string,
   readText: (file: string) => string | undefined,
   options: PlanOptions,
+  /** Gives the mount table's text (read ahead: readMountInfoAhead); read here when absent. */
+  mountTable?: () => string,
 ): Settled | undefined {
   try {
     // keepsake's own directory too: nobody but root may have put or swapped a record there.
@@ -150,7 +152,7 @@ export function checkSettled(
       return undefined;
     // The same answers to every question the plan asked.
     const readSeen = () => readRootOnlyFile(hostPath(root, MOUNTS_FILE));
-    const same = sameObservations(root, r.observed, readSeen);
+    const same = sameObservations(root, r.observed, readSeen, mountTable);
     if (same === undefined) return undefined;
     const settled = {
       entries: r.entries,

@@ -14,6 +14,7 @@ import { anyTestHook, readHooks, setHooks } from '../hooks.js';
 import { recordLastApply } from '../metrics/last-apply.js';
 import { loadBinding } from '../system/binding.js';
 import { acquireLock } from '../system/lock.js';
+import { readMountInfoAhead } from '../system/mountinfo.js';
 import { lstatOrNull } from '../system/safe-fs.js';
 import { writeStdout } from '../system/stdout.js';
 import { applyResultValue, nothingToDo } from './apply-result.js';
@@ -22,6 +23,8 @@ import { recordLineOf } from './record-line.js';
 import { stdoutFailed } from './stdout-failure.js';
 
 /** The exit status of a settled apply, or undefined when the apply must plan. */
+export { useLoadedAddon } from '../system/binding.js';
+
 export function runIfSettled(
   argv: string[],
   env: NodeJS.ProcessEnv = process.env,
@@ -78,9 +81,13 @@ function settledUnderLock(
       // A notice about the lock is the planning apply's to give.
       if (lock.notice) return undefined;
       const started = phaseClock();
+      // The mount table, read by a thread of the addon's while the record, the configuration
+      // and the accounts are read and hashed. Invariant: under the lock, and nothing between
+      // this and the one comparison that takes it mounts or unmounts (all of it only reads).
+      const mountTable = readMountInfoAhead();
       // Only a configuration in a regular file: one that can be read only once (a pipe) is
       // left whole for the apply that plans.
-      const settled = checkSettled(root, configFile, readRegularConfigText, options);
+      const settled = checkSettled(root, configFile, readRegularConfigText, options, mountTable);
       if (!settled) return undefined;
       // Every real apply leaves its outcome (metrics/after-apply.ts); one that cannot, warns,
       // and that warning is the planning apply's to give.

@@ -91,8 +91,9 @@ export interface SameMounts {
 function sameMounts(
   taken: Observations,
   readSeen: () => string | undefined,
+  mountTable: () => string,
 ): SameMounts | undefined {
-  const now = readMountInfoText();
+  const now = mountTable();
   const digest = sha256Hex(now);
   if (digest === taken.mounts) return {};
   if (typeof taken.seen !== 'string') return undefined;
@@ -177,8 +178,9 @@ export function sameObservations(
   root: string,
   taken: Observations,
   readSeen: () => string | undefined,
+  mountTable: () => string = readMountInfoText,
 ): SameMounts | undefined {
-  const mounts = sameMounts(taken, readSeen);
+  const mounts = sameMounts(taken, readSeen, mountTable);
   if (mounts === undefined) return undefined;
   if (sha256Hex(readUtabText(hostPath(root, '/run/mount/utab'))) !== taken.utab) return undefined;
   for (const probe of taken.stats) {
