@@ -25,7 +25,12 @@
 
 import { hostPath } from '../core/paths.js';
 import { readLiveSummary } from '../generations/store.js';
-import { type MountsSeen, type Observations, sameObservations } from '../observe/observe.js';
+import {
+  type MountsSeen,
+  mountsSeenPieces,
+  type Observations,
+  sameObservations,
+} from '../observe/observe.js';
 import { randomHex } from '../system/digest.js';
 import { readRootOnlyFile, rootOnly } from '../system/root-file.js';
 import { lstatOrNull, writeFileAtomicSafe } from '../system/safe-fs.js';
@@ -84,16 +89,9 @@ export function writeSettled(
   if (made.mounts !== undefined) {
     try {
       const id = randomHex(16);
-      // JSON.stringify({ ...made.mounts, id }) in pieces, encoded through the buffer records
-      // are written from: no text or buffer of the whole file (260 KB at 1,300 entries).
-      const { text, at, inside } = made.mounts;
-      const pieces = [
-        '{"text":',
-        JSON.stringify(text),
-        ',"at":',
-        JSON.stringify(at),
-        `,"inside":${JSON.stringify(inside)},"id":${JSON.stringify(id)}}`,
-      ];
+      // In pieces (mountsSeenPieces), encoded through the buffer records are written from: no
+      // text or buffer of the whole file (260 KB at 1,300 entries).
+      const pieces = mountsSeenPieces(made.mounts, id);
       writeFileAtomicSafe(hostPath(root, MOUNTS_FILE), { pieces }, 0o600);
       seen = id;
     } catch {

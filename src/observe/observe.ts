@@ -70,12 +70,34 @@ export function mountsSeen(log: ObservationLog): MountsSeen | undefined {
   return { text: mountText, at: [...mountQueries.at], inside: [...mountQueries.inside] };
 }
 
-function isMountsSeen(value: unknown): value is MountsSeen {
-  if (typeof value !== 'object' || value === null) return false;
-  const { text, at, inside } = value as Record<string, unknown>;
-  const strings = (list: unknown) =>
+/**
+ * A MountsSeen as the file kept beside the settled record holds it: one line of JSON with
+ * everything but the text (`{"at":[...],"inside":[...],"id":"..."}`), then the table's text as
+ * read. The text is kept as it is rather than as a JSON string: escaping every line's end and
+ * reading it back cost more than the rest of writing the record. A JSON text has no line end
+ * of its own, so the first one ends the header.
+ */
+export function mountsSeenPieces(seen: MountsSeen, id: string): string[] {
+  const header = JSON.stringify({ at: seen.at, inside: seen.inside, id });
+  return [header, '\n', seen.text];
+}
+
+/** The MountsSeen of such a file's text; undefined for anything else (an older form too). */
+export function readMountsSeen(file: string): MountsSeen | undefined {
+  const end = file.indexOf('\n');
+  if (end < 0) return undefined;
+  let header: unknown;
+  try {
+    header = JSON.parse(file.slice(0, end));
+  } catch {
+    return undefined;
+  }
+  if (typeof header !== 'object' || header === null) return undefined;
+  const { at, inside, id } = header as Record<string, unknown>;
+  const strings = (list: unknown): list is string[] =>
     Array.isArray(list) && list.every((x) => typeof x === 'string');
-  return typeof text === 'string' && strings(at) && strings(inside);
+  if (!strings(at) || !strings(inside) || typeof id !== 'string') return undefined;
+  return { text: file.slice(end + 1), at, inside, id };
 }
 
 /** The mount table answers as it did: `moved`, the digest of its text now, when that differs. */
@@ -97,10 +119,9 @@ function sameMounts(
   const digest = sha256Hex(now);
   if (digest === taken.mounts) return {};
   if (typeof taken.seen !== 'string') return undefined;
-  const text = readSeen();
-  if (text === undefined) return undefined;
-  const seen: unknown = JSON.parse(text);
-  if (!isMountsSeen(seen) || seen.id !== taken.seen) return undefined;
+  const file = readSeen();
+  const seen = file === undefined ? undefined : readMountsSeen(file);
+  if (seen === undefined || seen.id !== taken.seen) return undefined;
   if (!sameMountLines(seen.text, now, seen)) return undefined;
   return { moved: digest };
 }

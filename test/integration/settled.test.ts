@@ -341,7 +341,8 @@ describe('any change sends the next apply back to planning', { skip }, () => {
     ['missing', `rm ${SEEN}`, 'planned'],
     [
       'written again with another table',
-      `node -e 'const f=process.argv[1]; const r=JSON.parse(require("fs").readFileSync(f)); r.text=""; require("fs").writeFileSync(f, JSON.stringify(r))' ${SEEN}`,
+      // Its first line (all but the table's text) kept, the text emptied.
+      `sed -i '2,$d' ${SEEN} && test "$(wc -l < ${SEEN})" = 1`,
       'planned',
     ],
     ['a planted link', `mv ${SEEN} "$ROOT/run/keepsake/seen" && ln -s seen ${SEEN}`, 'planned'],
