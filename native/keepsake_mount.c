@@ -304,6 +304,43 @@ static napi_value js_lstat_into(napi_env env, napi_callback_info info) {
   return value;
 }
 
+// readLink(path: string): the target of the symbolic link at `path`, decoded from UTF-8 as
+// node:fs decodes it; or the negative errno. For the planner's links, without what
+// fs.readlinkSync does around the call (options, path checks, an error object made ready).
+static napi_value js_read_link(napi_env env, napi_callback_info info) {
+  napi_value arg, value;
+  if (!keepsake_get_args(env, info, 1, &arg, "readLink expects a path")) return NULL;
+  int ok = 0;
+  char *target = keepsake_get_string(env, arg, "path", 0, &ok);
+  if (!ok) return NULL;
+  char small[512];
+  char *buf = small;
+  size_t size = sizeof small;
+  ssize_t n;
+  // A link's target is at most PATH_MAX bytes, but may change while it is read: a result that
+  // fills the buffer is read again into a larger one.
+  for (;;) {
+    n = readlink(target, buf, size);
+    if (n < 0 || (size_t)n < size || size >= (1u << 20)) break;
+    size *= 2;
+    char *bigger = buf == small ? malloc(size) : realloc(buf, size);
+    if (bigger == NULL) {
+      n = -1;
+      errno = ENOMEM;
+      break;
+    }
+    buf = bigger;
+  }
+  int err = errno;
+  free(target);
+  napi_status status = n >= 0 && (size_t)n < size
+                           ? napi_create_string_utf8(env, buf, (size_t)n, &value)
+                           : napi_create_int32(env, n >= 0 ? -ENAMETOOLONG : -err, &value);
+  if (buf != small) free(buf);
+  CHECK(env, status);
+  return value;
+}
+
 // native/steps.c
 napi_value keepsake_run_steps(napi_env env, napi_callback_info info);
 napi_value keepsake_reset_steps(napi_env env, napi_callback_info info);
@@ -330,6 +367,7 @@ NAPI_MODULE_INIT() {
       {"flock", NULL, js_flock, NULL, NULL, NULL, napi_enumerable, NULL},
       {"copyXattrs", NULL, js_copy_xattrs, NULL, NULL, NULL, napi_enumerable, NULL},
       {"lstatInto", NULL, js_lstat_into, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"readLink", NULL, js_read_link, NULL, NULL, NULL, napi_enumerable, NULL},
       {"runSteps", NULL, keepsake_run_steps, NULL, NULL, NULL, napi_enumerable, NULL},
       {"resetSteps", NULL, keepsake_reset_steps, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sha256Hex", NULL, keepsake_sha256_hex, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -253,11 +253,13 @@ const ENOTDIR = 20;
  *  of what that costs. */
 const statValues = new Float64Array(6);
 let nativeLstat: ((path: string, out: Float64Array) => number) | null | undefined;
+let nativeReadLink: ((path: string) => string | number) | undefined;
 
 function lstatNative(path: string): PathState | undefined {
   if (nativeLstat === undefined) {
     const { binding } = loadBinding();
     nativeLstat = binding?.lstatInto ? binding.lstatInto.bind(binding) : null;
+    nativeReadLink = binding?.readLink?.bind(binding);
   }
   if (nativeLstat === null) return undefined;
   const result = nativeLstat(path, statValues);
@@ -283,7 +285,12 @@ function lstatNative(path: string): PathState | undefined {
     dev: statValues[4]!,
     ino: statValues[5]!,
   };
-  if (kind === 'symlink') st.linkTarget = fs.readlinkSync(path);
+  if (kind === 'symlink') {
+    // Where the addon cannot read it (the link changed meanwhile, say), node:fs reads it again
+    // and throws its error, as it always did.
+    const link = nativeReadLink?.(path);
+    st.linkTarget = typeof link === 'string' ? link : fs.readlinkSync(path);
+  }
   return st;
 }
 

@@ -41,6 +41,8 @@ export interface MountBinding {
    * errno. Absent from older builds.
    */
   lstatInto?(path: string, out: Float64Array): number;
+  /** readlink(2): the link's target, or the negative errno. Absent from older builds. */
+  readLink?(path: string): string | number;
   /** Copies every extended attribute of one open file onto another. Absent from older builds. */
   copyXattrs?(from: number, to: number): number;
   /**

@@ -1,7 +1,7 @@
 // What the observer's lstat answers for a path that is not there: through the addon, whose
 // errors come back as Linux's errno numbers, which observe.ts holds as constants.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -32,6 +32,15 @@ describe("the observer's lstat", () => {
     assert.equal(fresh('link').type, 'symlink');
     assert.equal(fresh('link').linkTarget, 'file');
     assert.equal(fresh('dir').type, 'directory');
+  });
+
+  it("reads a link's target as node:fs does: long, not ASCII, not even UTF-8", () => {
+    const targets = ['t', `${'long/'.repeat(300)}é ✓ 𝄞`, Buffer.from([0x61, 0xff, 0x62])];
+    targets.forEach((target, i) => {
+      const link = join(tmp, `link${i}`);
+      symlinkSync(target, link);
+      assert.equal(observe('/').stat(link).linkTarget, readlinkSync(link));
+    });
   });
 
   it('tells what it cannot read, rather than calling it missing', () => {
