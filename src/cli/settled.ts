@@ -22,9 +22,9 @@ import { plainApplyArgs } from './fast-apply.js';
 import { recordLineOf } from './record-line.js';
 import { stdoutFailed } from './stdout-failure.js';
 
-/** The exit status of a settled apply, or undefined when the apply must plan. */
 export { useLoadedAddon } from '../system/binding.js';
 
+/** The exit status of a settled apply, or undefined when the apply must plan. */
 export function runIfSettled(
   argv: string[],
   env: NodeJS.ProcessEnv = process.env,
